@@ -1,0 +1,56 @@
+// Builds the Express app without listening, so tests drive it in-process (src/server.ts listens).
+import path from 'node:path';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { projectRoot } from './db/paths.js';
+import type { Secrets } from './secrets.js';
+import { citizenRoutes } from './features/citizen/routes.js';
+import { staffRoutes } from './features/staff/routes.js';
+import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
+import { errorHandler, notFound } from './web/errors.js';
+import { healthRoutes } from './web/health.js';
+import { loadLocales } from './web/i18n.js';
+import { defaultLocale, localeMiddleware } from './web/locale.js';
+import { requestLogging } from './web/logging.js';
+import { securityHeaders } from './web/security-headers.js';
+import { sessions } from './web/sessions.js';
+import { configureViews } from './web/views.js';
+
+export interface AppContext {
+  config: Config;
+  db: Database;
+  secrets: Secrets;
+  logger: Logger;
+}
+
+export function createApp(context: AppContext): express.Express {
+  const { config, db, secrets, logger } = context;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.locals.cache = config.NODE_ENV === 'production';
+  configureViews(app);
+
+  const locales = loadLocales();
+  app.use(requestLogging(logger));
+  app.use(defaultLocale(locales));
+  app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
+  app.use(healthRoutes(db.pool));
+  app.use(express.static(path.join(projectRoot, 'public'), { index: false, maxAge: config.NODE_ENV === 'production' ? '1d' : 0 }));
+
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(sessions({ pool: db.pool, secret: secrets.sessionSecret, secure: config.COOKIE_SECURE, idleMinutes: config.STAFF_SESSION_IDLE_MINUTES }));
+  app.use(localeMiddleware(locales));
+  app.use(exposeCsrfToken);
+  app.use(csrfProtection);
+
+  app.use('/staff', staffRoutes(context));
+  app.use('/', citizenRoutes(context));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,63 @@
+// Every environment variable the app reads, validated once at start-up. See .env.example.
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'postgres:// で始まる URL を指定してください');
+
+const secret = z.string().min(32, '32 文字以上のランダムな文字列を指定してください');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Public base URL used in emails and printed at start-up, e.g. https://yoyaku.example.lg.jp */
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  /** When unset, `npm start` runs an embedded PostgreSQL under EMBEDDED_PG_DIR. */
+  DATABASE_URL: postgresUrl.optional(),
+  EMBEDDED_PG_DIR: z.string().default('.data/postgres'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Signs session cookies. Required in production; generated and kept under .data/ otherwise. */
+  SESSION_SECRET: secret.optional(),
+  /** Key for HMAC of birth dates (the citizen password). Required in production. */
+  BIRTH_DATE_PEPPER: secret.optional(),
+  /** Set to true when the app is served over TLS (directly or behind a proxy). */
+  COOKIE_SECURE: booleanFlag.default(false),
+  /** Express "trust proxy" setting: number of proxies in front of the app, or false. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(480).default(30),
+  CITIZEN_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(8),
+  /** smtp://user:pass@host:port. When unset, mails are kept in the outbox and shown in the console. */
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('マイナンバーカード交付予約 <no-reply@example.lg.jp>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO_DATA: booleanFlag.default(true),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws a ConfigError that names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`環境変数の設定に誤りがあります (invalid environment variables):\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (config.NODE_ENV === 'production') {
+    const missing = (['DATABASE_URL', 'SESSION_SECRET', 'BIRTH_DATE_PEPPER', 'PUBLIC_BASE_URL'] as const).filter((name) => !config[name]);
+    if (missing.length > 0) {
+      throw new ConfigError(`本番環境では次の環境変数が必要です (required in production):\n${missing.map((name) => `  ${name}`).join('\n')}`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,31 @@
+// One pg pool per process, shared by Prisma (through its driver adapter), the session store
+// and the few raw SQL statements that hold invariants.
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { pgPoolConfig } from './pool-config.js';
+
+export type Db = PrismaClient;
+/** A client or an interactive transaction: services accept either so they compose. */
+export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+export interface Database {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
+  const pool = new pg.Pool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking' }));
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

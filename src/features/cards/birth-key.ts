@@ -1,0 +1,24 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The citizen's password is their birth month and day. Only an HMAC keyed with a pepper from
+ * configuration is stored, bound to the notice ID, so a copied database alone reveals nothing.
+ */
+export function birthKey(pepper: string, noticeId: string, mmdd: string): string {
+  return createHmac('sha256', pepper).update(`${noticeId}:${mmdd}`).digest('base64url');
+}
+
+export function birthKeyMatches(pepper: string, noticeId: string, mmdd: string, stored: string): boolean {
+  const expected = Buffer.from(birthKey(pepper, noticeId, mmdd));
+  const actual = Buffer.from(stored);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** True for a real calendar month/day (0229 included: leap-year births exist). */
+export function isValidMonthDay(mmdd: string): boolean {
+  if (!/^\d{4}$/.test(mmdd)) return false;
+  const month = Number(mmdd.slice(0, 2));
+  const day = Number(mmdd.slice(2));
+  const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth[month - 1];
+}

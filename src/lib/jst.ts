@@ -1,0 +1,55 @@
+// Japan time helpers. Japan has no daylight saving time, so JST is always UTC+9, and every
+// calculation here is independent of the server's TZ.
+const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+/** A calendar date in Japan, as 'YYYY-MM-DD'. */
+export type IsoDate = string;
+
+export function jstDateOf(instant: Date): IsoDate {
+  return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+export function todayInJapan(now = new Date()): IsoDate {
+  return jstDateOf(now);
+}
+
+/** The instant at which `minutes` past midnight JST falls on `date`. */
+export function jstInstant(date: IsoDate, minutes = 0): Date {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - JST_OFFSET_MS + minutes * 60_000);
+}
+
+/** Minutes after midnight JST of an instant. */
+export function jstMinutesOf(instant: Date): number {
+  const shifted = new Date(instant.getTime() + JST_OFFSET_MS);
+  return shifted.getUTCHours() * 60 + shifted.getUTCMinutes();
+}
+
+/** Prisma maps @db.Date columns to a Date at UTC midnight. */
+export function dateColumn(date: IsoDate): Date {
+  return new Date(`${date}T00:00:00Z`);
+}
+
+export function isoDateOfColumn(value: Date): IsoDate {
+  return value.toISOString().slice(0, 10);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** 0 = Sunday ... 6 = Saturday. */
+export function dayOfWeek(date: IsoDate): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+export function formatMinutes(minutes: number): string {
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+const WEEKDAYS_JA = ['日', '月', '火', '水', '木', '金', '土'];
+
+/** e.g. 2026年12月1日(火) */
+export function formatDateJa(date: IsoDate): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return `${year}年${month}月${day}日(${WEEKDAYS_JA[dayOfWeek(date)]})`;
+}

@@ -1,0 +1,23 @@
+import { csrfSync } from 'csrf-sync';
+import type { RequestHandler } from 'express';
+
+/**
+ * Synchroniser token pattern: a secret token kept in the server-side session must come back
+ * with every state-changing request, in the form field _csrf or the X-CSRF-Token header.
+ */
+const { csrfSynchronisedProtection, generateToken } = csrfSync({
+  getTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+  errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
+});
+
+export const csrfProtection: RequestHandler = csrfSynchronisedProtection;
+
+/**
+ * Views call `csrfToken()` in their forms. It is a function so that a page without a form
+ * creates no token, and so no session for an anonymous visitor.
+ */
+export const exposeCsrfToken: RequestHandler = (req, res, next) => {
+  let token: string | undefined;
+  res.locals.csrfToken = () => (token ??= generateToken(req));
+  next();
+};

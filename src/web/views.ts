@@ -1,0 +1,28 @@
+import path from 'node:path';
+import ejs from 'ejs';
+import type { Express } from 'express';
+import { projectRoot } from '../db/paths.js';
+
+export const viewsDir = path.join(projectRoot, 'views');
+
+type RenderCallback = (error: Error | null, html?: string) => void;
+
+/**
+ * EJS with layouts: a view renders first, then the layout named by `layout` (default
+ * layouts/citizen; false for none) wraps it as `body`.
+ */
+function renderWithLayout(filePath: string, locals: Record<string, unknown>, callback: RenderCallback): void {
+  const options = { async: false, cache: locals.cache === true };
+  ejs.renderFile(filePath, locals, options, (error: Error | null, body?: string) => {
+    if (error) return callback(error);
+    const layout = locals.layout === undefined ? 'layouts/citizen' : locals.layout;
+    if (layout === false) return callback(null, body);
+    ejs.renderFile(path.join(viewsDir, `${String(layout)}.ejs`), { ...locals, body }, options, callback);
+  });
+}
+
+export function configureViews(app: Express): void {
+  app.engine('ejs', renderWithLayout as Parameters<Express['engine']>[1]);
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+}

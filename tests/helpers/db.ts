@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, inject } from 'vitest';
+import { connectDatabase, type Database } from '../../src/db/client.js';
+
+export interface TestDatabase extends Database {
+  url: string;
+  serverUrl: string;
+}
+
+const CLONE_LOCK = 7_310_001;
+
+/** Runs one statement on the server; clones are serialised (a template allows one reader at a time). */
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [CLONE_LOCK]);
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh database for this test file, cloned from the migrated template, dropped afterwards.
+ * Files never share data, so they can run in parallel.
+ */
+export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
+  const serverUrl = inject('databaseServerUrl');
+  const name = `booking_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = connectDatabase(url.toString(), poolSize);
+  let dropped = false;
+  const close = async () => {
+    if (dropped) return;
+    dropped = true;
+    await database.close();
+    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  afterAll(close);
+  return { ...database, url: url.toString(), serverUrl, close };
+}
+
+/** Empties every table but the migration history (for tests that need a clean slate). */
+export async function truncateAll(database: Database): Promise<void> {
+  await database.pool.query(`
+    DO $$ DECLARE tables text;
+    BEGIN
+      SELECT string_agg(format('%I', tablename), ', ') INTO tables FROM pg_tables
+       WHERE schemaname = 'public' AND tablename NOT IN ('_prisma_migrations', 'audit_logs');
+      EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+    END $$`);
+}

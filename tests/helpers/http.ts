@@ -1,0 +1,19 @@
+import request from 'supertest';
+import type { Express } from 'express';
+
+/** A browser-like agent: keeps cookies and reads the CSRF token from the page's form. */
+export function browserAgent(app: Express) {
+  return request.agent(app);
+}
+
+export function csrfTokenFrom(html: string): string {
+  const match = html.match(/name="_csrf" value="([^"]+)"/);
+  if (!match) throw new Error('no CSRF token in page');
+  return match[1];
+}
+
+/** Every absolute URL in a page that points somewhere other than the app itself. */
+export function externalReferences(html: string): string[] {
+  const urls = html.match(/(?:src|href|action|content|url\()\s*=?\s*["']?(?:https?:)?\/\/[^"'\s)>]+/gi) ?? [];
+  return urls;
+}
