@@ -8,6 +8,7 @@ import { projectRoot } from './db/paths.js';
 import type { Secrets } from './secrets.js';
 import { citizenRoutes } from './features/citizen/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
+import type { Feature } from './features/feature.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { healthRoutes } from './web/health.js';
@@ -23,6 +24,11 @@ export interface AppContext {
   db: Database;
   secrets: Secrets;
   logger: Logger;
+}
+
+/** Feature folders that contribute pages; each owns its routes, services and views. */
+function features(_context: AppContext): Feature[] {
+  return [];
 }
 
 export function createApp(context: AppContext): express.Express {
@@ -47,8 +53,9 @@ export function createApp(context: AppContext): express.Express {
   app.use(exposeCsrfToken);
   app.use(csrfProtection);
 
-  app.use('/staff', staffRoutes(context));
-  app.use('/', citizenRoutes(context));
+  const enabled = features(context);
+  app.use('/staff', staffRoutes(context, enabled));
+  app.use('/', citizenRoutes(context, enabled));
 
   app.use(notFound);
   app.use(errorHandler(logger));

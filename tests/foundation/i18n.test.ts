@@ -30,7 +30,7 @@ describe('translation', () => {
     const missing: string[] = [];
     for (const file of files) {
       const text = await readFile(file, 'utf8');
-      for (const match of text.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) if (!(match[1] in ja)) missing.push(`${file}: ${match[1]}`);
+      for (const match of text.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]*[a-zA-Z0-9_])'\s*[,)]/g)) if (!(match[1] in ja)) missing.push(`${file}: ${match[1]}`);
     }
     expect(missing).toEqual([]);
   });

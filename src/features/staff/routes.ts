@@ -1,10 +1,85 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../../app.js';
+import type { Feature } from '../feature.js';
+import { destroySession, regenerateSession } from '../../web/sessions.js';
+import { noStore } from '../../web/security-headers.js';
+import { parseForm } from '../../web/validation.js';
+import { anyStaff, loadStaff, safeNextPath } from './access.js';
+import { authenticateStaff, changeOwnPassword } from './auth-service.js';
 
-export function staffRoutes(_context: AppContext): Router {
+const loginForm = z.object({
+  loginId: z.string().trim().min(1, 'staff.login.required').max(64, 'staff.login.required'),
+  password: z.string().min(1, 'staff.login.required').max(128, 'staff.login.required'),
+  next: z.string().optional(),
+});
+
+const passwordForm = z
+  .object({
+    current: z.string().min(1, 'validation.required').max(128),
+    next: z.string().min(1, 'validation.required').max(256),
+    confirm: z.string(),
+  })
+  .refine((form) => form.next === form.confirm, { message: 'staff.password.mismatch', path: ['confirm'] });
+
+/** The staff console's entry: log-in, log-out, own password, home. Features mount beneath. */
+export function staffRoutes(context: AppContext, features: Feature[] = []): Router {
+  const { db, config } = context;
   const router = Router();
-  router.get('/login', (_req, res) => {
-    res.render('staff/login', { title: res.locals.t('staff.login.title'), layout: 'layouts/staff', loginId: '', error: null });
+  router.use(noStore);
+  router.use(loadStaff(db.prisma, config.SESSION_ABSOLUTE_HOURS));
+  const menu = features.flatMap((feature) => feature.staffMenu ?? []);
+  router.use((_req, res, next) => {
+    res.locals.staffMenu = menu;
+    next();
   });
+
+  router.get('/login', (req, res) => {
+    if (res.locals.staffUser) return res.redirect(303, '/staff');
+    res.render('staff/login', { title: res.locals.t('staff.login.title'), layout: 'layouts/staff', loginId: '', error: null, next: safeNextPath(req.query.next) });
+  });
+
+  router.post('/login', async (req, res) => {
+    const parsed = parseForm(loginForm, req.body);
+    const loginId = typeof req.body?.loginId === 'string' ? req.body.loginId.slice(0, 64) : '';
+    const next = safeNextPath(req.body?.next);
+    const fail = (messageKey: string) =>
+      res.status(401).render('staff/login', { title: res.locals.t('staff.login.title'), layout: 'layouts/staff', loginId, error: res.locals.t(messageKey), next });
+    if (!parsed.ok) return fail('staff.login.failed');
+    const result = await authenticateStaff(db.prisma, parsed.data.loginId, parsed.data.password, req.ip ?? '');
+    if (!result.ok) return fail(result.reason === 'locked' ? 'staff.login.locked' : 'staff.login.failed');
+    await regenerateSession(req);
+    req.session.staff = { id: result.user.id, loginAt: Date.now() };
+    res.redirect(303, result.user.mustChangePassword ? '/staff/password' : next);
+  });
+
+  router.post('/logout', async (req, res) => {
+    await destroySession(req);
+    res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
+    res.redirect(303, '/staff/login');
+  });
+
+  router.get('/', anyStaff, (req, res) => {
+    res.render('staff/home', { title: res.locals.t('staff.home.title'), layout: 'layouts/staff', query: req.query });
+  });
+
+  router.get('/password', anyStaff, (_req, res) => {
+    res.render('staff/password', { title: res.locals.t('staff.password.title'), layout: 'layouts/staff', errors: {}, done: false });
+  });
+
+  router.post('/password', anyStaff, async (req, res) => {
+    const render = (status: number, errors: Record<string, string>, done = false) =>
+      res.status(status).render('staff/password', { title: res.locals.t('staff.password.title'), layout: 'layouts/staff', errors, done });
+    const parsed = parseForm(passwordForm, req.body);
+    if (!parsed.ok) return render(400, parsed.errors);
+    const user = res.locals.staffUser!;
+    const result = await changeOwnPassword(db.prisma, user.id, parsed.data.current, parsed.data.next, req.ip ?? '');
+    if (!result.ok) return render(400, { [result.messageKey === 'staff.password.currentWrong' ? 'current' : 'next']: result.messageKey });
+    await regenerateSession(req);
+    req.session.staff = { id: user.id, loginAt: Date.now() };
+    res.redirect(303, '/staff?passwordChanged=1');
+  });
+
+  for (const feature of features) if (feature.staffRouter) router.use(feature.staffRouter);
   return router;
 }

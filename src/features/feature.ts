@@ -1,0 +1,19 @@
+import type { Router } from 'express';
+import type { StaffRole } from '../generated/prisma/client.js';
+
+export interface StaffMenuItem {
+  href: string;
+  labelKey: string;
+  roles: StaffRole[];
+}
+
+/**
+ * What a feature folder contributes to the app. app.ts lists the features; the staff router
+ * mounts their staff routes under /staff (after log-in checks) and shows their menu items.
+ */
+export interface Feature {
+  name: string;
+  citizenRouter?: Router;
+  staffRouter?: Router;
+  staffMenu?: StaffMenuItem[];
+}

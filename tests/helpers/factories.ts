@@ -1,0 +1,63 @@
+// Small factories so each test sets up exactly the data it needs (Outline's habit).
+import { randomBytes } from 'node:crypto';
+import bcrypt from 'bcrypt';
+import type { Database } from '../../src/db/client.js';
+import type { StaffRole } from '../../src/generated/prisma/client.js';
+import { birthKey } from '../../src/features/cards/birth-key.js';
+import { dateColumn, jstInstant, type IsoDate } from '../../src/lib/jst.js';
+import { TEST_SECRETS } from './app.js';
+
+const unique = () => randomBytes(4).toString('hex');
+
+export async function createStaff(db: Database, options: { role?: StaffRole; password?: string; mustChangePassword?: boolean; counterIds?: number[] } = {}) {
+  const password = options.password ?? 'correct-horse-battery-staple';
+  const user = await db.prisma.staffUser.create({
+    data: {
+      loginId: `user-${unique()}`,
+      displayName: 'テスト職員',
+      role: options.role ?? 'staff',
+      passwordHash: await bcrypt.hash(password, 4),
+      mustChangePassword: options.mustChangePassword ?? false,
+      counters: options.counterIds ? { create: options.counterIds.map((counterId) => ({ counterId })) } : undefined,
+    },
+  });
+  return { user, password };
+}
+
+export async function createCounter(db: Database, data: { name?: string; windows?: number } = {}) {
+  return db.prisma.counter.create({ data: { code: `counter-${unique()}`, name: data.name ?? 'テスト交付窓口', windows: data.windows ?? 1 } });
+}
+
+export async function createSlot(db: Database, options: { counterId: number; date: IsoDate; startMinute?: number; minutes?: number; capacity?: number; reservedCapacity?: number }) {
+  const start = options.startMinute ?? 9 * 60;
+  return db.prisma.slot.create({
+    data: {
+      counterId: options.counterId,
+      date: dateColumn(options.date),
+      startsAt: jstInstant(options.date, start),
+      endsAt: jstInstant(options.date, start + (options.minutes ?? 30)),
+      capacity: options.capacity ?? 3,
+      reservedCapacity: options.reservedCapacity ?? 0,
+    },
+  });
+}
+
+export function randomNoticeId(): string {
+  return Array.from(randomBytes(16), (byte) => String(byte % 10)).join('');
+}
+
+export async function createCardHolder(db: Database, options: { mmdd?: string; counterId?: number; noticeId?: string; status?: 'notice_sent' | 'card_arrived' | 'handed_over' | 'data_received' } = {}) {
+  const noticeId = options.noticeId ?? randomNoticeId();
+  const mmdd = options.mmdd ?? '0401';
+  const holder = await db.prisma.cardHolder.create({
+    data: {
+      noticeId,
+      birthKey: birthKey(TEST_SECRETS.birthDatePepper, noticeId, mmdd),
+      name: '試験 太郎',
+      nameKana: 'シケン タロウ',
+      counterId: options.counterId ?? null,
+      status: options.status ?? 'notice_sent',
+    },
+  });
+  return { holder, noticeId, mmdd };
+}
