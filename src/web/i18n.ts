@@ -1,5 +1,6 @@
 // The one translation function for user-facing text. Japanese is the default; another
 // language is added by dropping locales/<code>.json beside ja.json (missing keys fall back to ja).
+// Feature folders may keep their texts in locales/<code>.<feature>.json, merged into <code>.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../db/paths.js';
@@ -12,8 +13,10 @@ export const DEFAULT_LOCALE = 'ja';
 export function loadLocales(dir = path.join(projectRoot, 'locales')): Map<string, Messages> {
   const locales = new Map<string, Messages>();
   if (!existsSync(dir)) return locales;
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) {
-    locales.set(path.basename(file, '.json'), JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Messages);
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+    const locale = file.split('.')[0];
+    const messages = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Messages;
+    locales.set(locale, { ...locales.get(locale), ...messages });
   }
   return locales;
 }

@@ -13,16 +13,18 @@ describe('translation', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'locales-'));
     await writeFile(path.join(dir, 'ja.json'), JSON.stringify({ hello: 'こんにちは {name} さん', only: '日本語のみ' }));
     await writeFile(path.join(dir, 'en.json'), JSON.stringify({ hello: 'Hello {name}' }));
+    await writeFile(path.join(dir, 'ja.feature.json'), JSON.stringify({ feature: '機能の文言' }));
     const locales = loadLocales(dir);
     const english = createTranslator(locales, 'en');
     expect(english('hello', { name: 'Ann' })).toBe('Hello Ann');
     expect(english('only')).toBe('日本語のみ');
     expect(createTranslator(locales, 'ja')('hello', { name: '花子' })).toBe('こんにちは 花子 さん');
+    expect(createTranslator(locales, 'ja')('feature')).toBe('機能の文言');
   });
 
   it('Every message key used in views and source exists in ja.json', async () => {
     const { readdir, readFile } = await import('node:fs/promises');
-    const ja = JSON.parse(await readFile('locales/ja.json', 'utf8')) as Record<string, string>;
+    const ja = loadLocales().get('ja')!;
     const files = [
       ...(await readdir('views', { recursive: true })).filter((f) => f.endsWith('.ejs')).map((f) => path.join('views', f)),
       ...(await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith('generated')).map((f) => path.join('src', f)),
