@@ -17,3 +17,10 @@ export function externalReferences(html: string): string[] {
   const urls = html.match(/(?:src|href|action|content|url\()\s*=?\s*["']?(?:https?:)?\/\/[^"'\s)>]+/gi) ?? [];
   return urls;
 }
+
+/** supertest parser that keeps the raw bytes: `.buffer(true).parse(binaryBody)`, body is a Buffer. */
+export function binaryBody(res: NodeJS.ReadableStream, callback: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}

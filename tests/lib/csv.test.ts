@@ -3,6 +3,7 @@ import iconv from 'iconv-lite';
 import request from 'supertest';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { binaryBody } from '../helpers/http.js';
 import { attachmentHeader, neutraliseFormula, sendCsv, type CsvEncoding } from '../../src/lib/csv.js';
 
 function appSending(encoding: CsvEncoding, rows: (string | number)[][], filename = '予約一覧.csv') {
@@ -13,15 +14,9 @@ function appSending(encoding: CsvEncoding, rows: (string | number)[][], filename
   return app;
 }
 
-const binary = (res: NodeJS.ReadableStream & { setEncoding: (e: string) => void }, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
-
 describe('Excel-safe CSV', () => {
   it('When exported as UTF-8, then it starts with a BOM, uses CRLF, and parses back to the same cells', async () => {
-    const response = await request(appSending('utf8', [['髙橋 花子', '=HYPERLINK("x")'], ['山﨑', 'a,b "c"\n次の行']])).get('/csv').buffer(true).parse(binary);
+    const response = await request(appSending('utf8', [['髙橋 花子', '=HYPERLINK("x")'], ['山﨑', 'a,b "c"\n次の行']])).get('/csv').buffer(true).parse(binaryBody);
     const bytes = response.body as Buffer;
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.toString('utf8')).toContain('\r\n');
@@ -30,7 +25,7 @@ describe('Excel-safe CSV', () => {
   });
 
   it('When exported as Shift_JIS, then the bytes decode as CP932 (including 髙 and 﨑)', async () => {
-    const response = await request(appSending('sjis', [['髙橋', 'ｶﾀｶﾅ']])).get('/csv').buffer(true).parse(binary);
+    const response = await request(appSending('sjis', [['髙橋', 'ｶﾀｶﾅ']])).get('/csv').buffer(true).parse(binaryBody);
     expect(response.headers['content-type']).toContain('Shift_JIS');
     const rows = parse(iconv.decode(response.body as Buffer, 'CP932')) as string[][];
     expect(rows[1]).toEqual(['髙橋', 'ｶﾀｶﾅ']);
