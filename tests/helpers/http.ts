@@ -19,8 +19,9 @@ export function externalReferences(html: string): string[] {
 }
 
 /** supertest parser that keeps the raw bytes: `.buffer(true).parse(binaryBody)`, body is a Buffer. */
-export function binaryBody(res: NodeJS.ReadableStream, callback: (error: Error | null, body: Buffer) => void): void {
+export function binaryBody(res: import('superagent').Response, callback: (error: Error | null, body: Buffer) => void): void {
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }
