@@ -1,0 +1,110 @@
+// The emails that belong to a booking: confirmation, change, cancellation and reminder. They
+// are composed from the committed booking and written to the outbox in the same transaction.
+import type { DbTx } from '../../db/client.js';
+import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
+import { translator } from '../../web/i18n.js';
+import { visitCalendar } from './calendar.js';
+import { enqueueMail, type MailAttachment } from './outbox.js';
+
+export type BookingMailKind = 'confirmation' | 'change' | 'cancellation' | 'reminder';
+
+export interface BookingMailDetails {
+  code: string;
+  counterName: string;
+  counterAddress: string;
+  accessNotes: string;
+  startsAt: Date;
+  endsAt: Date;
+  people: number;
+}
+
+export interface ComposedMail {
+  subject: string;
+  text: string;
+  html: string;
+  attachments: MailAttachment[];
+}
+
+/** Header values never carry line breaks, whatever staff typed into a counter's name. */
+export function headerSafe(value: string): string {
+  return value.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+export function composeBookingMail(kind: BookingMailKind, details: BookingMailDetails, baseUrl: string, locale = 'ja'): ComposedMail {
+  const t = translator(locale);
+  const when = `${formatDateJa(jstDateOf(details.startsAt))} ${formatMinutes(jstMinutesOf(details.startsAt))}〜${formatMinutes(jstMinutesOf(details.endsAt))}`;
+  const params = { code: details.code, when, counter: details.counterName, address: details.counterAddress, people: details.people, url: `${baseUrl}/login` };
+  const lines = [
+    t(`mail.${kind}.lead`),
+    '',
+    `${t('mail.field.code')}: ${details.code}`,
+    `${t('mail.field.when')}: ${when}`,
+    `${t('mail.field.counter')}: ${details.counterName}`,
+    `${t('mail.field.address')}: ${details.counterAddress}`,
+    ...(details.accessNotes ? [`${t('mail.field.access')}: ${details.accessNotes}`] : []),
+    `${t('mail.field.people')}: ${t('mail.peopleCount', params)}`,
+  ];
+  if (kind !== 'cancellation') lines.push('', t('mail.bring.title'), ...t('mail.bring.items').split('\n').map((item) => `・${item}`));
+  lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
+  const text = lines.join('\n');
+  const html = `<!doctype html><html lang="ja"><body><div style="font-family:sans-serif;line-height:1.7">${text
+    .split('\n')
+    .map((line) => (line === '' ? '<br>' : `<p style="margin:0">${escapeHtml(line)}</p>`))
+    .join('')}</div></body></html>`;
+  const attachments: MailAttachment[] =
+    kind === 'confirmation' || kind === 'change'
+      ? [
+          {
+            filename: 'booking.ics',
+            contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+            content: visitCalendar({
+              uid: `${details.code}@mynumber-card-booking`,
+              title: t('mail.calendarTitle'),
+              location: `${details.counterName} ${details.counterAddress}`,
+              description: `${t('mail.field.code')}: ${details.code}`,
+              startsAt: details.startsAt,
+              endsAt: details.endsAt,
+            }),
+          },
+        ]
+      : [];
+  return { subject: headerSafe(t(`mail.${kind}.subject`, params)), text, html, attachments };
+}
+
+/**
+ * Queues the email for a booking (and its family members booked with it) inside the caller's
+ * transaction. `eventKey` makes each change or cancellation its own email; the same key twice
+ * queues one email.
+ */
+export async function queueBookingMail(tx: DbTx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
+  const booking = await tx.booking.findUniqueOrThrow({ where: { id: options.bookingId }, include: { slot: { include: { counter: true } } } });
+  if (!booking.email) return false;
+  const people = booking.groupCode ? await tx.booking.count({ where: { groupCode: booking.groupCode, status: { in: ['active', 'checked_in'] } } }) : 1;
+  const mail = composeBookingMail(
+    options.kind,
+    {
+      code: booking.code,
+      counterName: booking.slot.counter.name,
+      counterAddress: booking.slot.counter.address,
+      accessNotes: booking.slot.counter.accessNotes,
+      startsAt: booking.slot.startsAt,
+      endsAt: booking.slot.endsAt,
+      people: Math.max(people, 1),
+    },
+    options.baseUrl,
+  );
+  return enqueueMail(tx, {
+    dedupeKey: `booking:${booking.code}:${options.kind}:${options.eventKey}`,
+    kind: `booking.${options.kind}`,
+    to: headerSafe(booking.email),
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    attachments: mail.attachments,
+    bookingId: booking.id,
+  });
+}
