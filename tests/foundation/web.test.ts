@@ -121,6 +121,8 @@ describe('errors', () => {
     expect(response.text).toContain('エラーが発生しました');
     expect(response.text).toContain(response.headers['x-request-id']);
     expect(response.text).not.toMatch(/at \w+ \(|node_modules|Error:|SELECT|postgres/i);
+    expect((await agent.get('/readyz')).status).toBe(503);
+    expect((await agent.get('/healthz')).status).toBe(200);
   });
 
   it('When a body is too large, then a Japanese message is shown and nothing else happens', async () => {
