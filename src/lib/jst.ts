@@ -53,3 +53,8 @@ export function formatDateJa(date: IsoDate): string {
   const [year, month, day] = date.split('-').map(Number);
   return `${year}年${month}月${day}日(${WEEKDAYS_JA[dayOfWeek(date)]})`;
 }
+
+/** e.g. 2026-11-21 09:05 (Japan time), for lists and logs shown to staff. */
+export function formatJstDateTime(instant: Date): string {
+  return `${jstDateOf(instant)} ${formatMinutes(jstMinutesOf(instant)).padStart(5, '0')}`;
+}

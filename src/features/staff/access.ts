@@ -77,3 +77,8 @@ export function canUseCounter(user: StaffPrincipal, counterId: number): boolean 
 export function safeNextPath(next: unknown): string {
   return typeof next === 'string' && /^\/staff(\/[A-Za-z0-9/_\-?=&%.]*)?$/.test(next) && !next.includes('//') ? next : '/staff';
 }
+
+/** The audit actor for the signed-in staff user of this request. */
+export function staffActor(req: import('express').Request, res: import('express').Response) {
+  return { type: 'staff' as const, id: String(res.locals.staffUser!.id), ip: req.ip ?? undefined };
+}

@@ -1,12 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
-import type { Feature } from '../feature.js';
+import type { Feature, StaffMenuItem } from '../feature.js';
+import { usersRoutes } from './users-routes.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { noStore } from '../../web/security-headers.js';
 import { parseForm } from '../../web/validation.js';
 import { anyStaff, loadStaff, safeNextPath } from './access.js';
 import { authenticateStaff, changeOwnPassword } from './auth-service.js';
+
+const ADMIN_MENU: StaffMenuItem[] = [
+  { href: '/staff/users', labelKey: 'staff.menu.users', roles: ['admin'] },
+  { href: '/staff/audit', labelKey: 'staff.menu.audit', roles: ['admin'] },
+];
 
 const loginForm = z.object({
   loginId: z.string().trim().min(1, 'staff.login.required').max(64, 'staff.login.required'),
@@ -28,7 +34,7 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
   const router = Router();
   router.use(noStore);
   router.use(loadStaff(db.prisma, config.SESSION_ABSOLUTE_HOURS));
-  const menu = features.flatMap((feature) => feature.staffMenu ?? []);
+  const menu = [...features.flatMap((feature) => feature.staffMenu ?? []), ...ADMIN_MENU];
   router.use((_req, res, next) => {
     res.locals.staffMenu = menu;
     next();
@@ -80,6 +86,7 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     res.redirect(303, '/staff?passwordChanged=1');
   });
 
+  router.use(usersRoutes(context));
   for (const feature of features) if (feature.staffRouter) router.use(feature.staffRouter);
   return router;
 }

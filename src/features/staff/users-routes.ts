@@ -1,0 +1,112 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../app.js';
+import { parseForm } from '../../web/validation.js';
+import { requireRole, staffActor } from './access.js';
+import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
+
+const ROLES = ['admin', 'staff', 'operator'] as const;
+const counterIds = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? [] : [value].flat().map(Number).filter(Number.isInteger)));
+
+const userForm = z.object({
+  displayName: z.string().trim().min(1, 'validation.required').max(60, 'staff.users.tooLong'),
+  role: z.enum(ROLES, { message: 'staff.users.roleRequired' }),
+  counterIds,
+});
+const newUserForm = userForm.extend({
+  loginId: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, 'staff.users.loginIdFormat'),
+});
+const idParam = z.coerce.number().int().positive();
+
+/** Admin screens for staff accounts (/staff/users) and the audit log (/staff/audit). */
+export function usersRoutes(context: AppContext): Router {
+  const db = context.db.prisma;
+  const router = Router();
+  router.use(['/users', '/audit'], requireRole('admin'));
+
+  const counters = () => db.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
+  const renderForm = async (res: import('express').Response, status: number, locals: Record<string, unknown>) =>
+    res.status(status).render('staff/users/form', { layout: 'layouts/staff', title: res.locals.t(locals.user ? 'staff.users.edit' : 'staff.users.new'), counters: await counters(), errors: {}, roles: ROLES, user: null, values: {}, ...locals });
+
+  router.get('/users', async (req, res) => {
+    res.render('staff/users/index', { layout: 'layouts/staff', title: res.locals.t('staff.users.title'), users: await listStaffUsers(db), notice: req.session.flash ?? null, now: new Date() });
+    delete req.session.flash;
+  });
+
+  router.get('/users/new', (_req, res) => renderForm(res, 200, {}));
+
+  router.post('/users', async (req, res) => {
+    const parsed = parseForm(newUserForm, req.body);
+    if (!parsed.ok) return renderForm(res, 400, { errors: parsed.errors, values: req.body });
+    const created = await createStaffUser(db, staffActor(req, res), parsed.data);
+    res.render('staff/users/temporary-password', { layout: 'layouts/staff', title: res.locals.t('staff.users.created'), loginId: parsed.data.loginId, password: created.temporaryPassword });
+  });
+
+  router.get('/users/:id/edit', async (req, res) => {
+    const user = await db.staffUser.findUniqueOrThrow({ where: { id: idParam.parse(req.params.id) }, include: { counters: true } });
+    return renderForm(res, 200, { user, values: { displayName: user.displayName, role: user.role, counterIds: user.counters.map((c) => c.counterId) } });
+  });
+
+  router.post('/users/:id', async (req, res) => {
+    const id = idParam.parse(req.params.id);
+    const parsed = parseForm(userForm, req.body);
+    const user = await db.staffUser.findUniqueOrThrow({ where: { id } });
+    if (!parsed.ok) return renderForm(res, 400, { user, errors: parsed.errors, values: req.body });
+    await updateStaffUser(db, staffActor(req, res), id, parsed.data);
+    req.session.flash = res.locals.t('staff.users.saved');
+    res.redirect(303, '/staff/users');
+  });
+
+  const action = (path: string, run: (id: number, req: import('express').Request, res: import('express').Response) => Promise<string | void>, flashKey: string) =>
+    router.post(`/users/:id/${path}`, async (req, res) => {
+      const id = idParam.parse(req.params.id);
+      const password = await run(id, req, res);
+      if (password) {
+        const user = await db.staffUser.findUniqueOrThrow({ where: { id } });
+        return res.render('staff/users/temporary-password', { layout: 'layouts/staff', title: res.locals.t('staff.users.passwordReset'), loginId: user.loginId, password });
+      }
+      req.session.flash = res.locals.t(flashKey);
+      res.redirect(303, '/staff/users');
+    });
+  action('disable', (id, req, res) => setStaffUserDisabled(db, staffActor(req, res), id, true), 'staff.users.disabledDone');
+  action('enable', (id, req, res) => setStaffUserDisabled(db, staffActor(req, res), id, false), 'staff.users.enabledDone');
+  action('unlock', (id, req, res) => unlockStaffUser(db, staffActor(req, res), id), 'staff.users.unlockedDone');
+  action('reset-password', (id, req, res) => resetStaffPassword(db, staffActor(req, res), id), '');
+
+  router.get('/audit', async (req, res) => {
+    const filters = auditFilters.parse(req.query);
+    const entries = await db.auditLog.findMany({
+      where: {
+        ...(filters.action ? { action: { startsWith: filters.action } } : {}),
+        ...(filters.actorId ? { actorId: filters.actorId } : {}),
+        ...(filters.targetId ? { targetId: filters.targetId } : {}),
+        at: { gte: filters.from ? new Date(`${filters.from}T00:00:00+09:00`) : undefined, lt: filters.to ? new Date(Date.parse(`${filters.to}T00:00:00+09:00`) + 86_400_000) : undefined },
+        ...(filters.before ? { id: { lt: BigInt(filters.before) } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: 100,
+    });
+    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters });
+  });
+
+  return router;
+}
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+const auditFilters = z.object({
+  action: z.string().trim().max(64).optional().catch(undefined),
+  actorId: z.string().trim().max(80).optional().catch(undefined),
+  targetId: z.string().trim().max(80).optional().catch(undefined),
+  from: isoDate,
+  to: isoDate,
+  before: z.string().regex(/^\d{1,19}$/).optional().catch(undefined),
+});
+
+declare module 'express-session' {
+  interface SessionData {
+    flash?: string;
+  }
+}
