@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createApp, type AppContext } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -15,9 +15,16 @@ export interface TestApp {
 }
 
 /** The real app on its own fresh database, as a user reaches it through HTTP. */
-export async function createTestApp(overrides: Partial<Record<keyof Config, string>> = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<Record<keyof Config, string>> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url, ...overrides });
-  const context: AppContext = { config, db, secrets: TEST_SECRETS, logger: pino({ level: 'silent' }) };
+  const context: AppContext = { config, db, secrets: TEST_SECRETS, logger };
   return { app: createApp(context), context, db };
+}
+
+/** A logger that keeps every line it writes, to assert on what the app logs. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'trace' }, { write: (line: string) => lines.push(line) });
+  return { logger, lines };
 }

@@ -1,0 +1,48 @@
+// IPA 安全なウェブサイトの作り方: session management (cookie attributes), clickjacking, HSTS.
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+let tls: TestApp;
+let plain: TestApp;
+beforeAll(async () => {
+  tls = await createTestApp({ COOKIE_SECURE: 'true', TRUST_PROXY: '1' });
+  plain = await createTestApp();
+});
+
+describe('served over TLS (behind a proxy)', () => {
+  it('When a session starts, then the cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax and path /', async () => {
+    const response = await request(tls.app).get('/staff/login').set('X-Forwarded-Proto', 'https');
+    const cookie = response.headers['set-cookie'][0];
+    expect(cookie).toMatch(/^__Host-sid=/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/; Domain=/i);
+  });
+
+  it('When any page is served, then HSTS and upgrade-insecure-requests are sent', async () => {
+    const response = await request(tls.app).get('/').set('X-Forwarded-Proto', 'https');
+    expect(response.headers['strict-transport-security']).toMatch(/max-age=31536000; includeSubDomains/);
+    expect(response.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+  });
+});
+
+describe('served over plain HTTP (development)', () => {
+  it('When any page is served, then no HSTS is sent (it would lock out a plain-HTTP intranet host)', async () => {
+    const response = await request(plain.app).get('/');
+    expect(response.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('When a page is framed by another site, then the browser is told not to (frame-ancestors none, X-Frame-Options DENY)', async () => {
+    const response = await request(plain.app).get('/staff/login');
+    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('When a staff page is served, then it must not be stored (no-store)', async () => {
+    const response = await request(plain.app).get('/staff/login');
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+});
