@@ -28,13 +28,11 @@ interface SlotSums {
 export async function monthCapacity(db: DbTx, counterId: number, month: string) {
   const counter = await findCounter(db, counterId);
   const { from, to } = monthRange(month);
-  const [sums, [timetable]] = await Promise.all([
-    db.$queryRaw<SlotSums[]>`
+  const sums = await db.$queryRaw<SlotSums[]>`
       SELECT date, count(*)::int AS slots, sum(capacity)::int AS capacity, sum(reserved_capacity)::int AS reserved, sum(booked)::int AS booked
         FROM slots WHERE counter_id = ${counterId} AND date BETWEEN ${dateColumn(from)}::date AND ${dateColumn(to)}::date AND capacity > 0
-       GROUP BY date`,
-    loadTimetables(db, [counterId]),
-  ]);
+       GROUP BY date`;
+  const [timetable] = await loadTimetables(db, [counterId]);
   const byDate = new Map(sums.map((row) => [isoDateOfColumn(row.date), row]));
   const days: CapacityDay[] = planRange(timetable, from, to).map((plan: DayPlan) => {
     const row = byDate.get(plan.date);

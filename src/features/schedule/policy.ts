@@ -25,12 +25,16 @@ function merge(base: BookingPolicyRules, row: PolicyRow | null | undefined): Boo
   return merged;
 }
 
-/** The global policy with the counter's overrides applied. */
-export async function effectivePolicy(db: DbTx, counterId: number): Promise<BookingPolicyRules> {
-  const rows = await db.bookingPolicy.findMany({ where: { OR: [{ counterId: null }, { counterId }] } });
+/** The global row with the counter's row applied, from already-loaded policy rows. */
+export function policyFromRows(rows: (PolicyRow & { counterId: number | null })[], counterId: number): BookingPolicyRules {
   const global = rows.find((row) => row.counterId === null);
   const own = rows.find((row) => row.counterId === counterId);
   return merge(merge(FALLBACK, global), own);
+}
+
+/** The global policy with the counter's overrides applied. */
+export async function effectivePolicy(db: DbTx, counterId: number): Promise<BookingPolicyRules> {
+  return policyFromRows(await db.bookingPolicy.findMany({ where: { OR: [{ counterId: null }, { counterId }] } }), counterId);
 }
 
 /** The stored rows for the policy screen: the global row and each counter's override (or none). */

@@ -150,7 +150,7 @@ function convertCounter(c: Collector, entry: FileShape['counters'][number], path
 /** Parses and validates a setup file; every problem is reported with its line, nothing is applied. */
 export function parseSetupFile(text: string): ParsedSetup {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const t = translator();
   if (doc.errors.length > 0) {
     return { ok: false, errors: doc.errors.map((error) => ({ line: error.linePos?.[0].line ?? 1, column: error.linePos?.[0].col ?? 1, message: t('schedule.file.syntax', { detail: error.code }) })) };

@@ -4,7 +4,7 @@
 import type { Db, DbTx } from '../../db/client.js';
 import { addDays, dateColumn, isoDateOfColumn, jstInstant, type IsoDate } from '../../lib/jst.js';
 import { planRange, type ClosureParams, type CounterTimetable } from './calendar.js';
-import { effectivePolicy } from './policy.js';
+import { policyFromRows } from './policy.js';
 
 /** Days beyond the furthest booking window for which slots already exist (so opening is instant). */
 export const HORIZON_MARGIN_DAYS = 14;
@@ -28,10 +28,9 @@ export interface RegenerationResult {
 /** Every counter's timetable (retired counters get an empty one, so their future slots go). */
 export async function loadTimetables(db: DbTx, counterIds?: number[]): Promise<CounterTimetable[]> {
   const where = counterIds ? { id: { in: counterIds } } : {};
-  const [counters, globalClosures] = await Promise.all([
-    db.counter.findMany({ where, include: { openingRules: true, closures: true, dateOverrides: true }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] }),
-    db.closure.findMany({ where: { counterId: null } }),
-  ]);
+  // Sequential on purpose: inside a transaction all queries share one connection.
+  const counters = await db.counter.findMany({ where, include: { openingRules: true, closures: true, dateOverrides: true }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
+  const globalClosures = await db.closure.findMany({ where: { counterId: null } });
   return counters.map((counter) => ({
     counterId: counter.id,
     windows: counter.windows,
@@ -159,7 +158,8 @@ export async function generateSlots(db: DbTx, from: IsoDate, to: IsoDate): Promi
 /** The last date slots are kept for: the furthest booking window of any counter plus a margin. */
 export async function horizonEnd(db: DbTx, today: IsoDate): Promise<IsoDate> {
   const counters = await db.counter.findMany({ where: { retiredAt: null }, select: { id: true } });
-  const windows = await Promise.all(counters.map(async (counter) => (await effectivePolicy(db, counter.id)).opensDaysAhead));
+  const policies = await db.bookingPolicy.findMany();
+  const windows = counters.map((counter) => policyFromRows(policies, counter.id).opensDaysAhead);
   return addDays(today, Math.max(0, ...windows) + HORIZON_MARGIN_DAYS);
 }
 
