@@ -30,6 +30,15 @@ async function bookInto(slotId: number, counterId: number, people: number) {
 
 const regenerate = (counterId: number, from = '2027-01-04', to = '2027-01-08') => db.prisma.$transaction((tx) => regenerateSlots(tx, from, to, [counterId]));
 
+/** A counter whose slots exist for 2027-01-04..08, with `people` booked into one of them. */
+async function bookedSlot(date: string, startMinute: number, people: number) {
+  const { counter, rule } = await counterWithRule({ capacityPerSlot: 4 });
+  await regenerate(counter.id);
+  const slot = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, startsAt: jstInstant(date, startMinute) } });
+  await bookInto(slot.id, counter.id, people);
+  return { counter, rule, slot };
+}
+
 describe('slot generation in Japan time', () => {
   it('When slots are generated for a JST date, then starts_at is 09:00 JST and date is the JST date whatever the server TZ', async () => {
     const { counter } = await counterWithRule();
@@ -49,10 +58,7 @@ describe('slot generation in Japan time', () => {
 
 describe('regeneration keeps bookings', () => {
   it('When a rule shrinks capacity below what is booked, then the slot keeps its booked places and a conflict is listed', async () => {
-    const { counter, rule } = await counterWithRule({ capacityPerSlot: 4 });
-    await regenerate(counter.id);
-    const slot = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, startsAt: jstInstant('2027-01-05', 540) } });
-    await bookInto(slot.id, counter.id, 3);
+    const { counter, rule, slot } = await bookedSlot('2027-01-05', 540, 3);
     await db.prisma.openingRule.update({ where: { id: rule.id }, data: { capacityPerSlot: 2, reservedCapacity: 0 } });
     const result = await regenerate(counter.id);
     expect(result.conflicts).toBe(1);
@@ -65,10 +71,7 @@ describe('regeneration keeps bookings', () => {
   });
 
   it('When a rule no longer covers a booked day, then the booked slot stays (closed to new bookings) and is listed; unbooked slots go', async () => {
-    const { counter, rule } = await counterWithRule();
-    await regenerate(counter.id);
-    const slot = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, startsAt: jstInstant('2027-01-06', 570) } });
-    await bookInto(slot.id, counter.id, 1);
+    const { counter, rule, slot } = await bookedSlot('2027-01-06', 570, 1);
     await db.prisma.openingRule.update({ where: { id: rule.id }, data: { daysOfWeek: [1, 2, 4, 5] } }); // Wednesday dropped
     const result = await regenerate(counter.id);
     expect(result.conflicts).toBe(1);
@@ -77,11 +80,8 @@ describe('regeneration keeps bookings', () => {
     expect(await db.prisma.slotConflict.findUniqueOrThrow({ where: { slotId: slot.id } })).toMatchObject({ kind: 'removed', plannedCapacity: 0, booked: 1 });
   });
 
-  it('When the booking is cancelled and the rule restored, then the next regeneration closes the conflict', async () => {
-    const { counter, rule } = await counterWithRule({ capacityPerSlot: 4 });
-    await regenerate(counter.id);
-    const slot = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, startsAt: jstInstant('2027-01-07', 540) } });
-    await bookInto(slot.id, counter.id, 2);
+  it('When the rule is restored after a conflict, then the next regeneration closes the conflict and the slot regains its capacity', async () => {
+    const { counter, rule, slot } = await bookedSlot('2027-01-07', 540, 2);
     await db.prisma.openingRule.update({ where: { id: rule.id }, data: { capacityPerSlot: 1, reservedCapacity: 0 } });
     await regenerate(counter.id);
     await db.prisma.openingRule.update({ where: { id: rule.id }, data: { capacityPerSlot: 4 } });

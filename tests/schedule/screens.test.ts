@@ -34,6 +34,15 @@ const ruleFields = (overrides: Record<string, string | string[]> = {}) => ({
   capacityMode: 'window', capacityPerSlot: '', peoplePerWindow: '2', reservedCapacity: '1', validFrom: today, validTo: '', ...overrides,
 });
 
+/** One person booked (booking row + booked count) into the first slot of a weekday `ahead` days on. */
+async function bookOne(counterId: number, ahead: number) {
+  const slot = await t.db.prisma.slot.findFirstOrThrow({ where: { counterId, date: dateColumn(nextWeekday(ahead)) } });
+  const { holder } = await createCardHolder(t.db, { counterId });
+  await t.db.prisma.booking.create({ data: { code: `B${slot.id}`, slotId: slot.id, cardHolderId: holder.id, channel: 'phone', createdBy: 'test' } });
+  await t.db.pool.query('UPDATE slots SET booked = 1 WHERE id = $1', [slot.id]);
+  return slot;
+}
+
 async function counterWithRule() {
   const counter = await createCounter(t.db, { windows: 3 });
   const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/new`, `/staff/schedule/counters/${counter.id}/rules`, ruleFields());
@@ -88,6 +97,15 @@ describe('counters', () => {
     expect(await t.db.prisma.counter.count()).toBe(before);
   });
 
+  it('When a second counter gets a code already in use, then the message is beside the code and nothing is saved', async () => {
+    const existing = await createCounter(t.db);
+    const before = await t.db.prisma.counter.count();
+    const response = await submitForm(admin, '/staff/schedule/counters/new', '/staff/schedule/counters', { code: existing.code, name: '重複', windows: '1' });
+    expect(response.status).toBe(409);
+    expect(response.text).toMatch(/id="code-error">この識別コードはすでに使われています。/);
+    expect(await t.db.prisma.counter.count()).toBe(before);
+  });
+
   it('When a counter is moved up, then it changes places with the one above', async () => {
     const first = await createCounter(t.db);
     const second = await createCounter(t.db);
@@ -102,14 +120,10 @@ describe('counters', () => {
 
   it('When a counter with a future booking is retired, then it is refused with a clear message and stays active', async () => {
     const counter = await counterWithRule();
-    const date = nextWeekday(3);
-    const slot = await t.db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, date: dateColumn(date) } });
-    const { holder } = await createCardHolder(t.db, { counterId: counter.id });
-    await t.db.prisma.booking.create({ data: { code: `R${counter.id}`, slotId: slot.id, cardHolderId: holder.id, channel: 'phone', createdBy: 'test' } });
-    await t.db.pool.query('UPDATE slots SET booked = 1 WHERE id = $1', [slot.id]);
+    await bookOne(counter.id, 3);
     const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}/edit`, `/staff/schedule/counters/${counter.id}/retire`, {});
     expect(response.status).toBe(409);
-    expect(response.text).toContain('本日以降の予約が1件あります');
+    expect(response.text).toMatch(/id="refusal">この交付場所には本日以降の予約が1件あります。予約を他の交付場所・日時へ変更するか取り消してから、廃止してください。/);
     expect((await t.db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).retiredAt).toBeNull();
   });
 
@@ -226,11 +240,7 @@ describe('capacity views', () => {
 
   it('When a booked slot loses its rule, then the conflict is listed for staff and the regenerate button is audited', async () => {
     const counter = await counterWithRule();
-    const date = nextWeekday(4);
-    const slot = await t.db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, date: dateColumn(date) } });
-    const { holder } = await createCardHolder(t.db, { counterId: counter.id });
-    await t.db.prisma.booking.create({ data: { code: `C${counter.id}`, slotId: slot.id, cardHolderId: holder.id, channel: 'web', createdBy: 'test' } });
-    await t.db.pool.query('UPDATE slots SET booked = 1 WHERE id = $1', [slot.id]);
+    const slot = await bookOne(counter.id, 4);
     const rule = await t.db.prisma.openingRule.findFirstOrThrow({ where: { counterId: counter.id } });
     await submitForm(admin, `/staff/schedule/counters/${counter.id}`, `/staff/schedule/counters/${counter.id}/rules/${rule.id}/delete`, {});
     const staff = await agentFor('staff');

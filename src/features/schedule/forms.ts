@@ -104,11 +104,13 @@ export type OverrideFields = z.infer<typeof overrideForm>;
 
 const monthDay = z.preprocess(half, z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'schedule.error.monthDay'));
 
+const scope = z.string().regex(/^\d*$/, 'validation.invalid').default('');
+
 export const closureForm = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('single_date'), label: required(50), counterId: z.string().default(''), date: isoDate }),
-  z.object({ kind: z.literal('date_range'), label: required(50), counterId: z.string().default(''), from: isoDate, to: isoDate }).refine((form) => form.to >= form.from, { path: ['to'], message: 'schedule.error.validTo' }),
-  z.object({ kind: z.literal('yearly_range'), label: required(50), counterId: z.string().default(''), fromDay: monthDay, toDay: monthDay }),
-  z.object({ kind: z.literal('nth_weekday'), label: required(50), counterId: z.string().default(''), nth: z.coerce.number().int().refine((n) => n === -1 || (n >= 1 && n <= 5), 'schedule.error.range'), weekday: int(0, 6), offsetDays: z.preprocess(blankToUndefined, int(0, 6).default(0)) }),
+  z.object({ kind: z.literal('single_date'), label: required(50), counterId: scope, date: isoDate }),
+  z.object({ kind: z.literal('date_range'), label: required(50), counterId: scope, from: isoDate, to: isoDate }).refine((form) => form.to >= form.from, { path: ['to'], message: 'schedule.error.validTo' }),
+  z.object({ kind: z.literal('yearly_range'), label: required(50), counterId: scope, fromDay: monthDay, toDay: monthDay }),
+  z.object({ kind: z.literal('nth_weekday'), label: required(50), counterId: scope, nth: z.coerce.number().int().refine((n) => n === -1 || (n >= 1 && n <= 5), 'schedule.error.range'), weekday: int(0, 6), offsetDays: z.preprocess(blankToUndefined, int(0, 6).default(0)) }),
 ], { error: 'schedule.error.closureKind' });
 export type ClosureFields = z.infer<typeof closureForm>;
 

@@ -43,6 +43,16 @@ function ensureCounterAccess(res: Response, counterId: number): void {
   if (!canUseCounter(res.locals.staffUser!, counterId)) throw new AppError(403, 'counter_forbidden', 'staff.forbidden');
 }
 
+/** Runs a change; a refusal with the given code comes back as undefined for the form to show. */
+async function refusedAs<T>(code: string, change: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof AppError && error.code === code) return undefined;
+    throw error;
+  }
+}
+
 export function scheduleFeature(context: AppContext): Feature {
   const db = context.db.prisma;
   const router = Router();
@@ -56,9 +66,11 @@ export function scheduleFeature(context: AppContext): Feature {
 
   router.post('/schedule/counters', admin, async (req, res) => {
     const parsed = parseForm(counterForm, req.body);
-    if (!parsed.ok) return render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: req.body, errors: parsed.errors }, 400);
-    const { value } = await createCounter(db, changeContext(req, res), parsed.data);
-    res.redirect(303, `/staff/schedule/counters/${value.id}?done=saved`);
+    const refuse = (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: req.body, errors }, status);
+    if (!parsed.ok) return refuse(parsed.errors, 400);
+    const created = await refusedAs('counter_code_taken', () => createCounter(db, changeContext(req, res), parsed.data));
+    if (!created) return refuse({ code: 'schedule.error.codeTaken' }, 409);
+    res.redirect(303, `/staff/schedule/counters/${created.value.id}?done=saved`);
   });
 
   router.get('/schedule/counters/:id', viewers, async (req, res) => {
@@ -74,8 +86,9 @@ export function scheduleFeature(context: AppContext): Feature {
   router.post('/schedule/counters/:id', admin, async (req, res) => {
     const id = idParam(req.params.id);
     const parsed = parseForm(counterForm, req.body);
-    if (!parsed.ok) return render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors: parsed.errors }, 400);
-    await updateCounter(db, changeContext(req, res), id, parsed.data);
+    const refuse = async (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
+    if (!parsed.ok) return refuse(parsed.errors, 400);
+    if (!(await refusedAs('counter_code_taken', () => updateCounter(db, changeContext(req, res), id, parsed.data)))) return refuse({ code: 'schedule.error.codeTaken' }, 409);
     res.redirect(303, `/staff/schedule/counters/${id}?done=saved`);
   });
 
@@ -85,7 +98,15 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   router.post('/schedule/counters/:id/retire', admin, async (req, res) => {
-    await retireCounter(db, changeContext(req, res), idParam(req.params.id));
+    const id = idParam(req.params.id);
+    try {
+      await retireCounter(db, changeContext(req, res), id);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'counter_has_bookings') throw error;
+      const counter = await findCounter(db, id);
+      const refusal = res.locals.t(error.messageKey, error.params);
+      return render(res, 'counter-form', 'schedule.counter.editTitle', { counter, values: { ...counter, purposes: counter.purposes.join('、') }, refusal }, 409);
+    }
     res.redirect(303, '/staff/schedule?done=retired');
   });
 
