@@ -45,6 +45,12 @@ describe('rule editor in a real browser', () => {
     expect(await page.textContent('main')).toContain('開庁時間のルールを保存しました');
     expect(await t.db.prisma.openingRule.count({ where: { counterId: counter.id } })).toBe(1);
     await expectAccessible(page);
+    await page.goto(`${base}/staff/schedule/counters/${counter.id}/month?month=2027-02`);
+    // The view shows the materialised slots (only as far as the booking horizon reaches).
+    const slots = await t.db.prisma.slot.count({ where: { counterId: counter.id, date: { gte: new Date('2027-02-01'), lt: new Date('2027-03-01') } } });
+    expect(await page.textContent('main')).toContain(`予約枠 ${slots}枠、定員 ${slots * 3}人`);
+    await expectAccessible(page);
+    await screenshot(page, 'schedule-month');
     expect(problems).toEqual([]);
     await page.context().close();
   });
