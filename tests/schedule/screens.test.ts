@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { effectivePolicy } from '../../src/features/schedule/policy.js';
 import { addDays, dateColumn, dayOfWeek, jstInstant, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createStaff } from '../helpers/factories.js';
@@ -199,6 +200,26 @@ describe('closures, overrides and policy', () => {
     expect(response.status, response.text).toBe(303);
     expect(await t.db.prisma.slot.count({ where: { counterId: counter.id, date: dateColumn(date) } })).toBe(0);
     expect((await audits('schedule.override.create')).some((entry) => entry.targetId === String(counter.id))).toBe(true);
+  });
+
+  it('When an extra opening with its own hours is added on a Saturday, then that day gets exactly those slots', async () => {
+    const counter = await counterWithRule();
+    let saturday = addDays(today, 3);
+    while (dayOfWeek(saturday) !== 6) saturday = addDays(saturday, 1);
+    const fields = { kind: 'open', dateFrom: saturday, dateTo: '', label: '土曜臨時開庁', start: '10:00', end: '12:00', breakStart: '', breakEnd: '', slotMinutes: '60', capacityMode: 'slot', capacityPerSlot: '5', peoplePerWindow: '', reservedCapacity: '0' };
+    const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}`, `/staff/schedule/counters/${counter.id}/overrides`, fields);
+    expect(response.status, response.text).toBe(303);
+    const slots = await t.db.prisma.slot.findMany({ where: { counterId: counter.id, date: dateColumn(saturday) }, orderBy: { startsAt: 'asc' } });
+    expect(slots.map((slot) => [slot.startsAt.toISOString(), slot.capacity])).toEqual([[jstInstant(saturday, 600).toISOString(), 5], [jstInstant(saturday, 660).toISOString(), 5]]);
+  });
+
+  it('When a counter overrides only how far ahead booking opens, then it inherits the rest from the global policy', async () => {
+    const counter = await createCounter(t.db);
+    const response = await submitForm(admin, '/staff/schedule/policy', `/staff/schedule/policy/${counter.id}`, { opensDaysAhead: '90', closesDaysBefore: '', closesAt: '', sameDayAllowed: '', sameDayUntilMinutes: '', maxPeoplePerBooking: '' });
+    expect(response.status).toBe(303);
+    const global = await effectivePolicy(t.db.prisma, -1);
+    expect(await effectivePolicy(t.db.prisma, counter.id)).toEqual({ ...global, opensDaysAhead: 90 });
+    expect((await audits('schedule.policy.update')).some((entry) => entry.targetId === String(counter.id))).toBe(true);
   });
 
   it('When the global policy is saved with a blank field, then it is refused; with all fields, it is stored and audited', async () => {
