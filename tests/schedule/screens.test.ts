@@ -246,6 +246,14 @@ describe('capacity views', () => {
     expect(row.match(/<td class="num">(\d+)<\/td>/g)!.map((cell) => Number(cell.replace(/\D/g, '')))).toEqual([6, 36, 6, 2, 34]);
   });
 
+  it('When the month view shows a month beyond the booking horizon, then open days say their slots are not generated yet', async () => {
+    const counter = await createCounter(t.db);
+    await submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/new`, `/staff/schedule/counters/${counter.id}/rules`, ruleFields({ validFrom: '2030-01-01' }));
+    const response = await admin.get(`/staff/schedule/counters/${counter.id}/month?month=2030-01`);
+    expect(response.text).toContain('開庁予定(予約枠は受付開始前に作成)');
+    expect(response.text).toContain('開庁日 0日、予約枠 0枠');
+  });
+
   it('When the capacity report is downloaded as CSV, then Excel gets a BOM, Japanese headers and one row per counter and month', async () => {
     const counter = await counterWithRule();
     const month = today.slice(0, 7);

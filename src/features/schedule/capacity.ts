@@ -8,6 +8,8 @@ import { loadTimetables } from './slot-generation.js';
 export interface CapacityDay {
   date: IsoDate;
   open: boolean;
+  /** open, closed, or planned: the rules open the day but its slots are not generated yet (beyond the horizon). */
+  state: 'open' | 'closed' | 'planned';
   note: string;
   slots: number;
   capacity: number;
@@ -38,7 +40,8 @@ export async function monthCapacity(db: DbTx, counterId: number, month: string) 
     const row = byDate.get(plan.date);
     const capacity = row?.capacity ?? 0;
     const booked = row?.booked ?? 0;
-    return { date: plan.date, open: (row?.slots ?? 0) > 0, note: plan.note, slots: row?.slots ?? 0, capacity, reserved: row?.reserved ?? 0, booked, free: capacity - booked };
+    const open = (row?.slots ?? 0) > 0;
+    return { date: plan.date, open, state: open ? 'open' : plan.open ? 'planned' : 'closed', note: plan.note, slots: row?.slots ?? 0, capacity, reserved: row?.reserved ?? 0, booked, free: capacity - booked };
   });
   const totals = days.reduce((sum, day) => ({ openDays: sum.openDays + (day.open ? 1 : 0), slots: sum.slots + day.slots, capacity: sum.capacity + day.capacity, booked: sum.booked + day.booked, free: sum.free + day.free }), { openDays: 0, slots: 0, capacity: 0, booked: 0, free: 0 });
   return { counter, month, days, totals };
