@@ -9,6 +9,7 @@ import type { Secrets } from './secrets.js';
 import { citizenRoutes } from './features/citizen/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
+import { scheduleFeature } from './features/schedule/routes.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { healthRoutes } from './web/health.js';
@@ -27,8 +28,8 @@ export interface AppContext {
 }
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
-function features(_context: AppContext): Feature[] {
-  return [];
+function features(context: AppContext): Feature[] {
+  return [scheduleFeature(context)];
 }
 
 export function createApp(context: AppContext): express.Express {

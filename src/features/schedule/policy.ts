@@ -25,10 +25,48 @@ function merge(base: BookingPolicyRules, row: PolicyRow | null | undefined): Boo
   return merged;
 }
 
-/** The global policy with the counter's overrides applied. */
-export async function effectivePolicy(db: DbTx, counterId: number): Promise<BookingPolicyRules> {
-  const rows = await db.bookingPolicy.findMany({ where: { OR: [{ counterId: null }, { counterId }] } });
+/** The global row with the counter's row applied, from already-loaded policy rows. */
+export function policyFromRows(rows: (PolicyRow & { counterId: number | null })[], counterId: number): BookingPolicyRules {
   const global = rows.find((row) => row.counterId === null);
   const own = rows.find((row) => row.counterId === counterId);
   return merge(merge(FALLBACK, global), own);
+}
+
+/** The global policy with the counter's overrides applied. */
+export async function effectivePolicy(db: DbTx, counterId: number): Promise<BookingPolicyRules> {
+  return policyFromRows(await db.bookingPolicy.findMany({ where: { OR: [{ counterId: null }, { counterId }] } }), counterId);
+}
+
+/** The stored rows for the policy screen: the global row and each counter's override (or none). */
+export async function policyRows(db: DbTx) {
+  const rows = await db.bookingPolicy.findMany({ include: { counter: true } });
+  return { global: rows.find((row) => row.counterId === null), byCounter: new Map(rows.filter((row) => row.counterId !== null).map((row) => [row.counterId!, row])) };
+}
+
+export interface PolicyInput {
+  opensDaysAhead?: number;
+  closesDaysBefore?: number;
+  closesAt?: number;
+  sameDayAllowed?: boolean;
+  sameDayUntilMinutes?: number;
+  maxPeoplePerBooking?: number;
+}
+
+export function policyColumns(input: PolicyInput) {
+  return {
+    opensDaysAhead: input.opensDaysAhead ?? null,
+    closesDaysBefore: input.closesDaysBefore ?? null,
+    closesAtMinute: input.closesAt ?? null,
+    sameDayAllowed: input.sameDayAllowed ?? null,
+    sameDayUntilMinutes: input.sameDayUntilMinutes ?? null,
+    maxPeoplePerBooking: input.maxPeoplePerBooking ?? null,
+  };
+}
+
+/** Writes the global row (counterId null) or a counter's override; blank fields inherit. */
+export async function storePolicy(db: DbTx, counterId: number | null, input: PolicyInput): Promise<void> {
+  const data = policyColumns(input);
+  const existing = await db.bookingPolicy.findFirst({ where: { counterId } });
+  if (existing) await db.bookingPolicy.update({ where: { id: existing.id }, data });
+  else await db.bookingPolicy.create({ data: { ...data, counterId } });
 }

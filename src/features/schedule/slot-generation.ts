@@ -1,8 +1,15 @@
-// Turns opening rules into slot rows for a date range. Existing slots are never deleted or
-// shrunk below what is booked (ON CONFLICT only raises capacity or lowers it to >= booked).
-import type { DbTx } from '../../db/client.js';
-import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstInstant, type IsoDate } from '../../lib/jst.js';
-import { nationalHoliday } from './holidays.js';
+// Materialises the timetables as slot rows for a date range. A slot is never deleted while any
+// booking row points at it, and never shrunk below what is booked: where the rules want less
+// than the bookings allow, the slot keeps its booked places and a SlotConflict is listed for staff.
+import type { Db, DbTx } from '../../db/client.js';
+import { addDays, dateColumn, isoDateOfColumn, jstInstant, type IsoDate } from '../../lib/jst.js';
+import { planRange, type ClosureParams, type CounterTimetable } from './calendar.js';
+import { policyFromRows } from './policy.js';
+
+/** Days beyond the furthest booking window for which slots already exist (so opening is instant). */
+export const HORIZON_MARGIN_DAYS = 14;
+const BATCH = 5000;
+const REGENERATION_LOCK = 7_320_003;
 
 export interface PlannedSlot {
   counterId: number;
@@ -13,49 +20,41 @@ export interface PlannedSlot {
   reservedCapacity: number;
 }
 
-interface RuleLike {
-  counterId: number;
-  daysOfWeek: number[];
-  startMinute: number;
-  endMinute: number;
-  slotMinutes: number;
-  capacityPerSlot: number;
-  reservedCapacity: number;
-  validFrom: Date;
-  validTo: Date | null;
-  openOnHolidays: boolean;
+export interface RegenerationResult {
+  written: number;
+  conflicts: number;
 }
 
-export function planSlotsForRule(rule: RuleLike, from: IsoDate, to: IsoDate): PlannedSlot[] {
-  const planned: PlannedSlot[] = [];
-  const validFrom = isoDateOfColumn(rule.validFrom);
-  const validTo = rule.validTo ? isoDateOfColumn(rule.validTo) : undefined;
-  for (let date = from; date <= to; date = addDays(date, 1)) {
-    if (date < validFrom || (validTo && date > validTo)) continue;
-    if (!rule.daysOfWeek.includes(dayOfWeek(date))) continue;
-    if (!rule.openOnHolidays && nationalHoliday(date)) continue;
-    for (let start = rule.startMinute; start + rule.slotMinutes <= rule.endMinute; start += rule.slotMinutes) {
-      planned.push({
-        counterId: rule.counterId,
-        date,
-        startMinute: start,
-        endMinute: start + rule.slotMinutes,
-        capacity: rule.capacityPerSlot,
-        reservedCapacity: rule.reservedCapacity,
-      });
-    }
-  }
-  return planned;
+/** Every counter's timetable (retired counters get an empty one, so their future slots go). */
+export async function loadTimetables(db: DbTx, counterIds?: number[]): Promise<CounterTimetable[]> {
+  const where = counterIds ? { id: { in: counterIds } } : {};
+  // Sequential on purpose: inside a transaction all queries share one connection.
+  const counters = await db.counter.findMany({ where, include: { openingRules: true, closures: true, dateOverrides: true }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
+  const globalClosures = await db.closure.findMany({ where: { counterId: null } });
+  return counters.map((counter) => ({
+    counterId: counter.id,
+    windows: counter.windows,
+    rules: counter.retiredAt
+      ? []
+      : counter.openingRules.map((rule) => ({ ...rule, validFrom: isoDateOfColumn(rule.validFrom), validTo: rule.validTo ? isoDateOfColumn(rule.validTo) : null })),
+    closures: [...globalClosures, ...counter.closures].map((closure) => ({ label: closure.label, params: { kind: closure.kind, ...(closure.params as object) } as ClosureParams })),
+    overrides: counter.retiredAt ? [] : counter.dateOverrides.map((override) => ({ ...override, date: isoDateOfColumn(override.date) })),
+  }));
 }
 
-/** Inserts planned slots in batches; returns how many rows were written. */
-export async function writeSlots(db: DbTx, slots: PlannedSlot[]): Promise<number> {
+export function planSlots(timetables: CounterTimetable[], from: IsoDate, to: IsoDate): PlannedSlot[] {
+  return timetables.flatMap((timetable) =>
+    planRange(timetable, from, to).flatMap((day) => day.slots.map((slot) => ({ counterId: timetable.counterId, date: day.date, ...slot }))),
+  );
+}
+
+async function upsertSlots(db: DbTx, slots: PlannedSlot[]): Promise<number> {
   let written = 0;
-  for (let index = 0; index < slots.length; index += 2000) {
-    const batch = slots.slice(index, index + 2000);
+  for (let index = 0; index < slots.length; index += BATCH) {
+    const batch = slots.slice(index, index + BATCH);
     written += await db.$executeRaw`
       INSERT INTO slots (counter_id, date, starts_at, ends_at, capacity, reserved_capacity, updated_at)
-      SELECT * , now() FROM unnest(
+      SELECT *, now() FROM unnest(
         ${batch.map((slot) => slot.counterId)}::int[],
         ${batch.map((slot) => dateColumn(slot.date))}::date[],
         ${batch.map((slot) => jstInstant(slot.date, slot.startMinute))}::timestamptz[],
@@ -66,12 +65,110 @@ export async function writeSlots(db: DbTx, slots: PlannedSlot[]): Promise<number
         SET capacity = GREATEST(EXCLUDED.capacity, slots.booked),
             reserved_capacity = LEAST(EXCLUDED.reserved_capacity, GREATEST(EXCLUDED.capacity, slots.booked)),
             ends_at = EXCLUDED.ends_at,
-            updated_at = now()`;
+            updated_at = now()
+        WHERE (slots.capacity, slots.reserved_capacity, slots.ends_at)
+          IS DISTINCT FROM (GREATEST(EXCLUDED.capacity, slots.booked), LEAST(EXCLUDED.reserved_capacity, GREATEST(EXCLUDED.capacity, slots.booked)), EXCLUDED.ends_at)`;
   }
   return written;
 }
 
+interface Scope {
+  counterIds: number[];
+  from: IsoDate;
+  to: IsoDate;
+  plannedCounters: number[];
+  plannedStarts: Date[];
+  plannedCapacities: number[];
+}
+
+/**
+ * Slots the rules no longer have: deleted when nobody ever booked them; otherwise closed to new
+ * bookings (capacity = booked). Guarded in SQL so a booking committed meanwhile is respected.
+ */
+async function retireUnplannedSlots(db: DbTx, scope: Scope): Promise<number> {
+  const unplanned = (alias: string) => `NOT EXISTS (SELECT 1 FROM unnest($4::int[], $5::timestamptz[]) AS p(counter_id, starts_at)
+      WHERE p.counter_id = ${alias}.counter_id AND p.starts_at = ${alias}.starts_at)`;
+  const base = `counter_id = ANY($1::int[]) AND date BETWEEN $2::date AND $3::date`;
+  const params = [scope.counterIds, dateColumn(scope.from), dateColumn(scope.to), scope.plannedCounters, scope.plannedStarts];
+  const deleted = await db.$executeRawUnsafe(
+    `DELETE FROM slots s WHERE ${base} AND s.booked = 0 AND ${unplanned('s')} AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = s.id)`,
+    ...params,
+  );
+  const closed = await db.$executeRawUnsafe(
+    `UPDATE slots s SET capacity = s.booked, reserved_capacity = 0, updated_at = now()
+      WHERE ${base} AND ${unplanned('s')} AND (s.capacity <> s.booked OR s.reserved_capacity <> 0)`,
+    ...params,
+  );
+  return deleted + closed;
+}
+
+/** Lists slots whose bookings exceed what the rules now give; closes conflicts that went away. */
+async function recordConflicts(db: DbTx, scope: Scope): Promise<number> {
+  const found = await db.$queryRaw<{ slot_id: number }[]>`
+    WITH planned AS (
+      SELECT * FROM unnest(${scope.plannedCounters}::int[], ${scope.plannedStarts}::timestamptz[], ${scope.plannedCapacities}::int[]) AS p(counter_id, starts_at, capacity)
+    ), found AS (
+      SELECT s.id, s.counter_id, s.starts_at,
+             (CASE WHEN p.counter_id IS NULL THEN 'removed' ELSE 'shrunk' END)::slot_conflict_kind AS kind,
+             COALESCE(p.capacity, 0) AS planned_capacity, s.booked
+        FROM slots s LEFT JOIN planned p ON p.counter_id = s.counter_id AND p.starts_at = s.starts_at
+       WHERE s.counter_id = ANY(${scope.counterIds}::int[]) AND s.date BETWEEN ${dateColumn(scope.from)}::date AND ${dateColumn(scope.to)}::date
+         AND s.booked > COALESCE(p.capacity, 0)
+    )
+    INSERT INTO slot_conflicts (slot_id, counter_id, starts_at, kind, planned_capacity, booked)
+    SELECT * FROM found
+    ON CONFLICT (slot_id) DO UPDATE
+      SET kind = EXCLUDED.kind, planned_capacity = EXCLUDED.planned_capacity, booked = EXCLUDED.booked,
+          detected_at = CASE WHEN slot_conflicts.resolved_at IS NULL THEN slot_conflicts.detected_at ELSE now() END,
+          resolved_at = NULL
+    RETURNING slot_id`;
+  await db.$executeRaw`
+    UPDATE slot_conflicts SET resolved_at = now()
+     WHERE resolved_at IS NULL AND counter_id = ANY(${scope.counterIds}::int[])
+       AND starts_at >= ${jstInstant(scope.from)} AND starts_at < ${jstInstant(addDays(scope.to, 1))}
+       AND NOT (slot_id = ANY(${found.map((row) => row.slot_id)}::int[]))`;
+  return found.length;
+}
+
+/**
+ * Brings the slots of some counters (default: all) for [from, to] in line with their timetables.
+ * Call inside a transaction: the advisory lock keeps two regenerations from interleaving.
+ */
+export async function regenerateSlots(db: DbTx, from: IsoDate, to: IsoDate, counterIds?: number[]): Promise<RegenerationResult> {
+  await db.$executeRaw`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`;
+  const timetables = await loadTimetables(db, counterIds);
+  const planned = planSlots(timetables, from, to);
+  const scope: Scope = {
+    counterIds: timetables.map((timetable) => timetable.counterId),
+    from,
+    to,
+    plannedCounters: planned.map((slot) => slot.counterId),
+    plannedStarts: planned.map((slot) => jstInstant(slot.date, slot.startMinute)),
+    plannedCapacities: planned.map((slot) => slot.capacity),
+  };
+  const written = (await upsertSlots(db, planned)) + (await retireUnplannedSlots(db, scope));
+  return { written, conflicts: await recordConflicts(db, scope) };
+}
+
+/** Kept for the seed and older callers: regenerate every counter for a range, return rows written. */
 export async function generateSlots(db: DbTx, from: IsoDate, to: IsoDate): Promise<number> {
-  const rules = await db.openingRule.findMany({ where: { counter: { retiredAt: null } } });
-  return writeSlots(db, rules.flatMap((rule) => planSlotsForRule(rule, from, to)));
+  return (await regenerateSlots(db, from, to)).written;
+}
+
+/** The last date slots are kept for: the furthest booking window of any counter plus a margin. */
+export async function horizonEnd(db: DbTx, today: IsoDate): Promise<IsoDate> {
+  const counters = await db.counter.findMany({ where: { retiredAt: null }, select: { id: true } });
+  const policies = await db.bookingPolicy.findMany();
+  const windows = counters.map((counter) => policyFromRows(policies, counter.id).opensDaysAhead);
+  return addDays(today, Math.max(0, ...windows) + HORIZON_MARGIN_DAYS);
+}
+
+/** The nightly job: slots from today to the end of the booking horizon, for every counter. */
+export async function generateSlotsForHorizon(db: Db, today: IsoDate): Promise<RegenerationResult> {
+  return db.$transaction(async (tx) => regenerateSlots(tx, today, await horizonEnd(tx, today)), { timeout: 300_000, maxWait: 30_000 });
+}
+
+/** After an edit: one counter's slots for the horizon, in the editing transaction. */
+export async function regenerateCounter(tx: DbTx, counterId: number, today: IsoDate): Promise<RegenerationResult> {
+  return regenerateSlots(tx, today, await horizonEnd(tx, today), [counterId]);
 }

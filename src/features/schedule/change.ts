@@ -1,0 +1,53 @@
+// Every admin change to the timetable runs the same way: one transaction holding the change,
+// its audit entry and the regeneration of the affected counters' slots.
+import type { Db, DbTx } from '../../db/client.js';
+import type { IsoDate } from '../../lib/jst.js';
+import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
+import { storePolicy, type PolicyInput } from './policy.js';
+import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
+
+export interface ChangeContext {
+  actor: AuditActor;
+  today: IsoDate;
+}
+
+export interface ChangeOutcome<T> {
+  value: T;
+  audit: AuditEntry;
+  /** Counters whose slots follow from the change ('all' for all-counter closures and the policy). */
+  regenerate?: number[] | 'all';
+}
+
+export interface Applied<T> {
+  value: T;
+  regeneration?: RegenerationResult;
+}
+
+export async function applyChange<T>(db: Db, context: ChangeContext, change: (tx: DbTx) => Promise<ChangeOutcome<T>>): Promise<Applied<T>> {
+  return db.$transaction(
+    async (tx) => {
+      const outcome = await change(tx);
+      let regeneration: RegenerationResult | undefined;
+      if (outcome.regenerate) {
+        const counters = outcome.regenerate === 'all' ? undefined : outcome.regenerate;
+        regeneration = await regenerateSlots(tx, context.today, await horizonEnd(tx, context.today), counters);
+      }
+      await recordAudit(tx, context.actor, { ...outcome.audit, detail: { ...outcome.audit.detail, regeneration } });
+      return { value: outcome.value, regeneration };
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+}
+
+export async function savePolicy(db: Db, context: ChangeContext, counterId: number | null, input: PolicyInput) {
+  return applyChange(db, context, async (tx) => {
+    await storePolicy(tx, counterId, input);
+    // A longer booking window needs slots further ahead at once, not at the next nightly run.
+    return { value: undefined, audit: { action: 'schedule.policy.update', targetType: counterId === null ? 'policy' : 'counter', targetId: counterId ?? 'global', detail: { ...input } }, regenerate: counterId === null ? 'all' : [counterId] };
+  });
+}
+
+/** The nightly generation, run now from the conflicts screen. */
+export async function regenerateAllNow(db: Db, context: ChangeContext) {
+  return applyChange(db, context, async () => ({ value: undefined, audit: { action: 'schedule.slots.regenerate' }, regenerate: 'all' }));
+}

@@ -1,0 +1,31 @@
+// npm run schedule:load -- FILE — validates a setup file (errors with line numbers, nothing
+// applied) and applies it in one transaction, then regenerates the slots.
+import { readFile } from 'node:fs/promises';
+import { connectDatabase } from '../../../db/client.js';
+import { runWithDatabase } from '../../../db/cli/run.js';
+import { applyMigrations } from '../../../db/migrator.js';
+import { todayInJapan } from '../../../lib/jst.js';
+import { loadSetup, parseSetupFile } from '../setup-file.js';
+
+const file = process.argv[2];
+if (!file) {
+  console.error('使い方: npm run schedule:load -- 設定ファイル.yaml');
+  process.exit(2);
+}
+const parsed = parseSetupFile(await readFile(file, 'utf8'));
+if (!parsed.ok) {
+  for (const error of parsed.errors) console.error(`${file}:${error.line}:${error.column}: ${error.message}`);
+  console.error(`${parsed.errors.length}件の誤りがあるため、何も変更していません。`);
+  process.exit(1);
+}
+await runWithDatabase(async (databaseUrl) => {
+  await applyMigrations(databaseUrl);
+  const database = connectDatabase(databaseUrl, 2);
+  try {
+    const result = await loadSetup(database.prisma, parsed.setup, { type: 'system', id: `schedule:load ${file}` }, todayInJapan());
+    console.log(`${result.counters}か所の交付場所を設定しました。予約枠: ${result.regeneration.written}件更新、要確認 ${result.regeneration.conflicts}件。`);
+    if (result.untouched.length > 0) console.log(`ファイルにない交付場所は変更していません: ${result.untouched.join(', ')}`);
+  } finally {
+    await database.close();
+  }
+});

@@ -1,0 +1,91 @@
+// Counters (交付場所): created, edited, reordered and retired by admins.
+import type { Db, DbTx } from '../../db/client.js';
+import { dateColumn } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { applyChange, type ChangeContext } from './change.js';
+import type { CounterFields } from './forms.js';
+
+export async function listCounters(db: DbTx, options: { includeRetired?: boolean } = {}) {
+  return db.counter.findMany({
+    where: options.includeRetired ? {} : { retiredAt: null },
+    orderBy: [{ retiredAt: { sort: 'desc', nulls: 'first' } }, { displayOrder: 'asc' }, { id: 'asc' }],
+  });
+}
+
+export async function findCounter(db: DbTx, id: number) {
+  const counter = await db.counter.findUnique({ where: { id } });
+  if (!counter) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
+  return counter;
+}
+
+async function ensureCodeFree(tx: DbTx, code: string, exceptId?: number): Promise<void> {
+  const existing = await tx.counter.findUnique({ where: { code } });
+  if (existing && existing.id !== exceptId) throw new AppError(409, 'counter_code_taken', 'schedule.error.codeTaken', { code });
+}
+
+/** Rules that derive capacity from windows keep their stored figure in step with the counter. */
+async function syncDerivedCapacities(tx: DbTx, counterId: number, windows: number): Promise<void> {
+  await tx.$executeRaw`UPDATE opening_rules SET capacity_per_slot = people_per_window * ${windows},
+      reserved_capacity = LEAST(reserved_capacity, people_per_window * ${windows}), updated_at = now()
+    WHERE counter_id = ${counterId} AND people_per_window IS NOT NULL`;
+}
+
+export async function createCounter(db: Db, context: ChangeContext, fields: CounterFields) {
+  return applyChange(db, context, async (tx) => {
+    await ensureCodeFree(tx, fields.code);
+    const last = await tx.counter.aggregate({ _max: { displayOrder: true } });
+    const counter = await tx.counter.create({ data: { ...fields, displayOrder: (last._max.displayOrder ?? 0) + 1 } });
+    return { value: counter, audit: { action: 'schedule.counter.create', targetType: 'counter', targetId: counter.id, detail: { ...fields } } };
+  });
+}
+
+export async function updateCounter(db: Db, context: ChangeContext, id: number, fields: CounterFields) {
+  return applyChange(db, context, async (tx) => {
+    const before = await findCounter(tx, id);
+    await ensureCodeFree(tx, fields.code, id);
+    const counter = await tx.counter.update({ where: { id }, data: fields });
+    await syncDerivedCapacities(tx, id, fields.windows);
+    const detail = { before: { name: before.name, windows: before.windows, purposes: before.purposes }, after: fields };
+    return { value: counter, audit: { action: 'schedule.counter.update', targetType: 'counter', targetId: id, detail }, regenerate: [id] };
+  });
+}
+
+/** Swaps the counter with its neighbour in the display order (as citizens see the list). */
+export async function moveCounter(db: Db, context: ChangeContext, id: number, direction: 'up' | 'down') {
+  return applyChange(db, context, async (tx) => {
+    const counters = await listCounters(tx);
+    const index = counters.findIndex((counter) => counter.id === id);
+    const other = counters[direction === 'up' ? index - 1 : index + 1];
+    if (index >= 0 && other) {
+      // Renumber everyone so equal display orders cannot make the swap a no-op.
+      const order = counters.map((counter) => counter.id);
+      [order[index], order[counters.indexOf(other)]] = [other.id, id];
+      for (const [position, counterId] of order.entries()) await tx.counter.update({ where: { id: counterId }, data: { displayOrder: position + 1 } });
+    }
+    return { value: undefined, audit: { action: 'schedule.counter.move', targetType: 'counter', targetId: id, detail: { direction } } };
+  });
+}
+
+/**
+ * Retires a counter unless people are booked there from today on. The counter's future slots
+ * are locked first, so a booking cannot slip in between the check and the retirement.
+ */
+export async function retireCounter(db: Db, context: ChangeContext, id: number) {
+  return applyChange(db, context, async (tx) => {
+    await findCounter(tx, id);
+    await tx.$queryRaw`SELECT id FROM slots WHERE counter_id = ${id} AND date >= ${dateColumn(context.today)}::date ORDER BY id FOR UPDATE`;
+    const [{ count }] = await tx.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM bookings b JOIN slots s ON s.id = b.slot_id
+       WHERE s.counter_id = ${id} AND s.date >= ${dateColumn(context.today)}::date AND b.status IN ('active', 'checked_in')`;
+    if (count > 0) throw new AppError(409, 'counter_has_bookings', 'schedule.counter.retireRefused', { count });
+    const counter = await tx.counter.update({ where: { id }, data: { retiredAt: new Date() } });
+    return { value: counter, audit: { action: 'schedule.counter.retire', targetType: 'counter', targetId: id }, regenerate: [id] };
+  });
+}
+
+export async function reinstateCounter(db: Db, context: ChangeContext, id: number) {
+  return applyChange(db, context, async (tx) => {
+    const counter = await tx.counter.update({ where: { id }, data: { retiredAt: null } });
+    return { value: counter, audit: { action: 'schedule.counter.reinstate', targetType: 'counter', targetId: id }, regenerate: [id] };
+  });
+}

@@ -1,0 +1,270 @@
+// Staff screens under /staff/schedule: counters, opening rules with a month preview, closures,
+// date overrides, booking policy, month capacity view, capacity report (HTML and CSV), conflicts.
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../app.js';
+import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
+import { todayInJapan } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { parseForm, type FieldErrors } from '../../web/validation.js';
+import type { Feature } from '../feature.js';
+import { canUseCounter, requireRole } from '../staff/access.js';
+import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
+import { regenerateAllNow, savePolicy, type ChangeContext } from './change.js';
+import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
+import { closureForm, counterForm, counterPolicyForm, globalPolicyForm, month as monthSchema, overrideForm, reportQuery, ruleForm } from './forms.js';
+import { policyRows } from './policy.js';
+import { closureCalendar, counterTimetablePage, createClosure, createOverrides, deleteClosure, deleteOverride, deleteRule, listClosures, previewRule, saveRule } from './timetable.js';
+import { blankRuleValues, ruleValues, scheduleFormat } from './view-models.js';
+
+const admin = requireRole('admin');
+const viewers = requireRole('admin', 'staff', 'operator');
+const planners = requireRole('admin', 'staff');
+
+const idParam = (value: unknown): number => {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError(404, 'not_found', 'schedule.counter.notFound');
+  return id;
+};
+
+function changeContext(req: Request, res: Response): ChangeContext {
+  return { actor: { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip }, today: todayInJapan() };
+}
+
+function render(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
+  res.status(status).render(`schedule/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', errors: {}, fmt: scheduleFormat, ...locals });
+}
+
+function currentMonth(value: unknown): string {
+  const parsed = monthSchema.safeParse(value);
+  return parsed.success ? parsed.data : todayInJapan().slice(0, 7);
+}
+
+function ensureCounterAccess(res: Response, counterId: number): void {
+  if (!canUseCounter(res.locals.staffUser!, counterId)) throw new AppError(403, 'counter_forbidden', 'staff.forbidden');
+}
+
+/** Runs a change; a refusal with the given code comes back as undefined for the form to show. */
+async function refusedAs<T>(code: string, change: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof AppError && error.code === code) return undefined;
+    throw error;
+  }
+}
+
+export function scheduleFeature(context: AppContext): Feature {
+  const db = context.db.prisma;
+  const router = Router();
+
+  router.get('/schedule', viewers, async (req, res) => {
+    render(res, 'index', 'schedule.index.title', { counters: await listCounters(db, { includeRetired: true }), notice: req.query.done });
+  });
+
+  // ---- counters ----
+  router.get('/schedule/counters/new', admin, (_req, res) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: {} }));
+
+  router.post('/schedule/counters', admin, async (req, res) => {
+    const parsed = parseForm(counterForm, req.body);
+    const refuse = (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: req.body, errors }, status);
+    if (!parsed.ok) return refuse(parsed.errors, 400);
+    const created = await refusedAs('counter_code_taken', () => createCounter(db, changeContext(req, res), parsed.data));
+    if (!created) return refuse({ code: 'schedule.error.codeTaken' }, 409);
+    res.redirect(303, `/staff/schedule/counters/${created.value.id}?done=saved`);
+  });
+
+  router.get('/schedule/counters/:id', viewers, async (req, res) => {
+    const page = await counterTimetablePage(db, idParam(req.params.id), todayInJapan());
+    render(res, 'counter', 'schedule.counter.title', { ...page, notice: req.query.done, overrideValues: { kind: 'open', capacityMode: 'slot' } });
+  });
+
+  router.get('/schedule/counters/:id/edit', admin, async (req, res) => {
+    const counter = await findCounter(db, idParam(req.params.id));
+    render(res, 'counter-form', 'schedule.counter.editTitle', { counter, values: { ...counter, purposes: counter.purposes.join('、') } });
+  });
+
+  router.post('/schedule/counters/:id', admin, async (req, res) => {
+    const id = idParam(req.params.id);
+    const parsed = parseForm(counterForm, req.body);
+    const refuse = async (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
+    if (!parsed.ok) return refuse(parsed.errors, 400);
+    if (!(await refusedAs('counter_code_taken', () => updateCounter(db, changeContext(req, res), id, parsed.data)))) return refuse({ code: 'schedule.error.codeTaken' }, 409);
+    res.redirect(303, `/staff/schedule/counters/${id}?done=saved`);
+  });
+
+  router.post('/schedule/counters/:id/move', admin, async (req, res) => {
+    await moveCounter(db, changeContext(req, res), idParam(req.params.id), req.body?.direction === 'up' ? 'up' : 'down');
+    res.redirect(303, '/staff/schedule');
+  });
+
+  router.post('/schedule/counters/:id/retire', admin, async (req, res) => {
+    const id = idParam(req.params.id);
+    try {
+      await retireCounter(db, changeContext(req, res), id);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'counter_has_bookings') throw error;
+      const counter = await findCounter(db, id);
+      const refusal = res.locals.t(error.messageKey, error.params);
+      return render(res, 'counter-form', 'schedule.counter.editTitle', { counter, values: { ...counter, purposes: counter.purposes.join('、') }, refusal }, 409);
+    }
+    res.redirect(303, '/staff/schedule?done=retired');
+  });
+
+  router.post('/schedule/counters/:id/reinstate', admin, async (req, res) => {
+    await reinstateCounter(db, changeContext(req, res), idParam(req.params.id));
+    res.redirect(303, '/staff/schedule?done=reinstated');
+  });
+
+  // ---- opening rules ----
+  /** The editor with the month preview of the values as typed; nothing is saved by a preview. */
+  const ruleEditor = async (req: Request, res: Response, ruleId: number | undefined, values: Record<string, unknown>, showErrors = false) => {
+    const counterId = idParam(req.params.id);
+    const counter = await findCounter(db, counterId);
+    const month = currentMonth(values.month ?? req.query.month);
+    const parsed = parseForm(ruleForm, values);
+    const preview = parsed.ok ? await previewRule(db, counterId, ruleId, parsed.data, month) : null;
+    const errors = showErrors && !parsed.ok ? parsed.errors : {};
+    render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, scripts: ['/js/schedule-preview.js'] }, showErrors && !parsed.ok ? 400 : 200);
+  };
+
+  router.get('/schedule/counters/:id/rules/new', admin, async (req, res) => ruleEditor(req, res, undefined, blankRuleValues(todayInJapan())));
+
+  router.get('/schedule/counters/:id/rules/:ruleId/edit', admin, async (req, res) => {
+    const rule = await db.openingRule.findFirst({ where: { id: idParam(req.params.ruleId), counterId: idParam(req.params.id) } });
+    if (!rule) throw new AppError(404, 'rule_not_found', 'schedule.rule.notFound');
+    await ruleEditor(req, res, rule.id, ruleValues(rule));
+  });
+
+  /** The month preview alone, fetched by public/js/schedule-preview.js as the form changes. */
+  router.get('/schedule/counters/:id/rules/preview', admin, async (req, res) => {
+    const counterId = idParam(req.params.id);
+    const parsed = parseForm(ruleForm, req.query);
+    const ruleId = req.query.ruleId ? idParam(req.query.ruleId) : undefined;
+    const month = currentMonth(req.query.month);
+    const preview = parsed.ok ? await previewRule(db, counterId, ruleId, parsed.data, month) : null;
+    res.render('schedule/_preview', { layout: false, preview, month, fmt: scheduleFormat });
+  });
+
+  const saveRuleRoute = (ruleIdOf: (req: Request) => number | undefined) => async (req: Request, res: Response) => {
+    const ruleId = ruleIdOf(req);
+    if (req.body?.action === 'preview') return ruleEditor(req, res, ruleId, req.body, true);
+    const parsed = parseForm(ruleForm, req.body);
+    if (!parsed.ok) return ruleEditor(req, res, ruleId, req.body, true);
+    await saveRule(db, changeContext(req, res), idParam(req.params.id), ruleId, parsed.data);
+    res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleSaved`);
+  };
+  router.post('/schedule/counters/:id/rules', admin, saveRuleRoute(() => undefined));
+  router.post('/schedule/counters/:id/rules/:ruleId', admin, saveRuleRoute((req) => idParam(req.params.ruleId)));
+
+  router.post('/schedule/counters/:id/rules/:ruleId/delete', admin, async (req, res) => {
+    await deleteRule(db, changeContext(req, res), idParam(req.params.id), idParam(req.params.ruleId));
+    res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleDeleted`);
+  });
+
+  // ---- date overrides ----
+  router.post('/schedule/counters/:id/overrides', admin, async (req, res) => {
+    const counterId = idParam(req.params.id);
+    const parsed = parseForm(overrideForm, req.body);
+    if (!parsed.ok) {
+      const page = await counterTimetablePage(db, counterId, todayInJapan());
+      return render(res, 'counter', 'schedule.counter.title', { ...page, overrideValues: req.body, errors: parsed.errors }, 400);
+    }
+    await createOverrides(db, changeContext(req, res), counterId, parsed.data);
+    res.redirect(303, `/staff/schedule/counters/${counterId}?done=overrideSaved#overrides`);
+  });
+
+  router.post('/schedule/counters/:id/overrides/:overrideId/delete', admin, async (req, res) => {
+    await deleteOverride(db, changeContext(req, res), idParam(req.params.id), idParam(req.params.overrideId));
+    res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=overrideDeleted#overrides`);
+  });
+
+  // ---- month capacity view ----
+  router.get('/schedule/counters/:id/month', viewers, async (req, res) => {
+    const counterId = idParam(req.params.id);
+    ensureCounterAccess(res, counterId);
+    render(res, 'month', 'schedule.month.title', await monthCapacity(db, counterId, currentMonth(req.query.month)));
+  });
+
+  // ---- closures ----
+  const closuresPage = async (res: Response, month: string, values: Record<string, unknown>, errors: FieldErrors = {}, status = 200) => {
+    const [closures, counters, calendar] = await Promise.all([listClosures(db), listCounters(db), closureCalendar(db, month)]);
+    render(res, 'closures', 'schedule.closure.title', { closures, counters, month, calendar, values, errors, notice: res.req.query.done }, status);
+  };
+  router.get('/schedule/closures', viewers, async (req, res) => closuresPage(res, currentMonth(req.query.month), { kind: 'single_date' }));
+
+  router.post('/schedule/closures', admin, async (req, res) => {
+    const parsed = parseForm(closureForm, req.body);
+    if (!parsed.ok) return closuresPage(res, currentMonth(undefined), req.body, parsed.errors, 400);
+    await createClosure(db, changeContext(req, res), parsed.data);
+    res.redirect(303, '/staff/schedule/closures?done=saved');
+  });
+
+  router.post('/schedule/closures/:closureId/delete', admin, async (req, res) => {
+    await deleteClosure(db, changeContext(req, res), idParam(req.params.closureId));
+    res.redirect(303, '/staff/schedule/closures?done=deleted');
+  });
+
+  // ---- booking policy ----
+  const policyPage = async (res: Response, errors: FieldErrors = {}, status = 200, errorCounterId: number | null = null) => {
+    const [rows, counters] = await Promise.all([policyRows(db), listCounters(db)]);
+    render(res, 'policy', 'schedule.policy.title', { ...rows, counters, errors, errorCounterId, notice: res.req.query.done }, status);
+  };
+  router.get('/schedule/policy', admin, async (_req, res) => policyPage(res));
+
+  router.post('/schedule/policy', admin, async (req, res) => {
+    const parsed = parseForm(globalPolicyForm, req.body);
+    if (!parsed.ok) return policyPage(res, parsed.errors, 400);
+    await savePolicy(db, changeContext(req, res), null, parsed.data);
+    res.redirect(303, '/staff/schedule/policy?done=saved');
+  });
+
+  router.post('/schedule/policy/:counterId', admin, async (req, res) => {
+    const counterId = idParam(req.params.counterId);
+    await findCounter(db, counterId);
+    const parsed = parseForm(counterPolicyForm, req.body);
+    if (!parsed.ok) return policyPage(res, parsed.errors, 400, counterId);
+    await savePolicy(db, changeContext(req, res), counterId, parsed.data);
+    res.redirect(303, `/staff/schedule/policy?done=saved#policy-${counterId}`);
+  });
+
+  // ---- capacity report ----
+  router.get('/schedule/report', planners, async (req, res) => {
+    const thisMonth = todayInJapan().slice(0, 7);
+    const query = req.query.from ? req.query : { from: thisMonth, to: thisMonth };
+    const parsed = parseForm(reportQuery, query);
+    if (!parsed.ok) return render(res, 'report', 'schedule.report.title', { rows: [], values: query, errors: parsed.errors }, 400);
+    const rows = await capacityReport(db, parsed.data.from, parsed.data.to);
+    if (parsed.data.format === 'csv') {
+      const t = res.locals.t;
+      return sendCsv(res, {
+        filename: `${t('schedule.report.filename')}_${parsed.data.from}_${parsed.data.to}.csv`,
+        encoding: parseCsvEncoding(parsed.data.encoding),
+        header: ['counterCode', 'counterName', 'month', 'openDays', 'slots', 'capacity', 'webCapacity'].map((key) => t(`schedule.report.col.${key}`)),
+        rows: rows.map((row) => [row.counterCode, row.counterName, row.month, row.openDays, row.slots, row.capacity, row.webCapacity]),
+      });
+    }
+    render(res, 'report', 'schedule.report.title', { rows, values: parsed.data });
+  });
+
+  // ---- conflicts ----
+  router.get('/schedule/conflicts', planners, async (req, res) => {
+    render(res, 'conflicts', 'schedule.conflict.title', { conflicts: await openConflicts(db), notice: req.query.done, result: req.query });
+  });
+
+  router.post('/schedule/conflicts/regenerate', admin, async (req, res) => {
+    const { regeneration } = await regenerateAllNow(db, changeContext(req, res));
+    res.redirect(303, `/staff/schedule/conflicts?done=regenerated&written=${regeneration?.written ?? 0}&found=${regeneration?.conflicts ?? 0}`);
+  });
+
+  return {
+    name: 'schedule',
+    staffRouter: router,
+    staffMenu: [
+      { href: '/staff/schedule', labelKey: 'schedule.menu.counters', roles: ['admin', 'staff', 'operator'] },
+      { href: '/staff/schedule/closures', labelKey: 'schedule.menu.closures', roles: ['admin', 'staff', 'operator'] },
+      { href: '/staff/schedule/report', labelKey: 'schedule.menu.report', roles: ['admin', 'staff'] },
+      { href: '/staff/schedule/conflicts', labelKey: 'schedule.menu.conflicts', roles: ['admin', 'staff'] },
+      { href: '/staff/schedule/policy', labelKey: 'schedule.menu.policy', roles: ['admin'] },
+    ],
+  };
+}

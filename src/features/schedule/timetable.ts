@@ -1,0 +1,158 @@
+// Opening rules, closures and date overrides: the admin edits that shape a counter's timetable.
+import type { Db, DbTx } from '../../db/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { addDays, dateColumn, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { capacityOf, closureApplies, planRange, monthRange, type ClosureParams, type DayPlan, type RuleInput } from './calendar.js';
+import { applyChange, type ChangeContext } from './change.js';
+import { findCounter } from './counters.js';
+import type { ClosureFields, OverrideFields, RuleFields } from './forms.js';
+import { nationalHoliday } from './holidays.js';
+import { loadTimetables } from './slot-generation.js';
+
+type PeriodFields = Pick<RuleFields, 'label' | 'start' | 'end' | 'breakStart' | 'breakEnd' | 'slotMinutes' | 'capacityMode' | 'capacityPerSlot' | 'peoplePerWindow' | 'reservedCapacity'>;
+
+/** Form fields -> the columns shared by opening_rules and date_overrides. */
+export function periodColumns(fields: PeriodFields, windows: number) {
+  const peoplePerWindow = fields.capacityMode === 'window' ? (fields.peoplePerWindow ?? 0) : null;
+  const capacityPerSlot = capacityOf({ peoplePerWindow, capacityPerSlot: fields.capacityPerSlot ?? 0 }, windows);
+  return {
+    label: fields.label,
+    startMinute: fields.start,
+    endMinute: fields.end,
+    breakStartMinute: fields.breakStart ?? null,
+    breakEndMinute: fields.breakEnd ?? null,
+    slotMinutes: fields.slotMinutes,
+    capacityPerSlot,
+    peoplePerWindow,
+    reservedCapacity: Math.min(fields.reservedCapacity, capacityPerSlot),
+  };
+}
+
+export function ruleColumns(fields: RuleFields, windows: number) {
+  return {
+    ...periodColumns(fields, windows),
+    daysOfWeek: [...new Set(fields.days)].sort(),
+    validFrom: dateColumn(fields.validFrom),
+    validTo: fields.validTo ? dateColumn(fields.validTo) : null,
+    openOnHolidays: fields.openOnHolidays,
+  };
+}
+
+async function findRule(tx: DbTx, counterId: number, ruleId: number) {
+  const rule = await tx.openingRule.findFirst({ where: { id: ruleId, counterId } });
+  if (!rule) throw new AppError(404, 'rule_not_found', 'schedule.rule.notFound');
+  return rule;
+}
+
+export async function saveRule(db: Db, context: ChangeContext, counterId: number, ruleId: number | undefined, fields: RuleFields) {
+  return applyChange(db, context, async (tx) => {
+    const counter = await findCounter(tx, counterId);
+    const data = ruleColumns(fields, counter.windows);
+    const rule = ruleId === undefined
+      ? await tx.openingRule.create({ data: { ...data, counterId } })
+      : (await findRule(tx, counterId, ruleId), await tx.openingRule.update({ where: { id: ruleId }, data }));
+    const action = ruleId === undefined ? 'schedule.rule.create' : 'schedule.rule.update';
+    return { value: rule, audit: { action, targetType: 'opening_rule', targetId: rule.id, detail: { counterId, ...fields } }, regenerate: [counterId] };
+  });
+}
+
+export async function deleteRule(db: Db, context: ChangeContext, counterId: number, ruleId: number) {
+  return applyChange(db, context, async (tx) => {
+    const rule = await findRule(tx, counterId, ruleId);
+    await tx.openingRule.delete({ where: { id: ruleId } });
+    return { value: undefined, audit: { action: 'schedule.rule.delete', targetType: 'opening_rule', targetId: ruleId, detail: { counterId, label: rule.label } }, regenerate: [counterId] };
+  });
+}
+
+export function closureParams(fields: ClosureFields): ClosureParams {
+  switch (fields.kind) {
+    case 'single_date': return { kind: fields.kind, date: fields.date };
+    case 'date_range': return { kind: fields.kind, from: fields.from, to: fields.to };
+    case 'yearly_range': return { kind: fields.kind, from: fields.fromDay, to: fields.toDay };
+    case 'nth_weekday': return { kind: fields.kind, nth: fields.nth, weekday: fields.weekday, offsetDays: fields.offsetDays };
+  }
+}
+
+export async function listClosures(db: DbTx) {
+  return db.closure.findMany({ include: { counter: true }, orderBy: [{ counterId: { sort: 'asc', nulls: 'first' } }, { id: 'asc' }] });
+}
+
+export async function createClosure(db: Db, context: ChangeContext, fields: ClosureFields) {
+  return applyChange(db, context, async (tx) => {
+    const counterId = fields.counterId === '' ? null : Number(fields.counterId);
+    if (counterId !== null) await findCounter(tx, counterId);
+    const { kind, ...params } = closureParams(fields);
+    const closure = await tx.closure.create({ data: { kind, label: fields.label, counterId, params: params as Prisma.InputJsonObject } });
+    return { value: closure, audit: { action: 'schedule.closure.create', targetType: 'closure', targetId: closure.id, detail: { counterId, kind, label: fields.label, params } }, regenerate: counterId === null ? 'all' : [counterId] };
+  });
+}
+
+export async function deleteClosure(db: Db, context: ChangeContext, closureId: number) {
+  return applyChange(db, context, async (tx) => {
+    const closure = await tx.closure.findUnique({ where: { id: closureId } });
+    if (!closure) throw new AppError(404, 'closure_not_found', 'schedule.closure.notFound');
+    await tx.closure.delete({ where: { id: closureId } });
+    const detail = { counterId: closure.counterId, kind: closure.kind, label: closure.label, params: closure.params };
+    return { value: undefined, audit: { action: 'schedule.closure.delete', targetType: 'closure', targetId: closureId, detail }, regenerate: closure.counterId === null ? 'all' : [closure.counterId] };
+  });
+}
+
+export async function createOverrides(db: Db, context: ChangeContext, counterId: number, fields: OverrideFields) {
+  return applyChange(db, context, async (tx) => {
+    const counter = await findCounter(tx, counterId);
+    const columns = fields.period ? periodColumns(fields.period, counter.windows) : { label: fields.label };
+    const dates: IsoDate[] = [];
+    for (let date = fields.dateFrom; date <= fields.dateTo; date = addDays(date, 1)) dates.push(date);
+    await tx.dateOverride.createMany({ data: dates.map((date) => ({ ...columns, counterId, kind: fields.kind, date: dateColumn(date) })) });
+    return { value: dates.length, audit: { action: 'schedule.override.create', targetType: 'counter', targetId: counterId, detail: { ...fields } }, regenerate: [counterId] };
+  });
+}
+
+export async function deleteOverride(db: Db, context: ChangeContext, counterId: number, overrideId: number) {
+  return applyChange(db, context, async (tx) => {
+    const override = await tx.dateOverride.findFirst({ where: { id: overrideId, counterId } });
+    if (!override) throw new AppError(404, 'override_not_found', 'schedule.override.notFound');
+    await tx.dateOverride.delete({ where: { id: overrideId } });
+    const detail = { counterId, date: isoDateOfColumn(override.date), kind: override.kind, label: override.label };
+    return { value: undefined, audit: { action: 'schedule.override.delete', targetType: 'date_override', targetId: overrideId, detail }, regenerate: [counterId] };
+  });
+}
+
+export async function counterTimetablePage(db: DbTx, counterId: number, today: IsoDate) {
+  const counter = await findCounter(db, counterId);
+  const [rules, overrides] = await Promise.all([
+    db.openingRule.findMany({ where: { counterId }, orderBy: [{ validFrom: 'asc' }, { startMinute: 'asc' }, { id: 'asc' }] }),
+    db.dateOverride.findMany({ where: { counterId, date: { gte: dateColumn(addDays(today, -31)) } }, orderBy: [{ date: 'asc' }, { startMinute: 'asc' }] }),
+  ]);
+  return { counter, rules, overrides };
+}
+
+/**
+ * The month the counter would have with the edited rule in place of its stored version (or added),
+ * computed from the form without saving anything.
+ */
+export async function previewRule(db: DbTx, counterId: number, ruleId: number | undefined, fields: RuleFields, month: string): Promise<DayPlan[]> {
+  const [timetable] = await loadTimetables(db, [counterId]);
+  if (!timetable) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
+  const columns = ruleColumns(fields, timetable.windows);
+  const candidate: RuleInput & { id?: number } = { ...columns, validFrom: fields.validFrom, validTo: fields.validTo ?? null };
+  const others = (timetable.rules as (RuleInput & { id?: number })[]).filter((rule) => rule.id !== ruleId);
+  const { from, to } = monthRange(month);
+  return planRange({ ...timetable, rules: [...others, candidate] }, from, to);
+}
+
+/** Each day of a month with the holidays and closures falling on it (for the closure calendar). */
+export async function closureCalendar(db: DbTx, month: string) {
+  const closures = await listClosures(db);
+  const { from, to } = monthRange(month);
+  const days: { date: IsoDate; notes: string[] }[] = [];
+  for (let date = from; date <= to; date = addDays(date, 1)) {
+    const holiday = nationalHoliday(date);
+    const notes = closures
+      .filter((closure) => closureApplies({ kind: closure.kind, ...(closure.params as object) } as ClosureParams, date))
+      .map((closure) => (closure.counter ? `${closure.label}(${closure.counter.name})` : closure.label));
+    days.push({ date, notes: holiday ? [holiday, ...notes] : notes });
+  }
+  return days;
+}

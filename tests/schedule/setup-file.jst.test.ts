@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { capacityReport } from '../../src/features/schedule/capacity.js';
+import { exportSetup, loadSetup, parseSetupFile, type CitySetup } from '../../src/features/schedule/setup-file.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+const EXAMPLE = 'examples/schedule/large-city.yaml';
+const TODAY = '2026-12-20';
+const actor = { type: 'system' as const, id: 'test' };
+
+let db: TestDatabase;
+let exampleText: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  exampleText = await readFile(EXAMPLE, 'utf8');
+});
+
+function parsed(text: string): CitySetup {
+  const result = parseSetupFile(text);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.setup;
+}
+
+async function capacityByCounter(from: string, to: string): Promise<Record<string, number>> {
+  const rows = await db.pool.query(
+    `SELECT c.code, sum(s.capacity)::int AS capacity FROM slots s JOIN counters c ON c.id = s.counter_id
+      WHERE s.date BETWEEN $1 AND $2 GROUP BY c.code`, [from, to]);
+  return Object.fromEntries(rows.rows.map((row) => [row.code, row.capacity]));
+}
+
+/**
+ * January 2027 worked out by hand from what the example file says, not from the code under test:
+ * closed on 1/1 (元日, also year-end), 1/2-1/3 (year-end), 1/11 (成人の日), 1/17 (Sunday after the
+ * third Saturday 1/16).
+ */
+function expectedJanuary2027(): Record<string, number> {
+  const closed = new Set([1, 2, 3, 11, 17]);
+  const count = (weekdays: number[]) => {
+    let days = 0;
+    for (let day = 1; day <= 31; day += 1) if (!closed.has(day) && weekdays.includes(new Date(Date.UTC(2027, 0, day)).getUTCDay())) days += 1;
+    return days;
+  };
+  const weekdays = count([1, 2, 3, 4, 5]);
+  const wardWindows: Record<string, number> = { chuo: 6, kita: 5, higashi: 4, minami: 4, nishi: 3, minato: 3, aoba: 3, wakaba: 2, midori: 2, sakura: 2, kawabe: 1, oka: 1 };
+  const expected: Record<string, number> = {};
+  for (const [code, windows] of Object.entries(wardWindows)) expected[code] = weekdays * 28 * windows; // 28 people per window per day
+  // Center: weekday 9-17 in 30 min (16 slots) x 10 windows x 2; Mon/Wed 17-19 (4 slots) x 8; weekends 9-12 + 13-17 hourly (7 slots) x 12.
+  expected.center = weekdays * 16 * 20 + count([1, 3]) * 4 * 8 + count([0, 6]) * 7 * 12;
+  return expected;
+}
+
+describe('the example city file', () => {
+  it('When the example is loaded, then each counter has the January 2027 capacity its rules imply', async () => {
+    const result = await loadSetup(db.prisma, parsed(exampleText), actor, TODAY);
+    expect(result.counters).toBe(13);
+    const expected = expectedJanuary2027();
+    expect(expected.chuo).toBe(19 * 28 * 6); // sanity of the hand count: 19 open weekdays
+    expect(await capacityByCounter('2027-01-01', '2027-01-31')).toEqual(expected);
+    const report = await capacityReport(db.prisma, '2027-01', '2027-01');
+    expect(Object.fromEntries(report.map((row) => [row.counterCode, row.capacity]))).toEqual(expected);
+    expect(report.find((row) => row.counterCode === 'chuo')!.openDays).toBe(19);
+  });
+
+  it('When the example is loaded, then the extra Saturday openings of the north ward appear in March and the load is audited', async () => {
+    const kita = await db.prisma.counter.findUniqueOrThrow({ where: { code: 'kita' } });
+    const saturday = await db.pool.query(`SELECT count(*)::int AS slots, sum(capacity)::int AS capacity FROM slots WHERE counter_id = $1 AND date = '2027-03-13'`, [kita.id]);
+    expect(saturday.rows[0]).toEqual({ slots: 6, capacity: 6 * 2 * 5 });
+    expect(await db.prisma.auditLog.count({ where: { action: 'schedule.setup.load' } })).toBeGreaterThan(0);
+  });
+
+  it('When the setup is exported and loaded again, then it parses and changes no slot', async () => {
+    const exported = await exportSetup(db.prisma, TODAY);
+    const again = parsed(exported);
+    expect(again.counters.map((counter) => counter.fields.code)).toEqual(parsed(exampleText).counters.map((counter) => counter.fields.code));
+    const result = await loadSetup(db.prisma, again, actor, TODAY);
+    expect(result.regeneration).toEqual({ written: 0, conflicts: 0 });
+  });
+});
+
+describe('validation with line numbers', () => {
+  it('When a file has mistakes, then each is reported with its line and nothing is changed', async () => {
+    const before = await db.prisma.openingRule.count();
+    const text = [
+      'counters:', //                      1
+      '  - code: test-ward', //            2
+      '    name: 試験区役所', //            3
+      '    windows: 2', //                 4
+      '    rules:', //                     5
+      '      - label: 平日', //            6
+      '        days: [mon, tuesday]', //   7
+      '        hours: "09:00-08:00"', //   8
+      '        slotMinutes: 30', //        9
+      '        capacity: 4', //            10
+      '        validFrom: 2027-01-01', //  11
+    ].join('\n');
+    const result = parseSetupFile(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((error) => error.line)).toEqual([7]);
+    expect(result.errors[0].message).toContain('曜日は sun, mon');
+    const fixedDays = parseSetupFile(text.replace('tuesday', 'tue'));
+    expect(fixedDays.ok ? [] : fixedDays.errors.map((error) => [error.line, error.message])).toEqual([[8, '終了時刻は開始時刻より後にしてください。(counters[1].rules[1].hours)']]);
+    expect(await db.prisma.openingRule.count()).toBe(before);
+  });
+
+  it('When the YAML itself is broken or a key is unknown, then the line is named', () => {
+    const broken = parseSetupFile('counters:\n  - code: a\n    name: [unclosed\n');
+    expect(broken.ok ? 0 : broken.errors[0].line).toBeGreaterThanOrEqual(3);
+    const unknown = parseSetupFile('counters:\n  - code: a\n    name: A\n    windows: 1\n    window_count: 3\n');
+    expect(unknown.ok ? [] : unknown.errors.map((error) => [error.line, error.message])).toEqual([[2, '使えない項目名があります: window_count(counters[1])']]);
+  });
+});
