@@ -13,8 +13,9 @@ export class AppError extends Error {
   }
 }
 
-export const notFound: RequestHandler = (_req, res) => {
-  res.status(404).render('errors/404', { title: res.locals.t('error.404.title') });
+export const notFound: RequestHandler = (req, res) => {
+  const layout = req.originalUrl.startsWith('/staff') ? 'layouts/staff' : 'layouts/citizen';
+  res.status(404).render('errors/404', { title: res.locals.t('error.404.title'), layout });
 };
 
 /** Shown when even the error page cannot be rendered: plain HTML, nothing from the error. */
@@ -28,8 +29,9 @@ type HttpishError = Error & { status?: number; statusCode?: number; code?: strin
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: HttpishError, req, res, _next) => {
     const requestId = String(req.id ?? '');
+    const layout = req.originalUrl.startsWith('/staff') ? 'layouts/staff' : 'layouts/citizen';
     const render = (status: number, view: string, locals: Record<string, unknown>) => {
-      res.status(status).render(view, locals, (renderError: Error | null, html?: string) => {
+      res.status(status).render(view, { layout, ...locals }, (renderError: Error | null, html?: string) => {
         if (renderError) {
           (req.log ?? logger).error({ err: renderError, requestId }, 'error page failed to render');
           res.status(status).type('html').send(lastResortPage(requestId));
