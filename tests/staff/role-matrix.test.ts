@@ -3,13 +3,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createStaff } from '../helpers/factories.js';
+import { createCounter, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 
 type Route = [method: 'GET' | 'POST', path: string, allowed: StaffRole[]];
 const ALL: StaffRole[] = ['admin', 'staff', 'operator'];
 const ADMIN: StaffRole[] = ['admin'];
+const STAFF_UP: StaffRole[] = ['admin', 'staff'];
 
 export const STAFF_ROUTES: Route[] = [
   ['GET', '/staff', ALL],
@@ -24,6 +25,29 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/users/{staffId}/unlock', ADMIN],
   ['POST', '/staff/users/{staffId}/reset-password', ADMIN],
   ['GET', '/staff/audit', ADMIN],
+  // schedule (issue 3)
+  ['GET', '/staff/schedule', ALL],
+  ['GET', '/staff/schedule/counters/new', ADMIN],
+  ['POST', '/staff/schedule/counters', ADMIN],
+  ['GET', '/staff/schedule/counters/{counterId}', ALL],
+  ['GET', '/staff/schedule/counters/{counterId}/edit', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/move', ADMIN],
+  ['GET', '/staff/schedule/counters/{counterId}/rules/new', ADMIN],
+  ['GET', '/staff/schedule/counters/{counterId}/rules/preview', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/rules', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/overrides', ADMIN],
+  ['GET', '/staff/schedule/counters/{counterId}/month', ALL],
+  ['GET', '/staff/schedule/closures', ALL],
+  ['POST', '/staff/schedule/closures', ADMIN],
+  ['GET', '/staff/schedule/policy', ADMIN],
+  ['POST', '/staff/schedule/policy', ADMIN],
+  ['POST', '/staff/schedule/policy/{counterId}', ADMIN],
+  ['GET', '/staff/schedule/report', STAFF_UP],
+  ['GET', '/staff/schedule/conflicts', STAFF_UP],
+  ['POST', '/staff/schedule/conflicts/regenerate', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/retire', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/reinstate', ADMIN],
 ];
 
 let t: TestApp;
@@ -39,7 +63,8 @@ beforeAll(async () => {
     tokens[role] = csrfTokenFrom((await agents[role].get('/staff')).text);
   }
   const { user: target } = await createStaff(t.db, { role: 'staff' });
-  ids = { staffId: String(target.id) };
+  const counter = await createCounter(t.db, { name: '権限確認用窓口' });
+  ids = { staffId: String(target.id), counterId: String(counter.id) };
 });
 
 const expand = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);
