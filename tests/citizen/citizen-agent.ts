@@ -25,8 +25,8 @@ export async function post(agent: Agent, pagePath: string, action: string, field
 }
 
 /** Taps a time on the day page: holds the place (or, while changing, opens the change page). */
-export async function tapTime(agent: Agent, slotId: number) {
-  return post(agent, '/booking/counters', '/booking/hold', { slotId });
+export async function tapTime(agent: Agent, slotId: number, pagePath = '/booking/counters') {
+  return post(agent, pagePath, '/booking/hold', { slotId });
 }
 
 /** The whole path after a time is held: email, review, final tap. Returns the final response. */
