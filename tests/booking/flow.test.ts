@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
-import { book, loggedInCitizen, post, tapTime } from '../citizen/citizen-agent.js';
+import { book, loggedInCitizen } from '../citizen/citizen-agent.js';
 
 let t: TestApp;
 const inTenDays = addDays(todayInJapan(), 10);

@@ -1,7 +1,7 @@
 // What a citizen sees before booking: counters, a month calendar, a day's times. Places left
 // for the web are capacity minus the reserved places minus those booked or held.
 import type { Db, DbTx } from '../../db/client.js';
-import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, type IsoDate } from '../../lib/jst.js';
+import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { effectivePolicy } from '../schedule/policy.js';
 import { bookingWindowProblem } from './window.js';
 
@@ -72,7 +72,8 @@ export async function monthCalendar(db: Db | DbTx, counterId: number, month: str
   for (let date = first; date <= last; date = addDays(date, 1)) {
     const daySlots = byDate.get(date) ?? [];
     const bookable = daySlots.filter((slot) => bookingWindowProblem(slot.startsAt, policy, now) === null);
-    week.push({ date, day: Number(date.slice(8)), weekday: dayOfWeek(date), ...dayState(bookable, daySlots.length > 0) });
+    const state = date < todayInJapan(now) ? { state: 'outside' as const, remaining: 0 } : dayState(bookable, daySlots.length > 0);
+    week.push({ date, day: Number(date.slice(8)), weekday: dayOfWeek(date), ...state });
     if (week.length === 7) {
       weeks.push(week);
       week = [];
