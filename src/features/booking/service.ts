@@ -47,25 +47,24 @@ async function slotForBooking(tx: DbTx, slotId: number) {
   return slot;
 }
 
-async function checkWindow(tx: DbTx, slot: { counterId: number; startsAt: Date }, options: CommonOptions, kind: 'book' | 'change') {
-  if (options.ignorePolicy) return;
+/** Checks the policy's deadlines (unless staff override them) and how many may book at once. */
+async function checkPolicy(tx: DbTx, slot: { counterId: number; startsAt: Date }, options: CommonOptions, kind: 'book' | 'change', people?: number) {
   const policy = await effectivePolicy(tx, slot.counterId);
+  if (people !== undefined && people > policy.maxPeoplePerBooking) throw new BookingError('too_many_people');
+  if (options.ignorePolicy) return;
   const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(slot.startsAt, policy, options.now);
   if (problem) throw new BookingError(problem);
 }
 
-async function checkPeople(tx: DbTx, counterId: number, people: number) {
-  if (people > (await effectivePolicy(tx, counterId)).maxPeoplePerBooking) throw new BookingError('too_many_people');
-}
-
-/** Checks the locked card holders can book and have no active booking (invariant 2 backs it). */
-async function checkCardHolders(tx: DbTx, cardHolderIds: number[]) {
+/** Locks the card holders, checks they can book and have no active booking (invariant 2 backs it). */
+async function checkCardHolders(tx: DbTx, cardHolderIds: number[]): Promise<Map<number, string>> {
   const holders = await lockCardHolders(tx, cardHolderIds);
   if (holders.length !== cardHolderIds.length || holders.some((holder) => !BOOKABLE_CARD_STATUSES.includes(holder.status))) {
     throw new BookingError('card_not_bookable');
   }
   const active = await tx.booking.count({ where: { cardHolderId: { in: cardHolderIds }, status: { in: ['active', 'checked_in'] } } });
   if (active > 0) throw new BookingError('already_booked');
+  return new Map(holders.map((holder) => [holder.id, holder.status]));
 }
 
 async function insertBooking(tx: DbTx, row: { slotId: number; cardHolderId: number; groupCode?: string; channel: BookingChannel; email: string | null; createdBy: string }) {
@@ -85,9 +84,8 @@ async function insertBooking(tx: DbTx, row: { slotId: number; cardHolderId: numb
   }
 }
 
-async function markCardBooked(tx: DbTx, cardHolderId: number, actor: string) {
-  const holder = await tx.cardHolder.findUniqueOrThrow({ where: { id: cardHolderId }, select: { status: true } });
-  if (holder.status === 'card_arrived') await changeCardStatus(tx, cardHolderId, 'notice_sent', actor, 'booking');
+async function markCardBooked(tx: DbTx, cardHolderId: number, status: string | undefined, actor: string) {
+  if (status === 'card_arrived') await changeCardStatus(tx, cardHolderId, 'notice_sent', actor, 'booking');
   await changeCardStatus(tx, cardHolderId, 'booked', actor, 'booking');
 }
 
@@ -95,10 +93,9 @@ async function markCardBooked(tx: DbTx, cardHolderId: number, actor: string) {
 export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<BookedGroup> {
   const ids = [...new Set(input.cardHolderIds)];
   return inTransaction(db, async (tx) => {
-    await checkCardHolders(tx, ids);
+    const statuses = await checkCardHolders(tx, ids);
     const slot = await slotForBooking(tx, input.slotId);
-    await checkWindow(tx, slot, input, 'book');
-    await checkPeople(tx, slot.counterId, ids.length);
+    await checkPolicy(tx, slot, input, 'book', ids.length);
     const credit = await settleHolds(tx, await takeHoldsOf(tx, ids), slot.id);
     if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
     await takePlaces(tx, slot.id, ids.length - credit, input.allowReserved ?? false);
@@ -108,7 +105,7 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
     for (const cardHolderId of ids.slice(1)) {
       bookings.push(await insertBooking(tx, { slotId: slot.id, cardHolderId, groupCode: primary.code, channel: input.channel, email: null, createdBy }));
     }
-    for (const cardHolderId of ids) await markCardBooked(tx, cardHolderId, createdBy);
+    for (const cardHolderId of ids) await markCardBooked(tx, cardHolderId, statuses.get(cardHolderId), createdBy);
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'confirmation', eventKey: 'new', baseUrl: input.baseUrl });
     await recordAudit(tx, input.actor, { action: 'booking.create', targetType: 'booking', targetId: primary.code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
     return { groupCode: primary.code, bookings };
@@ -142,9 +139,8 @@ export async function moveBooking(db: Db | DbTx, input: MoveBookingInput): Promi
     const from = primary.slot;
     if (from.id === input.toSlotId) throw new BookingError('same_slot');
     const to = await slotForBooking(tx, input.toSlotId);
-    await checkWindow(tx, from, input, 'change');
-    await checkWindow(tx, to, input, 'book');
-    await checkPeople(tx, to.counterId, group.length);
+    await checkPolicy(tx, from, input, 'change');
+    await checkPolicy(tx, to, input, 'book', group.length);
     await settleHolds(tx, await takeHoldsOf(tx, group.map((member) => member.cardHolderId)));
     await lockSlots(tx, [from.id, to.id]);
     await takePlaces(tx, to.id, group.length, input.allowReserved ?? false);
@@ -164,7 +160,7 @@ export interface CancelBookingInput extends CommonOptions {
 export async function cancelBooking(db: Db | DbTx, input: CancelBookingInput): Promise<{ groupCode: string; people: number }> {
   return inTransaction(db, async (tx) => {
     const { groupCode, primary, group } = await lockedGroup(tx, input.bookingId);
-    await checkWindow(tx, primary.slot, input, 'change');
+    await checkPolicy(tx, primary.slot, input, 'change');
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
     await cancelRows(tx, group.map((member) => member.id), primary.slotId);
     for (const member of group) await changeCardStatus(tx, member.cardHolderId, 'notice_sent', actorName(input.actor), 'booking cancelled');
@@ -189,14 +185,13 @@ export interface FamilyMemberInput extends CommonOptions {
 export async function addFamilyMember(db: Db | DbTx, input: FamilyMemberInput): Promise<{ code: string }> {
   return inTransaction(db, async (tx) => {
     const { groupCode, primary, group } = await lockedGroup(tx, input.bookingId);
-    await checkCardHolders(tx, [input.cardHolderId]);
-    await checkWindow(tx, primary.slot, input, 'change');
-    await checkPeople(tx, primary.slot.counterId, group.length + 1);
+    const statuses = await checkCardHolders(tx, [input.cardHolderId]);
+    await checkPolicy(tx, primary.slot, input, 'change', group.length + 1);
     await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId]));
     await takePlaces(tx, primary.slotId, 1, input.allowReserved ?? false);
     const createdBy = actorName(input.actor);
     const member = await insertBooking(tx, { slotId: primary.slotId, cardHolderId: input.cardHolderId, groupCode, channel: primary.channel, email: null, createdBy });
-    await markCardBooked(tx, input.cardHolderId, createdBy);
+    await markCardBooked(tx, input.cardHolderId, statuses.get(input.cardHolderId), createdBy);
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
     await recordAudit(tx, input.actor, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
     return { code: member.code };
@@ -216,7 +211,7 @@ export async function removeFamilyMember(db: Db | DbTx, input: RemoveFamilyMembe
     const member = group.find((candidate) => candidate.id === input.memberBookingId);
     if (!member) throw new BookingError('booking_not_found');
     if (member.id === primary.id) throw new BookingError('cannot_remove_primary');
-    await checkWindow(tx, primary.slot, input, 'change');
+    await checkPolicy(tx, primary.slot, input, 'change');
     await cancelRows(tx, [member.id], member.slotId);
     await changeCardStatus(tx, member.cardHolderId, 'notice_sent', actorName(input.actor), 'removed from family booking');
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `remove:${member.code}`, baseUrl: input.baseUrl });

@@ -41,13 +41,12 @@ export function loadCitizen(db: Db, config: Config): RequestHandler {
       res.locals.sessionExpired = true;
       return next();
     }
-    // The extend button's request and page loads count as activity; the timer script's own
-    // status checks must not, or the session would never end.
-    if (req.path !== '/session/status') citizen.lastSeenAt = now;
+    // Written at most every 30 s, so most requests do not rewrite the session row.
+    if (now - citizen.lastSeenAt > 30_000 || req.method === 'POST') citizen.lastSeenAt = now;
     req.session.cookie.maxAge = idleMs;
     res.locals.cardHolderId = citizen.cardHolderId;
     res.locals.scripts = ['/js/citizen-session.js'];
-    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round(idleMs / 1000) });
+    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round(idleMs / 1000) }, { cache: config.NODE_ENV === 'production' });
     next();
   };
 }
