@@ -151,3 +151,21 @@ describe('keyboard only', () => {
     await page.context().close();
   }, 90_000);
 });
+
+describe('session time-out warning (WCAG 2.2.1)', () => {
+  it('When the idle time is nearly over, then a warning with an extend button appears, is accessible, and extending hides it', async () => {
+    const person = await createCardHolder(t.db, { mmdd: '0909', counterId });
+    const { page, problems } = await openPage(browser, PHONE);
+    await page.clock.install();
+    await logIn(page, person.noticeId, '0909');
+    const warning = page.getByRole('alertdialog');
+    expect(await warning.isVisible()).toBe(false);
+    await page.clock.fastForward(14 * 60 * 1000);
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('session-extend');
+    await check(page, problems, 'citizen-phone-session-warning');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => warning.isVisible()).toBe(false);
+    await page.context().close();
+  }, 60_000);
+});
