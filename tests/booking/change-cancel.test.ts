@@ -44,6 +44,19 @@ describe('holds', () => {
     expect(late.text).toContain('時間の確保が切れました');
   });
 
+  it('When a hold ran out but was not cleaned up yet, then the next citizen still gets the place', async () => {
+    const counter = await createCounter(t.db);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 1 });
+    const [a, b] = [await createCardHolder(t.db), await createCardHolder(t.db)];
+    const agentA = await loggedInCitizen(t.app, a.noticeId, a.mmdd);
+    await tapTime(agentA, slot.id);
+    await t.db.prisma.slotHold.updateMany({ where: { slotId: slot.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const agentB = await loggedInCitizen(t.app, b.noticeId, b.mmdd);
+    expect((await book(agentB, slot.id, 'b@example.jp')).headers.location).toBe('/booking?done=booked');
+    expect(await booked(slot.id)).toBe(1);
+    expect(await t.db.prisma.slotHold.count({ where: { slotId: slot.id } })).toBe(0);
+  });
+
   it('When the citizen logs out or goes back, then the held place is released at once', async () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 2 });
@@ -157,5 +170,17 @@ describe('access control', () => {
     const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
     const page = await agent.get('/booking');
     expect(page.text).toContain('すでにお受け取り済み');
+  });
+});
+
+describe('bad addresses', () => {
+  it('When a calendar or day address is malformed or names no counter, then the citizen is sent back to the counter list', async () => {
+    const person = await createCardHolder(t.db);
+    const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
+    for (const path of ['/booking/counters/abc', '/booking/counters/999999', '/booking/counters/1/days/not-a-date', '/booking/counters/999999/days/2026-12-01']) {
+      const response = await agent.get(path);
+      expect(response.status, path).toBe(303);
+      expect(response.headers.location).toBe('/booking/counters');
+    }
   });
 });

@@ -66,6 +66,8 @@ export async function currentHold(db: Db | DbTx, cardHolderId: number) {
  * deleted here cannot also be confirmed (the DELETE decides who gets it). Returns how many.
  */
 export async function releaseExpiredHolds(db: Db | DbTx): Promise<number> {
+  const [any] = await db.$queryRaw<unknown[]>`SELECT 1 FROM slot_holds WHERE expires_at <= now() LIMIT 1`;
+  if (!any) return 0; // the common case costs one index probe
   return inTransaction(db, async (tx) => {
     const released = await tx.$queryRaw<{ slotId: number; people: number }[]>`
       WITH gone AS (DELETE FROM slot_holds WHERE expires_at <= now() RETURNING slot_id, people)

@@ -21,7 +21,20 @@ export async function takePlaces(tx: DbTx, slotId: number, people: number, allow
     UPDATE slots SET booked = booked + ${people}, updated_at = now()
     WHERE id = ${slotId}
       AND booked + ${people} <= capacity - CASE WHEN ${allowReserved} THEN 0 ELSE reserved_capacity END`;
-  if (taken !== 1) throw new BookingError('slot_full');
+  if (taken === 1) return;
+  // Places may only look taken by holds that ran out and were not cleaned up yet: give those
+  // back now (any request may do it) and try once more.
+  if ((await releaseExpiredHoldsOfSlot(tx, slotId)) > 0) return takePlaces(tx, slotId, people, allowReserved);
+  throw new BookingError('slot_full');
+}
+
+/** Deletes a slot's expired holds and returns their places; how many were returned. */
+export async function releaseExpiredHoldsOfSlot(tx: DbTx, slotId: number): Promise<number> {
+  const [released] = await tx.$queryRaw<{ people: number }[]>`
+    WITH gone AS (DELETE FROM slot_holds WHERE slot_id = ${slotId} AND expires_at <= now() RETURNING people)
+    SELECT coalesce(sum(people), 0)::int AS people FROM gone`;
+  await returnPlaces(tx, slotId, released.people);
+  return released.people;
 }
 
 export async function returnPlaces(tx: DbTx, slotId: number, people: number): Promise<void> {

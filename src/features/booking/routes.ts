@@ -12,7 +12,7 @@ import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
 import { dayTimes, listCounters, monthCalendar } from './availability.js';
 import { BookingError } from './errors.js';
-import { currentHold, holdSlot, releaseHold } from './holds.js';
+import { currentHold, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 
 const id = z.coerce.number().int().positive();
@@ -68,19 +68,31 @@ export function bookingFeature(context: AppContext): Feature {
     view(res, 'counters', 'booking.counters.title', { counters: await listCounters(prisma), changing, cancelled: req.query.cancelled === '1' });
   });
 
+  /** A counter citizens may book at, from a URL segment (anything else is null). */
+  const openCounter = async (raw: unknown) => {
+    const counterId = id.safeParse(raw);
+    return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null } }) : null;
+  };
+
+  // Expired holds give their places back before anyone is shown the places left.
+  router.get(['/booking/counters/:counterId', '/booking/counters/:counterId/days/:date'], async (_req, _res, next) => {
+    await releaseExpiredHolds(prisma);
+    next();
+  });
+
   router.get('/booking/counters/:counterId', async (req, res) => {
-    const counterId = id.parse(req.params.counterId);
-    const counter = await prisma.counter.findFirst({ where: { id: counterId, retiredAt: null } });
+    const counter = await openCounter(req.params.counterId);
     if (!counter) return res.redirect(303, '/booking/counters');
+    const counterId = counter.id;
     const month = monthQuery.safeParse(req.query).data?.month ?? todayInJapan().slice(0, 7);
     view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(prisma, counterId, month), changing: req.session.changing ?? false });
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
-    const counterId = id.parse(req.params.counterId);
-    const date = dateParam.parse(req.params.date);
-    const counter = await prisma.counter.findFirstOrThrow({ where: { id: counterId, retiredAt: null } });
-    view(res, 'day', 'booking.day.title', { counter, date, times: await dayTimes(prisma, counterId, date), changing: req.session.changing ?? false });
+    const counter = await openCounter(req.params.counterId);
+    const date = dateParam.safeParse(req.params.date);
+    if (!counter || !date.success) return res.redirect(303, '/booking/counters');
+    view(res, 'day', 'booking.day.title', { counter, date: date.data, times: await dayTimes(prisma, counter.id, date.data), changing: req.session.changing ?? false });
   });
 
   // A tap on a time: a new booking holds the place; a change goes to its own confirm page.

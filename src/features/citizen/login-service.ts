@@ -98,7 +98,7 @@ export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: s
     return { ok: false, reason: locked };
   }
   if (matches) {
-    await db.cardHolder.update({ where: { id: holder.id }, data: { failedLogins: 0, lockedUntil: null } });
+    if (holder.failedLogins > 0 || holder.lockedUntil) await db.cardHolder.update({ where: { id: holder.id }, data: { failedLogins: 0, lockedUntil: null } });
     await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: holder.id });
     return { ok: true, cardHolderId: holder.id };
   }
