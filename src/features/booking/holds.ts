@@ -45,9 +45,10 @@ export async function holdSlot(db: Db | DbTx, input: HoldSlotInput): Promise<{ e
     if (!slot) throw new BookingError('slot_not_found');
     const problem = bookingWindowProblem(slot.startsAt, await effectivePolicy(tx, slot.counterId), input.now);
     if (problem) throw new BookingError(problem);
-    await takePlaces(tx, input.slotId, 1, false);
     const expiresAt = new Date(Date.now() + input.minutes * 60_000);
     await tx.slotHold.create({ data: { slotId: input.slotId, cardHolderId: input.cardHolderId, people: 1, expiresAt } });
+    // The slot row is the hot lock in a storm: take it last so it is held only until COMMIT.
+    await takePlaces(tx, input.slotId, 1, false);
     return { expiresAt };
   });
 }

@@ -53,5 +53,5 @@ export async function lockCardHolders(tx: DbTx, ids: number[]) {
 }
 
 export async function lockSlots(tx: DbTx, ids: number[]): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM slots WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
+  await tx.$queryRaw`SELECT id FROM slots WHERE id = ANY(${ids}::int[]) ORDER BY id FOR NO KEY UPDATE`;
 }

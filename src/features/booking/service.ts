@@ -97,8 +97,6 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
     const slot = await slotForBooking(tx, input.slotId);
     await checkPolicy(tx, slot, input, 'book', ids.length);
     const credit = await settleHolds(tx, await takeHoldsOf(tx, ids), slot.id);
-    if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
-    await takePlaces(tx, slot.id, ids.length - credit, input.allowReserved ?? false);
     const createdBy = actorName(input.actor);
     const primary = await insertBooking(tx, { slotId: slot.id, cardHolderId: ids[0], channel: input.channel, email: input.email ?? null, createdBy });
     const bookings = [primary];
@@ -108,6 +106,10 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
     for (const cardHolderId of ids) await markCardBooked(tx, cardHolderId, statuses.get(cardHolderId), createdBy);
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'confirmation', eventKey: 'new', baseUrl: input.baseUrl });
     await recordAudit(tx, input.actor, { action: 'booking.create', targetType: 'booking', targetId: primary.code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
+    // The slot row is the hot lock in a storm: take the places last so it is held only until
+    // COMMIT. If they are not there, everything above (bookings, email, audit) rolls back.
+    if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
+    await takePlaces(tx, slot.id, ids.length - credit, input.allowReserved ?? false);
     return { groupCode: primary.code, bookings };
   });
 }
