@@ -2,7 +2,8 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder } from '../helpers/factories.js';
-import { browserAgent } from '../helpers/http.js';
+import pg from 'pg';
+import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { ADDRESS_MAX_FAILURES, CITIZEN_LOCK_AFTER, CITIZEN_MAX_FAILURES, normaliseMonthDay, unlockCitizenLogin } from '../../src/features/citizen/login-service.js';
 import { citizenLogin, post } from './citizen-agent.js';
 
@@ -58,6 +59,33 @@ describe('citizen log-in', () => {
     const [lockedKnown, lockedUnknown] = [await citizenLogin(t.app, noticeId, '0402'), await citizenLogin(t.app, '9999888877776666', '0402')];
     expect(messageOf(lockedKnown.response.text)).toBe(messageOf(lockedUnknown.response.text));
     expect(messageOf(lockedKnown.response.text)).toContain('一時的に停止');
+  });
+
+  it('When the ID is unknown or the birth date wrong, then the server does the same database work for both', async () => {
+    const { noticeId } = await createCardHolder(t.db, { mmdd: '0401' });
+    const statements: string[] = [];
+    const original = pg.Client.prototype.query;
+    const counting = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
+      statements.push(text.replace(/\s+/g, ' ').slice(0, 40));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    const attempt = async (id: string) => {
+      const agent = browserAgent(t.app);
+      const token = csrfTokenFrom((await agent.get('/login')).text);
+      statements.length = 0;
+      pg.Client.prototype.query = counting as typeof original;
+      try {
+        await agent.post('/login').type('form').send({ _csrf: token, noticeId: id, birth: '0402' });
+      } finally {
+        pg.Client.prototype.query = original;
+      }
+      return statements.filter((text) => !/^(BEGIN|COMMIT)/.test(text)).length;
+    };
+    const wrongDate = await attempt(noticeId);
+    const unknownId = await attempt('5555444433332222');
+    expect(wrongDate).toBeGreaterThan(3);
+    expect(unknownId).toBe(wrongDate);
   });
 
   it('When all 366 birth dates are tried against one ID, then it stops within the total cap and stays locked until staff unlock it (audited)', async () => {
