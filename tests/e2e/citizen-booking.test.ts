@@ -169,3 +169,40 @@ describe('session time-out warning (WCAG 2.2.1)', () => {
     await page.context().close();
   }, 60_000);
 });
+
+describe('pages that refuse', () => {
+  it('When a citizen meets a full time, a form error or a card that cannot be booked, then those pages pass axe too', async () => {
+    const full = await createSlot(t.db, { counterId, date: day, startMinute: 11 * 60, capacity: 1 });
+    await t.db.prisma.slot.update({ where: { id: full.id }, data: { booked: 1 } });
+    const person = await createCardHolder(t.db, { mmdd: '0214', counterId });
+    const { page, problems } = await openPage(browser, PHONE);
+    await logIn(page, person.noticeId, '0214');
+    await pickDay(page, day);
+    await page.getByRole('button', { name: /9:00〜9:30/ }).click();
+    await page.getByRole('button', { name: '入力内容を確認する' }).click();
+    await expect.poll(() => page.locator('#email-error').count()).toBe(1);
+    problems.length = 0; // the 400 of the empty form is logged by the browser, as intended
+    await check(page, problems, 'citizen-phone-confirm-errors');
+    await t.db.prisma.slotHold.deleteMany({ where: { cardHolderId: person.holder.id } });
+    await page.getByRole('button', { name: 'この時間をやめて選び直す' }).click();
+    await check(page, problems, 'citizen-phone-counters-again');
+    await page.goto(`${base}/booking/counters/${counterId}/days/${day}`);
+    await page.evaluate((slotId) => {
+      const form = document.querySelector<HTMLFormElement>('form[action="/booking/hold"]')!;
+      form.querySelector<HTMLInputElement>('input[name="slotId"]')!.value = String(slotId);
+      form.submit();
+    }, full.id);
+    await page.waitForLoadState();
+    expect(await page.getByRole('alert').textContent()).toContain('満員');
+    problems.length = 0; // 409 logged by the browser
+    await check(page, problems, 'citizen-phone-refused-full');
+    await page.context().close();
+
+    const handedOver = await createCardHolder(t.db, { mmdd: '0606', status: 'handed_over' });
+    const second = await openPage(browser, PHONE);
+    await logIn(second.page, handedOver.noticeId, '0606');
+    expect(await second.page.getByRole('status').textContent()).toContain('お受け取り済み');
+    await check(second.page, second.problems, 'citizen-phone-blocked');
+    await second.page.context().close();
+  }, 60_000);
+});
