@@ -237,7 +237,10 @@ async function runPrimary(): Promise<void> {
   // Warm up each process (templates, Prisma) before the clock starts.
   for (let i = 0; i < WORKERS * 4; i += 1) await fetch(`${base}/login`).then((r) => r.text());
 
+  const commits = async () => Number((await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
+  const commitsBefore = await commits();
   const http = await httpStorm(base, httpScenario);
+  const commitsDuring = (await commits()) - commitsBefore;
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => { worker.once('exit', () => resolve()); worker.send('stop'); })));
   const check = await overbookedSlots(client, httpScenario.counterId);
   const httpRate = http.outcomes.booked / http.seconds;
@@ -246,6 +249,7 @@ async function runPrimary(): Promise<void> {
   console.log(`  successful bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s)`);
   console.log(`  citizen journey latency ms (6 requests): p50 ${percentile(http.journeyTimes, 50).toFixed(0)}  p95 ${percentile(http.journeyTimes, 95).toFixed(0)}  p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
   console.log(`  single request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)}`);
+  console.log(`  PostgreSQL commits per citizen: ${(commitsDuring / CITIZENS).toFixed(1)} (the SQL ceiling: 1 per booking)`);
   console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
 
   const slotIds = (await client.query('SELECT id FROM slots WHERE counter_id = $1', [sqlScenario.counterId])).rows.map((row) => row.id as number);
