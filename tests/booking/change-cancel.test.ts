@@ -4,6 +4,7 @@ import { createCardHolder, createCounter, createSlot } from '../helpers/factorie
 import { addDays, jstInstant, todayInJapan } from '../../src/lib/jst.js';
 import { releaseExpiredHolds } from '../../src/features/booking/index.js';
 import { book, loggedInCitizen, post, tapTime } from '../citizen/citizen-agent.js';
+import { csrfTokenFrom } from '../helpers/http.js';
 
 let t: TestApp;
 const day = addDays(todayInJapan(), 14);
@@ -97,6 +98,14 @@ describe('change and cancel', () => {
     expect(moved.headers.location).toBe('/booking?done=moved');
     expect([await booked(slot.id), await booked(other.id)]).toEqual([0, 1]);
     expect(await t.db.prisma.outboxMessage.count({ where: { bookingId: booking.id, kind: 'booking.change' } })).toBe(1);
+  });
+
+  it('When a citizen who already has a booking posts a hold directly, then no place is held', async () => {
+    const { other, agent } = await bookedCitizen();
+    const response = await agent.post('/booking/hold').type('form').send({ _csrf: csrfTokenFrom((await agent.get('/booking')).text), slotId: other.id });
+    expect(response.status).toBe(409);
+    expect(response.text).toContain('すでに予約があります');
+    expect(await booked(other.id)).toBe(0);
   });
 
   it('When a citizen cancels, then the place is free again, the card goes back to notice_sent and a cancellation email is queued', async () => {

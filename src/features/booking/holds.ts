@@ -3,7 +3,7 @@
 import type { Db, DbTx } from '../../db/client.js';
 import { effectivePolicy } from '../schedule/policy.js';
 import { BookingError } from './errors.js';
-import { inTransaction, lockCardHolders, returnPlaces, takePlaces } from './places.js';
+import { checkCardHolders, inTransaction, returnPlaces, takePlaces } from './places.js';
 import { bookingWindowProblem } from './window.js';
 
 export interface HeldPlace {
@@ -39,7 +39,7 @@ export interface HoldSlotInput {
 /** Holds one place in a slot for a citizen (replacing any hold they had). */
 export async function holdSlot(db: Db | DbTx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
   return inTransaction(db, async (tx) => {
-    await lockCardHolders(tx, [input.cardHolderId]);
+    await checkCardHolders(tx, [input.cardHolderId]);
     await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId]));
     const slot = await tx.slot.findUnique({ where: { id: input.slotId }, select: { counterId: true, startsAt: true } });
     if (!slot) throw new BookingError('slot_not_found');

@@ -55,3 +55,17 @@ export async function lockCardHolders(tx: DbTx, ids: number[]) {
 export async function lockSlots(tx: DbTx, ids: number[]): Promise<void> {
   await tx.$queryRaw`SELECT id FROM slots WHERE id = ANY(${ids}::int[]) ORDER BY id FOR NO KEY UPDATE`;
 }
+
+/** Card statuses from which a booking can be made ('booked' only without an active booking). */
+export const BOOKABLE_CARD_STATUSES = ['card_arrived', 'notice_sent', 'booked'];
+
+/** Locks the card holders, checks they can book and have no active booking (invariant 2 backs it). */
+export async function checkCardHolders(tx: DbTx, cardHolderIds: number[]): Promise<Map<number, string>> {
+  const holders = await lockCardHolders(tx, cardHolderIds);
+  if (holders.length !== cardHolderIds.length || holders.some((holder) => !BOOKABLE_CARD_STATUSES.includes(holder.status))) {
+    throw new BookingError('card_not_bookable');
+  }
+  const active = await tx.booking.count({ where: { cardHolderId: { in: cardHolderIds }, status: { in: ['active', 'checked_in'] } } });
+  if (active > 0) throw new BookingError('already_booked');
+  return new Map(holders.map((holder) => [holder.id, holder.status]));
+}

@@ -10,11 +10,9 @@ import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { newBookingCode } from './code.js';
 import { BookingError, isOneActiveViolation } from './errors.js';
 import { settleHolds, takeHoldsOf } from './holds.js';
-import { inTransaction, lockCardHolders, lockSlots, returnPlaces, takePlaces } from './places.js';
+import { checkCardHolders, inTransaction, lockCardHolders, lockSlots, returnPlaces, takePlaces } from './places.js';
+export { BOOKABLE_CARD_STATUSES } from './places.js';
 import { bookingWindowProblem, changeWindowProblem } from './window.js';
-
-/** Card statuses from which a booking can be made ('booked' only without an active booking). */
-export const BOOKABLE_CARD_STATUSES = ['card_arrived', 'notice_sent', 'booked'];
 
 export interface CommonOptions {
   actor: AuditActor;
@@ -54,17 +52,6 @@ async function checkPolicy(tx: DbTx, slot: { counterId: number; startsAt: Date }
   if (options.ignorePolicy) return;
   const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(slot.startsAt, policy, options.now);
   if (problem) throw new BookingError(problem);
-}
-
-/** Locks the card holders, checks they can book and have no active booking (invariant 2 backs it). */
-async function checkCardHolders(tx: DbTx, cardHolderIds: number[]): Promise<Map<number, string>> {
-  const holders = await lockCardHolders(tx, cardHolderIds);
-  if (holders.length !== cardHolderIds.length || holders.some((holder) => !BOOKABLE_CARD_STATUSES.includes(holder.status))) {
-    throw new BookingError('card_not_bookable');
-  }
-  const active = await tx.booking.count({ where: { cardHolderId: { in: cardHolderIds }, status: { in: ['active', 'checked_in'] } } });
-  if (active > 0) throw new BookingError('already_booked');
-  return new Map(holders.map((holder) => [holder.id, holder.status]));
 }
 
 async function insertBooking(tx: DbTx, row: { slotId: number; cardHolderId: number; groupCode?: string; channel: BookingChannel; email: string | null; createdBy: string }) {
