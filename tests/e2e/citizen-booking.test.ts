@@ -158,6 +158,8 @@ describe('session time-out warning (WCAG 2.2.1)', () => {
     const { page, problems } = await openPage(browser, PHONE);
     await page.clock.install();
     await logIn(page, person.noticeId, '0909');
+    await page.waitForURL(/\/booking\/counters/);
+    await page.waitForLoadState('load'); // the timer script has started before the clock jumps
     const warning = page.getByRole('alertdialog');
     expect(await warning.isVisible()).toBe(false);
     await page.clock.fastForward(14 * 60 * 1000);
