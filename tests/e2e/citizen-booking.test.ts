@@ -39,13 +39,19 @@ async function logIn(page: Page, noticeId: string, mmdd: string) {
   await page.getByLabel('予約用ID(交付通知書に記載)').fill(noticeId);
   await page.getByLabel('生年月日の月日(4桁)').fill(mmdd);
   await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.waitForURL(/\/booking/);
 }
 
 async function pickDay(page: Page, date: string) {
   await page.getByRole('link', { name: '市民課 交付センター' }).click();
+  await page.waitForURL(/\/booking\/counters\/\d+/);
   const link = page.locator(`a[href$="/days/${date}"]`);
-  if ((await link.count()) === 0) await page.getByRole('link', { name: '次の月' }).click();
+  if ((await link.count()) === 0) {
+    await page.getByRole('link', { name: '次の月' }).click();
+    await page.waitForURL(/month=/);
+  }
   await page.locator(`a[href$="/days/${date}"]`).click();
+  await page.waitForURL(/\/days\//);
 }
 
 describe.each([
@@ -65,11 +71,13 @@ describe.each([
     expect(page.url()).toContain('/booking/counters');
     await check(page, problems, `citizen-${name}-03-counters`);
     await page.getByRole('link', { name: '市民課 交付センター' }).click();
+    await page.waitForURL(/\/booking\/counters\/\d+/);
     await check(page, problems, `citizen-${name}-04-calendar`);
     await page.goBack();
     await pickDay(page, day);
     await check(page, problems, `citizen-${name}-05-day`);
     await page.getByRole('button', { name: /9:00〜9:30/ }).click();
+    await page.waitForURL(/\/booking\/confirm/);
     await check(page, problems, `citizen-${name}-06-confirm`);
     await page.getByLabel('メールアドレス', { exact: true }).fill('hanako@example.jp');
     await page.getByLabel('メールアドレス(確認のためもう一度)').fill('hanako@example.jp');
@@ -77,6 +85,7 @@ describe.each([
     await expect.poll(() => page.locator('.email').textContent()).toBe('hanako@example.jp');
     await check(page, problems, `citizen-${name}-07-review`);
     await page.getByRole('button', { name: '予約を確定する' }).click();
+    await page.waitForURL(/done=booked/);
     const code = (await page.locator('.booking-code').textContent())!.trim();
     expect(code).toMatch(/^[A-HJKMNP-Z2-9]{8}$/);
     await check(page, problems, `citizen-${name}-08-finish`);
@@ -84,19 +93,24 @@ describe.each([
     expect(await ics.text()).toContain('BEGIN:VCALENDAR');
 
     await page.getByRole('button', { name: 'ログアウト' }).click();
+    await page.waitForURL(/loggedOut/);
     await check(page, problems, `citizen-${name}-09-logged-out`);
     await logIn(page, person.noticeId, '0315');
     expect(await page.locator('.booking-code').textContent()).toBe(code);
     await page.getByRole('link', { name: '日時・場所を変更する' }).click();
     await pickDay(page, otherDay);
     await page.getByRole('button', { name: /10:00〜10:30/ }).click();
+    await page.waitForURL(/\/booking\/move/);
     await check(page, problems, `citizen-${name}-10-move`);
     await page.getByRole('button', { name: 'この日時に変更する' }).click();
+    await page.waitForURL(/done=moved/);
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('予約を変更しました');
     await check(page, problems, `citizen-${name}-11-moved`);
     await page.getByRole('link', { name: '予約を取り消す' }).click();
+    await page.waitForURL(/\/booking\/cancel/);
     await check(page, problems, `citizen-${name}-12-cancel`);
     await page.getByRole('button', { name: '予約を取り消す' }).click();
+    await page.waitForURL(/cancelled/);
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('予約を取り消しました');
     await check(page, problems, `citizen-${name}-13-cancelled`);
     expect(await t.db.prisma.booking.count({ where: { cardHolderId: person.holder.id, status: 'cancelled' } })).toBe(1);
@@ -181,12 +195,14 @@ describe('pages that refuse', () => {
     await logIn(page, person.noticeId, '0214');
     await pickDay(page, day);
     await page.getByRole('button', { name: /9:00〜9:30/ }).click();
+    await page.waitForURL(/\/booking\/confirm/);
     await page.getByRole('button', { name: '入力内容を確認する' }).click();
     await expect.poll(() => page.locator('#email-error').count()).toBe(1);
     problems.length = 0; // the 400 of the empty form is logged by the browser, as intended
     await check(page, problems, 'citizen-phone-confirm-errors');
     await t.db.prisma.slotHold.deleteMany({ where: { cardHolderId: person.holder.id } });
     await page.getByRole('button', { name: 'この時間をやめて選び直す' }).click();
+    await page.waitForURL(/\/booking\/counters$/);
     await check(page, problems, 'citizen-phone-counters-again');
     await page.goto(`${base}/booking/counters/${counterId}/days/${day}`);
     await page.evaluate((slotId) => {
