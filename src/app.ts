@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { projectRoot } from './db/paths.js';
 import type { Secrets } from './secrets.js';
+import { bookingFeature } from './features/booking/routes.js';
 import { citizenRoutes } from './features/citizen/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
@@ -29,7 +30,7 @@ export interface AppContext {
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
 function features(context: AppContext): Feature[] {
-  return [scheduleFeature(context)];
+  return [scheduleFeature(context), bookingFeature(context)];
 }
 
 export function createApp(context: AppContext): express.Express {

@@ -32,6 +32,8 @@ export const configSchema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(480).default(30),
   CITIZEN_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+  /** How long a chosen time is held for a citizen while they confirm. */
+  HOLD_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(8),
   /** smtp://user:pass@host:port. When unset, mails are kept in the outbox and shown in the console. */
   SMTP_URL: z.string().url().optional(),

@@ -1,12 +1,73 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
+import { noStore } from '../../web/security-headers.js';
+import { destroySession, regenerateSession } from '../../web/sessions.js';
+import { parseForm } from '../../web/validation.js';
+import { releaseHold } from '../booking/holds.js';
+import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
+import { loadCitizen } from './session.js';
 
-export function citizenRoutes(_context: AppContext, features: Feature[] = []): Router {
+const loginForm = z.object({
+  noticeId: z.string().trim().min(1, 'citizen.login.noticeIdRequired').max(64, 'citizen.login.failed'),
+  birth: z.string().trim().min(1, 'citizen.login.birthRequired').max(16, 'citizen.login.failed'),
+});
+
+const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason'], [number, string]> = {
+  invalid: [401, 'citizen.login.failed'],
+  locked: [401, 'citizen.login.locked'],
+  locked_until_unlocked: [401, 'citizen.login.lockedForGood'],
+  throttled: [429, 'citizen.login.throttled'],
+};
+
+/** Citizen pages: the start page, log-in and log-out, and the features' citizen pages. */
+export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
+  const { db, config, secrets } = context;
   const router = Router();
-  for (const feature of features) if (feature.citizenRouter) router.use(feature.citizenRouter);
+  router.use(loadCitizen(db.prisma, config));
+
   router.get('/', (_req, res) => {
     res.render('citizen/start', { title: res.locals.t('citizen.start.title') });
   });
+
+  const renderLogin = (res: import('express').Response, status: number, locals: { noticeId?: string; errors?: Record<string, string>; error?: string | null; notice?: string | null }) =>
+    res.status(status).render('citizen/login', { title: res.locals.t('citizen.login.title'), noticeId: '', errors: {}, error: null, notice: null, ...locals });
+
+  router.get('/login', noStore, (req, res) => {
+    if (res.locals.cardHolderId !== undefined) return res.redirect(303, '/booking');
+    renderLogin(res, 200, { notice: req.query.expired || res.locals.sessionExpired ? res.locals.t('citizen.login.expired') : req.query.loggedOut ? res.locals.t('citizen.login.loggedOut') : null });
+  });
+
+  router.post('/login', noStore, async (req, res) => {
+    const noticeId = typeof req.body?.noticeId === 'string' ? req.body.noticeId.slice(0, 64) : '';
+    const parsed = parseForm(loginForm, req.body);
+    if (!parsed.ok) return renderLogin(res, 400, { noticeId, errors: parsed.errors });
+    const result = await authenticateCitizen(db.prisma, secrets.birthDatePepper, parsed.data.noticeId, parsed.data.birth, req.ip ?? '');
+    if (!result.ok) {
+      const [status, messageKey] = FAILURE_MESSAGES[result.reason];
+      return renderLogin(res, status, { noticeId, error: res.locals.t(messageKey, { minutes: 15 }) });
+    }
+    await regenerateSession(req);
+    const now = Date.now();
+    req.session.citizen = { cardHolderId: result.cardHolderId, loginAt: now, lastSeenAt: now };
+    req.session.cookie.maxAge = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
+    res.redirect(303, '/booking');
+  });
+
+  router.post('/logout', async (req, res) => {
+    if (req.session.citizen) await releaseHold(db.prisma, req.session.citizen.cardHolderId);
+    await destroySession(req);
+    res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
+    res.redirect(303, '/login?loggedOut=1');
+  });
+
+  /** The "extend" button of the time-out warning: any request renews the idle timer. */
+  router.post('/session/extend', (req, res) => {
+    if (res.locals.cardHolderId === undefined) return res.status(401).json({ ok: false });
+    res.json({ ok: true, idleSeconds: config.CITIZEN_SESSION_IDLE_MINUTES * 60 });
+  });
+
+  for (const feature of features) if (feature.citizenRouter) router.use(feature.citizenRouter);
   return router;
 }

@@ -1,0 +1,40 @@
+import { AppError } from '../../web/errors.js';
+
+/** Stable codes the booking use cases refuse with; pages show t(`booking.error.<code>`). */
+export type BookingErrorCode =
+  | 'slot_not_found'
+  | 'slot_full'
+  | 'already_booked'
+  | 'deadline_passed'
+  | 'not_open_yet'
+  | 'card_not_bookable'
+  | 'too_many_people'
+  | 'booking_not_found'
+  | 'same_slot'
+  | 'cannot_remove_primary'
+  | 'hold_not_found';
+
+const STATUS: Record<BookingErrorCode, number> = {
+  slot_not_found: 404,
+  slot_full: 409,
+  already_booked: 409,
+  deadline_passed: 409,
+  not_open_yet: 409,
+  card_not_bookable: 409,
+  too_many_people: 400,
+  booking_not_found: 404,
+  same_slot: 400,
+  cannot_remove_primary: 400,
+  hold_not_found: 409,
+};
+
+export class BookingError extends AppError {
+  constructor(readonly code: BookingErrorCode) {
+    super(STATUS[code], code, `booking.error.${code}`);
+  }
+}
+
+/** True when PostgreSQL refused a second active booking for a card holder (invariant 2). */
+export function isOneActiveViolation(error: unknown): boolean {
+  return String((error as Error)?.message ?? '').includes('bookings_one_active_per_card_holder');
+}

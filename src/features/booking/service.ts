@@ -1,0 +1,218 @@
+// Booking use cases shared by the citizen pages and the staff console. Each runs in one
+// transaction: card holders locked first, then slots (guarded UPDATE / id-ordered locks), then
+// the booking rows, the card status and the outbox email, so all of it commits or none of it.
+import type { Db, DbTx } from '../../db/client.js';
+import type { BookingChannel } from '../../generated/prisma/client.js';
+import { changeCardStatus } from '../cards/status.js';
+import { queueBookingMail } from '../notify/booking-mail.js';
+import { effectivePolicy } from '../schedule/policy.js';
+import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { newBookingCode } from './code.js';
+import { BookingError, isOneActiveViolation } from './errors.js';
+import { settleHolds, takeHoldsOf } from './holds.js';
+import { checkCardHolders, inTransaction, lockCardHolders, lockSlots, returnPlaces, takePlaces } from './places.js';
+export { BOOKABLE_CARD_STATUSES } from './places.js';
+import { bookingWindowProblem, changeWindowProblem } from './window.js';
+
+export interface CommonOptions {
+  actor: AuditActor;
+  baseUrl: string;
+  /** Staff and operators may book past the policy's deadlines. */
+  ignorePolicy?: boolean;
+  now?: Date;
+}
+
+export interface BookSlotInput extends CommonOptions {
+  slotId: number;
+  /** The first is the one who books (gets the email); the others are family in the same slot. */
+  cardHolderIds: number[];
+  channel: BookingChannel;
+  email?: string | null;
+  /** Operators and staff may use the slot's reserved places. */
+  allowReserved?: boolean;
+}
+
+export interface BookedGroup {
+  groupCode: string;
+  bookings: { id: number; code: string; cardHolderId: number }[];
+}
+
+const actorName = (actor: AuditActor) => `${actor.type}:${actor.id}`;
+
+async function slotForBooking(tx: DbTx, slotId: number) {
+  const slot = await tx.slot.findUnique({ where: { id: slotId }, select: { id: true, counterId: true, startsAt: true } });
+  if (!slot) throw new BookingError('slot_not_found');
+  return slot;
+}
+
+/** Checks the policy's deadlines (unless staff override them) and how many may book at once. */
+async function checkPolicy(tx: DbTx, slot: { counterId: number; startsAt: Date }, options: CommonOptions, kind: 'book' | 'change', people?: number) {
+  const policy = await effectivePolicy(tx, slot.counterId);
+  if (people !== undefined && people > policy.maxPeoplePerBooking) throw new BookingError('too_many_people');
+  if (options.ignorePolicy) return;
+  const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(slot.startsAt, policy, options.now);
+  if (problem) throw new BookingError(problem);
+}
+
+async function insertBooking(tx: DbTx, row: { slotId: number; cardHolderId: number; groupCode?: string; channel: BookingChannel; email: string | null; createdBy: string }) {
+  for (;;) {
+    const code = newBookingCode();
+    try {
+      const inserted = await tx.$queryRaw<{ id: number }[]>`
+        INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
+        VALUES (${code}, ${row.slotId}, ${row.cardHolderId}, ${row.groupCode ?? code}, 'active', ${row.channel}::booking_channel,
+                ${row.email}, ${row.createdBy}, now())
+        ON CONFLICT (code) DO NOTHING RETURNING id`;
+      if (inserted.length === 1) return { id: inserted[0].id, code, cardHolderId: row.cardHolderId };
+    } catch (error) {
+      if (isOneActiveViolation(error)) throw new BookingError('already_booked');
+      throw error;
+    }
+  }
+}
+
+async function markCardBooked(tx: DbTx, cardHolderId: number, status: string | undefined, actor: string) {
+  if (status === 'card_arrived') await changeCardStatus(tx, cardHolderId, 'notice_sent', actor, 'booking');
+  await changeCardStatus(tx, cardHolderId, 'booked', actor, 'booking');
+}
+
+/** Books one slot for a card holder and family, all or nothing; turns their hold into the booking. */
+export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<BookedGroup> {
+  const ids = [...new Set(input.cardHolderIds)];
+  return inTransaction(db, async (tx) => {
+    const statuses = await checkCardHolders(tx, ids);
+    const slot = await slotForBooking(tx, input.slotId);
+    await checkPolicy(tx, slot, input, 'book', ids.length);
+    const credit = await settleHolds(tx, await takeHoldsOf(tx, ids), slot.id);
+    const createdBy = actorName(input.actor);
+    const primary = await insertBooking(tx, { slotId: slot.id, cardHolderId: ids[0], channel: input.channel, email: input.email ?? null, createdBy });
+    const bookings = [primary];
+    for (const cardHolderId of ids.slice(1)) {
+      bookings.push(await insertBooking(tx, { slotId: slot.id, cardHolderId, groupCode: primary.code, channel: input.channel, email: null, createdBy }));
+    }
+    for (const cardHolderId of ids) await markCardBooked(tx, cardHolderId, statuses.get(cardHolderId), createdBy);
+    await queueBookingMail(tx, { bookingId: primary.id, kind: 'confirmation', eventKey: 'new', baseUrl: input.baseUrl });
+    await recordAudit(tx, input.actor, { action: 'booking.create', targetType: 'booking', targetId: primary.code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
+    // The slot row is the hot lock in a storm: take the places last so it is held only until
+    // COMMIT. If they are not there, everything above (bookings, email, audit) rolls back.
+    if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
+    await takePlaces(tx, slot.id, ids.length - credit, input.allowReserved ?? false);
+    return { groupCode: primary.code, bookings };
+  });
+}
+
+/** The active bookings booked together with this one, primary first, with their card holders locked. */
+async function lockedGroup(tx: DbTx, bookingId: number) {
+  const booking = await tx.booking.findUnique({ where: { id: bookingId }, select: { groupCode: true, code: true } });
+  if (!booking) throw new BookingError('booking_not_found');
+  const groupCode = booking.groupCode ?? booking.code;
+  const members = await tx.booking.findMany({ where: { groupCode, status: 'active' }, select: { cardHolderId: true } });
+  await lockCardHolders(tx, members.map((member) => member.cardHolderId));
+  // Read again under the locks: a concurrent change may have moved or cancelled some.
+  const group = await tx.booking.findMany({ where: { groupCode, status: 'active' }, include: { slot: true }, orderBy: { id: 'asc' } });
+  if (group.length === 0) throw new BookingError('booking_not_found');
+  const primary = group.find((member) => member.code === groupCode) ?? group[0];
+  return { groupCode, primary, group };
+}
+
+export interface MoveBookingInput extends CommonOptions {
+  bookingId: number;
+  toSlotId: number;
+  allowReserved?: boolean;
+}
+
+/** Moves a booking (and its family) to another slot atomically: never without a place, never overbooked. */
+export async function moveBooking(db: Db | DbTx, input: MoveBookingInput): Promise<{ groupCode: string }> {
+  return inTransaction(db, async (tx) => {
+    const { groupCode, primary, group } = await lockedGroup(tx, input.bookingId);
+    const from = primary.slot;
+    if (from.id === input.toSlotId) throw new BookingError('same_slot');
+    const to = await slotForBooking(tx, input.toSlotId);
+    await checkPolicy(tx, from, input, 'change');
+    await checkPolicy(tx, to, input, 'book', group.length);
+    await settleHolds(tx, await takeHoldsOf(tx, group.map((member) => member.cardHolderId)));
+    await lockSlots(tx, [from.id, to.id]);
+    await takePlaces(tx, to.id, group.length, input.allowReserved ?? false);
+    await returnPlaces(tx, from.id, group.length);
+    await tx.booking.updateMany({ where: { id: { in: group.map((member) => member.id) } }, data: { slotId: to.id } });
+    await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
+    await recordAudit(tx, input.actor, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
+    return { groupCode };
+  });
+}
+
+export interface CancelBookingInput extends CommonOptions {
+  bookingId: number;
+}
+
+/** Cancels a booking and its family members; their cards go back to 'notice_sent'. */
+export async function cancelBooking(db: Db | DbTx, input: CancelBookingInput): Promise<{ groupCode: string; people: number }> {
+  return inTransaction(db, async (tx) => {
+    const { groupCode, primary, group } = await lockedGroup(tx, input.bookingId);
+    await checkPolicy(tx, primary.slot, input, 'change');
+    await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
+    await cancelRows(tx, group.map((member) => member.id), primary.slotId);
+    for (const member of group) await changeCardStatus(tx, member.cardHolderId, 'notice_sent', actorName(input.actor), 'booking cancelled');
+    await recordAudit(tx, input.actor, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
+    return { groupCode, people: group.length };
+  });
+}
+
+async function cancelRows(tx: DbTx, bookingIds: number[], slotId: number) {
+  await tx.booking.updateMany({ where: { id: { in: bookingIds } }, data: { status: 'cancelled', cancelledAt: new Date() } });
+  await returnPlaces(tx, slotId, bookingIds.length);
+}
+
+export interface FamilyMemberInput extends CommonOptions {
+  /** Any booking of the group. */
+  bookingId: number;
+  cardHolderId: number;
+  allowReserved?: boolean;
+}
+
+/** Adds a family member to an existing booking's slot without touching the others' bookings. */
+export async function addFamilyMember(db: Db | DbTx, input: FamilyMemberInput): Promise<{ code: string }> {
+  return inTransaction(db, async (tx) => {
+    const { groupCode, primary, group } = await lockedGroup(tx, input.bookingId);
+    const statuses = await checkCardHolders(tx, [input.cardHolderId]);
+    await checkPolicy(tx, primary.slot, input, 'change', group.length + 1);
+    await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId]));
+    await takePlaces(tx, primary.slotId, 1, input.allowReserved ?? false);
+    const createdBy = actorName(input.actor);
+    const member = await insertBooking(tx, { slotId: primary.slotId, cardHolderId: input.cardHolderId, groupCode, channel: primary.channel, email: null, createdBy });
+    await markCardBooked(tx, input.cardHolderId, statuses.get(input.cardHolderId), createdBy);
+    await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
+    await recordAudit(tx, input.actor, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
+    return { code: member.code };
+  });
+}
+
+export interface RemoveFamilyMemberInput extends CommonOptions {
+  /** Any booking of the group. */
+  bookingId: number;
+  memberBookingId: number;
+}
+
+/** Cancels one family member's place; the one who booked cannot be removed (cancel instead). */
+export async function removeFamilyMember(db: Db | DbTx, input: RemoveFamilyMemberInput): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const { groupCode, primary, group } = await lockedGroup(tx, input.bookingId);
+    const member = group.find((candidate) => candidate.id === input.memberBookingId);
+    if (!member) throw new BookingError('booking_not_found');
+    if (member.id === primary.id) throw new BookingError('cannot_remove_primary');
+    await checkPolicy(tx, primary.slot, input, 'change');
+    await cancelRows(tx, [member.id], member.slotId);
+    await changeCardStatus(tx, member.cardHolderId, 'notice_sent', actorName(input.actor), 'removed from family booking');
+    await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `remove:${member.code}`, baseUrl: input.baseUrl });
+    await recordAudit(tx, input.actor, { action: 'booking.family.remove', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
+  });
+}
+
+/** A card holder's active booking with its group, slot and counter (for the citizen's own pages). */
+export async function activeBookingOf(db: Db | DbTx, cardHolderId: number) {
+  const booking = await db.booking.findFirst({ where: { cardHolderId, status: { in: ['active', 'checked_in'] } }, include: { slot: { include: { counter: true } } } });
+  if (!booking) return null;
+  const group = await db.booking.findMany({ where: { groupCode: booking.groupCode ?? booking.code, status: { in: ['active', 'checked_in'] } }, orderBy: { id: 'asc' }, select: { id: true, code: true, cardHolderId: true } });
+  const primaryCode = booking.groupCode ?? booking.code;
+  return { booking, group, isPrimary: booking.code === primaryCode, primaryCode };
+}

@@ -1,0 +1,57 @@
+// The citizen's session: who logged in, a short idle timeout (CITIZEN_SESSION_IDLE_MINUTES)
+// checked on the server, an absolute lifetime, and the header with log-out and the warning
+// before the session ends (WCAG 2.2.1: the citizen can extend it).
+import path from 'node:path';
+import ejs from 'ejs';
+import type { RequestHandler } from 'express';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { viewsDir } from '../../web/views.js';
+import { releaseHold } from '../booking/holds.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    citizen?: { cardHolderId: number; loginAt: number; lastSeenAt: number };
+    pendingBooking?: { email: string; familyIds: number[] };
+    changing?: boolean;
+  }
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      cardHolderId?: number;
+    }
+  }
+}
+
+const headerTemplate = path.join(viewsDir, 'citizen/_session-header.ejs');
+
+export function loadCitizen(db: Db, config: Config): RequestHandler {
+  const idleMs = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
+  return async (req, res, next) => {
+    const citizen = req.session?.citizen;
+    if (!citizen) return next();
+    const now = Date.now();
+    if (now - citizen.lastSeenAt > idleMs || now - citizen.loginAt > config.SESSION_ABSOLUTE_HOURS * 3_600_000) {
+      await releaseHold(db, citizen.cardHolderId);
+      delete req.session.citizen;
+      delete req.session.pendingBooking;
+      res.locals.sessionExpired = true;
+      return next();
+    }
+    // Written at most every 30 s, so most requests do not rewrite the session row.
+    if (now - citizen.lastSeenAt > 30_000 || req.method === 'POST') citizen.lastSeenAt = now;
+    req.session.cookie.maxAge = idleMs;
+    res.locals.cardHolderId = citizen.cardHolderId;
+    res.locals.scripts = ['/js/citizen-session.js'];
+    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round(idleMs / 1000) }, { cache: config.NODE_ENV === 'production' });
+    next();
+  };
+}
+
+export const requireCitizen: RequestHandler = (_req, res, next) => {
+  if (res.locals.cardHolderId === undefined) return res.redirect(303, res.locals.sessionExpired ? '/login?expired=1' : '/login');
+  next();
+};
