@@ -7,6 +7,7 @@ import type { Database } from './db/client.js';
 import { projectRoot } from './db/paths.js';
 import type { Secrets } from './secrets.js';
 import { citizenRoutes } from './features/citizen/routes.js';
+import { notifyFeature } from './features/notify/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
@@ -27,8 +28,8 @@ export interface AppContext {
 }
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
-function features(_context: AppContext): Feature[] {
-  return [];
+function features(context: AppContext): Feature[] {
+  return [notifyFeature(context)];
 }
 
 export function createApp(context: AppContext): express.Express {
