@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectDatabase } from '../../src/db/client.js';
+import { connectDatabase, type Database } from '../../src/db/client.js';
 import { raiseAlert } from '../../src/features/notify/alerts.js';
 import { createMailer } from '../../src/features/notify/mailer.js';
 import { HealthMonitor } from '../../src/features/notify/monitor.js';
@@ -185,7 +185,7 @@ async function startDatabaseProxy(target: URL) {
 }
 
 describe('health monitor', () => {
-  const monitorFor = (database = db, options: Partial<ConstructorParameters<typeof HealthMonitor>[0]> = {}) =>
+  const monitorFor = (database: Database = db, options: Partial<ConstructorParameters<typeof HealthMonitor>[0]> = {}) =>
     new HealthMonitor({ db: database, config: context.config, baseUrl: 'https://yoyaku.example.lg.jp', mailer, logger: pino({ level: 'silent' }), dataDir: null, failuresBeforeAlert: 2, probeTimeoutMs: 2000, ...options });
 
   it('When the database becomes unreachable, then on-call is alerted directly by SMTP and webhook, repeatedly, and the alert is recorded once the database is back', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectDatabase } from '../../src/db/client.js';
+import { connectDatabase, type Database } from '../../src/db/client.js';
 import { queueBookingMail } from '../../src/features/notify/booking-mail.js';
 import { createMailer } from '../../src/features/notify/mailer.js';
 import { enqueueMail } from '../../src/features/notify/outbox.js';
@@ -20,7 +20,7 @@ beforeEach(async () => {
   await db.pool.query('TRUNCATE outbox_messages, mail_attempts');
 });
 
-function worker(database = db, options = {}) {
+function worker(database: Database = db, options = {}) {
   return new OutboxWorker(database, mailer, { backoffBaseSeconds: 0, ...options });
 }
 
@@ -143,16 +143,21 @@ describe('outbox sender with a real SMTP server', () => {
   });
 });
 
+/** A mail whose subject and attachment name carry CR/LF and header text. */
+function queueInjected(to: string) {
+  return enqueueMail(db.prisma, {
+    dedupeKey: `inject:${to}`,
+    kind: 'test',
+    to,
+    subject: '件名\r\nBcc: attacker@example.jp\nX-Injected: 1',
+    text: '本文',
+    attachments: [{ filename: 'a.ics\r\nX-Injected: 1', contentType: 'text/calendar\r\nX-Injected: 2', content: 'BEGIN:VCALENDAR' }],
+  });
+}
+
 describe('header injection', () => {
   it('When CR/LF reaches the address, the subject or an attachment name, then no extra header or recipient appears', async () => {
-    await enqueueMail(db.prisma, {
-      dedupeKey: 'inject',
-      kind: 'test',
-      to: 'victim@example.jp\r\nBcc: attacker@example.jp',
-      subject: '件名\r\nBcc: attacker@example.jp\nX-Injected: 1',
-      text: '本文',
-      attachments: [{ filename: 'a.ics\r\nX-Injected: 1', contentType: 'text/calendar\r\nX-Injected: 2', content: 'BEGIN:VCALENDAR' }],
-    });
+    await queueInjected('victim@example.jp\r\nBcc: attacker@example.jp');
     expect(await worker().drain()).toEqual({ sent: 0, retried: 0, failed: 1 });
     expect(smtp.messages.flatMap((mail) => mail.envelopeTo)).not.toContain('attacker@example.jp');
     expect((await db.prisma.outboxMessage.findFirstOrThrow()).lastError).toBe('invalid recipient address');
@@ -165,14 +170,7 @@ describe('header injection', () => {
   });
 
   it('When CR/LF reaches the subject or an attachment name of a mail to a valid address, then it is delivered with no injected header', async () => {
-    await enqueueMail(db.prisma, {
-      dedupeKey: 'inject-subject',
-      kind: 'test',
-      to: 'victim@example.jp',
-      subject: '件名\r\nBcc: attacker@example.jp\nX-Injected: 1',
-      text: '本文',
-      attachments: [{ filename: 'a.ics\r\nX-Injected: 1', contentType: 'text/calendar\r\nX-Injected: 2', content: 'BEGIN:VCALENDAR' }],
-    });
+    await queueInjected('victim@example.jp');
     expect(await worker().drain()).toMatchObject({ sent: 1 });
     const [mail] = smtp.messages;
     expect(mail.envelopeTo).toEqual(['victim@example.jp']);
