@@ -36,7 +36,7 @@ function reminderMinutes(config: Config): number {
 }
 
 /**
- * Reminders run at REMINDER_TIME and again every 15 minutes until midnight, so a booking made
+ * Reminders run at REMINDER_TIME and again every 15 minutes until 23:59, so a booking made
  * for tomorrow after the main run still gets its reminder (the dedupe key keeps it to one).
  */
 export const reminderJob: ScheduledJob = {
@@ -45,8 +45,8 @@ export const reminderJob: ScheduledJob = {
     const start = reminderMinutes(config);
     const hour = Math.floor(start / 60);
     const minute = start % 60;
-    const catchUp = `*/15 ${hour}-23 * * *`;
-    return minute % 15 === 0 ? [catchUp] : [`${minute} ${hour} * * *`, catchUp];
+    const catchUp = [`*/15 ${hour}-23 * * *`, '59 23 * * *'];
+    return minute % 15 === 0 ? catchUp : [`${minute} ${hour} * * *`, ...catchUp];
   },
   due: (now, config) => jstMinutesOf(now) >= reminderMinutes(config),
   run: (tx, context) => queueTomorrowsReminders(tx, context.now, context.baseUrl),

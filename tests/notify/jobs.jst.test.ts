@@ -105,10 +105,10 @@ describe('reminder job (Japan time)', () => {
     expect(await runJob(db, reminderJob, context())).toEqual({ status: 'ok', counts: { bookings: 3, queued: 3 } });
   });
 
-  it('When REMINDER_TIME is 10:00, then the job is scheduled from 10:00 to midnight every 15 minutes and is not due before 10:00 JST', () => {
-    expect(reminderJob.schedules(config)).toEqual(['*/15 10-23 * * *']);
+  it('When REMINDER_TIME is 10:00, then the job is scheduled from 10:00 every 15 minutes until 23:59 and is not due before 10:00 JST', () => {
+    expect(reminderJob.schedules(config)).toEqual(['*/15 10-23 * * *', '59 23 * * *']);
     const odd = loadConfig({ REMINDER_TIME: '09:40' });
-    expect(reminderJob.schedules(odd)).toEqual(['40 9 * * *', '*/15 9-23 * * *']);
+    expect(reminderJob.schedules(odd)).toEqual(['40 9 * * *', '*/15 9-23 * * *', '59 23 * * *']);
     for (const expression of reminderJob.schedules(odd)) expect(cron.validate(expression)).toBe(true);
     expect(reminderJob.due!(jstInstant('2026-12-01', 9 * 60 + 59), config)).toBe(false);
     expect(reminderJob.due!(jstInstant('2026-12-01', 10 * 60), config)).toBe(true);
