@@ -30,6 +30,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   const options: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    closeTimeout: 50, // going down drops open (pooled) connections, like a server that crashed
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

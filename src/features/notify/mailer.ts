@@ -38,7 +38,12 @@ export function isSingleAddress(value: string): boolean {
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl, { from });
+  // A pooled transport keeps the connection open between mails: a new SMTP connection per mail
+  // cost ~120 ms on loopback (bench/outbox.ts), a pooled one ~15 ms.
+  const pooled = new URL(smtpUrl);
+  pooled.searchParams.set('pool', 'true');
+  if (!pooled.searchParams.has('maxConnections')) pooled.searchParams.set('maxConnections', '2');
+  const transport: Transporter = nodemailer.createTransport(pooled.toString(), { from });
   const envelopeSender = from.match(/<([^>]+)>/)?.[1] ?? from;
   return {
     async send(mail) {
