@@ -75,6 +75,11 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
   return { subject: headerSafe(t(`mail.${kind}.subject`, params)), text, html, attachments };
 }
 
+/** The outbox dedupe key of one booking email: the same key twice is one email. */
+export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: string): string {
+  return `booking:${code}:${kind}:${eventKey}`;
+}
+
 /**
  * Queues the email for a booking (and its family members booked with it) inside the caller's
  * transaction. `eventKey` makes each change or cancellation its own email; the same key twice
@@ -98,7 +103,7 @@ export async function queueBookingMail(tx: DbTx, options: { bookingId: number; k
     options.baseUrl,
   );
   return enqueueMail(tx, {
-    dedupeKey: `booking:${booking.code}:${options.kind}:${options.eventKey}`,
+    dedupeKey: bookingMailKey(booking.code, options.kind, options.eventKey),
     kind: `booking.${options.kind}`,
     to: headerSafe(booking.email),
     subject: mail.subject,

@@ -1,7 +1,7 @@
 // The day-before reminder: one per active booking of the next Japan day that has an email.
 import type { DbTx } from '../../db/client.js';
 import { addDays, jstInstant, todayInJapan } from '../../lib/jst.js';
-import { queueBookingMail } from './booking-mail.js';
+import { bookingMailKey, queueBookingMail } from './booking-mail.js';
 
 /**
  * Queues reminders for tomorrow's bookings (Japan time). The dedupe key (booking + visit date)
@@ -16,11 +16,14 @@ export async function queueTomorrowsReminders(tx: DbTx, now: Date, baseUrl: stri
       AND: [{ email: { not: null } }, { email: { not: '' } }],
       slot: { startsAt: { gte: jstInstant(tomorrow), lt: jstInstant(addDays(tomorrow, 1)) } },
     },
-    select: { id: true },
+    select: { id: true, code: true },
     orderBy: { id: 'asc' },
   });
+  // Catch-up runs every 15 minutes: skip cheaply what an earlier run already queued.
+  const keys = bookings.map((booking) => bookingMailKey(booking.code, 'reminder', tomorrow));
+  const done = new Set((await tx.outboxMessage.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((row) => row.dedupeKey));
   let queued = 0;
-  for (const booking of bookings) {
+  for (const booking of bookings.filter((_booking, index) => !done.has(keys[index]))) {
     if (await queueBookingMail(tx, { bookingId: booking.id, kind: 'reminder', eventKey: tomorrow, baseUrl })) queued += 1;
   }
   return { bookings: bookings.length, queued };
