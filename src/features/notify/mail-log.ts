@@ -29,7 +29,8 @@ export async function searchMail(db: DbTx, viewer: StaffPrincipal, q: string, ac
     orderBy: { id: 'desc' },
     take: PAGE_SIZE,
   });
-  if (q) await recordAudit(db, actor, { action: 'mail.search', targetType: 'outbox_message', detail: { q, results: rows.length } });
+  // Even the unfiltered list shows citizens' addresses: every list is audited.
+  await recordAudit(db, actor, { action: 'mail.search', targetType: 'outbox_message', detail: { q, results: rows.length } });
   return { rows, needsQuery: false };
 }
 

@@ -39,11 +39,13 @@ export function isSingleAddress(value: string): boolean {
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
   // A pooled transport keeps the connection open between mails: a new SMTP connection per mail
-  // cost ~120 ms on loopback (bench/outbox.ts), a pooled one ~15 ms.
-  const pooled = new URL(smtpUrl);
-  pooled.searchParams.set('pool', 'true');
-  if (!pooled.searchParams.has('maxConnections')) pooled.searchParams.set('maxConnections', '2');
-  const transport: Transporter = nodemailer.createTransport(pooled.toString(), { from });
+  // cost ~120 ms on loopback (bench/outbox.ts), a pooled one ~15 ms. The timeouts stay well
+  // inside the sender's lease (OutboxWorker leaseSeconds), so a hung server never lets a second
+  // process claim a mail that is still being sent.
+  const transport: Transporter = nodemailer.createTransport(
+    { url: smtpUrl, pool: true, maxConnections: 2, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
+    { from },
+  );
   const envelopeSender = from.match(/<([^>]+)>/)?.[1] ?? from;
   return {
     async send(mail) {

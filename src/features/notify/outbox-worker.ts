@@ -45,7 +45,7 @@ export class OutboxWorker {
     private readonly mailer: Mailer,
     options: OutboxWorkerOptions = {},
   ) {
-    this.options = { batchSize: 20, leaseSeconds: 120, backoffBaseSeconds: 30, backoffMaxSeconds: 900, giveUpAfterHours: 72, ...options };
+    this.options = { batchSize: 20, leaseSeconds: 300, backoffBaseSeconds: 30, backoffMaxSeconds: 900, giveUpAfterHours: 72, ...options };
   }
 
   /** Claims up to batchSize rows due at `dueBy` (a drain never re-claims what it just retried). */
