@@ -57,6 +57,26 @@ describe('outbox sender with a real SMTP server', () => {
     expect(await db.prisma.mailAttempt.count({ where: { outboxMessageId: row.id, outcome: 'sent' } })).toBe(1);
   });
 
+  it('When a booking is confirmed, moved and cancelled, then the mails arrive in that order, the change .ics has the same UID and a higher SEQUENCE, and the cancellation none', async () => {
+    const booking = await createBooking(db, { date: '2026-12-01', email: 'hanako@example.jp' });
+    const baseUrl = 'https://yoyaku.example.lg.jp';
+    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl });
+    const later = await createBooking(db, { date: '2026-12-03', startMinute: 14 * 60 });
+    await db.prisma.booking.update({ where: { id: booking.id }, data: { slotId: later.slotId, updatedAt: new Date(Date.now() + 5000) } });
+    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'change', eventKey: 'moved-1', baseUrl });
+    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'cancellation', eventKey: 'cancelled', baseUrl });
+    await worker().drain();
+    const [confirmation, change, cancellation] = smtp.messages.filter((mail) => mail.envelopeTo[0] === 'hanako@example.jp');
+    expect(change.subject).toBe('【予約変更】マイナンバーカード交付予約 2026年12月3日(木) 14:00〜14:30');
+    expect(change.attachments[0].content).toContain('DTSTART:20261203T050000Z');
+    const sequenceOf = (ics: string) => Number(ics.match(/SEQUENCE:(\d+)/)![1]);
+    const uidOf = (ics: string) => ics.match(/UID:(\S+)/)![1];
+    expect(uidOf(change.attachments[0].content)).toBe(uidOf(confirmation.attachments[0].content));
+    expect(sequenceOf(change.attachments[0].content)).toBeGreaterThan(sequenceOf(confirmation.attachments[0].content));
+    expect(cancellation.subject).toBe('【予約取消】マイナンバーカード交付予約');
+    expect(cancellation.attachments).toEqual([]);
+  });
+
   it('When the server answers 451 then accepts, then the mail is retried after a backoff and delivered once with both attempts recorded', async () => {
     await queueSimple('transient');
     smtp.failNext(451);
@@ -115,7 +135,7 @@ describe('outbox sender with a real SMTP server', () => {
     const [claimed] = await worker(db, { leaseSeconds: 300 }).claim(); // ...and the process dies
     expect(claimed).toBeDefined();
     expect(await worker().drain()).toMatchObject({ sent: 0 }); // lease still held
-    await db.prisma.outboxMessage.update({ where: { id: claimed.id }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+    await db.prisma.outboxMessage.update({ where: { id: BigInt(claimed.id) }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
     expect(await worker().drain()).toMatchObject({ sent: 1 });
     expect(smtp.messages).toHaveLength(1);
   });
@@ -133,6 +153,13 @@ describe('outbox sender with a real SMTP server', () => {
     expect(await sender.drain()).toEqual({ sent: 5, retried: 0, failed: 0 });
     expect(smtp.messages.map((mail) => mail.subject).sort()).toEqual([0, 1, 2, 3, 4].map((index) => `件名 outage-${index}`));
     expect(await db.prisma.outboxMessage.count({ where: { status: 'sent', attempts: 3 } })).toBe(5);
+  });
+
+  it('When many mails are due in one batch, then they are sent in the order they were queued', async () => {
+    const keys = Array.from({ length: 15 }, (_value, index) => `order-${String(index).padStart(2, '0')}`);
+    for (const key of keys) await queueSimple(key);
+    await worker().drain();
+    expect(smtp.messages.map((mail) => mail.subject)).toEqual(keys.map((key) => `件名 ${key}`));
   });
 
   it('When the same logical email is queued twice, then one row and one delivery result', async () => {

@@ -16,6 +16,8 @@ export interface BookingMailDetails {
   startsAt: Date;
   endsAt: Date;
   people: number;
+  /** Calendar SEQUENCE: e.g. the booking's last update in epoch seconds. */
+  revision?: number;
 }
 
 export interface ComposedMail {
@@ -68,6 +70,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
               description: `${t('mail.field.code')}: ${details.code}`,
               startsAt: details.startsAt,
               endsAt: details.endsAt,
+              sequence: details.revision,
             }),
           },
         ]
@@ -99,6 +102,7 @@ export async function queueBookingMail(tx: DbTx, options: { bookingId: number; k
       startsAt: booking.slot.startsAt,
       endsAt: booking.slot.endsAt,
       people: Math.max(people, 1),
+      revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,
   );

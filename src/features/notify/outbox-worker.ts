@@ -16,7 +16,7 @@ export interface OutboxWorkerOptions {
 }
 
 interface ClaimedRow {
-  id: bigint;
+  id: string; // int8 arrives from pg as a string
   dedupe_key: string;
   to_address: string;
   subject: string;
@@ -59,7 +59,8 @@ export class OutboxWorker {
         RETURNING o.id, o.dedupe_key, o.to_address, o.subject, o.text_body, o.html_body, o.attachments, o.attempts, o.created_at`,
       [this.options.batchSize, this.options.leaseSeconds, dueBy],
     );
-    return rows;
+    // UPDATE ... RETURNING has no order: send in queue order (a confirmation before its cancellation).
+    return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
   /** Sends everything due now, batch after batch; returns what happened. */
