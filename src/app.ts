@@ -8,6 +8,7 @@ import { projectRoot } from './db/paths.js';
 import type { Secrets } from './secrets.js';
 import { bookingFeature } from './features/booking/routes.js';
 import { citizenRoutes } from './features/citizen/routes.js';
+import { notifyFeature } from './features/notify/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
 import { scheduleFeature } from './features/schedule/routes.js';
@@ -30,7 +31,7 @@ export interface AppContext {
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
 function features(context: AppContext): Feature[] {
-  return [scheduleFeature(context), bookingFeature(context)];
+  return [scheduleFeature(context), bookingFeature(context), notifyFeature(context)];
 }
 
 export function createApp(context: AppContext): express.Express {

@@ -38,6 +38,26 @@ export const configSchema = z.object({
   /** smtp://user:pass@host:port. When unset, mails are kept in the outbox and shown in the console. */
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('マイナンバーカード交付予約 <no-reply@example.lg.jp>'),
+  /** Japan time (HH:MM) of the day-before reminder run; it repeats until midnight for late bookings. */
+  REMINDER_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (日本時間) で指定してください').default('10:00'),
+  /** Seconds between outbox polls of the mail sender. */
+  OUTBOX_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** On-call addresses for alerts, comma-separated. */
+  ALERT_EMAILS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
+    .pipe(z.array(z.email('メールアドレスをカンマ区切りで指定してください'))),
+  /** Optional URL that receives every alert as a JSON POST (e.g. a phone-call service). */
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /** Minutes between repeats of an alert nobody has acknowledged. */
+  ALERT_REPEAT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** An outbox mail still unsent after this many minutes raises an alert. */
+  OUTBOX_BACKLOG_ALERT_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  /** Alert when the embedded database's disk is fuller than this percentage. */
+  DISK_ALERT_PERCENT: z.coerce.number().int().min(1).max(100).default(90),
+  /** Run the mail sender, scheduled jobs and monitors in this process (false for web-only replicas). */
+  BACKGROUND_WORK: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: booleanFlag.default(true),
 });

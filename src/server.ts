@@ -7,6 +7,7 @@ import { connectDatabase } from './db/client.js';
 import { resolveDatabase } from './db/database-url.js';
 import { applyMigrations } from './db/migrator.js';
 import { DEMO_CITIZENS, DEMO_STAFF, isDatabaseEmpty, seedDemoData } from './db/seed.js';
+import { startBackgroundWork } from './jobs/background.js';
 import { resolveSecrets } from './secrets.js';
 import { createLogger } from './web/logging.js';
 
@@ -33,7 +34,10 @@ const db = connectDatabase(server.url, config.DATABASE_POOL_SIZE);
 const seeded = config.SEED_DEMO_DATA && (await isDatabaseEmpty(db.prisma));
 if (seeded) await seedDemoData(db.prisma, secrets.birthDatePepper);
 
-const app = createApp({ config, db, secrets, logger });
+const context = { config, db, secrets, logger };
+const app = createApp(context);
+// Mail sender, scheduled jobs and health monitor: in the process, never inside createApp.
+const background = startBackgroundWork(context, { dataDir: server.embedded ? config.EMBEDDED_PG_DIR : null });
 const http: Server = app.listen(config.PORT, config.HOST, () => {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -66,6 +70,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   http.closeIdleConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));
+  await background.stop();
   await db.close();
   await server.stop();
   logger.info('stopped');

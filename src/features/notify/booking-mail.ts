@@ -16,6 +16,8 @@ export interface BookingMailDetails {
   startsAt: Date;
   endsAt: Date;
   people: number;
+  /** Calendar SEQUENCE: e.g. the booking's last update in epoch seconds. */
+  revision?: number;
 }
 
 export interface ComposedMail {
@@ -68,11 +70,17 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
               description: `${t('mail.field.code')}: ${details.code}`,
               startsAt: details.startsAt,
               endsAt: details.endsAt,
+              sequence: details.revision,
             }),
           },
         ]
       : [];
   return { subject: headerSafe(t(`mail.${kind}.subject`, params)), text, html, attachments };
+}
+
+/** The outbox dedupe key of one booking email: the same key twice is one email. */
+export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: string): string {
+  return `booking:${code}:${kind}:${eventKey}`;
 }
 
 /**
@@ -94,11 +102,12 @@ export async function queueBookingMail(tx: DbTx, options: { bookingId: number; k
       startsAt: booking.slot.startsAt,
       endsAt: booking.slot.endsAt,
       people: Math.max(people, 1),
+      revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,
   );
   return enqueueMail(tx, {
-    dedupeKey: `booking:${booking.code}:${options.kind}:${options.eventKey}`,
+    dedupeKey: bookingMailKey(booking.code, options.kind, options.eventKey),
     kind: `booking.${options.kind}`,
     to: headerSafe(booking.email),
     subject: mail.subject,

@@ -7,6 +7,8 @@ export interface CalendarVisit {
   description: string;
   startsAt: Date;
   endsAt: Date;
+  /** Grows with every change of the visit, so calendars replace the event (same uid) instead of keeping the old one. */
+  sequence?: number;
 }
 
 /** An .ics file (UTC times, so every calendar shows the right Japan time). */
@@ -23,6 +25,7 @@ export function visitCalendar(visit: CalendarVisit): string {
     end: visit.endsAt.getTime(),
     endInputType: 'utc',
     endOutputType: 'utc',
+    ...(visit.sequence === undefined ? {} : { sequence: visit.sequence }),
   });
   if (error || !value) throw error ?? new Error('calendar could not be created');
   return value;

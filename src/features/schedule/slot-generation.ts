@@ -165,7 +165,12 @@ export async function horizonEnd(db: DbTx, today: IsoDate): Promise<IsoDate> {
 
 /** The nightly job: slots from today to the end of the booking horizon, for every counter. */
 export async function generateSlotsForHorizon(db: Db, today: IsoDate): Promise<RegenerationResult> {
-  return db.$transaction(async (tx) => regenerateSlots(tx, today, await horizonEnd(tx, today)), { timeout: 300_000, maxWait: 30_000 });
+  return db.$transaction((tx) => regenerateHorizon(tx, today), { timeout: 300_000, maxWait: 30_000 });
+}
+
+/** Every counter's slots for the booking horizon, in the caller's transaction (the nightly job's). */
+export async function regenerateHorizon(tx: DbTx, today: IsoDate): Promise<RegenerationResult> {
+  return regenerateSlots(tx, today, await horizonEnd(tx, today));
 }
 
 /** After an edit: one counter's slots for the horizon, in the editing transaction. */

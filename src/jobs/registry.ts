@@ -1,0 +1,105 @@
+// Every scheduled job in one list. Adding a job is one entry here: a name, its cron schedules
+// (Japan time) and a function that does its work in the transaction that holds its lock.
+import type { Config } from '../config.js';
+import type { DbTx } from '../db/client.js';
+import { dispatchDueAlerts, postAlertWebhook } from '../features/notify/alerts.js';
+import { expireStaleSessions, markPastBookings, pruneJobRuns } from '../features/notify/housekeeping.js';
+import { queueTomorrowsReminders } from '../features/notify/reminders.js';
+import { releaseExpiredHolds } from '../features/booking/holds.js';
+import { regenerateHorizon } from '../features/schedule/slot-generation.js';
+import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
+
+export type JobCounts = Record<string, number>;
+
+export interface JobContext {
+  config: Config;
+  now: Date;
+  baseUrl: string;
+  secret: string;
+  /** Work that must wait until the job's transaction has committed (e.g. webhook calls). */
+  afterCommit(work: () => Promise<unknown>): void;
+}
+
+export interface ScheduledJob {
+  name: string;
+  /** node-cron expressions, evaluated in Japan time. */
+  schedules(config: Config): string[];
+  /** When present, a scheduled firing runs the job only if this says so. */
+  due?(now: Date, config: Config): boolean;
+  run(tx: DbTx, context: JobContext): Promise<JobCounts>;
+}
+
+function reminderMinutes(config: Config): number {
+  const [hours, minutes] = config.REMINDER_TIME.split(':').map(Number);
+  return hours * 60 + minutes;
+}
+
+/**
+ * Reminders run at REMINDER_TIME and again every 15 minutes until 23:59, so a booking made
+ * for tomorrow after the main run still gets its reminder (the dedupe key keeps it to one).
+ */
+export const reminderJob: ScheduledJob = {
+  name: 'reminders',
+  schedules(config) {
+    const start = reminderMinutes(config);
+    const hour = Math.floor(start / 60);
+    const minute = start % 60;
+    const catchUp = [`*/15 ${hour}-23 * * *`, '59 23 * * *'];
+    return minute % 15 === 0 ? catchUp : [`${minute} ${hour} * * *`, ...catchUp];
+  },
+  due: (now, config) => jstMinutesOf(now) >= reminderMinutes(config),
+  run: (tx, context) => queueTomorrowsReminders(tx, context.now, context.baseUrl),
+};
+
+export const slotGenerationJob: ScheduledJob = {
+  name: 'slot-generation',
+  schedules: () => ['30 1 * * *'],
+  async run(tx, context) {
+    const result = await regenerateHorizon(tx, todayInJapan(context.now));
+    return { slotsWritten: result.written, conflicts: result.conflicts };
+  },
+};
+
+export const sessionExpiryJob: ScheduledJob = {
+  name: 'session-expiry',
+  schedules: () => ['*/15 * * * *'],
+  async run(tx) {
+    return { ...(await expireStaleSessions(tx)), ...(await pruneJobRuns(tx)) };
+  },
+};
+
+export const pastBookingsJob: ScheduledJob = {
+  name: 'past-bookings',
+  schedules: () => ['5 0 * * *'],
+  run: (tx, context) => markPastBookings(tx, context.now),
+};
+
+export const alertDispatchJob: ScheduledJob = {
+  name: 'alert-dispatch',
+  schedules: () => ['* * * * *'],
+  async run(tx, context) {
+    const { config } = context;
+    const notices = await dispatchDueAlerts(tx, { emails: config.ALERT_EMAILS, repeatMinutes: config.ALERT_REPEAT_MINUTES, baseUrl: context.baseUrl, secret: context.secret }, context.now);
+    const webhook = config.ALERT_WEBHOOK_URL;
+    if (webhook) for (const notice of notices) context.afterCommit(() => postAlertWebhook(webhook, notice));
+    return { notified: notices.length };
+  },
+};
+
+/** Held times that nobody confirmed go back on sale (pages also release them as they are shown). */
+export const holdReleaseJob: ScheduledJob = {
+  name: 'hold-release',
+  schedules: () => ['* * * * *'],
+  run: async (tx) => ({ released: await releaseExpiredHolds(tx) }),
+};
+
+export function scheduledJobs(): ScheduledJob[] {
+  return [
+    reminderJob,
+    slotGenerationJob,
+    sessionExpiryJob,
+    pastBookingsJob,
+    alertDispatchJob,
+    holdReleaseJob,
+  ];
+}
