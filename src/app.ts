@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { projectRoot } from './db/paths.js';
 import type { Secrets } from './secrets.js';
+import { cardsFeature } from './features/cards/index.js';
 import { citizenRoutes } from './features/citizen/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
@@ -27,8 +28,8 @@ export interface AppContext {
 }
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
-function features(_context: AppContext): Feature[] {
-  return [];
+function features(context: AppContext): Feature[] {
+  return [cardsFeature(context)];
 }
 
 export function createApp(context: AppContext): express.Express {
