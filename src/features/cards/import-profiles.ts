@@ -9,6 +9,11 @@ import type { ProfileColumns } from './import-file.js';
 
 const REQUIRED: CardField[] = ['noticeId', 'birthDate'];
 
+/** Form input holding a field's column ('col_name', so it never clashes with the profile's own name). */
+export function columnInput(field: CardField): string {
+  return `col_${field}`;
+}
+
 export const profileForm = z
   .object({
     name: z.string().trim().min(1, 'validation.required').max(60, 'cards.profile.tooLong'),
@@ -16,13 +21,13 @@ export const profileForm = z
     encoding: z.enum(['auto', 'utf8', 'sjis'], { message: 'validation.invalid' }),
     hasHeader: z.enum(['yes', 'no'], { message: 'validation.invalid' }),
     dateFormat: z.enum(DATE_FORMATS, { message: 'validation.invalid' }),
-    ...Object.fromEntries(CARD_FIELDS.map((field) => [field, z.string().trim().max(20).default('')])),
+    ...Object.fromEntries(CARD_FIELDS.map((field) => [columnInput(field), z.string().trim().max(20).default('')])),
   })
   .superRefine((form, context) => {
     for (const field of CARD_FIELDS) {
-      const spec = (form as Record<string, string>)[field];
-      if (spec === '' && REQUIRED.includes(field)) context.addIssue({ code: 'custom', path: [field], message: 'validation.required' });
-      else if (spec !== '' && !parseColumn(spec, form.format)) context.addIssue({ code: 'custom', path: [field], message: form.format === 'csv' ? 'cards.profile.badColumn' : 'cards.profile.badWidth' });
+      const spec = (form as Record<string, string>)[columnInput(field)];
+      if (spec === '' && REQUIRED.includes(field)) context.addIssue({ code: 'custom', path: [columnInput(field)], message: 'validation.required' });
+      else if (spec !== '' && !parseColumn(spec, form.format)) context.addIssue({ code: 'custom', path: [columnInput(field)], message: form.format === 'csv' ? 'cards.profile.badColumn' : 'cards.profile.badWidth' });
     }
   });
 export type ProfileFormData = z.infer<typeof profileForm>;
@@ -38,7 +43,7 @@ function parseColumn(spec: string, format: 'csv' | 'fixed'): number | [number, n
 export function columnsOf(form: ProfileFormData): ProfileColumns {
   const columns: ProfileColumns = {};
   for (const field of CARD_FIELDS) {
-    const spec = (form as Record<string, string>)[field];
+    const spec = (form as Record<string, string>)[columnInput(field)];
     if (spec !== '') columns[field] = parseColumn(spec, form.format)!;
   }
   return columns;
@@ -53,7 +58,7 @@ export function formOf(profile: ImportProfile): Record<string, string> {
     encoding: profile.encoding,
     hasHeader: profile.hasHeader ? 'yes' : 'no',
     dateFormat: profile.dateFormat,
-    ...Object.fromEntries(CARD_FIELDS.map((field) => [field, Array.isArray(columns[field]) ? (columns[field] as number[]).join(',') : String(columns[field] ?? '')])),
+    ...Object.fromEntries(CARD_FIELDS.map((field) => [columnInput(field), Array.isArray(columns[field]) ? (columns[field] as number[]).join(',') : String(columns[field] ?? '')])),
   };
 }
 

@@ -185,10 +185,17 @@ export async function previewImportBatch(database: Database, batchId: number, se
 
 const t = translator();
 
-/** Applies a previewed batch in one transaction; any failure (or any bad row) imports nothing. */
-export async function commitImportBatch(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<Counts> {
+/**
+ * Claims a previewed batch (so a double click commits once) and applies it in one transaction;
+ * any failure, or any bad row, imports nothing. `done` settles when the work ends.
+ */
+export async function beginCommit(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
   const claimed = await db.$executeRaw`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = ${batchId} AND status = 'previewed'`;
   if (claimed !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
+  return { done: applyClaimed(db, batchId, actor, settings) };
+}
+
+async function applyClaimed(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<Counts> {
   const batch = await loadBatch(db, batchId);
   try {
     const counts = await db.$transaction((tx) => applyBatch(tx, batch, actor), { timeout: 15 * 60_000, maxWait: 30_000 });
@@ -234,8 +241,7 @@ async function insertCreated(tx: DbTx, batchId: number, actor: AuditActor): Prom
   );
   await tx.$executeRawUnsafe(
     `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-     SELECT h.id, NULL, 'data_received', $2, $3 FROM card_holders h JOIN import_diff d ON d.notice_id = h.notice_id WHERE d.kind = 'created'`,
-    batchId,
+     SELECT h.id, NULL, 'data_received', $1, $2 FROM card_holders h JOIN import_diff d ON d.notice_id = h.notice_id WHERE d.kind = 'created'`,
     t('cards.history.imported', { batch: batchId }),
     actor.id,
   );
@@ -255,10 +261,9 @@ async function updateChanged(tx: DbTx, batchId: number, layout: ImportLayout, ac
   await tx.$executeRawUnsafe(
     `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
      SELECT d.holder_id, d.holder_status, d.holder_status,
-            $2 || (SELECT string_agg(l.label, '、' ORDER BY l.ord) FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS l(field, label, ord) WHERE l.field = ANY (d.changed)),
-            $5
+            $1 || (SELECT string_agg(l.label, '、' ORDER BY l.ord) FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS l(field, label, ord) WHERE l.field = ANY (d.changed)),
+            $4
        FROM import_diff d WHERE d.kind = 'updated'`,
-    batchId,
     t('cards.history.importUpdated', { batch: batchId }),
     fields,
     labels,

@@ -10,7 +10,7 @@ import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
 import { CARD_STATUSES, changeStatusByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
-import { batchProgress, commitImportBatch, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
+import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
 import { findProfile, formOf, listProfiles, profileForm, saveProfile } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
 import { CARD_TRANSITIONS } from './status.js';
@@ -179,7 +179,8 @@ export function cardRoutes(context: AppContext): Router {
 
   router.post('/cards/imports/:id/commit', clerks, async (req, res) => {
     const batchId = parseQuery(id, req.params.id);
-    runInBackground(context, commitImportBatch(db.prisma, batchId, actorOf(req, res), settings));
+    const { done } = await beginCommit(db.prisma, batchId, actorOf(req, res), settings);
+    runInBackground(context, done);
     res.redirect(303, `/staff/cards/imports/${batchId}`);
   });
 
