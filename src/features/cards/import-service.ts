@@ -68,28 +68,40 @@ async function setProgress(database: Database, batchId: number, values: { rowsRe
   await database.pool.query('UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1', [batchId, values.rowsRead, values.bytesRead, values.phase]);
 }
 
-/** Parses and checks each line, staging it in import_rows; only bad lines keep a reason. */
+/**
+ * Parses and checks each line, staging it in import_rows; only bad lines keep a reason. The
+ * insert of one chunk overlaps the parsing of the next (at most one chunk waits in memory).
+ */
 async function stageFile(database: Database, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
   const counter: ReadCounter = { bytes: 0 };
   let chunk: FileLine[] = [];
   let rowsRead = 0;
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (chunk.length === 0) return;
     const checked = chunk.map((line) => ({ line: line.line, checked: line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat), shortOf: line.shortOf }));
-    await database.pool.query(STAGING_INSERT, stagingChunk(batch.id, checked));
+    const parameters = stagingChunk(batch.id, checked);
     rowsRead += chunk.length;
     chunk = [];
-    await setProgress(database, batch.id, { rowsRead, bytesRead: counter.bytes, phase: 'reading' });
+    await inFlight;
+    const progress = { rowsRead, bytesRead: counter.bytes, phase: 'reading' };
+    inFlight = (async () => {
+      await database.pool.query(STAGING_INSERT, parameters);
+      await setProgress(database, batch.id, progress);
+    })();
+    inFlight.catch(() => undefined); // handled: the error surfaces at the next await of inFlight
   };
   for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
     chunk.push(line);
     if (chunk.length >= CHUNK_ROWS) await flush();
   }
   await flush();
+  await inFlight;
 }
 
 /** Set-based checks across the whole file: counters that do not exist, IDs that appear twice. */
 async function checkAcrossRows(database: Database, batchId: number): Promise<void> {
+  await database.pool.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
   await database.pool.query(
     `UPDATE import_rows r SET counter_id = c.id FROM counters c
       WHERE r.batch_id = $1 AND r.error IS NULL AND c.code = r.counter_code AND c.retired_at IS NULL`,
@@ -100,11 +112,13 @@ async function checkAcrossRows(database: Database, batchId: number): Promise<voi
       WHERE batch_id = $1 AND error IS NULL AND counter_code <> '' AND counter_id IS NULL`,
     [batchId],
   );
+  // Only the repeats come out of the window, so the join back is by primary key.
   await database.pool.query(
     `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
-       FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
-              WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId') d
-      WHERE r.batch_id = $1 AND r.line = d.line AND d.first <> d.line AND r.error IS NULL`,
+       FROM (SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
+                                       WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId') w
+              WHERE w.first <> w.line) d
+      WHERE r.batch_id = $1 AND r.line = d.line AND r.error IS NULL`,
     [batchId],
   );
 }
@@ -219,6 +233,7 @@ async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>
   );
   if (bad > 0) throw new AppError(409, 'batch_has_errors', 'cards.import.hasErrors');
   await tx.$executeRawUnsafe(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, batch.id);
+  await tx.$executeRawUnsafe('ANALYZE import_diff');
   const counts = await countKinds((sql) => tx.$queryRawUnsafe(sql), 'SELECT kind FROM import_diff');
   await insertCreated(tx, batch.id, actor);
   await updateChanged(tx, batch.id, layout, actor);
