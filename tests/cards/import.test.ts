@@ -85,6 +85,14 @@ describe('J-LIS import', () => {
     const parts: string[] = [csvText([], true)];
     for (let n = 1; n <= 99_999; n += 1) parts.push(`${noticeIdFor(200_000 + n)},${n === 99_998 ? '19990229' : '19800401'},試験 太郎,ｼｹﾝ ﾀﾛｳ,,${counterCode},箱${n},20261101,\r\n`);
     const batchId = await uploadOk(agent, sjis(parts.join('')), 'big.csv');
+    const seen: { status: string; rowsRead: number; percent: number }[] = [];
+    for (let poll = 0; poll < 2400 && !seen.some((progress) => progress.status === 'previewed'); poll += 1) {
+      seen.push((await agent.get(`/staff/cards/imports/${batchId}/progress`)).body);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // progress was visible while the preview ran, and only moved forward
+    expect(seen.some((progress) => progress.status === 'previewing' && progress.rowsRead > 0 && progress.percent > 0 && progress.percent < 100)).toBe(true);
+    expect(seen.map((progress) => progress.rowsRead)).toEqual([...seen.map((progress) => progress.rowsRead)].sort((a, b) => a - b));
     const batch = await settled(t.db, batchId);
     expect(batch).toMatchObject({ status: 'previewed', createdCount: 99_998, errorCount: 1 });
     const bad = await t.db.prisma.importRow.findMany({ where: { batchId, error: { not: null } } });
@@ -125,6 +133,18 @@ describe('J-LIS import', () => {
     expect(birthKeyMatches(TEST_SECRETS.birthDatePepper, noticeIdFor(402), '0402', rebirthed.birthKey)).toBe(true);
     expect(rebirthed.statusChanges[0].reason).toContain('生年月日');
     expect(rebirthed.statusChanges[0].reason).not.toContain('0402');
+  });
+
+  it('When two staff confirm the same batch at the same moment, then it is committed once and the other is told it is not ready', async () => {
+    const batchId = (await settled(t.db, await uploadOk(agent, sjis(csvText([row(600), row(601)]))))).id;
+    const { user, password } = await createStaff(t.db, { role: 'staff' });
+    const other = await staffAgent(t.app, user.loginId, password);
+    const tokens = await Promise.all([agent, other].map(async (client) => (await client.get(`/staff/cards/imports/${batchId}`)).text.match(/name="_csrf" value="([^"]+)"/)![1]));
+    const responses = await Promise.all([agent, other].map((client, index) => client.post(`/staff/cards/imports/${batchId}/commit`).type('form').send({ _csrf: tokens[index] })));
+    expect(responses.map((response) => response.status).sort()).toEqual([303, 409]);
+    expect(await settled(t.db, batchId)).toMatchObject({ status: 'committed', createdCount: 2 });
+    expect(await t.db.prisma.cardStatusChange.count({ where: { cardHolder: { noticeId: { in: [noticeIdFor(600), noticeIdFor(601)] } } } })).toBe(2);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'cards.import.commit', targetId: String(batchId) } })).toBe(1);
   });
 
   it('When a card holder already has a booking, then importing the same notice ID keeps the booking and the storage place shows beside it', async () => {
