@@ -158,7 +158,7 @@ export async function showCard(db: Db, id: number, user: StaffPrincipal, actor: 
     const history = await tx.cardStatusChange.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' } });
     const bookings = await tx.booking.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' }, include: { slot: { include: { counter: { select: { name: true } } } } } });
     await recordAudit(tx, actor, { action: 'cards.view', targetType: 'card_holder', targetId: id });
-    return { holder, history, bookings };
+    return { holder, history, bookings, actorNames: await staffNames(tx, history.map((change) => change.actor)) };
   });
 }
 
@@ -174,4 +174,11 @@ export async function changeStatusByStaff(db: Db, id: number, to: CardStatus, re
     }
     await recordAudit(tx, actor, { action: 'cards.status.change', targetType: 'card_holder', targetId: id, detail: { from: holder.status, to, reason } });
   });
+}
+
+/** Display names of staff recorded by id (history and batches keep the id, not the name). */
+export async function staffNames(tx: DbTx, ids: string[]): Promise<Record<string, string>> {
+  const numeric = [...new Set(ids.filter((value) => /^\d+$/.test(value)).map(Number))];
+  const users = await tx.staffUser.findMany({ where: { id: { in: numeric } }, select: { id: true, displayName: true } });
+  return Object.fromEntries(users.map((user) => [String(user.id), user.displayName]));
 }

@@ -8,6 +8,7 @@ import type { ImportBatch, ImportProfile } from '../../generated/prisma/client.j
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { staffNames } from './card-service.js';
 import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
 import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
 import { stagingChunk, STAGING_INSERT } from './import-staging.js';
@@ -307,7 +308,7 @@ export async function showImportBatch(db: Db, batchId: number, actor: AuditActor
     const errors = await tx.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
     const sameFile = await tx.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
     await recordAudit(tx, actor, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
-    return { batch, errors, sameFile };
+    return { batch, errors, sameFile, actorNames: await staffNames(tx, [batch.uploadedBy, batch.committedBy ?? '']) };
   });
 }
 
