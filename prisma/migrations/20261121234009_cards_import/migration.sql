@@ -75,9 +75,6 @@ CREATE UNIQUE INDEX "import_batches_storage_key_key" ON "import_batches"("storag
 -- CreateIndex
 CREATE INDEX "import_batches_created_at_idx" ON "import_batches"("created_at");
 
--- CreateIndex
-CREATE INDEX "import_rows_batch_id_notice_id_idx" ON "import_rows"("batch_id", "notice_id");
-
 -- AddForeignKey
 ALTER TABLE "import_batches" ADD CONSTRAINT "import_batches_profile_id_fkey" FOREIGN KEY ("profile_id") REFERENCES "import_profiles"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 

@@ -78,10 +78,12 @@ async function stageFile(database: Database, batch: ImportBatch, layout: ImportL
   let chunk: FileLine[] = [];
   let rowsRead = 0;
   let inFlight: Promise<void> = Promise.resolve();
+  const open = await database.prisma.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
+  const counters = new Map(open.map((counter) => [counter.code, counter.id]));
   const flush = async () => {
     if (chunk.length === 0) return;
     const checked = chunk.map((line) => ({ line: line.line, checked: line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat), shortOf: line.shortOf }));
-    const parameters = stagingChunk(batch.id, checked);
+    const parameters = stagingChunk(batch.id, checked, counters);
     rowsRead += chunk.length;
     chunk = [];
     await inFlight;
@@ -100,19 +102,9 @@ async function stageFile(database: Database, batch: ImportBatch, layout: ImportL
   await inFlight;
 }
 
-/** Set-based checks across the whole file: counters that do not exist, IDs that appear twice. */
+/** Set-based check across the whole file: IDs that appear twice. */
 async function checkAcrossRows(database: Database, batchId: number): Promise<void> {
   await database.pool.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
-  await database.pool.query(
-    `UPDATE import_rows r SET counter_id = c.id FROM counters c
-      WHERE r.batch_id = $1 AND r.error IS NULL AND c.code = r.counter_code AND c.retired_at IS NULL`,
-    [batchId],
-  );
-  await database.pool.query(
-    `UPDATE import_rows SET error = 'cards.row.unknownCounter', error_params = jsonb_build_object('code', counter_code)
-      WHERE batch_id = $1 AND error IS NULL AND counter_code <> '' AND counter_id IS NULL`,
-    [batchId],
-  );
   // Only the repeats come out of the window, so the join back is by primary key.
   await database.pool.query(
     `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
@@ -249,15 +241,15 @@ async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>
 
 async function insertCreated(tx: DbTx, batchId: number, actor: AuditActor): Promise<void> {
   await tx.$executeRawUnsafe(
-    `INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
-     SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, 'data_received', now()
-       FROM import_rows r JOIN import_diff d ON d.line = r.line
-      WHERE r.batch_id = $1 AND d.kind = 'created'`,
+    `WITH created AS (
+       INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
+       SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, 'data_received', now()
+         FROM import_rows r JOIN import_diff d ON d.line = r.line
+        WHERE r.batch_id = $1 AND d.kind = 'created'
+       RETURNING id)
+     INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+     SELECT id, NULL, 'data_received', $2, $3 FROM created`,
     batchId,
-  );
-  await tx.$executeRawUnsafe(
-    `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-     SELECT h.id, NULL, 'data_received', $1, $2 FROM card_holders h JOIN import_diff d ON d.notice_id = h.notice_id WHERE d.kind = 'created'`,
     t('cards.history.imported', { batch: batchId }),
     actor.id,
   );
