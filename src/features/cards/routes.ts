@@ -55,6 +55,7 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
 }
 
 const dateText = (value: Date | null) => (value ? isoDateOfColumn(value) : '');
+const dateTimeText = (value: Date) => `${jstDateOf(value)} ${formatMinutes(jstMinutesOf(value))}`;
 const bookingText = (row: CardListRow) => {
   const booking = row.bookings[0];
   return booking ? `${jstDateOf(booking.slot.startsAt)} ${formatMinutes(jstMinutesOf(booking.slot.startsAt))}` : '';
@@ -147,7 +148,7 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   router.get('/cards/imports', clerks, async (_req, res) => {
-    page(res, 'imports', 'cards.import.title', { batches: await listImportBatches(db.prisma), profiles: await listProfiles(db.prisma), maxMb: Math.floor(config.IMPORT_MAX_BYTES / 1024 / 1024), formatDate: (value: Date) => `${jstDateOf(value)} ${formatMinutes(jstMinutesOf(value))}` });
+    page(res, 'imports', 'cards.import.title', { batches: await listImportBatches(db.prisma), profiles: await listProfiles(db.prisma), maxMb: Math.floor(config.IMPORT_MAX_BYTES / 1024 / 1024), formatDate: dateTimeText });
   });
 
   router.post('/cards/imports', clerks, async (req, res) => {
@@ -161,7 +162,7 @@ export function cardRoutes(context: AppContext): Router {
   router.get('/cards/imports/:id', clerks, async (req, res) => {
     const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
-    page(res, 'import', 'cards.import.batchTitle', { ...shown, busy, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
+    page(res, 'import', 'cards.import.batchTitle', { ...shown, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
   });
 
   router.get('/cards/imports/:id/progress', clerks, async (req, res) => {
