@@ -7,23 +7,37 @@ import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
-import { createCounter, createStaff } from '../helpers/factories.js';
-import { csvText, noticeIdFor, sjis } from './helpers.js';
+import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { addDays, todayInJapan } from '../../src/lib/jst.js';
+import { createBooking, csvText, noticeIdFor, sjis } from './helpers.js';
 
 let t: TestApp;
 let browser: Browser;
 let base: string;
 let login: { loginId: string; password: string };
 let counterCode: string;
+let counterId: number;
 
 beforeAll(async () => {
   t = await createTestApp({ IMPORT_DIR: mkdtempSync(path.join(tmpdir(), 'cards-e2e-')) });
-  counterCode = (await createCounter(t.db, { name: '本庁舎' })).code;
+  const counter = await createCounter(t.db, { name: '本庁舎' });
+  counterCode = counter.code;
+  counterId = counter.id;
   const { user, password } = await createStaff(t.db, { role: 'staff' });
   login = { loginId: user.loginId, password };
   base = await serve(t);
   browser = await launchBrowser();
 });
+
+/** Two bookings tomorrow at the counter, one card not yet arrived (for the pull list). */
+async function bookTomorrow() {
+  const slot = await createSlot(t.db, { counterId, date: addDays(todayInJapan(), 1), startMinute: 10 * 60 });
+  for (const [place, status] of [['B-01', 'notice_sent'], ['A-07', 'data_received']] as const) {
+    const card = await createCardHolder(t.db, { counterId, status });
+    await t.db.prisma.cardHolder.update({ where: { id: card.holder.id }, data: { storagePlace: place } });
+    await createBooking(t.db, slot.id, card.holder.id);
+  }
+}
 
 async function signIn(page: Page) {
   await page.goto(`${base}/staff/login`);
@@ -55,5 +69,25 @@ describe('import preview page in a browser', () => {
     expect(problems).toEqual([]);
     expect(await t.db.prisma.cardHolder.count()).toBe(0);
     await page.context().close();
-  });
+  }, 90_000);
+
+  it.each([
+    ['cards-list', '/staff/cards'],
+    ['cards-pull-list', '/staff/cards/pull-list'],
+    ['cards-follow-up', '/staff/cards/follow-up'],
+    ['cards-new', '/staff/cards/new'],
+  ])('When %s is opened, then it passes axe with no CSP errors and prints on A4', async (name, pagePath) => {
+    if (!(await t.db.prisma.booking.count())) await bookTomorrow();
+    const { page, problems } = await openPage(browser, DESKTOP);
+    await signIn(page);
+    expect((await page.goto(base + pagePath))?.status()).toBe(200);
+    await expectAccessible(page);
+    await screenshot(page, name);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.staff-nav') ?? document.body).display)).not.toBe('flex');
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 90_000);
 });
