@@ -56,6 +56,8 @@ describe('card holders in the staff console', () => {
     expect(search.status).toBe(200);
     expect(search.text).toContain(noticeId);
     expect(search.text).not.toContain('/staff/cards/export.csv');
+    expect(search.text).not.toContain('print=1');
+    expect((await operator.get('/staff/cards?print=1')).text).toContain('class="pager');
     expect((await operator.get(`/staff/cards/${holder.id}`)).status).toBe(200);
     for (const path of ['/staff/cards/export.csv', '/staff/cards/imports', '/staff/cards/pull-list', '/staff/cards/follow-up.csv?days=1', '/staff/cards/new', '/staff/cards/profiles']) {
       expect((await operator.get(path)).status, path).toBe(403);

@@ -1,11 +1,13 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { birthKeyMatches } from '../../src/features/cards/birth-key.js';
 import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { commit, createBooking, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
 
@@ -76,6 +78,10 @@ describe('J-LIS import', () => {
       [8, expect.stringContaining('文字コード')],
     ]);
     expect(page.text).not.toContain('19900231');
+    const csv = await agent.get(`/staff/cards/imports/${batchId}/errors.csv`).buffer(true).parse(binaryBody);
+    const csvRows = parse((csv.body as Buffer).subarray(3).toString('utf8')) as string[][];
+    expect(csvRows.slice(1).map((cells) => Number(cells[0]))).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'cards.import.errorsExport', targetId: String(batchId) } })).toBe(1);
     expect(page.text).not.toContain('この内容で登録を確定する');
     await commit(agent, t.db, batchId);
     expect(await t.db.prisma.cardHolder.count({ where: { noticeId: noticeIdFor(100) } })).toBe(0);

@@ -5,6 +5,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Db, DbTx } from '../../db/client.js';
 import type { ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
+import { pagedRows } from '../../lib/csv.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
@@ -304,14 +305,13 @@ export async function showImportBatch(db: Db, batchId: number, actor: AuditActor
   });
 }
 
-export async function* importErrorRows(db: Db, batchId: number) {
-  let after = 0;
-  for (;;) {
-    const page = await db.importRow.findMany({ where: { batchId, error: { not: null }, line: { gt: after } }, orderBy: { line: 'asc' }, take: 1000 });
-    if (page.length === 0) return;
-    yield* page;
-    after = page[page.length - 1].line;
-  }
+/** Every bad line of a batch (for the errors CSV); the export is audited first. */
+export async function importErrorRows(db: Db, batchId: number, actor: AuditActor) {
+  await recordAudit(db, actor, { action: 'cards.import.errorsExport', targetType: 'import_batch', targetId: batchId });
+  return pagedRows(async (after) => {
+    const page = await db.importRow.findMany({ where: { batchId, error: { not: null }, line: { gt: Number(after ?? 0) } }, orderBy: { line: 'asc' }, take: 1000 });
+    return page.map((row) => ({ ...row, id: row.line }));
+  });
 }
 
 export async function batchProgress(db: Db, batchId: number) {

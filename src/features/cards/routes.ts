@@ -85,7 +85,7 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards', anyStaff, async (req, res) => {
     const { page: pageNo = 1, ...filter } = parseQuery(filterSchema, req.query);
-    const print = req.query.print === '1';
+    const print = req.query.print === '1' && user(res).role !== 'operator'; // a printed list is a bulk export
     const result = await searchCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE);
     page(res, 'index', 'cards.list.title', { ...result, filter, pageNo, pageSize: PAGE_SIZE, print, counters: await counters(), statuses: CARD_STATUSES, query: new URLSearchParams(req.query as Record<string, string>).toString(), dateText, bookingText });
   });
@@ -173,7 +173,7 @@ export function cardRoutes(context: AppContext): Router {
     const batchId = parseQuery(id, req.params.id);
     const t = res.locals.t;
     const rows = (async function* () {
-      for await (const row of importErrorRows(db.prisma, batchId)) yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
+      for await (const row of await importErrorRows(db.prisma, batchId, actorOf(req, res))) yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
     })();
     await sendCsv(res, { filename: `import-${batchId}-errors.csv`, encoding: parseCsvEncoding(req.query.encoding), header: [t('cards.import.line'), t('cards.field.noticeId'), t('cards.import.reason')], rows });
   });
