@@ -60,6 +60,10 @@ export const configSchema = z.object({
   BACKGROUND_WORK: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: booleanFlag.default(true),
+  /** Largest J-LIS import file accepted, in bytes; larger uploads are refused before parsing. */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(200 * 1024 * 1024),
+  /** Where uploaded import files wait (keyed by batch) between preview and commit. */
+  IMPORT_DIR: z.string().default('.data/imports'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,7 +6,12 @@ import type { RequestHandler } from 'express';
  * with every state-changing request, in the form field _csrf or the X-CSRF-Token header.
  */
 const { csrfSynchronisedProtection, generateToken } = csrfSync({
-  getTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+  // A multipart upload (J-LIS import) is streamed by its route, after this check, so its form
+  // carries the token in the action URL's query instead of the body.
+  getTokenFromRequest: (req) =>
+    (req.body as Record<string, string> | undefined)?._csrf ??
+    (req.headers['x-csrf-token'] as string | undefined) ??
+    (req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined),
   errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
 });
 

@@ -1,0 +1,129 @@
+// J-LIS import benchmark: generates Shift_JIS CSV files (20,000 and 100,000 rows by default),
+// then times the preview (parse + stage + checks) and the one-transaction commit of the real
+// services, sampling peak RSS, beside a plain COPY FROM STDIN of the same rows as the ceiling.
+//   npx tsx bench/import.ts            (embedded PostgreSQL in a temp dir)
+//   BENCH_DATABASE_URL=postgres://... BENCH_ROWS=100000 npx tsx bench/import.ts
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import iconv from 'iconv-lite';
+import { from as copyFrom } from 'pg-copy-streams';
+import { connectDatabase, type Database } from '../src/db/client.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
+import { applyMigrations } from '../src/db/migrator.js';
+import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '../src/features/cards/import-service.js';
+
+const SIZES = (process.env.BENCH_ROWS ?? '20000,100000').split(',').map(Number);
+const PEPPER = 'bench-birth-date-pepper-0123456789abcdef0123';
+const actor = { type: 'system' as const, id: 'bench' };
+
+function line(n: number, offset: number, counterCode: string): string {
+  const id = String(offset + n).padStart(16, '0');
+  return `${id},19800401,髙﨑 太郎${n},ﾀｶｻｷ ﾀﾛｳ,C${n},${counterCode},箱${Math.floor(n / 100)}-${n % 100},20261101,20270531\r\n`;
+}
+
+async function writeFile(file: string, rows: number, offset: number, counterCode: string): Promise<number> {
+  const chunks = (function* () {
+    yield iconv.encode('通知書番号,生年月日,氏名,カナ,管理番号,交付場所,保管場所,発送日,有効期限\r\n', 'CP932');
+    for (let start = 1; start <= rows; start += 1000) {
+      let text = '';
+      for (let n = start; n < Math.min(start + 1000, rows + 1); n += 1) text += line(n, offset, counterCode);
+      yield iconv.encode(text, 'CP932');
+    }
+  })();
+  await pipeline(Readable.from(chunks), createWriteStream(file));
+  return (await stat(file)).size;
+}
+
+/** Runs `work`, sampling RSS every 10 ms; returns seconds and the peak RSS in MiB. */
+async function measure(work: () => Promise<unknown>): Promise<{ seconds: number; peakMiB: number }> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
+  const started = performance.now();
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, process.memoryUsage.rss());
+  return { seconds: (performance.now() - started) / 1000, peakMiB: peak / 1024 / 1024 };
+}
+
+async function importOnce(database: Database, dir: string, file: string, sizeBytes: number, profileId: number) {
+  const storageKey = randomUUID();
+  await pipeline((await import('node:fs')).createReadStream(file), createWriteStream(uploadPath(dir, storageKey)));
+  const batch = await createImportBatch(database.prisma, { storageKey, fileName: path.basename(file), sha256: 'bench', sizeBytes, profileId, encoding: 'auto' }, actor);
+  const preview = await measure(() => previewImportBatch(database, batch.id, { dir, pepper: PEPPER }));
+  const previewed = await database.prisma.importBatch.findUniqueOrThrow({ where: { id: batch.id } });
+  const commit = await measure(async () => (await beginCommit(database.prisma, batch.id, actor, { dir, pepper: PEPPER })).done);
+  return { preview, commit, counts: { created: previewed.createdCount, updated: previewed.updatedCount, unchanged: previewed.unchangedCount, errors: previewed.errorCount } };
+}
+
+/** The ceiling: the same rows (already decoded, no checks) streamed by COPY into an empty copy of card_holders. */
+async function plainCopy(database: Database, rows: number, offset: number, counterId: number) {
+  const client = await database.pool.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE card_holders INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
+    const text = (function* () {
+      for (let n = 1; n <= rows; n += 1) {
+        const id = String(offset + n).padStart(16, '0');
+        yield `${id}\tkey${n}\t髙﨑 太郎${n}\tタカサキ タロウ\tC${n}\t${counterId}\t箱${Math.floor(n / 100)}-${n % 100}\t2026-11-01\t2027-05-31\tdata_received\t2026-11-01 00:00:00+00\n`;
+      }
+    })();
+    return await measure(() =>
+      pipeline(Readable.from(text), client.query(copyFrom('COPY bench_copy (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at) FROM STDIN'))),
+    );
+  } finally {
+    client.release();
+  }
+}
+
+async function main() {
+  let root: string | undefined;
+  let stop = async () => {};
+  let serverUrl = process.env.BENCH_DATABASE_URL;
+  if (!serverUrl) {
+    root = await mkdtemp(path.join(os.tmpdir(), 'bench-import-'));
+    await chmod(root, 0o755);
+    const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), persistent: false });
+    serverUrl = embedded.url;
+    stop = () => embedded.stop();
+  }
+  const url = await ensureDatabase(serverUrl, `bench_import_${Date.now()}`);
+  await applyMigrations(url);
+  const database = connectDatabase(url, 4);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-import-files-'));
+  await mkdir(dir, { recursive: true });
+  try {
+    const counter = await database.prisma.counter.create({ data: { code: 'BENCH', name: 'ベンチ窓口' } });
+    const profile = await database.prisma.importProfile.findFirstOrThrow();
+    console.log(`baseline RSS ${(process.memoryUsage.rss() / 1024 / 1024).toFixed(0)} MiB`);
+    let offset = 1_000_000_000_000;
+    for (const rows of SIZES) {
+      const file = path.join(dir, `jlis-${rows}.csv`);
+      const size = await writeFile(file, rows, offset, counter.code);
+      const first = await importOnce(database, dir, file, size, profile.id);
+      const again = await importOnce(database, dir, file, size, profile.id);
+      const copy = await plainCopy(database, rows, offset, counter.id);
+      const rate = (seconds: number) => Math.round(rows / seconds).toLocaleString('en-US');
+      console.log(`\n${rows.toLocaleString('en-US')} rows, Shift_JIS ${(size / 1024 / 1024).toFixed(1)} MiB`);
+      console.log(`  preview (new rows)        ${first.preview.seconds.toFixed(2)} s  ${rate(first.preview.seconds)} rows/s  peak RSS ${first.preview.peakMiB.toFixed(0)} MiB  ${JSON.stringify(first.counts)}`);
+      console.log(`  commit  (insert + history) ${first.commit.seconds.toFixed(2)} s  ${rate(first.commit.seconds)} rows/s  peak RSS ${first.commit.peakMiB.toFixed(0)} MiB`);
+      console.log(`  re-import preview          ${again.preview.seconds.toFixed(2)} s  ${rate(again.preview.seconds)} rows/s  peak RSS ${again.preview.peakMiB.toFixed(0)} MiB  ${JSON.stringify(again.counts)}`);
+      console.log(`  re-import commit           ${again.commit.seconds.toFixed(2)} s  ${rate(again.commit.seconds)} rows/s  peak RSS ${again.commit.peakMiB.toFixed(0)} MiB`);
+      console.log(`  plain COPY (ceiling)       ${copy.seconds.toFixed(2)} s  ${rate(copy.seconds)} rows/s  peak RSS ${copy.peakMiB.toFixed(0)} MiB`);
+      offset += 10_000_000;
+    }
+  } finally {
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+    await stop();
+    if (root) await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,114 @@
+// One card holder's data as it arrives (an import line or the quick-add form), checked the same
+// way wherever it comes from. The birth date is reduced to its HMAC here and never kept.
+import { toHalfWidth } from '../../web/validation.js';
+import { birthKey, isValidMonthDay } from './birth-key.js';
+
+export const CARD_FIELDS = ['noticeId', 'birthDate', 'name', 'nameKana', 'cardNumber', 'counterCode', 'storagePlace', 'noticeSentOn', 'noticeValidUntil'] as const;
+export type CardField = (typeof CARD_FIELDS)[number];
+export type RawCardRow = Partial<Record<CardField, string>>;
+
+export const DATE_FORMATS = ['YYYYMMDD', 'YYYY-MM-DD', 'YYYY/MM/DD'] as const;
+export type DateFormat = (typeof DATE_FORMATS)[number];
+
+/** The notice ID printed on the 交付通知書: half-width digits. */
+export const NOTICE_ID_PATTERN = /^[0-9]{12,20}$/;
+
+export interface CardRow {
+  noticeId: string;
+  birthKey: string;
+  name: string;
+  nameKana: string;
+  cardNumber: string | null;
+  counterCode: string;
+  storagePlace: string;
+  noticeSentOn: string | null; // IsoDate
+  noticeValidUntil: string | null;
+}
+
+export interface RowProblem {
+  field: CardField | 'encoding' | 'columns';
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+export type CheckedRow = { ok: true; row: CardRow } | { ok: false; problem: RowProblem; noticeId: string };
+
+const MAX_TEXT = 100;
+const DATE_PATTERNS: Record<DateFormat, RegExp> = {
+  YYYYMMDD: /^(\d{4})(\d{2})(\d{2})$/,
+  'YYYY-MM-DD': /^(\d{4})-(\d{1,2})-(\d{1,2})$/,
+  'YYYY/MM/DD': /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/,
+};
+
+/** A real calendar date in the given format, as an IsoDate; null when impossible (e.g. 0231). */
+export function parseDate(value: string, format: DateFormat): string | null {
+  const match = DATE_PATTERNS[format].exec(value) ?? DATE_PATTERNS.YYYYMMDD.exec(value);
+  if (!match) return null;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (year < 1900 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+/** MMDD of a birth date given as a full date or as MMDD alone; null when impossible. */
+function birthMonthDay(value: string, format: DateFormat): string | null {
+  if (/^\d{4}$/.test(value)) return isValidMonthDay(value) ? value : null;
+  const iso = parseDate(value, format);
+  return iso ? iso.slice(5, 7) + iso.slice(8, 10) : null;
+}
+
+/** Half-width katakana (ｼｹﾝ) to full-width; kanji such as 髙 and 﨑 are left exactly as they are. */
+export function normaliseKana(value: string): string {
+  return value.replace(/[\uFF61-\uFF9F]+/g, (run) => run.normalize('NFKC'));
+}
+
+function clean(value: string | undefined): string {
+  return (value ?? '').replace(/\u3000/g, ' ').trim();
+}
+
+function problem(field: RowProblem['field'], key: string, params?: RowProblem['params']): { ok: false; problem: RowProblem } {
+  return { ok: false, problem: { field, key, params } };
+}
+
+function optionalDate(raw: RawCardRow, field: 'noticeSentOn' | 'noticeValidUntil', format: DateFormat) {
+  const value = toHalfWidth(clean(raw[field]));
+  if (value === '') return { ok: true as const, value: null };
+  const iso = parseDate(value, format);
+  return iso ? { ok: true as const, value: iso } : problem(field, 'cards.row.badDate', { value });
+}
+
+function checkFields(raw: RawCardRow, pepper: string, format: DateFormat): { ok: true; row: CardRow } | { ok: false; problem: RowProblem } {
+  const texts = Object.entries(raw) as [CardField, string][];
+  if (texts.some(([, value]) => value.includes('\uFFFD'))) return problem('encoding', 'cards.row.encoding');
+  const tooLong = texts.find(([, value]) => value.length > MAX_TEXT);
+  if (tooLong) return problem(tooLong[0], 'cards.row.tooLong');
+  const noticeId = toHalfWidth(clean(raw.noticeId));
+  if (!NOTICE_ID_PATTERN.test(noticeId)) return problem('noticeId', 'cards.row.badNoticeId');
+  const mmdd = birthMonthDay(toHalfWidth(clean(raw.birthDate)), format);
+  // The birth date itself is never echoed back: not in messages, logs or audit detail.
+  if (!mmdd) return problem('birthDate', 'cards.row.badBirthDate');
+  const sent = optionalDate(raw, 'noticeSentOn', format);
+  if (!sent.ok) return sent;
+  const validUntil = optionalDate(raw, 'noticeValidUntil', format);
+  if (!validUntil.ok) return validUntil;
+  const cardNumber = toHalfWidth(clean(raw.cardNumber));
+  return {
+    ok: true,
+    row: {
+      noticeId,
+      birthKey: birthKey(pepper, noticeId, mmdd),
+      name: clean(raw.name),
+      nameKana: normaliseKana(clean(raw.nameKana)),
+      cardNumber: cardNumber === '' ? null : cardNumber,
+      counterCode: toHalfWidth(clean(raw.counterCode)),
+      storagePlace: toHalfWidth(clean(raw.storagePlace)),
+      noticeSentOn: sent.value,
+      noticeValidUntil: validUntil.value,
+    },
+  };
+}
+
+export function checkCardRow(raw: RawCardRow, pepper: string, format: DateFormat = 'YYYYMMDD'): CheckedRow {
+  const result = checkFields(raw, pepper, format);
+  return result.ok ? result : { ...result, noticeId: toHalfWidth(clean(raw.noticeId)).slice(0, MAX_TEXT) };
+}

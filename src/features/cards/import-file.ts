@@ -1,0 +1,130 @@
+// Reads a J-LIS card-production file as a stream of numbered lines, laid out by an ImportProfile:
+// CSV (csv-parse, with line numbers) or fixed width (byte positions, as the mainframe writes them).
+// Memory stays flat: one chunk and one record at a time.
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Transform, type TransformCallback } from 'node:stream';
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { CARD_FIELDS, type CardField, type DateFormat, type RawCardRow } from './card-row.js';
+
+export type FileEncoding = 'utf8' | 'sjis';
+export type ProfileColumns = Partial<Record<CardField, number | [number, number]>>;
+
+export interface ImportLayout {
+  format: 'csv' | 'fixed';
+  encoding: 'auto' | FileEncoding;
+  hasHeader: boolean;
+  dateFormat: DateFormat;
+  columns: ProfileColumns;
+}
+
+/** Bytes read so far, for the progress bar. */
+export interface ReadCounter {
+  bytes: number;
+}
+
+function readBytes(path: string, counter?: ReadCounter) {
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  if (counter) stream.on('data', (chunk) => (counter.bytes += chunk.length));
+  return stream;
+}
+
+export interface FileLine {
+  line: number;
+  raw: RawCardRow;
+  /** Set when the line cannot be laid out at all (too few columns). */
+  shortOf?: CardField;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+/** UTF-8 when the first 64 KiB are valid UTF-8 (a character cut at the end is allowed), else Shift_JIS. */
+export async function detectEncoding(path: string): Promise<FileEncoding> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    let sample = buffer.subarray(0, bytesRead);
+    if (bytesRead === SNIFF_BYTES) sample = sample.subarray(0, sample.lastIndexOf(0x0a) + 1 || bytesRead);
+    return isUtf8(sample) ? 'utf8' : 'sjis';
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Splits a byte stream into lines (LF or CRLF) without decoding: safe for Shift_JIS, whose trail bytes never equal LF. */
+class ByteLines extends Transform {
+  private rest: Buffer = Buffer.alloc(0);
+  constructor() {
+    super({ readableObjectMode: true });
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    let start = 0;
+    for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
+      this.push(trimCr(data.subarray(start, end)));
+      start = end + 1;
+    }
+    this.rest = Buffer.from(data.subarray(start));
+    callback();
+  }
+  override _flush(callback: TransformCallback): void {
+    if (this.rest.length > 0) this.push(trimCr(this.rest));
+    callback();
+  }
+}
+
+function trimCr(line: Buffer): Buffer {
+  return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
+}
+
+function mappedFields(columns: ProfileColumns): CardField[] {
+  return CARD_FIELDS.filter((field) => columns[field] !== undefined);
+}
+
+function decode(bytes: Buffer, encoding: FileEncoding): string {
+  return encoding === 'utf8' ? bytes.toString('utf8') : iconv.decode(bytes, 'CP932');
+}
+
+async function* fixedWidthLines(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine> {
+  const fields = mappedFields(layout.columns);
+  let line = 0;
+  for await (const bytes of readBytes(path, counter).pipe(new ByteLines()) as AsyncIterable<Buffer>) {
+    line += 1;
+    if ((line === 1 && layout.hasHeader) || bytes.length === 0) continue;
+    const body = line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+    const raw: RawCardRow = {};
+    let shortOf: CardField | undefined;
+    for (const field of fields) {
+      const [start, width] = layout.columns[field] as [number, number];
+      if (body.length < start - 1 + width && !shortOf) shortOf = field;
+      raw[field] = decode(body.subarray(start - 1, start - 1 + width), encoding);
+    }
+    yield { line, raw, shortOf };
+  }
+}
+
+async function* csvLines(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine> {
+  const fields = mappedFields(layout.columns);
+  const parser = readBytes(path, counter)
+    .pipe(iconv.decodeStream(encoding === 'utf8' ? 'utf8' : 'CP932'))
+    .pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, from_line: layout.hasHeader ? 2 : 1 }));
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    if (record.every((cell) => cell.trim() === '')) continue;
+    const raw: RawCardRow = {};
+    let shortOf: CardField | undefined;
+    for (const field of fields) {
+      const column = layout.columns[field] as number;
+      if (column > record.length && !shortOf) shortOf = field;
+      raw[field] = record[column - 1] ?? '';
+    }
+    yield { line: info.lines, raw, shortOf };
+  }
+}
+
+/** Every data line of the file, numbered as an editor shows them (1 = first line of the file). */
+export function readImportFile(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine> {
+  return layout.format === 'fixed' ? fixedWidthLines(path, layout, encoding, counter) : csvLines(path, layout, encoding, counter);
+}

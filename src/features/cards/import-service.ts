@@ -1,0 +1,326 @@
+// J-LIS import as use cases: an uploaded file becomes an ImportBatch; previewImportBatch stages
+// every line (bulk, set-based checks, nothing touches card_holders); commitImportBatch applies
+// the staged rows in ONE transaction with a handful of set-based statements.
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Database, Db, DbTx } from '../../db/client.js';
+import type { ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
+import { pagedRows } from '../../lib/csv.js';
+import { AppError } from '../../web/errors.js';
+import { translator } from '../../web/i18n.js';
+import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { staffNames } from './card-service.js';
+import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
+import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
+import { stagingChunk, STAGING_INSERT } from './import-staging.js';
+
+export interface ImportSettings {
+  dir: string;
+  pepper: string;
+}
+
+const CHUNK_ROWS = 2000;
+const IMPORT_LOCK = 7_310_601;
+
+export function uploadPath(dir: string, storageKey: string): string {
+  return path.join(dir, `${storageKey}.upload`);
+}
+
+export function layoutOf(profile: ImportProfile, encoding: 'auto' | FileEncoding = 'auto'): ImportLayout {
+  return {
+    format: profile.format,
+    encoding: encoding === 'auto' ? (profile.encoding as ImportLayout['encoding']) : encoding,
+    hasHeader: profile.hasHeader,
+    dateFormat: (DATE_FORMATS as readonly string[]).includes(profile.dateFormat) ? (profile.dateFormat as DateFormat) : 'YYYYMMDD',
+    columns: profile.columns as ProfileColumns,
+  };
+}
+
+export interface NewUpload {
+  storageKey: string;
+  fileName: string;
+  sha256: string;
+  sizeBytes: number;
+  profileId: number;
+  encoding: 'auto' | FileEncoding;
+}
+
+/** Records an uploaded file as a batch waiting for its preview. */
+export async function createImportBatch(db: Db, upload: NewUpload, actor: AuditActor): Promise<ImportBatch> {
+  const profile = await db.importProfile.findUnique({ where: { id: upload.profileId } });
+  if (!profile) throw new AppError(400, 'unknown_profile', 'cards.import.unknownProfile');
+  return db.$transaction(async (tx) => {
+    const batch = await tx.importBatch.create({
+      data: {
+        storageKey: upload.storageKey,
+        fileName: upload.fileName,
+        sha256: upload.sha256,
+        sizeBytes: BigInt(upload.sizeBytes),
+        profileId: profile.id,
+        encoding: upload.encoding === 'auto' ? '' : upload.encoding,
+        uploadedBy: actor.id,
+      },
+    });
+    await recordAudit(tx, actor, { action: 'cards.import.upload', targetType: 'import_batch', targetId: batch.id, detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes } });
+    return batch;
+  });
+}
+
+async function setProgress(database: Database, batchId: number, values: { rowsRead: number; bytesRead: number; phase: string }): Promise<void> {
+  await database.pool.query('UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1', [batchId, values.rowsRead, values.bytesRead, values.phase]);
+}
+
+/**
+ * Parses and checks each line, staging it in import_rows; only bad lines keep a reason. The
+ * insert of one chunk overlaps the parsing of the next (at most one chunk waits in memory).
+ */
+async function stageFile(database: Database, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
+  const counter: ReadCounter = { bytes: 0 };
+  let chunk: FileLine[] = [];
+  let rowsRead = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const open = await database.prisma.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
+  const counters = new Map(open.map((counter) => [counter.code, counter.id]));
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const checked = chunk.map((line) => ({ line: line.line, checked: line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat), shortOf: line.shortOf }));
+    const parameters = stagingChunk(batch.id, checked, counters);
+    rowsRead += chunk.length;
+    chunk = [];
+    await inFlight;
+    const progress = { rowsRead, bytesRead: counter.bytes, phase: 'reading' };
+    inFlight = (async () => {
+      await database.pool.query(STAGING_INSERT, parameters);
+      await setProgress(database, batch.id, progress);
+    })();
+    inFlight.catch(() => undefined); // handled: the error surfaces at the next await of inFlight
+  };
+  for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
+    chunk.push(line);
+    if (chunk.length >= CHUNK_ROWS) await flush();
+  }
+  await flush();
+  await inFlight;
+}
+
+/** Set-based check across the whole file: IDs that appear twice. */
+async function checkAcrossRows(database: Database, batchId: number): Promise<void> {
+  await database.pool.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
+  // Only the repeats come out of the window, so the join back is by primary key.
+  await database.pool.query(
+    `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
+       FROM (SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
+                                       WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId') w
+              WHERE w.first <> w.line) d
+      WHERE r.batch_id = $1 AND r.line = d.line AND r.error IS NULL`,
+    [batchId],
+  );
+}
+
+/** Staging column and card_holders column compared for each profile field (a fixed whitelist). */
+const COMPARED: Partial<Record<CardField, [string, string]>> = {
+  birthDate: ['birth_key', 'birth_key'],
+  name: ['name', 'name'],
+  nameKana: ['name_kana', 'name_kana'],
+  cardNumber: ['card_number', 'card_number'],
+  counterCode: ['counter_id', 'counter_id'],
+  storagePlace: ['storage_place', 'storage_place'],
+  noticeSentOn: ['notice_sent_on', 'notice_sent_on'],
+  noticeValidUntil: ['notice_valid_until', 'notice_valid_until'],
+};
+
+function comparedFields(layout: ImportLayout): CardField[] {
+  return (Object.keys(COMPARED) as CardField[]).filter((field) => field === 'birthDate' || layout.columns[field] !== undefined);
+}
+
+/** Each good row as created / updated / unchanged against card_holders, with the changed fields. */
+function diffQuery(layout: ImportLayout): string {
+  const changed = comparedFields(layout).map((field) => {
+    const [staged, held] = COMPARED[field]!;
+    return `CASE WHEN r.${staged} IS DISTINCT FROM h.${held} THEN '${field}' END`;
+  });
+  return `SELECT r.line, r.notice_id, h.id AS holder_id, h.status AS holder_status, d.changed,
+            CASE WHEN h.id IS NULL THEN 'created' WHEN cardinality(d.changed) = 0 THEN 'unchanged' ELSE 'updated' END AS kind
+       FROM import_rows r
+       LEFT JOIN card_holders h ON h.notice_id = r.notice_id
+       CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${changed.join(', ')}]::text[], NULL) AS changed) d
+      WHERE r.batch_id = $1 AND r.error IS NULL`;
+}
+
+interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+async function countKinds(run: (sql: string) => Promise<{ kind: string; count: bigint | number | string }[]>, source: string): Promise<Counts> {
+  const rows = await run(`SELECT kind, count(*) AS count FROM (${source}) x GROUP BY kind`);
+  const count = (kind: string) => Number(rows.find((row) => row.kind === kind)?.count ?? 0);
+  return { created: count('created'), updated: count('updated'), unchanged: count('unchanged') };
+}
+
+async function loadBatch(db: DbTx, batchId: number) {
+  const batch = await db.importBatch.findUnique({ where: { id: batchId }, include: { profile: true } });
+  if (!batch) throw new AppError(404, 'batch_not_found', 'cards.import.notFound');
+  return batch;
+}
+
+/** Dry run: reads the whole file, stages it, counts what a commit would do. Writes no card holder. */
+export async function previewImportBatch(database: Database, batchId: number, settings: ImportSettings): Promise<void> {
+  const started = await database.pool.query(`UPDATE import_batches SET status = 'previewing', phase = 'reading', failure = '' WHERE id = $1 AND status = 'uploaded' RETURNING id`, [batchId]);
+  if (started.rowCount !== 1) return;
+  const batch = await loadBatch(database.prisma, batchId);
+  try {
+    const chosen = layoutOf(batch.profile, (batch.encoding || 'auto') as 'auto' | FileEncoding);
+    const encoding = chosen.encoding === 'auto' ? await detectEncoding(uploadPath(settings.dir, batch.storageKey)) : chosen.encoding;
+    await database.pool.query('DELETE FROM import_rows WHERE batch_id = $1', [batchId]);
+    await stageFile(database, batch, chosen, encoding, settings);
+    await database.pool.query(`UPDATE import_batches SET phase = 'checking', bytes_read = size_bytes WHERE id = $1`, [batchId]);
+    await checkAcrossRows(database, batchId);
+    const counts = await countKinds(async (sql) => (await database.pool.query(sql, [batchId])).rows, diffQuery(chosen));
+    await database.pool.query(
+      `UPDATE import_batches SET status = 'previewed', phase = '', encoding = $2, created_count = $3, updated_count = $4, unchanged_count = $5,
+              error_count = (SELECT count(*) FROM import_rows WHERE batch_id = $1 AND error IS NOT NULL),
+              rows_read = (SELECT count(*) FROM import_rows WHERE batch_id = $1), bytes_read = size_bytes, previewed_at = now()
+        WHERE id = $1`,
+      [batchId, encoding, counts.created, counts.updated, counts.unchanged],
+    );
+  } catch (error) {
+    await database.pool.query(`UPDATE import_batches SET status = 'failed', phase = '', failure = 'cards.import.readFailed' WHERE id = $1`, [batchId]);
+    throw error;
+  }
+}
+
+const t = translator();
+
+/**
+ * Claims a previewed batch (so a double click commits once) and applies it in one transaction;
+ * any failure, or any bad row, imports nothing. `done` settles when the work ends.
+ */
+export async function beginCommit(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
+  const claimed = await db.$executeRaw`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = ${batchId} AND status = 'previewed'`;
+  if (claimed !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
+  return { done: applyClaimed(db, batchId, actor, settings) };
+}
+
+async function applyClaimed(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<Counts> {
+  const batch = await loadBatch(db, batchId);
+  try {
+    const counts = await db.$transaction((tx) => applyBatch(tx, batch, actor), { timeout: 15 * 60_000, maxWait: 30_000 });
+    await unlink(uploadPath(settings.dir, batch.storageKey)).catch(() => undefined);
+    return counts;
+  } catch (error) {
+    const messageKey = error instanceof AppError ? error.messageKey : 'cards.import.commitFailed';
+    await db.importBatch.update({ where: { id: batchId }, data: { status: 'previewed', phase: '', failure: messageKey } });
+    throw error;
+  }
+}
+
+async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>, actor: AuditActor): Promise<Counts> {
+  const layout = layoutOf(batch.profile, 'utf8');
+  await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1)', IMPORT_LOCK);
+  const [{ bad }] = await tx.$queryRawUnsafe<{ bad: number }[]>(
+    `SELECT count(*)::int AS bad FROM import_rows r
+      WHERE r.batch_id = $1 AND (r.error IS NOT NULL OR (r.counter_id IS NOT NULL AND NOT EXISTS
+            (SELECT 1 FROM counters c WHERE c.id = r.counter_id AND c.retired_at IS NULL)))`,
+    batch.id,
+  );
+  if (bad > 0) throw new AppError(409, 'batch_has_errors', 'cards.import.hasErrors');
+  await tx.$executeRawUnsafe(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, batch.id);
+  await tx.$executeRawUnsafe('ANALYZE import_diff');
+  const counts = await countKinds((sql) => tx.$queryRawUnsafe(sql), 'SELECT kind FROM import_diff');
+  await insertCreated(tx, batch.id, actor);
+  await updateChanged(tx, batch.id, layout, actor);
+  await tx.$executeRawUnsafe('DELETE FROM import_rows WHERE batch_id = $1', batch.id);
+  await tx.importBatch.update({
+    where: { id: batch.id },
+    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actor.id, committedAt: new Date() },
+  });
+  await recordAudit(tx, actor, { action: 'cards.import.commit', targetType: 'import_batch', targetId: batch.id, detail: { fileName: batch.fileName, sha256: batch.sha256, ...counts } });
+  return counts;
+}
+
+async function insertCreated(tx: DbTx, batchId: number, actor: AuditActor): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `WITH created AS (
+       INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
+       SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, 'data_received', now()
+         FROM import_rows r JOIN import_diff d ON d.line = r.line
+        WHERE r.batch_id = $1 AND d.kind = 'created'
+       RETURNING id)
+     INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+     SELECT id, NULL, 'data_received', $2, $3 FROM created`,
+    batchId,
+    t('cards.history.imported', { batch: batchId }),
+    actor.id,
+  );
+}
+
+async function updateChanged(tx: DbTx, batchId: number, layout: ImportLayout, actor: AuditActor): Promise<void> {
+  const fields = comparedFields(layout);
+  const assignments = fields.map((field) => `${COMPARED[field]![1]} = r.${COMPARED[field]![0]}`);
+  await tx.$executeRawUnsafe(
+    `UPDATE card_holders h SET ${assignments.join(', ')}, updated_at = now()
+       FROM import_rows r JOIN import_diff d ON d.line = r.line
+      WHERE r.batch_id = $1 AND d.kind = 'updated' AND h.id = d.holder_id`,
+    batchId,
+  );
+  // History: one entry per updated card naming the changed fields (never their values).
+  const labels = fields.map((field) => t(`cards.field.${field}`));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+     SELECT d.holder_id, d.holder_status, d.holder_status,
+            $1 || (SELECT string_agg(l.label, '、' ORDER BY l.ord) FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS l(field, label, ord) WHERE l.field = ANY (d.changed)),
+            $4
+       FROM import_diff d WHERE d.kind = 'updated'`,
+    t('cards.history.importUpdated', { batch: batchId }),
+    fields,
+    labels,
+    actor.id,
+  );
+}
+
+/** Drops a batch that will not be committed, with its staged rows and file. */
+export async function discardImportBatch(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<void> {
+  const batch = await loadBatch(db, batchId);
+  await db.$transaction(async (tx) => {
+    const discarded = await tx.importBatch.updateMany({ where: { id: batchId, status: { in: ['previewed', 'failed', 'uploaded'] } }, data: { status: 'discarded', phase: '' } });
+    if (discarded.count !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
+    await tx.importRow.deleteMany({ where: { batchId } });
+    await recordAudit(tx, actor, { action: 'cards.import.discard', targetType: 'import_batch', targetId: batchId, detail: { fileName: batch.fileName } });
+  });
+  await unlink(uploadPath(settings.dir, batch.storageKey)).catch(() => undefined);
+}
+
+export const ERROR_PAGE_SIZE = 500;
+
+/** A batch with its first bad rows, for the preview / review page; the view is audited. */
+export async function showImportBatch(db: Db, batchId: number, actor: AuditActor) {
+  return db.$transaction(async (tx) => {
+    const batch = await loadBatch(tx, batchId);
+    const errors = await tx.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
+    const sameFile = await tx.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
+    await recordAudit(tx, actor, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
+    return { batch, errors, sameFile, actorNames: await staffNames(tx, [batch.uploadedBy, batch.committedBy ?? '']) };
+  });
+}
+
+/** Every bad line of a batch (for the errors CSV); the export is audited first. */
+export async function importErrorRows(db: Db, batchId: number, actor: AuditActor) {
+  await recordAudit(db, actor, { action: 'cards.import.errorsExport', targetType: 'import_batch', targetId: batchId });
+  return pagedRows(async (after) => {
+    const page = await db.importRow.findMany({ where: { batchId, error: { not: null }, line: { gt: Number(after ?? 0) } }, orderBy: { line: 'asc' }, take: 1000 });
+    return page.map((row) => ({ ...row, id: row.line }));
+  });
+}
+
+export async function batchProgress(db: Db, batchId: number) {
+  const batch = await db.importBatch.findUnique({ where: { id: batchId }, select: { status: true, phase: true, rowsRead: true, bytesRead: true, sizeBytes: true } });
+  if (!batch) throw new AppError(404, 'batch_not_found', 'cards.import.notFound');
+  const percent = batch.sizeBytes > 0n ? Math.min(100, Math.floor((Number(batch.bytesRead) * 100) / Number(batch.sizeBytes))) : 100;
+  return { status: batch.status, phase: batch.phase, rowsRead: batch.rowsRead, percent };
+}
+
+export function listImportBatches(db: Db) {
+  return db.importBatch.findMany({ orderBy: { id: 'desc' }, take: 100, include: { profile: { select: { name: true } } } });
+}

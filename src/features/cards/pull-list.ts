@@ -1,0 +1,57 @@
+// 引抜きリスト: the cards to take out of storage for one counter's bookings on one day,
+// in storage order, so a clerk walks the boxes once.
+import bwipjs from 'bwip-js';
+import type { Db } from '../../db/client.js';
+import type { CardStatus } from '../../generated/prisma/client.js';
+import { dateColumn, formatMinutes, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
+import { recordAudit, type AuditActor } from '../staff/audit.js';
+
+/** Statuses at which the card is not yet in the office: a booked card in one of these is flagged. */
+const NOT_ARRIVED: CardStatus[] = ['data_received'];
+
+export interface PullListRow {
+  storagePlace: string;
+  time: string;
+  noticeId: string;
+  name: string;
+  nameKana: string;
+  cardNumber: string | null;
+  status: CardStatus;
+  bookingCode: string;
+  notArrived: boolean;
+  elsewhere: boolean;
+}
+
+/** The next date after today on which the counter has slots (its next opening day). */
+export async function nextOpeningDay(db: Db, counterId: number, today = todayInJapan()): Promise<IsoDate | null> {
+  const [row] = await db.$queryRaw<{ date: Date | null }[]>`SELECT min(date) AS date FROM slots WHERE counter_id = ${counterId} AND date > ${dateColumn(today)}::date`;
+  return row?.date ? row.date.toISOString().slice(0, 10) : null;
+}
+
+export async function pullList(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor): Promise<PullListRow[]> {
+  if (!canUseCounter(user, counterId)) throw new AppError(403, 'counter_forbidden', 'cards.counterForbidden');
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<(Omit<PullListRow, 'time' | 'notArrived' | 'elsewhere'> & { startsAt: Date; holderCounterId: number | null })[]>`
+      SELECT h.storage_place AS "storagePlace", s.starts_at AS "startsAt", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana",
+             h.card_number AS "cardNumber", h.status, b.code AS "bookingCode", h.counter_id AS "holderCounterId"
+        FROM bookings b
+        JOIN slots s ON s.id = b.slot_id
+        JOIN card_holders h ON h.id = b.card_holder_id
+       WHERE s.counter_id = ${counterId} AND s.date = ${dateColumn(date)}::date AND b.status IN ('active', 'checked_in')
+       ORDER BY h.storage_place, s.starts_at, h.notice_id`;
+    await recordAudit(tx, actor, { action: 'cards.pullList', targetType: 'counter', targetId: counterId, detail: { date, rows: rows.length } });
+    return rows.map(({ startsAt, holderCounterId, ...row }) => ({
+      ...row,
+      time: formatMinutes(jstMinutesOf(startsAt)),
+      notArrived: NOT_ARRIVED.includes(row.status),
+      elsewhere: holderCounterId !== null && holderCounterId !== counterId,
+    }));
+  });
+}
+
+/** Code128 of a notice ID as SVG markup (no script, no style attribute: fine under our CSP). */
+export function noticeBarcode(noticeId: string): string {
+  return bwipjs.toSVG({ bcid: 'code128', text: noticeId, height: 9, scale: 2, includetext: false });
+}

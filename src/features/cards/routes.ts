@@ -1,0 +1,226 @@
+// Staff pages of the cards feature, under /staff/cards. Handlers parse, call one service, render.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../app.js';
+import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
+import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { parseForm } from '../../web/validation.js';
+import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
+import type { AuditActor } from '../staff/audit.js';
+import { CARD_FIELDS } from './card-row.js';
+import { CARD_STATUSES, changeStatusByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
+import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
+import { findProfile, formOf, listProfiles, profileForm, saveProfile } from './import-profiles.js';
+import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
+import { CARD_TRANSITIONS } from './status.js';
+import { receiveImportFile } from './upload.js';
+
+const clerks = requireRole('admin', 'staff');
+const admins = requireRole('admin');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'cards.filter.badDate');
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+const id = z.coerce.number().int().positive();
+
+const filterSchema = z.object({
+  q: optional(z.string().trim().max(40)),
+  status: optional(z.enum(CARD_STATUSES as [string, ...string[]])),
+  counterId: optional(id),
+  booking: optional(z.enum(['booked', 'not_booked'])),
+  sentFrom: optional(isoDate),
+  sentTo: optional(isoDate),
+  page: optional(id),
+});
+const statusForm = z.object({ to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }), reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default('') });
+const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
+const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
+const QUICK_ADD_ROWS = 5;
+
+function actorOf(req: Request, res: Response): AuditActor {
+  return { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip };
+}
+
+function user(res: Response): StaffPrincipal {
+  return res.locals.staffUser!;
+}
+
+function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}) {
+  res.render(`cards/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', ...locals });
+}
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const parsed = parseForm(schema, query);
+  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
+  return parsed.data;
+}
+
+const dateText = (value: Date | null) => (value ? isoDateOfColumn(value) : '');
+const dateTimeText = (value: Date) => `${jstDateOf(value)} ${formatMinutes(jstMinutesOf(value))}`;
+const bookingText = (row: CardListRow) => {
+  const booking = row.bookings[0];
+  return booking ? `${jstDateOf(booking.slot.startsAt)} ${formatMinutes(jstMinutesOf(booking.slot.startsAt))}` : '';
+};
+
+function csvRows(rows: AsyncIterable<CardListRow>, t: Response['locals']['t']) {
+  return (async function* () {
+    for await (const row of rows) {
+      yield [row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), row.counter?.name ?? '', row.storagePlace, dateText(row.noticeSentOn), dateText(row.noticeValidUntil), bookingText(row)];
+    }
+  })();
+}
+
+const CSV_HEADER_KEYS = ['noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'counter', 'storagePlace', 'noticeSentOn', 'noticeValidUntil', 'booking'];
+
+function runInBackground(context: AppContext, work: Promise<unknown>): void {
+  work.catch((error: unknown) => {
+    if (!(error instanceof AppError)) context.logger.error({ err: error }, 'import work failed');
+  });
+}
+
+export function cardRoutes(context: AppContext): Router {
+  const { db, config } = context;
+  const settings: ImportSettings = { dir: config.IMPORT_DIR, pepper: context.secrets.birthDatePepper };
+  const router = Router();
+  const counters = () => db.prisma.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }], select: { id: true, code: true, name: true } });
+
+  router.get('/cards', anyStaff, async (req, res) => {
+    const { page: pageNo = 1, ...filter } = parseQuery(filterSchema, req.query);
+    const print = req.query.print === '1' && user(res).role !== 'operator'; // a printed list is a bulk export
+    const result = await searchCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE);
+    page(res, 'index', 'cards.list.title', { ...result, filter, pageNo, pageSize: PAGE_SIZE, print, counters: await counters(), statuses: CARD_STATUSES, query: new URLSearchParams(req.query as Record<string, string>).toString(), dateText, bookingText });
+  });
+
+  router.get('/cards/export.csv', clerks, async (req, res) => {
+    const { page: _page, ...filter } = parseQuery(filterSchema, req.query);
+    const rows = await exportCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res));
+    const t = res.locals.t;
+    await sendCsv(res, { filename: `card-holders-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
+  });
+
+  router.get('/cards/follow-up', clerks, async (req, res) => {
+    const { days = 30 } = parseQuery(followUpSchema, req.query);
+    page(res, 'follow-up', 'cards.followUp.title', { days, rows: await followUpCounts(db.prisma, days, user(res)) });
+  });
+
+  router.get('/cards/follow-up.csv', clerks, async (req, res) => {
+    const { days = 30, counterId } = parseQuery(followUpSchema, req.query);
+    const rows = await followUpRows(db.prisma, days, user(res), actorOf(req, res), counterId);
+    const t = res.locals.t;
+    await sendCsv(res, { filename: `follow-up-${days}days-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
+  });
+
+  const pullListOf = async (req: Request, res: Response) => {
+    const list = await counters();
+    const query = parseQuery(pullSchema, req.query);
+    const counterId = query.counterId ?? list.find((counter) => user(res).counterIds?.includes(counter.id) ?? true)?.id;
+    if (counterId === undefined) return { counters: list, counterId, date: undefined, rows: [] };
+    const date = query.date ?? (await nextOpeningDay(db.prisma, counterId)) ?? undefined;
+    const rows = date ? await pullList(db.prisma, counterId, date, user(res), actorOf(req, res)) : [];
+    return { counters: list, counterId, date, rows };
+  };
+
+  router.get('/cards/pull-list', clerks, async (req, res) => {
+    const list = await pullListOf(req, res);
+    page(res, 'pull-list', 'cards.pull.title', { ...list, formatDateJa, noticeBarcode, counterName: list.counters.find((counter) => counter.id === list.counterId)?.name ?? '' });
+  });
+
+  router.get('/cards/pull-list.csv', clerks, async (req, res) => {
+    const { rows, date } = await pullListOf(req, res);
+    const t = res.locals.t;
+    const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
+    const flag = (row: (typeof rows)[number]) => [row.notArrived ? t('cards.pull.notArrived') : '', row.elsewhere ? t('cards.pull.elsewhere') : ''].filter(Boolean).join(' ');
+    await sendCsv(res, { filename: `pull-list-${date ?? ''}.csv`, encoding: parseCsvEncoding(req.query.encoding), header, rows: rows.map((row) => [row.storagePlace, row.time, row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), flag(row)]) });
+  });
+
+  router.get('/cards/new', clerks, async (_req, res) => {
+    page(res, 'new', 'cards.new.title', { rows: Array.from({ length: QUICK_ADD_ROWS }, () => ({})), problems: [], counters: await counters(), fields: CARD_FIELDS });
+  });
+
+  router.post('/cards/new', clerks, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const all = Array.from({ length: QUICK_ADD_ROWS }, (_, index) => Object.fromEntries(CARD_FIELDS.map((field) => [field, String(body[`${field}_${index}`] ?? '').slice(0, 200)])));
+    const filled = all.map((row, index) => ({ row, index })).filter(({ row }) => Object.values(row).some((value) => value.trim() !== ''));
+    if (filled.length === 0) return res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all, problems: [{ index: 0, field: 'noticeId', key: 'cards.new.empty' }], counters: await counters(), fields: CARD_FIELDS });
+    const result = await quickAddCards(db.prisma, filled.map(({ row }) => row), actorOf(req, res), settings.pepper);
+    if (result.ok) return res.redirect(303, `/staff/cards?added=${result.ids.length}`);
+    const problems = result.problems.map((problem) => ({ ...problem, index: filled[problem.index].index }));
+    res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all.map((row) => ({ ...row, birthDate: '' })), problems, counters: await counters(), fields: CARD_FIELDS });
+  });
+
+  router.get('/cards/imports', clerks, async (_req, res) => {
+    page(res, 'imports', 'cards.import.title', { batches: await listImportBatches(db.prisma), profiles: await listProfiles(db.prisma), maxMb: Math.floor(config.IMPORT_MAX_BYTES / 1024 / 1024), formatDate: dateTimeText });
+  });
+
+  router.post('/cards/imports', clerks, async (req, res) => {
+    const file = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES);
+    const fields = parseQuery(z.object({ profileId: id, encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') }), file.fields);
+    const batch = await createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
+    runInBackground(context, previewImportBatch(db, batch.id, settings));
+    res.redirect(303, `/staff/cards/imports/${batch.id}`);
+  });
+
+  router.get('/cards/imports/:id', clerks, async (req, res) => {
+    const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
+    const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
+    page(res, 'import', 'cards.import.batchTitle', { ...shown, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
+  });
+
+  router.get('/cards/imports/:id/progress', clerks, async (req, res) => {
+    res.json(await batchProgress(db.prisma, parseQuery(id, req.params.id)));
+  });
+
+  router.get('/cards/imports/:id/errors.csv', clerks, async (req, res) => {
+    const batchId = parseQuery(id, req.params.id);
+    const t = res.locals.t;
+    const rows = (async function* () {
+      for await (const row of await importErrorRows(db.prisma, batchId, actorOf(req, res))) yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
+    })();
+    await sendCsv(res, { filename: `import-${batchId}-errors.csv`, encoding: parseCsvEncoding(req.query.encoding), header: [t('cards.import.line'), t('cards.field.noticeId'), t('cards.import.reason')], rows });
+  });
+
+  router.post('/cards/imports/:id/commit', clerks, async (req, res) => {
+    const batchId = parseQuery(id, req.params.id);
+    const { done } = await beginCommit(db.prisma, batchId, actorOf(req, res), settings);
+    runInBackground(context, done);
+    res.redirect(303, `/staff/cards/imports/${batchId}`);
+  });
+
+  router.post('/cards/imports/:id/discard', clerks, async (req, res) => {
+    const batchId = parseQuery(id, req.params.id);
+    await discardImportBatch(db.prisma, batchId, actorOf(req, res), settings);
+    res.redirect(303, '/staff/cards/imports');
+  });
+
+  router.get('/cards/profiles', admins, async (_req, res) => {
+    page(res, 'profiles', 'cards.profile.title', { profiles: await listProfiles(db.prisma) });
+  });
+
+  const profilePage = (res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, profileId?: number) =>
+    res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS });
+
+  router.get('/cards/profiles/new', admins, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD' }, {}));
+  router.get('/cards/profiles/:id', admins, async (req, res) => profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)));
+
+  router.post(['/cards/profiles/new', '/cards/profiles/:id'], admins, async (req, res) => {
+    const profileId = req.params.id === undefined ? undefined : parseQuery(id, req.params.id);
+    const parsed = parseForm(profileForm, req.body);
+    if (!parsed.ok) return profilePage(res, 400, req.body as Record<string, string>, parsed.errors, profileId);
+    await saveProfile(db.prisma, profileId, parsed.data, actorOf(req, res));
+    res.redirect(303, '/staff/cards/profiles');
+  });
+
+  router.get('/cards/:id', anyStaff, async (req, res) => {
+    const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
+    page(res, 'show', 'cards.show.title', { ...card, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1' });
+  });
+
+  router.post('/cards/:id/status', clerks, async (req, res) => {
+    const cardId = parseQuery(id, req.params.id);
+    const parsed = parseForm(statusForm, req.body);
+    if (!parsed.ok) throw new AppError(400, 'bad_status', Object.values(parsed.errors)[0]);
+    await changeStatusByStaff(db.prisma, cardId, parsed.data.to as CardFilter['status'] & string, parsed.data.reason, user(res), actorOf(req, res));
+    res.redirect(303, `/staff/cards/${cardId}?changed=1`);
+  });
+
+  return router;
+}
