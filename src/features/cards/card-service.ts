@@ -1,5 +1,6 @@
 // Card holders for the staff console: search, counts, export, follow-up, quick add, detail and
 // status changes. Every read of personal data and every change is audited in its transaction.
+import { unlockCitizenLogin } from '../citizen/login-service.js';
 import type { Db, DbTx } from '../../db/client.js';
 import type { CardStatus, Prisma } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
@@ -160,6 +161,12 @@ export async function showCard(db: Db, id: number, user: StaffPrincipal, actor: 
     await recordAudit(tx, actor, { action: 'cards.view', targetType: 'card_holder', targetId: id });
     return { holder, history, bookings, actorNames: await staffNames(tx, history.map((change) => change.actor)) };
   });
+}
+
+/** After checking the caller's identity, staff lift the log-in lock on a card holder's notice ID. */
+export async function unlockLoginByStaff(db: Db, id: number, user: StaffPrincipal, actor: AuditActor): Promise<void> {
+  await scopedHolder(db, id, user);
+  await unlockCitizenLogin(db, id, { type: 'staff', id: actor.id, ip: actor.ip });
 }
 
 /** A manual status change, within the allowed transitions, written to history and audit together. */

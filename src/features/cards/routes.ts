@@ -1,4 +1,5 @@
 // Staff pages of the cards feature, under /staff/cards. Handlers parse, call one service, render.
+import { CITIZEN_MAX_FAILURES } from '../citizen/login-service.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
@@ -9,7 +10,7 @@ import { parseForm } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
-import { CARD_STATUSES, changeStatusByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
+import { CARD_STATUSES, changeStatusByStaff, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
 import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
 import { findProfile, formOf, listProfiles, profileForm, saveProfile } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
@@ -211,7 +212,14 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/:id', anyStaff, async (req, res) => {
     const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
-    page(res, 'show', 'cards.show.title', { ...card, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1' });
+    page(res, 'show', 'cards.show.title', { ...card, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', maxFailures: CITIZEN_MAX_FAILURES, now: new Date() });
+  });
+
+  router.post('/cards/:id/unlock-login', anyStaff, async (req, res) => {
+    const cardId = parseQuery(id, req.params.id);
+    if (req.body?.identityChecked !== 'yes') throw new AppError(400, 'identity_not_checked', 'cards.unlock.identityRequired');
+    await unlockLoginByStaff(db.prisma, cardId, user(res), actorOf(req, res));
+    res.redirect(303, `/staff/cards/${cardId}?unlocked=1`);
   });
 
   router.post('/cards/:id/status', clerks, async (req, res) => {
