@@ -6,6 +6,7 @@ COPY prisma ./prisma
 COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY . .
+RUN mkdir -p /app/.data/imports && chown -R node:node /app/.data
 USER node
 EXPOSE 3000
 CMD ["npx", "tsx", "src/server.ts"]
