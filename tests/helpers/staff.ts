@@ -16,3 +16,10 @@ export async function submitForm(agent: ReturnType<typeof browserAgent>, pagePat
   const token = csrfTokenFrom((await agent.get(pagePath)).text);
   return agent.post(action).type('form').send({ _csrf: token, ...fields });
 }
+
+/** A staff user of the given role, created and logged in: the usual start of a console test. */
+export async function signedInStaff(t: { app: Express; db: import('../../src/db/client.js').Database }, role: import('../../src/generated/prisma/client.js').StaffRole = 'staff') {
+  const { createStaff } = await import('./factories.js');
+  const { user, password } = await createStaff(t.db, { role });
+  return { user, agent: await staffAgent(t.app, user.loginId, password) };
+}

@@ -4,16 +4,14 @@ import { addDays, dateColumn, dayOfWeek, jstInstant, todayInJapan } from '../../
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
-import { staffAgent, submitForm } from '../helpers/staff.js';
+import { signedInStaff, staffAgent, submitForm } from '../helpers/staff.js';
 
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof staffAgent>>;
 let adminId: number;
 beforeAll(async () => {
   t = await createTestApp();
-  const { user, password } = await createStaff(t.db, { role: 'admin' });
-  adminId = user.id;
-  admin = await staffAgent(t.app, user.loginId, password);
+  ({ agent: admin, user: { id: adminId } } = await signedInStaff(t, 'admin'));
 });
 
 async function agentFor(role: 'staff' | 'operator', counterIds?: number[]) {

@@ -2,16 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCounter, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
-import { staffAgent, submitForm } from '../helpers/staff.js';
+import { signedInStaff, staffAgent, submitForm } from '../helpers/staff.js';
 
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof staffAgent>>;
 let adminId: number;
 beforeAll(async () => {
   t = await createTestApp();
-  const { user, password } = await createStaff(t.db, { role: 'admin' });
-  adminId = user.id;
-  admin = await staffAgent(t.app, user.loginId, password);
+  ({ agent: admin, user: { id: adminId } } = await signedInStaff(t, 'admin'));
 });
 
 const auditActions = async (targetId: number) =>
