@@ -112,7 +112,7 @@ export function consoleRoutes(context: AppContext): Router {
     const holder = await holderForConsole(prisma, holderId, user(res), staffActor(req, res));
     const counters = await myCounters(res);
     const picked = parseQuery(pickerQuery, req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date });
-    const counterId = picked.counterId ?? holder.counterId ?? counters[0]?.id;
+    const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
     const date = picked.date ?? addDays(todayInJapan(), 1);
     const slots = counterId === undefined ? [] : await slotChoices(prisma, counterId, date, user(res));
     const active = holder.bookings.find((booking) => booking.status === 'active');
