@@ -110,3 +110,46 @@ describe('printable daily list', () => {
     expect((await auditActions(t, user.id)).some((row) => row.action === 'console.print' && row.targetId === String(counter.id))).toBe(true);
   });
 });
+
+describe('counter work under concurrency and refusals', () => {
+  it('When check-in and no-show are pressed for the same booking at the same moment, then exactly one of them happens', async () => {
+    const { counter, slots } = await counterWithSlots(t, today, [{ startMinute: 600, capacity: 10 }]);
+    const people = await Promise.all(Array.from({ length: 6 }, () => booked(counter.id, slots[0].id)));
+    const { agent } = await staffOf(t, 'staff');
+    const { agent: colleague } = await staffOf(t, 'staff');
+    for (const person of people) {
+      const page = `/staff/console/holders/${person.holder.id}`;
+      const [checkIn, noShow] = await Promise.all([postForm(agent, page, `/staff/console/bookings/${person.bookingId}/check-in`, {}), postForm(colleague, page, `/staff/console/bookings/${person.bookingId}/no-show`, {})]);
+      expect([checkIn.status, noShow.status].sort()).toEqual([303, 409]);
+      const after = await bookingOf(person.bookingId);
+      expect(after.status).toBe(checkIn.status === 303 ? 'checked_in' : 'no_show');
+      expect(after.cardHolder.status).toBe(checkIn.status === 303 ? 'booked' : 'notice_sent');
+    }
+  });
+
+  it('When the bulk no-show races check-ins of the same day, then a person checked in is never marked no-show', async () => {
+    const { counter, slots } = await counterWithSlots(t, today, [{ startMinute: 600, capacity: 20 }]);
+    const people = await Promise.all(Array.from({ length: 12 }, () => booked(counter.id, slots[0].id)));
+    const { agent } = await staffOf(t, 'staff');
+    const { agent: chief } = await staffOf(t, 'staff');
+    const checkIns = people.slice(0, 6).map((person) => postForm(agent, `/staff/console/holders/${person.holder.id}`, `/staff/console/bookings/${person.bookingId}/check-in`, {}));
+    const bulk = postForm(chief, `/staff/console/counters/${counter.id}/no-show?date=${today}`, `/staff/console/counters/${counter.id}/no-show`, { date: today });
+    const [bulkResponse, ...checkInResponses] = await Promise.all([bulk, ...checkIns]);
+    const marked = Number(new URL(bulkResponse.headers.location, 'http://x').searchParams.get('noShows'));
+    const statuses = await Promise.all(people.map(async (person) => (await bookingOf(person.bookingId)).status));
+    checkInResponses.forEach((response, index) => expect(statuses[index]).toBe(response.status === 303 ? 'checked_in' : 'no_show'));
+    expect(statuses.slice(6)).toEqual(Array(6).fill('no_show'));
+    expect(statuses.filter((status) => status === 'no_show')).toHaveLength(marked);
+  });
+
+  it('When the card was put on hold after booking, then hand-over is refused with a message and nothing changes', async () => {
+    const { counter, slots } = await counterWithSlots(t, today, [{ startMinute: 600, capacity: 2 }]);
+    const person = await booked(counter.id, slots[0].id);
+    await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { status: 'on_hold' } });
+    const { agent } = await staffOf(t, 'staff');
+    const response = await postForm(agent, `/staff/console/holders/${person.holder.id}`, `/staff/console/bookings/${person.bookingId}/hand-over`, {});
+    expect(response.status).toBe(409);
+    expect(response.text).toContain('カードが交付できる状態ではない');
+    expect((await bookingOf(person.bookingId)).status).toBe('active');
+  });
+});

@@ -175,3 +175,16 @@ describe('change and cancel on behalf', () => {
     expect(await activeBookings(a.holder.id)).toHaveLength(1);
   });
 });
+
+describe('counter scoping of booking on behalf', () => {
+  it('When an operator limited to one counter books a slot of another counter, then it is refused and nothing is booked', async () => {
+    const { counter: mine } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }]);
+    const { slots: theirs } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }]);
+    const caller = await holderAt(t, mine.id);
+    const { agent } = await staffOf(t, 'operator', [mine.id]);
+    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, { slotId: theirs[0].id, birth: caller.mmdd, counterId: mine.id, date: day });
+    expect(response.status).toBe(403);
+    expect(await activeBookings(caller.holder.id)).toHaveLength(0);
+    expect((await t.db.prisma.slot.findUniqueOrThrow({ where: { id: theirs[0].id } })).booked).toBe(0);
+  });
+});

@@ -6,7 +6,7 @@ import type { BookingStatus, CardStatus } from '../../generated/prisma/client.js
 import { dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { lockCardHolders } from '../booking/places.js';
-import { changeCardStatus } from '../cards/status.js';
+import { CardTransitionError, changeCardStatus } from '../cards/status.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { actorName, bookingScope, counterOrFail } from './scope.js';
@@ -27,7 +27,13 @@ async function moveBookings(tx: DbTx, ids: number[], action: VisitAction, actor:
     UPDATE bookings SET status = ${move.to}::booking_status, updated_at = now()
     WHERE id = ANY(${ids}::int[]) AND status::text = ANY(${move.from}::text[])
     RETURNING card_holder_id`;
-  for (const row of moved) if (move.card) await changeCardStatus(tx, row.card_holder_id, move.card, actorName(actor), `booking ${action}`);
+  try {
+    for (const row of moved) if (move.card) await changeCardStatus(tx, row.card_holder_id, move.card, actorName(actor), `booking ${action}`);
+  } catch (error) {
+    // e.g. a card put on hold after it was booked cannot be handed over: nothing changes.
+    if (error instanceof CardTransitionError) throw new AppError(409, 'card_blocked', 'console.visit.cardBlocked');
+    throw error;
+  }
   return moved.map((row) => row.card_holder_id);
 }
 
