@@ -62,7 +62,7 @@ describe('console in the browser', () => {
     await screenshot(page, 'console-day-board');
     await expectAccessible(page);
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 
   it('When a barcode reader types the notice ID and Enter into the search box, then the card holder page opens and staff can check in and hand over', async () => {
     const { page, problems } = await loggedIn('staff');
@@ -79,7 +79,7 @@ describe('console in the browser', () => {
     expect(holder.status).toBe('handed_over');
     await expectAccessible(page);
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 
   it('When an operator books for a caller in the browser, then the form confirms identity and the booking is made by phone', async () => {
     const caller = await createCardHolder(t.db, { counterId, mmdd: '0712' });
@@ -98,7 +98,7 @@ describe('console in the browser', () => {
     const booking = await t.db.prisma.booking.findFirstOrThrow({ where: { cardHolderId: caller.holder.id, status: 'active' } });
     expect(booking).toMatchObject({ channel: 'phone', slotId: slotIds[2] });
     expect(problems).toEqual(['Failed to load resource: the server responded with a status of 403 (Forbidden)']); // the refused birth date, nothing else
-  });
+  }, 120_000);
 
   it('When staff open the other console pages, then each passes axe (WCAG 2.1 AA)', async () => {
     const { page, problems } = await loggedIn('staff');
@@ -120,5 +120,5 @@ describe('console in the browser', () => {
     await expect(page.locator('.staff-nav').isVisible()).resolves.toBe(false);
     await screenshot(page, 'console-print');
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 });
