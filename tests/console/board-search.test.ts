@@ -125,3 +125,16 @@ describe('search', () => {
     expect((await agent.get(`/staff/console/holders/${person.holder.id}`)).status).toBe(404);
   });
 });
+
+describe('staff menu', () => {
+  it('When an operator opens the console home, then the console is in the menu but the CSV export is not; staff see both', async () => {
+    const { agent: operator } = await staffOf(t, 'operator');
+    const { agent: clerk } = await staffOf(t, 'staff');
+    const operatorHome = (await operator.get('/staff')).text;
+    expect(operatorHome).toContain('href="/staff/console"');
+    expect(operatorHome).not.toContain('href="/staff/console/export"');
+    const clerkHome = (await clerk.get('/staff')).text;
+    expect(clerkHome).toContain('href="/staff/console"');
+    expect(clerkHome).toContain('href="/staff/console/export"');
+  });
+});
