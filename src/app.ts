@@ -8,6 +8,7 @@ import { projectRoot } from './db/paths.js';
 import type { Secrets } from './secrets.js';
 import { bookingFeature } from './features/booking/routes.js';
 import { cardsFeature } from './features/cards/index.js';
+import { consoleFeature } from './features/console/index.js';
 import { citizenRoutes } from './features/citizen/routes.js';
 import { notifyFeature } from './features/notify/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
@@ -32,7 +33,7 @@ export interface AppContext {
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
 function features(context: AppContext): Feature[] {
-  return [scheduleFeature(context), bookingFeature(context), cardsFeature(context), notifyFeature(context)];
+  return [scheduleFeature(context), bookingFeature(context), cardsFeature(context), notifyFeature(context), consoleFeature(context)];
 }
 
 export function createApp(context: AppContext): express.Express {

@@ -3,7 +3,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createCounter, createStaff } from '../helpers/factories.js';
+import { addDays, todayInJapan } from '../../src/lib/jst.js';
+import { bookSlot } from '../../src/features/booking/index.js';
+import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 
@@ -48,6 +50,59 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/schedule/conflicts/regenerate', ADMIN],
   ['POST', '/staff/schedule/counters/{counterId}/retire', ADMIN],
   ['POST', '/staff/schedule/counters/{counterId}/reinstate', ADMIN],
+  ['GET', '/staff/schedule/counters/{counterId}/rules/{missingId}/edit', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/rules/{missingId}', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/rules/{missingId}/delete', ADMIN],
+  ['POST', '/staff/schedule/counters/{counterId}/overrides/{missingId}/delete', ADMIN],
+  ['POST', '/staff/schedule/closures/{missingId}/delete', ADMIN],
+  ['POST', '/staff/password', ALL],
+  // cards (issue 6)
+  ['GET', '/staff/cards', ALL],
+  ['GET', '/staff/cards/export.csv', STAFF_UP],
+  ['GET', '/staff/cards/follow-up', STAFF_UP],
+  ['GET', '/staff/cards/follow-up.csv', STAFF_UP],
+  ['GET', '/staff/cards/pull-list', STAFF_UP],
+  ['GET', '/staff/cards/pull-list.csv', STAFF_UP],
+  ['GET', '/staff/cards/new', STAFF_UP],
+  ['POST', '/staff/cards/new', STAFF_UP],
+  ['GET', '/staff/cards/imports', STAFF_UP],
+  ['POST', '/staff/cards/imports', STAFF_UP],
+  ['GET', '/staff/cards/imports/{missingId}', STAFF_UP],
+  ['GET', '/staff/cards/imports/{missingId}/progress', STAFF_UP],
+  ['GET', '/staff/cards/imports/{missingId}/errors.csv', STAFF_UP],
+  ['POST', '/staff/cards/imports/{missingId}/commit', STAFF_UP],
+  ['POST', '/staff/cards/imports/{missingId}/discard', STAFF_UP],
+  ['GET', '/staff/cards/profiles', ADMIN],
+  ['GET', '/staff/cards/profiles/new', ADMIN],
+  ['POST', '/staff/cards/profiles/new', ADMIN],
+  ['GET', '/staff/cards/profiles/{missingId}', ADMIN],
+  ['POST', '/staff/cards/profiles/{missingId}', ADMIN],
+  ['GET', '/staff/cards/{holderId}', ALL],
+  ['POST', '/staff/cards/{holderId}/status', STAFF_UP],
+  // notify (issue 7)
+  ['GET', '/staff/mail', ALL],
+  ['GET', '/staff/mail/{missingId}', ALL],
+  ['GET', '/staff/alerts', ADMIN],
+  ['POST', '/staff/alerts/{missingId}/acknowledge', ADMIN],
+  // console (issue 5)
+  ['GET', '/staff/console', ALL],
+  ['GET', '/staff/console/search?q={noticeId}', ALL],
+  ['GET', '/staff/console/counters/{counterId}/day', ALL],
+  ['GET', '/staff/console/counters/{counterId}/day.json', ALL],
+  ['GET', '/staff/console/counters/{counterId}/week', ALL],
+  ['GET', '/staff/console/counters/{counterId}/print', STAFF_UP],
+  ['GET', '/staff/console/counters/{counterId}/no-show', STAFF_UP],
+  ['POST', '/staff/console/counters/{counterId}/no-show', STAFF_UP],
+  ['GET', '/staff/console/holders/{holderId}', ALL],
+  ['GET', '/staff/console/holders/{holderId}/book', ALL],
+  ['POST', '/staff/console/holders/{holderId}/book', ALL],
+  ['POST', '/staff/console/holders/{holderId}/move', ALL],
+  ['POST', '/staff/console/holders/{holderId}/cancel', ALL],
+  ['POST', '/staff/console/bookings/{bookingId}/check-in', STAFF_UP],
+  ['POST', '/staff/console/bookings/{bookingId}/hand-over', STAFF_UP],
+  ['POST', '/staff/console/bookings/{bookingId}/no-show', STAFF_UP],
+  ['GET', '/staff/console/export', STAFF_UP],
+  ['GET', '/staff/console/export.csv?from=2026-01-01&to=2026-12-31', STAFF_UP],
 ];
 
 let t: TestApp;
@@ -64,7 +119,10 @@ beforeAll(async () => {
   }
   const { user: target } = await createStaff(t.db, { role: 'staff' });
   const counter = await createCounter(t.db, { name: '権限確認用窓口' });
-  ids = { staffId: String(target.id), counterId: String(counter.id) };
+  const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(todayInJapan(), 3), capacity: 5 });
+  const person = await createCardHolder(t.db, { counterId: counter.id });
+  const booking = await bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', actor: { type: 'system', id: 'test' }, baseUrl: 'http://127.0.0.1' });
+  ids = { staffId: String(target.id), counterId: String(counter.id), holderId: String(person.holder.id), noticeId: person.noticeId, bookingId: String(booking.bookings[0].id), missingId: '999999' };
 });
 
 const expand = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);

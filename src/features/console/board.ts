@@ -1,0 +1,106 @@
+// The day board and week overview of a counter. Free places for the web come from the same
+// function the citizen pages use (dayTimes), so staff see exactly what citizens see.
+import type { Db } from '../../db/client.js';
+import type { BookingChannel, BookingStatus } from '../../generated/prisma/client.js';
+import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
+import { dayTimes } from '../booking/index.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { counterOrFail } from './scope.js';
+
+export interface BoardBooking {
+  id: number;
+  code: string;
+  channel: BookingChannel;
+  status: BookingStatus;
+  holderId: number;
+  noticeId: string;
+  name: string;
+  storagePlace: string;
+}
+
+export interface BoardSlot {
+  id: number;
+  time: string;
+  endTime: string;
+  capacity: number;
+  booked: number;
+  reserved: number;
+  webFree: number;
+  heldBackFree: number;
+  bookings: BoardBooking[];
+}
+
+export interface DayBoard {
+  counter: { id: number; name: string };
+  date: IsoDate;
+  slots: BoardSlot[];
+  totals: { capacity: number; booked: number; webFree: number; heldBackFree: number };
+}
+
+/** Every slot of a counter's day with its numbers and the (non-cancelled) bookings in it; audited as a view of personal data. */
+export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor, auditAction = 'console.day.view', now = new Date()): Promise<DayBoard> {
+  const counter = await counterOrFail(db, user, counterId);
+  const [slots, times, bookings] = await Promise.all([
+    db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } }),
+    dayTimes(db, counterId, date, now),
+    db.booking.findMany({
+      where: { slot: { counterId, date: dateColumn(date) }, status: { not: 'cancelled' } },
+      orderBy: { id: 'asc' },
+      select: { id: true, code: true, channel: true, status: true, slotId: true, cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true } } },
+    }),
+  ]);
+  const webFree = new Map(times.map((time) => [time.id, time.remaining]));
+  const board = slots.map((slot): BoardSlot => {
+    const free = Math.max(0, slot.capacity - slot.booked);
+    const web = webFree.get(slot.id) ?? 0;
+    return {
+      id: slot.id,
+      time: formatMinutes(jstMinutesOf(slot.startsAt)),
+      endTime: formatMinutes(jstMinutesOf(slot.endsAt)),
+      capacity: slot.capacity,
+      booked: slot.booked,
+      reserved: slot.reservedCapacity,
+      webFree: web,
+      heldBackFree: free - web,
+      bookings: bookings
+        .filter((booking) => booking.slotId === slot.id)
+        .map((booking) => ({ id: booking.id, code: booking.code, channel: booking.channel, status: booking.status, holderId: booking.cardHolder.id, noticeId: booking.cardHolder.noticeId, name: booking.cardHolder.name, storagePlace: booking.cardHolder.storagePlace })),
+    };
+  });
+  const sum = (pick: (slot: BoardSlot) => number) => board.reduce((total, slot) => total + pick(slot), 0);
+  await recordAudit(db, actor, { action: auditAction, targetType: 'counter', targetId: counterId, detail: { date, bookings: bookings.length } });
+  return {
+    counter: { id: counter.id, name: counter.name },
+    date,
+    slots: board,
+    totals: { capacity: sum((slot) => slot.capacity), booked: sum((slot) => slot.booked), webFree: sum((slot) => slot.webFree), heldBackFree: sum((slot) => slot.heldBackFree) },
+  };
+}
+
+export interface WeekDay {
+  date: IsoDate;
+  slots: number;
+  capacity: number;
+  booked: number;
+  webFree: number;
+  heldBackFree: number;
+}
+
+/** Seven days from `from`: per day the slots, capacity, booked and free places (no personal data). */
+export async function weekOverview(db: Db, counterId: number, from: IsoDate, user: StaffPrincipal) {
+  const counter = await counterOrFail(db, user, counterId);
+  const to = addDays(from, 6);
+  const slots = await db.slot.findMany({ where: { counterId, date: { gte: dateColumn(from), lte: dateColumn(to) } }, select: { date: true, capacity: true, reservedCapacity: true, booked: true } });
+  const days: WeekDay[] = Array.from({ length: 7 }, (_, index) => ({ date: addDays(from, index), slots: 0, capacity: 0, booked: 0, webFree: 0, heldBackFree: 0 }));
+  for (const slot of slots) {
+    const day = days.find((candidate) => candidate.date === isoDateOfColumn(slot.date))!;
+    const web = Math.max(0, slot.capacity - slot.reservedCapacity - slot.booked);
+    day.slots += 1;
+    day.capacity += slot.capacity;
+    day.booked += slot.booked;
+    day.webFree += web;
+    day.heldBackFree += Math.max(0, slot.capacity - slot.booked) - web;
+  }
+  return { counter: { id: counter.id, name: counter.name }, from, previous: addDays(from, -7), next: addDays(from, 7), days };
+}

@@ -1,0 +1,54 @@
+// Input schemas of the console; messages are translation keys shown beside the field.
+import { z } from 'zod';
+import { toHalfWidth } from '../../web/validation.js';
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+export const id = z.coerce.number().int().positive();
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'console.field.badDate').refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'console.field.badDate');
+const hhmm = z
+  .string()
+  .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'console.field.badTime')
+  .transform((value) => {
+    const [hours, minutes] = value.split(':').map(Number);
+    return hours * 60 + minutes;
+  });
+const birth = z.preprocess((value) => toHalfWidth(String(value ?? '')).replace(/[\s/-]/g, ''), z.string().regex(/^\d{4}$/, 'console.field.birthFormat'));
+
+export const dateQuery = z.object({ date: optional(isoDate) });
+export const weekQuery = z.object({ from: optional(isoDate) });
+export const searchQuery = z.object({ q: z.string().max(200).default('') });
+export const pickerQuery = z.object({ counterId: optional(id), date: optional(isoDate) });
+
+export const bookForm = z
+  .object({
+    slotId: id.optional(),
+    birth,
+    email: optional(z.string().trim().max(254).email('console.field.badEmail')),
+    override: optional(z.literal('1')),
+    reason: z.string().trim().max(200, 'console.override.reasonTooLong').default(''),
+  })
+  .superRefine((form, ctx) => {
+    if (form.slotId === undefined) ctx.addIssue({ code: 'custom', path: ['slotId'], message: 'console.field.chooseSlot' });
+    if (form.override && form.reason === '') ctx.addIssue({ code: 'custom', path: ['reason'], message: 'console.override.reasonRequired' });
+  });
+
+export const moveForm = z.object({ bookingId: id, slotId: id.optional(), birth }).superRefine((form, ctx) => {
+  if (form.slotId === undefined) ctx.addIssue({ code: 'custom', path: ['slotId'], message: 'console.field.chooseSlot' });
+});
+export const cancelForm = z.object({ bookingId: id, birth });
+export const noShowForm = z.object({ date: isoDate });
+
+export const STATUSES = ['active', 'checked_in', 'handed_over', 'no_show', 'cancelled'] as const;
+export const CHANNELS = ['web', 'phone', 'counter'] as const;
+
+export const exportQuery = z
+  .object({
+    counterId: optional(id),
+    from: isoDate,
+    to: isoDate,
+    timeFrom: optional(hhmm),
+    timeTo: optional(hhmm),
+    status: optional(z.enum(STATUSES)),
+    channel: optional(z.enum(CHANNELS)),
+  })
+  .refine((form) => form.from <= form.to, { path: ['to'], message: 'console.export.badRange' });

@@ -1,0 +1,15 @@
+import type { AppContext } from '../../app.js';
+import type { Feature } from '../feature.js';
+import { consoleRoutes } from './routes.js';
+
+/** The staff and call-center console: day board, search, booking on behalf, counter work, CSV. */
+export function consoleFeature(context: AppContext): Feature {
+  return {
+    name: 'console',
+    staffRouter: consoleRoutes(context),
+    staffMenu: [
+      { href: '/staff/console', labelKey: 'console.menu.index', roles: ['admin', 'staff', 'operator'] },
+      { href: '/staff/console/export', labelKey: 'console.menu.export', roles: ['admin', 'staff'] },
+    ],
+  };
+}

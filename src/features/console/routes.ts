@@ -1,0 +1,188 @@
+// The staff and call-center console, under /staff/console. Handlers parse, call one service,
+// render or redirect.
+import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import type { AppContext } from '../../app.js';
+import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
+import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { parseForm, type FieldErrors } from '../../web/validation.js';
+import { listCounters } from '../booking/index.js';
+import { anyStaff, requireRole, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { dayBoard, weekOverview, type DayBoard } from './board.js';
+import { markNoShows, previewNoShows, recordVisit, type VisitAction } from './counter-work.js';
+import { exportBookings, type ExportRow } from './export.js';
+import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
+import { bookOnBehalf, cancelOnBehalf, holderForConsole, IdentityError, moveOnBehalf, slotChoices, type OnBehalfContext } from './on-behalf.js';
+import { searchHolders } from './search.js';
+
+const clerks = requireRole('admin', 'staff');
+
+/** The board refreshes every 15 s; ?refresh=N (2-60) changes that (a wall screen, a test). */
+const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
+const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const parsed = parseForm(schema, query);
+  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
+  return parsed.data;
+}
+
+function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
+  res.status(status).render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, ...locals });
+}
+
+/** The board as JSON for the refresh script, with labels already translated. */
+function boardJson(board: DayBoard, t: Response['locals']['t']) {
+  return {
+    ...board,
+    slots: board.slots.map((slot) => ({ ...slot, bookings: slot.bookings.map((booking) => ({ ...booking, channelLabel: t(`console.channel.${booking.channel}`), statusLabel: t(`console.status.${booking.status}`) })) })),
+  };
+}
+
+const CSV_COLUMNS = ['code', 'date', 'time', 'counterCode', 'counter', 'noticeId', 'name', 'nameKana', 'storagePlace', 'status', 'channel', 'email', 'createdAt'];
+
+function csvRows(rows: AsyncIterable<ExportRow>, t: Response['locals']['t']) {
+  return (async function* () {
+    for await (const row of rows) {
+      yield [row.code, jstDateOf(row.slot.startsAt), formatMinutes(jstMinutesOf(row.slot.startsAt)), row.slot.counter.code, row.slot.counter.name, row.cardHolder.noticeId, row.cardHolder.name, row.cardHolder.nameKana, row.cardHolder.storagePlace, t(`console.status.${row.status}`), t(`console.channel.${row.channel}`), row.email ?? '', formatJstDateTime(row.createdAt)];
+    }
+  })();
+}
+
+export function consoleRoutes(context: AppContext): Router {
+  const { db, config, secrets } = context;
+  const prisma = db.prisma;
+  const router = Router();
+  const onBehalf = (req: Request, res: Response): OnBehalfContext => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper, baseUrl: config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}` });
+  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => user(res).counterIds?.includes(counter.id) ?? true);
+  const counterParam = (req: Request) => parseQuery(id, req.params.id);
+  const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
+
+  router.get('/console', anyStaff, async (_req, res) => {
+    page(res, 'index', 'console.index.title', { counters: await myCounters(res), today: todayInJapan() });
+  });
+
+  router.get('/console/search', anyStaff, async (req, res) => {
+    const { q } = parseQuery(searchQuery, req.query);
+    const { query, results } = await searchHolders(prisma, q, user(res), staffActor(req, res));
+    if (results.length === 1) return res.redirect(303, `/staff/console/holders/${results[0].id}`);
+    page(res, 'search', 'console.search.title', { q: query, results });
+  });
+
+  router.get('/console/counters/:id/day', anyStaff, async (req, res) => {
+    const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res));
+    page(res, 'day', 'console.day.title', { board, previous: addDays(board.date, -1), next: addDays(board.date, 1), noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined, refreshSeconds: refreshSecondsOf(req.query.refresh), scripts: ['/js/console-board.js'] });
+  });
+
+  router.get('/console/counters/:id/day.json', anyStaff, async (req, res) => {
+    const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res), 'console.day.refresh');
+    res.set('Cache-Control', 'no-store').json(boardJson(board, res.locals.t));
+  });
+
+  router.get('/console/counters/:id/week', anyStaff, async (req, res) => {
+    const from = parseQuery(weekQuery, req.query).from ?? todayInJapan();
+    page(res, 'week', 'console.week.title', { week: await weekOverview(prisma, counterParam(req), from, user(res)) });
+  });
+
+  router.get('/console/counters/:id/print', clerks, async (req, res) => {
+    const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res), 'console.print');
+    const rows = board.slots.flatMap((slot) => slot.bookings.map((booking) => ({ ...booking, time: slot.time, endTime: slot.endTime })));
+    page(res, 'print', 'console.print.title', { board, rows });
+  });
+
+  router.get('/console/counters/:id/no-show', clerks, async (req, res) => {
+    page(res, 'no-show', 'console.noShow.title', await previewNoShows(prisma, counterParam(req), dateOf(req), user(res)));
+  });
+
+  router.post('/console/counters/:id/no-show', clerks, async (req, res) => {
+    const counterId = counterParam(req);
+    const { date } = parseQuery(noShowForm, req.body);
+    const count = await markNoShows(prisma, counterId, date, user(res), staffActor(req, res));
+    res.redirect(303, `/staff/console/counters/${counterId}/day?date=${date}&noShows=${count}`);
+  });
+
+  router.get('/console/holders/:id', anyStaff, async (req, res) => {
+    const holder = await holderForConsole(prisma, parseQuery(id, req.params.id), user(res), staffActor(req, res));
+    page(res, 'holder', 'console.holder.title', { holder, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
+  });
+
+  const pickerPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
+    const holderId = parseQuery(id, req.params.id);
+    const holder = await holderForConsole(prisma, holderId, user(res), staffActor(req, res));
+    const counters = await myCounters(res);
+    const picked = parseQuery(pickerQuery, req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date });
+    const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
+    const date = picked.date ?? addDays(todayInJapan(), 1);
+    const slots = counterId === undefined ? [] : await slotChoices(prisma, counterId, date, user(res));
+    const active = holder.bookings.find((booking) => booking.status === 'active');
+    page(res, 'book', active ? 'console.book.moveTitle' : 'console.book.title', { holder, active, counters, counterId, date, slots, errors, values: req.method === 'POST' ? req.body : {} }, status);
+  };
+
+  /** Runs an on-behalf change; a refusal is shown on the picker page beside the right field. */
+  const onBehalfChange = async (req: Request, res: Response, change: () => Promise<string>) => {
+    try {
+      res.redirect(303, `/staff/console/holders/${req.params.id}?done=${await change()}`);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await pickerPage(req, res, { [error instanceof IdentityError ? 'birth' : '_form']: error.messageKey }, error.status);
+    }
+  };
+
+  router.get('/console/holders/:id/book', anyStaff, (req, res) => pickerPage(req, res));
+
+  router.post('/console/holders/:id/book', anyStaff, async (req, res) => {
+    const parsed = parseForm(bookForm, req.body);
+    if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
+    const { slotId, birth, email, override, reason } = parsed.data;
+    await onBehalfChange(req, res, async () => {
+      await bookOnBehalf(prisma, { holderId: parseQuery(id, req.params.id), birth, slotId: slotId!, email, override: override ? { reason } : undefined }, onBehalf(req, res));
+      return 'booked';
+    });
+  });
+
+  router.post('/console/holders/:id/move', anyStaff, async (req, res) => {
+    const parsed = parseForm(moveForm, req.body);
+    if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
+    await onBehalfChange(req, res, async () => {
+      await moveOnBehalf(prisma, { holderId: parseQuery(id, req.params.id), birth: parsed.data.birth, bookingId: parsed.data.bookingId, slotId: parsed.data.slotId! }, onBehalf(req, res));
+      return 'moved';
+    });
+  });
+
+  router.post('/console/holders/:id/cancel', anyStaff, async (req, res) => {
+    const holderId = parseQuery(id, req.params.id);
+    const parsed = parseForm(cancelForm, req.body);
+    const showProblem = async (errors: FieldErrors, status: number) => page(res, 'holder', 'console.holder.title', { holder: await holderForConsole(prisma, holderId, user(res), staffActor(req, res)), done: '', errors, problem: '' }, status);
+    if (!parsed.ok) return showProblem(parsed.errors, 400);
+    try {
+      await cancelOnBehalf(prisma, { holderId, ...parsed.data }, onBehalf(req, res));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return showProblem({ [error instanceof IdentityError ? 'birth' : '_form']: error.messageKey }, error.status);
+    }
+    res.redirect(303, `/staff/console/holders/${holderId}?done=cancelled`);
+  });
+
+  const visit = (action: VisitAction) => async (req: Request, res: Response) => {
+    const { holderId } = await recordVisit(prisma, parseQuery(id, req.params.id), action, user(res), staffActor(req, res));
+    res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
+  };
+  router.post('/console/bookings/:id/check-in', clerks, visit('check_in'));
+  router.post('/console/bookings/:id/hand-over', clerks, visit('hand_over'));
+  router.post('/console/bookings/:id/no-show', clerks, visit('no_show'));
+
+  router.get('/console/export', clerks, async (req, res) => {
+    const today = todayInJapan();
+    page(res, 'export', 'console.export.title', { counters: await myCounters(res), statuses: STATUSES, channels: CHANNELS, values: { from: today, to: addDays(today, 30), ...req.query } });
+  });
+
+  router.get('/console/export.csv', clerks, async (req, res) => {
+    const filter = parseQuery(exportQuery, req.query);
+    const rows = await exportBookings(prisma, filter, user(res), staffActor(req, res));
+    const t = res.locals.t;
+    await sendCsv(res, { filename: `bookings-${filter.from}-${filter.to}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_COLUMNS.map((key) => t(`console.csv.${key}`)), rows: csvRows(rows, t) });
+  });
+
+  return router;
+}
