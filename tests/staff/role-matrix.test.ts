@@ -79,6 +79,7 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/cards/profiles/{missingId}', ADMIN],
   ['GET', '/staff/cards/{holderId}', ALL],
   ['POST', '/staff/cards/{holderId}/status', STAFF_UP],
+  ['POST', '/staff/cards/{holderId}/unlock-login', ALL],
   // notify (issue 7)
   ['GET', '/staff/mail', ALL],
   ['GET', '/staff/mail/{missingId}', ALL],

@@ -1,6 +1,7 @@
 // Small scheduled chores that keep the database tidy.
 import type { DbTx } from '../../db/client.js';
 import { jstInstant, todayInJapan } from '../../lib/jst.js';
+import { CardTransitionError, changeCardStatus } from '../cards/status.js';
 import { recordAudit } from '../staff/audit.js';
 
 export async function expireStaleSessions(tx: DbTx): Promise<{ deleted: number }> {
@@ -12,13 +13,24 @@ export async function pruneJobRuns(tx: DbTx): Promise<{ pruned: number }> {
   return { pruned: await tx.$executeRaw`DELETE FROM job_runs WHERE started_at < now() - interval '90 days'` };
 }
 
-/** Active bookings whose visit ended before today (Japan time) never came: they become no-shows. */
+/**
+ * Active bookings whose visit ended before today (Japan time) never came: they become no-shows
+ * and their cards go back to "notice sent" (as a no-show marked at the counter does), so the
+ * person can book again.
+ */
 export async function markPastBookings(tx: DbTx, now: Date): Promise<{ markedNoShow: number }> {
-  const rows = await tx.$queryRaw<{ id: number }[]>`
+  const rows = await tx.$queryRaw<{ id: number; cardHolderId: number }[]>`
     UPDATE bookings b SET status = 'no_show', updated_at = now()
       FROM slots s
      WHERE s.id = b.slot_id AND b.status = 'active' AND s.ends_at <= ${jstInstant(todayInJapan(now))}
-    RETURNING b.id`;
+    RETURNING b.id, b.card_holder_id AS "cardHolderId"`;
+  for (const row of rows) {
+    try {
+      await changeCardStatus(tx, row.cardHolderId, 'notice_sent', 'job:past-bookings', 'booking no_show');
+    } catch (error) {
+      if (!(error instanceof CardTransitionError)) throw error; // a card put on hold meanwhile stays as it is
+    }
+  }
   if (rows.length > 0) {
     await recordAudit(tx, { type: 'system', id: 'job:past-bookings' }, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: rows.map((row) => row.id) } });
   }
