@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // time in America/Los_Angeles to prove that dates are Japan time whatever the server's TZ.
 const shared = {
   globalSetup: ['tests/setup/global-setup.ts'],
-  testTimeout: 30_000,
+  testTimeout: 120_000, // browser tests on a busy 2-core machine need the headroom
   hookTimeout: 120_000,
   pool: 'forks' as const,
 };
