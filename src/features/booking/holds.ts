@@ -3,7 +3,7 @@
 import type { Db, DbTx } from '../../db/client.js';
 import { BookingError } from './errors.js';
 import { bookingState, checkLockedHolders, inTransaction, lockHoldersStatement, returnPlaces, settleHoldsWith, takeOrRelease, type HeldPlace } from './places.js';
-import { sqlOfTx, sqlTransaction } from './sql.js';
+import { sqlOf, sqlOfTx, sqlTransaction } from './sql.js';
 import { bookingWindowProblem } from './window.js';
 
 export type { HeldPlace } from './places.js';
@@ -57,6 +57,19 @@ export async function holdSlot(db: Db | DbTx, input: HoldSlotInput): Promise<{ e
 /** Releases a citizen's hold at once (they went back, cancelled, or logged out). */
 export async function releaseHold(db: Db | DbTx, cardHolderId: number): Promise<void> {
   await inTransaction(db, async (tx) => settleHolds(tx, await takeHoldsOf(tx, [cardHolderId])));
+}
+
+/** The citizen's live hold with what the confirm pages show, in one statement (null when none). */
+export async function heldSlot(db: Db | DbTx, cardHolderId: number) {
+  const [row] = await sqlOf(db).query<{ slotId: number; expiresAt: Date; startsAt: Date; endsAt: Date; name: string; address: string; accessNotes: string }>(
+    `SELECT h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+            c.name, c.address, c.access_notes AS "accessNotes"
+     FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id
+     WHERE h.card_holder_id = $1::int AND h.expires_at > now()`,
+    [cardHolderId],
+  );
+  if (!row) return null;
+  return { slotId: row.slotId, expiresAt: row.expiresAt, slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { name: row.name, address: row.address, accessNotes: row.accessNotes } } };
 }
 
 export async function currentHold(db: Db | DbTx, cardHolderId: number) {

@@ -8,6 +8,13 @@ export interface Sql {
   query<T>(text: string, values?: unknown[]): Promise<T[]>;
 }
 
+/** Plain SQL on the app's pool when there is one (autocommit), else through the given client. */
+export function sqlOf(db: Db | DbTx): Sql {
+  const pool = poolOf(db);
+  if (!pool) return sqlOfTx(db);
+  return { query: async <T>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as T[] };
+}
+
 const TRANSACTION_TIMEOUT_MS = 20_000;
 
 export const sqlOfTx = (tx: DbTx): Sql => ({ query: <T>(text: string, values: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...values) });
