@@ -5,7 +5,8 @@
 //   npx tsx bench/booking-storm.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/booking-storm.ts
 // Knobs: BENCH_CITIZENS (1500), BENCH_CONCURRENCY (500), BENCH_WORKERS (2), BENCH_DAYS (3),
-//        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20)
+//        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20),
+//        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32)
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { chmod, mkdtemp, readdir, readFile } from 'node:fs/promises';
@@ -274,10 +275,11 @@ async function runPrimary(): Promise<void> {
   const httpScenario = await seed(client, firstDay, 'http');
   const sqlScenario = await seed(client, addDays(firstDay, 7), 'sql');
   const places = DAYS * 32 * CAPACITY;
-  console.log(`booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (pool ${POOL} each), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`);
+  console.log(`booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (pool ${POOL} each${process.env.BENCH_WORKER_NODE_ARGS ? `, node ${process.env.BENCH_WORKER_NODE_ARGS}` : ''}), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`);
 
   const port = await freePort();
-  cluster.setupPrimary({ exec: process.argv[1], execArgv: [...process.execArgv, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])] });
+  const workerArgs = [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
+  cluster.setupPrimary({ exec: process.argv[1], execArgv: [...process.execArgv, ...workerArgs] });
   const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_ROLE: 'worker', BENCH_DB_URL: url, BENCH_PORT: String(port) }));
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => worker.once('message', () => resolve()))));
   const base = `http://127.0.0.1:${port}`;

@@ -6,6 +6,7 @@
 // An unknown ID gets the same answer after the same work (its failures are counted too).
 import type { Db, DbTx } from '../../db/client.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
+import { sqlOf } from '../booking/sql.js';
 import { recordAudit } from '../staff/audit.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
@@ -82,14 +83,16 @@ interface LoginStateRow {
 
 /** The client address's failures in the window, the card holder, and an unknown ID's counts: one round trip. */
 async function loginState(db: DbTx, noticeId: string, ip: string) {
-  const [row] = await db.$queryRaw<LoginStateRow[]>`
-    SELECT (SELECT failures FROM citizen_login_throttles
-            WHERE key = ${`ip:${ip}`} AND window_started_at > now() - make_interval(mins => ${ADDRESS_WINDOW_MINUTES})) AS address_failures,
-           h.id, h.birth_key, h.failed_logins, h.locked_until,
-           u.failures AS unknown_failures, u.locked_until AS unknown_locked_until
-    FROM (SELECT 1) AS one
-    LEFT JOIN card_holders h ON h.notice_id = ${noticeId}
-    LEFT JOIN citizen_login_throttles u ON u.key = ${`id:${noticeId}`}`;
+  const [row] = await sqlOf(db).query<LoginStateRow>(
+    `SELECT (SELECT failures FROM citizen_login_throttles
+             WHERE key = $1 AND window_started_at > now() - make_interval(mins => $2::int)) AS address_failures,
+            h.id, h.birth_key, h.failed_logins, h.locked_until,
+            u.failures AS unknown_failures, u.locked_until AS unknown_locked_until
+     FROM (SELECT 1) AS one
+     LEFT JOIN card_holders h ON h.notice_id = $3
+     LEFT JOIN citizen_login_throttles u ON u.key = $4`,
+    [`ip:${ip}`, ADDRESS_WINDOW_MINUTES, noticeId, `id:${noticeId}`],
+  );
   return {
     addressFailures: row.address_failures ?? 0,
     holder: row.id === null ? null : { id: row.id, birthKey: row.birth_key!, failedLogins: row.failed_logins!, lockedUntil: row.locked_until },
