@@ -1,6 +1,7 @@
 // The hot booking paths (hold, book) as a few plain SQL statements. They run either on a pg
 // client of the app's pool in their own transaction (no ORM work, fewest round trips), or in
 // the caller's Prisma transaction when given one, so the services still compose.
+import type pg from 'pg';
 import type { Db, DbTx } from '../../db/client.js';
 import { poolOf } from '../../db/client.js';
 
@@ -8,11 +9,24 @@ export interface Sql {
   query<T>(text: string, values?: unknown[]): Promise<T[]>;
 }
 
+const statementNames = new Map<string, string>();
+
+/**
+ * The hot statements are prepared once per connection (named), so PostgreSQL parses them once
+ * instead of on every request. Their texts are constants; a text never seen before gets a name
+ * only while there are fewer than 100 of them.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < 100) statementNames.set(text, (name = `booking_${statementNames.size}`));
+  return { name, text, values };
+}
+
 /** Plain SQL on the app's pool when there is one (autocommit), else through the given client. */
 export function sqlOf(db: Db | DbTx): Sql {
   const pool = poolOf(db);
   if (!pool) return sqlOfTx(db);
-  return { query: async <T>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as T[] };
+  return { query: async <T>(text: string, values: unknown[] = []) => (await pool.query(prepared(text, values))).rows as T[] };
 }
 
 const TRANSACTION_TIMEOUT_MS = 20_000;
@@ -33,7 +47,7 @@ export async function sqlTransaction<T>(db: Db | DbTx, fn: (sql: Sql, begun: unk
   try {
     // Simple protocol: both statements in one round trip; the second result is `begin`'s rows.
     const results = (await client.query(`BEGIN; SET LOCAL statement_timeout = ${TRANSACTION_TIMEOUT_MS}; ${begin}`)) as unknown as { rows: unknown[] }[];
-    const sql: Sql = { query: async <T>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as T[] };
+    const sql: Sql = { query: async <T>(text: string, values: unknown[] = []) => (await client.query(prepared(text, values))).rows as T[] };
     const value = await fn(sql, results[2].rows);
     await client.query('COMMIT');
     return value;
