@@ -49,10 +49,24 @@ function throttledStore(PgStore: PgStoreClass) {
  * out. The cookie carries only a random id; idle timeout is the rolling cookie lifetime (the row's
  * expiry follows it to within TOUCH_EVERY_MS).
  */
+/**
+ * The store's few statements (read, write, delete a session) run on every request: as named
+ * prepared statements PostgreSQL parses them once per connection.
+ */
+function preparingPool(pool: pg.Pool): pg.Pool {
+  const names = new Map<string, string>();
+  const query = (text: string, values?: unknown[]) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < 20) names.set(text, (name = `session_${names.size}`));
+    return pool.query({ name, text, values });
+  };
+  return { query } as unknown as pg.Pool;
+}
+
 export function sessions(options: SessionOptions): RequestHandler {
   const PgStore = throttledStore(connectPgSimple(session));
   return session({
-    store: new PgStore({ pool: options.pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false }),
+    store: new PgStore({ pool: preparingPool(options.pool), tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false }),
     name: options.secure ? '__Host-sid' : 'sid',
     secret: options.secret,
     resave: false,
