@@ -4,6 +4,7 @@ import type { Db, DbTx } from '../../db/client.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { effectivePolicy, policyFromRows } from '../schedule/policy.js';
 import { releaseExpiredHolds } from './holds.js';
+import { policyRowsJson } from './places.js';
 import { sqlOf } from './sql.js';
 import { bookingWindowProblem } from './window.js';
 
@@ -117,6 +118,15 @@ interface DayPageRow {
   expired: boolean;
 }
 
+const DAY_PAGE = `
+   SELECT c.id AS counter_id, c.name AS counter_name,
+          ${policyRowsJson('c.id')} AS policies,
+          (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
+             'remaining', greatest(0, s.capacity - s.reserved_capacity - s.booked)) ORDER BY s.starts_at), '[]')::text
+           FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
+          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= now()) AS expired
+   FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
+
 /**
  * A day's times at an open counter for the citizen's day page, in one statement (counter,
  * policy rows, slots). Expired holds are given back first when there are any, so the places
@@ -125,20 +135,7 @@ interface DayPageRow {
 export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<{ counter: { id: number; name: string }; times: TimeChoice[] } | null> {
   const sql = sqlOf(db);
   const read = async () => {
-    const [row] = await sql.query<DayPageRow>(
-      `SELECT c.id AS counter_id, c.name AS counter_name,
-              (SELECT coalesce(json_agg(json_build_object(
-                 'counterId', p.counter_id, 'opensDaysAhead', p.opens_days_ahead, 'closesDaysBefore', p.closes_days_before,
-                 'closesAtMinute', p.closes_at_minute, 'sameDayAllowed', p.same_day_allowed,
-                 'sameDayUntilMinutes', p.same_day_until_minutes, 'maxPeoplePerBooking', p.max_people_per_booking)), '[]')::text
-               FROM booking_policies p WHERE p.counter_id IS NULL OR p.counter_id = c.id) AS policies,
-              (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
-                 'remaining', greatest(0, s.capacity - s.reserved_capacity - s.booked)) ORDER BY s.starts_at), '[]')::text
-               FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
-              EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= now()) AS expired
-       FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`,
-      [counterId, date],
-    );
+    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date]);
     return row;
   };
   let row = await read();

@@ -124,6 +124,15 @@ export interface HeldPlace {
   live: boolean;
 }
 
+/** A subselect giving the global and the counter's booking policy rows as JSON text (for policyFromRows). */
+export function policyRowsJson(counterIdColumn: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object(
+             'counterId', p.counter_id, 'opensDaysAhead', p.opens_days_ahead, 'closesDaysBefore', p.closes_days_before,
+             'closesAtMinute', p.closes_at_minute, 'sameDayAllowed', p.same_day_allowed,
+             'sameDayUntilMinutes', p.same_day_until_minutes, 'maxPeoplePerBooking', p.max_people_per_booking)), '[]')::text
+           FROM booking_policies p WHERE p.counter_id IS NULL OR p.counter_id = ${counterIdColumn})`;
+}
+
 interface BookingStateRow {
   now: Date;
   active: number;
@@ -138,28 +147,24 @@ interface BookingStateRow {
   policies: string;
 }
 
+const BOOKING_STATE = `
+   WITH active AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ('active', 'checked_in')),
+   gone AS (DELETE FROM slot_holds
+            WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM active) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
+            RETURNING slot_id AS "slotId", people, expires_at > now() AS live)
+   SELECT now() AS now, (SELECT n FROM active) AS active,
+          (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
+          s.id AS slot_id, s.counter_id, s.starts_at, s.ends_at, c.name AS counter_name, c.address AS counter_address, c.access_notes,
+          ${policyRowsJson('s.counter_id')} AS policies
+   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
+
 /**
  * After the card holders are locked, in one statement: whether any has an active booking, the
  * slot with its counter and booking policy rows, and their holds, which are removed only when
  * the card holders may book and the slot exists. Throws already_booked / slot_not_found.
  */
 export async function bookingState(sql: Sql, ids: number[], slotId: number): Promise<BookingState> {
-  const [row] = await sql.query<BookingStateRow>(
-    `WITH active AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ('active', 'checked_in')),
-     gone AS (DELETE FROM slot_holds
-              WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM active) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
-              RETURNING slot_id AS "slotId", people, expires_at > now() AS live)
-     SELECT now() AS now, (SELECT n FROM active) AS active,
-            (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
-            s.id AS slot_id, s.counter_id, s.starts_at, s.ends_at, c.name AS counter_name, c.address AS counter_address, c.access_notes,
-            (SELECT coalesce(json_agg(json_build_object(
-               'counterId', p.counter_id, 'opensDaysAhead', p.opens_days_ahead, 'closesDaysBefore', p.closes_days_before,
-               'closesAtMinute', p.closes_at_minute, 'sameDayAllowed', p.same_day_allowed,
-               'sameDayUntilMinutes', p.same_day_until_minutes, 'maxPeoplePerBooking', p.max_people_per_booking)), '[]')::text
-             FROM booking_policies p WHERE p.counter_id IS NULL OR p.counter_id = s.counter_id) AS policies
-     FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`,
-    [ids, slotId],
-  );
+  const [row] = await sql.query<BookingStateRow>(BOOKING_STATE, [ids, slotId]);
   if (row.active > 0) throw new BookingError('already_booked');
   if (row.slot_id === null) throw new BookingError('slot_not_found');
   return {

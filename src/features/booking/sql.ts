@@ -44,18 +44,20 @@ export async function sqlTransaction<T>(db: Db | DbTx, fn: (sql: Sql, begun: unk
     return '$transaction' in db ? (db as Db).$transaction(run, { maxWait: TRANSACTION_TIMEOUT_MS, timeout: TRANSACTION_TIMEOUT_MS }) : run(db);
   }
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
-    // Simple protocol: both statements in one round trip; the second result is `begin`'s rows.
+    // Simple protocol: the statements go in one round trip; the third result is `begin`'s rows.
     const results = (await client.query(`BEGIN; SET LOCAL statement_timeout = ${TRANSACTION_TIMEOUT_MS}; ${begin}`)) as unknown as { rows: unknown[] }[];
     const sql: Sql = { query: async <T>(text: string, values: unknown[] = []) => (await client.query(prepared(text, values))).rows as T[] };
     const value = await fn(sql, results[2].rows);
     await client.query('COMMIT');
     return value;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    // A connection that cannot even roll back is not given back to the pool.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
