@@ -53,11 +53,12 @@ function throttledStore(PgStore: PgStoreClass) {
  * The store's few statements (read, write, delete a session) run on every request: as named
  * prepared statements PostgreSQL parses them once per connection.
  */
+const statementNames = new Map<string, string>(); // one per process: a name always means one text
+
 function preparingPool(pool: pg.Pool): pg.Pool {
-  const names = new Map<string, string>();
   const query = (text: string, values?: unknown[]) => {
-    let name = names.get(text);
-    if (name === undefined && names.size < 20) names.set(text, (name = `session_${names.size}`));
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < 20) statementNames.set(text, (name = `session_${statementNames.size}`));
     return pool.query({ name, text, values });
   };
   return { query } as unknown as pg.Pool;
