@@ -42,13 +42,13 @@ export function loadCitizen(db: Db, config: Config): RequestHandler {
       res.locals.sessionExpired = true;
       return next();
     }
-    // Written at most once a minute (idle time-out ±1 min), so most requests do not rewrite the
-    // session row; the "extend" button always renews it.
+    // Written at most once a minute, so most requests do not rewrite the session row; the
+    // "extend" button always renews it, and the page's time-out warning counts from this time.
     if (now - citizen.lastSeenAt > TOUCH_EVERY_MS || req.path === '/session/extend') citizen.lastSeenAt = now;
     req.session.cookie.maxAge = idleMs;
     res.locals.cardHolderId = citizen.cardHolderId;
     res.locals.scripts = ['/js/citizen-session.js'];
-    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round(idleMs / 1000) }, { cache: config.NODE_ENV === 'production' });
+    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round((idleMs - (now - citizen.lastSeenAt)) / 1000) }, { cache: config.NODE_ENV === 'production' });
     next();
   };
 }
