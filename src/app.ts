@@ -1,4 +1,5 @@
 // Builds the Express app without listening, so tests drive it in-process (src/server.ts listens).
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -36,6 +37,16 @@ function features(context: AppContext): Feature[] {
   return [scheduleFeature(context), bookingFeature(context), cardsFeature(context), notifyFeature(context), consoleFeature(context)];
 }
 
+/**
+ * public/ files, looked up only for paths under its top-level entries (/css/, /js/, ...), so
+ * pages do not cost a file-system lookup each.
+ */
+function staticFiles(root: string, production: boolean): express.RequestHandler {
+  const serve = express.static(root, { index: false, maxAge: production ? '1d' : 0 });
+  const entries = readdirSync(root, { withFileTypes: true }).map((entry) => `/${entry.name}${entry.isDirectory() ? '/' : ''}`);
+  return (req, res, next) => (entries.some((entry) => (entry.endsWith('/') ? req.path.startsWith(entry) : req.path === entry)) ? serve(req, res, next) : next());
+}
+
 export function createApp(context: AppContext): express.Express {
   const { config, db, secrets, logger } = context;
   const app = express();
@@ -49,7 +60,7 @@ export function createApp(context: AppContext): express.Express {
   app.use(defaultLocale(locales));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
   app.use(healthRoutes(db.pool));
-  app.use(express.static(path.join(projectRoot, 'public'), { index: false, maxAge: config.NODE_ENV === 'production' ? '1d' : 0 }));
+  app.use(staticFiles(path.join(projectRoot, 'public'), config.NODE_ENV === 'production'));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));

@@ -15,11 +15,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
+const pools = new WeakMap<object, pg.Pool>();
+
+/** The pg pool behind a client made by connectDatabase (hot paths run plain SQL on it). */
+export function poolOf(db: object): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   const pool = new pg.Pool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking' }));
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  pools.set(prisma, pool);
   return {
     prisma,
     pool,

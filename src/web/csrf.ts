@@ -17,6 +17,9 @@ const { csrfSynchronisedProtection, generateToken } = csrfSync({
 
 export const csrfProtection: RequestHandler = csrfSynchronisedProtection;
 
+/** The session's token, created when it has none (e.g. right after log-in renewed the session). */
+export const generateCsrfToken = (req: Parameters<typeof generateToken>[0]): string => generateToken(req);
+
 /**
  * Views call `csrfToken()` in their forms. It is a function so that a page without a form
  * creates no token, and so no session for an anonymous visitor.

@@ -14,17 +14,60 @@ declare module 'express-session' {
   interface SessionData {
     createdAt: number;
     locale: string;
+    /** When the row was last written (ms): an unchanged session is re-written at most every TOUCH_EVERY_MS. */
+    touchedAt: number;
   }
+}
+
+/** An unchanged session's row expiry is pushed forward at most this often (idle time-outs are ±1 min). */
+export const TOUCH_EVERY_MS = 60_000;
+
+type PgStoreClass = ReturnType<typeof connectPgSimple>;
+type StoredSession = session.SessionData & { touchedAt?: number };
+
+/**
+ * connect-pg-simple, but a request that changed nothing does not rewrite the row every time
+ * (express-session touches the store on every such request): only when the last write is
+ * TOUCH_EVERY_MS old, and then as a full write so the new time is stored with it.
+ */
+function throttledStore(PgStore: PgStoreClass) {
+  return class ThrottledPgStore extends PgStore {
+    override set(sid: string, sess: StoredSession, callback?: (error?: unknown) => void): void {
+      sess.touchedAt = Date.now();
+      super.set(sid, sess, callback);
+    }
+
+    override touch(sid: string, sess: StoredSession, callback?: (error?: unknown) => void): void {
+      if (Date.now() - (sess.touchedAt ?? 0) < TOUCH_EVERY_MS) return callback?.();
+      this.set(sid, sess, callback);
+    }
+  };
 }
 
 /**
  * Sessions live in PostgreSQL so several app processes share them and a restart logs nobody
- * out. The cookie carries only a random id; idle timeout is the rolling cookie lifetime.
+ * out. The cookie carries only a random id; idle timeout is the rolling cookie lifetime (the row's
+ * expiry follows it to within TOUCH_EVERY_MS).
  */
+/**
+ * The store's few statements (read, write, delete a session) run on every request: as named
+ * prepared statements PostgreSQL parses them once per connection.
+ */
+const statementNames = new Map<string, string>(); // one per process: a name always means one text
+
+function preparingPool(pool: pg.Pool): pg.Pool {
+  const query = (text: string, values?: unknown[]) => {
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < 20) statementNames.set(text, (name = `session_${statementNames.size}`));
+    return pool.query({ name, text, values });
+  };
+  return { query } as unknown as pg.Pool;
+}
+
 export function sessions(options: SessionOptions): RequestHandler {
-  const PgStore = connectPgSimple(session);
+  const PgStore = throttledStore(connectPgSimple(session));
   return session({
-    store: new PgStore({ pool: options.pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false }),
+    store: new PgStore({ pool: preparingPool(options.pool), tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false }),
     name: options.secure ? '__Host-sid' : 'sid',
     secret: options.secret,
     resave: false,

@@ -2,7 +2,10 @@
 // for the web are capacity minus the reserved places minus those booked or held.
 import type { Db, DbTx } from '../../db/client.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { effectivePolicy } from '../schedule/policy.js';
+import { effectivePolicy, policyFromRows } from '../schedule/policy.js';
+import { releaseExpiredHolds } from './holds.js';
+import { policyRowsJson } from './places.js';
+import { sqlOf } from './sql.js';
 import { bookingWindowProblem } from './window.js';
 
 export type DayState = 'free' | 'few' | 'full' | 'closed' | 'outside';
@@ -105,4 +108,43 @@ export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, 
     const remaining = webRemaining(slot);
     return { id: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt, remaining, bookable: remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now) === null };
   });
+}
+
+interface DayPageRow {
+  counter_id: number | null;
+  counter_name: string;
+  policies: string;
+  slots: string;
+  expired: boolean;
+}
+
+const DAY_PAGE = `
+   SELECT c.id AS counter_id, c.name AS counter_name,
+          ${policyRowsJson('c.id')} AS policies,
+          (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
+             'remaining', greatest(0, s.capacity - s.reserved_capacity - s.booked)) ORDER BY s.starts_at), '[]')::text
+           FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
+          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= now()) AS expired
+   FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
+
+/**
+ * A day's times at an open counter for the citizen's day page, in one statement (counter,
+ * policy rows, slots). Expired holds are given back first when there are any, so the places
+ * shown are right. Null when the counter does not exist or is retired.
+ */
+export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<{ counter: { id: number; name: string }; times: TimeChoice[] } | null> {
+  const sql = sqlOf(db);
+  const read = async () => {
+    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date]);
+    return row;
+  };
+  let row = await read();
+  if (row?.expired && (await releaseExpiredHolds(db)) > 0) row = await read();
+  if (!row) return null;
+  const policy = policyFromRows(JSON.parse(row.policies), counterId);
+  const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
+    const startsAt = new Date(slot.startsAt);
+    return { id: slot.id, startsAt, endsAt: new Date(slot.endsAt), remaining: slot.remaining, bookable: slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now) === null };
+  });
+  return { counter: { id: counterId, name: row.counter_name }, times };
 }

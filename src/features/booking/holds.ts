@@ -1,16 +1,12 @@
 // A chosen time is held while the citizen confirms. The hold's places count in slots.booked,
 // so a confirmed hold can always become a booking; an expired one gives its places back.
 import type { Db, DbTx } from '../../db/client.js';
-import { effectivePolicy } from '../schedule/policy.js';
 import { BookingError } from './errors.js';
-import { checkCardHolders, inTransaction, returnPlaces, takePlaces } from './places.js';
+import { bookingState, checkLockedHolders, inTransaction, lockHoldersStatement, returnPlaces, settleHoldsWith, takeOrRelease, type HeldPlace } from './places.js';
+import { sqlOf, sqlOfTx, sqlTransaction } from './sql.js';
 import { bookingWindowProblem } from './window.js';
 
-export interface HeldPlace {
-  slotId: number;
-  people: number;
-  live: boolean;
-}
+export type { HeldPlace } from './places.js';
 
 /** Removes every hold of these card holders and reports them (the caller settles their places). */
 export async function takeHoldsOf(tx: DbTx, cardHolderIds: number[]): Promise<HeldPlace[]> {
@@ -21,12 +17,7 @@ export async function takeHoldsOf(tx: DbTx, cardHolderIds: number[]): Promise<He
 
 /** Gives back the places of removed holds, except those credited to `keepSlotId`; returns the credit. */
 export async function settleHolds(tx: DbTx, holds: HeldPlace[], keepSlotId?: number): Promise<number> {
-  let credit = 0;
-  for (const hold of holds) {
-    if (hold.live && hold.slotId === keepSlotId) credit += hold.people;
-    else await returnPlaces(tx, hold.slotId, hold.people);
-  }
-  return credit;
+  return settleHoldsWith(sqlOfTx(tx), holds, keepSlotId);
 }
 
 export interface HoldSlotInput {
@@ -36,26 +27,49 @@ export interface HoldSlotInput {
   now?: Date;
 }
 
-/** Holds one place in a slot for a citizen (replacing any hold they had). */
+/**
+ * Holds one place in a slot for a citizen (replacing any hold they had). Three round trips:
+ * BEGIN with the card holder's lock; the checks, slot and policy with the old hold removed; the
+ * guarded UPDATE of the slot with the new hold (the slot row, the hot lock in a storm, is taken
+ * last so it is held only until COMMIT).
+ */
 export async function holdSlot(db: Db | DbTx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
-  return inTransaction(db, async (tx) => {
-    await checkCardHolders(tx, [input.cardHolderId]);
-    await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId]));
-    const slot = await tx.slot.findUnique({ where: { id: input.slotId }, select: { counterId: true, startsAt: true } });
-    if (!slot) throw new BookingError('slot_not_found');
-    const problem = bookingWindowProblem(slot.startsAt, await effectivePolicy(tx, slot.counterId), input.now);
+  const ids = [input.cardHolderId];
+  return sqlTransaction(db, async (sql, holders) => {
+    checkLockedHolders(holders, ids);
+    const state = await bookingState(sql, ids, input.slotId);
+    await settleHoldsWith(sql, state.holds);
+    const problem = bookingWindowProblem(state.slot.startsAt, state.policy, input.now);
     if (problem) throw new BookingError(problem);
     const expiresAt = new Date(Date.now() + input.minutes * 60_000);
-    await tx.slotHold.create({ data: { slotId: input.slotId, cardHolderId: input.cardHolderId, people: 1, expiresAt } });
-    // The slot row is the hot lock in a storm: take it last so it is held only until COMMIT.
-    await takePlaces(tx, input.slotId, 1, false);
+    await takeOrRelease(sql, input.slotId, () =>
+      sql.query(
+        `WITH taken AS (UPDATE slots SET booked = booked + 1, updated_at = now()
+                        WHERE id = $1::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
+         INSERT INTO slot_holds (slot_id, card_holder_id, people, expires_at) SELECT id, $2::int, 1, $3::timestamptz FROM taken RETURNING id`,
+        [input.slotId, input.cardHolderId, expiresAt],
+      ),
+    );
     return { expiresAt };
-  });
+  }, lockHoldersStatement(ids));
 }
 
 /** Releases a citizen's hold at once (they went back, cancelled, or logged out). */
 export async function releaseHold(db: Db | DbTx, cardHolderId: number): Promise<void> {
   await inTransaction(db, async (tx) => settleHolds(tx, await takeHoldsOf(tx, [cardHolderId])));
+}
+
+/** The citizen's live hold with what the confirm pages show, in one statement (null when none). */
+export async function heldSlot(db: Db | DbTx, cardHolderId: number) {
+  const [row] = await sqlOf(db).query<{ slotId: number; expiresAt: Date; startsAt: Date; endsAt: Date; name: string; address: string; accessNotes: string }>(
+    `SELECT h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+            c.name, c.address, c.access_notes AS "accessNotes"
+     FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id
+     WHERE h.card_holder_id = $1::int AND h.expires_at > now()`,
+    [cardHolderId],
+  );
+  if (!row) return null;
+  return { slotId: row.slotId, expiresAt: row.expiresAt, slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { name: row.name, address: row.address, accessNotes: row.accessNotes } } };
 }
 
 export async function currentHold(db: Db | DbTx, cardHolderId: number) {

@@ -10,9 +10,9 @@ import { parseForm } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
-import { dayTimes, listCounters, monthCalendar } from './availability.js';
+import { dayPage, listCounters, monthCalendar } from './availability.js';
 import { BookingError } from './errors.js';
-import { currentHold, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
+import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 
 const id = z.coerce.number().int().positive();
@@ -74,8 +74,9 @@ export function bookingFeature(context: AppContext): Feature {
     return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null } }) : null;
   };
 
-  // Expired holds give their places back before anyone is shown the places left.
-  router.get(['/booking/counters/:counterId', '/booking/counters/:counterId/days/:date'], async (_req, _res, next) => {
+  // Expired holds give their places back before anyone is shown the places left (the day
+  // page does it in dayPage).
+  router.get('/booking/counters/:counterId', async (_req, _res, next) => {
     await releaseExpiredHolds(prisma);
     next();
   });
@@ -89,10 +90,11 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
-    const counter = await openCounter(req.params.counterId);
+    const counterId = id.safeParse(req.params.counterId);
     const date = dateParam.safeParse(req.params.date);
-    if (!counter || !date.success) return res.redirect(303, '/booking/counters');
-    view(res, 'day', 'booking.day.title', { counter, date: date.data, times: await dayTimes(prisma, counter.id, date.data), changing: req.session.changing ?? false });
+    const page = counterId.success && date.success ? await dayPage(prisma, counterId.data, date.data) : null;
+    if (!page) return res.redirect(303, '/booking/counters');
+    view(res, 'day', 'booking.day.title', { counter: page.counter, date: date.data, times: page.times, changing: req.session.changing ?? false });
   });
 
   // A tap on a time: a new booking holds the place; a change goes to its own confirm page.
@@ -116,7 +118,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   const withHold = async (res: Response) => {
-    const hold = await currentHold(prisma, holderId(res));
+    const hold = await heldSlot(prisma, holderId(res));
     if (!hold) view(res, 'refused', 'booking.refused.title', { messageKey: 'booking.error.hold_not_found', back: '/booking/counters' }, 409);
     return hold;
   };

@@ -4,13 +4,17 @@
 import type { Db, DbTx } from '../../db/client.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { changeCardStatus } from '../cards/status.js';
-import { queueBookingMail } from '../notify/booking-mail.js';
-import { effectivePolicy } from '../schedule/policy.js';
+import { bookingMailKey, composeBookingMail, headerSafe, queueBookingMail } from '../notify/booking-mail.js';
+import { effectivePolicy, type BookingPolicyRules } from '../schedule/policy.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { newBookingCode } from './code.js';
 import { BookingError, isOneActiveViolation } from './errors.js';
 import { settleHolds, takeHoldsOf } from './holds.js';
-import { checkCardHolders, inTransaction, lockCardHolders, lockSlots, returnPlaces, takePlaces } from './places.js';
+import {
+  bookingState, checkCardHolders, checkLockedHolders, inTransaction, lockCardHolders, lockHoldersStatement, lockSlots, returnPlaces, returnPlacesWith,
+  settleHoldsWith, takePlaces, takePlacesWith, type BookingState,
+} from './places.js';
+import { sqlTransaction } from './sql.js';
 export { BOOKABLE_CARD_STATUSES } from './places.js';
 import { bookingWindowProblem, changeWindowProblem } from './window.js';
 
@@ -47,7 +51,10 @@ async function slotForBooking(tx: DbTx, slotId: number) {
 
 /** Checks the policy's deadlines (unless staff override them) and how many may book at once. */
 async function checkPolicy(tx: DbTx, slot: { counterId: number; startsAt: Date }, options: CommonOptions, kind: 'book' | 'change', people?: number) {
-  const policy = await effectivePolicy(tx, slot.counterId);
+  checkPolicyRules(slot, await effectivePolicy(tx, slot.counterId), options, kind, people);
+}
+
+function checkPolicyRules(slot: { startsAt: Date }, policy: BookingPolicyRules, options: CommonOptions, kind: 'book' | 'change', people?: number) {
   if (people !== undefined && people > policy.maxPeoplePerBooking) throw new BookingError('too_many_people');
   if (options.ignorePolicy) return;
   const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(slot.startsAt, policy, options.now);
@@ -76,29 +83,86 @@ async function markCardBooked(tx: DbTx, cardHolderId: number, status: string | u
   await changeCardStatus(tx, cardHolderId, 'booked', actor, 'booking');
 }
 
+/** The card status history rows that booking makes (card_arrived goes through notice_sent). */
+function cardStatusMoves(ids: number[], statuses: Map<number, string>) {
+  const moves: { cardHolderId: number; from: string; to: string }[] = [];
+  for (const cardHolderId of ids) {
+    const status = statuses.get(cardHolderId);
+    if (status === 'card_arrived') moves.push({ cardHolderId, from: 'card_arrived', to: 'notice_sent' });
+    if (status === 'card_arrived' || status === 'notice_sent') moves.push({ cardHolderId, from: 'notice_sent', to: 'booked' });
+  }
+  return moves;
+}
+
+// One statement writes the whole booking: the booking rows (one per person, sharing the
+// primary's code as group code), the card statuses and their history, the confirmation email
+// in the outbox and the audit row. If any booking code is already taken, it writes nothing.
+const WRITE_BOOKING = `
+  WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($5::text[])) AS ok),
+  ins AS (
+    INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
+    SELECT t.code, $1::int, t.holder, $2::text, 'active', $3::booking_channel, t.email, $4::text, now()
+    FROM unnest($5::text[], $6::int[], $7::text[]) AS t(code, holder, email)
+    WHERE (SELECT ok FROM free)
+    ON CONFLICT (code) DO NOTHING
+    RETURNING id, code, card_holder_id),
+  done AS (SELECT count(*) = cardinality($6::int[]) AS ok FROM ins),
+  card AS (UPDATE card_holders SET status = 'booked', updated_at = now()
+           WHERE id = ANY($8::int[]) AND (SELECT ok FROM done)),
+  history AS (INSERT INTO card_status_changes (card_holder_id, from_status, to_status, actor, reason)
+              SELECT h, f::card_status, s::card_status, $4::text, 'booking'
+              FROM unnest($9::int[], $10::text[], $11::text[]) WITH ORDINALITY AS x(h, f, s, n)
+              WHERE (SELECT ok FROM done) ORDER BY n),
+  mail AS (INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, html_body, attachments, booking_id, next_attempt_at)
+           SELECT $12::text, $13::text, $14::text, $15::text, $16::text, $17::text, $18::jsonb, ins.id, now()
+           FROM ins WHERE ins.code = $2::text AND $12::text IS NOT NULL AND (SELECT ok FROM done)
+           ON CONFLICT (dedupe_key) DO NOTHING),
+  audit AS (INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail)
+            SELECT $19::text, $20::text, $21::text, 'booking.create', 'booking', $2::text, $22::jsonb WHERE (SELECT ok FROM done))
+  SELECT id, code, card_holder_id AS "cardHolderId" FROM ins`;
+
 /** Books one slot for a card holder and family, all or nothing; turns their hold into the booking. */
 export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<BookedGroup> {
   const ids = [...new Set(input.cardHolderIds)];
-  return inTransaction(db, async (tx) => {
-    const statuses = await checkCardHolders(tx, ids);
-    const slot = await slotForBooking(tx, input.slotId);
-    await checkPolicy(tx, slot, input, 'book', ids.length);
-    const credit = await settleHolds(tx, await takeHoldsOf(tx, ids), slot.id);
+  return sqlTransaction(db, async (sql, holders) => {
+    const statuses = checkLockedHolders(holders, ids);
+    const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId);
+    checkPolicyRules(slot, policy, input, 'book', ids.length);
+    const credit = await settleHoldsWith(sql, holds, slot.id);
     const createdBy = actorName(input.actor);
-    const primary = await insertBooking(tx, { slotId: slot.id, cardHolderId: ids[0], channel: input.channel, email: input.email ?? null, createdBy });
-    const bookings = [primary];
-    for (const cardHolderId of ids.slice(1)) {
-      bookings.push(await insertBooking(tx, { slotId: slot.id, cardHolderId, groupCode: primary.code, channel: input.channel, email: null, createdBy }));
+    const moves = cardStatusMoves(ids, statuses);
+    let bookings: BookedGroup['bookings'] = [];
+    while (bookings.length === 0) {
+      const codes = ids.map(() => newBookingCode());
+      const mail = input.email ? confirmationMail(codes[0], input.email, slot, ids.length, now, input.baseUrl) : null;
+      const detail = { slotId: slot.id, people: ids.length, channel: input.channel };
+      try {
+        bookings = await sql.query<BookedGroup['bookings'][number]>(WRITE_BOOKING, [
+          slot.id, codes[0], input.channel, createdBy, codes, ids, ids.map((_, i) => (i === 0 ? (input.email ?? null) : null)),
+          [...new Set(moves.map((move) => move.cardHolderId))], moves.map((move) => move.cardHolderId), moves.map((move) => move.from), moves.map((move) => move.to),
+          mail?.dedupeKey ?? null, mail?.kind ?? null, mail?.to ?? null, mail?.subject ?? null, mail?.text ?? null, mail?.html ?? null, JSON.stringify(mail?.attachments ?? []),
+          input.actor.type, input.actor.id, input.actor.ip ?? null, JSON.stringify(detail),
+        ]);
+      } catch (error) {
+        if (isOneActiveViolation(error)) throw new BookingError('already_booked');
+        throw error;
+      }
+      // Some but not all rows in: a code was taken by a booking committed at this very moment.
+      if (bookings.length > 0 && bookings.length < ids.length) throw new Error('booking code collision');
     }
-    for (const cardHolderId of ids) await markCardBooked(tx, cardHolderId, statuses.get(cardHolderId), createdBy);
-    await queueBookingMail(tx, { bookingId: primary.id, kind: 'confirmation', eventKey: 'new', baseUrl: input.baseUrl });
-    await recordAudit(tx, input.actor, { action: 'booking.create', targetType: 'booking', targetId: primary.code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
     // The slot row is the hot lock in a storm: take the places last so it is held only until
     // COMMIT. If they are not there, everything above (bookings, email, audit) rolls back.
-    if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
-    await takePlaces(tx, slot.id, ids.length - credit, input.allowReserved ?? false);
-    return { groupCode: primary.code, bookings };
-  });
+    if (credit > ids.length) await returnPlacesWith(sql, slot.id, credit - ids.length);
+    await takePlacesWith(sql, slot.id, ids.length - credit, input.allowReserved ?? false);
+    bookings.sort((a, b) => ids.indexOf(a.cardHolderId) - ids.indexOf(b.cardHolderId));
+    return { groupCode: bookings[0].code, bookings };
+  }, lockHoldersStatement(ids));
+}
+
+/** The confirmation email of a new booking, composed from what the transaction already read. */
+function confirmationMail(code: string, email: string, slot: BookingState['slot'], people: number, now: Date, baseUrl: string) {
+  const mail = composeBookingMail('confirmation', { code, counterName: slot.counterName, counterAddress: slot.counterAddress, accessNotes: slot.accessNotes, startsAt: slot.startsAt, endsAt: slot.endsAt, people, revision: Math.floor(now.getTime() / 1000) }, baseUrl);
+  return { dedupeKey: bookingMailKey(code, 'confirmation', 'new'), kind: 'booking.confirmation', to: headerSafe(email), ...mail };
 }
 
 /** The active bookings booked together with this one, primary first, with their card holders locked. */

@@ -6,6 +6,7 @@
 // An unknown ID gets the same answer after the same work (its failures are counted too).
 import type { Db, DbTx } from '../../db/client.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
+import { sqlOf } from '../booking/sql.js';
 import { recordAudit } from '../staff/audit.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
@@ -43,13 +44,6 @@ function lockReason(state: LockState | null, now: Date): 'locked' | 'locked_unti
   return null;
 }
 
-async function addressThrottled(db: DbTx, ip: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ failures: number }[]>`
-    SELECT failures FROM citizen_login_throttles
-    WHERE key = ${`ip:${ip}`} AND window_started_at > now() - make_interval(mins => ${ADDRESS_WINDOW_MINUTES})`;
-  return (rows[0]?.failures ?? 0) >= ADDRESS_MAX_FAILURES;
-}
-
 async function countAddressFailure(db: DbTx, ip: string): Promise<void> {
   await db.$executeRaw`
     INSERT INTO citizen_login_throttles (key, failures, window_started_at) VALUES (${`ip:${ip}`}, 1, now())
@@ -77,17 +71,43 @@ async function countIdFailure(db: DbTx, cardHolderId: number | null, noticeId: s
   return rows[0]?.failures ?? 0;
 }
 
+interface LoginStateRow {
+  address_failures: number | null;
+  id: number | null;
+  birth_key: string | null;
+  failed_logins: number | null;
+  locked_until: Date | null;
+  unknown_failures: number | null;
+  unknown_locked_until: Date | null;
+}
+
+/** The client address's failures in the window, the card holder, and an unknown ID's counts: one round trip. */
+async function loginState(db: DbTx, noticeId: string, ip: string) {
+  const [row] = await sqlOf(db).query<LoginStateRow>(
+    `SELECT (SELECT failures FROM citizen_login_throttles
+             WHERE key = $1 AND window_started_at > now() - make_interval(mins => $2::int)) AS address_failures,
+            h.id, h.birth_key, h.failed_logins, h.locked_until,
+            u.failures AS unknown_failures, u.locked_until AS unknown_locked_until
+     FROM (SELECT 1) AS one
+     LEFT JOIN card_holders h ON h.notice_id = $3
+     LEFT JOIN citizen_login_throttles u ON u.key = $4`,
+    [`ip:${ip}`, ADDRESS_WINDOW_MINUTES, noticeId, `id:${noticeId}`],
+  );
+  return {
+    addressFailures: row.address_failures ?? 0,
+    holder: row.id === null ? null : { id: row.id, birthKey: row.birth_key!, failedLogins: row.failed_logins!, lockedUntil: row.locked_until },
+    unknownIdState: row.unknown_failures === null ? null : { failures: row.unknown_failures, lockedUntil: row.unknown_locked_until },
+  };
+}
+
 const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000');
 
 /** Checks a notice ID and birth month/day. Never says whether the ID exists. */
 export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
   const noticeId = normaliseNoticeId(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
-  if (await addressThrottled(db, ip)) return { ok: false, reason: 'throttled' };
-  const [holder, unknownIdState] = await Promise.all([
-    db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true, failedLogins: true, lockedUntil: true } }),
-    db.citizenLoginThrottle.findUnique({ where: { key: `id:${noticeId}` } }),
-  ]);
+  const { addressFailures, holder, unknownIdState } = await loginState(db, noticeId, ip);
+  if (addressFailures >= ADDRESS_MAX_FAILURES) return { ok: false, reason: 'throttled' };
   const matches = birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder !== null;
   const state = holder ? { failures: holder.failedLogins, lockedUntil: holder.lockedUntil } : unknownIdState;
   const actor = { type: 'citizen' as const, id: holder ? String(holder.id) : 'unknown', ip };

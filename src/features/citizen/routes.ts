@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
+import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { parseForm } from '../../web/validation.js';
@@ -52,6 +53,8 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     const now = Date.now();
     req.session.citizen = { cardHolderId: result.cardHolderId, loginAt: now, lastSeenAt: now };
     req.session.cookie.maxAge = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
+    // The new session's CSRF token now, so it is stored with this write, not by the next page.
+    generateCsrfToken(req);
     res.redirect(303, '/booking');
   });
 

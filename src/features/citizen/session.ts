@@ -6,6 +6,7 @@ import ejs from 'ejs';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
+import { TOUCH_EVERY_MS } from '../../web/sessions.js';
 import { viewsDir } from '../../web/views.js';
 import { releaseHold } from '../booking/holds.js';
 
@@ -41,12 +42,13 @@ export function loadCitizen(db: Db, config: Config): RequestHandler {
       res.locals.sessionExpired = true;
       return next();
     }
-    // Written at most every 30 s, so most requests do not rewrite the session row.
-    if (now - citizen.lastSeenAt > 30_000 || req.method === 'POST') citizen.lastSeenAt = now;
+    // Written at most once a minute, so most requests do not rewrite the session row; the
+    // "extend" button always renews it, and the page's time-out warning counts from this time.
+    if (now - citizen.lastSeenAt > TOUCH_EVERY_MS || req.path === '/session/extend') citizen.lastSeenAt = now;
     req.session.cookie.maxAge = idleMs;
     res.locals.cardHolderId = citizen.cardHolderId;
     res.locals.scripts = ['/js/citizen-session.js'];
-    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round(idleMs / 1000) }, { cache: config.NODE_ENV === 'production' });
+    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round((idleMs - (now - citizen.lastSeenAt)) / 1000) }, { cache: config.NODE_ENV === 'production' });
     next();
   };
 }

@@ -15,15 +15,9 @@ export interface AuditEntry {
 
 /** Appends to the audit log; pass the transaction of the change so both commit together. */
 export async function recordAudit(db: DbTx, actor: AuditActor, entry: AuditEntry): Promise<void> {
-  await db.auditLog.create({
-    data: {
-      actorType: actor.type,
-      actorId: actor.id,
-      ip: actor.ip ?? null,
-      action: entry.action,
-      targetType: entry.targetType ?? null,
-      targetId: entry.targetId === undefined ? null : String(entry.targetId),
-      detail: (entry.detail ?? {}) as object,
-    },
-  });
+  // Raw INSERT without RETURNING: it is on every log-in and booking, so it skips the ORM's work.
+  await db.$executeRaw`
+    INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail)
+    VALUES (${actor.type}, ${actor.id}, ${actor.ip ?? null}, ${entry.action}, ${entry.targetType ?? null},
+            ${entry.targetId === undefined ? null : String(entry.targetId)}, ${JSON.stringify(entry.detail ?? {})}::jsonb)`;
 }
