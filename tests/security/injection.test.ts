@@ -27,7 +27,7 @@ describe('SQL injection', () => {
   it.each(PAYLOADS)('When %j is typed into every staff search field, then it matches nothing and changes nothing', async (payload) => {
     const before = await tableCounts();
     const q = encodeURIComponent(payload);
-    for (const path of [`/staff/cards?q=${q}`, `/staff/mail?q=${q}`, `/staff/audit?action=${q}&actorId=${q}&targetId=${q}`]) {
+    for (const path of [`/staff/cards?q=${q}`, `/staff/mail?q=${q}`, `/staff/console/search?q=${q}`, `/staff/audit?action=${q}&actorId=${q}&targetId=${q}`]) {
       const response = await admin.get(path);
       expect([200, 400], path).toContain(response.status); // 400: too long for the field, refused with a message
       expect(response.text).not.toMatch(/\$2[aby]\$\d\d\$/); // no bcrypt hash ever leaks

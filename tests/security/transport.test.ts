@@ -2,6 +2,8 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createCardHolder } from '../helpers/factories.js';
+import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 
 let tls: TestApp;
 let plain: TestApp;
@@ -44,5 +46,15 @@ describe('served over plain HTTP (development)', () => {
   it('When a staff page is served, then it must not be stored (no-store)', async () => {
     const response = await request(plain.app).get('/staff/login');
     expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('When a citizen page with booking data is served, then it must not be stored (no-store)', async () => {
+    const person = await createCardHolder(plain.db);
+    const agent = browserAgent(plain.app);
+    const token = csrfTokenFrom((await agent.get('/login')).text);
+    expect((await agent.post('/login').type('form').send({ _csrf: token, noticeId: person.noticeId, birth: person.mmdd })).status).toBe(303);
+    const page = await agent.get('/booking/counters');
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
   });
 });
