@@ -23,7 +23,8 @@ export function poolOf(db: object): pg.Pool | undefined {
 }
 
 export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
-  const pool = new pg.Pool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking' }));
+  // A request waiting longer than this for a connection fails with an error page instead of hanging.
+  const pool = new pg.Pool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000 }));
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -43,8 +43,7 @@ async function signIn(page: Page) {
   await page.goto(`${base}/staff/login`);
   await page.fill('#loginId', login.loginId);
   await page.fill('#password', login.password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/staff`);
+  await Promise.all([page.waitForURL(`${base}/staff`), page.click('button[type=submit]')]);
 }
 
 describe('import preview page in a browser', () => {

@@ -34,6 +34,7 @@ export async function serve(t: TestApp): Promise<string> {
 /** A page that fails the test on any console error (CSP violations are reported there). */
 export async function openPage(browser: Browser, viewport = DESKTOP): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({ viewport, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  context.setDefaultTimeout(60_000); // a shared 2-core CI machine runs two test files at once
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
