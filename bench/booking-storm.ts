@@ -7,9 +7,10 @@
 // Knobs: BENCH_CITIZENS (1500), BENCH_CONCURRENCY (500), BENCH_WORKERS (2), BENCH_DAYS (3),
 //        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20),
 //        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32)
+import { benchDatabase } from './support.js';
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
-import { chmod, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,8 +19,7 @@ import { pino } from 'pino';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { connectDatabase } from '../src/db/client.js';
-import { ensureDatabase, freePort, startEmbeddedPostgres } from '../src/db/embedded.js';
-import { applyMigrations } from '../src/db/migrator.js';
+import { freePort } from '../src/db/embedded.js';
 import { birthKey } from '../src/features/cards/birth-key.js';
 import { addDays, dateColumn, jstInstant, todayInJapan } from '../src/lib/jst.js';
 
@@ -256,19 +256,7 @@ async function sqlCeiling(url: string, scenario: Scenario, slotIds: number[]) {
 
 // ---------------------------------------------------------------- primary
 async function runPrimary(): Promise<void> {
-  let stopDatabase = async () => {};
-  let serverUrl = process.env.BENCH_DATABASE_URL;
-  let dataDir: string | undefined;
-  if (!serverUrl) {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'booking-storm-'));
-    await chmod(root, 0o755);
-    dataDir = path.join(root, 'pg');
-    const embedded = await startEmbeddedPostgres({ dataDir, persistent: false });
-    stopDatabase = embedded.stop;
-    serverUrl = embedded.url;
-  }
-  const url = await ensureDatabase(serverUrl, `booking_storm_${Date.now()}`);
-  await applyMigrations(url);
+  const { url, dataDir, stop: stopDatabase } = await benchDatabase('booking-storm');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const firstDay = addDays(todayInJapan(), 7);

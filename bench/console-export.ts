@@ -4,18 +4,14 @@
 // JSON for a full day (what each console terminal polls every 15 s).
 //   npx tsx bench/console-export.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... BENCH_DAYS=365 BENCH_CAPACITY=40 npx tsx bench/console-export.ts
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { benchDatabase } from './support.js';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import { pino } from 'pino';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
-import { applyMigrations } from '../src/db/migrator.js';
 import { addDays, todayInJapan } from '../src/lib/jst.js';
 
 const DAYS = Math.min(Number(process.env.BENCH_DAYS ?? 365), 730);
@@ -23,15 +19,6 @@ const CAPACITY = Math.min(Number(process.env.BENCH_CAPACITY ?? 40), 200);
 const SLOTS_PER_DAY = 16;
 const BOARD_RUNS = 20;
 const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
-
-async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
-  const root = await mkdtemp(path.join(os.tmpdir(), 'bench-console-'));
-  await chmod(root, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), persistent: false });
-  const url = await ensureDatabase(server.url, 'bench_console');
-  return { url, stop: async () => (await server.stop(), await rm(root, { recursive: true, force: true })) };
-}
 
 /** One counter, a year of full slots, one card holder and one booking per place (set-based SQL). */
 async function seed(db: Database, first: string): Promise<{ counterId: number; bookings: number }> {
@@ -87,8 +74,7 @@ async function download(url: string, cookie: string) {
 }
 
 async function main() {
-  const { url, stop } = await database();
-  await applyMigrations(url);
+  const { url, stop } = await benchDatabase('console');
   const db = connectDatabase(url, 10);
   const first = addDays(todayInJapan(), -Math.floor(DAYS / 2));
   const seeded = performance.now();

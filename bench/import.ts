@@ -3,9 +3,10 @@
 // services, sampling peak RSS, beside a plain COPY FROM STDIN of the same rows as the ceiling.
 //   npx tsx bench/import.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... BENCH_ROWS=100000 npx tsx bench/import.ts
+import { benchDatabase } from './support.js';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,8 +14,6 @@ import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
 import { from as copyFrom } from 'pg-copy-streams';
 import { connectDatabase, type Database } from '../src/db/client.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
-import { applyMigrations } from '../src/db/migrator.js';
 import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '../src/features/cards/import-service.js';
 
 const SIZES = (process.env.BENCH_ROWS ?? '20000,100000').split(',').map(Number);
@@ -83,18 +82,7 @@ async function plainCopy(database: Database, rows: number, offset: number, count
 }
 
 async function main() {
-  let root: string | undefined;
-  let stop = async () => {};
-  let serverUrl = process.env.BENCH_DATABASE_URL;
-  if (!serverUrl) {
-    root = await mkdtemp(path.join(os.tmpdir(), 'bench-import-'));
-    await chmod(root, 0o755);
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), persistent: false });
-    serverUrl = embedded.url;
-    stop = () => embedded.stop();
-  }
-  const url = await ensureDatabase(serverUrl, `bench_import_${Date.now()}`);
-  await applyMigrations(url);
+  const { url, stop } = await benchDatabase('import');
   const database = connectDatabase(url, 4);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-import-files-'));
   await mkdir(dir, { recursive: true });
@@ -122,7 +110,6 @@ async function main() {
     await database.close();
     await rm(dir, { recursive: true, force: true });
     await stop();
-    if (root) await rm(root, { recursive: true, force: true });
   }
 }
 

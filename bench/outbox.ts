@@ -2,15 +2,11 @@
 // Starts its own embedded PostgreSQL (unless BENCH_DATABASE_URL is set) and a loopback SMTP
 // server that accepts everything; prints mails/s for one sender, two senders (two pools), and
 // the reminder job for as many next-day bookings. Not run by npm test.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { benchDatabase } from './support.js';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
-import { applyMigrations } from '../src/db/migrator.js';
 import { createMailer } from '../src/features/notify/mailer.js';
 import { enqueueMail } from '../src/features/notify/outbox.js';
 import { OutboxWorker } from '../src/features/notify/outbox-worker.js';
@@ -19,15 +15,6 @@ import { runJob } from '../src/jobs/runner.js';
 import { addDays, jstInstant, todayInJapan } from '../src/lib/jst.js';
 
 const MAILS = Math.min(Number(process.argv[2] ?? 2000), 20_000);
-
-async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
-  const root = await mkdtemp(path.join(os.tmpdir(), 'bench-outbox-'));
-  await chmod(root, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), persistent: false });
-  const url = await ensureDatabase(server.url, 'bench_outbox');
-  return { url, stop: async () => (await server.stop(), await rm(root, { recursive: true, force: true })) };
-}
 
 async function smtpSink() {
   let received = 0;
@@ -58,8 +45,7 @@ async function enqueue(db: Database, prefix: string): Promise<number> {
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000)}/s`;
 
-const pg = await database();
-await applyMigrations(pg.url);
+const pg = await benchDatabase('outbox');
 const db = connectDatabase(pg.url, 10);
 const other = connectDatabase(pg.url, 10);
 const smtp = await smtpSink();

@@ -1,12 +1,9 @@
 // npx tsx bench/schedule.ts — generates a year of slots for the example city
 // (examples/schedule/large-city.yaml) and times the month capacity view of the busiest counter.
 // Starts its own throw-away embedded PostgreSQL unless BENCH_DATABASE_URL is set.
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { benchDatabase } from './support.js';
+import { readFile } from 'node:fs/promises';
 import { connectDatabase } from '../src/db/client.js';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
-import { applyMigrations } from '../src/db/migrator.js';
 import { monthCapacity } from '../src/features/schedule/capacity.js';
 import { loadSetup, parseSetupFile } from '../src/features/schedule/setup-file.js';
 import { regenerateSlots } from '../src/features/schedule/slot-generation.js';
@@ -16,22 +13,12 @@ const FROM = '2027-04-01';
 const TO = addDays('2028-04-01', -1);
 const VIEW_RUNS = 30;
 
-async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
-  const root = await mkdtemp(path.join(os.tmpdir(), 'bench-schedule-'));
-  await chmod(root, 0o755); // as root, PostgreSQL runs as another user that must enter it
-  const server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), persistent: false });
-  const url = await ensureDatabase(server.url, 'bench_schedule');
-  return { url, stop: async () => { await server.stop(); await rm(root, { recursive: true, force: true }); } };
-}
-
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
-const server = await database();
+const server = await benchDatabase('schedule');
 const db = connectDatabase(server.url, 4);
 try {
-  await applyMigrations(server.url);
   const parsed = parseSetupFile(await readFile('examples/schedule/large-city.yaml', 'utf8'));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   await loadSetup(db.prisma, parsed.setup, { type: 'system', id: 'bench' }, FROM);
