@@ -217,8 +217,9 @@ async function removeDataDir(requestedDir: string, dataDir: string): Promise<voi
 // A server left running by an `npm start` that was killed (kill -9, a closed terminal)
 
 /**
- * Stops the postmaster named in `postmaster.pid` when it is still running on this data directory;
- * removes the file when its process is gone or is something else, so start-up is never blocked.
+ * Stops the postmaster named in `postmaster.pid` when it is still running on this data directory
+ * and the process that started it is gone; refuses when that process (another `npm start`) still
+ * runs. Removes the file when its process is gone or is something else, so start-up is not blocked.
  */
 async function stopLeftoverServer(dataDir: string, log: (message: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
@@ -229,6 +230,13 @@ async function stopLeftoverServer(dataDir: string, log: (message: string) => voi
     log(`removing a stale ${pidFile} (process ${pid} is not running)`);
     await rm(pidFile, { force: true });
     return;
+  }
+  const owner = parentOf(pid);
+  if (owner && owner !== 1 && isAlive(owner) && /\bnode\b|tsx|vitest/.test(commandLine(owner))) {
+    throw new EmbeddedPostgresError(
+      `このデータディレクトリ (${dataDir}) は実行中の別のプロセス (pid ${owner}) が使っています。そちらを Ctrl-C で止めてから起動するか、EMBEDDED_PG_DIR を変えてください ` +
+        `(another running process, pid ${owner}, uses this data directory).`,
+    );
   }
   log(`stopping PostgreSQL (pid ${pid}) left running on ${dataDir} by an earlier start`);
   signal(pid, 'SIGINT'); // fast shutdown: ends open sessions, writes a checkpoint
@@ -262,6 +270,17 @@ function commandLine(pid: number): string {
   } catch {
     const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
     return ps.status === 0 ? ps.stdout : '';
+  }
+}
+
+/** The parent of a process: the `npm start` that runs the postmaster, or init once that was killed. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 ? Number(ps.stdout.trim()) : undefined;
   }
 }
 

@@ -58,6 +58,11 @@ async function postmasterPid(dataDir: string): Promise<number> {
   return Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
 }
 
+async function parentPid(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -117,7 +122,7 @@ describe('npm start', () => {
     const dataDir = path.join(await tempDir(), 'postgres');
     const first = await startServer({ EMBEDDED_PG_DIR: dataDir });
     const leftover = await postmasterPid(dataDir);
-    first.child.kill('SIGKILL');
+    process.kill(await parentPid(leftover), 'SIGKILL'); // the node process that runs the app (tsx's child)
     await first.exited;
     expect(isAlive(leftover)).toBe(true); // the embedded server outlives the killed node process
 
@@ -129,6 +134,18 @@ describe('npm start', () => {
     expect(await page.text()).toContain('lang="ja"');
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  }, 300_000);
+
+  it('When another npm start is still running on the same data directory, then a second one stops with a message and leaves the first serving', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const first = await startServer({ EMBEDDED_PG_DIR: dataDir });
+    const second = await startFailing({ EMBEDDED_PG_DIR: dataDir });
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(`pid ${await parentPid(await postmasterPid(dataDir))}`);
+    expect(second.output).toContain('起動できませんでした');
+    expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
   }, 300_000);
 
   it('When postmaster.pid is stale and its pid now belongs to another process, then npm start is not blocked by it', async () => {
