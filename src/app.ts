@@ -53,6 +53,7 @@ export function createApp(context: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
   app.locals.cache = config.NODE_ENV === 'production';
+  app.locals.callCenter = { phone: config.CALL_CENTER_PHONE, hours: config.CALL_CENTER_HOURS };
   configureViews(app);
 
   const locales = loadLocales();

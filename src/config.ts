@@ -35,6 +35,12 @@ export const configSchema = z.object({
   /** How long a chosen time is held for a citizen while they confirm. */
   HOLD_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(8),
+  /** The call center citizens are told to call (every citizen page's footer). */
+  CALL_CENTER_PHONE: z
+    .string()
+    .regex(/^0\d{1,4}-?\d{1,4}-?\d{3,4}$/, '電話番号を数字とハイフンで指定してください (例: 0120-123-456)')
+    .default('0120-000-000'),
+  CALL_CENTER_HOURS: z.string().max(100, '100 文字以内で指定してください').default('平日 8:30〜17:15(土日祝日・年末年始を除く)'),
   /** smtp://user:pass@host:port. When unset, mails are kept in the outbox and shown in the console. */
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('マイナンバーカード交付予約 <no-reply@example.lg.jp>'),

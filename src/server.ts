@@ -26,13 +26,25 @@ function loadConfigOrExit() {
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
 const secrets = resolveSecrets(config);
-const server = await resolveDatabase(config, (message) => logger.debug({ postgres: String(message).trim() }));
-if (server.embedded) logger.info('started embedded PostgreSQL');
-const applied = await applyMigrations(server.url);
-if (applied.length > 0) logger.info({ applied }, 'applied migrations');
-const db = connectDatabase(server.url, config.DATABASE_POOL_SIZE);
-const seeded = config.SEED_DEMO_DATA && (await isDatabaseEmpty(db.prisma));
-if (seeded) await seedDemoData(db.prisma, secrets.birthDatePepper);
+const { server, db } = await prepareDatabase().catch(exitWithStartFailure);
+
+async function prepareDatabase() {
+  const server = await resolveDatabase(config, (message) => logger.debug({ postgres: String(message).trim() }));
+  if (server.embedded) logger.info('started embedded PostgreSQL');
+  const applied = await applyMigrations(server.url);
+  if (applied.length > 0) logger.info({ applied }, 'applied migrations');
+  const db = connectDatabase(server.url, config.DATABASE_POOL_SIZE);
+  const seeded = config.SEED_DEMO_DATA && (await isDatabaseEmpty(db.prisma));
+  if (seeded) await seedDemoData(db.prisma, secrets.birthDatePepper);
+  return { server, db };
+}
+
+/** Any start-up failure ends with one readable message and exit code 1, never a bare stack or `undefined`. */
+function exitWithStartFailure(error: unknown): never {
+  const detail = error instanceof Error && error.message ? error.message : String(error);
+  console.error(`起動できませんでした (start-up failed): ${detail}`);
+  process.exit(1);
+}
 
 const context = { config, db, secrets, logger };
 const app = createApp(context);

@@ -1,5 +1,6 @@
-// Demo data for `npm start` on an empty database: counters, opening rules, a month of slots,
-// card holders and staff accounts. The demo log-ins are printed at start-up.
+// Demo data for `npm start` on an empty database: counters, opening rules, closures as a city has
+// them (national holidays by the rules' default, 年末年始 12/29-1/3, a monthly maintenance Sunday),
+// a month of slots, card holders and staff accounts. The demo log-ins are printed at start-up.
 import bcrypt from 'bcrypt';
 import type { Db } from './client.js';
 import { birthKey } from '../features/cards/birth-key.js';
@@ -27,6 +28,7 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
 export async function seedDemoData(db: Db, pepper: string, today = todayInJapan()): Promise<void> {
   const validFrom = dateColumn(addDays(today, -1));
   await db.$transaction(async (tx) => {
+    await tx.closure.create({ data: { kind: 'yearly_range', label: '年末年始', params: { from: '12-29', to: '01-03' } } });
     const central = await tx.counter.create({
       data: {
         code: 'central', name: '市民課 マイナンバーカード交付センター', address: '中央区本町1-1-1 市役所本庁舎2階',
@@ -38,6 +40,8 @@ export async function seedDemoData(db: Db, pepper: string, today = todayInJapan(
             { label: '土日', daysOfWeek: [0, 6], startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 30, capacityPerSlot: 8, reservedCapacity: 1, validFrom },
           ],
         },
+        // The Sunday after the third Saturday: the system is down for maintenance.
+        closures: { create: [{ kind: 'nth_weekday', label: 'システムメンテナンス日', params: { nth: 3, weekday: 6, offsetDays: 1 } }] },
       },
     });
     const north = await tx.counter.create({

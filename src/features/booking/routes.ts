@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
-import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { formatDateJa, formatMinutes, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
 import { parseForm } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
@@ -16,6 +16,7 @@ import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 
 const id = z.coerce.number().int().positive();
+const MAX_INT4 = 2_147_483_647;
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
 const familyFields = Object.fromEntries(
@@ -97,6 +98,12 @@ export function bookingFeature(context: AppContext): Feature {
     view(res, 'day', 'booking.day.title', { counter: page.counter, date: date.data, times: page.times, changing: req.session.changing ?? false });
   });
 
+  /** The day page of a slot, where 戻る after a refused tap leads (the counter list if it is unknown). */
+  const dayOfSlot = async (slotId: number) => {
+    const slot = slotId <= MAX_INT4 ? await prisma.slot.findUnique({ where: { id: slotId }, select: { counterId: true, date: true } }) : null;
+    return slot ? `/booking/counters/${slot.counterId}/days/${isoDateOfColumn(slot.date)}` : '/booking/counters';
+  };
+
   // A tap on a time: a new booking holds the place; a change goes to its own confirm page.
   router.post('/booking/hold', async (req, res) => {
     const parsed = parseForm(slotForm, req.body);
@@ -105,7 +112,7 @@ export function bookingFeature(context: AppContext): Feature {
     try {
       await holdSlot(prisma, { slotId: parsed.data.slotId, cardHolderId: holderId(res), minutes: config.HOLD_MINUTES });
     } catch (error) {
-      return refuse(res, error, '/booking/counters');
+      return refuse(res, error, await dayOfSlot(parsed.data.slotId));
     }
     delete req.session.pendingBooking;
     res.redirect(303, '/booking/confirm');

@@ -29,7 +29,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   router.use(loadCitizen(db.prisma, config));
 
   router.get('/', (_req, res) => {
-    res.render('citizen/start', { title: res.locals.t('citizen.start.title') });
+    res.render('citizen/start'); // the page title is the site name alone
   });
 
   const renderLogin = (res: import('express').Response, status: number, locals: { noticeId?: string; errors?: Record<string, string>; error?: string | null; notice?: string | null }) =>
