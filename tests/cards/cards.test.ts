@@ -35,7 +35,7 @@ describe('card holders in the staff console', () => {
     const response = await submitForm(clerk, `/staff/cards/${holder.id}`, `/staff/cards/${holder.id}/status`, { to: 'card_arrived', reason: '受領確認' });
     expect(response.status).toBe(303);
     const changes = await t.db.prisma.cardStatusChange.findMany({ where: { cardHolderId: holder.id } });
-    expect(changes).toMatchObject([{ fromStatus: 'data_received', toStatus: 'card_arrived', reason: '受領確認', actor: String(clerkId) }]);
+    expect(changes).toMatchObject([{ fromStatus: 'data_received', toStatus: 'card_arrived', reason: '受領確認', actor: `staff:${clerkId}` }]);
     const audit = await auditActions('cards.status.change');
     expect(audit.at(-1)).toMatchObject({ actorId: String(clerkId), targetId: String(holder.id), detail: { from: 'data_received', to: 'card_arrived' } });
     expect((await clerk.get(`/staff/cards/${holder.id}`)).text).toContain('受領確認');

@@ -6,11 +6,11 @@ import type { CardStatus, Prisma } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { addDays, dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { translator } from '../../web/i18n.js';
 import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
-import { CardTransitionError, changeCardStatus } from './status.js';
+import { CARD_REASONS, CardTransitionError, changeCardStatus } from './status.js';
+import { actorKey } from '../staff/actors.js';
 
 export const CARD_STATUSES: CardStatus[] = ['data_received', 'card_arrived', 'notice_sent', 'booked', 'handed_over', 'returned_undelivered', 'on_hold', 'cancelled'];
 const OPEN_BOOKING: Prisma.BookingWhereInput = { status: { in: ['active', 'checked_in'] } };
@@ -135,7 +135,7 @@ export async function quickAddCards(db: Db, raws: RawCardRow[], actor: AuditActo
           counterId: counterCode === '' ? null : counters.get(counterCode)!,
           noticeSentOn: noticeSentOn ? dateColumn(noticeSentOn) : null,
           noticeValidUntil: noticeValidUntil ? dateColumn(noticeValidUntil) : null,
-          statusChanges: { create: { fromStatus: null, toStatus: 'data_received', actor: actor.id, reason: translator()('cards.history.quickAdded') } },
+          statusChanges: { create: { fromStatus: null, toStatus: 'data_received', actor: actorKey(actor), reason: CARD_REASONS.quickAdded } },
         },
       });
       ids.push(holder.id);
@@ -159,7 +159,7 @@ export async function showCard(db: Db, id: number, user: StaffPrincipal, actor: 
     const history = await tx.cardStatusChange.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' } });
     const bookings = await tx.booking.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' }, include: { slot: { include: { counter: { select: { name: true } } } } } });
     await recordAudit(tx, actor, { action: 'cards.view', targetType: 'card_holder', targetId: id });
-    return { holder, history, bookings, actorNames: await staffNames(tx, history.map((change) => change.actor)) };
+    return { holder, history, bookings };
   });
 }
 
@@ -174,18 +174,11 @@ export async function changeStatusByStaff(db: Db, id: number, to: CardStatus, re
   await db.$transaction(async (tx) => {
     const holder = await scopedHolder(tx, id, user);
     try {
-      await changeCardStatus(tx, id, to, actor.id, reason);
+      await changeCardStatus(tx, id, to, actor, reason);
     } catch (error) {
       if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: error.from, to: error.to });
       throw error;
     }
     await recordAudit(tx, actor, { action: 'cards.status.change', targetType: 'card_holder', targetId: id, detail: { from: holder.status, to, reason } });
   });
-}
-
-/** Display names of staff recorded by id (history and batches keep the id, not the name). */
-export async function staffNames(tx: DbTx, ids: string[]): Promise<Record<string, string>> {
-  const numeric = [...new Set(ids.filter((value) => /^\d+$/.test(value)).map(Number))];
-  const users = await tx.staffUser.findMany({ where: { id: { in: numeric } }, select: { id: true, displayName: true } });
-  return Object.fromEntries(users.map((user) => [String(user.id), user.displayName]));
 }

@@ -8,8 +8,8 @@ import type { ImportBatch, ImportProfile } from '../../generated/prisma/client.j
 import { pagedRows } from '../../lib/csv.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
+import { actorKey } from '../staff/actors.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { staffNames } from './card-service.js';
 import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
 import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
 import { stagingChunk, STAGING_INSERT } from './import-staging.js';
@@ -58,7 +58,7 @@ export async function createImportBatch(db: Db, upload: NewUpload, actor: AuditA
         sizeBytes: BigInt(upload.sizeBytes),
         profileId: profile.id,
         encoding: upload.encoding === 'auto' ? '' : upload.encoding,
-        uploadedBy: actor.id,
+        uploadedBy: actorKey(actor),
       },
     });
     await recordAudit(tx, actor, { action: 'cards.import.upload', targetType: 'import_batch', targetId: batch.id, detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes } });
@@ -234,7 +234,7 @@ async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>
   await tx.$executeRawUnsafe('DELETE FROM import_rows WHERE batch_id = $1', batch.id);
   await tx.importBatch.update({
     where: { id: batch.id },
-    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actor.id, committedAt: new Date() },
+    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actorKey(actor), committedAt: new Date() },
   });
   await recordAudit(tx, actor, { action: 'cards.import.commit', targetType: 'import_batch', targetId: batch.id, detail: { fileName: batch.fileName, sha256: batch.sha256, ...counts } });
   return counts;
@@ -252,7 +252,7 @@ async function insertCreated(tx: DbTx, batchId: number, actor: AuditActor): Prom
      SELECT id, NULL, 'data_received', $2, $3 FROM created`,
     batchId,
     t('cards.history.imported', { batch: batchId }),
-    actor.id,
+    actorKey(actor),
   );
 }
 
@@ -276,7 +276,7 @@ async function updateChanged(tx: DbTx, batchId: number, layout: ImportLayout, ac
     t('cards.history.importUpdated', { batch: batchId }),
     fields,
     labels,
-    actor.id,
+    actorKey(actor),
   );
 }
 
@@ -301,7 +301,7 @@ export async function showImportBatch(db: Db, batchId: number, actor: AuditActor
     const errors = await tx.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
     const sameFile = await tx.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
     await recordAudit(tx, actor, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
-    return { batch, errors, sameFile, actorNames: await staffNames(tx, [batch.uploadedBy, batch.committedBy ?? '']) };
+    return { batch, errors, sameFile };
   });
 }
 

@@ -14,7 +14,8 @@ import { CARD_STATUSES, changeStatusByStaff, unlockLoginByStaff, exportCards, fo
 import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
 import { findProfile, formOf, listProfiles, profileForm, saveProfile } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
-import { CARD_TRANSITIONS } from './status.js';
+import { CARD_TRANSITIONS, reasonText } from './status.js';
+import { actorLabeler } from '../staff/actors.js';
 import { receiveImportFile } from './upload.js';
 
 const clerks = requireRole('admin', 'staff');
@@ -162,8 +163,9 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/imports/:id', clerks, async (req, res) => {
     const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
+    const actorLabel = await actorLabeler(db.prisma, [shown.batch.uploadedBy, shown.batch.committedBy], res.locals.t);
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
-    page(res, 'import', 'cards.import.batchTitle', { ...shown, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
+    page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
   });
 
   router.get('/cards/imports/:id/progress', clerks, async (req, res) => {
@@ -212,7 +214,8 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/:id', anyStaff, async (req, res) => {
     const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
-    page(res, 'show', 'cards.show.title', { ...card, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', maxFailures: CITIZEN_MAX_FAILURES, now: new Date() });
+    const actorLabel = await actorLabeler(db.prisma, card.history.map((change) => change.actor), res.locals.t);
+    page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', maxFailures: CITIZEN_MAX_FAILURES, now: new Date() });
   });
 
   router.post('/cards/:id/unlock-login', anyStaff, async (req, res) => {

@@ -6,10 +6,10 @@ import type { BookingStatus, CardStatus } from '../../generated/prisma/client.js
 import { dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { lockCardHolders } from '../booking/places.js';
-import { CardTransitionError, changeCardStatus } from '../cards/status.js';
+import { CARD_REASONS, CardTransitionError, changeCardStatus } from '../cards/status.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { actorName, bookingScope, counterOrFail } from './scope.js';
+import { bookingScope, counterOrFail } from './scope.js';
 
 export type VisitAction = 'check_in' | 'hand_over' | 'no_show';
 
@@ -28,7 +28,7 @@ async function moveBookings(tx: DbTx, ids: number[], action: VisitAction, actor:
     WHERE id = ANY(${ids}::int[]) AND status::text = ANY(${move.from}::text[])
     RETURNING card_holder_id`;
   try {
-    for (const row of moved) if (move.card) await changeCardStatus(tx, row.card_holder_id, move.card, actorName(actor), `booking ${action}`);
+    for (const row of moved) if (move.card) await changeCardStatus(tx, row.card_holder_id, move.card, actor, CARD_REASONS[action]);
   } catch (error) {
     // e.g. a card put on hold after it was booked cannot be handed over: nothing changes.
     if (error instanceof CardTransitionError) throw new AppError(409, 'card_blocked', 'console.visit.cardBlocked');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import { parseForm } from '../../web/validation.js';
 import { requireRole, staffActor } from './access.js';
+import { actorLabeler } from './actors.js';
 import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
 
 const ROLES = ['admin', 'staff', 'operator'] as const;
@@ -89,7 +90,8 @@ export function usersRoutes(context: AppContext): Router {
       orderBy: { id: 'desc' },
       take: 100,
     });
-    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters });
+    const actorLabel = await actorLabeler(db, entries.map((entry) => `${entry.actorType}:${entry.actorId}`), res.locals.t);
+    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters, actorLabel });
   });
 
   return router;
