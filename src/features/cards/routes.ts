@@ -1,5 +1,5 @@
 // Staff pages of the cards feature, under /staff/cards. Handlers parse, call one service, render.
-import { CITIZEN_MAX_FAILURES } from '../citizen/login-service.js';
+import { CITIZEN_MAX_FAILURES, lockReason } from '../citizen/login-service.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
@@ -54,6 +54,15 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
   const parsed = parseForm(schema, query);
   if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
   return parsed.data;
+}
+
+/** The citizen's log-in as they meet it now: the message key and its numbers, or null when nothing to show. */
+function loginLockOf(holder: { failedLogins: number; lockedUntil: Date | null }, now = new Date()) {
+  const locked = lockReason({ failures: holder.failedLogins, lockedUntil: holder.lockedUntil }, now);
+  const params = { count: holder.failedLogins, max: CITIZEN_MAX_FAILURES, until: holder.lockedUntil ? formatMinutes(jstMinutesOf(holder.lockedUntil)) : '' };
+  if (locked === 'locked_until_unlocked') return { key: 'cards.unlock.lockedForGood', params };
+  if (locked === 'locked') return { key: 'cards.unlock.lockedUntil', params };
+  return holder.failedLogins > 0 ? { key: 'cards.unlock.failures', params } : null;
 }
 
 const dateText = (value: Date | null) => (value ? isoDateOfColumn(value) : '');
@@ -215,7 +224,7 @@ export function cardRoutes(context: AppContext): Router {
   router.get('/cards/:id', anyStaff, async (req, res) => {
     const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
     const actorLabel = await actorLabeler(db.prisma, card.history.map((change) => change.actor), res.locals.t);
-    page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', maxFailures: CITIZEN_MAX_FAILURES, now: new Date() });
+    page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', loginLock: loginLockOf(card.holder) });
   });
 
   router.post('/cards/:id/unlock-login', anyStaff, async (req, res) => {
