@@ -84,3 +84,44 @@ describe('counter work on another day', () => {
     expect((await postForm(agent, holderPage, `/staff/console/bookings/${person.bookingId}/check-in`, {})).status).toBe(303);
   });
 });
+
+describe('search by part of an ID or a name', () => {
+  const named = async (name: string, nameKana: string) => {
+    const person = await holderAt(t, (await counterWithSlots(t, todayInJapan(), [])).counter.id);
+    await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { name, nameKana } });
+    return person;
+  };
+  const listed = (html: string, noticeId: string) => html.includes(`>${noticeId}</a>`);
+
+  it('When staff type part of a notice ID in full-width digits, then the card holders whose ID contains it are listed', async () => {
+    const a = await named('検索 一郎', 'ケンサク イチロウ');
+    const b = await named('検索 二郎', 'ケンサク ジロウ');
+    await t.db.prisma.cardHolder.update({ where: { id: a.holder.id }, data: { noticeId: '7319000000000001' } });
+    await t.db.prisma.cardHolder.update({ where: { id: b.holder.id }, data: { noticeId: '7319000000000002' } });
+    const { agent } = await staffOf(t, 'staff');
+    const page = await agent.get(`/staff/console/search?q=${encodeURIComponent('７３１９０')}`);
+    expect(page.status).toBe(200);
+    expect(listed(page.text, '7319000000000001') && listed(page.text, '7319000000000002')).toBe(true);
+    const one = await agent.get(`/staff/console/search?q=${encodeURIComponent('000000002')}`);
+    expect(one.headers.location).toBe(`/staff/console/holders/${b.holder.id}`);
+  });
+
+  it('When staff type a kana name in hiragana, half-width katakana or without the space, then the card holder is found; a kanji part of the name also finds them', async () => {
+    const person = await named('帆風 さくら', 'ホカゼ サクラ');
+    const { agent } = await staffOf(t, 'staff');
+    for (const typed of ['ほかぜ', 'ﾎｶｾﾞ ｻｸﾗ', 'ほかぜさくら', 'カゼ　サク', '帆風']) {
+      const response = await agent.get(`/staff/console/search?q=${encodeURIComponent(typed)}`);
+      expect(response.headers.location, typed).toBe(`/staff/console/holders/${person.holder.id}`);
+    }
+    const none = await agent.get(`/staff/console/search?q=${encodeURIComponent('ほかぜはな')}`);
+    expect(none.text).toContain('0件見つかりました');
+  });
+
+  it('When a user limited to another counter searches by name, then card holders of other counters are not found', async () => {
+    const person = await named('範囲 外子', 'ハンイ ソトコ');
+    const { counter: other } = await counterWithSlots(t, todayInJapan(), []);
+    await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { counterId: (await counterWithSlots(t, todayInJapan(), [])).counter.id } });
+    const { agent } = await staffOf(t, 'staff', [other.id]);
+    expect((await agent.get(`/staff/console/search?q=${encodeURIComponent('はんい')}`)).text).toContain('0件見つかりました');
+  });
+});
