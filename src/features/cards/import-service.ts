@@ -293,6 +293,9 @@ export async function discardImportBatch(db: Db, batchId: number, actor: AuditAc
 }
 
 export const ERROR_PAGE_SIZE = 500;
+/** Decoded lines shown on the preview so staff can check the encoding before committing. */
+export const SAMPLE_ROWS = 10;
+const SAMPLE_SELECT = { line: true, noticeId: true, name: true, nameKana: true, cardNumber: true, counterCode: true, storagePlace: true, noticeSentOn: true, noticeValidUntil: true } as const;
 
 /** A batch with its first bad rows, for the preview / review page; the view is audited. */
 export async function showImportBatch(db: Db, batchId: number, actor: AuditActor) {
@@ -300,8 +303,10 @@ export async function showImportBatch(db: Db, batchId: number, actor: AuditActor
     const batch = await loadBatch(tx, batchId);
     const errors = await tx.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
     const sameFile = await tx.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
+    // Staged rows hold no birth date (only its key), so the sample cannot show one.
+    const sample = await tx.importRow.findMany({ where: { batchId }, orderBy: { line: 'asc' }, take: SAMPLE_ROWS, select: SAMPLE_SELECT });
     await recordAudit(tx, actor, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
-    return { batch, errors, sameFile };
+    return { batch, errors, sameFile, sample };
   });
 }
 

@@ -174,7 +174,7 @@ export function cardRoutes(context: AppContext): Router {
     const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
     const actorLabel = await actorLabeler(db.prisma, [shown.batch.uploadedBy, shown.batch.committedBy], res.locals.t);
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
-    page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
+    page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, dateText, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
   });
 
   router.get('/cards/imports/:id/progress', clerks, async (req, res) => {
