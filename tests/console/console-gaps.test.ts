@@ -125,3 +125,25 @@ describe('search by part of an ID or a name', () => {
     expect((await agent.get(`/staff/console/search?q=${encodeURIComponent('はんい')}`)).text).toContain('0件見つかりました');
   });
 });
+
+describe('a card stored at another counter', () => {
+  it('When a card stored at one counter is booked at another, then the day board, its refresh JSON, the printed list and the pull list say where it is and that it must be moved', async () => {
+    const day = addDays(todayInJapan(), 3);
+    const { counter: bookedAt, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 3 }]);
+    const { counter: storedAt } = await counterWithSlots(t, day, []);
+    const moved = await holderAt(t, storedAt.id);
+    const local = await holderAt(t, bookedAt.id);
+    for (const person of [moved, local]) await bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, actor: { type: 'system', id: 'test' }, baseUrl, ignorePolicy: true });
+    const { agent } = await staffOf(t, 'staff');
+    const flag = `保管場所: ${storedAt.name} — 移送が必要`;
+
+    const board = (await agent.get(`/staff/console/counters/${bookedAt.id}/day?date=${day}`)).text;
+    expect(board.split(flag)).toHaveLength(2); // once: the local card is not flagged
+    const json = (await agent.get(`/staff/console/counters/${bookedAt.id}/day.json?date=${day}`)).body as { slots: { bookings: { holderId: number; transferLabel: string }[] }[] };
+    expect(Object.fromEntries(json.slots[0].bookings.map((b) => [b.holderId, b.transferLabel]))).toEqual({ [moved.holder.id]: flag, [local.holder.id]: '' });
+    expect((await agent.get(`/staff/console/counters/${bookedAt.id}/print?date=${day}`)).text).toContain(flag);
+    const pull = (await agent.get(`/staff/cards/pull-list?counterId=${bookedAt.id}&date=${day}`)).text;
+    expect(pull.split(flag)).toHaveLength(2);
+    expect((await agent.get(`/staff/cards/pull-list.csv?counterId=${bookedAt.id}&date=${day}`)).text).toContain(flag);
+  });
+});

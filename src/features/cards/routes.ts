@@ -139,7 +139,7 @@ export function cardRoutes(context: AppContext): Router {
     const { rows, date } = await pullListOf(req, res);
     const t = res.locals.t;
     const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
-    const flag = (row: (typeof rows)[number]) => [row.notArrived ? t('cards.pull.notArrived') : '', row.elsewhere ? t('cards.pull.elsewhere') : ''].filter(Boolean).join(' ');
+    const flag = (row: (typeof rows)[number]) => [row.notArrived ? t('cards.pull.notArrived') : '', row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) : ''].filter(Boolean).join(' ');
     await sendCsv(res, { filename: `pull-list-${date ?? ''}.csv`, encoding: parseCsvEncoding(req.query.encoding), header, rows: rows.map((row) => [row.storagePlace, row.time, row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), flag(row)]) });
   });
 

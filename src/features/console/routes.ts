@@ -36,7 +36,7 @@ function page(res: Response, view: string, titleKey: string, locals: Record<stri
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
   return {
     ...board,
-    slots: board.slots.map((slot) => ({ ...slot, bookings: slot.bookings.map((booking) => ({ ...booking, channelLabel: t(`console.channel.${booking.channel}`), statusLabel: t(`console.status.${booking.status}`) })) })),
+    slots: board.slots.map((slot) => ({ ...slot, bookings: slot.bookings.map((booking) => ({ ...booking, channelLabel: t(`console.channel.${booking.channel}`), statusLabel: t(`console.status.${booking.status}`), transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '' })) })),
   };
 }
 
