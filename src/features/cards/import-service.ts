@@ -4,7 +4,7 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Db, DbTx } from '../../db/client.js';
-import type { ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
+import type { CardStatus, ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
@@ -229,7 +229,7 @@ async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>
   await tx.$executeRawUnsafe(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, batch.id);
   await tx.$executeRawUnsafe('ANALYZE import_diff');
   const counts = await countKinds((sql) => tx.$queryRawUnsafe(sql), 'SELECT kind FROM import_diff');
-  await insertCreated(tx, batch.id, actor);
+  await insertCreated(tx, batch.id, batch.profile.startStatus, actor);
   await updateChanged(tx, batch.id, layout, actor);
   await tx.$executeRawUnsafe('DELETE FROM import_rows WHERE batch_id = $1', batch.id);
   await tx.importBatch.update({
@@ -240,19 +240,20 @@ async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>
   return counts;
 }
 
-async function insertCreated(tx: DbTx, batchId: number, actor: AuditActor): Promise<void> {
+async function insertCreated(tx: DbTx, batchId: number, startStatus: CardStatus, actor: AuditActor): Promise<void> {
   await tx.$executeRawUnsafe(
     `WITH created AS (
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
-       SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, 'data_received', now()
+       SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
          FROM import_rows r JOIN import_diff d ON d.line = r.line
         WHERE r.batch_id = $1 AND d.kind = 'created'
        RETURNING id)
      INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-     SELECT id, NULL, 'data_received', $2, $3 FROM created`,
+     SELECT id, NULL, $4::card_status, $2, $3 FROM created`,
     batchId,
     t('cards.history.imported', { batch: batchId }),
     actorKey(actor),
+    startStatus,
   );
 }
 

@@ -10,9 +10,9 @@ import { parseForm } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
-import { CARD_STATUSES, changeStatusByStaff, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
+import { applyBulkStatus, BULK_MAX, BULK_TARGETS, CARD_STATUSES, changeStatusByStaff, previewBulkStatus, type BulkSelection, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
 import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
-import { findProfile, formOf, listProfiles, profileForm, saveProfile } from './import-profiles.js';
+import { findProfile, formOf, listProfiles, profileForm, saveProfile, START_STATUSES } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
 import { CARD_TRANSITIONS, reasonText } from './status.js';
 import { actorLabeler } from '../staff/actors.js';
@@ -37,6 +37,13 @@ const statusForm = z.object({ to: z.enum(CARD_STATUSES as [string, ...string[]],
 const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
 const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
 const QUICK_ADD_ROWS = 5;
+const idList = z.preprocess((value) => (value === undefined || value === '' ? [] : (Array.isArray(value) ? value : String(value).split(','))), z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'));
+const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS as [string, ...string[]], { message: 'cards.bulk.badTarget' })) });
+const bulkForm = bulkSchema.extend({
+  to: z.enum(BULK_TARGETS as [string, ...string[]], { message: 'cards.bulk.badTarget' }),
+  reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
+  expected: z.coerce.number().int().min(1, 'cards.bulk.nothing'),
+});
 
 function actorOf(req: Request, res: Response): AuditActor {
   return { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip };
@@ -143,6 +150,30 @@ export function cardRoutes(context: AppContext): Router {
     await sendCsv(res, { filename: `pull-list-${date ?? ''}.csv`, encoding: parseCsvEncoding(req.query.encoding), header, rows: rows.map((row) => [row.storagePlace, row.time, row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), flag(row)]) });
   });
 
+  /** The bulk-change page: the selection (filter or ticked cards), the target, and the preview of what would move. */
+  const bulkPage = async (res: Response, query: z.infer<typeof bulkSchema>, status = 200, problem = '') => {
+    const { id: ids, to, page: _page, ...filter } = query;
+    const selection: BulkSelection = { filter: filter as CardFilter, ids };
+    const preview = to ? await previewBulkStatus(db.prisma, selection, to as CardFilter['status'] & string, user(res)) : null;
+    const hidden = { ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)])), id: ids.join(',') };
+    res.status(status).render('cards/bulk-status', { title: res.locals.t('cards.bulk.title'), layout: 'layouts/staff', filter, ids, to, preview, hidden, targets: BULK_TARGETS, counters: await counters(), problem });
+  };
+
+  router.get('/cards/bulk-status', clerks, async (req, res) => bulkPage(res, parseQuery(bulkSchema, req.query)));
+
+  router.post('/cards/bulk-status', clerks, async (req, res) => {
+    const parsed = parseForm(bulkForm, req.body);
+    if (!parsed.ok) return bulkPage(res, parseQuery(bulkSchema, req.body), 400, res.locals.t(Object.values(parsed.errors)[0]));
+    const { id: ids, to, reason, expected, page: _page, ...filter } = parsed.data;
+    try {
+      const count = await applyBulkStatus(db.prisma, { filter: filter as CardFilter, ids }, to as CardFilter['status'] & string, reason, expected, user(res), actorOf(req, res));
+      res.redirect(303, `/staff/cards?bulkChanged=${count}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status === 403) throw error;
+      await bulkPage(res, parseQuery(bulkSchema, req.body), error.status, res.locals.t(error.messageKey, error.params));
+    }
+  });
+
   router.get('/cards/new', clerks, async (_req, res) => {
     page(res, 'new', 'cards.new.title', { rows: Array.from({ length: QUICK_ADD_ROWS }, () => ({})), problems: [], counters: await counters(), fields: CARD_FIELDS });
   });
@@ -208,9 +239,9 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   const profilePage = (res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, profileId?: number) =>
-    res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS });
+    res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS, startStatuses: START_STATUSES });
 
-  router.get('/cards/profiles/new', admins, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD' }, {}));
+  router.get('/cards/profiles/new', admins, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'data_received' }, {}));
   router.get('/cards/profiles/:id', admins, async (req, res) => profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)));
 
   router.post(['/cards/profiles/new', '/cards/profiles/:id'], admins, async (req, res) => {
