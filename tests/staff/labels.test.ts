@@ -43,6 +43,8 @@ describe('labels on staff pages', () => {
     const audit = (await clerk.agent.get('/staff/audit')).text;
     expect(audit).toContain('交付 花子');
     expect(audit).toContain('本人(ウェブ)');
+    expect(audit).toMatch(/<td>交付<\/td><td>予約 [A-Z0-9]+<\/td>/); // action and target in Japanese
+    for (const code of ['booking.hand_over', 'booking.create', 'card_holder']) expect(audit).not.toContain(code);
     expectNoRawCodes(audit);
 
     const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: group.bookings[0].id } });

@@ -91,11 +91,19 @@ export function usersRoutes(context: AppContext): Router {
       take: 100,
     });
     const actorLabel = await actorLabeler(db, entries.map((entry) => `${entry.actorType}:${entry.actorId}`), res.locals.t);
-    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters, actorLabel });
+    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters, actorLabel, labelOf: translatedOr(res.locals.t) });
   });
 
   return router;
 }
+
+/** The translation of `prefix + code`, or the code itself for an action added without a label yet. */
+const translatedOr = (t: (key: string) => string) => (prefix: string, code: string | null) => {
+  if (!code) return '';
+  const key = `${prefix}${code}`;
+  const label = t(key);
+  return label === key ? code : label;
+};
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
 const auditFilters = z.object({
