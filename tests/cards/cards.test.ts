@@ -45,7 +45,7 @@ describe('card holders in the staff console', () => {
     const { holder } = await createCardHolder(t.db, { counterId: counterA.id, status: 'handed_over' });
     const response = await submitForm(clerk, `/staff/cards/${holder.id}`, `/staff/cards/${holder.id}/status`, { to: 'notice_sent' });
     expect(response.status).toBe(409);
-    expect(response.text).toContain('この状態には変更できません');
+    expect(response.text).toContain('この状態には変更できません(「交付済」から「通知書発送済」への変更は認められていません)');
     expect((await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: holder.id } })).status).toBe('handed_over');
     expect(await t.db.prisma.cardStatusChange.count({ where: { cardHolderId: holder.id } })).toBe(0);
   });

@@ -6,12 +6,14 @@ import type { CardStatus, Prisma } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { addDays, dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
+import { translator } from '../../web/i18n.js';
 import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
 import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
 import { actorKey } from '../staff/actors.js';
 
+const statusLabel = (status: CardStatus) => translator()(`cards.status.${status}`);
 export const CARD_STATUSES: CardStatus[] = ['data_received', 'card_arrived', 'notice_sent', 'booked', 'handed_over', 'returned_undelivered', 'on_hold', 'cancelled'];
 const OPEN_BOOKING: Prisma.BookingWhereInput = { status: { in: ['active', 'checked_in'] } };
 
@@ -176,7 +178,7 @@ export async function changeStatusByStaff(db: Db, id: number, to: CardStatus, re
     try {
       await changeCardStatus(tx, id, to, actor, reason);
     } catch (error) {
-      if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: error.from, to: error.to });
+      if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: statusLabel(error.from), to: statusLabel(error.to) });
       throw error;
     }
     await recordAudit(tx, actor, { action: 'cards.status.change', targetType: 'card_holder', targetId: id, detail: { from: holder.status, to, reason } });
