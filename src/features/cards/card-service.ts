@@ -188,7 +188,7 @@ export async function changeStatusByStaff(db: Db, id: number, to: CardStatus, re
 // ---- bulk status change: select by filter or by ticked cards, preview, confirm ----
 
 /** Statuses a bulk change may set; booking and hand-over move cards on their own. */
-export const BULK_TARGETS: CardStatus[] = ['card_arrived', 'notice_sent', 'returned_undelivered', 'on_hold', 'cancelled'];
+export const BULK_TARGETS = ['card_arrived', 'notice_sent', 'returned_undelivered', 'on_hold', 'cancelled'] as const satisfies readonly CardStatus[];
 /** Booked cards follow their booking: a bulk change never moves them. */
 const BULK_NEVER_FROM: CardStatus[] = ['booked'];
 export const BULK_MAX = 20_000;
@@ -233,7 +233,7 @@ export async function previewBulkStatus(db: Db | DbTx, selection: BulkSelection,
  * nothing is changed and the clerk is asked to look again.
  */
 export async function applyBulkStatus(db: Db, selection: BulkSelection, to: CardStatus, reason: string, expected: number, user: StaffPrincipal, actor: AuditActor): Promise<number> {
-  if (!BULK_TARGETS.includes(to)) throw new AppError(400, 'bad_target', 'cards.bulk.badTarget');
+  if (!(BULK_TARGETS as readonly CardStatus[]).includes(to)) throw new AppError(400, 'bad_target', 'cards.bulk.badTarget');
   return db.$transaction(
     async (tx) => {
       const from = CARD_STATUSES.filter((status) => bulkRefusal(status, to) === null);

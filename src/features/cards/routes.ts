@@ -38,9 +38,9 @@ const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).
 const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
 const QUICK_ADD_ROWS = 5;
 const idList = z.preprocess((value) => (value === undefined || value === '' ? [] : (Array.isArray(value) ? value : String(value).split(','))), z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'));
-const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS as [string, ...string[]], { message: 'cards.bulk.badTarget' })) });
+const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' })) });
 const bulkForm = bulkSchema.extend({
-  to: z.enum(BULK_TARGETS as [string, ...string[]], { message: 'cards.bulk.badTarget' }),
+  to: z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' }),
   reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
   expected: z.coerce.number().int().min(1, 'cards.bulk.nothing'),
 });
@@ -154,7 +154,7 @@ export function cardRoutes(context: AppContext): Router {
   const bulkPage = async (res: Response, query: z.infer<typeof bulkSchema>, status = 200, problem = '') => {
     const { id: ids, to, page: _page, ...filter } = query;
     const selection: BulkSelection = { filter: filter as CardFilter, ids };
-    const preview = to ? await previewBulkStatus(db.prisma, selection, to as CardFilter['status'] & string, user(res)) : null;
+    const preview = to ? await previewBulkStatus(db.prisma, selection, to, user(res)) : null;
     const hidden = { ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)])), id: ids.join(',') };
     res.status(status).render('cards/bulk-status', { title: res.locals.t('cards.bulk.title'), layout: 'layouts/staff', filter, ids, to, preview, hidden, targets: BULK_TARGETS, counters: await counters(), problem });
   };
@@ -166,7 +166,7 @@ export function cardRoutes(context: AppContext): Router {
     if (!parsed.ok) return bulkPage(res, parseQuery(bulkSchema, req.body), 400, res.locals.t(Object.values(parsed.errors)[0]));
     const { id: ids, to, reason, expected, page: _page, ...filter } = parsed.data;
     try {
-      const count = await applyBulkStatus(db.prisma, { filter: filter as CardFilter, ids }, to as CardFilter['status'] & string, reason, expected, user(res), actorOf(req, res));
+      const count = await applyBulkStatus(db.prisma, { filter: filter as CardFilter, ids }, to, reason, expected, user(res), actorOf(req, res));
       res.redirect(303, `/staff/cards?bulkChanged=${count}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status === 403) throw error;
