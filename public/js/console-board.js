@@ -23,6 +23,13 @@
     link.textContent = booking.code;
     item.appendChild(link);
     item.appendChild(document.createTextNode(' ' + booking.name + ' [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace));
+    if (booking.transferLabel) {
+      const flag = document.createElement('strong');
+      flag.className = 'flag';
+      flag.textContent = '⚠ ' + booking.transferLabel;
+      item.appendChild(document.createTextNode(' '));
+      item.appendChild(flag);
+    }
     return item;
   }
 

@@ -35,7 +35,7 @@ describe('card holders in the staff console', () => {
     const response = await submitForm(clerk, `/staff/cards/${holder.id}`, `/staff/cards/${holder.id}/status`, { to: 'card_arrived', reason: '受領確認' });
     expect(response.status).toBe(303);
     const changes = await t.db.prisma.cardStatusChange.findMany({ where: { cardHolderId: holder.id } });
-    expect(changes).toMatchObject([{ fromStatus: 'data_received', toStatus: 'card_arrived', reason: '受領確認', actor: String(clerkId) }]);
+    expect(changes).toMatchObject([{ fromStatus: 'data_received', toStatus: 'card_arrived', reason: '受領確認', actor: `staff:${clerkId}` }]);
     const audit = await auditActions('cards.status.change');
     expect(audit.at(-1)).toMatchObject({ actorId: String(clerkId), targetId: String(holder.id), detail: { from: 'data_received', to: 'card_arrived' } });
     expect((await clerk.get(`/staff/cards/${holder.id}`)).text).toContain('受領確認');
@@ -45,7 +45,7 @@ describe('card holders in the staff console', () => {
     const { holder } = await createCardHolder(t.db, { counterId: counterA.id, status: 'handed_over' });
     const response = await submitForm(clerk, `/staff/cards/${holder.id}`, `/staff/cards/${holder.id}/status`, { to: 'notice_sent' });
     expect(response.status).toBe(409);
-    expect(response.text).toContain('この状態には変更できません');
+    expect(response.text).toContain('この状態には変更できません(「交付済」から「通知書発送済」への変更は認められていません)');
     expect((await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: holder.id } })).status).toBe('handed_over');
     expect(await t.db.prisma.cardStatusChange.count({ where: { cardHolderId: holder.id } })).toBe(0);
   });

@@ -97,7 +97,7 @@ describe('alerts until acknowledged', () => {
     expect(done.text).toContain('確認済みにしました');
 
     const acknowledged = await db.prisma.alert.findFirstOrThrow();
-    expect(acknowledged).toMatchObject({ acknowledgedBy: 'oncall@example.jp', acknowledgedVia: 'mail', notifications: 2 });
+    expect(acknowledged).toMatchObject({ acknowledgedBy: 'system:mail:oncall@example.jp', acknowledgedVia: 'mail', notifications: 2 });
     expect(acknowledged.acknowledgedAt).not.toBeNull();
     expect(await db.prisma.auditLog.count({ where: { action: 'alert.acknowledge', actorId: 'mail:oncall@example.jp' } })).toBe(1);
 
@@ -139,8 +139,8 @@ describe('alerts until acknowledged', () => {
     expect(page.text).toContain('未確認');
     const response = await agent.post(`/staff/alerts/${id}/acknowledge`).type('form').send({ _csrf: csrfTokenFrom(page.text) });
     expect(response.status).toBe(303);
-    expect((await agent.get(response.headers.location)).text).toContain(`確認済み(staff:${admin.user.loginId}`);
-    expect(await db.prisma.alert.findUniqueOrThrow({ where: { id } })).toMatchObject({ acknowledgedBy: `staff:${admin.user.loginId}`, acknowledgedVia: 'console' });
+    expect((await agent.get(response.headers.location)).text).toContain(`確認済み(${admin.user.displayName}`);
+    expect(await db.prisma.alert.findUniqueOrThrow({ where: { id } })).toMatchObject({ acknowledgedBy: `staff:${admin.user.id}`, acknowledgedVia: 'console' });
     expect(await db.prisma.auditLog.count({ where: { action: 'alert.acknowledge', actorType: 'staff', actorId: String(admin.user.id) } })).toBe(1);
     await dispatchAndSend(minutes(t0, 20));
     expect(smtp.messages).toHaveLength(2);

@@ -57,7 +57,7 @@ describe('notify pages in a real browser', () => {
     await expectAccessible(page);
     await page.click('main form button');
     await page.waitForSelector('text=確認済みにしました');
-    expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alertId } })).acknowledgedBy).toBe('oncall@example.jp');
+    expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alertId } })).acknowledgedBy).toBe('system:mail:oncall@example.jp');
     expect(problems).toEqual([]);
     await page.context().close();
   });

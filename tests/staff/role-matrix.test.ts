@@ -65,6 +65,8 @@ export const STAFF_ROUTES: Route[] = [
   ['GET', '/staff/cards/pull-list.csv', STAFF_UP],
   ['GET', '/staff/cards/new', STAFF_UP],
   ['POST', '/staff/cards/new', STAFF_UP],
+  ['GET', '/staff/cards/bulk-status', STAFF_UP],
+  ['POST', '/staff/cards/bulk-status', STAFF_UP],
   ['GET', '/staff/cards/imports', STAFF_UP],
   ['POST', '/staff/cards/imports', STAFF_UP],
   ['GET', '/staff/cards/imports/{missingId}', STAFF_UP],

@@ -3,7 +3,8 @@
 // the booking rows, the card status and the outbox email, so all of it commits or none of it.
 import type { Db, DbTx } from '../../db/client.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
-import { changeCardStatus } from '../cards/status.js';
+import { CARD_REASONS, changeCardStatus } from '../cards/status.js';
+import { actorKey } from '../staff/actors.js';
 import { bookingMailKey, composeBookingMail, headerSafe, queueBookingMail } from '../notify/booking-mail.js';
 import { effectivePolicy, type BookingPolicyRules } from '../schedule/policy.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
@@ -41,7 +42,6 @@ export interface BookedGroup {
   bookings: { id: number; code: string; cardHolderId: number }[];
 }
 
-const actorName = (actor: AuditActor) => `${actor.type}:${actor.id}`;
 
 async function slotForBooking(tx: DbTx, slotId: number) {
   const slot = await tx.slot.findUnique({ where: { id: slotId }, select: { id: true, counterId: true, startsAt: true } });
@@ -78,9 +78,9 @@ async function insertBooking(tx: DbTx, row: { slotId: number; cardHolderId: numb
   }
 }
 
-async function markCardBooked(tx: DbTx, cardHolderId: number, status: string | undefined, actor: string) {
-  if (status === 'card_arrived') await changeCardStatus(tx, cardHolderId, 'notice_sent', actor, 'booking');
-  await changeCardStatus(tx, cardHolderId, 'booked', actor, 'booking');
+async function markCardBooked(tx: DbTx, cardHolderId: number, status: string | undefined, actor: AuditActor) {
+  if (status === 'card_arrived') await changeCardStatus(tx, cardHolderId, 'notice_sent', actor, CARD_REASONS.booked);
+  await changeCardStatus(tx, cardHolderId, 'booked', actor, CARD_REASONS.booked);
 }
 
 /** The card status history rows that booking makes (card_arrived goes through notice_sent). */
@@ -110,7 +110,7 @@ const WRITE_BOOKING = `
   card AS (UPDATE card_holders SET status = 'booked', updated_at = now()
            WHERE id = ANY($8::int[]) AND (SELECT ok FROM done)),
   history AS (INSERT INTO card_status_changes (card_holder_id, from_status, to_status, actor, reason)
-              SELECT h, f::card_status, s::card_status, $4::text, 'booking'
+              SELECT h, f::card_status, s::card_status, $4::text, $23::text
               FROM unnest($9::int[], $10::text[], $11::text[]) WITH ORDINALITY AS x(h, f, s, n)
               WHERE (SELECT ok FROM done) ORDER BY n),
   mail AS (INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, html_body, attachments, booking_id, next_attempt_at)
@@ -129,7 +129,7 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
     const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId);
     checkPolicyRules(slot, policy, input, 'book', ids.length);
     const credit = await settleHoldsWith(sql, holds, slot.id);
-    const createdBy = actorName(input.actor);
+    const createdBy = actorKey(input.actor);
     const moves = cardStatusMoves(ids, statuses);
     let bookings: BookedGroup['bookings'] = [];
     while (bookings.length === 0) {
@@ -141,7 +141,7 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
           slot.id, codes[0], input.channel, createdBy, codes, ids, ids.map((_, i) => (i === 0 ? (input.email ?? null) : null)),
           [...new Set(moves.map((move) => move.cardHolderId))], moves.map((move) => move.cardHolderId), moves.map((move) => move.from), moves.map((move) => move.to),
           mail?.dedupeKey ?? null, mail?.kind ?? null, mail?.to ?? null, mail?.subject ?? null, mail?.text ?? null, mail?.html ?? null, JSON.stringify(mail?.attachments ?? []),
-          input.actor.type, input.actor.id, input.actor.ip ?? null, JSON.stringify(detail),
+          input.actor.type, input.actor.id, input.actor.ip ?? null, JSON.stringify(detail), CARD_REASONS.booked,
         ]);
       } catch (error) {
         if (isOneActiveViolation(error)) throw new BookingError('already_booked');
@@ -216,7 +216,7 @@ export async function cancelBooking(db: Db | DbTx, input: CancelBookingInput): P
     await checkPolicy(tx, primary.slot, input, 'change');
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
     await cancelRows(tx, group.map((member) => member.id), primary.slotId);
-    for (const member of group) await changeCardStatus(tx, member.cardHolderId, 'notice_sent', actorName(input.actor), 'booking cancelled');
+    for (const member of group) await changeCardStatus(tx, member.cardHolderId, 'notice_sent', input.actor, CARD_REASONS.bookingCancelled);
     await recordAudit(tx, input.actor, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
     return { groupCode, people: group.length };
   });
@@ -242,9 +242,9 @@ export async function addFamilyMember(db: Db | DbTx, input: FamilyMemberInput): 
     await checkPolicy(tx, primary.slot, input, 'change', group.length + 1);
     await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId]));
     await takePlaces(tx, primary.slotId, 1, input.allowReserved ?? false);
-    const createdBy = actorName(input.actor);
+    const createdBy = actorKey(input.actor);
     const member = await insertBooking(tx, { slotId: primary.slotId, cardHolderId: input.cardHolderId, groupCode, channel: primary.channel, email: null, createdBy });
-    await markCardBooked(tx, input.cardHolderId, statuses.get(input.cardHolderId), createdBy);
+    await markCardBooked(tx, input.cardHolderId, statuses.get(input.cardHolderId), input.actor);
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
     await recordAudit(tx, input.actor, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
     return { code: member.code };
@@ -266,7 +266,7 @@ export async function removeFamilyMember(db: Db | DbTx, input: RemoveFamilyMembe
     if (member.id === primary.id) throw new BookingError('cannot_remove_primary');
     await checkPolicy(tx, primary.slot, input, 'change');
     await cancelRows(tx, [member.id], member.slotId);
-    await changeCardStatus(tx, member.cardHolderId, 'notice_sent', actorName(input.actor), 'removed from family booking');
+    await changeCardStatus(tx, member.cardHolderId, 'notice_sent', input.actor, CARD_REASONS.familyRemoved);
     await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `remove:${member.code}`, baseUrl: input.baseUrl });
     await recordAudit(tx, input.actor, { action: 'booking.family.remove', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
   });

@@ -10,8 +10,10 @@ import { translator } from '../../web/i18n.js';
 import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
-import { CardTransitionError, changeCardStatus } from './status.js';
+import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
+import { actorKey } from '../staff/actors.js';
 
+const statusLabel = (status: CardStatus) => translator()(`cards.status.${status}`);
 export const CARD_STATUSES: CardStatus[] = ['data_received', 'card_arrived', 'notice_sent', 'booked', 'handed_over', 'returned_undelivered', 'on_hold', 'cancelled'];
 const OPEN_BOOKING: Prisma.BookingWhereInput = { status: { in: ['active', 'checked_in'] } };
 
@@ -135,7 +137,7 @@ export async function quickAddCards(db: Db, raws: RawCardRow[], actor: AuditActo
           counterId: counterCode === '' ? null : counters.get(counterCode)!,
           noticeSentOn: noticeSentOn ? dateColumn(noticeSentOn) : null,
           noticeValidUntil: noticeValidUntil ? dateColumn(noticeValidUntil) : null,
-          statusChanges: { create: { fromStatus: null, toStatus: 'data_received', actor: actor.id, reason: translator()('cards.history.quickAdded') } },
+          statusChanges: { create: { fromStatus: null, toStatus: 'data_received', actor: actorKey(actor), reason: CARD_REASONS.quickAdded } },
         },
       });
       ids.push(holder.id);
@@ -159,7 +161,7 @@ export async function showCard(db: Db, id: number, user: StaffPrincipal, actor: 
     const history = await tx.cardStatusChange.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' } });
     const bookings = await tx.booking.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' }, include: { slot: { include: { counter: { select: { name: true } } } } } });
     await recordAudit(tx, actor, { action: 'cards.view', targetType: 'card_holder', targetId: id });
-    return { holder, history, bookings, actorNames: await staffNames(tx, history.map((change) => change.actor)) };
+    return { holder, history, bookings };
   });
 }
 
@@ -174,18 +176,79 @@ export async function changeStatusByStaff(db: Db, id: number, to: CardStatus, re
   await db.$transaction(async (tx) => {
     const holder = await scopedHolder(tx, id, user);
     try {
-      await changeCardStatus(tx, id, to, actor.id, reason);
+      await changeCardStatus(tx, id, to, actor, reason);
     } catch (error) {
-      if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: error.from, to: error.to });
+      if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: statusLabel(error.from), to: statusLabel(error.to) });
       throw error;
     }
     await recordAudit(tx, actor, { action: 'cards.status.change', targetType: 'card_holder', targetId: id, detail: { from: holder.status, to, reason } });
   });
 }
 
-/** Display names of staff recorded by id (history and batches keep the id, not the name). */
-export async function staffNames(tx: DbTx, ids: string[]): Promise<Record<string, string>> {
-  const numeric = [...new Set(ids.filter((value) => /^\d+$/.test(value)).map(Number))];
-  const users = await tx.staffUser.findMany({ where: { id: { in: numeric } }, select: { id: true, displayName: true } });
-  return Object.fromEntries(users.map((user) => [String(user.id), user.displayName]));
+// ---- bulk status change: select by filter or by ticked cards, preview, confirm ----
+
+/** Statuses a bulk change may set; booking and hand-over move cards on their own. */
+export const BULK_TARGETS = ['card_arrived', 'notice_sent', 'returned_undelivered', 'on_hold', 'cancelled'] as const satisfies readonly CardStatus[];
+/** Booked cards follow their booking: a bulk change never moves them. */
+const BULK_NEVER_FROM: CardStatus[] = ['booked'];
+export const BULK_MAX = 20_000;
+
+export interface BulkSelection {
+  filter: CardFilter;
+  /** Ticked cards; when empty, every card matching the filter. */
+  ids: number[];
+}
+
+export interface BulkGroup {
+  from: CardStatus;
+  count: number;
+  /** null when the move is allowed, else the translation key of why not. */
+  refusal: string | null;
+}
+
+function bulkWhere(selection: BulkSelection, user: StaffPrincipal): Prisma.CardHolderWhereInput {
+  return selection.ids.length > 0 ? { ...counterScope(user, undefined), id: { in: selection.ids } } : whereOf(selection.filter, user);
+}
+
+function bulkRefusal(from: CardStatus, to: CardStatus): string | null {
+  if (from === to) return 'cards.bulk.refusal.same';
+  if (BULK_NEVER_FROM.includes(from)) return 'cards.bulk.refusal.booked';
+  return canMoveCard(from, to) ? null : 'cards.bulk.refusal.notAllowed';
+}
+
+/** How many selected cards would move to `to`, per current status, and which are refused and why. Changes nothing. */
+export async function previewBulkStatus(db: Db | DbTx, selection: BulkSelection, to: CardStatus, user: StaffPrincipal) {
+  const grouped = await db.cardHolder.groupBy({ by: ['status'], where: bulkWhere(selection, user), _count: { _all: true } });
+  const groups: BulkGroup[] = CARD_STATUSES.flatMap((from) => {
+    const count = grouped.find((group) => group.status === from)?._count._all ?? 0;
+    return count === 0 ? [] : [{ from, count, refusal: bulkRefusal(from, to) }];
+  });
+  const sum = (list: BulkGroup[]) => list.reduce((total, group) => total + group.count, 0);
+  return { groups, total: sum(groups), allowed: sum(groups.filter((group) => group.refusal === null)) };
+}
+
+/**
+ * Moves every allowed selected card to `to` in one transaction, with a history row each and one
+ * audit row. `expected` is the count the clerk saw in the preview: if the cards changed meanwhile
+ * nothing is changed and the clerk is asked to look again.
+ */
+export async function applyBulkStatus(db: Db, selection: BulkSelection, to: CardStatus, reason: string, expected: number, user: StaffPrincipal, actor: AuditActor): Promise<number> {
+  if (!(BULK_TARGETS as readonly CardStatus[]).includes(to)) throw new AppError(400, 'bad_target', 'cards.bulk.badTarget');
+  return db.$transaction(
+    async (tx) => {
+      const from = CARD_STATUSES.filter((status) => bulkRefusal(status, to) === null);
+      const candidates = await tx.cardHolder.findMany({ where: { AND: [bulkWhere(selection, user), { status: { in: from } }] }, select: { id: true }, take: BULK_MAX + 1 });
+      if (candidates.length > BULK_MAX) throw new AppError(400, 'too_many', 'cards.bulk.tooMany');
+      const moved = await tx.$queryRaw<{ id: number }[]>`
+        WITH target AS (SELECT id, status FROM card_holders WHERE id = ANY(${candidates.map((card) => card.id)}::int[]) AND status::text = ANY(${from}::text[]) FOR UPDATE),
+        moved AS (UPDATE card_holders h SET status = ${to}::card_status, updated_at = now() FROM target WHERE h.id = target.id RETURNING h.id, target.status AS from_status)
+        INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+        SELECT id, from_status, ${to}::card_status, ${reason || CARD_REASONS.bulkChange}, ${actorKey(actor)} FROM moved
+        RETURNING card_holder_id AS id`;
+      if (moved.length !== expected) throw new AppError(409, 'selection_changed', 'cards.bulk.changed', { expected, now: moved.length });
+      await recordAudit(tx, actor, { action: 'cards.status.bulkChange', targetType: 'card_holder', detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : { ...selection.filter } } });
+      return moved.length;
+    },
+    { timeout: 120_000 },
+  );
 }

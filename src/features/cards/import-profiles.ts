@@ -8,6 +8,8 @@ import { CARD_FIELDS, DATE_FORMATS, type CardField } from './card-row.js';
 import type { ProfileColumns } from './import-file.js';
 
 const REQUIRED: CardField[] = ['noticeId', 'birthDate'];
+/** Statuses a newly imported card may start in (a city that imports after the cards arrived, or after mailing the notices). */
+export const START_STATUSES = ['data_received', 'card_arrived', 'notice_sent'] as const;
 
 /** Form input holding a field's column ('col_name', so it never clashes with the profile's own name). */
 export function columnInput(field: CardField): string {
@@ -21,6 +23,7 @@ export const profileForm = z
     encoding: z.enum(['auto', 'utf8', 'sjis'], { message: 'validation.invalid' }),
     hasHeader: z.enum(['yes', 'no'], { message: 'validation.invalid' }),
     dateFormat: z.enum(DATE_FORMATS, { message: 'validation.invalid' }),
+    startStatus: z.enum(START_STATUSES, { message: 'validation.invalid' }).default('data_received'),
     ...Object.fromEntries(CARD_FIELDS.map((field) => [columnInput(field), z.string().trim().max(20).default('')])),
   })
   .superRefine((form, context) => {
@@ -58,6 +61,7 @@ export function formOf(profile: ImportProfile): Record<string, string> {
     encoding: profile.encoding,
     hasHeader: profile.hasHeader ? 'yes' : 'no',
     dateFormat: profile.dateFormat,
+    startStatus: profile.startStatus,
     ...Object.fromEntries(CARD_FIELDS.map((field) => [columnInput(field), Array.isArray(columns[field]) ? (columns[field] as number[]).join(',') : String(columns[field] ?? '')])),
   };
 }
@@ -74,7 +78,7 @@ export async function findProfile(db: Db, id: number) {
 
 /** Creates (id undefined) or updates a profile. */
 export async function saveProfile(db: Db, id: number | undefined, form: ProfileFormData, actor: AuditActor): Promise<ImportProfile> {
-  const data = { name: form.name, format: form.format, encoding: form.encoding, hasHeader: form.hasHeader === 'yes', dateFormat: form.dateFormat, columns: columnsOf(form) };
+  const data = { name: form.name, format: form.format, encoding: form.encoding, hasHeader: form.hasHeader === 'yes', dateFormat: form.dateFormat, startStatus: form.startStatus, columns: columnsOf(form) };
   return db.$transaction(async (tx) => {
     const profile = id === undefined ? await tx.importProfile.create({ data }) : await tx.importProfile.update({ where: { id }, data });
     await recordAudit(tx, actor, { action: 'cards.profile.save', targetType: 'import_profile', targetId: profile.id, detail: { name: profile.name } });

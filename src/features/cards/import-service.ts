@@ -4,12 +4,12 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Db, DbTx } from '../../db/client.js';
-import type { ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
+import type { CardStatus, ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
+import { actorKey } from '../staff/actors.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { staffNames } from './card-service.js';
 import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
 import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
 import { stagingChunk, STAGING_INSERT } from './import-staging.js';
@@ -58,7 +58,7 @@ export async function createImportBatch(db: Db, upload: NewUpload, actor: AuditA
         sizeBytes: BigInt(upload.sizeBytes),
         profileId: profile.id,
         encoding: upload.encoding === 'auto' ? '' : upload.encoding,
-        uploadedBy: actor.id,
+        uploadedBy: actorKey(actor),
       },
     });
     await recordAudit(tx, actor, { action: 'cards.import.upload', targetType: 'import_batch', targetId: batch.id, detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes } });
@@ -229,30 +229,31 @@ async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>
   await tx.$executeRawUnsafe(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, batch.id);
   await tx.$executeRawUnsafe('ANALYZE import_diff');
   const counts = await countKinds((sql) => tx.$queryRawUnsafe(sql), 'SELECT kind FROM import_diff');
-  await insertCreated(tx, batch.id, actor);
+  await insertCreated(tx, batch.id, batch.profile.startStatus, actor);
   await updateChanged(tx, batch.id, layout, actor);
   await tx.$executeRawUnsafe('DELETE FROM import_rows WHERE batch_id = $1', batch.id);
   await tx.importBatch.update({
     where: { id: batch.id },
-    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actor.id, committedAt: new Date() },
+    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actorKey(actor), committedAt: new Date() },
   });
   await recordAudit(tx, actor, { action: 'cards.import.commit', targetType: 'import_batch', targetId: batch.id, detail: { fileName: batch.fileName, sha256: batch.sha256, ...counts } });
   return counts;
 }
 
-async function insertCreated(tx: DbTx, batchId: number, actor: AuditActor): Promise<void> {
+async function insertCreated(tx: DbTx, batchId: number, startStatus: CardStatus, actor: AuditActor): Promise<void> {
   await tx.$executeRawUnsafe(
     `WITH created AS (
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
-       SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, 'data_received', now()
+       SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
          FROM import_rows r JOIN import_diff d ON d.line = r.line
         WHERE r.batch_id = $1 AND d.kind = 'created'
        RETURNING id)
      INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-     SELECT id, NULL, 'data_received', $2, $3 FROM created`,
+     SELECT id, NULL, $4::card_status, $2, $3 FROM created`,
     batchId,
     t('cards.history.imported', { batch: batchId }),
-    actor.id,
+    actorKey(actor),
+    startStatus,
   );
 }
 
@@ -276,7 +277,7 @@ async function updateChanged(tx: DbTx, batchId: number, layout: ImportLayout, ac
     t('cards.history.importUpdated', { batch: batchId }),
     fields,
     labels,
-    actor.id,
+    actorKey(actor),
   );
 }
 
@@ -293,6 +294,9 @@ export async function discardImportBatch(db: Db, batchId: number, actor: AuditAc
 }
 
 export const ERROR_PAGE_SIZE = 500;
+/** Decoded lines shown on the preview so staff can check the encoding before committing. */
+export const SAMPLE_ROWS = 10;
+const SAMPLE_SELECT = { line: true, noticeId: true, name: true, nameKana: true, cardNumber: true, counterCode: true, storagePlace: true, noticeSentOn: true, noticeValidUntil: true } as const;
 
 /** A batch with its first bad rows, for the preview / review page; the view is audited. */
 export async function showImportBatch(db: Db, batchId: number, actor: AuditActor) {
@@ -300,8 +304,10 @@ export async function showImportBatch(db: Db, batchId: number, actor: AuditActor
     const batch = await loadBatch(tx, batchId);
     const errors = await tx.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
     const sameFile = await tx.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
+    // Staged rows hold no birth date (only its key), so the sample cannot show one.
+    const sample = await tx.importRow.findMany({ where: { batchId }, orderBy: { line: 'asc' }, take: SAMPLE_ROWS, select: SAMPLE_SELECT });
     await recordAudit(tx, actor, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
-    return { batch, errors, sameFile, actorNames: await staffNames(tx, [batch.uploadedBy, batch.committedBy ?? '']) };
+    return { batch, errors, sameFile, sample };
   });
 }
 

@@ -21,7 +21,8 @@ export interface PullListRow {
   status: CardStatus;
   bookingCode: string;
   notArrived: boolean;
-  elsewhere: boolean;
+  /** The counter where the card is stored when it is not the booked counter (it must be moved), else null. */
+  storedAt: string | null;
 }
 
 /** The next date after today on which the counter has slots (its next opening day). */
@@ -33,21 +34,18 @@ export async function nextOpeningDay(db: Db, counterId: number, today = todayInJ
 export async function pullList(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor): Promise<PullListRow[]> {
   if (!canUseCounter(user, counterId)) throw new AppError(403, 'counter_forbidden', 'cards.counterForbidden');
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<(Omit<PullListRow, 'time' | 'notArrived' | 'elsewhere'> & { startsAt: Date; holderCounterId: number | null })[]>`
+    const rows = await tx.$queryRaw<(Omit<PullListRow, 'time' | 'notArrived'> & { startsAt: Date })[]>`
       SELECT h.storage_place AS "storagePlace", s.starts_at AS "startsAt", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana",
-             h.card_number AS "cardNumber", h.status, b.code AS "bookingCode", h.counter_id AS "holderCounterId"
+             h.card_number AS "cardNumber", h.status, b.code AS "bookingCode",
+             CASE WHEN h.counter_id <> s.counter_id THEN stored.name END AS "storedAt"
         FROM bookings b
         JOIN slots s ON s.id = b.slot_id
         JOIN card_holders h ON h.id = b.card_holder_id
+        LEFT JOIN counters stored ON stored.id = h.counter_id
        WHERE s.counter_id = ${counterId} AND s.date = ${dateColumn(date)}::date AND b.status IN ('active', 'checked_in')
        ORDER BY h.storage_place, s.starts_at, h.notice_id`;
     await recordAudit(tx, actor, { action: 'cards.pullList', targetType: 'counter', targetId: counterId, detail: { date, rows: rows.length } });
-    return rows.map(({ startsAt, holderCounterId, ...row }) => ({
-      ...row,
-      time: formatMinutes(jstMinutesOf(startsAt)),
-      notArrived: NOT_ARRIVED.includes(row.status),
-      elsewhere: holderCounterId !== null && holderCounterId !== counterId,
-    }));
+    return rows.map(({ startsAt, ...row }) => ({ ...row, time: formatMinutes(jstMinutesOf(startsAt)), notArrived: NOT_ARRIVED.includes(row.status) }));
   });
 }
 

@@ -1,5 +1,5 @@
 // Staff pages of the cards feature, under /staff/cards. Handlers parse, call one service, render.
-import { CITIZEN_MAX_FAILURES } from '../citizen/login-service.js';
+import { CITIZEN_MAX_FAILURES, lockReason } from '../citizen/login-service.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
@@ -10,11 +10,12 @@ import { parseForm } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
-import { CARD_STATUSES, changeStatusByStaff, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
+import { applyBulkStatus, BULK_MAX, BULK_TARGETS, CARD_STATUSES, changeStatusByStaff, previewBulkStatus, type BulkSelection, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
 import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
-import { findProfile, formOf, listProfiles, profileForm, saveProfile } from './import-profiles.js';
+import { findProfile, formOf, listProfiles, profileForm, saveProfile, START_STATUSES } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
-import { CARD_TRANSITIONS } from './status.js';
+import { CARD_TRANSITIONS, reasonText } from './status.js';
+import { actorLabeler } from '../staff/actors.js';
 import { receiveImportFile } from './upload.js';
 
 const clerks = requireRole('admin', 'staff');
@@ -36,6 +37,13 @@ const statusForm = z.object({ to: z.enum(CARD_STATUSES as [string, ...string[]],
 const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
 const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
 const QUICK_ADD_ROWS = 5;
+const idList = z.preprocess((value) => (value === undefined || value === '' ? [] : (Array.isArray(value) ? value : String(value).split(','))), z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'));
+const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' })) });
+const bulkForm = bulkSchema.extend({
+  to: z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' }),
+  reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
+  expected: z.coerce.number().int().min(1, 'cards.bulk.nothing'),
+});
 
 function actorOf(req: Request, res: Response): AuditActor {
   return { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip };
@@ -53,6 +61,15 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
   const parsed = parseForm(schema, query);
   if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
   return parsed.data;
+}
+
+/** The citizen's log-in as they meet it now: the message key and its numbers, or null when nothing to show. */
+function loginLockOf(holder: { failedLogins: number; lockedUntil: Date | null }, now = new Date()) {
+  const locked = lockReason({ failures: holder.failedLogins, lockedUntil: holder.lockedUntil }, now);
+  const params = { count: holder.failedLogins, max: CITIZEN_MAX_FAILURES, until: holder.lockedUntil ? formatMinutes(jstMinutesOf(holder.lockedUntil)) : '' };
+  if (locked === 'locked_until_unlocked') return { key: 'cards.unlock.lockedForGood', params };
+  if (locked === 'locked') return { key: 'cards.unlock.lockedUntil', params };
+  return holder.failedLogins > 0 ? { key: 'cards.unlock.failures', params } : null;
 }
 
 const dateText = (value: Date | null) => (value ? isoDateOfColumn(value) : '');
@@ -129,8 +146,32 @@ export function cardRoutes(context: AppContext): Router {
     const { rows, date } = await pullListOf(req, res);
     const t = res.locals.t;
     const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
-    const flag = (row: (typeof rows)[number]) => [row.notArrived ? t('cards.pull.notArrived') : '', row.elsewhere ? t('cards.pull.elsewhere') : ''].filter(Boolean).join(' ');
+    const flag = (row: (typeof rows)[number]) => [row.notArrived ? t('cards.pull.notArrived') : '', row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) : ''].filter(Boolean).join(' ');
     await sendCsv(res, { filename: `pull-list-${date ?? ''}.csv`, encoding: parseCsvEncoding(req.query.encoding), header, rows: rows.map((row) => [row.storagePlace, row.time, row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), flag(row)]) });
+  });
+
+  /** The bulk-change page: the selection (filter or ticked cards), the target, and the preview of what would move. */
+  const bulkPage = async (res: Response, query: z.infer<typeof bulkSchema>, status = 200, problem = '') => {
+    const { id: ids, to, page: _page, ...filter } = query;
+    const selection: BulkSelection = { filter: filter as CardFilter, ids };
+    const preview = to ? await previewBulkStatus(db.prisma, selection, to, user(res)) : null;
+    const hidden = { ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)])), id: ids.join(',') };
+    res.status(status).render('cards/bulk-status', { title: res.locals.t('cards.bulk.title'), layout: 'layouts/staff', filter, ids, to, preview, hidden, targets: BULK_TARGETS, counters: await counters(), problem });
+  };
+
+  router.get('/cards/bulk-status', clerks, async (req, res) => bulkPage(res, parseQuery(bulkSchema, req.query)));
+
+  router.post('/cards/bulk-status', clerks, async (req, res) => {
+    const parsed = parseForm(bulkForm, req.body);
+    if (!parsed.ok) return bulkPage(res, parseQuery(bulkSchema, req.body), 400, res.locals.t(Object.values(parsed.errors)[0]));
+    const { id: ids, to, reason, expected, page: _page, ...filter } = parsed.data;
+    try {
+      const count = await applyBulkStatus(db.prisma, { filter: filter as CardFilter, ids }, to, reason, expected, user(res), actorOf(req, res));
+      res.redirect(303, `/staff/cards?bulkChanged=${count}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status === 403) throw error;
+      await bulkPage(res, parseQuery(bulkSchema, req.body), error.status, res.locals.t(error.messageKey, error.params));
+    }
   });
 
   router.get('/cards/new', clerks, async (_req, res) => {
@@ -162,8 +203,9 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/imports/:id', clerks, async (req, res) => {
     const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
+    const actorLabel = await actorLabeler(db.prisma, [shown.batch.uploadedBy, shown.batch.committedBy], res.locals.t);
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
-    page(res, 'import', 'cards.import.batchTitle', { ...shown, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
+    page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, dateText, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
   });
 
   router.get('/cards/imports/:id/progress', clerks, async (req, res) => {
@@ -197,9 +239,9 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   const profilePage = (res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, profileId?: number) =>
-    res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS });
+    res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS, startStatuses: START_STATUSES });
 
-  router.get('/cards/profiles/new', admins, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD' }, {}));
+  router.get('/cards/profiles/new', admins, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'data_received' }, {}));
   router.get('/cards/profiles/:id', admins, async (req, res) => profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)));
 
   router.post(['/cards/profiles/new', '/cards/profiles/:id'], admins, async (req, res) => {
@@ -212,7 +254,8 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/:id', anyStaff, async (req, res) => {
     const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
-    page(res, 'show', 'cards.show.title', { ...card, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', maxFailures: CITIZEN_MAX_FAILURES, now: new Date() });
+    const actorLabel = await actorLabeler(db.prisma, card.history.map((change) => change.actor), res.locals.t);
+    page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', loginLock: loginLockOf(card.holder) });
   });
 
   router.post('/cards/:id/unlock-login', anyStaff, async (req, res) => {

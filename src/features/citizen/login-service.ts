@@ -37,7 +37,8 @@ interface LockState {
   lockedUntil: Date | null;
 }
 
-function lockReason(state: LockState | null, now: Date): 'locked' | 'locked_until_unlocked' | null {
+/** How a log-in with this ID is met now: locked for a while, locked until staff unlock it, or open. */
+export function lockReason(state: LockState | null, now: Date): 'locked' | 'locked_until_unlocked' | null {
   if (!state) return null;
   if (state.failures >= CITIZEN_MAX_FAILURES) return 'locked_until_unlocked';
   if (state.lockedUntil && state.lockedUntil > now) return 'locked';

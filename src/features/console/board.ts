@@ -17,6 +17,8 @@ export interface BoardBooking {
   noticeId: string;
   name: string;
   storagePlace: string;
+  /** The counter where the card is stored when it is not this counter (it must be moved), else null. */
+  storedAt: string | null;
 }
 
 export interface BoardSlot {
@@ -47,7 +49,7 @@ export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: S
     db.booking.findMany({
       where: { slot: { counterId, date: dateColumn(date) }, status: { not: 'cancelled' } },
       orderBy: { id: 'asc' },
-      select: { id: true, code: true, channel: true, status: true, slotId: true, cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true } } },
+      select: { id: true, code: true, channel: true, status: true, slotId: true, cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true, counterId: true, counter: { select: { name: true } } } } },
     }),
   ]);
   const webFree = new Map(times.map((time) => [time.id, time.remaining]));
@@ -65,7 +67,17 @@ export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: S
       heldBackFree: free - web,
       bookings: bookings
         .filter((booking) => booking.slotId === slot.id)
-        .map((booking) => ({ id: booking.id, code: booking.code, channel: booking.channel, status: booking.status, holderId: booking.cardHolder.id, noticeId: booking.cardHolder.noticeId, name: booking.cardHolder.name, storagePlace: booking.cardHolder.storagePlace })),
+        .map(({ cardHolder: holder, ...booking }) => ({
+          id: booking.id,
+          code: booking.code,
+          channel: booking.channel,
+          status: booking.status,
+          holderId: holder.id,
+          noticeId: holder.noticeId,
+          name: holder.name,
+          storagePlace: holder.storagePlace,
+          storedAt: holder.counterId !== null && holder.counterId !== counterId ? (holder.counter?.name ?? null) : null,
+        })),
     };
   });
   const sum = (pick: (slot: BoardSlot) => number) => board.reduce((total, slot) => total + pick(slot), 0);

@@ -3,13 +3,13 @@
 // UPDATE (only from the statuses it may come from) and is audited in its transaction.
 import type { Db, DbTx } from '../../db/client.js';
 import type { BookingStatus, CardStatus } from '../../generated/prisma/client.js';
-import { dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { dateColumn, isoDateOfColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { lockCardHolders } from '../booking/places.js';
-import { CardTransitionError, changeCardStatus } from '../cards/status.js';
+import { CARD_REASONS, CardTransitionError, changeCardStatus } from '../cards/status.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { actorName, bookingScope, counterOrFail } from './scope.js';
+import { bookingScope, counterOrFail } from './scope.js';
 
 export type VisitAction = 'check_in' | 'hand_over' | 'no_show';
 
@@ -28,7 +28,7 @@ async function moveBookings(tx: DbTx, ids: number[], action: VisitAction, actor:
     WHERE id = ANY(${ids}::int[]) AND status::text = ANY(${move.from}::text[])
     RETURNING card_holder_id`;
   try {
-    for (const row of moved) if (move.card) await changeCardStatus(tx, row.card_holder_id, move.card, actorName(actor), `booking ${action}`);
+    for (const row of moved) if (move.card) await changeCardStatus(tx, row.card_holder_id, move.card, actor, CARD_REASONS[action]);
   } catch (error) {
     // e.g. a card put on hold after it was booked cannot be handed over: nothing changes.
     if (error instanceof CardTransitionError) throw new AppError(409, 'card_blocked', 'console.visit.cardBlocked');
@@ -37,14 +37,25 @@ async function moveBookings(tx: DbTx, ids: number[], action: VisitAction, actor:
   return moved.map((row) => row.card_holder_id);
 }
 
-export async function recordVisit(db: Db, bookingId: number, action: VisitAction, user: StaffPrincipal, actor: AuditActor): Promise<{ holderId: number }> {
+/** Check-in and hand-over belong to the booking's day; another day needs the clerk's explicit confirmation. */
+const SAME_DAY_ACTIONS: VisitAction[] = ['check_in', 'hand_over'];
+
+export interface VisitOptions {
+  /** The clerk confirmed that the person came on a day other than the booking's. */
+  otherDayConfirmed?: boolean;
+  now?: Date;
+}
+
+export async function recordVisit(db: Db, bookingId: number, action: VisitAction, user: StaffPrincipal, actor: AuditActor, options: VisitOptions = {}): Promise<{ holderId: number }> {
   return db.$transaction(async (tx) => {
-    const booking = await tx.booking.findFirst({ where: { AND: [{ id: bookingId }, bookingScope(user)] }, select: { id: true, code: true, cardHolderId: true } });
+    const booking = await tx.booking.findFirst({ where: { AND: [{ id: bookingId }, bookingScope(user)] }, select: { id: true, code: true, cardHolderId: true, slot: { select: { date: true } } } });
     if (!booking) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
+    const otherDay = isoDateOfColumn(booking.slot.date) !== todayInJapan(options.now);
+    if (otherDay && SAME_DAY_ACTIONS.includes(action) && !options.otherDayConfirmed) throw new AppError(409, 'not_booking_day', 'console.visit.notBookingDay');
     await lockCardHolders(tx, [booking.cardHolderId]); // card holders first, as the booking use cases do
     const moved = await moveBookings(tx, [booking.id], action, actor);
     if (moved.length === 0) throw new AppError(409, 'wrong_status', `console.visit.wrongStatus.${action}`);
-    await recordAudit(tx, actor, { action: `booking.${action}`, targetType: 'booking', targetId: booking.code });
+    await recordAudit(tx, actor, { action: `booking.${action}`, targetType: 'booking', targetId: booking.code, detail: otherDay ? { bookingDate: isoDateOfColumn(booking.slot.date) } : {} });
     return { holderId: booking.cardHolderId };
   });
 }

@@ -29,14 +29,14 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
 }
 
 function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
-  res.status(status).render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, ...locals });
+  res.status(status).render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, today: todayInJapan(), ...locals });
 }
 
 /** The board as JSON for the refresh script, with labels already translated. */
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
   return {
     ...board,
-    slots: board.slots.map((slot) => ({ ...slot, bookings: slot.bookings.map((booking) => ({ ...booking, channelLabel: t(`console.channel.${booking.channel}`), statusLabel: t(`console.status.${booking.status}`) })) })),
+    slots: board.slots.map((slot) => ({ ...slot, bookings: slot.bookings.map((booking) => ({ ...booking, channelLabel: t(`console.channel.${booking.channel}`), statusLabel: t(`console.status.${booking.status}`), transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '' })) })),
   };
 }
 
@@ -165,8 +165,16 @@ export function consoleRoutes(context: AppContext): Router {
   });
 
   const visit = (action: VisitAction) => async (req: Request, res: Response) => {
-    const { holderId } = await recordVisit(prisma, parseQuery(id, req.params.id), action, user(res), staffActor(req, res));
-    res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
+    const bookingId = parseQuery(id, req.params.id);
+    const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
+    try {
+      const { holderId } = await recordVisit(prisma, bookingId, action, user(res), staffActor(req, res), { otherDayConfirmed });
+      res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
+      const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
+      page(res, 'holder', 'console.holder.title', { holder: await holderForConsole(prisma, booking.cardHolderId, user(res), staffActor(req, res)), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
+    }
   };
   router.post('/console/bookings/:id/check-in', clerks, visit('check_in'));
   router.post('/console/bookings/:id/hand-over', clerks, visit('hand_over'));

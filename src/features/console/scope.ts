@@ -4,7 +4,6 @@ import type { Db, DbTx } from '../../db/client.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../web/errors.js';
 import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
-import type { AuditActor } from '../staff/audit.js';
 
 export function ensureCounter(user: StaffPrincipal, counterId: number): void {
   if (!canUseCounter(user, counterId)) throw new AppError(403, 'counter_forbidden', 'console.counterForbidden');
@@ -28,4 +27,3 @@ export async function counterOrFail(db: Db | DbTx, user: StaffPrincipal, counter
   return counter;
 }
 
-export const actorName = (actor: AuditActor) => `${actor.type}:${actor.id}`;

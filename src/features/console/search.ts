@@ -1,19 +1,36 @@
-// Search by notice ID, booking code or email. A barcode reader types the notice ID's digits and
-// Enter; a clerk may type full-width digits, spaces or hyphens, so the query is normalised first.
+// Search by notice ID (whole or in part), booking code, email, or name / kana name in part.
+// A barcode reader types the notice ID's digits and Enter; a clerk may type full-width digits,
+// spaces, hyphens, half-width kana or hiragana for a katakana name: all of that is folded first.
 import type { Db } from '../../db/client.js';
-import type { Prisma } from '../../generated/prisma/client.js';
-import { toHalfWidth } from '../../web/validation.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { holderScope } from './scope.js';
 
 const MAX_RESULTS = 50;
+/** Parts of a notice ID shorter than this would match too many people: only whole IDs then. */
+const MIN_PARTIAL_ID = 4;
+const SEPARATORS = /[\s\-\u2010-\u2015\u2212\u30FC\uFF70]/g;
+const HIRAGANA = Array.from({ length: 0x3096 - 0x3041 + 1 }, (_, i) => String.fromCharCode(0x3041 + i)).join('');
+const KATAKANA = Array.from({ length: 0x3096 - 0x3041 + 1 }, (_, i) => String.fromCharCode(0x30a1 + i)).join('');
+
+/** Width folded (NFKC: full-width letters and digits to half-width, half-width kana to full-width), trimmed. */
+const foldWidth = (raw: string) => raw.normalize('NFKC').trim();
 
 /** Half-width, trimmed; without spaces and hyphens unless it is an email address. */
 export function normaliseQuery(raw: string): string {
-  const text = toHalfWidth(raw).trim();
-  return text.includes('@') ? text : text.replace(/[\s\-\u2010-\u2015\u2212\u30FC]/g, '');
+  const text = foldWidth(raw);
+  return text.includes('@') ? text : text.replace(SEPARATORS, '');
 }
+
+/** A name as search compares it: width folded, hiragana as katakana, no spaces (long vowel marks kept). */
+export function nameSearchKey(raw: string): string {
+  return [...foldWidth(raw).replace(/\s/g, '')].map((char) => KATAKANA[HIRAGANA.indexOf(char)] ?? char).join('');
+}
+
+const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+/** The SQL twin of nameSearchKey for a stored name column (stored names are already NFKC from import). */
+const foldedName = (column: Prisma.Sql) => Prisma.sql`translate(${column}, ${HIRAGANA} || ' ' || '\u3000', ${KATAKANA})`;
 
 const RESULT_SELECT = {
   id: true,
@@ -27,14 +44,29 @@ const RESULT_SELECT = {
 
 export type SearchResult = Prisma.CardHolderGetPayload<{ select: typeof RESULT_SELECT }>;
 
-/** Card holders whose notice ID, booking code or booking email is the query; the search is audited. */
+/** Ids of card holders whose notice ID contains the query, or whose name or kana name does. */
+async function partialMatches(db: Db, query: string, raw: string): Promise<number[]> {
+  const name = nameSearchKey(raw);
+  const idPart = query.length >= MIN_PARTIAL_ID ? Prisma.sql`upper(h.notice_id) LIKE ${likeContains(query.toUpperCase())}` : Prisma.sql`false`;
+  const rows = await db.$queryRaw<{ id: number }[]>`
+    SELECT h.id FROM card_holders h
+     WHERE ${idPart}
+        OR ${foldedName(Prisma.sql`h.name_kana`)} LIKE ${likeContains(name)}
+        OR ${foldedName(Prisma.sql`h.name`)} LIKE ${likeContains(name)}
+     ORDER BY h.id LIMIT 500`;
+  return rows.map((row) => row.id);
+}
+
+/** Card holders matching the query (exact notice ID, booking code or email; part of an ID or name); audited. */
 export async function searchHolders(db: Db, raw: string, user: StaffPrincipal, actor: AuditActor): Promise<{ query: string; results: SearchResult[] }> {
   const query = normaliseQuery(raw);
   if (query === '') return { query, results: [] };
-  const matches: Prisma.CardHolderWhereInput[] = query.includes('@')
+  const exact: Prisma.CardHolderWhereInput[] = query.includes('@')
     ? [{ bookings: { some: { email: { equals: query, mode: 'insensitive' } } } }]
     : [{ noticeId: query }, { bookings: { some: { code: query.toUpperCase() } } }];
-  const results = await db.cardHolder.findMany({ where: { AND: [holderScope(user), { OR: matches }] }, select: RESULT_SELECT, orderBy: { id: 'asc' }, take: MAX_RESULTS });
-  await recordAudit(db, actor, { action: 'console.search', targetType: 'card_holder', detail: { query, found: results.length } });
+  const found = await db.cardHolder.findMany({ where: { AND: [holderScope(user), { OR: exact }] }, select: RESULT_SELECT, orderBy: { id: 'asc' }, take: MAX_RESULTS });
+  const partial = found.length > 0 || query.includes('@') ? [] : await partialMatches(db, query, raw);
+  const results = partial.length === 0 ? found : await db.cardHolder.findMany({ where: { AND: [holderScope(user), { id: { in: partial } }] }, select: RESULT_SELECT, orderBy: { id: 'asc' }, take: MAX_RESULTS });
+  await recordAudit(db, actor, { action: 'console.search', targetType: 'card_holder', detail: { query, found: results.length, partial: partial.length > 0 } });
   return { query, results };
 }

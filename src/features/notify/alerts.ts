@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DbTx } from '../../db/client.js';
 import { translator } from '../../web/i18n.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { actorKey } from '../staff/actors.js';
 import { headerSafe } from './booking-mail.js';
 import { enqueueMail } from './outbox.js';
 
@@ -152,12 +153,13 @@ export type AcknowledgeResult =
  * Acknowledges an alert once: a guarded UPDATE, so a second click, a second link or a second
  * admin is told who acknowledged it first. Audited.
  */
-export async function acknowledgeAlert(tx: DbTx, alertId: bigint, by: { who: string; via: 'console' | 'mail'; actor: AuditActor }): Promise<AcknowledgeResult> {
+export async function acknowledgeAlert(tx: DbTx, alertId: bigint, by: { via: 'console' | 'mail'; actor: AuditActor }): Promise<AcknowledgeResult> {
+  const who = actorKey(by.actor);
   const updated = await tx.$executeRaw`
-    UPDATE alerts SET acknowledged_at = now(), acknowledged_by = ${by.who}, acknowledged_via = ${by.via}, acknowledgement_ip = ${by.actor.ip ?? null}
+    UPDATE alerts SET acknowledged_at = now(), acknowledged_by = ${who}, acknowledged_via = ${by.via}, acknowledgement_ip = ${by.actor.ip ?? null}
      WHERE id = ${alertId} AND acknowledged_at IS NULL`;
   if (updated === 1) {
-    await recordAudit(tx, by.actor, { action: 'alert.acknowledge', targetType: 'alert', targetId: String(alertId), detail: { via: by.via, by: by.who } });
+    await recordAudit(tx, by.actor, { action: 'alert.acknowledge', targetType: 'alert', targetId: String(alertId), detail: { via: by.via } });
     return { ok: true, alertId };
   }
   const alert = await tx.alert.findUnique({ where: { id: alertId } });

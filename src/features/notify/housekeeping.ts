@@ -1,8 +1,10 @@
 // Small scheduled chores that keep the database tidy.
 import type { DbTx } from '../../db/client.js';
 import { jstInstant, todayInJapan } from '../../lib/jst.js';
-import { CardTransitionError, changeCardStatus } from '../cards/status.js';
-import { recordAudit } from '../staff/audit.js';
+import { CARD_REASONS, CardTransitionError, changeCardStatus } from '../cards/status.js';
+import { recordAudit, type AuditActor } from '../staff/audit.js';
+
+const PAST_BOOKINGS_JOB: AuditActor = { type: 'system', id: 'past-bookings' };
 
 export async function expireStaleSessions(tx: DbTx): Promise<{ deleted: number }> {
   return { deleted: await tx.$executeRaw`DELETE FROM session WHERE expire < now()` };
@@ -26,13 +28,13 @@ export async function markPastBookings(tx: DbTx, now: Date): Promise<{ markedNoS
     RETURNING b.id, b.card_holder_id AS "cardHolderId"`;
   for (const row of rows) {
     try {
-      await changeCardStatus(tx, row.cardHolderId, 'notice_sent', 'job:past-bookings', 'booking no_show');
+      await changeCardStatus(tx, row.cardHolderId, 'notice_sent', PAST_BOOKINGS_JOB, CARD_REASONS.no_show);
     } catch (error) {
       if (!(error instanceof CardTransitionError)) throw error; // a card put on hold meanwhile stays as it is
     }
   }
   if (rows.length > 0) {
-    await recordAudit(tx, { type: 'system', id: 'job:past-bookings' }, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: rows.map((row) => row.id) } });
+    await recordAudit(tx, PAST_BOOKINGS_JOB, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: rows.map((row) => row.id) } });
   }
   return { markedNoShow: rows.length };
 }

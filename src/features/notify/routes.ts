@@ -6,6 +6,7 @@ import { AppError } from '../../web/errors.js';
 import { parseForm } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
 import { requireRole } from '../staff/access.js';
+import { actorLabeler } from '../staff/actors.js';
 import { acknowledgeAlert, verifyAcknowledgementToken } from './alerts.js';
 import { normaliseMailQuery, recentAlerts, searchMail, showMail } from './mail-log.js';
 
@@ -58,12 +59,13 @@ function staffRouter({ db, config }: AppContext): Router {
   });
 
   router.get('/alerts', admins, async (req, res) => {
-    res.render('notify/alerts-index', { title: res.locals.t('notify.alerts.title'), layout, alerts: await recentAlerts(db.prisma), done: req.query.done ?? null });
+    const alerts = await recentAlerts(db.prisma);
+    const actorLabel = await actorLabeler(db.prisma, alerts.map((alert) => alert.acknowledgedBy), res.locals.t);
+    res.render('notify/alerts-index', { title: res.locals.t('notify.alerts.title'), layout, alerts, actorLabel, done: req.query.done ?? null });
   });
 
   router.post('/alerts/:id/acknowledge', admins, async (req, res) => {
-    const user = res.locals.staffUser!;
-    const result = await db.prisma.$transaction((tx) => acknowledgeAlert(tx, parseId(req.params), { who: `staff:${user.loginId}`, via: 'console', actor: actorOf(req, res) }));
+    const result = await db.prisma.$transaction((tx) => acknowledgeAlert(tx, parseId(req.params), { via: 'console', actor: actorOf(req, res) }));
     if (!result.ok && result.reason === 'not_found') throw new AppError(404, 'not_found', 'error.404.body');
     res.redirect(303, `/staff/alerts?done=${result.ok ? 'acknowledged' : 'already'}`);
   });
@@ -83,7 +85,7 @@ function alertLinkRouter({ db, secrets }: AppContext): Router {
     if (!verified) return render(res, 400, 'invalid');
     const alert = await db.prisma.alert.findUnique({ where: { id: verified.alertId } });
     if (!alert) return render(res, 404, 'invalid');
-    if (alert.acknowledgedAt) return render(res, 200, 'already', { alert });
+    if (alert.acknowledgedAt) return render(res, 200, 'already', { alert, actorLabel: await actorLabeler(db.prisma, [alert.acknowledgedBy], res.locals.t) });
     render(res, 200, 'confirm', { alert, token });
   });
 
@@ -92,11 +94,11 @@ function alertLinkRouter({ db, secrets }: AppContext): Router {
     const verified = parsed.ok ? verifyAcknowledgementToken(secrets.sessionSecret, parsed.data.token) : null;
     if (!verified) return render(res, 400, 'invalid');
     const result = await db.prisma.$transaction((tx) =>
-      acknowledgeAlert(tx, verified.alertId, { who: verified.address, via: 'mail', actor: { type: 'system', id: `mail:${verified.address}`, ip: req.ip } }),
+      acknowledgeAlert(tx, verified.alertId, { via: 'mail', actor: { type: 'system', id: `mail:${verified.address}`, ip: req.ip } }),
     );
     if (!result.ok && result.reason === 'not_found') return render(res, 404, 'invalid');
     const alert = await db.prisma.alert.findUnique({ where: { id: verified.alertId } });
-    render(res, 200, result.ok ? 'done' : 'already', { alert });
+    render(res, 200, result.ok ? 'done' : 'already', { alert, actorLabel: await actorLabeler(db.prisma, [alert?.acknowledgedBy], res.locals.t) });
   });
   return router;
 }

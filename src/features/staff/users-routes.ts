@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import { parseForm } from '../../web/validation.js';
 import { requireRole, staffActor } from './access.js';
+import { actorLabeler } from './actors.js';
 import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
 
 const ROLES = ['admin', 'staff', 'operator'] as const;
@@ -89,11 +90,20 @@ export function usersRoutes(context: AppContext): Router {
       orderBy: { id: 'desc' },
       take: 100,
     });
-    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters });
+    const actorLabel = await actorLabeler(db, entries.map((entry) => `${entry.actorType}:${entry.actorId}`), res.locals.t);
+    res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters, actorLabel, labelOf: translatedOr(res.locals.t) });
   });
 
   return router;
 }
+
+/** The translation of `prefix + code`, or the code itself for an action added without a label yet. */
+const translatedOr = (t: (key: string) => string) => (prefix: string, code: string | null) => {
+  if (!code) return '';
+  const key = `${prefix}${code}`;
+  const label = t(key);
+  return label === key ? code : label;
+};
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
 const auditFilters = z.object({
