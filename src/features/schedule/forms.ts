@@ -131,3 +131,14 @@ export type PolicyFields = z.infer<typeof counterPolicyForm>;
 
 export const reportQuery = z.object({ from: month, to: month, format: z.enum(['html', 'csv']).default('html'), encoding: z.string().optional() })
   .refine((query) => query.to >= query.from, { path: ['to'], message: 'schedule.error.validTo' });
+
+/** The longest range staff generate at once: a fiscal year and a little more. */
+export const MAX_SLOT_RANGE_DAYS = 400;
+
+export const slotRangeForm = z.object({ from: isoDate, to: isoDate }).superRefine((range, context) => {
+  if (range.to < range.from) context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.validTo' });
+  else if (Date.parse(range.to) - Date.parse(range.from) >= MAX_SLOT_RANGE_DAYS * 86_400_000) context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.slotRangeTooLong' });
+});
+
+/** The result of a range generation, carried to the page in the redirect's query. */
+export const slotRangeResult = z.object({ from: isoDate, to: isoDate, total: z.coerce.number().int().min(0), written: z.coerce.number().int().min(0) });
