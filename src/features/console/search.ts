@@ -2,6 +2,7 @@
 // Enter; a clerk may type full-width digits, spaces or hyphens, so the query is normalised first.
 import type { Db } from '../../db/client.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../web/validation.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
@@ -9,10 +10,10 @@ import { holderScope } from './scope.js';
 
 const MAX_RESULTS = 50;
 
-/** Half-width, trimmed; without spaces and hyphens unless it is an email address. */
+/** An email address half-width and trimmed; anything else as a notice ID or booking code is stored. */
 export function normaliseQuery(raw: string): string {
   const text = toHalfWidth(raw).trim();
-  return text.includes('@') ? text : text.replace(/[\s\-\u2010-\u2015\u2212\u30FC]/g, '');
+  return text.includes('@') ? text : noticeIdOf(text);
 }
 
 const RESULT_SELECT = {
