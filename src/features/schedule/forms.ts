@@ -30,7 +30,9 @@ export function timeText(minutes: number | null | undefined): string {
 const time = z.string().transform((value, context) => {
   const minutes = parseTime(value);
   if (minutes === undefined) {
-    context.addIssue({ code: 'custom', message: 'schedule.error.time' });
+    // 「25:00」 has the right form but is no time of day; 「9時」 has the wrong form.
+    const wellFormed = /^\d{1,2}:\d{2}$/.test(toHalfWidth(value).trim());
+    context.addIssue({ code: 'custom', message: wellFormed ? 'schedule.error.timeInvalid' : 'schedule.error.time' });
     return z.NEVER;
   }
   return minutes;

@@ -133,14 +133,15 @@ export function scheduleFeature(context: AppContext): Feature {
 
   // ---- opening rules ----
   /** The editor with the month preview of the values as typed; nothing is saved by a preview. */
-  const ruleEditor = async (req: Request, res: Response, ruleId: number | undefined, values: Record<string, unknown>, showErrors = false) => {
+  const ruleEditor = async (req: Request, res: Response, ruleId: number | undefined, values: Record<string, unknown>, showErrors = false, refusal?: AppError) => {
     const counterId = idParam(req.params.id);
     const counter = await findCounter(db, counterId);
     const month = currentMonth(values.month ?? req.query.month);
     const parsed = parseForm(ruleForm, values);
     const preview = parsed.ok ? await previewRule(db, counterId, ruleId, parsed.data, month) : null;
     const errors = showErrors && !parsed.ok ? parsed.errors : {};
-    render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, scripts: ['/js/schedule-preview.js'] }, showErrors && !parsed.ok ? 400 : 200);
+    const refusalText = refusal ? res.locals.t(refusal.messageKey, refusal.params) : undefined;
+    render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, refusal: refusalText, scripts: ['/js/schedule-preview.js'] }, refusal?.status ?? (showErrors && !parsed.ok ? 400 : 200));
   };
 
   router.get('/schedule/counters/:id/rules/new', admin, async (req, res) => ruleEditor(req, res, undefined, blankRuleValues(todayInJapan())));
@@ -166,7 +167,12 @@ export function scheduleFeature(context: AppContext): Feature {
     if (req.body?.action === 'preview') return ruleEditor(req, res, ruleId, req.body, true);
     const parsed = parseForm(ruleForm, req.body);
     if (!parsed.ok) return ruleEditor(req, res, ruleId, req.body, true);
-    await saveRule(db, changeContext(req, res), idParam(req.params.id), ruleId, parsed.data);
+    try {
+      await saveRule(db, changeContext(req, res), idParam(req.params.id), ruleId, parsed.data);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'rule_overlap') throw error;
+      return ruleEditor(req, res, ruleId, req.body, true, error);
+    }
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleSaved`);
   };
   router.post('/schedule/counters/:id/rules', admin, saveRuleRoute(() => undefined));
