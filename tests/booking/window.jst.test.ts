@@ -8,6 +8,8 @@ import { dateColumn, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
 import type { BookingPolicyRules } from '../../src/features/schedule/policy.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { createTestApp } from '../helpers/app.js';
+import { loggedInCitizen } from '../citizen/citizen-agent.js';
 
 const policy: BookingPolicyRules = { opensDaysAhead: 30, closesDaysBefore: 1, closesAtMinute: 17 * 60, sameDayAllowed: false, sameDayUntilMinutes: 60, maxPeoplePerBooking: 5 };
 const visit = jstInstant('2026-12-10', 9 * 60); // Thursday 09:00 JST
@@ -79,5 +81,18 @@ describe('deadline counted in the counter\'s opening days (開庁日)', () => {
     const mail = composeBookingMail('confirmation', { code: 'ABCD2345', counterName: '本庁', counterAddress: '市役所1階', accessNotes: '', startsAt: jstInstant('2026-12-07', 540), endsAt: jstInstant('2026-12-07', 570), people: 1, deadline: page!.deadline }, 'https://example.jp');
     expect(mail.text).toContain('変更・取消の受付締切: 2026年12月4日(金) 17:00まで');
     expect(mail.text).not.toContain('受付締切まで');
+  });
+});
+
+describe('the booking page shows the deadline', () => {
+  it('When a citizen has a booking, then the page states the actual deadline date and time, not only 「受付締切まで」', async () => {
+    const t = await createTestApp();
+    const counter = await createCounter(t.db);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: '2099-03-16' }); // a Monday, no rules: calendar days
+    const { holder, noticeId, mmdd } = await createCardHolder(t.db);
+    await t.db.prisma.booking.create({ data: { code: 'DEAD2345', slotId: slot.id, cardHolderId: holder.id, channel: 'web', createdBy: 'test' } });
+    const agent = await loggedInCitizen(t.app, noticeId, mmdd);
+    const page = await agent.get('/booking');
+    expect(page.text).toContain('変更・取消は2099年3月15日(日) 17:00までこの画面でできます');
   });
 });
