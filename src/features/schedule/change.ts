@@ -59,13 +59,16 @@ export interface SlotRange {
 }
 
 /**
- * Staff plan ahead: every counter's slots for a chosen range (e.g. the whole fiscal year). The
- * range then stays inside the slot horizon, so later changes regenerate it too.
+ * Staff plan ahead: every counter's slots for a chosen range (e.g. the whole fiscal year), and
+ * for any gap between today's horizon and the range. The range then stays inside the slot
+ * horizon, so later changes regenerate it too.
  */
 export async function generateSlotRange(db: Db, context: ChangeContext, range: SlotRange) {
   if (range.from < context.today) throw new AppError(400, 'slot_range_past', 'schedule.error.slotRangePast');
   return applyChange(db, context, async (tx) => {
-    const result = await regenerateSlots(tx, range.from, range.to);
+    // From the current horizon's end when the range starts later, so no day is left without slots.
+    const currentEnd = await horizonEnd(tx, context.today);
+    const result = await regenerateSlots(tx, range.from < currentEnd ? range.from : currentEnd, range.to);
     const total = await tx.slot.count({ where: { date: { gte: dateColumn(range.from), lte: dateColumn(range.to) } } });
     const value = { ...result, total };
     return { value, audit: { action: 'schedule.slots.generate', targetType: 'slots', targetId: `${range.from}..${range.to}`, detail: { ...range, ...value } } };
