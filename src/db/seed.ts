@@ -1,5 +1,5 @@
-// Demo data for `npm start` on an empty database: counters, opening rules, a month of slots,
-// card holders and staff accounts. The demo log-ins are printed at start-up.
+// Demo data for `npm start` on an empty database: counters, opening rules, the slots of the whole
+// slot horizon, card holders and staff accounts. The demo log-ins are printed at start-up.
 import bcrypt from 'bcrypt';
 import type { Db } from './client.js';
 import { birthKey } from '../features/cards/birth-key.js';
