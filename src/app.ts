@@ -24,6 +24,7 @@ import { requestLogging } from './web/logging.js';
 import { securityHeaders } from './web/security-headers.js';
 import { sessions } from './web/sessions.js';
 import { configureViews } from './web/views.js';
+import { noticeIdIsNumeric, useNoticeIdPattern } from './lib/notice-id.js';
 
 export interface AppContext {
   config: Config;
@@ -51,6 +52,8 @@ export function createApp(context: AppContext): express.Express {
   const { config, db, secrets, logger } = context;
   const app = express();
   app.disable('x-powered-by');
+  useNoticeIdPattern(config.NOTICE_ID_PATTERN);
+  app.locals.noticeIdInputMode = noticeIdIsNumeric() ? 'numeric' : 'text';
   app.set('trust proxy', config.TRUST_PROXY);
   app.locals.cache = config.NODE_ENV === 'production';
   app.locals.callCenter = { phone: config.CALL_CENTER_PHONE, hours: config.CALL_CENTER_HOURS };

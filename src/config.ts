@@ -1,5 +1,6 @@
 // Every environment variable the app reads, validated once at start-up. See .env.example.
 import { z } from 'zod';
+import { DEFAULT_NOTICE_ID_PATTERN, noticeIdPatternProblem } from './lib/notice-id.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -68,6 +69,11 @@ export const configSchema = z.object({
   SEED_DEMO_DATA: booleanFlag.default(true),
   /** Largest J-LIS import file accepted, in bytes; larger uploads are refused before parsing. */
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(200 * 1024 * 1024),
+  /** The notice ID as the city prints it (letters, digits, '-', [0-9], \d, {m,n}); see src/lib/notice-id.ts. */
+  NOTICE_ID_PATTERN: z.string().default(DEFAULT_NOTICE_ID_PATTERN).superRefine((value, context) => {
+    const problem = noticeIdPatternProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  }),
   /** Where uploaded import files wait (keyed by batch) between preview and commit. */
   IMPORT_DIR: z.string().default('.data/imports'),
 });

@@ -1,10 +1,11 @@
 // Demo data for `npm start` on an empty database: counters, opening rules, closures as a city has
 // them (national holidays by the rules' default, 年末年始 12/29-1/3, a monthly maintenance Sunday),
-// a month of slots, card holders and staff accounts. The demo log-ins are printed at start-up.
+// the slots of the whole slot horizon, card holders and staff accounts. The demo log-ins are
+// printed at start-up.
 import bcrypt from 'bcrypt';
 import type { Db } from './client.js';
 import { birthKey } from '../features/cards/birth-key.js';
-import { generateSlots } from '../features/schedule/slot-generation.js';
+import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { addDays, dateColumn, todayInJapan } from '../lib/jst.js';
 
 export const DEMO_CITIZENS = [
@@ -56,7 +57,7 @@ export async function seedDemoData(db: Db, pepper: string, today = todayInJapan(
         openingRules: { create: [{ label: '平日日中', daysOfWeek: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 60, capacityPerSlot: 3, validFrom }] },
       },
     });
-    await generateSlots(tx, today, addDays(today, 31));
+    await regenerateHorizon(tx, today); // every day a citizen may book has its slots
     for (const [index, citizen] of DEMO_CITIZENS.entries()) {
       await tx.cardHolder.create({
         data: {

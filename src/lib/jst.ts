@@ -54,6 +54,11 @@ export function formatDateJa(date: IsoDate): string {
   return `${year}年${month}月${day}日(${WEEKDAYS_JA[dayOfWeek(date)]})`;
 }
 
+/** e.g. 2026年12月4日(金) 17:00, a moment shown to citizens (a deadline, an opening time). */
+export function formatMomentJa(instant: Date): string {
+  return `${formatDateJa(jstDateOf(instant))} ${formatMinutes(jstMinutesOf(instant))}`;
+}
+
 /** e.g. 2026-11-21 09:05 (Japan time), for lists and logs shown to staff. */
 export function formatJstDateTime(instant: Date): string {
   return `${jstDateOf(instant)} ${formatMinutes(jstMinutesOf(instant)).padStart(5, '0')}`;

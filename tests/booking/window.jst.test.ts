@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { bookingWindowProblem, changeWindowProblem } from '../../src/features/booking/window.js';
-import { jstInstant } from '../../src/lib/jst.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bookingDeadline, bookingWindowProblem, changeWindowProblem, slotDeadline } from '../../src/features/booking/window.js';
+import { holdSlot } from '../../src/features/booking/holds.js';
+import { dayPage } from '../../src/features/booking/availability.js';
+import { composeBookingMail } from '../../src/features/notify/booking-mail.js';
+import { openingDaysOf } from '../../src/features/schedule/opening-days.js';
+import { dateColumn, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
 import type { BookingPolicyRules } from '../../src/features/schedule/policy.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { createTestApp } from '../helpers/app.js';
+import { loggedInCitizen } from '../citizen/citizen-agent.js';
 
 const policy: BookingPolicyRules = { opensDaysAhead: 30, closesDaysBefore: 1, closesAtMinute: 17 * 60, sameDayAllowed: false, sameDayUntilMinutes: 60, maxPeoplePerBooking: 5 };
 const visit = jstInstant('2026-12-10', 9 * 60); // Thursday 09:00 JST
@@ -23,5 +31,68 @@ describe('booking window in Japan time', () => {
     expect(bookingWindowProblem(visit, sameDay, jstInstant('2026-12-10', 7 * 60 + 59))).toBeNull();
     expect(bookingWindowProblem(visit, sameDay, jstInstant('2026-12-10', 8 * 60 + 1))).toBe('deadline_passed');
     expect(bookingWindowProblem(visit, policy, jstInstant('2026-12-10', 7 * 60))).toBe('deadline_passed');
+  });
+});
+
+describe('deadline counted in the counter\'s opening days (開庁日)', () => {
+  let db: TestDatabase;
+  let counterId: number;
+  beforeAll(async () => {
+    db = await createTestDatabase(4);
+    const counter = await createCounter(db);
+    counterId = counter.id;
+    await db.prisma.openingRule.create({
+      data: { counterId, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020, slotMinutes: 30, capacityPerSlot: 4, reservedCapacity: 0, validFrom: dateColumn('2026-04-01') },
+    });
+    await db.prisma.closure.create({ data: { counterId: null, kind: 'yearly_range', label: '年末年始', params: { from: '12-29', to: '01-03' } } });
+    await db.prisma.bookingPolicy.create({ data: { counterId: null, opensDaysAhead: 60, closesDaysBefore: 1, closesAtMinute: 17 * 60 } });
+  });
+
+  it('When the visit is on a Monday and N=1, then the deadline is the Friday before at 17:00, not Sunday', async () => {
+    const isOpen = await openingDaysOf(db.prisma, counterId);
+    // Monday 2026-12-07: the opening day before is Friday 12/04.
+    expect(bookingDeadline('2026-12-07', policy, isOpen)).toEqual(jstInstant('2026-12-04', 17 * 60));
+    expect(bookingWindowProblem(jstInstant('2026-12-07', 9 * 60), policy, jstInstant('2026-12-05', 10 * 60), isOpen)).toBe('deadline_passed');
+    expect(bookingWindowProblem(jstInstant('2026-12-07', 9 * 60), policy, jstInstant('2026-12-04', 16 * 60 + 59), isOpen)).toBeNull();
+  });
+
+  it('When a national holiday lies between, then it is not counted (成人の日 1/11 -> Tuesday 1/12 closes Friday 1/8)', async () => {
+    const isOpen = await openingDaysOf(db.prisma, counterId);
+    expect(bookingDeadline('2027-01-12', policy, isOpen)).toEqual(jstInstant('2027-01-08', 17 * 60));
+    expect(bookingDeadline('2027-01-12', { ...policy, closesDaysBefore: 2 }, isOpen)).toEqual(jstInstant('2027-01-07', 17 * 60));
+  });
+
+  it('When the year-end closure lies between, then the visit on 1/4 closes on 12/28, the last opening day of the year', async () => {
+    const deadline = await slotDeadline(db.prisma, { counterId, startsAt: jstInstant('2027-01-04', 9 * 60) });
+    expect(deadline).toEqual(jstInstant('2026-12-28', 17 * 60));
+    expect(formatMomentJa(deadline)).toBe('2026年12月28日(月) 17:00');
+  });
+
+  it('When a citizen tries to hold a Monday time on the Saturday before, then it is refused as past the deadline', async () => {
+    const slot = await createSlot(db, { counterId, date: '2026-12-07' });
+    const { holder } = await createCardHolder(db, { counterId });
+    await expect(holdSlot(db.prisma, { slotId: slot.id, cardHolderId: holder.id, minutes: 10, now: jstInstant('2026-12-05', 10 * 60) })).rejects.toMatchObject({ code: 'deadline_passed' });
+    expect((await db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).booked).toBe(0);
+  });
+
+  it('When the day page and the confirmation mail are shown, then they carry the actual deadline date and time', async () => {
+    const page = await dayPage(db.prisma, counterId, '2026-12-07', jstInstant('2026-12-02', 10 * 60));
+    expect(page?.deadline).toEqual(jstInstant('2026-12-04', 17 * 60));
+    const mail = composeBookingMail('confirmation', { code: 'ABCD2345', counterName: '本庁', counterAddress: '市役所1階', accessNotes: '', startsAt: jstInstant('2026-12-07', 540), endsAt: jstInstant('2026-12-07', 570), people: 1, deadline: page!.deadline }, 'https://example.jp');
+    expect(mail.text).toContain('変更・取消の受付締切: 2026年12月4日(金) 17:00まで');
+    expect(mail.text).not.toContain('受付締切まで');
+  });
+});
+
+describe('the booking page shows the deadline', () => {
+  it('When a citizen has a booking, then the page states the actual deadline date and time, not only 「受付締切まで」', async () => {
+    const t = await createTestApp();
+    const counter = await createCounter(t.db);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: '2099-03-16' }); // a Monday, no rules: calendar days
+    const { holder, noticeId, mmdd } = await createCardHolder(t.db);
+    await t.db.prisma.booking.create({ data: { code: 'DEAD2345', slotId: slot.id, cardHolderId: holder.id, channel: 'web', createdBy: 'test' } });
+    const agent = await loggedInCitizen(t.app, noticeId, mmdd);
+    const page = await agent.get('/booking');
+    expect(page.text).toContain('変更・取消は2099年3月15日(日) 17:00までこの画面でできます');
   });
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capacityReport } from '../../src/features/schedule/capacity.js';
 import { exportSetup, loadSetup, parseSetupFile, type CitySetup } from '../../src/features/schedule/setup-file.js';
+import { migrationsUpToDate } from '../../src/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const EXAMPLE = 'examples/schedule/large-city.yaml';
@@ -107,6 +108,67 @@ describe('validation with line numbers', () => {
     const broken = parseSetupFile('counters:\n  - code: a\n    name: [unclosed\n');
     expect(broken.ok ? 0 : broken.errors[0].line).toBeGreaterThanOrEqual(3);
     const unknown = parseSetupFile('counters:\n  - code: a\n    name: A\n    windows: 1\n    window_count: 3\n');
-    expect(unknown.ok ? [] : unknown.errors.map((error) => [error.line, error.message])).toEqual([[2, '使えない項目名があります: window_count(counters[1])']]);
+    expect(unknown.ok ? [] : unknown.errors.map((error) => [error.line, error.message])).toEqual([[5, '使えない項目名があります: window_count(counters[1].window_count)']]);
+  });
+
+  it('When the YAML syntax is broken, then the message is in Japanese and says what is wrong, with its line and column', () => {
+    const broken = parseSetupFile('counters:\n  - code: a\n     name: A\n    windows: 1\n');
+    expect(broken.ok).toBe(false);
+    if (broken.ok) return;
+    expect(broken.errors[0]).toMatchObject({ line: expect.any(Number), column: expect.any(Number) });
+    expect(broken.errors[0].message).toMatch(/^YAMLの書き方に誤りがあります: .+/);
+    expect(broken.errors[0].message).not.toMatch(/[A-Z]{3,}_[A-Z]+/); // no parser code such as BAD_INDENT
+  });
+
+  const ruleLines = (label: string, days: string, hours: string, extra: string[] = []) => [
+    `      - label: ${label}`, `        days: ${days}`, `        hours: "${hours}"`, '        slotMinutes: 30', ...extra, '        validFrom: 2027-01-01',
+  ];
+  const counterFile = (rules: string[], head = ['    windows: 2']) => ['counters:', '  - code: rule-check', '    name: 試験', ...head, '    rules:', ...rules].join('\n');
+
+  it('When a time is 25:00, then it is told that the time does not exist (not to use the form 09:00)', () => {
+    const result = parseSetupFile(counterFile(ruleLines('夜間', '[mon]', '17:00-25:00', ['        capacity: 4'])));
+    expect(result.ok ? [] : result.errors.map((error) => [error.line, error.message])).toEqual([[8, '存在しない時刻です。00:00〜24:00 の範囲で入力してください。(counters[1].rules[1].hours)']]);
+  });
+
+  it('When two rules of a counter overlap on a weekday (09:00-09:40 for 48 and 09:30-10:00 for 10), then the second is refused at its hours line and nothing is loaded', () => {
+    const text = counterFile([
+      ...ruleLines('1F', '[mon, tue]', '09:00-09:40', ['        slotMinutes: 40', '        capacity: 48']).filter((line) => line !== '        slotMinutes: 30'),
+      ...ruleLines('3F', '[tue, wed]', '09:30-10:00', ['        capacity: 10']),
+    ]);
+    const result = parseSetupFile(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].line).toBe(text.split('\n').indexOf('        hours: "09:30-10:00"') + 1);
+    expect(result.errors[0].message).toContain('ルール「1F」(月・火 9:00〜9:40、2027-01-01〜)と曜日・有効期間・時間帯が重なっています');
+  });
+
+  it('When two rules start at the same time on the same weekday, then the second is refused instead of silently dropped', () => {
+    const result = parseSetupFile(counterFile([...ruleLines('A', '[fri]', '09:00-10:00', ['        capacity: 4']), ...ruleLines('B', '[fri]', '09:00-09:30', ['        capacity: 6'])]));
+    expect(result.ok ? [] : result.errors.map((error) => error.message)).toEqual([expect.stringContaining('ルール「A」')]);
+  });
+
+  it('When rules only touch (09:00-12:00 and 12:00-13:00) or fall on other weekdays or periods, then they are accepted', () => {
+    const touching = [...ruleLines('午前', '[mon]', '09:00-12:00', ['        capacity: 4']), ...ruleLines('昼', '[mon]', '12:00-13:00', ['        capacity: 4'])];
+    const otherDay = ruleLines('火曜', '[tue]', '09:00-12:00', ['        capacity: 4']);
+    const later = [...ruleLines('来年度', '[mon]', '09:00-12:00', ['        capacity: 9']), '        validTo: 2027-12-31'].map((line) => line.replace('2027-01-01', '2027-04-01'));
+    const earlier = [...ruleLines('今年度', '[wed]', '09:00-12:00', ['        capacity: 9']), '        validTo: 2027-03-31'];
+    expect(parseSetupFile(counterFile([...touching, ...otherDay])).ok).toBe(true);
+    expect(parseSetupFile(counterFile([...earlier, ...later])).ok).toBe(true);
+  });
+
+  it('When a counter has fixed capacities, then windows may be left out; with peoplePerWindow it is asked for', () => {
+    const fixed = parseSetupFile(counterFile(ruleLines('平日', '[mon]', '09:00-12:00', ['        capacity: 4']), []));
+    expect(fixed.ok ? fixed.setup.counters[0].fields.windows : fixed.errors).toBe(1);
+    const perWindow = parseSetupFile(counterFile(ruleLines('平日', '[mon]', '09:00-12:00', ['        peoplePerWindow: 2']), []));
+    expect(perWindow.ok ? [] : perWindow.errors.map((error) => [error.line, error.message])).toEqual([[2, 'peoplePerWindow(窓口あたりの人数)を使うときは、交付場所の windows(窓口数)を書いてください。(counters[1])']]);
+  });
+});
+
+describe('schedule:load start-up', () => {
+  it('When every migration folder is recorded as applied, then the quick check says so; with one missing, the engine is needed', async () => {
+    expect(await migrationsUpToDate(db.url)).toBe(true);
+    await db.pool.query(`DELETE FROM _prisma_migrations WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations)`);
+    expect(await migrationsUpToDate(db.url)).toBe(false);
   });
 });

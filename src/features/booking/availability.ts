@@ -1,14 +1,16 @@
 // What a citizen sees before booking: counters, a month calendar, a day's times. Places left
 // for the web are capacity minus the reserved places minus those booked or held.
 import type { Db, DbTx } from '../../db/client.js';
-import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { effectivePolicy, policyFromRows } from '../schedule/policy.js';
+import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { counterDays, openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
+import { effectivePolicy, policyFromRows, type BookingPolicyRules } from '../schedule/policy.js';
 import { releaseExpiredHolds } from './holds.js';
 import { policyRowsJson } from './places.js';
 import { sqlOf } from './sql.js';
-import { bookingWindowProblem } from './window.js';
+import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
-export type DayState = 'free' | 'few' | 'full' | 'closed' | 'outside';
+/** upcoming: the counter is open that day but booking has not opened yet (opensAt says when). */
+export type DayState = 'free' | 'few' | 'full' | 'closed' | 'outside' | 'upcoming';
 
 export interface CalendarDay {
   date: IsoDate;
@@ -16,6 +18,7 @@ export interface CalendarDay {
   weekday: number;
   state: DayState;
   remaining: number;
+  opensAt?: Date;
 }
 
 export interface MonthCalendar {
@@ -64,8 +67,15 @@ function shiftMonth(month: string, delta: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
+/** A day open at the counter but beyond the booking window says when booking opens. */
+function upcoming(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: OpeningDays, now: Date) {
+  if (date <= addDays(todayInJapan(now), policy.opensDaysAhead) || !isOpeningDay(date)) return null;
+  return { state: 'upcoming' as const, remaining: 0, opensAt: bookingOpensAt(date, policy) };
+}
+
 export async function monthCalendar(db: Db | DbTx, counterId: number, month: string, now = new Date()): Promise<MonthCalendar> {
   const policy = await effectivePolicy(db, counterId);
+  const isOpeningDay = await openingDaysOf(db, counterId);
   const { first, last } = monthBounds(month);
   const slots = await db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
   const byDate = new Map<IsoDate, SlotRow[]>();
@@ -74,8 +84,8 @@ export async function monthCalendar(db: Db | DbTx, counterId: number, month: str
   let week: (CalendarDay | null)[] = Array.from({ length: dayOfWeek(first) }, () => null);
   for (let date = first; date <= last; date = addDays(date, 1)) {
     const daySlots = byDate.get(date) ?? [];
-    const bookable = daySlots.filter((slot) => bookingWindowProblem(slot.startsAt, policy, now) === null);
-    const state = date < todayInJapan(now) ? { state: 'outside' as const, remaining: 0 } : dayState(bookable, daySlots.length > 0);
+    const bookable = daySlots.filter((slot) => bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null);
+    const state = date < todayInJapan(now) ? { state: 'outside' as const, remaining: 0 } : (upcoming(date, policy, isOpeningDay, now) ?? dayState(bookable, daySlots.length > 0));
     week.push({ date, day: Number(date.slice(8)), weekday: dayOfWeek(date), ...state });
     if (week.length === 7) {
       weeks.push(week);
@@ -99,14 +109,17 @@ export interface TimeChoice {
   endsAt: Date;
   remaining: number;
   bookable: boolean;
+  /** The opening period's label (e.g. 1F, 夜間窓口), shown with the time; '' when none. */
+  label?: string;
 }
 
 export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<TimeChoice[]> {
   const policy = await effectivePolicy(db, counterId);
+  const isOpeningDay = await openingDaysOf(db, counterId);
   const slots = await db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
   return slots.map((slot) => {
     const remaining = webRemaining(slot);
-    return { id: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt, remaining, bookable: remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now) === null };
+    return { id: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt, remaining, bookable: remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null };
   });
 }
 
@@ -132,7 +145,16 @@ const DAY_PAGE = `
  * policy rows, slots). Expired holds are given back first when there are any, so the places
  * shown are right. Null when the counter does not exist or is retired.
  */
-export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<{ counter: { id: number; name: string }; times: TimeChoice[] } | null> {
+export interface DayPage {
+  counter: { id: number; name: string };
+  times: TimeChoice[];
+  /** The last moment to book this day on the web. */
+  deadline: Date;
+  /** When booking for this day opens, if it has not yet. */
+  opensAt: Date | null;
+}
+
+export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<DayPage | null> {
   const sql = sqlOf(db);
   const read = async () => {
     const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date]);
@@ -142,9 +164,12 @@ export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, n
   if (row?.expired && (await releaseExpiredHolds(db)) > 0) row = await read();
   if (!row) return null;
   const policy = policyFromRows(JSON.parse(row.policies), counterId);
+  const days = await counterDays(db, counterId);
   const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
     const startsAt = new Date(slot.startsAt);
-    return { id: slot.id, startsAt, endsAt: new Date(slot.endsAt), remaining: slot.remaining, bookable: slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now) === null };
+    const bookable = slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now, days.isOpeningDay) === null;
+    return { id: slot.id, startsAt, endsAt: new Date(slot.endsAt), remaining: slot.remaining, bookable, label: days.labelOf(date, jstMinutesOf(startsAt)) };
   });
-  return { counter: { id: counterId, name: row.counter_name }, times };
+  const opensAt = date > addDays(todayInJapan(now), policy.opensDaysAhead) ? bookingOpensAt(date, policy) : null;
+  return { counter: { id: counterId, name: row.counter_name }, times, deadline: bookingDeadline(date, policy, days.isOpeningDay), opensAt };
 }

@@ -1,6 +1,7 @@
 // A chosen time is held while the citizen confirms. The hold's places count in slots.booked,
 // so a confirmed hold can always become a booking; an expired one gives its places back.
 import type { Db, DbTx } from '../../db/client.js';
+import { openingDaysOfSlot } from '../schedule/opening-days.js';
 import { BookingError } from './errors.js';
 import { bookingState, checkLockedHolders, inTransaction, lockHoldersStatement, returnPlaces, settleHoldsWith, takeOrRelease, type HeldPlace } from './places.js';
 import { sqlOf, sqlOfTx, sqlTransaction } from './sql.js';
@@ -28,18 +29,20 @@ export interface HoldSlotInput {
 }
 
 /**
- * Holds one place in a slot for a citizen (replacing any hold they had). Three round trips:
+ * Holds one place in a slot for a citizen (replacing any hold they had). After reading the
+ * counter's opening days (for the deadline), three round trips:
  * BEGIN with the card holder's lock; the checks, slot and policy with the old hold removed; the
  * guarded UPDATE of the slot with the new hold (the slot row, the hot lock in a storm, is taken
  * last so it is held only until COMMIT).
  */
 export async function holdSlot(db: Db | DbTx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
   const ids = [input.cardHolderId];
+  const isOpeningDay = await openingDaysOfSlot(db, input.slotId);
   return sqlTransaction(db, async (sql, holders) => {
     checkLockedHolders(holders, ids);
     const state = await bookingState(sql, ids, input.slotId);
     await settleHoldsWith(sql, state.holds);
-    const problem = bookingWindowProblem(state.slot.startsAt, state.policy, input.now);
+    const problem = bookingWindowProblem(state.slot.startsAt, state.policy, input.now, isOpeningDay);
     if (problem) throw new BookingError(problem);
     const expiresAt = new Date(Date.now() + input.minutes * 60_000);
     await takeOrRelease(sql, input.slotId, () =>

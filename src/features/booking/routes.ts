@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
-import { formatDateJa, formatMinutes, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
 import { parseForm } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
@@ -14,6 +14,7 @@ import { dayPage, listCounters, monthCalendar } from './availability.js';
 import { BookingError } from './errors.js';
 import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
+import { slotDeadline } from './window.js';
 
 const id = z.coerce.number().int().positive();
 const MAX_INT4 = 2_147_483_647;
@@ -49,7 +50,7 @@ export function bookingFeature(context: AppContext): Feature {
   const actor = (req: Request, res: Response) => ({ type: 'citizen' as const, id: String(holderId(res)), ip: req.ip });
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
-    res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, jstMinutesOf, ...locals });
+    res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf, ...locals });
   const refuse = (res: Response, error: unknown, back: string) => {
     if (!(error instanceof BookingError)) throw error;
     view(res, 'refused', 'booking.refused.title', { messageKey: error.messageKey, back }, error.status);
@@ -57,7 +58,7 @@ export function bookingFeature(context: AppContext): Feature {
 
   router.get('/booking', async (req, res) => {
     const own = await activeBookingOf(prisma, holderId(res));
-    if (own) return view(res, 'show', 'booking.show.title', { own, done: req.query.done ?? null });
+    if (own) return view(res, 'show', 'booking.show.title', { own, deadline: await slotDeadline(prisma, own.booking.slot), done: req.query.done ?? null });
     const holder = await prisma.cardHolder.findUniqueOrThrow({ where: { id: holderId(res) }, select: { status: true } });
     if (!BOOKABLE_CARD_STATUSES.includes(holder.status)) return view(res, 'blocked', 'booking.blocked.title', { status: holder.status });
     res.redirect(303, '/booking/counters' + (req.query.done === 'cancelled' ? '?cancelled=1' : ''));
@@ -95,7 +96,7 @@ export function bookingFeature(context: AppContext): Feature {
     const date = dateParam.safeParse(req.params.date);
     const page = counterId.success && date.success ? await dayPage(prisma, counterId.data, date.data) : null;
     if (!page) return res.redirect(303, '/booking/counters');
-    view(res, 'day', 'booking.day.title', { counter: page.counter, date: date.data, times: page.times, changing: req.session.changing ?? false });
+    view(res, 'day', 'booking.day.title', { counter: page.counter, date: date.data, times: page.times, deadline: page.deadline, opensAt: page.opensAt, changing: req.session.changing ?? false });
   });
 
   /** The day page of a slot, where 戻る after a refused tap leads (the counter list if it is unknown). */

@@ -6,6 +6,8 @@ import type { BookingChannel } from '../../generated/prisma/client.js';
 import { CARD_REASONS, changeCardStatus } from '../cards/status.js';
 import { actorKey } from '../staff/actors.js';
 import { bookingMailKey, composeBookingMail, headerSafe, queueBookingMail } from '../notify/booking-mail.js';
+import { openingDaysOf, openingDaysOfSlot, type OpeningDays } from '../schedule/opening-days.js';
+import { jstDateOf } from '../../lib/jst.js';
 import { effectivePolicy, type BookingPolicyRules } from '../schedule/policy.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { newBookingCode } from './code.js';
@@ -17,7 +19,7 @@ import {
 } from './places.js';
 import { sqlTransaction } from './sql.js';
 export { BOOKABLE_CARD_STATUSES } from './places.js';
-import { bookingWindowProblem, changeWindowProblem } from './window.js';
+import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from './window.js';
 
 export interface CommonOptions {
   actor: AuditActor;
@@ -51,13 +53,14 @@ async function slotForBooking(tx: DbTx, slotId: number) {
 
 /** Checks the policy's deadlines (unless staff override them) and how many may book at once. */
 async function checkPolicy(tx: DbTx, slot: { counterId: number; startsAt: Date }, options: CommonOptions, kind: 'book' | 'change', people?: number) {
-  checkPolicyRules(slot, await effectivePolicy(tx, slot.counterId), options, kind, people);
+  const policy = await effectivePolicy(tx, slot.counterId);
+  checkPolicyRules(slot, policy, options, kind, people, options.ignorePolicy ? undefined : await openingDaysOf(tx, slot.counterId));
 }
 
-function checkPolicyRules(slot: { startsAt: Date }, policy: BookingPolicyRules, options: CommonOptions, kind: 'book' | 'change', people?: number) {
+function checkPolicyRules(slot: { startsAt: Date }, policy: BookingPolicyRules, options: CommonOptions, kind: 'book' | 'change', people?: number, isOpeningDay?: OpeningDays) {
   if (people !== undefined && people > policy.maxPeoplePerBooking) throw new BookingError('too_many_people');
   if (options.ignorePolicy) return;
-  const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(slot.startsAt, policy, options.now);
+  const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(slot.startsAt, policy, options.now, isOpeningDay);
   if (problem) throw new BookingError(problem);
 }
 
@@ -124,17 +127,19 @@ const WRITE_BOOKING = `
 /** Books one slot for a card holder and family, all or nothing; turns their hold into the booking. */
 export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<BookedGroup> {
   const ids = [...new Set(input.cardHolderIds)];
+  const isOpeningDay = await openingDaysOfSlot(db, input.slotId);
   return sqlTransaction(db, async (sql, holders) => {
     const statuses = checkLockedHolders(holders, ids);
     const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId);
-    checkPolicyRules(slot, policy, input, 'book', ids.length);
+    checkPolicyRules(slot, policy, input, 'book', ids.length, isOpeningDay);
+    const deadline = bookingDeadline(jstDateOf(slot.startsAt), policy, isOpeningDay);
     const credit = await settleHoldsWith(sql, holds, slot.id);
     const createdBy = actorKey(input.actor);
     const moves = cardStatusMoves(ids, statuses);
     let bookings: BookedGroup['bookings'] = [];
     while (bookings.length === 0) {
       const codes = ids.map(() => newBookingCode());
-      const mail = input.email ? confirmationMail(codes[0], input.email, slot, ids.length, now, input.baseUrl) : null;
+      const mail = input.email ? confirmationMail(codes[0], input.email, { ...slot, deadline }, ids.length, now, input.baseUrl) : null;
       const detail = { slotId: slot.id, people: ids.length, channel: input.channel };
       try {
         bookings = await sql.query<BookedGroup['bookings'][number]>(WRITE_BOOKING, [
@@ -160,8 +165,8 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
 }
 
 /** The confirmation email of a new booking, composed from what the transaction already read. */
-function confirmationMail(code: string, email: string, slot: BookingState['slot'], people: number, now: Date, baseUrl: string) {
-  const mail = composeBookingMail('confirmation', { code, counterName: slot.counterName, counterAddress: slot.counterAddress, accessNotes: slot.accessNotes, startsAt: slot.startsAt, endsAt: slot.endsAt, people, revision: Math.floor(now.getTime() / 1000) }, baseUrl);
+function confirmationMail(code: string, email: string, slot: BookingState['slot'] & { deadline: Date }, people: number, now: Date, baseUrl: string) {
+  const mail = composeBookingMail('confirmation', { code, counterName: slot.counterName, counterAddress: slot.counterAddress, accessNotes: slot.accessNotes, startsAt: slot.startsAt, endsAt: slot.endsAt, deadline: slot.deadline, people, revision: Math.floor(now.getTime() / 1000) }, baseUrl);
   return { dedupeKey: bookingMailKey(code, 'confirmation', 'new'), kind: 'booking.confirmation', to: headerSafe(email), ...mail };
 }
 

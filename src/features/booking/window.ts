@@ -1,12 +1,43 @@
 // Whether a slot may be booked, changed or cancelled now, by the counter's booking policy.
-// All in Japan time.
-import { addDays, jstInstant, jstDateOf, todayInJapan } from '../../lib/jst.js';
-import type { BookingPolicyRules } from '../schedule/policy.js';
+// All in Japan time. The deadline counts the counter's opening days (開庁日), not calendar days.
+import { addDays, jstInstant, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import type { DbTx } from '../../db/client.js';
+import { openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
+import { effectivePolicy, type BookingPolicyRules } from '../schedule/policy.js';
 
 export type WindowProblem = 'not_open_yet' | 'deadline_passed' | null;
 
+/** Without a counter's timetable every day counts (used only where no counter is known). */
+const EVERY_DAY: OpeningDays = () => true;
+
+/** How far back the deadline is looked for before falling back to calendar days. */
+const LOOKBACK_DAYS = 366;
+
+/** The last moment a visit on `date` may be booked: closesAt on the Nth opening day before it. */
+export function bookingDeadline(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: OpeningDays = EVERY_DAY): Date {
+  let day = date;
+  let counted = 0;
+  for (let step = 0; counted < policy.closesDaysBefore && step < LOOKBACK_DAYS; step++) {
+    day = addDays(day, -1);
+    if (isOpeningDay(day)) counted += 1;
+  }
+  if (counted < policy.closesDaysBefore) day = addDays(date, -policy.closesDaysBefore);
+  return jstInstant(day, policy.closesAtMinute);
+}
+
+/** The web deadline of a slot at its counter, by the counter's policy and opening days. */
+export async function slotDeadline(db: DbTx, slot: { counterId: number; startsAt: Date }): Promise<Date> {
+  const policy = await effectivePolicy(db, slot.counterId);
+  return bookingDeadline(jstDateOf(slot.startsAt), policy, await openingDaysOf(db, slot.counterId));
+}
+
+/** The first moment a visit on `date` may be booked: midnight JST, opensDaysAhead days before. */
+export function bookingOpensAt(date: IsoDate, policy: BookingPolicyRules): Date {
+  return jstInstant(addDays(date, -policy.opensDaysAhead));
+}
+
 /** Why a slot cannot be booked now, or null when it can. */
-export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = new Date()): WindowProblem {
+export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = new Date(), isOpeningDay: OpeningDays = EVERY_DAY): WindowProblem {
   if (startsAt.getTime() <= now.getTime()) return 'deadline_passed';
   const date = jstDateOf(startsAt);
   const today = todayInJapan(now);
@@ -15,12 +46,11 @@ export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules,
     const sameDayOk = policy.sameDayAllowed && now.getTime() <= startsAt.getTime() - policy.sameDayUntilMinutes * 60_000;
     return sameDayOk ? null : 'deadline_passed';
   }
-  const deadline = jstInstant(addDays(date, -policy.closesDaysBefore), policy.closesAtMinute);
-  return now.getTime() <= deadline.getTime() ? null : 'deadline_passed';
+  return now.getTime() <= bookingDeadline(date, policy, isOpeningDay).getTime() ? null : 'deadline_passed';
 }
 
 /** Changes and cancellations follow the same deadline (how far ahead does not matter). */
-export function changeWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = new Date()): WindowProblem {
-  const problem = bookingWindowProblem(startsAt, policy, now);
+export function changeWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = new Date(), isOpeningDay: OpeningDays = EVERY_DAY): WindowProblem {
+  const problem = bookingWindowProblem(startsAt, policy, now, isOpeningDay);
   return problem === 'not_open_yet' ? null : problem;
 }

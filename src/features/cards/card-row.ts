@@ -1,5 +1,6 @@
 // One card holder's data as it arrives (an import line or the quick-add form), checked the same
 // way wherever it comes from. The birth date is reduced to its HMAC here and never kept.
+import { isNoticeId, noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../web/validation.js';
 import { birthKey, isValidMonthDay } from './birth-key.js';
 
@@ -11,7 +12,6 @@ export const DATE_FORMATS = ['YYYYMMDD', 'YYYY-MM-DD', 'YYYY/MM/DD'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
 /** The notice ID printed on the 交付通知書: half-width digits. */
-export const NOTICE_ID_PATTERN = /^[0-9]{12,20}$/;
 
 export interface CardRow {
   noticeId: string;
@@ -82,8 +82,8 @@ function checkFields(raw: RawCardRow, pepper: string, format: DateFormat): { ok:
   if (texts.some(([, value]) => value.includes('\uFFFD'))) return problem('encoding', 'cards.row.encoding');
   const tooLong = texts.find(([, value]) => value.length > MAX_TEXT);
   if (tooLong) return problem(tooLong[0], 'cards.row.tooLong');
-  const noticeId = toHalfWidth(clean(raw.noticeId));
-  if (!NOTICE_ID_PATTERN.test(noticeId)) return problem('noticeId', 'cards.row.badNoticeId');
+  if (!isNoticeId(clean(raw.noticeId))) return problem('noticeId', 'cards.row.badNoticeId');
+  const noticeId = noticeIdOf(clean(raw.noticeId));
   const mmdd = birthMonthDay(toHalfWidth(clean(raw.birthDate)), format);
   // The birth date itself is never echoed back: not in messages, logs or audit detail.
   if (!mmdd) return problem('birthDate', 'cards.row.badBirthDate');

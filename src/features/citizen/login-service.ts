@@ -5,6 +5,7 @@
 // - per client address: at most ADDRESS_MAX_FAILURES failures per window.
 // An unknown ID gets the same answer after the same work (its failures are counted too).
 import type { Db, DbTx } from '../../db/client.js';
+import { noticeIdOf } from '../../lib/notice-id.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
 import { sqlOf } from '../booking/sql.js';
 import { recordAudit } from '../staff/audit.js';
@@ -18,11 +19,6 @@ export const ADDRESS_WINDOW_MINUTES = 15;
 export type CitizenLoginResult =
   | { ok: true; cardHolderId: number }
   | { ok: false; reason: 'invalid' | 'locked' | 'locked_until_unlocked' | 'throttled' };
-
-/** Notice IDs as typed: full-width digits, spaces and hyphens are forgiven. */
-export function normaliseNoticeId(value: string): string {
-  return value.replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/[\s\-‐－ー−_]/g, '').toUpperCase();
-}
 
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
 export function normaliseMonthDay(value: string): string {
@@ -105,7 +101,7 @@ const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000'
 
 /** Checks a notice ID and birth month/day. Never says whether the ID exists. */
 export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
-  const noticeId = normaliseNoticeId(rawNoticeId).slice(0, 64);
+  const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
   const { addressFailures, holder, unknownIdState } = await loginState(db, noticeId, ip);
   if (addressFailures >= ADDRESS_MAX_FAILURES) return { ok: false, reason: 'throttled' };

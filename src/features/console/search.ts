@@ -3,6 +3,7 @@
 // spaces, hyphens, half-width kana or hiragana for a katakana name: all of that is folded first.
 import type { Db } from '../../db/client.js';
 import { Prisma } from '../../generated/prisma/client.js';
+import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { holderScope } from './scope.js';
@@ -10,17 +11,16 @@ import { holderScope } from './scope.js';
 const MAX_RESULTS = 50;
 /** Parts of a notice ID shorter than this would match too many people: only whole IDs then. */
 const MIN_PARTIAL_ID = 4;
-const SEPARATORS = /[\s\-\u2010-\u2015\u2212\u30FC\uFF70]/g;
 const HIRAGANA = Array.from({ length: 0x3096 - 0x3041 + 1 }, (_, i) => String.fromCharCode(0x3041 + i)).join('');
 const KATAKANA = Array.from({ length: 0x3096 - 0x3041 + 1 }, (_, i) => String.fromCharCode(0x30a1 + i)).join('');
 
 /** Width folded (NFKC: full-width letters and digits to half-width, half-width kana to full-width), trimmed. */
 const foldWidth = (raw: string) => raw.normalize('NFKC').trim();
 
-/** Half-width, trimmed; without spaces and hyphens unless it is an email address. */
+/** An email address width-folded and trimmed; anything else as a notice ID or booking code is stored. */
 export function normaliseQuery(raw: string): string {
   const text = foldWidth(raw);
-  return text.includes('@') ? text : text.replace(SEPARATORS, '');
+  return text.includes('@') ? text : noticeIdOf(text);
 }
 
 /** A name as search compares it: width folded, hiragana as katakana, no spaces (long vowel marks kept). */

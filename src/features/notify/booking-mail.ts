@@ -1,7 +1,8 @@
 // The emails that belong to a booking: confirmation, change, cancellation and reminder. They
 // are composed from the committed booking and written to the outbox in the same transaction.
 import type { DbTx } from '../../db/client.js';
-import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
+import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
+import { slotDeadline } from '../booking/window.js';
 import { translator } from '../../web/i18n.js';
 import { visitCalendar } from './calendar.js';
 import { enqueueMail, type MailAttachment } from './outbox.js';
@@ -16,6 +17,8 @@ export interface BookingMailDetails {
   startsAt: Date;
   endsAt: Date;
   people: number;
+  /** Last moment to change or cancel on the web (counted in the counter's opening days). */
+  deadline?: Date;
   /** Calendar SEQUENCE: e.g. the booking's last update in epoch seconds. */
   revision?: number;
 }
@@ -49,6 +52,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     `${t('mail.field.address')}: ${details.counterAddress}`,
     ...(details.accessNotes ? [`${t('mail.field.access')}: ${details.accessNotes}`] : []),
     `${t('mail.field.people')}: ${t('mail.peopleCount', params)}`,
+    ...(details.deadline && kind !== 'cancellation' ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: formatMomentJa(details.deadline) })}`] : []),
   ];
   if (kind !== 'cancellation') lines.push('', t('mail.bring.title'), ...t('mail.bring.items').split('\n').map((item) => `・${item}`));
   lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
@@ -102,6 +106,7 @@ export async function queueBookingMail(tx: DbTx, options: { bookingId: number; k
       startsAt: booking.slot.startsAt,
       endsAt: booking.slot.endsAt,
       people: Math.max(people, 1),
+      deadline: await slotDeadline(tx, booking.slot),
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,

@@ -1,7 +1,8 @@
 // Every admin change to the timetable runs the same way: one transaction holding the change,
 // its audit entry and the regeneration of the affected counters' slots.
 import type { Db, DbTx } from '../../db/client.js';
-import type { IsoDate } from '../../lib/jst.js';
+import { dateColumn, type IsoDate } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
 import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { storePolicy, type PolicyInput } from './policy.js';
 import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
@@ -50,4 +51,26 @@ export async function savePolicy(db: Db, context: ChangeContext, counterId: numb
 /** The nightly generation, run now from the conflicts screen. */
 export async function regenerateAllNow(db: Db, context: ChangeContext) {
   return applyChange(db, context, async () => ({ value: undefined, audit: { action: 'schedule.slots.regenerate' }, regenerate: 'all' }));
+}
+
+export interface SlotRange {
+  from: IsoDate;
+  to: IsoDate;
+}
+
+/**
+ * Staff plan ahead: every counter's slots for a chosen range (e.g. the whole fiscal year), and
+ * for any gap between today's horizon and the range. The range then stays inside the slot
+ * horizon, so later changes regenerate it too.
+ */
+export async function generateSlotRange(db: Db, context: ChangeContext, range: SlotRange) {
+  if (range.from < context.today) throw new AppError(400, 'slot_range_past', 'schedule.error.slotRangePast');
+  return applyChange(db, context, async (tx) => {
+    // From the current horizon's end when the range starts later, so no day is left without slots.
+    const currentEnd = await horizonEnd(tx, context.today);
+    const result = await regenerateSlots(tx, range.from < currentEnd ? range.from : currentEnd, range.to);
+    const total = await tx.slot.count({ where: { date: { gte: dateColumn(range.from), lte: dateColumn(range.to) } } });
+    const value = { ...result, total };
+    return { value, audit: { action: 'schedule.slots.generate', targetType: 'slots', targetId: `${range.from}..${range.to}`, detail: { ...range, ...value } } };
+  });
 }

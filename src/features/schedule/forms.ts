@@ -30,7 +30,9 @@ export function timeText(minutes: number | null | undefined): string {
 const time = z.string().transform((value, context) => {
   const minutes = parseTime(value);
   if (minutes === undefined) {
-    context.addIssue({ code: 'custom', message: 'schedule.error.time' });
+    // 「25:00」 has the right form but is no time of day; 「9時」 has the wrong form.
+    const wellFormed = /^\d{1,2}:\d{2}$/.test(toHalfWidth(value).trim());
+    context.addIssue({ code: 'custom', message: wellFormed ? 'schedule.error.timeInvalid' : 'schedule.error.time' });
     return z.NEVER;
   }
   return minutes;
@@ -131,3 +133,14 @@ export type PolicyFields = z.infer<typeof counterPolicyForm>;
 
 export const reportQuery = z.object({ from: month, to: month, format: z.enum(['html', 'csv']).default('html'), encoding: z.string().optional() })
   .refine((query) => query.to >= query.from, { path: ['to'], message: 'schedule.error.validTo' });
+
+/** The longest range staff generate at once: a fiscal year and a little more. */
+export const MAX_SLOT_RANGE_DAYS = 400;
+
+export const slotRangeForm = z.object({ from: isoDate, to: isoDate }).superRefine((range, context) => {
+  if (range.to < range.from) context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.validTo' });
+  else if (Date.parse(range.to) - Date.parse(range.from) >= MAX_SLOT_RANGE_DAYS * 86_400_000) context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.slotRangeTooLong' });
+});
+
+/** The result of a range generation, carried to the page in the redirect's query. */
+export const slotRangeResult = z.object({ from: isoDate, to: isoDate, total: z.coerce.number().int().min(0), written: z.coerce.number().int().min(0) });

@@ -9,9 +9,9 @@ import { parseForm, type FieldErrors } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
 import { canUseCounter, requireRole } from '../staff/access.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
-import { regenerateAllNow, savePolicy, type ChangeContext } from './change.js';
+import { generateSlotRange, regenerateAllNow, savePolicy, type ChangeContext } from './change.js';
 import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
-import { closureForm, counterForm, counterPolicyForm, globalPolicyForm, month as monthSchema, overrideForm, reportQuery, ruleForm } from './forms.js';
+import { closureForm, counterForm, counterPolicyForm, globalPolicyForm, month as monthSchema, overrideForm, reportQuery, ruleForm, slotRangeForm, slotRangeResult } from './forms.js';
 import { policyRows } from './policy.js';
 import { closureCalendar, counterTimetablePage, createClosure, createOverrides, deleteClosure, deleteOverride, deleteRule, listClosures, previewRule, saveRule } from './timetable.js';
 import { blankRuleValues, ruleValues, scheduleFormat } from './view-models.js';
@@ -57,8 +57,24 @@ export function scheduleFeature(context: AppContext): Feature {
   const db = context.db.prisma;
   const router = Router();
 
-  router.get('/schedule', viewers, async (req, res) => {
-    render(res, 'index', 'schedule.index.title', { counters: await listCounters(db, { includeRetired: true }), notice: req.query.done });
+  const indexPage = async (req: Request, res: Response, range: { values?: unknown; errors?: FieldErrors } = {}, status = 200) => {
+    const generated = slotRangeResult.safeParse(req.query);
+    render(res, 'index', 'schedule.index.title', {
+      counters: await listCounters(db, { includeRetired: true }), notice: req.query.done, generated: generated.success ? generated.data : null,
+      rangeValues: range.values ?? {}, errors: range.errors ?? {},
+    }, status);
+  };
+
+  router.get('/schedule', viewers, async (req, res) => indexPage(req, res));
+
+  // ---- slots for a chosen range (staff plan the fiscal year ahead) ----
+  router.post('/schedule/slots', planners, async (req, res) => {
+    const parsed = parseForm(slotRangeForm, req.body);
+    if (!parsed.ok) return indexPage(req, res, { values: req.body, errors: parsed.errors }, 400);
+    const applied = await refusedAs('slot_range_past', () => generateSlotRange(db, changeContext(req, res), parsed.data));
+    if (!applied) return indexPage(req, res, { values: req.body, errors: { from: 'schedule.error.slotRangePast' } }, 400);
+    const { total, written } = applied.value;
+    res.redirect(303, `/staff/schedule?${new URLSearchParams({ from: parsed.data.from, to: parsed.data.to, total: String(total), written: String(written) })}`);
   });
 
   // ---- counters ----
@@ -117,14 +133,15 @@ export function scheduleFeature(context: AppContext): Feature {
 
   // ---- opening rules ----
   /** The editor with the month preview of the values as typed; nothing is saved by a preview. */
-  const ruleEditor = async (req: Request, res: Response, ruleId: number | undefined, values: Record<string, unknown>, showErrors = false) => {
+  const ruleEditor = async (req: Request, res: Response, ruleId: number | undefined, values: Record<string, unknown>, showErrors = false, refusal?: AppError) => {
     const counterId = idParam(req.params.id);
     const counter = await findCounter(db, counterId);
     const month = currentMonth(values.month ?? req.query.month);
     const parsed = parseForm(ruleForm, values);
     const preview = parsed.ok ? await previewRule(db, counterId, ruleId, parsed.data, month) : null;
     const errors = showErrors && !parsed.ok ? parsed.errors : {};
-    render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, scripts: ['/js/schedule-preview.js'] }, showErrors && !parsed.ok ? 400 : 200);
+    const refusalText = refusal ? res.locals.t(refusal.messageKey, refusal.params) : undefined;
+    render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, refusal: refusalText, scripts: ['/js/schedule-preview.js'] }, refusal?.status ?? (showErrors && !parsed.ok ? 400 : 200));
   };
 
   router.get('/schedule/counters/:id/rules/new', admin, async (req, res) => ruleEditor(req, res, undefined, blankRuleValues(todayInJapan())));
@@ -150,7 +167,12 @@ export function scheduleFeature(context: AppContext): Feature {
     if (req.body?.action === 'preview') return ruleEditor(req, res, ruleId, req.body, true);
     const parsed = parseForm(ruleForm, req.body);
     if (!parsed.ok) return ruleEditor(req, res, ruleId, req.body, true);
-    await saveRule(db, changeContext(req, res), idParam(req.params.id), ruleId, parsed.data);
+    try {
+      await saveRule(db, changeContext(req, res), idParam(req.params.id), ruleId, parsed.data);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'rule_overlap') throw error;
+      return ruleEditor(req, res, ruleId, req.body, true, error);
+    }
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleSaved`);
   };
   router.post('/schedule/counters/:id/rules', admin, saveRuleRoute(() => undefined));

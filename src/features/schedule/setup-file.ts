@@ -10,7 +10,7 @@ import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { closureForm, counterForm, counterPolicyForm, overrideForm, ruleForm, timeText, type ClosureFields, type CounterFields, type OverrideFields, type PolicyFields, type RuleFields } from './forms.js';
 import { storePolicy } from './policy.js';
 import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
-import { closureParams, periodColumns, ruleColumns } from './timetable.js';
+import { closureParams, overlapParams, overlappingRules, periodColumns, ruleColumns } from './timetable.js';
 
 export const WEEKDAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -41,7 +41,7 @@ const policyEntry = z.strictObject({
   sameDayAllowed: z.boolean().optional(), sameDayUntilMinutes: z.number().optional(), maxPeoplePerBooking: z.number().optional(),
 });
 const counterEntry = z.strictObject({
-  code: z.string(), name: z.string(), address: z.string().optional(), accessNotes: z.string().optional(), windows: z.number(),
+  code: z.string(), name: z.string(), address: z.string().optional(), accessNotes: z.string().optional(), windows: z.number().optional(),
   purposes: z.array(z.string()).optional(), policy: policyEntry.optional(),
   rules: z.array(ruleEntry).default([]), closures: z.array(closureEntry).default([]), overrides: z.array(overrideEntry).default([]),
 });
@@ -124,8 +124,9 @@ class Collector {
   }
 }
 
-function structuralMessage(issue: z.core.$ZodIssue): { key: string; params: Record<string, string> } {
-  if (issue.code === 'unrecognized_keys') return { key: 'schedule.file.unknownKey', params: { keys: issue.keys.join(', ') } };
+/** The message for a problem with the file's shape, and the key it is about (to point at its line). */
+function structuralMessage(issue: z.core.$ZodIssue): { key: string; params: Record<string, string>; at?: string } {
+  if (issue.code === 'unrecognized_keys') return { key: 'schedule.file.unknownKey', params: { keys: issue.keys.join(', ') }, at: issue.keys[0] };
   if (issue.message.includes('.')) return { key: issue.message, params: {} };
   if (issue.code === 'invalid_type' && /undefined/.test(issue.message)) return { key: 'schedule.file.required', params: {} };
   return { key: 'schedule.file.type', params: {} };
@@ -133,7 +134,10 @@ function structuralMessage(issue: z.core.$ZodIssue): { key: string; params: Reco
 
 function convertCounter(c: Collector, entry: FileShape['counters'][number], path: Path): CounterSetup | undefined {
   const errorsBefore = c.errors.length;
-  const fields = c.check(counterForm, { ...entry, purposes: entry.purposes ?? [] }, path);
+  // Windows matter only to capacity per window: a counter with fixed capacities may leave them out.
+  const perWindow = [...entry.rules, ...entry.overrides].some((period) => period.peoplePerWindow !== undefined);
+  if (entry.windows === undefined && perWindow) c.add(path, 'schedule.file.windowsNeeded');
+  const fields = c.check(counterForm, { ...entry, windows: entry.windows ?? 1, purposes: entry.purposes ?? [] }, path);
   const policy = entry.policy ? c.check(counterPolicyForm, policyInput(entry.policy), [...path, 'policy']) : undefined;
   const rules = entry.rules.map((rule, index) => c.check(ruleForm, { ...periodForm(rule), days: rule.days.map((day) => WEEKDAY_NAMES.indexOf(day)), validFrom: rule.validFrom, validTo: rule.validTo ?? '', openOnHolidays: rule.openOnHolidays ?? false }, [...path, 'rules', index]));
   const closures = entry.closures.map((closure, index) => c.check(closureForm, { ...closureInput(closure), counterId: '' }, [...path, 'closures', index]));
@@ -144,7 +148,18 @@ function convertCounter(c: Collector, entry: FileShape['counters'][number], path
     return dates.map((date) => c.check(overrideForm, { ...base, dateFrom: date, dateTo: '' }, [...path, 'overrides', index]));
   });
   if (!fields || c.errors.length > errorsBefore) return undefined;
+  for (const { index, other } of overlappingRules(rules as RuleFields[])) {
+    c.add([...path, 'rules', index, 'hours'], 'schedule.error.ruleOverlap', overlapParams(other));
+  }
+  if (c.errors.length > errorsBefore) return undefined;
   return { fields, policy, rules: rules as RuleFields[], closures: closures as ClosureFields[], overrides: overrides as OverrideFields[] };
+}
+
+const SYNTAX_REASONS = new Set(['BAD_INDENT', 'TAB_AS_INDENT', 'MISSING_CHAR', 'DUPLICATE_KEY', 'UNEXPECTED_TOKEN', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'BAD_SCALAR_START']);
+
+/** A YAML syntax error in Japanese (the CLI prints it after FILE:LINE:COLUMN). */
+function syntaxMessage(t: ReturnType<typeof translator>, code: string): string {
+  return t('schedule.file.syntaxAt', { reason: t(`schedule.file.syntaxReason.${SYNTAX_REASONS.has(code) ? code : 'other'}`) });
 }
 
 /** Parses and validates a setup file; every problem is reported with its line, nothing is applied. */
@@ -153,14 +168,14 @@ export function parseSetupFile(text: string): ParsedSetup {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const t = translator();
   if (doc.errors.length > 0) {
-    return { ok: false, errors: doc.errors.map((error) => ({ line: error.linePos?.[0].line ?? 1, column: error.linePos?.[0].col ?? 1, message: t('schedule.file.syntax', { detail: error.code }) })) };
+    return { ok: false, errors: doc.errors.map((error) => ({ line: error.linePos?.[0].line ?? 1, column: error.linePos?.[0].col ?? 1, message: syntaxMessage(t, error.code) })) };
   }
   const c = new Collector(doc, lines);
   const shape = fileSchema.safeParse(doc.toJS());
   if (!shape.success) {
     for (const issue of shape.error.issues) {
-      const { key, params } = structuralMessage(issue);
-      c.add(issue.path as Path, key, params);
+      const { key, params, at } = structuralMessage(issue);
+      c.add(at ? [...(issue.path as Path), at] : (issue.path as Path), key, params);
     }
     return { ok: false, errors: c.errors };
   }

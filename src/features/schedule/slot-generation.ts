@@ -150,17 +150,20 @@ export async function regenerateSlots(db: DbTx, from: IsoDate, to: IsoDate, coun
   return { written, conflicts: await recordConflicts(db, scope) };
 }
 
-/** Kept for the seed and older callers: regenerate every counter for a range, return rows written. */
-export async function generateSlots(db: DbTx, from: IsoDate, to: IsoDate): Promise<number> {
-  return (await regenerateSlots(db, from, to)).written;
-}
-
-/** The last date slots are kept for: the furthest booking window of any counter plus a margin. */
+/**
+ * The last date slots are kept for (the slot horizon): at least the furthest booking window of
+ * any counter plus a margin, so every day a citizen may book has its slots, and further when
+ * staff generated slots for a longer range (e.g. the whole fiscal year): the furthest slot then
+ * keeps being regenerated after every change.
+ */
 export async function horizonEnd(db: DbTx, today: IsoDate): Promise<IsoDate> {
   const counters = await db.counter.findMany({ where: { retiredAt: null }, select: { id: true } });
   const policies = await db.bookingPolicy.findMany();
   const windows = counters.map((counter) => policyFromRows(policies, counter.id).opensDaysAhead);
-  return addDays(today, Math.max(0, ...windows) + HORIZON_MARGIN_DAYS);
+  const windowEnd = addDays(today, Math.max(0, ...windows) + HORIZON_MARGIN_DAYS);
+  const furthest = await db.slot.aggregate({ _max: { date: true } });
+  const planned = furthest._max.date ? isoDateOfColumn(furthest._max.date) : windowEnd;
+  return planned > windowEnd ? planned : windowEnd;
 }
 
 /** The nightly job: slots from today to the end of the booking horizon, for every counter. */

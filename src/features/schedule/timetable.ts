@@ -1,9 +1,9 @@
 // Opening rules, closures and date overrides: the admin edits that shape a counter's timetable.
 import type { Db, DbTx } from '../../db/client.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { addDays, dateColumn, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
+import { addDays, dateColumn, formatMinutes, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { capacityOf, closureApplies, planRange, monthRange, type ClosureParams, type DayPlan, type RuleInput } from './calendar.js';
+import { capacityOf, closureApplies, planRange, monthRange, slotsOfPeriod, type ClosureParams, type DayPlan, type RuleInput } from './calendar.js';
 import { applyChange, type ChangeContext } from './change.js';
 import { findCounter } from './counters.js';
 import type { ClosureFields, OverrideFields, RuleFields } from './forms.js';
@@ -39,6 +39,63 @@ export function ruleColumns(fields: RuleFields, windows: number) {
   };
 }
 
+/** What decides whether two rules give slots at the same time. */
+type RuleSpan = Pick<RuleInput, 'label' | 'daysOfWeek' | 'validFrom' | 'validTo' | 'startMinute' | 'endMinute' | 'breakStartMinute' | 'breakEndMinute' | 'slotMinutes'>;
+
+function spanOfFields(fields: RuleFields): RuleSpan {
+  const columns = ruleColumns(fields, 1);
+  return { ...columns, validFrom: fields.validFrom, validTo: fields.validTo ?? null };
+}
+
+function spanOfRow(rule: Omit<RuleSpan, 'validFrom' | 'validTo'> & { validFrom: Date; validTo: Date | null }): RuleSpan {
+  return { ...rule, validFrom: isoDateOfColumn(rule.validFrom), validTo: rule.validTo ? isoDateOfColumn(rule.validTo) : null };
+}
+
+/**
+ * Two rules overlap when on some weekday both are valid and one of their slots overlaps one of
+ * the other's (a break counts as closed). Such rules would double the places at that time.
+ */
+function rulesOverlap(a: RuleSpan, b: RuleSpan): boolean {
+  if (!a.daysOfWeek.some((day) => b.daysOfWeek.includes(day))) return false;
+  if (a.validFrom > (b.validTo ?? '9999-12-31') || b.validFrom > (a.validTo ?? '9999-12-31')) return false;
+  const slotsOf = (rule: RuleSpan) => slotsOfPeriod({ ...rule, capacityPerSlot: 0, reservedCapacity: 0 }, 1);
+  const others = slotsOf(b);
+  return slotsOf(a).some((slot) => others.some((other) => slot.startMinute < other.endMinute && other.startMinute < slot.endMinute));
+}
+
+/** Each rule that overlaps an earlier one in the list, with the earlier one. */
+export function overlappingRules(rules: RuleFields[]): { index: number; other: RuleSpan }[] {
+  const spans = rules.map(spanOfFields);
+  return spans.flatMap((span, index) => {
+    const other = spans.slice(0, index).find((earlier) => rulesOverlap(span, earlier));
+    return other ? [{ index, other }] : [];
+  });
+}
+
+const WEEKDAYS_JA = ['日', '月', '火', '水', '木', '金', '土'];
+
+/** The other rule as the overlap message names it: label, weekdays, hours and validity. */
+export function overlapParams(rule: RuleSpan): Record<string, string> {
+  return {
+    label: rule.label,
+    days: rule.daysOfWeek.map((day) => WEEKDAYS_JA[day]).join('・'),
+    hours: `${formatMinutes(rule.startMinute)}〜${formatMinutes(rule.endMinute)}`,
+    valid: `${rule.validFrom}〜${rule.validTo ?? ''}`,
+  };
+}
+
+/**
+ * Refuses a rule that overlaps another rule of the counter. The counter row is locked first, so
+ * two admins saving overlapping rules at the same moment cannot both pass.
+ */
+async function checkNoOverlap(tx: DbTx, counterId: number, ruleId: number | undefined, fields: RuleFields): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM counters WHERE id = ${counterId} FOR UPDATE`;
+  const others = await tx.openingRule.findMany({ where: { counterId, ...(ruleId === undefined ? {} : { id: { not: ruleId } }) }, orderBy: { id: 'asc' } });
+  const candidate = spanOfFields(fields);
+  const other = others.map(spanOfRow).find((rule) => rulesOverlap(candidate, rule));
+  if (other) throw new AppError(409, 'rule_overlap', 'schedule.error.ruleOverlap', overlapParams(other));
+}
+
 async function findRule(tx: DbTx, counterId: number, ruleId: number) {
   const rule = await tx.openingRule.findFirst({ where: { id: ruleId, counterId } });
   if (!rule) throw new AppError(404, 'rule_not_found', 'schedule.rule.notFound');
@@ -48,6 +105,7 @@ async function findRule(tx: DbTx, counterId: number, ruleId: number) {
 export async function saveRule(db: Db, context: ChangeContext, counterId: number, ruleId: number | undefined, fields: RuleFields) {
   return applyChange(db, context, async (tx) => {
     const counter = await findCounter(tx, counterId);
+    await checkNoOverlap(tx, counterId, ruleId, fields);
     const data = ruleColumns(fields, counter.windows);
     const rule = ruleId === undefined
       ? await tx.openingRule.create({ data: { ...data, counterId } })

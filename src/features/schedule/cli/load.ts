@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { connectDatabase } from '../../../db/client.js';
 import { runWithDatabase } from '../../../db/cli/run.js';
-import { applyMigrations } from '../../../db/migrator.js';
+import { applyPendingMigrations } from '../../../db/migrator.js';
 import { todayInJapan } from '../../../lib/jst.js';
 import { loadSetup, parseSetupFile } from '../setup-file.js';
 
@@ -19,7 +19,7 @@ if (!parsed.ok) {
   process.exit(1);
 }
 await runWithDatabase(async (databaseUrl) => {
-  await applyMigrations(databaseUrl);
+  await applyPendingMigrations(databaseUrl);
   const database = connectDatabase(databaseUrl, 2);
   try {
     const result = await loadSetup(database.prisma, parsed.setup, { type: 'system', id: `schedule:load ${file}` }, todayInJapan());
