@@ -4,10 +4,12 @@
 //   CITIZEN_MAX_FAILURES in total the ID stays locked until staff unlock it;
 // - per client address: at most ADDRESS_MAX_FAILURES failures per window.
 // An unknown ID gets the same answer after the same work (its failures are counted too).
+// Each attempt is counted atomically BEFORE the birth date is checked, so a burst of requests
+// fired at the same moment is checked at most as often as the counts allow.
 import type { Db, DbTx } from '../../db/client.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
-import { sqlOf } from '../booking/sql.js';
 import { recordAudit } from '../staff/audit.js';
+import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
 export const CITIZEN_LOCK_MINUTES = 15;
@@ -32,98 +34,64 @@ export function normaliseMonthDay(value: string): string {
   return half.replace(/\s/g, '');
 }
 
-interface LockState {
-  failures: number;
-  lockedUntil: Date | null;
-}
+const addressBudget = (ip: string) => ({ key: `ip:${ip}`, max: ADDRESS_MAX_FAILURES, windowMinutes: ADDRESS_WINDOW_MINUTES });
 
-function lockReason(state: LockState | null, now: Date): 'locked' | 'locked_until_unlocked' | null {
-  if (!state) return null;
-  if (state.failures >= CITIZEN_MAX_FAILURES) return 'locked_until_unlocked';
-  if (state.lockedUntil && state.lockedUntil > now) return 'locked';
-  return null;
-}
-
-async function countAddressFailure(db: DbTx, ip: string): Promise<void> {
-  await db.$executeRaw`
-    INSERT INTO citizen_login_throttles (key, failures, window_started_at) VALUES (${`ip:${ip}`}, 1, now())
-    ON CONFLICT (key) DO UPDATE SET
-      failures = CASE WHEN citizen_login_throttles.window_started_at > now() - make_interval(mins => ${ADDRESS_WINDOW_MINUTES})
-                      THEN citizen_login_throttles.failures + 1 ELSE 1 END,
-      window_started_at = CASE WHEN citizen_login_throttles.window_started_at > now() - make_interval(mins => ${ADDRESS_WINDOW_MINUTES})
-                      THEN citizen_login_throttles.window_started_at ELSE now() END`;
-}
-
-/** Counts a failure against the ID (a card holder, or an unknown ID kept aside) and returns the new count. */
-async function countIdFailure(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<number> {
+/**
+ * Reserves one attempt against the ID before its birth date is checked (a card holder, or an
+ * unknown ID kept aside): one statement that counts the attempt, sets the short lock on every
+ * CITIZEN_LOCK_AFTER-th, and refuses while locked. Returns the new count, or null when refused.
+ */
+async function reserveIdAttempt(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<number | null> {
   const rows = cardHolderId
     ? await db.$queryRaw<{ failures: number }[]>`
         UPDATE card_holders SET failed_logins = failed_logins + 1, updated_at = now(),
           locked_until = CASE WHEN (failed_logins + 1) % ${CITIZEN_LOCK_AFTER} = 0
                               THEN now() + make_interval(mins => ${CITIZEN_LOCK_MINUTES}) ELSE locked_until END
-        WHERE id = ${cardHolderId} RETURNING failed_logins AS failures`
+        WHERE id = ${cardHolderId} AND failed_logins < ${CITIZEN_MAX_FAILURES} AND (locked_until IS NULL OR locked_until <= now())
+        RETURNING failed_logins AS failures`
     : await db.$queryRaw<{ failures: number }[]>`
         INSERT INTO citizen_login_throttles AS t (key, failures, locked_until) VALUES (${`id:${noticeId}`}, 1, NULL)
         ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1,
           locked_until = CASE WHEN (t.failures + 1) % ${CITIZEN_LOCK_AFTER} = 0
                               THEN now() + make_interval(mins => ${CITIZEN_LOCK_MINUTES}) ELSE t.locked_until END
+        WHERE t.failures < ${CITIZEN_MAX_FAILURES} AND (t.locked_until IS NULL OR t.locked_until <= now())
         RETURNING failures`;
-  return rows[0]?.failures ?? 0;
+  return rows[0]?.failures ?? null;
 }
 
-interface LoginStateRow {
-  address_failures: number | null;
-  id: number | null;
-  birth_key: string | null;
-  failed_logins: number | null;
-  locked_until: Date | null;
-  unknown_failures: number | null;
-  unknown_locked_until: Date | null;
-}
-
-/** The client address's failures in the window, the card holder, and an unknown ID's counts: one round trip. */
-async function loginState(db: DbTx, noticeId: string, ip: string) {
-  const [row] = await sqlOf(db).query<LoginStateRow>(
-    `SELECT (SELECT failures FROM citizen_login_throttles
-             WHERE key = $1 AND window_started_at > now() - make_interval(mins => $2::int)) AS address_failures,
-            h.id, h.birth_key, h.failed_logins, h.locked_until,
-            u.failures AS unknown_failures, u.locked_until AS unknown_locked_until
-     FROM (SELECT 1) AS one
-     LEFT JOIN card_holders h ON h.notice_id = $3
-     LEFT JOIN citizen_login_throttles u ON u.key = $4`,
-    [`ip:${ip}`, ADDRESS_WINDOW_MINUTES, noticeId, `id:${noticeId}`],
-  );
-  return {
-    addressFailures: row.address_failures ?? 0,
-    holder: row.id === null ? null : { id: row.id, birthKey: row.birth_key!, failedLogins: row.failed_logins!, lockedUntil: row.locked_until },
-    unknownIdState: row.unknown_failures === null ? null : { failures: row.unknown_failures, lockedUntil: row.unknown_locked_until },
-  };
+/** Why a reservation was refused: the total cap (until staff unlock) or the short lock. */
+async function refusalReason(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<'locked' | 'locked_until_unlocked'> {
+  const [row] = cardHolderId
+    ? await db.$queryRaw<{ failures: number }[]>`SELECT failed_logins AS failures FROM card_holders WHERE id = ${cardHolderId}`
+    : await db.$queryRaw<{ failures: number }[]>`SELECT failures FROM citizen_login_throttles WHERE key = ${`id:${noticeId}`}`;
+  return (row?.failures ?? 0) >= CITIZEN_MAX_FAILURES ? 'locked_until_unlocked' : 'locked';
 }
 
 const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000');
 
-/** Checks a notice ID and birth month/day. Never says whether the ID exists. */
+/**
+ * Checks a notice ID and birth month/day. Never says whether the ID exists. Every check is
+ * first reserved against the client address and the ID; a right answer gives the address its
+ * attempt back and clears the ID's count.
+ */
 export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
   const noticeId = normaliseNoticeId(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
-  const { addressFailures, holder, unknownIdState } = await loginState(db, noticeId, ip);
-  if (addressFailures >= ADDRESS_MAX_FAILURES) return { ok: false, reason: 'throttled' };
-  const matches = birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder !== null;
-  const state = holder ? { failures: holder.failedLogins, lockedUntil: holder.lockedUntil } : unknownIdState;
+  const address = addressBudget(ip);
+  if ((await reserveAttempt(db, address)) === null) return { ok: false, reason: 'throttled' };
+  const holder = await db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
   const actor = { type: 'citizen' as const, id: holder ? String(holder.id) : 'unknown', ip };
-  const locked = lockReason(state, new Date());
-  if (locked) {
-    await countAddressFailure(db, ip);
+  const failures = await reserveIdAttempt(db, holder?.id ?? null, noticeId);
+  if (failures === null) {
     await recordAudit(db, actor, { action: 'citizen.login.locked' });
-    return { ok: false, reason: locked };
+    return { ok: false, reason: await refusalReason(db, holder?.id ?? null, noticeId) };
   }
-  if (matches) {
-    if (holder.failedLogins > 0 || holder.lockedUntil) await db.cardHolder.update({ where: { id: holder.id }, data: { failedLogins: 0, lockedUntil: null } });
+  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) {
+    await db.cardHolder.update({ where: { id: holder.id }, data: { failedLogins: 0, lockedUntil: null } });
+    await giveBackAttempt(db, address.key);
     await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: holder.id });
     return { ok: true, cardHolderId: holder.id };
   }
-  const failures = await countIdFailure(db, holder?.id ?? null, noticeId);
-  await countAddressFailure(db, ip);
   await recordAudit(db, actor, { action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
