@@ -7,7 +7,7 @@ import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { headerSafe } from './booking-mail.js';
 import { enqueueMail } from './outbox.js';
 
-export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full';
+export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full' | 'identity_checks';
 
 export interface AlertInput {
   kind: AlertKind;
