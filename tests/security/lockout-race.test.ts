@@ -1,6 +1,7 @@
 // Lockouts and throttles hold when every guess is fired at the same moment (issue 11, point 2):
-// each attempt is counted in PostgreSQL before its secret is checked, so a burst is checked at
-// most as often as the counts allow. Requests go over real HTTP to one listening server; the
+// each attempt is counted in PostgreSQL (one atomic statement) before its answer can be learnt,
+// so a burst is checked at most as often as the counts allow. "Checked" is what the audit log
+// records as a told failure or a log-in. Requests go over real HTTP to one listening server; the
 // right secret is sent last, so it arrives after the budget is spent.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,7 +67,7 @@ describe('citizen lockout under a burst', () => {
     expect(await audits(['citizen.login.failed'], { actorId: 'unknown', ip: { startsWith: '10.8.0.' } })).toBe(CITIZEN_LOCK_AFTER);
   });
 
-  it('When one address sends guesses for many different IDs at once, then at most the address limit is checked and the rest are throttled', async () => {
+  it('When one address sends guesses for many different IDs at once, then at most the address limit of wrong answers is told and the rest are throttled', async () => {
     const people = await Promise.all(Array.from({ length: 40 }, () => createCardHolder(t.db, { mmdd: '0505' })));
     const unknownIds = Array.from({ length: 40 }, () => randomNoticeId());
     const ids = [...people.map((person) => person.noticeId), ...unknownIds];
@@ -76,6 +77,13 @@ describe('citizen lockout under a burst', () => {
     expect(checked).toBe(ADDRESS_MAX_FAILURES);
     expect(responses.filter((response) => response.status === 429)).toHaveLength(ids.length - ADDRESS_MAX_FAILURES);
     expect(responses.filter((response) => response.status === 303)).toHaveLength(0);
+  });
+
+  it('When many people behind one address (a carrier NAT) log in with their right dates at the same moment, then none of them is throttled', async () => {
+    const people = await Promise.all(Array.from({ length: ADDRESS_MAX_FAILURES * 2 }, () => createCardHolder(t.db, { mmdd: '0707' })));
+    const sessions = await Promise.all(people.map(() => session('/login'))); // one browser each
+    const responses = await Promise.all(people.map((person, i) => sessions[i].agent.post('/login').set('X-Forwarded-For', '203.0.113.9').type('form').send({ _csrf: sessions[i].token, noticeId: person.noticeId, birth: '0707' })));
+    expect(responses.filter((response) => response.status === 303)).toHaveLength(people.length);
   });
 
   it('When the address budget is spent by a burst, then a right answer from that address is refused too', async () => {

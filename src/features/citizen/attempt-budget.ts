@@ -1,7 +1,7 @@
 // Windowed attempt budgets kept in PostgreSQL (table citizen_login_throttles, one row per key):
-// a client address's citizen log-ins, a staff user's identity checks on behalf of citizens.
-// An attempt is reserved (counted) in one statement BEFORE the secret is checked, and refused
-// once the window's budget is spent, so requests fired at the same moment cannot slip past.
+// a client address's failed citizen log-ins, a staff user's identity checks for citizens.
+// An attempt is reserved (counted) in one statement before its answer can be learnt, and
+// refused once the window's budget is spent, so requests fired at the same moment cannot slip past.
 import type { DbTx } from '../../db/client.js';
 
 export interface AttemptBudget {
@@ -20,6 +20,14 @@ export async function reserveAttempt(db: DbTx, budget: AttemptBudget): Promise<n
     WHERE t.failures < ${budget.max} OR t.window_started_at <= now() - make_interval(mins => ${budget.windowMinutes})
     RETURNING failures`;
   return rows[0]?.failures ?? null;
+}
+
+/** Whether the window's budget is spent; reserves nothing. */
+export async function budgetSpent(db: DbTx, budget: AttemptBudget): Promise<boolean> {
+  const rows = await db.$queryRaw<{ spent: boolean }[]>`
+    SELECT failures >= ${budget.max} AS spent FROM citizen_login_throttles
+    WHERE key = ${budget.key} AND window_started_at > now() - make_interval(mins => ${budget.windowMinutes})`;
+  return rows[0]?.spent ?? false;
 }
 
 /** Gives a reserved attempt back: the secret was right, so it was not a failure. */

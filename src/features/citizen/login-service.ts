@@ -4,12 +4,12 @@
 //   CITIZEN_MAX_FAILURES in total the ID stays locked until staff unlock it;
 // - per client address: at most ADDRESS_MAX_FAILURES failures per window.
 // An unknown ID gets the same answer after the same work (its failures are counted too).
-// Each attempt is counted atomically BEFORE the birth date is checked, so a burst of requests
-// fired at the same moment is checked at most as often as the counts allow.
+// Each attempt is counted atomically (one statement) before its answer can be learnt, so a
+// burst of requests fired at the same moment learns no more than the counts allow.
 import type { Db, DbTx } from '../../db/client.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
 import { recordAudit } from '../staff/audit.js';
-import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
+import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
 export const CITIZEN_LOCK_MINUTES = 15;
@@ -69,32 +69,51 @@ async function refusalReason(db: DbTx, cardHolderId: number | null, noticeId: st
 
 const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000');
 
+type Actor = { type: 'citizen'; id: string; ip: string };
+const THROTTLED = { ok: false, reason: 'throttled' } as const;
+
 /**
- * Checks a notice ID and birth month/day. Never says whether the ID exists. Every check is
- * first reserved against the client address and the ID; a right answer gives the address its
- * attempt back and clears the ID's count.
+ * Checks a notice ID and birth month/day. Never says whether the ID exists.
+ * - The ID's attempt is reserved before the check (a burst for one ID is checked at most until
+ *   its lock); a right answer clears the ID's count.
+ * - The client address counts failures: a wrong answer is told only when its failure could be
+ *   counted within the address's budget (one atomic statement, before answering); a right one
+ *   only while that budget is not spent. So right answers from many people behind one address
+ *   at the same moment do not throttle each other, and a burst learns at most the budget's
+ *   worth of wrong answers.
  */
 export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
   const noticeId = normaliseNoticeId(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
   const address = addressBudget(ip);
-  if ((await reserveAttempt(db, address)) === null) return { ok: false, reason: 'throttled' };
+  if (await budgetSpent(db, address)) return THROTTLED;
   const holder = await db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
-  const actor = { type: 'citizen' as const, id: holder ? String(holder.id) : 'unknown', ip };
+  const actor: Actor = { type: 'citizen', id: holder ? String(holder.id) : 'unknown', ip };
   const failures = await reserveIdAttempt(db, holder?.id ?? null, noticeId);
   if (failures === null) {
+    await reserveAttempt(db, address); // trying a locked ID still counts against the address
     await recordAudit(db, actor, { action: 'citizen.login.locked' });
     return { ok: false, reason: await refusalReason(db, holder?.id ?? null, noticeId) };
   }
-  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) {
-    await db.cardHolder.update({ where: { id: holder.id }, data: { failedLogins: 0, lockedUntil: null } });
-    await giveBackAttempt(db, address.key);
-    await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: holder.id });
-    return { ok: true, cardHolderId: holder.id };
+  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(db, holder.id, address, actor);
+  if ((await reserveAttempt(db, address)) === null) {
+    await recordAudit(db, actor, { action: 'citizen.login.throttled' });
+    return THROTTLED;
   }
   await recordAudit(db, actor, { action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
+}
+
+/** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
+async function loginSucceeded(db: Db, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
+  if (await budgetSpent(db, address)) {
+    await recordAudit(db, actor, { action: 'citizen.login.throttled' });
+    return THROTTLED;
+  }
+  await db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
+  await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  return { ok: true, cardHolderId };
 }
 
 /** Staff unlock an ID after checking the caller's identity on the phone or at the counter. */
