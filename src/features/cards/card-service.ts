@@ -1,5 +1,6 @@
 // Card holders for the staff console: search, counts, export, follow-up, quick add, detail and
 // status changes. Every read of personal data and every change is audited in its transaction.
+import { spendUnverifiedCheck } from '../citizen/identity-checks.js';
 import { unlockCitizenLogin } from '../citizen/login-service.js';
 import type { Db, DbTx } from '../../db/client.js';
 import type { CardStatus, Prisma } from '../../generated/prisma/client.js';
@@ -165,9 +166,13 @@ export async function showCard(db: Db, id: number, user: StaffPrincipal, actor: 
   });
 }
 
-/** After checking the caller's identity, staff lift the log-in lock on a card holder's notice ID. */
+/**
+ * After checking the caller's identity, staff lift the log-in lock on a card holder's notice ID;
+ * the check it rests on is spent from the staff user's identity-check budget.
+ */
 export async function unlockLoginByStaff(db: Db, id: number, user: StaffPrincipal, actor: AuditActor): Promise<void> {
-  await scopedHolder(db, id, user);
+  const holder = await scopedHolder(db, id, user);
+  await spendUnverifiedCheck(db, { user, actor }, holder.noticeId);
   await unlockCitizenLogin(db, id, { type: 'staff', id: actor.id, ip: actor.ip });
 }
 

@@ -4,11 +4,13 @@
 //   CITIZEN_MAX_FAILURES in total the ID stays locked until staff unlock it;
 // - per client address: at most ADDRESS_MAX_FAILURES failures per window.
 // An unknown ID gets the same answer after the same work (its failures are counted too).
+// Each attempt is counted atomically (one statement) before its answer can be learnt, so a
+// burst of requests fired at the same moment learns no more than the counts allow.
 import type { Db, DbTx } from '../../db/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
-import { sqlOf } from '../booking/sql.js';
 import { recordAudit } from '../staff/audit.js';
+import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
 export const CITIZEN_LOCK_MINUTES = 15;
@@ -28,6 +30,8 @@ export function normaliseMonthDay(value: string): string {
   return half.replace(/\s/g, '');
 }
 
+const addressBudget = (ip: string) => ({ key: `ip:${ip}`, max: ADDRESS_MAX_FAILURES, windowMinutes: ADDRESS_WINDOW_MINUTES });
+
 interface LockState {
   failures: number;
   lockedUntil: Date | null;
@@ -41,89 +45,84 @@ export function lockReason(state: LockState | null, now: Date): 'locked' | 'lock
   return null;
 }
 
-async function countAddressFailure(db: DbTx, ip: string): Promise<void> {
-  await db.$executeRaw`
-    INSERT INTO citizen_login_throttles (key, failures, window_started_at) VALUES (${`ip:${ip}`}, 1, now())
-    ON CONFLICT (key) DO UPDATE SET
-      failures = CASE WHEN citizen_login_throttles.window_started_at > now() - make_interval(mins => ${ADDRESS_WINDOW_MINUTES})
-                      THEN citizen_login_throttles.failures + 1 ELSE 1 END,
-      window_started_at = CASE WHEN citizen_login_throttles.window_started_at > now() - make_interval(mins => ${ADDRESS_WINDOW_MINUTES})
-                      THEN citizen_login_throttles.window_started_at ELSE now() END`;
-}
-
-/** Counts a failure against the ID (a card holder, or an unknown ID kept aside) and returns the new count. */
-async function countIdFailure(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<number> {
+/**
+ * Reserves one attempt against the ID before its birth date is checked (a card holder, or an
+ * unknown ID kept aside): one statement that counts the attempt, sets the short lock on every
+ * CITIZEN_LOCK_AFTER-th, and refuses while locked. Returns the new count, or null when refused.
+ */
+async function reserveIdAttempt(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<number | null> {
   const rows = cardHolderId
     ? await db.$queryRaw<{ failures: number }[]>`
         UPDATE card_holders SET failed_logins = failed_logins + 1, updated_at = now(),
           locked_until = CASE WHEN (failed_logins + 1) % ${CITIZEN_LOCK_AFTER} = 0
                               THEN now() + make_interval(mins => ${CITIZEN_LOCK_MINUTES}) ELSE locked_until END
-        WHERE id = ${cardHolderId} RETURNING failed_logins AS failures`
+        WHERE id = ${cardHolderId} AND failed_logins < ${CITIZEN_MAX_FAILURES} AND (locked_until IS NULL OR locked_until <= now())
+        RETURNING failed_logins AS failures`
     : await db.$queryRaw<{ failures: number }[]>`
         INSERT INTO citizen_login_throttles AS t (key, failures, locked_until) VALUES (${`id:${noticeId}`}, 1, NULL)
         ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1,
           locked_until = CASE WHEN (t.failures + 1) % ${CITIZEN_LOCK_AFTER} = 0
                               THEN now() + make_interval(mins => ${CITIZEN_LOCK_MINUTES}) ELSE t.locked_until END
+        WHERE t.failures < ${CITIZEN_MAX_FAILURES} AND (t.locked_until IS NULL OR t.locked_until <= now())
         RETURNING failures`;
-  return rows[0]?.failures ?? 0;
+  return rows[0]?.failures ?? null;
 }
 
-interface LoginStateRow {
-  address_failures: number | null;
-  id: number | null;
-  birth_key: string | null;
-  failed_logins: number | null;
-  locked_until: Date | null;
-  unknown_failures: number | null;
-  unknown_locked_until: Date | null;
-}
-
-/** The client address's failures in the window, the card holder, and an unknown ID's counts: one round trip. */
-async function loginState(db: DbTx, noticeId: string, ip: string) {
-  const [row] = await sqlOf(db).query<LoginStateRow>(
-    `SELECT (SELECT failures FROM citizen_login_throttles
-             WHERE key = $1 AND window_started_at > now() - make_interval(mins => $2::int)) AS address_failures,
-            h.id, h.birth_key, h.failed_logins, h.locked_until,
-            u.failures AS unknown_failures, u.locked_until AS unknown_locked_until
-     FROM (SELECT 1) AS one
-     LEFT JOIN card_holders h ON h.notice_id = $3
-     LEFT JOIN citizen_login_throttles u ON u.key = $4`,
-    [`ip:${ip}`, ADDRESS_WINDOW_MINUTES, noticeId, `id:${noticeId}`],
-  );
-  return {
-    addressFailures: row.address_failures ?? 0,
-    holder: row.id === null ? null : { id: row.id, birthKey: row.birth_key!, failedLogins: row.failed_logins!, lockedUntil: row.locked_until },
-    unknownIdState: row.unknown_failures === null ? null : { failures: row.unknown_failures, lockedUntil: row.unknown_locked_until },
-  };
+/** Why a reservation was refused: the total cap (until staff unlock) or the short lock. */
+async function refusalReason(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<'locked' | 'locked_until_unlocked'> {
+  const [row] = cardHolderId
+    ? await db.$queryRaw<{ failures: number }[]>`SELECT failed_logins AS failures FROM card_holders WHERE id = ${cardHolderId}`
+    : await db.$queryRaw<{ failures: number }[]>`SELECT failures FROM citizen_login_throttles WHERE key = ${`id:${noticeId}`}`;
+  return (row?.failures ?? 0) >= CITIZEN_MAX_FAILURES ? 'locked_until_unlocked' : 'locked';
 }
 
 const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000');
 
-/** Checks a notice ID and birth month/day. Never says whether the ID exists. */
+type Actor = { type: 'citizen'; id: string; ip: string };
+const THROTTLED = { ok: false, reason: 'throttled' } as const;
+
+/**
+ * Checks a notice ID and birth month/day. Never says whether the ID exists.
+ * - The ID's attempt is reserved before the check (a burst for one ID is checked at most until
+ *   its lock); a right answer clears the ID's count.
+ * - The client address counts failures: a wrong answer is told only when its failure could be
+ *   counted within the address's budget (one atomic statement, before answering); a right one
+ *   only while that budget is not spent. So right answers from many people behind one address
+ *   at the same moment do not throttle each other, and a burst learns at most the budget's
+ *   worth of wrong answers.
+ */
 export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
   const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
-  const { addressFailures, holder, unknownIdState } = await loginState(db, noticeId, ip);
-  if (addressFailures >= ADDRESS_MAX_FAILURES) return { ok: false, reason: 'throttled' };
-  const matches = birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder !== null;
-  const state = holder ? { failures: holder.failedLogins, lockedUntil: holder.lockedUntil } : unknownIdState;
-  const actor = { type: 'citizen' as const, id: holder ? String(holder.id) : 'unknown', ip };
-  const locked = lockReason(state, new Date());
-  if (locked) {
-    await countAddressFailure(db, ip);
+  const address = addressBudget(ip);
+  if (await budgetSpent(db, address)) return THROTTLED;
+  const holder = await db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
+  const actor: Actor = { type: 'citizen', id: holder ? String(holder.id) : 'unknown', ip };
+  const failures = await reserveIdAttempt(db, holder?.id ?? null, noticeId);
+  if (failures === null) {
+    await reserveAttempt(db, address); // trying a locked ID still counts against the address
     await recordAudit(db, actor, { action: 'citizen.login.locked' });
-    return { ok: false, reason: locked };
+    return { ok: false, reason: await refusalReason(db, holder?.id ?? null, noticeId) };
   }
-  if (matches) {
-    if (holder.failedLogins > 0 || holder.lockedUntil) await db.cardHolder.update({ where: { id: holder.id }, data: { failedLogins: 0, lockedUntil: null } });
-    await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: holder.id });
-    return { ok: true, cardHolderId: holder.id };
+  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(db, holder.id, address, actor);
+  if ((await reserveAttempt(db, address)) === null) {
+    await recordAudit(db, actor, { action: 'citizen.login.throttled' });
+    return THROTTLED;
   }
-  const failures = await countIdFailure(db, holder?.id ?? null, noticeId);
-  await countAddressFailure(db, ip);
   await recordAudit(db, actor, { action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
+}
+
+/** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
+async function loginSucceeded(db: Db, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
+  if (await budgetSpent(db, address)) {
+    await recordAudit(db, actor, { action: 'citizen.login.throttled' });
+    return THROTTLED;
+  }
+  await db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
+  await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  return { ok: true, cardHolderId };
 }
 
 /** Staff unlock an ID after checking the caller's identity on the phone or at the counter. */

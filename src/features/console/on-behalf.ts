@@ -6,25 +6,15 @@ import type { BookingChannel } from '../../generated/prisma/client.js';
 import { BookingError, bookSlot, cancelBooking, moveBooking } from '../booking/index.js';
 import type { BookedGroup } from '../booking/service.js';
 import { inTransaction, lockCardHolders } from '../booking/places.js';
-import { birthKeyMatches } from '../cards/birth-key.js';
+import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../citizen/identity-checks.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { dateColumn } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { toHalfWidth } from '../../web/validation.js';
 import { bookingScope, ensureCounter, holderScope } from './scope.js';
 
-export interface OnBehalfContext {
-  user: StaffPrincipal;
-  actor: AuditActor;
-  pepper: string;
+export interface OnBehalfContext extends StaffCheck {
   baseUrl: string;
-}
-
-export class IdentityError extends AppError {
-  constructor() {
-    super(403, 'identity_mismatch', 'console.identity.mismatch');
-  }
 }
 
 /** Operators book for callers on the phone; staff and admins for people at the counter. */
@@ -41,16 +31,23 @@ export async function holderForConsole(db: Db, holderId: number, user: StaffPrin
   return holder;
 }
 
-/** Checks the caller's MMDD against the stored key; a mismatch is audited and refused. */
-async function confirmIdentity(db: Db, holderId: number, birth: string, context: OnBehalfContext) {
+/**
+ * Confirms the caller through the staff user's counted identity checks (see
+ * citizen/identity-checks.ts). With a bookingId, that active booking of theirs (and within the
+ * user's counters) must exist too, and a mismatch answers exactly like a wrong birth date.
+ */
+async function confirmIdentity(db: Db, holderId: number, birth: string, context: OnBehalfContext, bookingId?: number): Promise<CheckedHolder> {
   const holder = await db.cardHolder.findFirst({ where: { AND: [{ id: holderId }, holderScope(context.user)] }, select: { id: true, noticeId: true, birthKey: true } });
   if (!holder) throw new AppError(404, 'holder_not_found', 'console.holderNotFound');
-  const mmdd = toHalfWidth(birth).replace(/\D/g, '');
-  if (!birthKeyMatches(context.pepper, holder.noticeId, mmdd, holder.birthKey)) {
-    await recordAudit(db, context.actor, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId });
-    throw new IdentityError();
-  }
+  const named = async () => bookingId === undefined || (await ownBooking(db, bookingId, holderId, context.user));
+  await confirmCallerIdentity(db, context, holder, birth, named);
   return holder;
+}
+
+/** Whether the holder has this active booking at a counter the user may work at. */
+async function ownBooking(db: Db, bookingId: number, holderId: number, user: StaffPrincipal): Promise<boolean> {
+  const booking = await db.booking.findFirst({ where: { AND: [{ id: bookingId, cardHolderId: holderId, status: 'active' }, bookingScope(user)] }, select: { id: true } });
+  return booking !== null;
 }
 
 async function slotCounter(tx: Db | DbTx, slotId: number): Promise<number> {
@@ -81,9 +78,9 @@ export interface BookOnBehalfInput {
 }
 
 export async function bookOnBehalf(db: Db, input: BookOnBehalfInput, context: OnBehalfContext): Promise<BookedGroup> {
-  const holder = await confirmIdentity(db, input.holderId, input.birth, context);
   ensureCounter(context.user, await slotCounter(db, input.slotId));
   if (input.override && context.user.role === 'operator') throw new AppError(403, 'override_forbidden', 'console.override.forbidden');
+  const holder = await confirmIdentity(db, input.holderId, input.birth, context);
   const booking = { slotId: input.slotId, cardHolderIds: [holder.id], channel: channelOf(context.user), email: input.email || null, actor: context.actor, baseUrl: context.baseUrl, allowReserved: true, ignorePolicy: true };
   const override = input.override;
   if (!override) return bookSlot(db, booking);
@@ -94,23 +91,14 @@ export async function bookOnBehalf(db: Db, input: BookOnBehalfInput, context: On
   });
 }
 
-/** An active booking of this holder that the user may change. */
-async function ownBooking(db: Db, bookingId: number, holderId: number, user: StaffPrincipal) {
-  const booking = await db.booking.findFirst({ where: { AND: [{ id: bookingId, cardHolderId: holderId, status: 'active' }, bookingScope(user)] }, select: { id: true } });
-  if (!booking) throw new BookingError('booking_not_found');
-  return booking;
-}
-
 export async function moveOnBehalf(db: Db, input: { holderId: number; birth: string; bookingId: number; slotId: number }, context: OnBehalfContext) {
-  await confirmIdentity(db, input.holderId, input.birth, context);
-  await ownBooking(db, input.bookingId, input.holderId, context.user);
   ensureCounter(context.user, await slotCounter(db, input.slotId));
+  await confirmIdentity(db, input.holderId, input.birth, context, input.bookingId);
   return moveBooking(db, { bookingId: input.bookingId, toSlotId: input.slotId, actor: context.actor, baseUrl: context.baseUrl, allowReserved: true, ignorePolicy: true });
 }
 
 export async function cancelOnBehalf(db: Db, input: { holderId: number; birth: string; bookingId: number }, context: OnBehalfContext) {
-  await confirmIdentity(db, input.holderId, input.birth, context);
-  await ownBooking(db, input.bookingId, input.holderId, context.user);
+  await confirmIdentity(db, input.holderId, input.birth, context, input.bookingId);
   return cancelBooking(db, { bookingId: input.bookingId, actor: context.actor, baseUrl: context.baseUrl, ignorePolicy: true });
 }
 

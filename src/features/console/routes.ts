@@ -13,7 +13,8 @@ import { dayBoard, weekOverview, type DayBoard } from './board.js';
 import { markNoShows, previewNoShows, recordVisit, type VisitAction } from './counter-work.js';
 import { exportBookings, type ExportRow } from './export.js';
 import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
-import { bookOnBehalf, cancelOnBehalf, holderForConsole, IdentityError, moveOnBehalf, slotChoices, type OnBehalfContext } from './on-behalf.js';
+import { IdentityError } from '../citizen/identity-checks.js';
+import { bookOnBehalf, cancelOnBehalf, holderForConsole, moveOnBehalf, slotChoices, type OnBehalfContext } from './on-behalf.js';
 import { searchHolders } from './search.js';
 
 const clerks = requireRole('admin', 'staff');

@@ -8,7 +8,7 @@ import { actorKey } from '../staff/actors.js';
 import { headerSafe } from './booking-mail.js';
 import { enqueueMail } from './outbox.js';
 
-export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full';
+export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full' | 'identity_checks';
 
 export interface AlertInput {
   kind: AlertKind;

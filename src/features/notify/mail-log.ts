@@ -1,8 +1,15 @@
 // The sent-mail log behind "I did not get the email": every outbox row, in every mode.
 // Staff and admins browse and search; operators may only look up one citizen's mail by an exact
 // booking code or address. Every search and every opened mail is written to the audit log.
+//
+// Who may read a mail (invariant 6): a citizen's mail is read under the same rule as its booking
+// in the console (bookingScope: the counters the user works at), whatever the role, since
+// operators may open those bookings too. Mail that belongs to no booking (alerts to the on-call
+// staff, with their acknowledgement links) is for admins only, as the alerts page is.
 import type { DbTx } from '../../db/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { toHalfWidth } from '../../web/validation.js';
+import { bookingScope } from '../console/scope.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';
 
@@ -18,13 +25,19 @@ export function normaliseMailQuery(raw: unknown): string {
 
 const summaryFields = { id: true, kind: true, toAddress: true, subject: true, status: true, attempts: true, createdAt: true, sentAt: true, lastError: true, bookingId: true } as const;
 
+/** The mails this user may read. */
+function mailScope(viewer: StaffPrincipal): Prisma.OutboxMessageWhereInput {
+  const ofVisibleBookings = { booking: { is: bookingScope(viewer) } };
+  return viewer.role === 'admin' ? { OR: [{ bookingId: null }, ofVisibleBookings] } : ofVisibleBookings;
+}
+
 export async function searchMail(db: DbTx, viewer: StaffPrincipal, q: string, actor: AuditActor) {
   const broad = viewer.role !== 'operator';
   if (!q && !broad) return { rows: [], needsQuery: true };
-  const bookings = q ? await db.booking.findMany({ where: { code: q.toUpperCase() }, select: { id: true } }) : [];
   const address = broad ? { contains: q, mode: 'insensitive' as const } : { equals: q, mode: 'insensitive' as const };
+  const matching = q ? { OR: [{ toAddress: address }, { booking: { is: { code: q.toUpperCase() } } }] } : {};
   const rows = await db.outboxMessage.findMany({
-    where: q ? { OR: [{ toAddress: address }, { bookingId: { in: bookings.map((booking) => booking.id) } }] } : {},
+    where: { AND: [matching, mailScope(viewer)] },
     select: summaryFields,
     orderBy: { id: 'desc' },
     take: PAGE_SIZE,
@@ -34,12 +47,12 @@ export async function searchMail(db: DbTx, viewer: StaffPrincipal, q: string, ac
   return { rows, needsQuery: false };
 }
 
-/** One mail with its delivery attempts; operators see only mails their search can find. */
+/** One mail with its delivery attempts; a mail outside the viewer's scope is as absent (null). */
 export async function showMail(db: DbTx, viewer: StaffPrincipal, id: bigint, actor: AuditActor) {
-  const mail = await db.outboxMessage.findUnique({ where: { id } });
-  if (!mail) return null;
+  const found = await db.outboxMessage.findFirst({ where: { AND: [{ id }, mailScope(viewer)] }, include: { booking: { select: { code: true } } } });
+  if (!found) return null;
+  const { booking, ...mail } = found;
   const attempts = await db.mailAttempt.findMany({ where: { outboxMessageId: id }, orderBy: { id: 'asc' } });
-  const booking = mail.bookingId ? await db.booking.findUnique({ where: { id: mail.bookingId }, select: { code: true } }) : null;
   await recordAudit(db, actor, { action: 'mail.view', targetType: 'outbox_message', targetId: String(id), detail: { role: viewer.role } });
   return { mail, attempts, bookingCode: booking?.code ?? null };
 }

@@ -11,31 +11,41 @@ export type StaffLoginResult =
   | { ok: false; reason: 'invalid' | 'locked' };
 
 /**
+ * Reserves one password check against the user's lockout before bcrypt runs: counts it as a
+ * failure, locks on the STAFF_MAX_FAILURES-th, refuses while locked (one statement, so requests
+ * fired at the same moment cannot slip past). A right password then clears the count.
+ */
+async function reservePasswordCheck(db: Db, userId: number): Promise<boolean> {
+  const rows = await db.$queryRaw<{ id: number }[]>`
+    UPDATE staff_users SET failed_logins = failed_logins + 1,
+      locked_until = CASE WHEN failed_logins + 1 >= ${STAFF_MAX_FAILURES}
+                          THEN now() + make_interval(mins => ${STAFF_LOCK_MINUTES}) ELSE locked_until END
+    WHERE id = ${userId} AND (locked_until IS NULL OR locked_until <= now())
+    RETURNING id`;
+  return rows.length > 0;
+}
+
+const clearFailures = (db: Db, userId: number) => db.staffUser.update({ where: { id: userId }, data: { failedLogins: 0, lockedUntil: null } });
+
+/**
  * Checks a staff log-in. Unknown IDs, wrong passwords and disabled users give the same answer
- * after the same bcrypt work; failures are counted in the database and lock the account.
+ * after the same bcrypt work; every check of a real user is counted before it runs and locks the
+ * account after STAFF_MAX_FAILURES failures.
  */
 export async function authenticateStaff(db: Db, loginId: string, password: string, ip: string): Promise<StaffLoginResult> {
   const user = await db.staffUser.findUnique({ where: { loginId } });
-  const passwordOk = await verifyPassword(password, user?.passwordHash);
   const actor = { type: 'staff' as const, id: user ? String(user.id) : `unknown:${loginId.slice(0, 64)}`, ip };
-  if (!user || user.disabledAt) {
-    await recordAudit(db, actor, { action: 'staff.login.failed' });
-    return { ok: false, reason: 'invalid' };
-  }
-  if (user.lockedUntil && user.lockedUntil > new Date()) {
+  const usable = user !== null && user.disabledAt === null;
+  if (usable && !(await reservePasswordCheck(db, user.id))) {
     await recordAudit(db, actor, { action: 'staff.login.locked' });
     return { ok: false, reason: 'locked' };
   }
-  if (!passwordOk) {
-    await db.$executeRaw`
-      UPDATE staff_users SET failed_logins = failed_logins + 1,
-        locked_until = CASE WHEN failed_logins + 1 >= ${STAFF_MAX_FAILURES}
-                            THEN now() + make_interval(mins => ${STAFF_LOCK_MINUTES}) ELSE locked_until END
-      WHERE id = ${user.id}`;
+  const passwordOk = await verifyPassword(password, user?.passwordHash);
+  if (!usable || !passwordOk) {
     await recordAudit(db, actor, { action: 'staff.login.failed' });
     return { ok: false, reason: 'invalid' };
   }
-  const fresh = await db.staffUser.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null } });
+  const fresh = await clearFailures(db, user.id);
   await recordAudit(db, actor, { action: 'staff.login' });
   return { ok: true, user: fresh };
 }
@@ -44,7 +54,10 @@ export type ChangePasswordResult = { ok: true } | { ok: false; messageKey: strin
 
 export async function changeOwnPassword(db: Db, userId: number, current: string, next: string, ip: string): Promise<ChangePasswordResult> {
   const user = await db.staffUser.findUniqueOrThrow({ where: { id: userId } });
+  // The current password is a secret check like a log-in: counted first, against the same lockout.
+  if (!(await reservePasswordCheck(db, userId))) return { ok: false, messageKey: 'staff.password.currentLocked' };
   if (!(await verifyPassword(current, user.passwordHash))) return { ok: false, messageKey: 'staff.password.currentWrong' };
+  await clearFailures(db, userId);
   const problem = passwordProblem(next, user.loginId);
   if (problem) return { ok: false, messageKey: problem };
   if (await verifyPassword(next, user.passwordHash)) return { ok: false, messageKey: 'staff.password.same' };

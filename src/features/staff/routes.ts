@@ -80,7 +80,7 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     if (!parsed.ok) return render(400, parsed.errors);
     const user = res.locals.staffUser!;
     const result = await changeOwnPassword(db.prisma, user.id, parsed.data.current, parsed.data.next, req.ip ?? '');
-    if (!result.ok) return render(400, { [result.messageKey === 'staff.password.currentWrong' ? 'current' : 'next']: result.messageKey });
+    if (!result.ok) return render(400, { [result.messageKey.startsWith('staff.password.current') ? 'current' : 'next']: result.messageKey });
     await regenerateSession(req);
     req.session.staff = { id: user.id, loginAt: Date.now() };
     res.redirect(303, '/staff?passwordChanged=1');

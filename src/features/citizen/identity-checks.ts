@@ -1,0 +1,87 @@
+// Identity checks that staff make for a citizen (booking, moving or cancelling on their behalf,
+// lifting their log-in lock). Each one is counted against the staff user's budget in PostgreSQL
+// BEFORE the birth date is checked, so neither repetition nor a burst can turn the console into
+// a birth-date oracle; a spent budget is refused, audited and raised as an alert.
+import type { Db } from '../../db/client.js';
+import { AppError } from '../../web/errors.js';
+import { translator } from '../../web/i18n.js';
+import { toHalfWidth } from '../../web/validation.js';
+import { birthKeyMatches } from '../cards/birth-key.js';
+import { raiseAlert } from '../notify/alerts.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
+
+/** Failed identity checks a staff user may make per window before checks are refused. */
+export const IDENTITY_CHECK_MAX_FAILURES = 10;
+export const IDENTITY_CHECK_WINDOW_MINUTES = 60;
+
+export interface StaffCheck {
+  user: StaffPrincipal;
+  actor: AuditActor;
+  pepper: string;
+}
+
+export interface CheckedHolder {
+  id: number;
+  noticeId: string;
+  birthKey: string;
+}
+
+/** The same answer whether the birth date is wrong or the booking named with it does not match. */
+export class IdentityError extends AppError {
+  constructor() {
+    super(403, 'identity_mismatch', 'console.identity.mismatch');
+  }
+}
+
+export class IdentityChecksSpentError extends AppError {
+  constructor() {
+    super(429, 'identity_checks_spent', 'console.identity.spent');
+  }
+}
+
+const budgetOf = (user: StaffPrincipal) => ({ key: `staff:${user.id}`, max: IDENTITY_CHECK_MAX_FAILURES, windowMinutes: IDENTITY_CHECK_WINDOW_MINUTES });
+
+/** Opens (or counts one more occurrence of) the alert for this staff user's spent budget. */
+async function alertSpentBudget(db: Db, user: StaffPrincipal): Promise<void> {
+  const t = translator();
+  await raiseAlert(db, {
+    kind: 'identity_checks',
+    subjectKey: `staff:${user.id}`,
+    summary: t('alert.summary.identity_checks', { loginId: user.loginId, count: IDENTITY_CHECK_MAX_FAILURES, minutes: IDENTITY_CHECK_WINDOW_MINUTES }),
+  });
+}
+
+/** Takes one check from the user's budget; refuses (audited, alerted) once it is spent. */
+async function reserveCheck(db: Db, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<number> {
+  const count = await reserveAttempt(db, budgetOf(check.user));
+  if (count !== null) return count;
+  await recordAudit(db, check.actor, { action: 'console.identity.refused', targetType: 'card_holder', targetId: noticeId });
+  await alertSpentBudget(db, check.user);
+  throw new IdentityChecksSpentError();
+}
+
+/**
+ * Confirms a caller by their birth month/day, and optionally that what they named (a booking)
+ * is theirs: both are checked every time and a mismatch of either gets the same IdentityError.
+ * A confirmed check gives its attempt back.
+ */
+export async function confirmCallerIdentity(db: Db, check: StaffCheck, holder: CheckedHolder, birth: string, named: () => Promise<boolean> = async () => true): Promise<void> {
+  const count = await reserveCheck(db, check, holder.noticeId);
+  const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, toHalfWidth(birth).replace(/\D/g, ''), holder.birthKey);
+  const namedMatches = await named();
+  if (dateMatches && namedMatches) return giveBackAttempt(db, budgetOf(check.user).key);
+  await recordAudit(db, check.actor, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId });
+  if (count >= IDENTITY_CHECK_MAX_FAILURES) await alertSpentBudget(db, check.user);
+  throw new IdentityError();
+}
+
+/**
+ * Lifting a citizen's log-in lock rests on an identity check the system cannot verify (made on
+ * the phone or at the counter), so it always spends one check of the staff user's budget.
+ */
+export async function spendUnverifiedCheck(db: Db, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<void> {
+  const count = await reserveCheck(db, check, noticeId);
+  if (count >= IDENTITY_CHECK_MAX_FAILURES) await alertSpentBudget(db, check.user);
+}
