@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADDRESS_MAX_FAILURES, CITIZEN_LOCK_AFTER } from '../../src/features/citizen/login-service.js';
-import { STAFF_MAX_FAILURES } from '../../src/features/staff/auth-service.js';
+import { STAFF_ADDRESS_MAX_FAILURES, STAFF_MAX_FAILURES } from '../../src/features/staff/auth-service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createStaff, randomNoticeId } from '../helpers/factories.js';
 import { csrfTokenFrom } from '../helpers/http.js';
@@ -123,5 +123,19 @@ describe('staff lockout under a burst', () => {
     expect(wrong.length + refused.length).toBe(guesses.length);
     const stored = await t.db.prisma.staffUser.findUniqueOrThrow({ where: { id: user.id } });
     expect(stored.passwordHash).toBe(user.passwordHash);
+  });
+
+  it('When one address sprays wrong passwords over many log-in IDs at once, then at most the address budget is checked, the rest get 429, and a right password from that address is refused while one from elsewhere gets in', async () => {
+    const { user, password } = await createStaff(t.db);
+    const { agent, token } = await session('/staff/login');
+    const spray = Array.from({ length: STAFF_ADDRESS_MAX_FAILURES + 20 }, (_, i) => `sprayed-${i}`);
+    const send = (loginId: string, guess: string, from: string) =>
+      agent.post('/staff/login').set('X-Forwarded-For', from).type('form').send({ _csrf: token, loginId, password: guess });
+    const responses = await Promise.all(spray.map((loginId) => send(loginId, 'Spring2026!', '198.51.100.9')));
+    expect(await audits(['staff.login.failed'], { ip: '198.51.100.9' })).toBe(STAFF_ADDRESS_MAX_FAILURES);
+    expect(responses.filter((response) => response.status === 429)).toHaveLength(20);
+    expect(responses.find((response) => response.status === 429)?.text).toContain('しばらく受け付けを止めています');
+    expect((await send(user.loginId, password, '198.51.100.9')).status).toBe(429);
+    expect((await send(user.loginId, password, '198.51.100.10')).status).toBe(303);
   });
 });

@@ -1,14 +1,18 @@
 import type { Db } from '../../db/client.js';
 import type { StaffUser } from '../../generated/prisma/client.js';
+import { giveBackAttempt, reserveAttempt } from '../citizen/attempt-budget.js';
 import { recordAudit } from './audit.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 export const STAFF_MAX_FAILURES = 5;
 export const STAFF_LOCK_MINUTES = 30;
+/** Password checks per client address and window, right ones given back: stops spraying across accounts. */
+export const STAFF_ADDRESS_MAX_FAILURES = 100;
+export const STAFF_ADDRESS_WINDOW_MINUTES = 15;
 
 export type StaffLoginResult =
   | { ok: true; user: StaffUser }
-  | { ok: false; reason: 'invalid' | 'locked' };
+  | { ok: false; reason: 'invalid' | 'locked' | 'throttled' };
 
 /**
  * Reserves one password check against the user's lockout before bcrypt runs: counts it as a
@@ -35,6 +39,11 @@ const clearFailures = (db: Db, userId: number) => db.staffUser.update({ where: {
 export async function authenticateStaff(db: Db, loginId: string, password: string, ip: string): Promise<StaffLoginResult> {
   const user = await db.staffUser.findUnique({ where: { loginId } });
   const actor = { type: 'staff' as const, id: user ? String(user.id) : `unknown:${loginId.slice(0, 64)}`, ip };
+  const address = { key: `staff-ip:${ip}`, max: STAFF_ADDRESS_MAX_FAILURES, windowMinutes: STAFF_ADDRESS_WINDOW_MINUTES };
+  if ((await reserveAttempt(db, address)) === null) {
+    await recordAudit(db, actor, { action: 'staff.login.throttled' });
+    return { ok: false, reason: 'throttled' };
+  }
   const usable = user !== null && user.disabledAt === null;
   if (usable && !(await reservePasswordCheck(db, user.id))) {
     await recordAudit(db, actor, { action: 'staff.login.locked' });
@@ -46,6 +55,7 @@ export async function authenticateStaff(db: Db, loginId: string, password: strin
     return { ok: false, reason: 'invalid' };
   }
   const fresh = await clearFailures(db, user.id);
+  await giveBackAttempt(db, address.key);
   await recordAudit(db, actor, { action: 'staff.login' });
   return { ok: true, user: fresh };
 }

@@ -49,10 +49,11 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     const parsed = parseForm(loginForm, req.body);
     const loginId = typeof req.body?.loginId === 'string' ? req.body.loginId.slice(0, 64) : '';
     const next = safeNextPath(req.body?.next);
-    const fail = (messageKey: string) =>
-      res.status(401).render('staff/login', { title: res.locals.t('staff.login.title'), layout: 'layouts/staff', loginId, error: res.locals.t(messageKey), next });
+    const fail = (messageKey: string, status = 401) =>
+      res.status(status).render('staff/login', { title: res.locals.t('staff.login.title'), layout: 'layouts/staff', loginId, error: res.locals.t(messageKey), next });
     if (!parsed.ok) return fail('staff.login.failed');
     const result = await authenticateStaff(db.prisma, parsed.data.loginId, parsed.data.password, req.ip ?? '');
+    if (!result.ok && result.reason === 'throttled') return fail('staff.login.throttled', 429);
     if (!result.ok) return fail(result.reason === 'locked' ? 'staff.login.locked' : 'staff.login.failed');
     await regenerateSession(req);
     req.session.staff = { id: result.user.id, loginAt: Date.now() };
