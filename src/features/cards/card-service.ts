@@ -150,8 +150,9 @@ export async function quickAddCards(db: Db, raws: RawCardRow[], actor: AuditActo
 
 async function scopedHolder(tx: DbTx, id: number, user: StaffPrincipal) {
   const holder = await tx.cardHolder.findUnique({ where: { id }, include: { counter: { select: { name: true } } } });
-  if (!holder) throw new AppError(404, 'card_not_found', 'cards.notFound');
-  if (holder.counterId !== null && !canUseCounter(user, holder.counterId)) throw new AppError(403, 'counter_forbidden', 'cards.counterForbidden');
+  // A card outside the user's counters answers like an absent one, so ids cannot be probed.
+  const visible = holder !== null && (holder.counterId === null || canUseCounter(user, holder.counterId));
+  if (!visible) throw new AppError(404, 'card_not_found', 'cards.notFound');
   return holder;
 }
 
