@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, parseForm } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
@@ -19,9 +19,9 @@ import { receiveImportFile } from './upload.js';
 
 const clerks = requireRole('admin', 'staff');
 const admins = requireRole('admin');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'cards.filter.badDate');
+const isoDate = isoDateSchema('cards.filter.badDate');
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
-const id = z.coerce.number().int().positive();
+const id = idSchema();
 
 const filterSchema = z.object({
   q: optional(z.string().trim().max(40)),
@@ -35,6 +35,7 @@ const filterSchema = z.object({
 const statusForm = z.object({ to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }), reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default('') });
 const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
 const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
+const uploadFields = z.object({ profileId: idSchema('cards.import.unknownProfile'), encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') });
 const QUICK_ADD_ROWS = 5;
 
 function actorOf(req: Request, res: Response): AuditActor {
@@ -153,9 +154,10 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   router.post('/cards/imports', clerks, async (req, res) => {
-    const file = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES);
-    const fields = parseQuery(z.object({ profileId: id, encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') }), file.fields);
-    const batch = await createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
+    const batch = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES, async (file) => {
+      const fields = parseQuery(uploadFields, file.fields);
+      return createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
+    });
     runInBackground(context, previewImportBatch(db, batch.id, settings));
     res.redirect(303, `/staff/cards/imports/${batch.id}`);
   });
