@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from './errors.js';
 
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
@@ -59,6 +60,13 @@ export function isMonth(value: unknown): value is string {
 /** NUL and the other C0 control characters (and DEL): never part of a name, ID or search word. */
 export function hasControlCharacters(value: string): boolean {
   return /[\u0000-\u001f\u007f]/.test(value);
+}
+
+/** The id in a path segment (/staff/users/:id): anything that is not an id is a page that does not exist. */
+export function pathId(value: unknown, messageKey = 'error.404.body'): number {
+  const id = parseId(value);
+  if (id === undefined) throw new AppError(404, 'not_found', messageKey);
+  return id;
 }
 
 /** zod schemas of the above; `message` is the translation key shown beside the field. */

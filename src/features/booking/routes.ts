@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
-import { parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, monthSchema, parseForm } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
@@ -15,7 +15,7 @@ import { BookingError } from './errors.js';
 import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 
-const id = z.coerce.number().int().positive();
+const id = idSchema();
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
 const familyFields = Object.fromEntries(
@@ -31,8 +31,8 @@ const confirmForm = z.object({
 }).refine((form) => form.email === form.emailAgain, { message: 'booking.confirm.emailMismatch', path: ['emailAgain'] });
 const familyAddForm = z.object({ familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64), familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16) });
 const memberForm = z.object({ memberBookingId: id });
-const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional() });
-const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const monthQuery = z.object({ month: monthSchema().optional() });
+const dateParam = isoDateSchema();
 
 export function whenText(startsAt: Date, endsAt: Date): string {
   return `${formatDateJa(jstDateOf(startsAt))} ${formatMinutes(jstMinutesOf(startsAt))}〜${formatMinutes(jstMinutesOf(endsAt))}`;

@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { idSchema, isoDateSchema, parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, lineSchema, parseForm } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
@@ -24,7 +24,7 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (va
 const id = idSchema();
 
 const filterSchema = z.object({
-  q: optional(z.string().trim().max(40)),
+  q: optional(lineSchema(40)),
   status: optional(z.enum(CARD_STATUSES as [string, ...string[]])),
   counterId: optional(id),
   booking: optional(z.enum(['booked', 'not_booked'])),
@@ -208,7 +208,12 @@ export function cardRoutes(context: AppContext): Router {
     const profileId = req.params.id === undefined ? undefined : parseQuery(id, req.params.id);
     const parsed = parseForm(profileForm, req.body);
     if (!parsed.ok) return profilePage(res, 400, req.body as Record<string, string>, parsed.errors, profileId);
-    await saveProfile(db.prisma, profileId, parsed.data, actorOf(req, res));
+    try {
+      await saveProfile(db.prisma, profileId, parsed.data, actorOf(req, res));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'profile_name_taken') return profilePage(res, 409, req.body as Record<string, string>, { name: error.messageKey }, profileId);
+      throw error;
+    }
     res.redirect(303, '/staff/cards/profiles');
   });
 

@@ -2,7 +2,8 @@
 // Staff and admins browse and search; operators may only look up one citizen's mail by an exact
 // booking code or address. Every search and every opened mail is written to the audit log.
 import type { DbTx } from '../../db/client.js';
-import { toHalfWidth } from '../../web/validation.js';
+import { AppError } from '../../web/errors.js';
+import { hasControlCharacters, toHalfWidth } from '../../web/validation.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';
 
@@ -13,7 +14,9 @@ export interface MailSearch {
 }
 
 export function normaliseMailQuery(raw: unknown): string {
-  return typeof raw === 'string' ? toHalfWidth(raw).trim().slice(0, 254) : '';
+  const q = typeof raw === 'string' ? toHalfWidth(raw).trim().slice(0, 254) : '';
+  if (hasControlCharacters(q)) throw new AppError(400, 'bad_query', 'validation.invalid');
+  return q;
 }
 
 const summaryFields = { id: true, kind: true, toAddress: true, subject: true, status: true, attempts: true, createdAt: true, sentAt: true, lastError: true, bookingId: true } as const;

@@ -4,7 +4,7 @@ import type { Db, DbTx } from '../../db/client.js';
 import type { IsoDate } from '../../lib/jst.js';
 import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { storePolicy, type PolicyInput } from './policy.js';
-import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
+import { horizonEnd, lockTimetables, regenerateSlots, type RegenerationResult } from './slot-generation.js';
 
 export interface ChangeContext {
   actor: AuditActor;
@@ -26,6 +26,7 @@ export interface Applied<T> {
 export async function applyChange<T>(db: Db, context: ChangeContext, change: (tx: DbTx) => Promise<ChangeOutcome<T>>): Promise<Applied<T>> {
   return db.$transaction(
     async (tx) => {
+      await lockTimetables(tx);
       const outcome = await change(tx);
       let regeneration: RegenerationResult | undefined;
       if (outcome.regenerate) {
