@@ -19,6 +19,13 @@ export function parseForm<S extends z.ZodType>(schema: S, input: unknown): Parse
   return { ok: false, errors };
 }
 
+/** Parses a query, path parameters or a form that has no page to show errors on: a 400 with the first message. */
+export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const parsed = parseForm(schema, query);
+  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
+  return parsed.data;
+}
+
 /** Full-width digits and letters to half-width (citizens type on Japanese keyboards). */
 export function toHalfWidth(value: string): string {
   return value.replace(/[\uFF01-\uFF5E]/g, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');

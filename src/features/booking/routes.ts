@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
-import { idSchema, isoDateSchema, monthSchema, parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
@@ -85,16 +85,16 @@ export function bookingFeature(context: AppContext): Feature {
     const counter = await openCounter(req.params.counterId);
     if (!counter) return res.redirect(303, '/booking/counters');
     const counterId = counter.id;
-    const month = monthQuery.safeParse(req.query).data?.month ?? todayInJapan().slice(0, 7);
+    const month = parseQuery(monthQuery, req.query).month ?? todayInJapan().slice(0, 7);
     view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(prisma, counterId, month), changing: req.session.changing ?? false });
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
     const counterId = id.safeParse(req.params.counterId);
-    const date = dateParam.safeParse(req.params.date);
-    const page = counterId.success && date.success ? await dayPage(prisma, counterId.data, date.data) : null;
+    const date = parseQuery(dateParam, req.params.date);
+    const page = counterId.success ? await dayPage(prisma, counterId.data, date) : null;
     if (!page) return res.redirect(303, '/booking/counters');
-    view(res, 'day', 'booking.day.title', { counter: page.counter, date: date.data, times: page.times, changing: req.session.changing ?? false });
+    view(res, 'day', 'booking.day.title', { counter: page.counter, date, times: page.times, changing: req.session.changing ?? false });
   });
 
   // A tap on a time: a new booking holds the place; a change goes to its own confirm page.

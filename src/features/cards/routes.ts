@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { idSchema, isoDateSchema, lineSchema, parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
@@ -48,12 +48,6 @@ function user(res: Response): StaffPrincipal {
 
 function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}) {
   res.render(`cards/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', ...locals });
-}
-
-function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const parsed = parseForm(schema, query);
-  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
-  return parsed.data;
 }
 
 const dateText = (value: Date | null) => (value ? isoDateOfColumn(value) : '');
