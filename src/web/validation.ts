@@ -54,7 +54,8 @@ export function parseId(value: unknown): number | undefined {
 export function isCalendarDate(value: unknown): value is string {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const year = Number(value.slice(0, 4));
-  return year >= YEARS.min && year <= YEARS.max && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  const day = new Date(`${value}T00:00:00Z`);
+  return year >= YEARS.min && year <= YEARS.max && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
 }
 
 /** 'YYYY-MM' in a sane year. */

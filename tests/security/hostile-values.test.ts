@@ -30,6 +30,7 @@ beforeAll(async () => {
 describe('hostile values get a 400 or 404 in Japanese, never a 500', () => {
   it.each([
     ['the day board', (): string => `/staff/console/counters/${counterId}/day?date=2026-02-31`, 400, '日付を正しく入力してください'],
+    ['a date that cannot be read at all to the bookings export', (): string => '/staff/console/export.csv?from=2026-13-45&to=2026-12-01', 400, '日付を正しく入力してください'],
     ['the card search box', (): string => '/staff/cards?q=%00', 400, '入力内容が正しくありません'],
     ['the console search box', (): string => '/staff/console/search?q=a%00b', 400, '入力内容が正しくありません'],
     ['the mail search box', (): string => '/staff/mail?q=%00', 400, '入力内容が正しくありません'],

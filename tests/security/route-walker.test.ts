@@ -39,7 +39,7 @@ function routesOf(app: Express): Route[] {
 }
 
 /** The values the brief names; path parameters also get a few spellings of a number. */
-const HOSTILE = ['\u0000', '99999999999999999999', '-1', '0', '2026-02-31', '0000-01', 'x'.repeat(1000), '%00', '../'];
+const HOSTILE = ['\u0000', '99999999999999999999', '-1', '0', '2026-02-31', '2026-13-45', '0000-01', 'x'.repeat(1000), '%00', '../'];
 const PATH_ONLY = ['2147483647', '1e3', '１２', 'a\r\nb'];
 /** What a route that turns the role away (log-in redirect, 403) still gets: the two values that broke the most. */
 const PROBE = ['\u0000', '99999999999999999999'];
