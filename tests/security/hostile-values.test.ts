@@ -77,6 +77,14 @@ describe('hostile values get a 400 or 404 in Japanese, never a 500', () => {
     expect(await t.db.prisma.importProfile.count({ where: { name: existing.name } })).toBe(1);
   });
 
+  it('When a value passes the form but the database refuses it (a counter id beyond int4 on a closure), then the answer is a 400 in Japanese, not a 500', async () => {
+    const page = await admin.get('/staff/schedule/closures');
+    const response = await admin.post('/staff/schedule/closures').type('form').send({ _csrf: csrfTokenFrom(page.text), kind: 'single_date', label: '臨時休業', counterId: '99999999999', date: '2026-12-01' });
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('送信された内容を処理できませんでした');
+    expect(await t.db.prisma.closure.count()).toBe(0);
+  });
+
   it('When two admins change the timetable at the same moment (retire, reinstate, regenerate, policy), then none is answered 500', async () => {
     const token = csrfTokenFrom((await admin.get('/staff/password')).text);
     const paths = [`/staff/schedule/counters/${counterId}/retire`, `/staff/schedule/counters/${counterId}/reinstate`, '/staff/schedule/conflicts/regenerate', `/staff/schedule/policy/${counterId}`];
