@@ -1,8 +1,10 @@
 // Walks EVERY route of the app, read from the Express router at run time (never a hand-kept
 // list), as every role, and throws hostile values at every path parameter, query field and form
 // field: a NUL byte, integers beyond int4, -1, 0, impossible dates and months, a very long
-// string, '%00', '../', fields sent twice and fields left out. No answer may be 500 or more, no
-// exception may escape, and the app must still answer /healthz afterwards.
+// string, '%00', '../', fields sent twice, fields left out, and JSON objects, arrays, numbers and
+// null. No answer may be 500 or more, no exception may escape, and /healthz must still answer.
+// A route that turns the role away (log-in redirect, 403) gets only a probe of the two values
+// that broke the most; the six roles walk at the same moment to keep the run short.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -100,13 +102,13 @@ interface Answer {
 }
 
 /** One raw request (the path is sent as written: no normalisation of '../' or '%00'). */
-function send(method: string, target: string, options: { cookie?: string; csrf?: string; body?: string } = {}): Promise<Answer> {
+function send(method: string, target: string, options: { cookie?: string; csrf?: string; body?: string; json?: boolean } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {};
     if (options.cookie) headers.cookie = options.cookie;
     if (options.csrf) headers['x-csrf-token'] = options.csrf;
     if (options.body !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-type'] = options.json ? 'application/json' : 'application/x-www-form-urlencoded';
       headers['content-length'] = Buffer.byteLength(options.body);
     }
     const request = http.request({ host: '127.0.0.1', port, method, path: target, headers, agent }, (response) => {
@@ -155,7 +157,7 @@ function fill(routePath: string, override?: { name: string; value: string }): st
   return routePath.replace(/:(\w+)/g, (_match, name: string) => (override?.name === name ? inPath(override.value) : encodeURIComponent(validParams(routePath, name))));
 }
 
-type Outgoing = { method: string; target: string; body?: string };
+type Outgoing = { method: string; target: string; body?: string; json?: boolean };
 
 /** The requests one role sends to one route: `full` when the role reaches its handler, else a probe. */
 function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
@@ -177,6 +179,8 @@ function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
   if (post) out.push(...halves.map((half) => ({ method: 'POST', target: base, body: twice(half) })));
   else out.push({ method: 'GET', target: `${base}?${twice(names)}` });
   if (post) out.push({ method: 'POST', target: `${base}?${fields(() => ['\u0000'])}`, body: '' });
+  // JSON bodies carry what a form cannot: objects, arrays, numbers, null, in place of strings.
+  for (const value of [{ $gt: '' }, [1, 'x'], 1e21, null]) if (post) out.push({ method: 'POST', target: base, body: JSON.stringify(Object.fromEntries(names.map((name) => [name, value]))), json: true });
   return out;
 }
 
@@ -192,7 +196,7 @@ async function walk(session: Session, routes: Route[], names: string[]): Promise
   let tooLarge = 0;
   const run = async (request: Outgoing) => {
     sent += 1;
-    const answer = await send(request.method, request.target, { cookie: session.cookie, csrf: session.csrf, body: request.body }).catch((error: Error) => ({ status: 599, text: error.message, setCookie: [], location: '' }));
+    const answer = await send(request.method, request.target, { cookie: session.cookie, csrf: session.csrf, body: request.body, json: request.json }).catch((error: Error) => ({ status: 599, text: error.message, setCookie: [], location: '' }));
     if ([413, 414, 431].includes(answer.status)) tooLarge += 1; // refused before any handler ran
     if (answer.status >= 500) failures.push(`${session.role} ${request.method} ${request.target.slice(0, 160)}${request.body ? ` [${request.body.slice(0, 100)}]` : ''} -> ${answer.status}`);
     return answer;
