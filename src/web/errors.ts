@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 /** An error a user can understand: a status, a stable code, and a message key for t(). */
@@ -23,7 +24,21 @@ function lastResortPage(requestId: string): string {
   return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>エラーが発生しました</title></head><body><h1>エラーが発生しました</h1><p>申し訳ありません。時間をおいて再度お試しください。</p><p>受付番号: ${requestId.replace(/[^A-Za-z0-9-]/g, '')}</p></body></html>`;
 }
 
-type HttpishError = Error & { status?: number; statusCode?: number; code?: string; type?: string };
+type HttpishError = Error & { status?: number; statusCode?: number; code?: string; type?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
+
+/**
+ * The status for a database refusal that bad input caused, should a value slip past the route's
+ * parsing (web/validation.ts): PostgreSQL's data exceptions (class 22: NUL byte, number out of
+ * range, impossible date...) are the client's 400, a duplicate (23505) a 409, a missing record
+ * (Prisma P2025) a 404. Anything else stays a 500.
+ */
+function inputErrorStatus(error: HttpishError): number | undefined {
+  const sqlState = error.meta?.driverAdapterError?.cause?.originalCode ?? (error instanceof pg.DatabaseError ? error.code : undefined);
+  if (sqlState?.startsWith('22')) return 400;
+  if (sqlState === '23505') return 409;
+  if (error.code === 'P2025') return 404;
+  return undefined;
+}
 
 /** Japanese error pages; never a stack trace, SQL or version to the user. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -51,6 +66,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error.code === 'EBADCSRFTOKEN') {
       render(403, 'errors/message', { title: res.locals.t('error.403.title'), messageKey: 'error.csrf.body', params: {} });
+      return;
+    }
+    const refused = inputErrorStatus(error);
+    if (refused) {
+      (req.log ?? logger).warn({ err: error, requestId }, 'database refused the input');
+      render(refused, 'errors/message', { title: res.locals.t(refused === 404 ? 'error.404.title' : 'error.400.title'), messageKey: refused === 404 ? 'error.404.body' : refused === 409 ? 'error.409.body' : 'error.400.body', params: {} });
       return;
     }
     const status = error.status ?? error.statusCode ?? 500;

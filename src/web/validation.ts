@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { AppError } from './errors.js';
 
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
@@ -18,7 +19,72 @@ export function parseForm<S extends z.ZodType>(schema: S, input: unknown): Parse
   return { ok: false, errors };
 }
 
+/** Parses a query, path parameters or a form that has no page to show errors on: a 400 with the first message. */
+export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const parsed = parseForm(schema, query);
+  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
+  return parsed.data;
+}
+
 /** Full-width digits and letters to half-width (citizens type on Japanese keyboards). */
 export function toHalfWidth(value: string): string {
   return value.replace(/[\uFF01-\uFF5E]/g, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
 }
+
+// One way to read the values every route takes from a path, query or form: a record id, a
+// calendar date, a month, a line of text. Each refuses what PostgreSQL would refuse later (an
+// integer beyond int4, 2026-02-31, a NUL byte), so bad input is a 400, never a 500.
+
+/** The largest id PostgreSQL's integer (int4) columns hold. */
+export const MAX_ID = 2_147_483_647;
+/** Years a date or month may name: birth dates of living people up to bookings far ahead. */
+const YEARS = { min: 1900, max: 2199 };
+
+const half = (value: unknown) => (typeof value === 'string' ? toHalfWidth(value).trim() : typeof value === 'number' ? String(value) : value);
+
+/** A record id: digits only (no sign, exponent or spaces inside), 1 to 2^31-1. */
+export function parseId(value: unknown): number | undefined {
+  const text = half(value);
+  if (typeof text !== 'string' || !/^[0-9]{1,10}$/.test(text)) return undefined;
+  const id = Number(text);
+  return id >= 1 && id <= MAX_ID ? id : undefined;
+}
+
+/** 'YYYY-MM-DD' naming a day that exists (no 2026-02-31) in a sane year. */
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const year = Number(value.slice(0, 4));
+  const day = new Date(`${value}T00:00:00Z`);
+  return year >= YEARS.min && year <= YEARS.max && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
+}
+
+/** 'YYYY-MM' in a sane year. */
+export function isMonth(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return false;
+  const year = Number(value.slice(0, 4));
+  return year >= YEARS.min && year <= YEARS.max;
+}
+
+/** NUL and the other C0 control characters (and DEL): never part of a name, ID or search word. */
+export function hasControlCharacters(value: string): boolean {
+  return /[\u0000-\u001f\u007f]/.test(value);
+}
+
+/** The id in a path segment (/staff/users/:id): anything that is not an id is a page that does not exist. */
+export function pathId(value: unknown, messageKey = 'error.404.body'): number {
+  const id = parseId(value);
+  if (id === undefined) throw new AppError(404, 'not_found', messageKey);
+  return id;
+}
+
+/** zod schemas of the above; `message` is the translation key shown beside the field. */
+export const idSchema = (message = 'validation.invalid') => z.unknown().transform((value, context) => parseId(value) ?? (context.addIssue({ code: 'custom', message }), z.NEVER));
+export const isoDateSchema = (message = 'validation.invalid') => z.preprocess(half, z.string({ message }).refine(isCalendarDate, message));
+export const monthSchema = (message = 'validation.invalid') => z.preprocess(half, z.string({ message }).refine(isMonth, message));
+/** One line of text (a name, an ID, a search word): trimmed, at most `max` characters, no control characters. */
+export const lineSchema = (max: number, message = 'validation.invalid') =>
+  z
+    .string({ message })
+    .trim()
+    .max(max, message)
+    .refine((value) => !hasControlCharacters(value), message);

@@ -183,13 +183,18 @@ describe('access control', () => {
 });
 
 describe('bad addresses', () => {
-  it('When a calendar or day address is malformed or names no counter, then the citizen is sent back to the counter list', async () => {
+  it('When a calendar or day address names no counter, then the citizen is sent back to the counter list; a date that is not a date is a 400', async () => {
     const person = await createCardHolder(t.db);
     const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
-    for (const path of ['/booking/counters/abc', '/booking/counters/999999', '/booking/counters/1/days/not-a-date', '/booking/counters/999999/days/2026-12-01']) {
+    for (const path of ['/booking/counters/abc', '/booking/counters/999999', '/booking/counters/999999/days/2026-12-01']) {
       const response = await agent.get(path);
       expect(response.status, path).toBe(303);
       expect(response.headers.location).toBe('/booking/counters');
+    }
+    for (const path of ['/booking/counters/1/days/not-a-date', '/booking/counters/1/days/2026-02-31']) {
+      const response = await agent.get(path);
+      expect(response.status, path).toBe(400);
+      expect(response.text).toContain('入力内容が正しくありません');
     }
   });
 });

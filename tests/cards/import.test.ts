@@ -187,6 +187,15 @@ describe('J-LIS import', () => {
     expect([holder.name, holder.nameKana, holder.storagePlace]).toEqual(['髙山 﨑子', 'タカヤマ サキコ', 'F-500']);
   });
 
+  it('When a line opens a quote that is never closed, then the batch fails and the staff page names the line where the quote opened', async () => {
+    const lines = [row(600), [], row(602, { 2: '"試験 六〇二' }), row(603), row(604)]; // line 3 is blank; the quote opens on line 4 and swallows the rest
+    const batch = await settled(t.db, await uploadOk(agent, Buffer.from(csvText(lines), 'utf8'), 'quote.csv'));
+    expect(batch).toMatchObject({ status: 'failed', failure: 'cards.import.unclosedQuote', failureParams: { line: 4 } });
+    const page = await agent.get(`/staff/cards/imports/${batch.id}`);
+    expect(page.text).toContain('4行目');
+    expect(page.text).toContain('閉じられていません');
+  });
+
   it('When a file is larger than IMPORT_MAX_BYTES or is not a text file, then it is refused with a clear message and nothing is kept', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cards-refused-'));
     const small = await createTestApp({ IMPORT_MAX_BYTES: '2048', IMPORT_DIR: dir });

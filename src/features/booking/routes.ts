@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
-import { parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
@@ -16,7 +16,7 @@ import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 import { slotDeadline } from './window.js';
 
-const id = z.coerce.number().int().positive();
+const id = idSchema();
 const MAX_INT4 = 2_147_483_647;
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
@@ -33,8 +33,8 @@ const confirmForm = z.object({
 }).refine((form) => form.email === form.emailAgain, { message: 'booking.confirm.emailMismatch', path: ['emailAgain'] });
 const familyAddForm = z.object({ familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64), familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16) });
 const memberForm = z.object({ memberBookingId: id });
-const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional() });
-const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const monthQuery = z.object({ month: monthSchema().optional() });
+const dateParam = isoDateSchema();
 
 export function whenText(startsAt: Date, endsAt: Date): string {
   return `${formatDateJa(jstDateOf(startsAt))} ${formatMinutes(jstMinutesOf(startsAt))}〜${formatMinutes(jstMinutesOf(endsAt))}`;
@@ -87,16 +87,16 @@ export function bookingFeature(context: AppContext): Feature {
     const counter = await openCounter(req.params.counterId);
     if (!counter) return res.redirect(303, '/booking/counters');
     const counterId = counter.id;
-    const month = monthQuery.safeParse(req.query).data?.month ?? todayInJapan().slice(0, 7);
+    const month = parseQuery(monthQuery, req.query).month ?? todayInJapan().slice(0, 7);
     view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(prisma, counterId, month), changing: req.session.changing ?? false });
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
     const counterId = id.safeParse(req.params.counterId);
-    const date = dateParam.safeParse(req.params.date);
-    const page = counterId.success && date.success ? await dayPage(prisma, counterId.data, date.data) : null;
+    const date = parseQuery(dateParam, req.params.date);
+    const page = counterId.success ? await dayPage(prisma, counterId.data, date) : null;
     if (!page) return res.redirect(303, '/booking/counters');
-    view(res, 'day', 'booking.day.title', { counter: page.counter, date: date.data, times: page.times, deadline: page.deadline, opensAt: page.opensAt, changing: req.session.changing ?? false });
+    view(res, 'day', 'booking.day.title', { counter: page.counter, date, times: page.times, deadline: page.deadline, opensAt: page.opensAt, changing: req.session.changing ?? false });
   });
 
   /** The day page of a slot, where 戻る after a refused tap leads (the counter list if it is unknown). */

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { AppError } from '../../web/errors.js';
 import { CARD_FIELDS, type CardField, type DateFormat, type RawCardRow } from './card-row.js';
 
 export type FileEncoding = 'utf8' | 'sjis';
@@ -108,20 +109,34 @@ async function* fixedWidthLines(path: string, layout: ImportLayout, encoding: Fi
 
 async function* csvLines(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine> {
   const fields = mappedFields(layout.columns);
+  const firstLine = layout.hasHeader ? 2 : 1;
+  // Empty lines come through as records (skipped below), so the line after the last record is
+  // where a quote left open began: csv-parse itself only reports the line where the file ended.
   const parser = readBytes(path, counter)
     .pipe(iconv.decodeStream(encoding === 'utf8' ? 'utf8' : 'CP932'))
-    .pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, from_line: layout.hasHeader ? 2 : 1 }));
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    if (record.every((cell) => cell.trim() === '')) continue;
-    const raw: RawCardRow = {};
-    let shortOf: CardField | undefined;
-    for (const field of fields) {
-      const column = layout.columns[field] as number;
-      if (column > record.length && !shortOf) shortOf = field;
-      raw[field] = record[column - 1] ?? '';
+    .pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, from_line: firstLine }));
+  let lastLine = firstLine - 1;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      lastLine = info.lines;
+      if (record.every((cell) => cell.trim() === '')) continue;
+      yield csvLine(record, info.lines, layout, fields);
     }
-    yield { line: info.lines, raw, shortOf };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED') throw new AppError(400, 'unclosed_quote', 'cards.import.unclosedQuote', { line: lastLine + 1 });
+    throw error;
   }
+}
+
+function csvLine(record: string[], line: number, layout: ImportLayout, fields: CardField[]): FileLine {
+  const raw: RawCardRow = {};
+  let shortOf: CardField | undefined;
+  for (const field of fields) {
+    const column = layout.columns[field] as number;
+    if (column > record.length && !shortOf) shortOf = field;
+    raw[field] = record[column - 1] ?? '';
+  }
+  return { line, raw, shortOf };
 }
 
 /** Every data line of the file, numbered as an editor shows them (1 = first line of the file). */

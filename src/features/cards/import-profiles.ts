@@ -80,6 +80,8 @@ export async function findProfile(db: Db, id: number) {
 export async function saveProfile(db: Db, id: number | undefined, form: ProfileFormData, actor: AuditActor): Promise<ImportProfile> {
   const data = { name: form.name, format: form.format, encoding: form.encoding, hasHeader: form.hasHeader === 'yes', dateFormat: form.dateFormat, startStatus: form.startStatus, columns: columnsOf(form) };
   return db.$transaction(async (tx) => {
+    const sameName = await tx.importProfile.findUnique({ where: { name: form.name }, select: { id: true } });
+    if (sameName && sameName.id !== id) throw new AppError(409, 'profile_name_taken', 'cards.profile.nameTaken');
     const profile = id === undefined ? await tx.importProfile.create({ data }) : await tx.importProfile.update({ where: { id }, data });
     await recordAudit(tx, actor, { action: 'cards.profile.save', targetType: 'import_profile', targetId: profile.id, detail: { name: profile.name } });
     return profile;

@@ -186,7 +186,8 @@ export async function previewImportBatch(database: Database, batchId: number, se
       [batchId, encoding, counts.created, counts.updated, counts.unchanged],
     );
   } catch (error) {
-    await database.pool.query(`UPDATE import_batches SET status = 'failed', phase = '', failure = 'cards.import.readFailed' WHERE id = $1`, [batchId]);
+    const [failure, params] = error instanceof AppError ? [error.messageKey, error.params] : ['cards.import.readFailed', null];
+    await database.pool.query(`UPDATE import_batches SET status = 'failed', phase = '', failure = $2, failure_params = $3 WHERE id = $1`, [batchId, failure, params]);
     throw error;
   }
 }

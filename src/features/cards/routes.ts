@@ -6,7 +6,7 @@ import type { AppContext } from '../../app.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { parseForm } from '../../web/validation.js';
+import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../web/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
@@ -20,12 +20,12 @@ import { receiveImportFile } from './upload.js';
 
 const clerks = requireRole('admin', 'staff');
 const admins = requireRole('admin');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'cards.filter.badDate');
+const isoDate = isoDateSchema('cards.filter.badDate');
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
-const id = z.coerce.number().int().positive();
+const id = idSchema();
 
 const filterSchema = z.object({
-  q: optional(z.string().trim().max(40)),
+  q: optional(lineSchema(40)),
   status: optional(z.enum(CARD_STATUSES as [string, ...string[]])),
   counterId: optional(id),
   booking: optional(z.enum(['booked', 'not_booked'])),
@@ -36,6 +36,7 @@ const filterSchema = z.object({
 const statusForm = z.object({ to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }), reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default('') });
 const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
 const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
+const uploadFields = z.object({ profileId: idSchema('cards.import.unknownProfile'), encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') });
 const QUICK_ADD_ROWS = 5;
 const idList = z.preprocess((value) => (value === undefined || value === '' ? [] : (Array.isArray(value) ? value : String(value).split(','))), z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'));
 const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' })) });
@@ -55,12 +56,6 @@ function user(res: Response): StaffPrincipal {
 
 function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}) {
   res.render(`cards/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', ...locals });
-}
-
-function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const parsed = parseForm(schema, query);
-  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
-  return parsed.data;
 }
 
 /** The citizen's log-in as they meet it now: the message key and its numbers, or null when nothing to show. */
@@ -194,9 +189,10 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   router.post('/cards/imports', clerks, async (req, res) => {
-    const file = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES);
-    const fields = parseQuery(z.object({ profileId: id, encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') }), file.fields);
-    const batch = await createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
+    const batch = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES, async (file) => {
+      const fields = parseQuery(uploadFields, file.fields);
+      return createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
+    });
     runInBackground(context, previewImportBatch(db, batch.id, settings));
     res.redirect(303, `/staff/cards/imports/${batch.id}`);
   });
@@ -248,7 +244,12 @@ export function cardRoutes(context: AppContext): Router {
     const profileId = req.params.id === undefined ? undefined : parseQuery(id, req.params.id);
     const parsed = parseForm(profileForm, req.body);
     if (!parsed.ok) return profilePage(res, 400, req.body as Record<string, string>, parsed.errors, profileId);
-    await saveProfile(db.prisma, profileId, parsed.data, actorOf(req, res));
+    try {
+      await saveProfile(db.prisma, profileId, parsed.data, actorOf(req, res));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'profile_name_taken') return profilePage(res, 409, req.body as Record<string, string>, { name: error.messageKey }, profileId);
+      throw error;
+    }
     res.redirect(303, '/staff/cards/profiles');
   });
 

@@ -5,14 +5,14 @@ import type { Feature } from '../feature.js';
 import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
-import { parseForm } from '../../web/validation.js';
+import { lineSchema, parseForm } from '../../web/validation.js';
 import { releaseHold } from '../booking/holds.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
 import { loadCitizen } from './session.js';
 
 const loginForm = z.object({
-  noticeId: z.string().trim().min(1, 'citizen.login.noticeIdRequired').max(64, 'citizen.login.failed'),
-  birth: z.string().trim().min(1, 'citizen.login.birthRequired').max(16, 'citizen.login.failed'),
+  noticeId: lineSchema(64, 'citizen.login.failed').pipe(z.string().min(1, 'citizen.login.noticeIdRequired')),
+  birth: lineSchema(16, 'citizen.login.failed').pipe(z.string().min(1, 'citizen.login.birthRequired')),
 });
 
 const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason'], [number, string]> = {

@@ -1,10 +1,10 @@
 // Input schemas of the console; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { toHalfWidth } from '../../web/validation.js';
+import { idSchema, isoDateSchema, lineSchema, toHalfWidth } from '../../web/validation.js';
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
-export const id = z.coerce.number().int().positive();
-export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'console.field.badDate').refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'console.field.badDate');
+export const id = idSchema();
+export const isoDate = isoDateSchema('console.field.badDate');
 const hhmm = z
   .string()
   .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'console.field.badTime')
@@ -16,7 +16,7 @@ const birth = z.preprocess((value) => toHalfWidth(String(value ?? '')).replace(/
 
 export const dateQuery = z.object({ date: optional(isoDate) });
 export const weekQuery = z.object({ from: optional(isoDate) });
-export const searchQuery = z.object({ q: z.string().max(200).default('') });
+export const searchQuery = z.object({ q: lineSchema(200).default('') });
 export const pickerQuery = z.object({ counterId: optional(id), date: optional(isoDate) });
 
 export const bookForm = z

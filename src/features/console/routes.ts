@@ -1,12 +1,11 @@
 // The staff and call-center console, under /staff/console. Handlers parse, call one service,
 // render or redirect.
 import { Router, type Request, type Response } from 'express';
-import type { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { parseForm, type FieldErrors } from '../../web/validation.js';
+import { parseForm, parseQuery, type FieldErrors } from '../../web/validation.js';
 import { listCounters } from '../booking/index.js';
 import { anyStaff, requireRole, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { dayBoard, weekOverview, type DayBoard } from './board.js';
@@ -22,12 +21,6 @@ const clerks = requireRole('admin', 'staff');
 /** The board refreshes every 15 s; ?refresh=N (2-60) changes that (a wall screen, a test). */
 const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
-
-function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const parsed = parseForm(schema, query);
-  if (!parsed.ok) throw new AppError(400, 'bad_query', Object.values(parsed.errors)[0]);
-  return parsed.data;
-}
 
 function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
   res.status(status).render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, today: todayInJapan(), ...locals });

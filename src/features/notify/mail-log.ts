@@ -8,7 +8,8 @@
 // staff, with their acknowledgement links) is for admins only, as the alerts page is.
 import type { DbTx } from '../../db/client.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { toHalfWidth } from '../../web/validation.js';
+import { AppError } from '../../web/errors.js';
+import { hasControlCharacters, toHalfWidth } from '../../web/validation.js';
 import { bookingScope } from '../console/scope.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';
@@ -20,7 +21,9 @@ export interface MailSearch {
 }
 
 export function normaliseMailQuery(raw: unknown): string {
-  return typeof raw === 'string' ? toHalfWidth(raw).trim().slice(0, 254) : '';
+  const q = typeof raw === 'string' ? toHalfWidth(raw).trim().slice(0, 254) : '';
+  if (hasControlCharacters(q)) throw new AppError(400, 'bad_query', 'validation.invalid');
+  return q;
 }
 
 const summaryFields = { id: true, kind: true, toAddress: true, subject: true, status: true, attempts: true, createdAt: true, sentAt: true, lastError: true, bookingId: true } as const;

@@ -5,7 +5,7 @@ import { dateColumn, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { storePolicy, type PolicyInput } from './policy.js';
-import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
+import { horizonEnd, lockTimetables, regenerateSlots, type RegenerationResult } from './slot-generation.js';
 
 export interface ChangeContext {
   actor: AuditActor;
@@ -27,6 +27,7 @@ export interface Applied<T> {
 export async function applyChange<T>(db: Db, context: ChangeContext, change: (tx: DbTx) => Promise<ChangeOutcome<T>>): Promise<Applied<T>> {
   return db.$transaction(
     async (tx) => {
+      await lockTimetables(tx);
       const outcome = await change(tx);
       let regeneration: RegenerationResult | undefined;
       if (outcome.regenerate) {

@@ -1,6 +1,6 @@
 // zod schemas for the schedule screens. Messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { toHalfWidth } from '../../web/validation.js';
+import { isoDateSchema, monthSchema, toHalfWidth } from '../../web/validation.js';
 
 const text = (max: number) => z.string().trim().max(max, 'schedule.error.tooLong');
 const required = (max: number) => text(max).min(1, 'validation.required');
@@ -9,10 +9,10 @@ const blankToUndefined = (value: unknown) => (typeof value === 'string' && toHal
 
 export const int = (min: number, max: number) => z.preprocess(half, z.coerce.number({ error: 'schedule.error.number' }).int('schedule.error.number').min(min, 'schedule.error.range').max(max, 'schedule.error.range'));
 const optionalInt = (min: number, max: number) => z.preprocess(blankToUndefined, int(min, max).optional());
-export const isoDate = z.preprocess(half, z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'schedule.error.date').refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'schedule.error.date'));
+export const isoDate = isoDateSchema('schedule.error.date');
 const optionalDate = z.preprocess(blankToUndefined, isoDate.optional());
 const checkbox = z.preprocess((value) => value === 'on' || value === 'true' || value === true || value === '1', z.boolean());
-export const month = z.preprocess(half, z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'schedule.error.month'));
+export const month = monthSchema('schedule.error.month');
 
 /** 'HH:MM' (also 全角) -> minutes after midnight; 24:00 is allowed as an end. */
 export function parseTime(value: string): number | undefined {

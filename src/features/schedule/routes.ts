@@ -5,7 +5,7 @@ import type { AppContext } from '../../app.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { parseForm, type FieldErrors } from '../../web/validation.js';
+import { parseForm, pathId, type FieldErrors } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
 import { canUseCounter, requireRole } from '../staff/access.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
@@ -20,11 +20,7 @@ const admin = requireRole('admin');
 const viewers = requireRole('admin', 'staff', 'operator');
 const planners = requireRole('admin', 'staff');
 
-const idParam = (value: unknown): number => {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError(404, 'not_found', 'schedule.counter.notFound');
-  return id;
-};
+const idParam = (value: unknown): number => pathId(value, 'schedule.counter.notFound');
 
 function changeContext(req: Request, res: Response): ChangeContext {
   return { actor: { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip }, today: todayInJapan() };

@@ -131,11 +131,19 @@ async function recordConflicts(db: DbTx, scope: Scope): Promise<number> {
 }
 
 /**
+ * Serialises timetable changes and slot regenerations. A change takes it before its first row
+ * lock (applyChange), so two changes at the same moment queue instead of deadlocking.
+ */
+export async function lockTimetables(db: DbTx): Promise<void> {
+  await db.$executeRaw`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`;
+}
+
+/**
  * Brings the slots of some counters (default: all) for [from, to] in line with their timetables.
  * Call inside a transaction: the advisory lock keeps two regenerations from interleaving.
  */
 export async function regenerateSlots(db: DbTx, from: IsoDate, to: IsoDate, counterIds?: number[]): Promise<RegenerationResult> {
-  await db.$executeRaw`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`;
+  await lockTimetables(db);
   const timetables = await loadTimetables(db, counterIds);
   const planned = planSlots(timetables, from, to);
   const scope: Scope = {

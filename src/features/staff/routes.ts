@@ -5,7 +5,7 @@ import type { Feature, StaffMenuItem } from '../feature.js';
 import { usersRoutes } from './users-routes.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { noStore } from '../../web/security-headers.js';
-import { parseForm } from '../../web/validation.js';
+import { lineSchema, parseForm } from '../../web/validation.js';
 import { anyStaff, loadStaff, safeNextPath } from './access.js';
 import { authenticateStaff, changeOwnPassword } from './auth-service.js';
 
@@ -15,7 +15,7 @@ const ADMIN_MENU: StaffMenuItem[] = [
 ];
 
 const loginForm = z.object({
-  loginId: z.string().trim().min(1, 'staff.login.required').max(64, 'staff.login.required'),
+  loginId: lineSchema(64, 'staff.login.required').pipe(z.string().min(1, 'staff.login.required')),
   password: z.string().min(1, 'staff.login.required').max(128, 'staff.login.required'),
   next: z.string().optional(),
 });

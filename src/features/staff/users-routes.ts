@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
-import { parseForm } from '../../web/validation.js';
+import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../web/validation.js';
 import { requireRole, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
 import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
@@ -10,7 +10,7 @@ const ROLES = ['admin', 'staff', 'operator'] as const;
 const counterIds = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => (value === undefined ? [] : [value].flat().map(Number).filter(Number.isInteger)));
+  .transform((value) => (value === undefined ? [] : [value].flat().map(parseId).filter((id): id is number => id !== undefined)));
 
 const userForm = z.object({
   displayName: z.string().trim().min(1, 'validation.required').max(60, 'staff.users.tooLong'),
@@ -20,7 +20,6 @@ const userForm = z.object({
 const newUserForm = userForm.extend({
   loginId: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, 'staff.users.loginIdFormat'),
 });
-const idParam = z.coerce.number().int().positive();
 
 /** Admin screens for staff accounts (/staff/users) and the audit log (/staff/audit). */
 export function usersRoutes(context: AppContext): Router {
@@ -47,12 +46,12 @@ export function usersRoutes(context: AppContext): Router {
   });
 
   router.get('/users/:id/edit', async (req, res) => {
-    const user = await db.staffUser.findUniqueOrThrow({ where: { id: idParam.parse(req.params.id) }, include: { counters: true } });
+    const user = await db.staffUser.findUniqueOrThrow({ where: { id: pathId(req.params.id) }, include: { counters: true } });
     return renderForm(res, 200, { user, values: { displayName: user.displayName, role: user.role, counterIds: user.counters.map((c) => c.counterId) } });
   });
 
   router.post('/users/:id', async (req, res) => {
-    const id = idParam.parse(req.params.id);
+    const id = pathId(req.params.id);
     const parsed = parseForm(userForm, req.body);
     const user = await db.staffUser.findUniqueOrThrow({ where: { id } });
     if (!parsed.ok) return renderForm(res, 400, { user, errors: parsed.errors, values: req.body });
@@ -63,7 +62,7 @@ export function usersRoutes(context: AppContext): Router {
 
   const action = (path: string, run: (id: number, req: import('express').Request, res: import('express').Response) => Promise<string | void>, flashKey: string) =>
     router.post(`/users/:id/${path}`, async (req, res) => {
-      const id = idParam.parse(req.params.id);
+      const id = pathId(req.params.id);
       const password = await run(id, req, res);
       if (password) {
         const user = await db.staffUser.findUniqueOrThrow({ where: { id } });
@@ -105,11 +104,11 @@ const translatedOr = (t: (key: string) => string) => (prefix: string, code: stri
   return label === key ? code : label;
 };
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+const isoDate = z.string().refine(isCalendarDate).optional().catch(undefined);
 const auditFilters = z.object({
-  action: z.string().trim().max(64).optional().catch(undefined),
-  actorId: z.string().trim().max(80).optional().catch(undefined),
-  targetId: z.string().trim().max(80).optional().catch(undefined),
+  action: lineSchema(64).optional().catch(undefined),
+  actorId: lineSchema(80).optional().catch(undefined),
+  targetId: lineSchema(80).optional().catch(undefined),
   from: isoDate,
   to: isoDate,
   before: z.string().regex(/^\d{1,19}$/).optional().catch(undefined),

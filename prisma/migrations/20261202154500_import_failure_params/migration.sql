@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "import_batches" ADD COLUMN     "failure_params" JSONB;
