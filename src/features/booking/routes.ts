@@ -17,7 +17,6 @@ import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, can
 import { slotDeadline } from './window.js';
 
 const id = idSchema();
-const MAX_INT4 = 2_147_483_647;
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
 const familyFields = Object.fromEntries(
@@ -101,7 +100,7 @@ export function bookingFeature(context: AppContext): Feature {
 
   /** The day page of a slot, where 戻る after a refused tap leads (the counter list if it is unknown). */
   const dayOfSlot = async (slotId: number) => {
-    const slot = slotId <= MAX_INT4 ? await prisma.slot.findUnique({ where: { id: slotId }, select: { counterId: true, date: true } }) : null;
+    const slot = await prisma.slot.findUnique({ where: { id: slotId }, select: { counterId: true, date: true } });
     return slot ? `/booking/counters/${slot.counterId}/days/${isoDateOfColumn(slot.date)}` : '/booking/counters';
   };
 
