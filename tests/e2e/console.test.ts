@@ -89,7 +89,7 @@ describe('console in the browser', () => {
     await page.check(`input[name=slotId][value="${slotIds[2]}"]`);
     await page.fill('#birth', '0713');
     await page.click('button:has-text("この内容で予約する")');
-    await expect(page.locator('#birth-error').textContent()).resolves.toContain('一致しません');
+    await expect(page.locator('#birth-error').textContent()).resolves.toContain('生年月日(月日)が一致しないか');
     await expectAccessible(page);
     await page.check(`input[name=slotId][value="${slotIds[2]}"]`);
     await page.fill('#birth', '0712');
