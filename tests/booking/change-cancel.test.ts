@@ -78,7 +78,9 @@ describe('holds', () => {
     const person = await createCardHolder(t.db);
     const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
     await tapTime(agent, slot.id);
-    const bad = await post(agent, '/booking/confirm', '/booking/confirm', { email: 'not-an-email', emailAgain: 'not-an-email' });
+    const sent = await post(agent, '/booking/confirm', '/booking/confirm', { email: 'not-an-email', emailAgain: 'not-an-email' });
+    expect(sent.headers.location).toBe('/booking/confirm');
+    const bad = await agent.get('/booking/confirm');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('メールアドレスの形式が正しくありません');
     expect(bad.text).toContain('aria-invalid="true"');
@@ -100,11 +102,10 @@ describe('change and cancel', () => {
     expect(await t.db.prisma.outboxMessage.count({ where: { bookingId: booking.id, kind: 'booking.change' } })).toBe(1);
   });
 
-  it('When a citizen who already has a booking posts a hold directly, then no place is held', async () => {
+  it('When a citizen who already has a booking posts a hold directly, then no place is held and they are shown their booking', async () => {
     const { other, agent } = await bookedCitizen();
     const response = await agent.post('/booking/hold').type('form').send({ _csrf: csrfTokenFrom((await agent.get('/booking')).text), slotId: other.id });
-    expect(response.status).toBe(409);
-    expect(response.text).toContain('すでに予約があります');
+    expect(response.headers.location).toBe('/booking');
     expect(await booked(other.id)).toBe(0);
   });
 

@@ -1,6 +1,7 @@
 // What a citizen sees before booking: counters, a month calendar, a day's times. Places left
 // for the web are capacity minus the reserved places minus those booked or held.
 import type { Db, DbTx } from '../../db/client.js';
+import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { effectivePolicy, policyFromRows } from '../schedule/policy.js';
 import { releaseExpiredHolds } from './holds.js';
@@ -64,7 +65,7 @@ function shiftMonth(month: string, delta: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
-export async function monthCalendar(db: Db | DbTx, counterId: number, month: string, now = new Date()): Promise<MonthCalendar> {
+export async function monthCalendar(db: Db | DbTx, counterId: number, month: string, now = clockNow()): Promise<MonthCalendar> {
   const policy = await effectivePolicy(db, counterId);
   const { first, last } = monthBounds(month);
   const slots = await db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
@@ -101,7 +102,7 @@ export interface TimeChoice {
   bookable: boolean;
 }
 
-export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<TimeChoice[]> {
+export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, now = clockNow()): Promise<TimeChoice[]> {
   const policy = await effectivePolicy(db, counterId);
   const slots = await db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
   return slots.map((slot) => {
@@ -124,7 +125,7 @@ const DAY_PAGE = `
           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
              'remaining', greatest(0, s.capacity - s.reserved_capacity - s.booked)) ORDER BY s.starts_at), '[]')::text
            FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
-          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= now()) AS expired
+          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired
    FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
 
 /**
@@ -132,14 +133,14 @@ const DAY_PAGE = `
  * policy rows, slots). Expired holds are given back first when there are any, so the places
  * shown are right. Null when the counter does not exist or is retired.
  */
-export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<{ counter: { id: number; name: string }; times: TimeChoice[] } | null> {
+export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = clockNow()): Promise<{ counter: { id: number; name: string }; times: TimeChoice[] } | null> {
   const sql = sqlOf(db);
   const read = async () => {
-    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date]);
+    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
     return row;
   };
   let row = await read();
-  if (row?.expired && (await releaseExpiredHolds(db)) > 0) row = await read();
+  if (row?.expired && (await releaseExpiredHolds(db, now)) > 0) row = await read();
   if (!row) return null;
   const policy = policyFromRows(JSON.parse(row.policies), counterId);
   const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
