@@ -136,6 +136,20 @@ describe('Back, reload and re-POST after booking', () => {
   });
 });
 
+describe('the booking page', () => {
+  it('When a wrong family member is added on the booking page, then the error is shown after a redirect and nothing changes', async () => {
+    const { noon, agent } = await citizenWithTwoTimes();
+    await book(agent, noon.id, 'family@example.jp');
+    const sent = await post(agent, '/booking', '/booking/family/add', { familyId1: '999999999999', familyBirth1: '0101' });
+    expect([sent.status, sent.headers.location]).toEqual([303, '/booking']);
+    const page = await agent.get('/booking');
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('ご家族の予約用IDまたは生年月日が正しくないか');
+    expect((await agent.get('/booking')).status).toBe(200);
+    expect((await t.db.prisma.slot.findUniqueOrThrow({ where: { id: noon.id } })).booked).toBe(1);
+  });
+});
+
 describe('booking without an email', () => {
   it('When a citizen leaves the email empty, then the booking is made, the page asks them to note the code, and no mail or reminder is queued', async () => {
     const { noon, person, agent } = await citizenWithTwoTimes();

@@ -220,13 +220,21 @@ export function bookingFeature(context: AppContext): Feature {
   // double tap, Back and 確定 again) is shown that booking. It books only what the review page
   // showed: when the session's hold or entries changed since (another tab), nothing is booked.
   router.post('/booking/complete', async (req, res) => {
-    const form = completeForm.safeParse(req.body);
-    const own = await activeBookingOf(prisma, holderId(res));
-    if (own) return res.redirect(303, own.booking.slotId === form.data?.slotId ? '/booking?done=booked' : '/booking');
-    const hold = await liveHold(req, res);
-    if (!hold) return;
+    const shown = completeForm.safeParse(req.body).data;
+    /** Redirects to the citizen's booking when there is one; whether it did. */
+    const toBooking = async () => {
+      const own = await activeBookingOf(prisma, holderId(res));
+      if (own) res.redirect(303, own.booking.slotId === shown?.slotId ? '/booking?done=booked' : '/booking');
+      return own !== null;
+    };
+    if (await toBooking()) return;
+    const hold = await heldSlot(prisma, holderId(res));
+    if (!hold) {
+      // Booked by the same completion a moment ago (its hold is gone), or the hold ran out.
+      if (!(await toBooking())) refuseWith(req, res, 'hold_not_found', '/booking/counters');
+      return;
+    }
     const pending = req.session.pendingBooking;
-    const shown = form.data;
     if (!pending || !shown || shown.holdId !== hold.id || pending.holdId !== hold.id || shown.slotId !== hold.slotId || shown.people !== 1 + pending.familyIds.length || shown.email !== (pending.email ?? '')) {
       return refuseWith(req, res, 'hold_changed', '/booking/counters');
     }
@@ -234,7 +242,7 @@ export function bookingFeature(context: AppContext): Feature {
       await bookSlot(prisma, { slotId: hold.slotId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web', email: pending.email, actor: actor(req, res), baseUrl: baseUrl(req) });
     } catch (error) {
       // The same completion sent twice at once: the first booked, the second is shown it.
-      if (error instanceof BookingError && (await activeBookingOf(prisma, holderId(res)))) return res.redirect(303, '/booking?done=booked');
+      if (error instanceof BookingError && (await toBooking())) return;
       return refuse(req, res, error, '/booking/counters');
     }
     delete req.session.pendingBooking;
