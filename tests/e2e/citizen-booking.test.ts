@@ -77,11 +77,11 @@ async function pickDay(page: Page, date: string) {
 }
 
 describe.each([
-  ['phone', PHONE, 'a mid-month weekday', MID_MONTH],
-  ['desktop', DESKTOP, 'a mid-month weekday', MID_MONTH],
-  ['phone', PHONE, 'the last day of a month', '2027-03-31T16:30:00+09:00'],
-  ['phone', PHONE, 'a day of the year-end closure', '2026-12-30T09:15:00+09:00'],
-])('citizen journey on a %s, on %s', (device, viewport, _when, at) => {
+  ['phone', 'a mid-month weekday', PHONE, MID_MONTH],
+  ['desktop', 'a mid-month weekday', DESKTOP, MID_MONTH],
+  ['phone', 'the last day of a month', PHONE, '2027-03-31T16:30:00+09:00'],
+  ['phone', 'a day of the year-end closure', PHONE, '2026-12-30T09:15:00+09:00'],
+])('citizen journey on a %s, on %s', (device, _when, viewport, at) => {
   const name = `${device}-${at.slice(0, 10)}`;
   beforeAll(() => pinDay(at));
   it('When a citizen logs in, books, logs in again, changes and cancels, then every page works and passes axe', async () => {

@@ -6,6 +6,7 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
+import { saveSession } from '../../web/sessions.js';
 import { parseForm } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
@@ -68,14 +69,19 @@ export function bookingFeature(context: AppContext): Feature {
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
     res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, jstMinutesOf, ...locals });
   // Every POST ends in a redirect (a reload or Back never sends a form again): a refusal is
-  // kept in the session for the one GET that shows it.
-  const refuseWith = (req: Request, res: Response, code: BookingErrorCode, back: string) => {
+  // kept in the session for the one GET that shows it. A browser follows a redirect as soon as
+  // its headers arrive, so a changed session is stored first (else the next page reads the old).
+  const redirectSaved = async (req: Request, res: Response, url: string) => {
+    await saveSession(req);
+    res.redirect(303, url);
+  };
+  const refuseWith = async (req: Request, res: Response, code: BookingErrorCode, back: string) => {
     req.session.refusal = { code, back };
-    res.redirect(303, '/booking/refused');
+    await redirectSaved(req, res, '/booking/refused');
   };
   const refuse = (req: Request, res: Response, error: unknown, back: string) => {
     if (!(error instanceof BookingError)) throw error;
-    refuseWith(req, res, error.code, back);
+    return refuseWith(req, res, error.code, back);
   };
 
   router.get('/booking/refused', (req, res) => {
@@ -147,13 +153,13 @@ export function bookingFeature(context: AppContext): Feature {
       return refuse(req, res, error, '/booking/counters');
     }
     delete req.session.pendingBooking;
-    res.redirect(303, '/booking/confirm');
+    await redirectSaved(req, res, '/booking/confirm');
   });
 
   router.post('/booking/hold/release', async (req, res) => {
     await releaseHold(prisma, holderId(res));
     delete req.session.pendingBooking;
-    res.redirect(303, '/booking/counters');
+    await redirectSaved(req, res, '/booking/counters');
   });
 
   /**
@@ -164,7 +170,7 @@ export function bookingFeature(context: AppContext): Feature {
     const hold = await heldSlot(prisma, holderId(res));
     if (hold) return hold;
     if (await activeBookingOf(prisma, holderId(res))) res.redirect(303, '/booking');
-    else refuseWith(req, res, 'hold_not_found', '/booking/counters');
+    else await refuseWith(req, res, 'hold_not_found', '/booking/counters');
     return null;
   };
 
@@ -198,14 +204,14 @@ export function bookingFeature(context: AppContext): Feature {
     const again = (errors: Record<string, string>) => {
       const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'));
       req.session.confirmForm = { holdId: hold.id, values: values as Record<string, string>, errors };
-      res.redirect(303, '/booking/confirm');
+      return redirectSaved(req, res, '/booking/confirm');
     };
     const parsed = parseForm(confirmForm, req.body);
     if (!parsed.ok) return again(parsed.errors);
     const family = await familyOf(req, res, parsed.data as Record<string, string>);
     if ('failedRow' in family) return again({ [`familyId${family.failedRow}`]: 'booking.family.failed' });
     req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds };
-    res.redirect(303, '/booking/review');
+    await redirectSaved(req, res, '/booking/review');
   });
 
   router.get('/booking/review', async (req, res) => {
@@ -231,7 +237,7 @@ export function bookingFeature(context: AppContext): Feature {
     const hold = await heldSlot(prisma, holderId(res));
     if (!hold) {
       // Booked by the same completion a moment ago (its hold is gone), or the hold ran out.
-      if (!(await toBooking())) refuseWith(req, res, 'hold_not_found', '/booking/counters');
+      if (!(await toBooking())) await refuseWith(req, res, 'hold_not_found', '/booking/counters');
       return;
     }
     const pending = req.session.pendingBooking;
@@ -246,7 +252,7 @@ export function bookingFeature(context: AppContext): Feature {
       return refuse(req, res, error, '/booking/counters');
     }
     delete req.session.pendingBooking;
-    res.redirect(303, '/booking?done=booked');
+    await redirectSaved(req, res, '/booking?done=booked');
   });
 
   router.get('/booking/visit.ics', async (_req, res) => {
@@ -278,7 +284,7 @@ export function bookingFeature(context: AppContext): Feature {
       return refuse(req, res, error, '/booking');
     }
     req.session.changing = false;
-    res.redirect(303, '/booking?done=moved');
+    await redirectSaved(req, res, '/booking?done=moved');
   });
 
   router.get('/booking/cancel', async (_req, res) => {
@@ -308,7 +314,7 @@ export function bookingFeature(context: AppContext): Feature {
     const result = parsed.ok ? await authenticateCitizen(prisma, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
     if (!result?.ok) {
       req.session.familyError = parsed.ok ? 'booking.family.failed' : Object.values(parsed.errors)[0];
-      return res.redirect(303, '/booking');
+      return redirectSaved(req, res, '/booking');
     }
     try {
       await addFamilyMember(prisma, { bookingId: own.booking.id, cardHolderId: result.cardHolderId, actor: actor(req, res), baseUrl: baseUrl(req) });
