@@ -293,7 +293,7 @@ async function runPrimary(): Promise<void> {
   console.log(`\nHTTP (log in, pick a day, hold a time, email, confirm — ${http.requests} requests):`);
   console.log(`  outcomes: ${http.outcomes.booked} booked, ${http.outcomes.full} found no free time, ${http.outcomes.error} errors`);
   console.log(`  successful bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s)`);
-  console.log(`  citizen journey latency ms (6 requests): p50 ${percentile(http.journeyTimes, 50).toFixed(0)}  p95 ${percentile(http.journeyTimes, 95).toFixed(0)}  p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
+  console.log(`  citizen journey latency ms (8 requests: each step is POST/redirect/GET): p50 ${percentile(http.journeyTimes, 50).toFixed(0)}  p95 ${percentile(http.journeyTimes, 95).toFixed(0)}  p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
   console.log(`  single request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)}`);
   const perBooking = (seconds: number) => `${((seconds * 1000) / http.outcomes.booked).toFixed(1)} ms`;
   console.log(`  CPU used during the storm: app processes ${cpu.app.toFixed(1)} s, load generator ${cpu.load.toFixed(1)} s, PostgreSQL ${cpu.pg.toFixed(1)} s (per booking: ${perBooking(cpu.app)}, ${perBooking(cpu.load)}, ${perBooking(cpu.pg)}; wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`);
