@@ -126,8 +126,8 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
   const ids = [...new Set(input.cardHolderIds)];
   return sqlTransaction(db, async (sql, holders) => {
     const statuses = checkLockedHolders(holders, ids);
-    const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId);
-    checkPolicyRules(slot, policy, input, 'book', ids.length);
+    const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId, input.now);
+    checkPolicyRules(slot, policy, { ...input, now }, 'book', ids.length);
     const credit = await settleHoldsWith(sql, holds, slot.id);
     const createdBy = actorName(input.actor);
     const moves = cardStatusMoves(ids, statuses);
