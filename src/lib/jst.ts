@@ -1,5 +1,7 @@
 // Japan time helpers. Japan has no daylight saving time, so JST is always UTC+9, and every
 // calculation here is independent of the server's TZ.
+import { now as clockNow } from './clock.js';
+
 const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
 /** A calendar date in Japan, as 'YYYY-MM-DD'. */
@@ -9,7 +11,7 @@ export function jstDateOf(instant: Date): IsoDate {
   return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-export function todayInJapan(now = new Date()): IsoDate {
+export function todayInJapan(now = clockNow()): IsoDate {
   return jstDateOf(now);
 }
 

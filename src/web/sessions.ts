@@ -89,6 +89,14 @@ export function regenerateSession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
 }
 
+/**
+ * Stores the session now. Call it before redirecting after a change: the browser follows the
+ * redirect as soon as its headers arrive, which may be before express-session has written the row.
+ */
+export function saveSession(req: Express.Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
 export function destroySession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
 }

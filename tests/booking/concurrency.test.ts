@@ -2,14 +2,16 @@
 // transactions against the real PostgreSQL.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
-import { addDays, todayInJapan } from '../../src/lib/jst.js';
+import { addDays } from '../../src/lib/jst.js';
 import { bookSlot, moveBooking } from '../../src/features/booking/service.js';
 import { BookingError } from '../../src/features/booking/errors.js';
 import { book, loggedInCitizen } from '../citizen/citizen-agent.js';
 
+const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
-const day = addDays(todayInJapan(), 12);
+const day = addDays(today, 12);
 const citizen = (id: number) => ({ type: 'citizen' as const, id: String(id) });
 const baseUrl = 'http://127.0.0.1';
 

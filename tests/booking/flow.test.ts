@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
-import { addDays, todayInJapan } from '../../src/lib/jst.js';
+import { addDays } from '../../src/lib/jst.js';
 import { book, loggedInCitizen } from '../citizen/citizen-agent.js';
 
+const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
-const inTenDays = addDays(todayInJapan(), 10);
+const inTenDays = addDays(today, 10);
 beforeAll(async () => {
   t = await createTestApp();
 });

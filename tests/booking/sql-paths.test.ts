@@ -3,13 +3,15 @@
 // a booking together and keep slots.booked equal to bookings + holds.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
-import { addDays, todayInJapan } from '../../src/lib/jst.js';
+import { addDays } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/service.js';
 import { holdSlot } from '../../src/features/booking/holds.js';
 
+const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
-const day = addDays(todayInJapan(), 13);
+const day = addDays(today, 13);
 const baseUrl = 'http://127.0.0.1';
 const actor = { type: 'staff' as const, id: '7' };
 

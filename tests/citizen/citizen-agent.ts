@@ -18,10 +18,22 @@ export async function loggedInCitizen(app: Express, noticeId: string, birth: str
   return agent;
 }
 
-/** Posts to `action` with the CSRF token read from `pagePath`. */
+/** The hidden fields (CSRF token, hold id...) of the form in `html` that posts to `action`. */
+export function hiddenFields(html: string, action: string): Record<string, string> {
+  const form = html.split(`action="${action}"`)[1]?.split('</form>')[0];
+  if (form === undefined) return { _csrf: csrfTokenFrom(html) };
+  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]));
+}
+
+/** A refused booking POST redirects to the page that says why: read it, as a browser does. */
+export async function followRefusal(agent: Agent, response: Awaited<ReturnType<Agent['post']>>) {
+  return response.headers.location === '/booking/refused' ? agent.get('/booking/refused') : response;
+}
+
+/** Posts to `action` the way `pagePath`'s form does (its hidden fields), plus `fields`. */
 export async function post(agent: Agent, pagePath: string, action: string, fields: Record<string, string | number>) {
-  const page = await agent.get(pagePath);
-  return agent.post(action).type('form').send({ _csrf: csrfTokenFrom(page.text), ...fields });
+  const page = await agent.get(pagePath).redirects(2);
+  return followRefusal(agent, await agent.post(action).type('form').send({ ...hiddenFields(page.text, action), ...fields }));
 }
 
 /** Taps a time on the day page: holds the place (or, while changing, opens the change page). */
@@ -29,16 +41,16 @@ export async function tapTime(agent: Agent, slotId: number, pagePath = '/booking
   return post(agent, pagePath, '/booking/hold', { slotId });
 }
 
-/** The whole path after a time is held: email, review, final tap. Returns the final response. */
+/** The whole path after a time is held: email, review, final tap. Returns the final response (a refusal: its page). */
 export async function confirmBooking(agent: Agent, email: string, family: { noticeId: string; mmdd: string }[] = []) {
   const fields: Record<string, string> = { email, emailAgain: email };
   family.forEach((member, i) => {
     fields[`familyId${i + 1}`] = member.noticeId;
     fields[`familyBirth${i + 1}`] = member.mmdd;
   });
-  const review = await post(agent, '/booking/counters', '/booking/confirm', fields);
-  if (review.status !== 200) return review;
-  return agent.post('/booking/complete').type('form').send({ _csrf: csrfTokenFrom(review.text) });
+  const confirmed = await post(agent, '/booking/confirm', '/booking/confirm', fields);
+  if (confirmed.headers.location !== '/booking/review') return confirmed;
+  return post(agent, '/booking/review', '/booking/complete', {});
 }
 
 export async function book(agent: Agent, slotId: number, email = 'citizen@example.jp', family: { noticeId: string; mmdd: string }[] = []) {

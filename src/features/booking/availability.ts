@@ -1,6 +1,7 @@
 // What a citizen sees before booking: counters, a month calendar, a day's times. Places left
 // for the web are capacity minus the reserved places minus those booked or held.
 import type { Db, DbTx } from '../../db/client.js';
+import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { counterDays, openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
 import { effectivePolicy, policyFromRows, type BookingPolicyRules } from '../schedule/policy.js';
@@ -73,7 +74,7 @@ function upcoming(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: Openi
   return { state: 'upcoming' as const, remaining: 0, opensAt: bookingOpensAt(date, policy) };
 }
 
-export async function monthCalendar(db: Db | DbTx, counterId: number, month: string, now = new Date()): Promise<MonthCalendar> {
+export async function monthCalendar(db: Db | DbTx, counterId: number, month: string, now = clockNow()): Promise<MonthCalendar> {
   const policy = await effectivePolicy(db, counterId);
   const isOpeningDay = await openingDaysOf(db, counterId);
   const { first, last } = monthBounds(month);
@@ -113,7 +114,7 @@ export interface TimeChoice {
   label?: string;
 }
 
-export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<TimeChoice[]> {
+export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, now = clockNow()): Promise<TimeChoice[]> {
   const policy = await effectivePolicy(db, counterId);
   const isOpeningDay = await openingDaysOf(db, counterId);
   const slots = await db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
@@ -137,7 +138,7 @@ const DAY_PAGE = `
           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
              'remaining', greatest(0, s.capacity - s.reserved_capacity - s.booked)) ORDER BY s.starts_at), '[]')::text
            FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
-          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= now()) AS expired
+          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired
    FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
 
 /**
@@ -154,14 +155,14 @@ export interface DayPage {
   opensAt: Date | null;
 }
 
-export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = new Date()): Promise<DayPage | null> {
+export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = clockNow()): Promise<DayPage | null> {
   const sql = sqlOf(db);
   const read = async () => {
-    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date]);
+    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
     return row;
   };
   let row = await read();
-  if (row?.expired && (await releaseExpiredHolds(db)) > 0) row = await read();
+  if (row?.expired && (await releaseExpiredHolds(db, now)) > 0) row = await read();
   if (!row) return null;
   const policy = policyFromRows(JSON.parse(row.policies), counterId);
   const days = await counterDays(db, counterId);

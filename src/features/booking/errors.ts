@@ -12,7 +12,8 @@ export type BookingErrorCode =
   | 'booking_not_found'
   | 'same_slot'
   | 'cannot_remove_primary'
-  | 'hold_not_found';
+  | 'hold_not_found'
+  | 'hold_changed';
 
 const STATUS: Record<BookingErrorCode, number> = {
   slot_not_found: 404,
@@ -26,6 +27,7 @@ const STATUS: Record<BookingErrorCode, number> = {
   same_slot: 400,
   cannot_remove_primary: 400,
   hold_not_found: 409,
+  hold_changed: 409,
 };
 
 export class BookingError extends AppError {

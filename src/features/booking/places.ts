@@ -3,6 +3,7 @@
 // CHECK constraint slots_booked_within_capacity backs it up.
 import type { DbTx } from '../../db/client.js';
 import type { Db } from '../../db/client.js';
+import { now as clockNow } from '../../lib/clock.js';
 import { BookingError } from './errors.js';
 import { policyFromRows, type BookingPolicyRules } from '../schedule/policy.js';
 import { idList, sqlOfTx, type Sql } from './sql.js';
@@ -25,18 +26,18 @@ export async function takePlaces(tx: DbTx, slotId: number, people: number, allow
  * Runs `take` (a guarded statement that returns a row when it got its places) and, when the
  * places are not there, gives back the slot's expired holds and tries again; else slot_full.
  */
-export async function takeOrRelease(sql: Sql, slotId: number, take: () => Promise<unknown[]>): Promise<void> {
+export async function takeOrRelease(sql: Sql, slotId: number, now: Date, take: () => Promise<unknown[]>): Promise<void> {
   for (;;) {
     if ((await take()).length === 1) return;
     // Places may only look taken by holds that ran out and were not cleaned up yet: give those
     // back now (any request may do it) and try once more.
-    if ((await releaseExpiredHoldsOfSlotWith(sql, slotId)) === 0) throw new BookingError('slot_full');
+    if ((await releaseExpiredHoldsOfSlotWith(sql, slotId, now)) === 0) throw new BookingError('slot_full');
   }
 }
 
 export async function takePlacesWith(sql: Sql, slotId: number, people: number, allowReserved: boolean): Promise<void> {
   if (people <= 0) return;
-  await takeOrRelease(sql, slotId, () =>
+  await takeOrRelease(sql, slotId, clockNow(), () =>
     sql.query(
       `UPDATE slots SET booked = booked + $2::int, updated_at = now()
        WHERE id = $1::int AND booked + $2::int <= capacity - CASE WHEN $3::boolean THEN 0 ELSE reserved_capacity END
@@ -47,15 +48,15 @@ export async function takePlacesWith(sql: Sql, slotId: number, people: number, a
 }
 
 /** Deletes a slot's expired holds and returns their places; how many were returned. */
-export async function releaseExpiredHoldsOfSlot(tx: DbTx, slotId: number): Promise<number> {
-  return releaseExpiredHoldsOfSlotWith(sqlOfTx(tx), slotId);
+export async function releaseExpiredHoldsOfSlot(tx: DbTx, slotId: number, now = clockNow()): Promise<number> {
+  return releaseExpiredHoldsOfSlotWith(sqlOfTx(tx), slotId, now);
 }
 
-async function releaseExpiredHoldsOfSlotWith(sql: Sql, slotId: number): Promise<number> {
+async function releaseExpiredHoldsOfSlotWith(sql: Sql, slotId: number, now: Date): Promise<number> {
   const [released] = await sql.query<{ people: number }>(
-    `WITH gone AS (DELETE FROM slot_holds WHERE slot_id = $1::int AND expires_at <= now() RETURNING people)
+    `WITH gone AS (DELETE FROM slot_holds WHERE slot_id = $1::int AND expires_at <= $2::timestamptz RETURNING people)
      SELECT coalesce(sum(people), 0)::int AS people FROM gone`,
-    [slotId],
+    [slotId, now],
   );
   await returnPlacesWith(sql, slotId, released.people);
   return released.people;
@@ -151,8 +152,8 @@ const BOOKING_STATE = `
    WITH active AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ('active', 'checked_in')),
    gone AS (DELETE FROM slot_holds
             WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM active) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
-            RETURNING slot_id AS "slotId", people, expires_at > now() AS live)
-   SELECT now() AS now, (SELECT n FROM active) AS active,
+            RETURNING slot_id AS "slotId", people, expires_at > $3::timestamptz AS live)
+   SELECT $3::timestamptz AS now, (SELECT n FROM active) AS active,
           (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
           s.id AS slot_id, s.counter_id, s.starts_at, s.ends_at, c.name AS counter_name, c.address AS counter_address, c.access_notes,
           ${policyRowsJson('s.counter_id')} AS policies
@@ -163,8 +164,8 @@ const BOOKING_STATE = `
  * slot with its counter and booking policy rows, and their holds, which are removed only when
  * the card holders may book and the slot exists. Throws already_booked / slot_not_found.
  */
-export async function bookingState(sql: Sql, ids: number[], slotId: number): Promise<BookingState> {
-  const [row] = await sql.query<BookingStateRow>(BOOKING_STATE, [ids, slotId]);
+export async function bookingState(sql: Sql, ids: number[], slotId: number, now = clockNow()): Promise<BookingState> {
+  const [row] = await sql.query<BookingStateRow>(BOOKING_STATE, [ids, slotId, now]);
   if (row.active > 0) throw new BookingError('already_booked');
   if (row.slot_id === null) throw new BookingError('slot_not_found');
   return {

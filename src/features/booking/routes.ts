@@ -6,12 +6,13 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
+import { saveSession } from '../../web/sessions.js';
 import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
 import { dayPage, listCounters, monthCalendar } from './availability.js';
-import { BookingError } from './errors.js';
+import { BookingError, type BookingErrorCode } from './errors.js';
 import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 import { slotDeadline } from './window.js';
@@ -25,15 +26,33 @@ const familyFields = Object.fromEntries(
     [`familyBirth${i + 1}`, z.string().trim().max(16).optional().default('')],
   ]).flat(),
 ) as Record<string, z.ZodDefault<z.ZodOptional<z.ZodString>>>;
+const emailAddress = z.string().email();
+// An email is optional (the citizen may note the booking code instead); one given is checked.
 const confirmForm = z.object({
-  email: z.string().trim().min(1, 'booking.confirm.emailRequired').max(254, 'booking.confirm.emailInvalid').email('booking.confirm.emailInvalid'),
-  emailAgain: z.string().trim(),
+  email: z.string().trim().max(254, 'booking.confirm.emailInvalid').refine((email) => email === '' || emailAddress.safeParse(email).success, 'booking.confirm.emailInvalid'),
+  emailAgain: z.string().trim().optional().default(''),
   ...familyFields,
 }).refine((form) => form.email === form.emailAgain, { message: 'booking.confirm.emailMismatch', path: ['emailAgain'] });
+/** The hold a confirm or review page was shown for (holding again makes a new hold). */
+const holdForm = z.object({ holdId: id });
+/** What the review page showed: the hold, its slot, the people and the email. */
+const completeForm = holdForm.extend({ slotId: id, people: id, email: z.string().trim().max(254).optional().default('') });
 const familyAddForm = z.object({ familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64), familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16) });
 const memberForm = z.object({ memberBookingId: id });
 const monthQuery = z.object({ month: monthSchema().optional() });
 const dateParam = isoDateSchema();
+
+/**
+ * The message after a change: a booking without an email says so and asks the citizen to note
+ * the code (a family member's booking is mailed to the one who booked).
+ */
+function doneMessage(own: { isPrimary: boolean; booking: { email: string | null } }, done: unknown): string | null {
+  if (typeof done !== 'string' || !DONE_MESSAGES.includes(done)) return null;
+  const mailed = !own.isPrimary || Boolean(own.booking.email);
+  return `booking.done.${done}${mailed || !MAILED_DONE.includes(done) ? '' : 'NoEmail'}`;
+}
+const MAILED_DONE = ['booked', 'moved'];
+const DONE_MESSAGES = [...MAILED_DONE, 'familyAdded', 'familyRemoved'];
 
 export function whenText(startsAt: Date, endsAt: Date): string {
   return `${formatDateJa(jstDateOf(startsAt))} ${formatMinutes(jstMinutesOf(startsAt))}〜${formatMinutes(jstMinutesOf(endsAt))}`;
@@ -50,23 +69,48 @@ export function bookingFeature(context: AppContext): Feature {
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
     res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf, ...locals });
-  const refuse = (res: Response, error: unknown, back: string) => {
-    if (!(error instanceof BookingError)) throw error;
-    view(res, 'refused', 'booking.refused.title', { messageKey: error.messageKey, back }, error.status);
+  // Every POST ends in a redirect (a reload or Back never sends a form again): a refusal is
+  // kept in the session for the one GET that shows it. A browser follows a redirect as soon as
+  // its headers arrive, so a changed session is stored first (else the next page reads the old).
+  const redirectSaved = async (req: Request, res: Response, url: string) => {
+    await saveSession(req);
+    res.redirect(303, url);
   };
+  const refuseWith = async (req: Request, res: Response, code: BookingErrorCode, back: string) => {
+    req.session.refusal = { code, back };
+    await redirectSaved(req, res, '/booking/refused');
+  };
+  const refuse = (req: Request, res: Response, error: unknown, back: string) => {
+    if (!(error instanceof BookingError)) throw error;
+    return refuseWith(req, res, error.code, back);
+  };
+
+  router.get('/booking/refused', (req, res) => {
+    const refusal = req.session.refusal;
+    if (!refusal) return res.redirect(303, '/booking');
+    delete req.session.refusal;
+    const error = new BookingError(refusal.code);
+    view(res, 'refused', 'booking.refused.title', { messageKey: error.messageKey, back: refusal.back }, error.status);
+  });
 
   router.get('/booking', async (req, res) => {
     const own = await activeBookingOf(prisma, holderId(res));
-    if (own) return view(res, 'show', 'booking.show.title', { own, deadline: await slotDeadline(prisma, own.booking.slot), done: req.query.done ?? null });
+    const familyError = req.session.familyError;
+    delete req.session.familyError;
+    if (own) return view(res, 'show', 'booking.show.title', { own, deadline: await slotDeadline(prisma, own.booking.slot), done: doneMessage(own, req.query.done), familyError }, familyError ? 400 : 200);
     const holder = await prisma.cardHolder.findUniqueOrThrow({ where: { id: holderId(res) }, select: { status: true } });
     if (!BOOKABLE_CARD_STATUSES.includes(holder.status)) return view(res, 'blocked', 'booking.blocked.title', { status: holder.status });
-    res.redirect(303, '/booking/counters' + (req.query.done === 'cancelled' ? '?cancelled=1' : ''));
+    const cancelled = ['cancelled', 'cancelledNoEmail'].includes(String(req.query.done)) ? `?cancelled=${req.query.done}` : '';
+    res.redirect(303, '/booking/counters' + cancelled);
   });
 
   router.get('/booking/counters', async (req, res) => {
-    const changing = req.query.change === '1' && (await activeBookingOf(prisma, holderId(res))) !== null;
+    const own = await activeBookingOf(prisma, holderId(res));
+    // Back to the start of the flow after booking: show the booking, not a second booking.
+    if (own && req.query.change !== '1') return res.redirect(303, '/booking');
+    const changing = own !== null;
     req.session.changing = changing;
-    view(res, 'counters', 'booking.counters.title', { counters: await listCounters(prisma), changing, cancelled: req.query.cancelled === '1' });
+    view(res, 'counters', 'booking.counters.title', { counters: await listCounters(prisma), changing, cancelled: ['cancelled', 'cancelledNoEmail'].includes(String(req.query.cancelled)) ? `booking.done.${req.query.cancelled}` : null });
   });
 
   /** A counter citizens may book at, from a URL segment (anything else is null). */
@@ -112,60 +156,110 @@ export function bookingFeature(context: AppContext): Feature {
     try {
       await holdSlot(prisma, { slotId: parsed.data.slotId, cardHolderId: holderId(res), minutes: config.HOLD_MINUTES });
     } catch (error) {
-      return refuse(res, error, await dayOfSlot(parsed.data.slotId));
+      if (error instanceof BookingError && error.code === 'already_booked') return res.redirect(303, '/booking');
+      return refuse(req, res, error, await dayOfSlot(parsed.data.slotId));
     }
     delete req.session.pendingBooking;
-    res.redirect(303, '/booking/confirm');
+    await redirectSaved(req, res, '/booking/confirm');
   });
 
   router.post('/booking/hold/release', async (req, res) => {
     await releaseHold(prisma, holderId(res));
     delete req.session.pendingBooking;
-    res.redirect(303, '/booking/counters');
+    await redirectSaved(req, res, '/booking/counters');
   });
 
-  const withHold = async (res: Response) => {
+  /**
+   * The citizen's live hold, or null after answering: a citizen who has booked meanwhile (Back,
+   * reload, a second tab) is shown the booking; otherwise told the hold is gone.
+   */
+  const liveHold = async (req: Request, res: Response) => {
     const hold = await heldSlot(prisma, holderId(res));
-    if (!hold) view(res, 'refused', 'booking.refused.title', { messageKey: 'booking.error.hold_not_found', back: '/booking/counters' }, 409);
-    return hold;
+    if (hold) return hold;
+    if (await activeBookingOf(prisma, holderId(res))) res.redirect(303, '/booking');
+    else await refuseWith(req, res, 'hold_not_found', '/booking/counters');
+    return null;
   };
 
   router.get('/booking/confirm', async (req, res) => {
-    const hold = await withHold(res);
-    if (hold) view(res, 'confirm', 'booking.confirm.title', { hold, values: {}, errors: {}, familyRows: MAX_FAMILY_ROWS });
+    const hold = await liveHold(req, res);
+    if (!hold) return;
+    const shown = req.session.confirmForm?.holdId === hold.id ? req.session.confirmForm : undefined;
+    delete req.session.confirmForm;
+    const pending = req.session.pendingBooking?.holdId === hold.id ? req.session.pendingBooking : undefined;
+    const entered = pending?.email ? { email: pending.email, emailAgain: pending.email } : {};
+    view(res, 'confirm', 'booking.confirm.title', { hold, values: shown?.values ?? entered, errors: shown?.errors ?? {}, familyRows: MAX_FAMILY_ROWS }, shown ? 400 : 200);
   });
 
-  router.post('/booking/confirm', async (req, res) => {
-    const hold = await withHold(res);
-    if (!hold) return;
-    const again = (errors: Record<string, string>) => view(res, 'confirm', 'booking.confirm.title', { hold, values: req.body, errors, familyRows: MAX_FAMILY_ROWS }, 400);
-    const parsed = parseForm(confirmForm, req.body);
-    if (!parsed.ok) return again(parsed.errors);
-    const fields = parsed.data as Record<string, string>;
+  /** The family members' card holder ids, or the first row that does not log in. */
+  const familyOf = async (req: Request, res: Response, fields: Record<string, string>) => {
     const familyIds: number[] = [];
     for (let i = 1; i <= MAX_FAMILY_ROWS; i += 1) {
       const [noticeId, birth] = [fields[`familyId${i}`] ?? '', fields[`familyBirth${i}`] ?? ''];
       if (!noticeId && !birth) continue;
       const result = await authenticateCitizen(prisma, secrets.birthDatePepper, noticeId, birth, req.ip ?? '');
-      if (!result.ok || result.cardHolderId === holderId(res)) return again({ [`familyId${i}`]: 'booking.family.failed' });
+      if (!result.ok || result.cardHolderId === holderId(res)) return { failedRow: i };
       familyIds.push(result.cardHolderId);
     }
-    req.session.pendingBooking = { email: parsed.data.email, familyIds: [...new Set(familyIds)] };
-    view(res, 'review', 'booking.review.title', { hold, pending: req.session.pendingBooking });
+    return { familyIds: [...new Set(familyIds)] };
+  };
+
+  router.post('/booking/confirm', async (req, res) => {
+    const hold = await liveHold(req, res);
+    if (!hold) return;
+    if (holdForm.safeParse(req.body).data?.holdId !== hold.id) return refuseWith(req, res, 'hold_changed', '/booking/counters');
+    const again = (errors: Record<string, string>) => {
+      const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'));
+      req.session.confirmForm = { holdId: hold.id, values: values as Record<string, string>, errors };
+      return redirectSaved(req, res, '/booking/confirm');
+    };
+    const parsed = parseForm(confirmForm, req.body);
+    if (!parsed.ok) return again(parsed.errors);
+    const family = await familyOf(req, res, parsed.data as Record<string, string>);
+    if ('failedRow' in family) return again({ [`familyId${family.failedRow}`]: 'booking.family.failed' });
+    req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds };
+    await redirectSaved(req, res, '/booking/review');
   });
 
-  router.post('/booking/complete', async (req, res) => {
-    const hold = await withHold(res);
-    const pending = req.session.pendingBooking;
+  router.get('/booking/review', async (req, res) => {
+    const hold = await liveHold(req, res);
     if (!hold) return;
-    if (!pending) return res.redirect(303, '/booking/confirm');
+    const pending = req.session.pendingBooking;
+    if (pending?.holdId !== hold.id) return res.redirect(303, '/booking/confirm');
+    view(res, 'review', 'booking.review.title', { hold, pending, people: 1 + pending.familyIds.length });
+  });
+
+  // Completing is idempotent: a retry of a completion that was booked (its answer lost, a
+  // double tap, Back and 確定 again) is shown that booking. It books only what the review page
+  // showed: when the session's hold or entries changed since (another tab), nothing is booked.
+  router.post('/booking/complete', async (req, res) => {
+    const shown = completeForm.safeParse(req.body).data;
+    /** Redirects to the citizen's booking when there is one; whether it did. */
+    const toBooking = async () => {
+      const own = await activeBookingOf(prisma, holderId(res));
+      if (own) res.redirect(303, own.booking.slotId === shown?.slotId ? '/booking?done=booked' : '/booking');
+      return own !== null;
+    };
+    if (await toBooking()) return;
+    const hold = await heldSlot(prisma, holderId(res));
+    if (!hold) {
+      // Booked by the same completion a moment ago (its hold is gone), or the hold ran out.
+      if (!(await toBooking())) await refuseWith(req, res, 'hold_not_found', '/booking/counters');
+      return;
+    }
+    const pending = req.session.pendingBooking;
+    if (!pending || !shown || shown.holdId !== hold.id || pending.holdId !== hold.id || shown.slotId !== hold.slotId || shown.people !== 1 + pending.familyIds.length || shown.email !== (pending.email ?? '')) {
+      return refuseWith(req, res, 'hold_changed', '/booking/counters');
+    }
     try {
       await bookSlot(prisma, { slotId: hold.slotId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web', email: pending.email, actor: actor(req, res), baseUrl: baseUrl(req) });
     } catch (error) {
-      return refuse(res, error, '/booking/counters');
+      // The same completion sent twice at once: the first booked, the second is shown it.
+      if (error instanceof BookingError && (await toBooking())) return;
+      return refuse(req, res, error, '/booking/counters');
     }
     delete req.session.pendingBooking;
-    res.redirect(303, '/booking?done=booked');
+    await redirectSaved(req, res, '/booking?done=booked');
   });
 
   router.get('/booking/visit.ics', async (_req, res) => {
@@ -194,10 +288,10 @@ export function bookingFeature(context: AppContext): Feature {
     try {
       await moveBooking(prisma, { bookingId: own.booking.id, toSlotId: parsed.data.slotId, actor: actor(req, res), baseUrl: baseUrl(req) });
     } catch (error) {
-      return refuse(res, error, '/booking');
+      return refuse(req, res, error, '/booking');
     }
     req.session.changing = false;
-    res.redirect(303, '/booking?done=moved');
+    await redirectSaved(req, res, '/booking?done=moved');
   });
 
   router.get('/booking/cancel', async (_req, res) => {
@@ -215,9 +309,9 @@ export function bookingFeature(context: AppContext): Feature {
       if (own.isPrimary) await cancelBooking(prisma, common);
       else await removeFamilyMember(prisma, { ...common, memberBookingId: own.booking.id });
     } catch (error) {
-      return refuse(res, error, '/booking');
+      return refuse(req, res, error, '/booking');
     }
-    res.redirect(303, '/booking?done=cancelled');
+    res.redirect(303, `/booking?done=${own.isPrimary && !own.booking.email ? 'cancelledNoEmail' : 'cancelled'}`);
   });
 
   router.post('/booking/family/add', async (req, res) => {
@@ -225,11 +319,14 @@ export function bookingFeature(context: AppContext): Feature {
     if (!own || !own.isPrimary) return res.redirect(303, '/booking');
     const parsed = parseForm(familyAddForm, req.body);
     const result = parsed.ok ? await authenticateCitizen(prisma, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
-    if (!result?.ok) return view(res, 'show', 'booking.show.title', { own, done: null, familyError: parsed.ok ? 'booking.family.failed' : Object.values(parsed.errors)[0] }, 400);
+    if (!result?.ok) {
+      req.session.familyError = parsed.ok ? 'booking.family.failed' : Object.values(parsed.errors)[0];
+      return redirectSaved(req, res, '/booking');
+    }
     try {
       await addFamilyMember(prisma, { bookingId: own.booking.id, cardHolderId: result.cardHolderId, actor: actor(req, res), baseUrl: baseUrl(req) });
     } catch (error) {
-      return refuse(res, error, '/booking');
+      return refuse(req, res, error, '/booking');
     }
     res.redirect(303, '/booking?done=familyAdded');
   });
@@ -241,7 +338,7 @@ export function bookingFeature(context: AppContext): Feature {
     try {
       await removeFamilyMember(prisma, { bookingId: own.booking.id, memberBookingId: parsed.data.memberBookingId, actor: actor(req, res), baseUrl: baseUrl(req) });
     } catch (error) {
-      return refuse(res, error, '/booking');
+      return refuse(req, res, error, '/booking');
     }
     res.redirect(303, '/booking?done=familyRemoved');
   });

@@ -130,8 +130,8 @@ export async function bookSlot(db: Db | DbTx, input: BookSlotInput): Promise<Boo
   const isOpeningDay = await openingDaysOfSlot(db, input.slotId);
   return sqlTransaction(db, async (sql, holders) => {
     const statuses = checkLockedHolders(holders, ids);
-    const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId);
-    checkPolicyRules(slot, policy, input, 'book', ids.length, isOpeningDay);
+    const { now, holds, slot, policy } = await bookingState(sql, ids, input.slotId, input.now);
+    checkPolicyRules(slot, policy, { ...input, now }, 'book', ids.length, isOpeningDay);
     const deadline = bookingDeadline(jstDateOf(slot.startsAt), policy, isOpeningDay);
     const credit = await settleHoldsWith(sql, holds, slot.id);
     const createdBy = actorKey(input.actor);

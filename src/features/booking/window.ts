@@ -1,5 +1,6 @@
 // Whether a slot may be booked, changed or cancelled now, by the counter's booking policy.
 // All in Japan time. The deadline counts the counter's opening days (開庁日), not calendar days.
+import { now as clockNow } from '../../lib/clock.js';
 import { addDays, jstInstant, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import type { DbTx } from '../../db/client.js';
 import { openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
@@ -37,7 +38,7 @@ export function bookingOpensAt(date: IsoDate, policy: BookingPolicyRules): Date 
 }
 
 /** Why a slot cannot be booked now, or null when it can. */
-export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = new Date(), isOpeningDay: OpeningDays = EVERY_DAY): WindowProblem {
+export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = clockNow(), isOpeningDay: OpeningDays = EVERY_DAY): WindowProblem {
   if (startsAt.getTime() <= now.getTime()) return 'deadline_passed';
   const date = jstDateOf(startsAt);
   const today = todayInJapan(now);
@@ -50,7 +51,7 @@ export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules,
 }
 
 /** Changes and cancellations follow the same deadline (how far ahead does not matter). */
-export function changeWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = new Date(), isOpeningDay: OpeningDays = EVERY_DAY): WindowProblem {
+export function changeWindowProblem(startsAt: Date, policy: BookingPolicyRules, now = clockNow(), isOpeningDay: OpeningDays = EVERY_DAY): WindowProblem {
   const problem = bookingWindowProblem(startsAt, policy, now, isOpeningDay);
   return problem === 'not_open_yet' ? null : problem;
 }

@@ -8,12 +8,19 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { TOUCH_EVERY_MS } from '../../web/sessions.js';
 import { viewsDir } from '../../web/views.js';
+import type { BookingErrorCode } from '../booking/errors.js';
 import { releaseHold } from '../booking/holds.js';
 
 declare module 'express-session' {
   interface SessionData {
     citizen?: { cardHolderId: number; loginAt: number; lastSeenAt: number };
-    pendingBooking?: { email: string; familyIds: number[] };
+    /** What the citizen entered for the hold `holdId` (no email: null), for the review page. */
+    pendingBooking?: { holdId: number; email: string | null; familyIds: number[] };
+    /** The confirm form sent back with errors, shown once by the GET after the redirect. */
+    confirmForm?: { holdId: number; values: Record<string, string>; errors: Record<string, string> };
+    /** Why the last booking POST was refused, shown once by GET /booking/refused. */
+    refusal?: { code: BookingErrorCode; back: string };
+    familyError?: string;
     changing?: boolean;
   }
 }
