@@ -61,13 +61,13 @@ describe('citizen tap targets at 360 px', () => {
       form.querySelector<HTMLInputElement>('input[name=slotId]')!.value = String(slotId);
       form.submit();
     }, fullSlotId);
-    await page.waitForURL(/\/booking\/hold/);
+    await page.waitForURL(/\/booking\/refused/); // POST/redirect/GET: the refusal has its own page
     await expectLargeTargets(page, 'refused');
     await Promise.all([page.waitForURL(/\/days\//), page.getByRole('link', { name: '戻る' }).click()]);
     expect(page.url()).toBe(`${base}/booking/counters/${counterId}/days/${day}`);
     await Promise.all([page.waitForURL(/\/booking\/confirm/), page.getByRole('button', { name: /9:00/ }).click()]);
     await expectLargeTargets(page, 'confirm');
-    await page.getByLabel('メールアドレス', { exact: true }).fill('me@example.jp');
+    await page.getByLabel('メールアドレス(任意)', { exact: true }).fill('me@example.jp');
     await page.getByLabel('メールアドレス(確認のためもう一度)').fill('me@example.jp');
     await page.locator('form[action="/booking/confirm"] button[type=submit]').click();
     await page.waitForSelector('form[action="/booking/complete"]');
