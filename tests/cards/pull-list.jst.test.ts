@@ -6,6 +6,9 @@ import { createCardHolder, createCounter, createSlot, createStaff } from '../hel
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { createBooking, type Agent } from './helpers.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 let clerk: Agent;

@@ -6,6 +6,9 @@ import { authenticateCitizen } from '../../src/features/citizen/login-service.js
 import { addDays, formatMinutes, jstMinutesOf, todayInJapan } from '../../src/lib/jst.js';
 import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { counterWithSlots, holderAt, postForm, staffOf } from './helpers.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 const baseUrl = 'http://127.0.0.1';

@@ -5,6 +5,9 @@ import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { auditActions, counterWithSlots, holderAt, postForm, staffOf } from './helpers.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 const today = todayInJapan();

@@ -6,6 +6,9 @@ import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, PHONE, launchBrowser, openPage, serve } from '../helpers/browser.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 let base: string;

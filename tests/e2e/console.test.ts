@@ -7,6 +7,9 @@ import { bookSlot } from '../../src/features/booking/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 let base: string;

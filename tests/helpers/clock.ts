@@ -9,3 +9,6 @@ export function pinClock(at: string): { now: Date; today: IsoDate } {
   setClock(now);
   return { now, today: jstDateOf(now) };
 }
+
+/** A plain working Wednesday, 10:00 in Japan: no holiday or closure within the following weeks. */
+export const WORKING_WEDNESDAY = '2027-01-13T10:00:00+09:00';

@@ -5,6 +5,9 @@ import { generateSlotsForHorizon, regenerateSlots } from '../../src/features/sch
 import { addDays, dateColumn, todayInJapan } from '../../src/lib/jst.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createCardHolder, createCounter } from '../helpers/factories.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let db: TestDatabase;
 beforeAll(async () => {

@@ -10,6 +10,9 @@ import { createTestApp, TEST_SECRETS, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter } from '../helpers/factories.js';
 import { signedInStaff, submitForm } from '../helpers/staff.js';
 import { loggedInCitizen } from '../citizen/citizen-agent.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 beforeAll(async () => {

@@ -5,6 +5,9 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { signedInStaff, staffAgent, submitForm } from '../helpers/staff.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+
+pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof staffAgent>>;

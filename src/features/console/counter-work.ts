@@ -3,6 +3,7 @@
 // UPDATE (only from the statuses it may come from) and is audited in its transaction.
 import type { Db, DbTx } from '../../db/client.js';
 import type { BookingStatus, CardStatus } from '../../generated/prisma/client.js';
+import { now as clockNow } from '../../lib/clock.js';
 import { dateColumn, isoDateOfColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { lockCardHolders } from '../booking/places.js';
@@ -69,14 +70,14 @@ function ensurePastOrToday(date: IsoDate, now: Date) {
 }
 
 /** How many bookings of the counter's day are still unvisited (the preview before the bulk change). */
-export async function previewNoShows(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, now = new Date()) {
+export async function previewNoShows(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, now = clockNow()) {
   const counter = await counterOrFail(db, user, counterId);
   ensurePastOrToday(date, now);
   return { counter, date, count: await db.booking.count({ where: unvisitedWhere(counterId, date) }) };
 }
 
 /** Marks every still-unvisited booking of the counter's day as a no-show, in one transaction. */
-export async function markNoShows(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor, now = new Date()): Promise<number> {
+export async function markNoShows(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor, now = clockNow()): Promise<number> {
   await counterOrFail(db, user, counterId);
   ensurePastOrToday(date, now);
   return db.$transaction(
