@@ -2,8 +2,8 @@
 // counted in opening days) and the label of each period (e.g. 1F, 夜間窓口) citizens see.
 import type { DbTx } from '../../db/client.js';
 import type { IsoDate } from '../../lib/jst.js';
-import { planDay, type DayPlan } from './calendar.js';
-import { loadTimetables } from './slot-generation.js';
+import { planDay, type CounterTimetable, type DayPlan } from './calendar.js';
+import { loadTimetables, timetableOfSlot } from './slot-generation.js';
 
 export type OpeningDays = (date: IsoDate) => boolean;
 
@@ -15,6 +15,10 @@ export interface CounterDays {
 
 export async function counterDays(db: DbTx, counterId: number): Promise<CounterDays> {
   const [timetable] = await loadTimetables(db, [counterId]);
+  return daysOf(timetable);
+}
+
+function daysOf(timetable: CounterTimetable | undefined): CounterDays {
   const plans = new Map<IsoDate, DayPlan | null>();
   const plan = (date: IsoDate) => {
     if (!plans.has(date)) plans.set(date, timetable ? planDay(timetable, date) : null);
@@ -33,6 +37,5 @@ export async function openingDaysOf(db: DbTx, counterId: number): Promise<Openin
 
 /** The opening days of the counter a slot belongs to (every day when the slot does not exist). */
 export async function openingDaysOfSlot(db: DbTx, slotId: number): Promise<OpeningDays> {
-  const slot = await db.slot.findUnique({ where: { id: slotId }, select: { counterId: true } });
-  return slot ? openingDaysOf(db, slot.counterId) : () => true;
+  return daysOf(await timetableOfSlot(db, slotId)).isOpeningDay;
 }

@@ -3,7 +3,7 @@
 // than the bookings allow, the slot keeps its booked places and a SlotConflict is listed for staff.
 import type { Db, DbTx } from '../../db/client.js';
 import { addDays, dateColumn, isoDateOfColumn, jstInstant, type IsoDate } from '../../lib/jst.js';
-import { planRange, type ClosureParams, type CounterTimetable } from './calendar.js';
+import { planRange, type CounterTimetable } from './calendar.js';
 import { policyFromRows } from './policy.js';
 
 /** Days beyond the furthest booking window for which slots already exist (so opening is instant). */
@@ -25,21 +25,39 @@ export interface RegenerationResult {
   conflicts: number;
 }
 
-/** Every counter's timetable (retired counters get an empty one, so their future slots go). */
+// Each timetable as one JSON value in the shape of CounterTimetable (rules, closures, overrides),
+// so loading it is one round trip: it is read on the booking path (hold, book) as well.
+const PERIOD_FIELDS = `'label', p.label, 'startMinute', p.start_minute, 'endMinute', p.end_minute,
+  'breakStartMinute', p.break_start_minute, 'breakEndMinute', p.break_end_minute, 'slotMinutes', p.slot_minutes,
+  'capacityPerSlot', p.capacity_per_slot, 'peoplePerWindow', p.people_per_window, 'reservedCapacity', p.reserved_capacity`;
+const TIMETABLES = `
+  SELECT json_build_object(
+    'counterId', c.id, 'windows', c.windows,
+    'rules', CASE WHEN c.retired_at IS NULL THEN coalesce((
+      SELECT json_agg(json_build_object('id', p.id, ${PERIOD_FIELDS}, 'daysOfWeek', p.days_of_week,
+               'validFrom', p.valid_from::text, 'validTo', p.valid_to::text, 'openOnHolidays', p.open_on_holidays) ORDER BY p.id)
+      FROM opening_rules p WHERE p.counter_id = c.id), '[]') ELSE '[]' END,
+    'closures', coalesce((
+      SELECT json_agg(json_build_object('label', x.label, 'params', jsonb_build_object('kind', x.kind::text) || x.params::jsonb) ORDER BY x.counter_id NULLS FIRST, x.id)
+      FROM closures x WHERE x.counter_id IS NULL OR x.counter_id = c.id), '[]'),
+    'overrides', CASE WHEN c.retired_at IS NULL THEN coalesce((
+      SELECT json_agg(json_build_object('id', p.id, ${PERIOD_FIELDS}, 'date', p.date::text, 'kind', p.kind::text) ORDER BY p.id)
+      FROM date_overrides p WHERE p.counter_id = c.id), '[]') ELSE '[]' END
+  )::text AS timetable
+  FROM counters c`;
+
+/** Every counter's timetable, or those named (retired counters get an empty one, so their future slots go). */
 export async function loadTimetables(db: DbTx, counterIds?: number[]): Promise<CounterTimetable[]> {
-  const where = counterIds ? { id: { in: counterIds } } : {};
-  // Sequential on purpose: inside a transaction all queries share one connection.
-  const counters = await db.counter.findMany({ where, include: { openingRules: true, closures: true, dateOverrides: true }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
-  const globalClosures = await db.closure.findMany({ where: { counterId: null } });
-  return counters.map((counter) => ({
-    counterId: counter.id,
-    windows: counter.windows,
-    rules: counter.retiredAt
-      ? []
-      : counter.openingRules.map((rule) => ({ ...rule, validFrom: isoDateOfColumn(rule.validFrom), validTo: rule.validTo ? isoDateOfColumn(rule.validTo) : null })),
-    closures: [...globalClosures, ...counter.closures].map((closure) => ({ label: closure.label, params: { kind: closure.kind, ...(closure.params as object) } as ClosureParams })),
-    overrides: counter.retiredAt ? [] : counter.dateOverrides.map((override) => ({ ...override, date: isoDateOfColumn(override.date) })),
-  }));
+  const rows = counterIds
+    ? await db.$queryRawUnsafe<{ timetable: string }[]>(`${TIMETABLES} WHERE c.id = ANY($1::int[]) ORDER BY c.display_order, c.id`, counterIds)
+    : await db.$queryRawUnsafe<{ timetable: string }[]>(`${TIMETABLES} ORDER BY c.display_order, c.id`);
+  return rows.map((row) => JSON.parse(row.timetable) as CounterTimetable);
+}
+
+/** The timetable of the counter a slot belongs to (undefined when the slot does not exist). */
+export async function timetableOfSlot(db: DbTx, slotId: number): Promise<CounterTimetable | undefined> {
+  const [row] = await db.$queryRawUnsafe<{ timetable: string }[]>(`${TIMETABLES} WHERE c.id = (SELECT counter_id FROM slots WHERE id = $1::int)`, slotId);
+  return row ? (JSON.parse(row.timetable) as CounterTimetable) : undefined;
 }
 
 export function planSlots(timetables: CounterTimetable[], from: IsoDate, to: IsoDate): PlannedSlot[] {
