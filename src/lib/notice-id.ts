@@ -2,7 +2,7 @@
 // start-up from NOTICE_ID_PATTERN (src/config.ts). Every place that reads an ID (citizen log-in,
 // J-LIS import, console search, the barcode on the pull list) uses noticeIdOf() to normalise it
 // and isNoticeId() to check it, so they always agree.
-import { toHalfWidth } from '../web/validation.js';
+import { toHalfWidth } from './width.js';
 
 /** Today's notices: 12 to 20 digits. */
 export const DEFAULT_NOTICE_ID_PATTERN = '[0-9]{12,20}';

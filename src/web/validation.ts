@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toHalfWidth } from '../lib/width.js';
 import { AppError } from './errors.js';
 
 export type FieldErrors = Record<string, string>;
@@ -26,10 +27,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
   return parsed.data;
 }
 
-/** Full-width digits and letters to half-width (citizens type on Japanese keyboards). */
-export function toHalfWidth(value: string): string {
-  return value.replace(/[\uFF01-\uFF5E]/g, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
-}
 
 // One way to read the values every route takes from a path, query or form: a record id, a
 // calendar date, a month, a line of text. Each refuses what PostgreSQL would refuse later (an

@@ -1,7 +1,7 @@
 // One card holder's data as it arrives (an import line or the quick-add form), checked the same
 // way wherever it comes from. The birth date is reduced to its HMAC here and never kept.
 import { isNoticeId, noticeIdOf } from '../../lib/notice-id.js';
-import { toHalfWidth } from '../../web/validation.js';
+import { toHalfWidth } from '../../lib/width.js';
 import { birthKey, isValidMonthDay } from './birth-key.js';
 
 export const CARD_FIELDS = ['noticeId', 'birthDate', 'name', 'nameKana', 'cardNumber', 'counterCode', 'storagePlace', 'noticeSentOn', 'noticeValidUntil'] as const;

@@ -5,12 +5,12 @@
 import type { Db } from '../../db/client.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
-import { toHalfWidth } from '../../web/validation.js';
 import { birthKeyMatches } from '../cards/birth-key.js';
 import { raiseAlert } from '../notify/alerts.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
+import { normaliseMonthDay } from './login-service.js';
 
 /** Failed identity checks a staff user may make per window before checks are refused. */
 export const IDENTITY_CHECK_MAX_FAILURES = 10;
@@ -69,7 +69,7 @@ async function reserveCheck(db: Db, check: Omit<StaffCheck, 'pepper'>, noticeId:
  */
 export async function confirmCallerIdentity(db: Db, check: StaffCheck, holder: CheckedHolder, birth: string, named: () => Promise<boolean> = async () => true): Promise<void> {
   const count = await reserveCheck(db, check, holder.noticeId);
-  const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, toHalfWidth(birth).replace(/\D/g, ''), holder.birthKey);
+  const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
   const namedMatches = await named();
   if (dateMatches && namedMatches) return giveBackAttempt(db, budgetOf(check.user).key);
   await recordAudit(db, check.actor, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId });

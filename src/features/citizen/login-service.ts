@@ -8,6 +8,7 @@
 // burst of requests fired at the same moment learns no more than the counts allow.
 import type { Db, DbTx } from '../../db/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
+import { toHalfWidth } from '../../lib/width.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
 import { recordAudit } from '../staff/audit.js';
 import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
@@ -24,7 +25,7 @@ export type CitizenLoginResult =
 
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
 export function normaliseMonthDay(value: string): string {
-  const half = value.replace(/[\uFF10-\uFF19]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).trim();
+  const half = toHalfWidth(value).trim();
   const parts = half.match(/^(\d{1,2})\s*[\/\-.月／・\s]\s*(\d{1,2})\s*日?$/);
   if (parts) return parts[1].padStart(2, '0') + parts[2].padStart(2, '0');
   return half.replace(/\s/g, '');

@@ -1,6 +1,7 @@
 // Input schemas of the console; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { idSchema, isoDateSchema, lineSchema, toHalfWidth } from '../../web/validation.js';
+import { idSchema, isoDateSchema, lineSchema } from '../../web/validation.js';
+import { normaliseMonthDay } from '../citizen/login-service.js';
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 export const id = idSchema();
@@ -12,7 +13,7 @@ const hhmm = z
     const [hours, minutes] = value.split(':').map(Number);
     return hours * 60 + minutes;
   });
-const birth = z.preprocess((value) => toHalfWidth(String(value ?? '')).replace(/[\s/-]/g, ''), z.string().regex(/^\d{4}$/, 'console.field.birthFormat'));
+const birth = z.preprocess((value) => normaliseMonthDay(String(value ?? '')), z.string().regex(/^\d{4}$/, 'console.field.birthFormat'));
 
 export const dateQuery = z.object({ date: optional(isoDate) });
 export const weekQuery = z.object({ from: optional(isoDate) });

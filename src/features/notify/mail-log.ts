@@ -9,7 +9,8 @@
 import type { DbTx } from '../../db/client.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../web/errors.js';
-import { hasControlCharacters, toHalfWidth } from '../../web/validation.js';
+import { hasControlCharacters } from '../../web/validation.js';
+import { toHalfWidth } from '../../lib/width.js';
 import { bookingScope } from '../console/scope.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';

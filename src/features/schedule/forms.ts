@@ -1,6 +1,7 @@
 // zod schemas for the schedule screens. Messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { isoDateSchema, monthSchema, toHalfWidth } from '../../web/validation.js';
+import { isoDateSchema, monthSchema } from '../../web/validation.js';
+import { toHalfWidth } from '../../lib/width.js';
 
 const text = (max: number) => z.string().trim().max(max, 'schedule.error.tooLong');
 const required = (max: number) => text(max).min(1, 'validation.required');

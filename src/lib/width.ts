@@ -1,0 +1,7 @@
+// Text as typed on Japanese keyboards and printed on notices: full-width letters, digits and
+// spaces folded to their half-width forms before anything compares or stores them.
+
+/** Full-width digits and letters to half-width (citizens type on Japanese keyboards). */
+export function toHalfWidth(value: string): string {
+  return value.replace(/[\uFF01-\uFF5E]/g, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
+}
