@@ -129,6 +129,21 @@ describe('search by part of an ID or a name', () => {
   });
 });
 
+describe('search by part for a clerk limited to one counter', () => {
+  it('When hundreds of people at other counters share a name part with one at the clerk’s counter, then the clerk still finds that one', async () => {
+    const { counter: own } = await counterWithSlots(t, todayInJapan(), []);
+    const { counter: elsewhere } = await counterWithSlots(t, todayInJapan(), []);
+    await t.db.prisma.cardHolder.createMany({
+      data: Array.from({ length: 600 }, (_, i) => ({ noticeId: `77${String(i).padStart(12, '0')}`, birthKey: 'x', name: '山田 花子', nameKana: 'ヤマダ ハナコ', counterId: elsewhere.id })),
+    });
+    const mine = await holderAt(t, own.id);
+    await t.db.prisma.cardHolder.update({ where: { id: mine.holder.id }, data: { name: '山田 一郎', nameKana: 'ヤマダ イチロウ' } });
+    const { agent } = await staffOf(t, 'staff', [own.id]);
+    const found = await agent.get(`/staff/console/search?q=${encodeURIComponent('やまだ')}`);
+    expect(found.headers.location).toBe(`/staff/console/holders/${mine.holder.id}`); // one match opens it
+  });
+});
+
 describe('a card stored at another counter', () => {
   it('When a card stored at one counter is booked at another, then the day board, its refresh JSON, the printed list and the pull list say where it is and that it must be moved', async () => {
     const day = addDays(todayInJapan(), 3);

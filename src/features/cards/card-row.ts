@@ -11,8 +11,6 @@ export type RawCardRow = Partial<Record<CardField, string>>;
 export const DATE_FORMATS = ['YYYYMMDD', 'YYYY-MM-DD', 'YYYY/MM/DD'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
-/** The notice ID printed on the 交付通知書: half-width digits. */
-
 export interface CardRow {
   noticeId: string;
   birthKey: string;

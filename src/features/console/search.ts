@@ -6,7 +6,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { holderScope } from './scope.js';
+import { holderScope, holderScopeSql } from './scope.js';
 
 const MAX_RESULTS = 50;
 /** Parts of a notice ID shorter than this would match too many people: only whole IDs then. */
@@ -44,16 +44,17 @@ const RESULT_SELECT = {
 
 export type SearchResult = Prisma.CardHolderGetPayload<{ select: typeof RESULT_SELECT }>;
 
-/** Ids of card holders whose notice ID contains the query, or whose name or kana name does. */
-async function partialMatches(db: Db, query: string, raw: string): Promise<number[]> {
+/** Ids of the user's card holders whose notice ID contains the query, or whose name or kana name does. */
+async function partialMatches(db: Db, query: string, raw: string, user: StaffPrincipal): Promise<number[]> {
   const name = nameSearchKey(raw);
   const idPart = query.length >= MIN_PARTIAL_ID ? Prisma.sql`upper(h.notice_id) LIKE ${likeContains(query.toUpperCase())}` : Prisma.sql`false`;
   const rows = await db.$queryRaw<{ id: number }[]>`
     SELECT h.id FROM card_holders h
-     WHERE ${idPart}
+     WHERE (${idPart}
         OR ${foldedName(Prisma.sql`h.name_kana`)} LIKE ${likeContains(name)}
-        OR ${foldedName(Prisma.sql`h.name`)} LIKE ${likeContains(name)}
-     ORDER BY h.id LIMIT 500`;
+        OR ${foldedName(Prisma.sql`h.name`)} LIKE ${likeContains(name)})
+       AND ${holderScopeSql(user)}
+     ORDER BY h.id LIMIT ${MAX_RESULTS}`;
   return rows.map((row) => row.id);
 }
 
@@ -65,8 +66,8 @@ export async function searchHolders(db: Db, raw: string, user: StaffPrincipal, a
     ? [{ bookings: { some: { email: { equals: query, mode: 'insensitive' } } } }]
     : [{ noticeId: query }, { bookings: { some: { code: query.toUpperCase() } } }];
   const found = await db.cardHolder.findMany({ where: { AND: [holderScope(user), { OR: exact }] }, select: RESULT_SELECT, orderBy: { id: 'asc' }, take: MAX_RESULTS });
-  const partial = found.length > 0 || query.includes('@') ? [] : await partialMatches(db, query, raw);
-  const results = partial.length === 0 ? found : await db.cardHolder.findMany({ where: { AND: [holderScope(user), { id: { in: partial } }] }, select: RESULT_SELECT, orderBy: { id: 'asc' }, take: MAX_RESULTS });
+  const partial = found.length > 0 || query.includes('@') ? [] : await partialMatches(db, query, raw, user);
+  const results = partial.length === 0 ? found : await db.cardHolder.findMany({ where: { id: { in: partial } }, select: RESULT_SELECT, orderBy: { id: 'asc' } });
   await recordAudit(db, actor, { action: 'console.search', targetType: 'card_holder', detail: { query, found: results.length, partial: partial.length > 0 } });
   return { query, results };
 }
