@@ -9,6 +9,9 @@ import { enqueueMail, type MailAttachment } from './outbox.js';
 
 export type BookingMailKind = 'confirmation' | 'change' | 'cancellation' | 'reminder';
 
+/** Mails that tell the web deadline for changes: a reminder comes after it, a cancellation needs none. */
+const TELLS_DEADLINE: BookingMailKind[] = ['confirmation', 'change'];
+
 export interface BookingMailDetails {
   code: string;
   counterName: string;
@@ -52,7 +55,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     `${t('mail.field.address')}: ${details.counterAddress}`,
     ...(details.accessNotes ? [`${t('mail.field.access')}: ${details.accessNotes}`] : []),
     `${t('mail.field.people')}: ${t('mail.peopleCount', params)}`,
-    ...(details.deadline && kind !== 'cancellation' ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: formatMomentJa(details.deadline) })}`] : []),
+    ...(details.deadline && TELLS_DEADLINE.includes(kind) ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: formatMomentJa(details.deadline) })}`] : []),
   ];
   if (kind !== 'cancellation') lines.push('', t('mail.bring.title'), ...t('mail.bring.items').split('\n').map((item) => `・${item}`));
   lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
@@ -106,7 +109,7 @@ export async function queueBookingMail(tx: DbTx, options: { bookingId: number; k
       startsAt: booking.slot.startsAt,
       endsAt: booking.slot.endsAt,
       people: Math.max(people, 1),
-      deadline: await slotDeadline(tx, booking.slot),
+      deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx, booking.slot) : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,
