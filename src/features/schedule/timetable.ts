@@ -85,11 +85,11 @@ export function overlapParams(rule: RuleSpan): Record<string, string> {
 }
 
 /**
- * Refuses a rule that overlaps another rule of the counter. The counter row is locked first, so
- * two admins saving overlapping rules at the same moment cannot both pass.
+ * Refuses a rule that overlaps another rule of the counter. It runs inside applyChange, which
+ * serialises timetable changes (lockTimetables), so two admins saving overlapping rules at the
+ * same moment cannot both pass.
  */
 async function checkNoOverlap(tx: DbTx, counterId: number, ruleId: number | undefined, fields: RuleFields): Promise<void> {
-  await tx.$executeRaw`SELECT 1 FROM counters WHERE id = ${counterId} FOR UPDATE`;
   const others = await tx.openingRule.findMany({ where: { counterId, ...(ruleId === undefined ? {} : { id: { not: ruleId } }) }, orderBy: { id: 'asc' } });
   const candidate = spanOfFields(fields);
   const other = others.map(spanOfRow).find((rule) => rulesOverlap(candidate, rule));
