@@ -5,7 +5,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { connectDatabase } from './db/client.js';
 import { resolveDatabase } from './db/database-url.js';
-import { applyMigrations } from './db/migrator.js';
+import { applyPendingMigrations } from './db/migrator.js';
 import { DEMO_CITIZENS, DEMO_STAFF, isDatabaseEmpty, seedDemoData } from './db/seed.js';
 import { startBackgroundWork } from './jobs/background.js';
 import { resolveSecrets } from './secrets.js';
@@ -31,7 +31,7 @@ const { server, db } = await prepareDatabase().catch(exitWithStartFailure);
 async function prepareDatabase() {
   const server = await resolveDatabase(config, (message) => logger.debug({ postgres: String(message).trim() }));
   if (server.embedded) logger.info('started embedded PostgreSQL');
-  const applied = await applyMigrations(server.url);
+  const applied = await applyPendingMigrations(server.url);
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
   const db = connectDatabase(server.url, config.DATABASE_POOL_SIZE);
   const seeded = config.SEED_DEMO_DATA && (await isDatabaseEmpty(db.prisma));

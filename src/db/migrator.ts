@@ -181,20 +181,20 @@ async function readMigrationList(): Promise<MigrationList> {
 }
 
 /**
- * Whether every migration folder is recorded as applied in _prisma_migrations: one query, so
- * command-line tasks skip the schema engine (seconds to start) when nothing is pending.
+ * Whether every migration folder is recorded as applied in _prisma_migrations: two small queries, so
+ * npm start and command-line tasks skip the schema engine (seconds to start) when nothing is pending.
  */
 export async function migrationsUpToDate(databaseUrl: string): Promise<boolean> {
   const names = (await readMigrationList()).migrationDirectories.map((directory) => directory.path);
   const client = new pg.Client(pgPoolConfig(databaseUrl));
   await client.connect();
   try {
-    const { rows } = await client.query<{ applied: string[] | null }>(
-      `SELECT CASE WHEN to_regclass('_prisma_migrations') IS NULL THEN NULL ELSE
-         (SELECT coalesce(array_agg(migration_name), '{}') FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL) END AS applied`,
-    );
-    const applied = new Set(rows[0].applied ?? []);
-    return rows[0].applied !== null && names.every((name) => applied.has(name));
+    // A brand-new database has no _prisma_migrations table yet (a query naming it would fail).
+    const { rows: [table] } = await client.query<{ exists: boolean }>(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists`);
+    if (!table.exists) return false;
+    const { rows } = await client.query<{ migration_name: string }>('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
+    const applied = new Set(rows.map((row) => row.migration_name));
+    return names.every((name) => applied.has(name));
   } finally {
     await client.end();
   }
