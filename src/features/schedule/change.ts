@@ -1,9 +1,10 @@
 // Every admin change to the timetable runs the same way: one transaction holding the change,
 // its audit entry and the regeneration of the affected counters' slots.
 import type { Db, DbTx } from '../../db/client.js';
-import { dateColumn, type IsoDate } from '../../lib/jst.js';
+import { addDays, dateColumn, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
+import { MAX_SLOT_RANGE_DAYS } from './forms.js';
 import { storePolicy, type PolicyInput } from './policy.js';
 import { horizonEnd, lockTimetables, regenerateSlots, type RegenerationResult } from './slot-generation.js';
 
@@ -66,6 +67,8 @@ export interface SlotRange {
  */
 export async function generateSlotRange(db: Db, context: ChangeContext, range: SlotRange) {
   if (range.from < context.today) throw new AppError(400, 'slot_range_past', 'schedule.error.slotRangePast');
+  // The gap up to the range is generated too: a far range would mean years of slots.
+  if (range.to > addDays(context.today, MAX_SLOT_RANGE_DAYS)) throw new AppError(400, 'slot_range_too_far', 'schedule.error.slotRangeTooFar');
   return applyChange(db, context, async (tx) => {
     // From the current horizon's end when the range starts later, so no day is left without slots.
     const currentEnd = await horizonEnd(tx, context.today);

@@ -40,6 +40,9 @@ function ensureCounterAccess(res: Response, counterId: number): void {
 }
 
 /** Runs a change; a refusal with the given code comes back as undefined for the form to show. */
+/** The range field each refusal of generateSlotRange is shown beside. */
+const SLOT_RANGE_REFUSALS: Record<string, 'from' | 'to'> = { slot_range_past: 'from', slot_range_too_far: 'to' };
+
 async function refusedAs<T>(code: string, change: () => Promise<T>): Promise<T | undefined> {
   try {
     return await change();
@@ -67,8 +70,14 @@ export function scheduleFeature(context: AppContext): Feature {
   router.post('/schedule/slots', planners, async (req, res) => {
     const parsed = parseForm(slotRangeForm, req.body);
     if (!parsed.ok) return indexPage(req, res, { values: req.body, errors: parsed.errors }, 400);
-    const applied = await refusedAs('slot_range_past', () => generateSlotRange(db, changeContext(req, res), parsed.data));
-    if (!applied) return indexPage(req, res, { values: req.body, errors: { from: 'schedule.error.slotRangePast' } }, 400);
+    let applied;
+    try {
+      applied = await generateSlotRange(db, changeContext(req, res), parsed.data);
+    } catch (error) {
+      const field = error instanceof AppError ? SLOT_RANGE_REFUSALS[error.code] : undefined;
+      if (!field) throw error;
+      return indexPage(req, res, { values: req.body, errors: { [field]: (error as AppError).messageKey } }, 400);
+    }
     const { total, written } = applied.value;
     res.redirect(303, `/staff/schedule?${new URLSearchParams({ from: parsed.data.from, to: parsed.data.to, total: String(total), written: String(written) })}`);
   });
