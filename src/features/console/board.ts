@@ -6,7 +6,7 @@ import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
 import { dayTimes } from '../booking/index.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit, type AuditAction, type AuditActor } from '../staff/audit.js';
 import { counterOrFail } from './scope.js';
 
 export interface BoardBooking {
@@ -42,7 +42,7 @@ export interface DayBoard {
 }
 
 /** Every slot of a counter's day with its numbers and the (non-cancelled) bookings in it; audited as a view of personal data. */
-export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor, auditAction = 'console.day.view', now = clockNow()): Promise<DayBoard> {
+export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor, auditAction: AuditAction = 'console.day.view', now = clockNow()): Promise<DayBoard> {
   const counter = await counterOrFail(db, user, counterId);
   const [slots, times, bookings] = await Promise.all([
     db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } }),

@@ -6,9 +6,41 @@ export interface AuditActor {
   ip?: string;
 }
 
+/**
+ * Every action the audit log records, and every kind of thing it names. recordAudit takes only
+ * these, and tests/staff/audit-labels.test.ts checks each has a Japanese label for the audit page.
+ */
+export const AUDIT_ACTIONS = [
+  'alert.acknowledge', 'booking.create', 'booking.move', 'booking.cancel', 'booking.family.add',
+  'booking.family.remove', 'booking.check_in', 'booking.hand_over', 'booking.no_show',
+  'booking.no_show.bulk', 'booking.mark_no_show', 'cards.search', 'cards.view', 'cards.export',
+  'cards.followUp.export', 'cards.import.upload', 'cards.import.view', 'cards.import.commit',
+  'cards.import.discard', 'cards.import.errorsExport', 'cards.profile.save', 'cards.pullList',
+  'cards.quickAdd', 'cards.status.change', 'cards.status.bulkChange', 'citizen.login',
+  'citizen.login.failed', 'citizen.login.locked', 'citizen.login.unlock',
+  'console.capacity.override', 'console.export', 'console.holder.view', 'console.identity.failed',
+  'console.search', 'console.day.view', 'console.day.refresh', 'console.print', 'mail.search',
+  'mail.view', 'schedule.closure.create', 'schedule.closure.delete', 'schedule.counter.create',
+  'schedule.counter.update', 'schedule.counter.move', 'schedule.counter.retire',
+  'schedule.counter.reinstate', 'schedule.override.create', 'schedule.override.delete',
+  'schedule.policy.update', 'schedule.rule.delete', 'schedule.setup.load',
+  'schedule.slots.regenerate', 'staff.login', 'staff.login.failed', 'staff.login.locked',
+  'staff.login.throttled', 'staff.password.changed', 'staff.user.created', 'staff.user.updated',
+  'staff.user.disabled', 'staff.user.enabled', 'staff.user.unlocked', 'staff.user.password_reset',
+  'citizen.login.throttled', 'console.identity.refused', 'schedule.rule.create',
+  'schedule.rule.update', 'schedule.slots.generate',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_TARGETS = [
+  'alert', 'booking', 'card_holder', 'closure', 'counter', 'date_override', 'import_batch',
+  'import_profile', 'opening_rule', 'outbox_message', 'slot', 'staff_user', 'slots', 'policy',
+] as const;
+export type AuditTarget = (typeof AUDIT_TARGETS)[number];
+
 export interface AuditEntry {
-  action: string;
-  targetType?: string;
+  action: AuditAction;
+  targetType?: AuditTarget;
   targetId?: string | number;
   detail?: Record<string, unknown>;
 }

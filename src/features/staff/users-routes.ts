@@ -96,12 +96,12 @@ export function usersRoutes(context: AppContext): Router {
   return router;
 }
 
-/** The translation of `prefix + code`, or the code itself for an action added without a label yet. */
+/** The translation of `prefix + code`; a code without one (a row older than its label) reads as a generic label, never as the code. */
 const translatedOr = (t: (key: string) => string) => (prefix: string, code: string | null) => {
   if (!code) return '';
   const key = `${prefix}${code}`;
   const label = t(key);
-  return label === key ? code : label;
+  return label === key ? t('staff.audit.unlabelled') : label;
 };
 
 const isoDate = z.string().refine(isCalendarDate).optional().catch(undefined);
