@@ -48,29 +48,36 @@ export class OutboxWorker {
     this.options = { batchSize: 20, leaseSeconds: 300, backoffBaseSeconds: 30, backoffMaxSeconds: 900, giveUpAfterHours: 72, ...options };
   }
 
-  /** Claims up to batchSize rows due at `dueBy` (a drain never re-claims what it just retried). */
-  async claim(dueBy = new Date()): Promise<ClaimedRow[]> {
+  /**
+   * Claims up to batchSize rows that are due, leaving out `skip` (rows this drain has already
+   * tried, so a retry is never re-claimed by the same drain). Due means at or before now: the
+   * stored time is rounded to the millisecond, so a row written in this very millisecond may read
+   * up to half a millisecond ahead and counts as due too.
+   */
+  async claim(skip: string[] = []): Promise<ClaimedRow[]> {
     const { rows } = await this.db.pool.query<ClaimedRow>(
       `UPDATE outbox_messages o SET status = 'sending', attempts = o.attempts + 1,
               next_attempt_at = now() + make_interval(secs => $2)
         WHERE o.id IN (SELECT id FROM outbox_messages
-                        WHERE status IN ('pending', 'sending') AND next_attempt_at <= least(now(), $3)
+                        WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() + interval '1 millisecond'
+                          AND NOT (id = ANY($3::bigint[]))
                         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING o.id, o.dedupe_key, o.to_address, o.subject, o.text_body, o.html_body, o.attachments, o.attempts, o.created_at`,
-      [this.options.batchSize, this.options.leaseSeconds, dueBy],
+      [this.options.batchSize, this.options.leaseSeconds, skip],
     );
     // UPDATE ... RETURNING has no order: send in queue order (a confirmation before its cancellation).
     return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
-  /** Sends everything due now, batch after batch; returns what happened. */
+  /** Sends everything due now, batch after batch, each row at most once; returns what happened. */
   async drain(): Promise<DrainCounts> {
     const counts: DrainCounts = { sent: 0, retried: 0, failed: 0 };
-    const startedAt = new Date();
+    const tried: string[] = [];
     for (;;) {
-      const rows = await this.claim(startedAt);
+      const rows = await this.claim(tried);
       if (rows.length === 0) return counts;
       for (const row of rows) {
+        tried.push(String(row.id));
         const outcome = await this.deliver(row);
         counts[outcome] += 1;
       }
