@@ -1,7 +1,7 @@
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type pg from 'pg';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
 export interface SessionOptions {
   pool: pg.Pool;
@@ -66,7 +66,7 @@ function preparingPool(pool: pg.Pool): pg.Pool {
 
 export function sessions(options: SessionOptions): RequestHandler {
   const PgStore = throttledStore(connectPgSimple(session));
-  return session({
+  const middleware = session({
     store: new PgStore({ pool: preparingPool(options.pool), tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false }),
     name: options.secure ? '__Host-sid' : 'sid',
     secret: options.secret,
@@ -82,19 +82,33 @@ export function sessions(options: SessionOptions): RequestHandler {
       maxAge: options.idleMinutes * 60_000,
     },
   });
+  return (req, res, next) =>
+    middleware(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      saveBeforeRedirect(req, res);
+      next();
+    });
+}
+
+/**
+ * express-session stores a changed session only as the response ends, after the headers (a
+ * redirect's Location) have gone out, and a browser follows a redirect at once: the next page
+ * could still read the session from before the change (a log-in bounced back to the log-in
+ * page). So after a form (any request but GET and HEAD) the session is stored before the
+ * redirect is sent; express-session then has nothing left to write.
+ */
+function saveBeforeRedirect(req: Request, res: Response): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    if (!req.session) return redirect(...args); // destroyed (log-out): nothing to store
+    req.session.save(() => redirect(...args)); // a failed save is retried, and reported, as the response ends
+  }) as Response['redirect'];
 }
 
 /** Issues a fresh session id (log-in, privilege change) keeping nothing from before. */
 export function regenerateSession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
-}
-
-/**
- * Stores the session now. Call it before redirecting after a change: the browser follows the
- * redirect as soon as its headers arrive, which may be before express-session has written the row.
- */
-export function saveSession(req: Express.Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }
 
 export function destroySession(req: Express.Request): Promise<void> {

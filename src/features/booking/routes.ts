@@ -6,7 +6,6 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
-import { saveSession } from '../../web/sessions.js';
 import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../web/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
@@ -70,15 +69,10 @@ export function bookingFeature(context: AppContext): Feature {
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
     res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf, ...locals });
   // Every POST ends in a redirect (a reload or Back never sends a form again): a refusal is
-  // kept in the session for the one GET that shows it. A browser follows a redirect as soon as
-  // its headers arrive, so a changed session is stored first (else the next page reads the old).
-  const redirectSaved = async (req: Request, res: Response, url: string) => {
-    await saveSession(req);
-    res.redirect(303, url);
-  };
-  const refuseWith = async (req: Request, res: Response, code: BookingErrorCode, back: string) => {
+  // kept in the session for the one GET that shows it.
+  const refuseWith = (req: Request, res: Response, code: BookingErrorCode, back: string) => {
     req.session.refusal = { code, back };
-    await redirectSaved(req, res, '/booking/refused');
+    res.redirect(303, '/booking/refused');
   };
   const refuse = (req: Request, res: Response, error: unknown, back: string) => {
     if (!(error instanceof BookingError)) throw error;
@@ -160,13 +154,13 @@ export function bookingFeature(context: AppContext): Feature {
       return refuse(req, res, error, await dayOfSlot(parsed.data.slotId));
     }
     delete req.session.pendingBooking;
-    await redirectSaved(req, res, '/booking/confirm');
+    res.redirect(303, '/booking/confirm');
   });
 
   router.post('/booking/hold/release', async (req, res) => {
     await releaseHold(prisma, holderId(res));
     delete req.session.pendingBooking;
-    await redirectSaved(req, res, '/booking/counters');
+    res.redirect(303, '/booking/counters');
   });
 
   /**
@@ -211,14 +205,14 @@ export function bookingFeature(context: AppContext): Feature {
     const again = (errors: Record<string, string>) => {
       const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'));
       req.session.confirmForm = { holdId: hold.id, values: values as Record<string, string>, errors };
-      return redirectSaved(req, res, '/booking/confirm');
+      return res.redirect(303, '/booking/confirm');
     };
     const parsed = parseForm(confirmForm, req.body);
     if (!parsed.ok) return again(parsed.errors);
     const family = await familyOf(req, res, parsed.data as Record<string, string>);
     if ('failedRow' in family) return again({ [`familyId${family.failedRow}`]: 'booking.family.failed' });
     req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds };
-    await redirectSaved(req, res, '/booking/review');
+    res.redirect(303, '/booking/review');
   });
 
   router.get('/booking/review', async (req, res) => {
@@ -259,7 +253,7 @@ export function bookingFeature(context: AppContext): Feature {
       return refuse(req, res, error, '/booking/counters');
     }
     delete req.session.pendingBooking;
-    await redirectSaved(req, res, '/booking?done=booked');
+    res.redirect(303, '/booking?done=booked');
   });
 
   router.get('/booking/visit.ics', async (_req, res) => {
@@ -291,7 +285,7 @@ export function bookingFeature(context: AppContext): Feature {
       return refuse(req, res, error, '/booking');
     }
     req.session.changing = false;
-    await redirectSaved(req, res, '/booking?done=moved');
+    res.redirect(303, '/booking?done=moved');
   });
 
   router.get('/booking/cancel', async (_req, res) => {
@@ -321,7 +315,7 @@ export function bookingFeature(context: AppContext): Feature {
     const result = parsed.ok ? await authenticateCitizen(prisma, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
     if (!result?.ok) {
       req.session.familyError = parsed.ok ? 'booking.family.failed' : Object.values(parsed.errors)[0];
-      return redirectSaved(req, res, '/booking');
+      return res.redirect(303, '/booking');
     }
     try {
       await addFamilyMember(prisma, { bookingId: own.booking.id, cardHolderId: result.cardHolderId, actor: actor(req, res), baseUrl: baseUrl(req) });

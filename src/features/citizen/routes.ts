@@ -4,7 +4,7 @@ import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
-import { destroySession, regenerateSession, saveSession } from '../../web/sessions.js';
+import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../web/validation.js';
 import { releaseHold } from '../booking/holds.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
@@ -55,7 +55,6 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     req.session.cookie.maxAge = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
     // The new session's CSRF token now, so it is stored with this write, not by the next page.
     generateCsrfToken(req);
-    await saveSession(req); // before the redirect: the browser may ask for /booking at once
     res.redirect(303, '/booking');
   });
 
