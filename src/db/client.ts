@@ -1,30 +1,29 @@
-// One pg pool per process, shared by Prisma (through its driver adapter), the session store
-// and the few raw SQL statements that hold invariants.
-import pg from 'pg';
+// One pg pool per process (AppPool), shared by Prisma (through its driver adapter), the
+// session store, transactions (src/db/transaction.ts) and the few plain SQL statements.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { pgPoolConfig } from './pool-config.js';
+import { AppPool, preparedQuery } from './transaction.js';
 
 export type Db = PrismaClient;
-/** A client or an interactive transaction: services accept either so they compose. */
+/** Prisma's models without the power to open a transaction (inside one, or for reads). */
 export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 export interface Database {
   prisma: PrismaClient;
-  pool: pg.Pool;
+  pool: AppPool;
+  /** Plain SQL outside a transaction (each statement commits alone); for reads on hot paths. */
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
   close(): Promise<void>;
 }
 
-const pools = new WeakMap<object, pg.Pool>();
-
-/** The pg pool behind a client made by connectDatabase (hot paths run plain SQL on it). */
-export function poolOf(db: object): pg.Pool | undefined {
-  return pools.get(db);
-}
+const pools = new WeakMap<object, AppPool>();
+/** @deprecated the booking core's old driver switch; goes with the booking module rewrite. */
+export const poolOf = (db: object): AppPool | undefined => pools.get(db);
 
 export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   // A request waiting longer than this for a connection fails with an error page instead of hanging.
-  const pool = new pg.Pool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000 }));
+  const pool = new AppPool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000 }));
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -32,6 +31,7 @@ export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   return {
     prisma,
     pool,
+    query: async <Row>(text: string, values: unknown[] = []) => (await pool.query(preparedQuery(text, values))).rows as Row[],
     async close() {
       await prisma.$disconnect();
       await pool.end();
