@@ -9,7 +9,13 @@ export type Db = PrismaClient;
 /** Prisma's models without the power to open a transaction (inside one, or for reads). */
 export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-export interface Database {
+/** What reads need, in a transaction (Tx) or outside one (Database): Prisma's models and plain SQL. */
+export interface Reader {
+  readonly db: DbTx;
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+}
+
+export interface Database extends Reader {
   prisma: PrismaClient;
   pool: AppPool;
   /** Plain SQL outside a transaction (each statement commits alone); for reads on hot paths. */
@@ -30,6 +36,7 @@ export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   pools.set(prisma, pool);
   return {
     prisma,
+    db: prisma,
     pool,
     query: async <Row>(text: string, values: unknown[] = []) => (await pool.query(preparedQuery(text, values))).rows as Row[],
     async close() {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bookingDeadline, bookingWindowProblem, changeWindowProblem, slotDeadline } from '../../src/features/booking/window.js';
 import { holdSlot } from '../../src/features/booking/holds.js';
 import { dayPage } from '../../src/features/booking/availability.js';
-import { composeBookingMail } from '../../src/features/notify/booking-mail.js';
+import { composeBookingMail } from '../../src/features/booking/mail.js';
 import { openingDaysOf } from '../../src/features/schedule/opening-days.js';
 import { dateColumn, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
 import type { BookingPolicyRules } from '../../src/features/schedule/policy.js';

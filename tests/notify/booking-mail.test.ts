@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeBookingMail, headerSafe } from '../../src/features/notify/booking-mail.js';
+import { composeBookingMail } from '../../src/features/booking/mail.js';
+import { headerSafe } from '../../src/features/notify/outbox.js';
 
 const details = {
   code: 'K7M2Q9',

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { queueBookingMail } from '../../src/features/notify/booking-mail.js';
+import { queueBookingMail } from '../../src/features/booking/mail.js';
 import { enqueueMail } from '../../src/features/notify/outbox.js';
 import { createTestApp } from '../helpers/app.js';
 import { truncateAll } from '../helpers/db.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/client.js';
-import { queueBookingMail } from '../../src/features/notify/booking-mail.js';
+import { queueBookingMail } from '../../src/features/booking/mail.js';
 import { createMailer } from '../../src/features/notify/mailer.js';
 import { enqueueMail } from '../../src/features/notify/outbox.js';
 import { OutboxWorker } from '../../src/features/notify/outbox-worker.js';

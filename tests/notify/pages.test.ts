@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgementToken, raiseAlert } from '../../src/features/notify/alerts.js';
-import { queueBookingMail } from '../../src/features/notify/booking-mail.js';
+import { queueBookingMail } from '../../src/features/booking/mail.js';
 import { createTestApp } from '../helpers/app.js';
 import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
 import { createStaff } from '../helpers/factories.js';

@@ -8,7 +8,7 @@
 //   is for admins only, as the alerts page is.
 // Outside the scope, a mail is not listed, and opening it answers 404 exactly like an absent id.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { queueBookingMail } from '../../src/features/notify/booking-mail.js';
+import { queueBookingMail } from '../../src/features/booking/mail.js';
 import { enqueueMail } from '../../src/features/notify/outbox.js';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';

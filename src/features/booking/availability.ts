@@ -1,13 +1,13 @@
 // What a citizen sees before booking: counters, a month calendar, a day's times. Places left
 // for the web are capacity minus the reserved places minus those booked or held.
-import type { Db, DbTx } from '../../db/client.js';
+import type { Db, DbTx, Reader } from '../../db/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { counterDays, openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
-import { effectivePolicy, policyFromRows, type BookingPolicyRules } from '../schedule/policy.js';
-import { releaseExpiredHolds } from './holds.js';
-import { policyRowsJson } from './places.js';
-import { sqlOf } from './sql.js';
+import type { CounterTimetable } from '../schedule/calendar.js';
+import { daysOf, openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
+import { timetableJson } from '../schedule/slot-generation.js';
+import { effectivePolicy, policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
+import { webPlacesLeft, webPlacesLeftSql } from './rules.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
 /** upcoming: the counter is open that day but booking has not opened yet (opensAt says when). */
@@ -43,13 +43,12 @@ interface SlotRow {
   booked: number;
 }
 
-const webRemaining = (slot: SlotRow) => Math.max(0, slot.capacity - slot.reservedCapacity - slot.booked);
 
 /** "Few left" is at most a fifth of the day's web places (at least one place). */
 function dayState(bookable: SlotRow[], anySlots: boolean): { state: DayState; remaining: number } {
   if (!anySlots) return { state: 'closed', remaining: 0 };
   if (bookable.length === 0) return { state: 'outside', remaining: 0 };
-  const remaining = bookable.reduce((sum, slot) => sum + webRemaining(slot), 0);
+  const remaining = bookable.reduce((sum, slot) => sum + webPlacesLeft(slot), 0);
   const webCapacity = bookable.reduce((sum, slot) => sum + Math.max(0, slot.capacity - slot.reservedCapacity), 0);
   if (remaining === 0) return { state: 'full', remaining };
   return { state: remaining <= Math.max(1, Math.floor(webCapacity / 5)) ? 'few' : 'free', remaining };
@@ -119,7 +118,7 @@ export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, 
   const isOpeningDay = await openingDaysOf(db, counterId);
   const slots = await db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
   return slots.map((slot) => {
-    const remaining = webRemaining(slot);
+    const remaining = webPlacesLeft(slot);
     return { id: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt, remaining, bookable: remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null };
   });
 }
@@ -128,23 +127,23 @@ interface DayPageRow {
   counter_id: number | null;
   counter_name: string;
   policies: string;
+  timetable: string;
   slots: string;
   expired: boolean;
 }
 
 const DAY_PAGE = `
    SELECT c.id AS counter_id, c.name AS counter_name,
-          ${policyRowsJson('c.id')} AS policies,
+          ${policyRowsJson('c.id')} AS policies, ${timetableJson('c.id')} AS timetable,
           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
-             'remaining', greatest(0, s.capacity - s.reserved_capacity - s.booked)) ORDER BY s.starts_at), '[]')::text
+             'remaining', ${webPlacesLeftSql('s')}) ORDER BY s.starts_at), '[]')::text
            FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
           EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired
    FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
 
 /**
  * A day's times at an open counter for the citizen's day page, in one statement (counter,
- * policy rows, slots). Expired holds are given back first when there are any, so the places
- * shown are right. Null when the counter does not exist or is retired.
+ * policy rows, timetable, slots). Null when the counter does not exist or is retired.
  */
 export interface DayPage {
   counter: { id: number; name: string };
@@ -153,24 +152,20 @@ export interface DayPage {
   deadline: Date;
   /** When booking for this day opens, if it has not yet. */
   opensAt: Date | null;
+  /** Some hold somewhere has run out: give the places back (releaseExpiredHolds) and read again. */
+  expiredHolds: boolean;
 }
 
-export async function dayPage(db: Db | DbTx, counterId: number, date: IsoDate, now = clockNow()): Promise<DayPage | null> {
-  const sql = sqlOf(db);
-  const read = async () => {
-    const [row] = await sql.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
-    return row;
-  };
-  let row = await read();
-  if (row?.expired && (await releaseExpiredHolds(db, now)) > 0) row = await read();
+export async function dayPage(reader: Reader, counterId: number, date: IsoDate, now = clockNow()): Promise<DayPage | null> {
+  const [row] = await reader.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
   if (!row) return null;
   const policy = policyFromRows(JSON.parse(row.policies), counterId);
-  const days = await counterDays(db, counterId);
+  const days = daysOf(JSON.parse(row.timetable) as CounterTimetable);
   const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
     const startsAt = new Date(slot.startsAt);
     const bookable = slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now, days.isOpeningDay) === null;
     return { id: slot.id, startsAt, endsAt: new Date(slot.endsAt), remaining: slot.remaining, bookable, label: days.labelOf(date, jstMinutesOf(startsAt)) };
   });
   const opensAt = date > addDays(todayInJapan(now), policy.opensDaysAhead) ? bookingOpensAt(date, policy) : null;
-  return { counter: { id: counterId, name: row.counter_name }, times, deadline: bookingDeadline(date, policy, days.isOpeningDay), opensAt };
+  return { counter: { id: counterId, name: row.counter_name }, times, deadline: bookingDeadline(date, policy, days.isOpeningDay), opensAt, expiredHolds: row.expired };
 }

@@ -13,7 +13,8 @@ export type BookingErrorCode =
   | 'same_slot'
   | 'cannot_remove_primary'
   | 'hold_not_found'
-  | 'hold_changed';
+  | 'hold_changed'
+  | 'overbook_forbidden';
 
 const STATUS: Record<BookingErrorCode, number> = {
   slot_not_found: 404,
@@ -28,6 +29,7 @@ const STATUS: Record<BookingErrorCode, number> = {
   cannot_remove_primary: 400,
   hold_not_found: 409,
   hold_changed: 409,
+  overbook_forbidden: 403,
 };
 
 export class BookingError extends AppError {

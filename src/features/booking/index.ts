@@ -1,6 +1,11 @@
-// What other features use from booking (the staff console, the jobs).
-export { releaseExpiredHolds, holdSlot, releaseHold, currentHold } from './holds.js';
-export { bookSlot, moveBooking, cancelBooking, addFamilyMember, removeFamilyMember, activeBookingOf } from './service.js';
+// The booking module: every caller (citizen pages, console, jobs) books, changes and records
+// visits through these commands, each run in the caller's transaction (src/db/transaction.ts).
+export { holdSlot, bookSlot, type BookSlotInput, type BookedGroup } from './book.js';
+export { moveBooking, cancelBooking, addFamilyMember, removeFamilyMember } from './change.js';
+export { checkIn, handOver, markNoShow, markNoShowsOfDay, markPastBookingsNoShow, unvisitedOfDay } from './visits.js';
+export { releaseHold, releaseExpiredHolds, anyExpiredHold, heldSlot } from './holds.js';
+export { activeBookingOf } from './reads.js';
+export { OPEN_BOOKING_STATUSES, OPEN_BOOKING_SQL, openBooking, BOOKABLE_CARD_STATUSES, webPlacesLeft, allPlacesLeft, webPlacesLeftSql, type VisitAction } from './rules.js';
 export { BookingError, type BookingErrorCode } from './errors.js';
-export { bookingWindowProblem, changeWindowProblem } from './window.js';
-export { monthCalendar, dayTimes, listCounters } from './availability.js';
+export { bookingWindowProblem, changeWindowProblem, slotDeadline } from './window.js';
+export { monthCalendar, dayTimes, dayPage, listCounters } from './availability.js';

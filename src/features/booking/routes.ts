@@ -2,6 +2,7 @@
 // through an id or code in the URL alone (a citizen can see and change only their own booking).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { Tx } from '../../db/transaction.js';
 import type { AppContext } from '../../app.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
@@ -10,11 +11,11 @@ import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
-import { dayPage, listCounters, monthCalendar } from './availability.js';
-import { BookingError, type BookingErrorCode } from './errors.js';
-import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js';
-import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
-import { slotDeadline } from './window.js';
+import { transaction } from '../../db/transaction.js';
+import {
+  activeBookingOf, addFamilyMember, anyExpiredHold, BOOKABLE_CARD_STATUSES, BookingError, bookSlot, cancelBooking, dayPage, heldSlot, holdSlot, listCounters,
+  monthCalendar, moveBooking, releaseExpiredHolds, releaseHold, removeFamilyMember, slotDeadline, type BookingErrorCode,
+} from './index.js';
 
 const id = idSchema();
 const slotForm = z.object({ slotId: id });
@@ -60,6 +61,12 @@ export function whenText(startsAt: Date, endsAt: Date): string {
 export function bookingFeature(context: AppContext): Feature {
   const { db, config, secrets } = context;
   const prisma = db.prisma;
+  /** Runs a booking command in a transaction for the citizen of this request. */
+  const asCitizen = <T>(req: Request, res: Response, command: (tx: Tx) => Promise<T>) => transaction(db, actor(req, res), command);
+  /** Expired holds give their places back before anyone is shown the places left. */
+  const giveBackExpiredHolds = async (req: Request, res: Response) => {
+    if (await anyExpiredHold(db)) await asCitizen(req, res, (tx) => releaseExpiredHolds(tx));
+  };
   const router = Router();
   router.use('/booking', noStore, requireCitizen);
 
@@ -88,7 +95,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     const familyError = req.session.familyError;
     delete req.session.familyError;
     if (own) return view(res, 'show', 'booking.show.title', { own, deadline: await slotDeadline(prisma, own.booking.slot), done: doneMessage(own, req.query.done), familyError }, familyError ? 400 : 200);
@@ -99,7 +106,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/counters', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     // Back to the start of the flow after booking: show the booking, not a second booking.
     if (own && req.query.change !== '1') return res.redirect(303, '/booking');
     const changing = own !== null;
@@ -113,10 +120,8 @@ export function bookingFeature(context: AppContext): Feature {
     return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null } }) : null;
   };
 
-  // Expired holds give their places back before anyone is shown the places left (the day
-  // page does it in dayPage).
-  router.get('/booking/counters/:counterId', async (_req, _res, next) => {
-    await releaseExpiredHolds(prisma);
+  router.get('/booking/counters/:counterId', async (req, res, next) => {
+    await giveBackExpiredHolds(req, res);
     next();
   });
 
@@ -131,7 +136,12 @@ export function bookingFeature(context: AppContext): Feature {
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
     const counterId = id.safeParse(req.params.counterId);
     const date = parseQuery(dateParam, req.params.date);
-    const page = counterId.success ? await dayPage(prisma, counterId.data, date) : null;
+    const read = () => (counterId.success ? dayPage(db, counterId.data, date) : null);
+    let page = await read();
+    if (page?.expiredHolds) {
+      await giveBackExpiredHolds(req, res);
+      page = await read();
+    }
     if (!page) return res.redirect(303, '/booking/counters');
     view(res, 'day', 'booking.day.title', { counter: page.counter, date, times: page.times, deadline: page.deadline, opensAt: page.opensAt, changing: req.session.changing ?? false });
   });
@@ -148,7 +158,7 @@ export function bookingFeature(context: AppContext): Feature {
     if (!parsed.ok) return res.redirect(303, '/booking/counters');
     if (req.session.changing) return res.redirect(303, `/booking/move?slotId=${parsed.data.slotId}`);
     try {
-      await holdSlot(prisma, { slotId: parsed.data.slotId, cardHolderId: holderId(res), minutes: config.HOLD_MINUTES });
+      await asCitizen(req, res, (tx) => holdSlot(tx, { slotId: parsed.data.slotId, cardHolderId: holderId(res), minutes: config.HOLD_MINUTES }));
     } catch (error) {
       if (error instanceof BookingError && error.code === 'already_booked') return res.redirect(303, '/booking');
       return refuse(req, res, error, await dayOfSlot(parsed.data.slotId));
@@ -158,7 +168,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/hold/release', async (req, res) => {
-    await releaseHold(prisma, holderId(res));
+    await asCitizen(req, res, (tx) => releaseHold(tx, holderId(res)));
     delete req.session.pendingBooking;
     res.redirect(303, '/booking/counters');
   });
@@ -168,9 +178,9 @@ export function bookingFeature(context: AppContext): Feature {
    * reload, a second tab) is shown the booking; otherwise told the hold is gone.
    */
   const liveHold = async (req: Request, res: Response) => {
-    const hold = await heldSlot(prisma, holderId(res));
+    const hold = await heldSlot(db, holderId(res));
     if (hold) return hold;
-    if (await activeBookingOf(prisma, holderId(res))) res.redirect(303, '/booking');
+    if (await activeBookingOf(db, holderId(res))) res.redirect(303, '/booking');
     else await refuseWith(req, res, 'hold_not_found', '/booking/counters');
     return null;
   };
@@ -230,12 +240,12 @@ export function bookingFeature(context: AppContext): Feature {
     const shown = completeForm.safeParse(req.body).data;
     /** Redirects to the citizen's booking when there is one; whether it did. */
     const toBooking = async () => {
-      const own = await activeBookingOf(prisma, holderId(res));
+      const own = await activeBookingOf(db, holderId(res));
       if (own) res.redirect(303, own.booking.slotId === shown?.slotId ? '/booking?done=booked' : '/booking');
       return own !== null;
     };
     if (await toBooking()) return;
-    const hold = await heldSlot(prisma, holderId(res));
+    const hold = await heldSlot(db, holderId(res));
     if (!hold) {
       // Booked by the same completion a moment ago (its hold is gone), or the hold ran out.
       if (!(await toBooking())) await refuseWith(req, res, 'hold_not_found', '/booking/counters');
@@ -246,7 +256,7 @@ export function bookingFeature(context: AppContext): Feature {
       return refuseWith(req, res, 'hold_changed', '/booking/counters');
     }
     try {
-      await bookSlot(prisma, { slotId: hold.slotId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web', email: pending.email, actor: actor(req, res), baseUrl: baseUrl(req) });
+      await asCitizen(req, res, (tx) => bookSlot(tx, { slotId: hold.slotId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web', email: pending.email, by: null, baseUrl: baseUrl(req) }));
     } catch (error) {
       // The same completion sent twice at once: the first booked, the second is shown it.
       if (error instanceof BookingError && (await toBooking())) return;
@@ -257,7 +267,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/visit.ics', async (_req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     if (!own) return res.redirect(303, '/booking');
     const { slot } = own.booking;
     const t = res.locals.t;
@@ -267,7 +277,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/move', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     const parsed = slotForm.safeParse(req.query);
     if (!own || !parsed.success) return res.redirect(303, '/booking');
     const slot = await prisma.slot.findUnique({ where: { id: parsed.data.slotId }, include: { counter: true } });
@@ -276,11 +286,11 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/move', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     const parsed = parseForm(slotForm, req.body);
     if (!own || !parsed.ok) return res.redirect(303, '/booking');
     try {
-      await moveBooking(prisma, { bookingId: own.booking.id, toSlotId: parsed.data.slotId, actor: actor(req, res), baseUrl: baseUrl(req) });
+      await asCitizen(req, res, (tx) => moveBooking(tx, { bookingId: own.booking.id, toSlotId: parsed.data.slotId, by: null, baseUrl: baseUrl(req) }));
     } catch (error) {
       return refuse(req, res, error, '/booking');
     }
@@ -289,19 +299,21 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/cancel', async (_req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     if (!own) return res.redirect(303, '/booking');
     view(res, 'cancel', 'booking.cancel.title', { own });
   });
 
   // The one who booked cancels for everyone; a family member cancels only their own place.
   router.post('/booking/cancel', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     if (!own) return res.redirect(303, '/booking');
-    const common = { bookingId: own.booking.id, actor: actor(req, res), baseUrl: baseUrl(req) };
+    const common = { bookingId: own.booking.id, by: null, baseUrl: baseUrl(req) };
     try {
-      if (own.isPrimary) await cancelBooking(prisma, common);
-      else await removeFamilyMember(prisma, { ...common, memberBookingId: own.booking.id });
+      await asCitizen(req, res, async (tx) => {
+        if (own.isPrimary) await cancelBooking(tx, common);
+        else await removeFamilyMember(tx, { ...common, memberBookingId: own.booking.id });
+      });
     } catch (error) {
       return refuse(req, res, error, '/booking');
     }
@@ -309,7 +321,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/family/add', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     if (!own || !own.isPrimary) return res.redirect(303, '/booking');
     const parsed = parseForm(familyAddForm, req.body);
     const result = parsed.ok ? await authenticateCitizen(prisma, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
@@ -318,7 +330,7 @@ export function bookingFeature(context: AppContext): Feature {
       return res.redirect(303, '/booking');
     }
     try {
-      await addFamilyMember(prisma, { bookingId: own.booking.id, cardHolderId: result.cardHolderId, actor: actor(req, res), baseUrl: baseUrl(req) });
+      await asCitizen(req, res, (tx) => addFamilyMember(tx, { bookingId: own.booking.id, cardHolderId: result.cardHolderId, by: null, baseUrl: baseUrl(req) }));
     } catch (error) {
       return refuse(req, res, error, '/booking');
     }
@@ -326,11 +338,11 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/family/remove', async (req, res) => {
-    const own = await activeBookingOf(prisma, holderId(res));
+    const own = await activeBookingOf(db, holderId(res));
     const parsed = parseForm(memberForm, req.body);
     if (!own || !own.isPrimary || !parsed.ok) return res.redirect(303, '/booking');
     try {
-      await removeFamilyMember(prisma, { bookingId: own.booking.id, memberBookingId: parsed.data.memberBookingId, actor: actor(req, res), baseUrl: baseUrl(req) });
+      await asCitizen(req, res, (tx) => removeFamilyMember(tx, { bookingId: own.booking.id, memberBookingId: parsed.data.memberBookingId, by: null, baseUrl: baseUrl(req) }));
     } catch (error) {
       return refuse(req, res, error, '/booking');
     }

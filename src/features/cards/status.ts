@@ -1,7 +1,6 @@
-import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
-import { actorKey } from '../staff/actors.js';
-import type { AuditActor } from '../staff/audit.js';
+import { actorKey } from '../../lib/actor.js';
 
 /** Allowed moves of a card's status. Booking and hand-over move it automatically. */
 export const CARD_TRANSITIONS: Record<CardStatus, CardStatus[]> = {
@@ -47,15 +46,32 @@ export function canMoveCard(from: CardStatus, to: CardStatus): boolean {
   return CARD_TRANSITIONS[from].includes(to);
 }
 
+/** The statuses a card may come from to reach `to`. */
+const CARD_SOURCES = Object.fromEntries(
+  (Object.keys(CARD_TRANSITIONS) as CardStatus[]).map((to) => [to, (Object.keys(CARD_TRANSITIONS) as CardStatus[]).filter((from) => CARD_TRANSITIONS[from].includes(to))]),
+) as Record<CardStatus, CardStatus[]>;
+
+// In one statement: lock the cards, move those allowed to move, write their history, and
+// report every card's status before (a card already at `to` is left as it is).
+const MOVE_CARDS = `
+  WITH before AS (SELECT id, status FROM card_holders WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE),
+  moved AS (UPDATE card_holders c SET status = $2::card_status, updated_at = now() FROM before b
+            WHERE c.id = b.id AND b.status::text = ANY($3::text[]) RETURNING c.id, b.status AS from_status),
+  history AS (INSERT INTO card_status_changes (card_holder_id, from_status, to_status, actor, reason)
+              SELECT id, from_status, $2::card_status, $4, $5 FROM moved ORDER BY id)
+  SELECT id, status::text AS status FROM before`;
+
 /**
- * Moves a card to a new status and records who, when, from, to and why. A move to the status
- * it already has changes nothing. Throws CardTransitionError for a move that is not allowed.
- * `reason` is a CARD_REASONS key (shown translated) or text a clerk typed.
+ * Moves cards to a new status and records who (the transaction's actor), when, from, to and
+ * why. A card already at that status is left as it is. Throws CardTransitionError (and the
+ * transaction rolls back) when a card may not make the move. `reason` is a CARD_REASONS key
+ * (shown translated) or text a clerk typed. Returns the cards' statuses before the move.
+ * With `keepRefused`, a card that may not move stays as it is instead (a job tidying up).
  */
-export async function changeCardStatus(tx: DbTx, cardHolderId: number, to: CardStatus, actor: AuditActor, reason = ''): Promise<void> {
-  const [holder] = await tx.$queryRaw<{ status: CardStatus }[]>`SELECT status FROM card_holders WHERE id = ${cardHolderId} FOR UPDATE`;
-  if (!holder || holder.status === to) return;
-  if (!canMoveCard(holder.status, to)) throw new CardTransitionError(holder.status, to);
-  await tx.cardHolder.update({ where: { id: cardHolderId }, data: { status: to } });
-  await tx.cardStatusChange.create({ data: { cardHolderId, fromStatus: holder.status, toStatus: to, actor: actorKey(actor), reason } });
+export async function changeCardStatus(tx: Tx, cardHolderIds: number | number[], to: CardStatus, reason = '', options: { keepRefused?: boolean } = {}): Promise<Map<number, CardStatus>> {
+  const ids = typeof cardHolderIds === 'number' ? [cardHolderIds] : cardHolderIds;
+  const before = await tx.query<{ id: number; status: CardStatus }>(MOVE_CARDS, [ids, to, CARD_SOURCES[to], actorKey(tx.actor), reason]);
+  const refused = before.find((card) => card.status !== to && !canMoveCard(card.status, to));
+  if (refused && !options.keepRefused) throw new CardTransitionError(refused.status, to);
+  return new Map(before.map((card) => [card.id, card.status]));
 }

@@ -5,7 +5,7 @@ import type { DbTx } from '../../db/client.js';
 import { translator } from '../../web/i18n.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { actorKey } from '../staff/actors.js';
-import { headerSafe } from './booking-mail.js';
+import { headerSafe } from './outbox.js';
 import { enqueueMail } from './outbox.js';
 
 export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full' | 'identity_checks';

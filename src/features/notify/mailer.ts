@@ -1,6 +1,6 @@
 // Hands one email to the SMTP server and says whether a failure is worth retrying.
 import nodemailer, { type Transporter } from 'nodemailer';
-import { headerSafe } from './booking-mail.js';
+import { headerSafe } from './outbox.js';
 import type { MailAttachment } from './outbox.js';
 
 export interface MailToSend {

@@ -1,4 +1,9 @@
-import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
+
+/** Header values never carry line breaks, whatever staff typed into a counter's name. */
+export function headerSafe(value: string): string {
+  return value.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
+}
 
 export interface MailAttachment {
   filename: string;
@@ -24,11 +29,11 @@ export interface OutgoingMail {
  * email, so the email exists exactly when the change commits (nothing acknowledged is lost).
  * Returns false when an email with the same dedupeKey was already queued.
  */
-export async function enqueueMail(tx: DbTx, mail: OutgoingMail): Promise<boolean> {
-  const inserted = await tx.$executeRaw`
-    INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, html_body, attachments, booking_id, next_attempt_at)
-    VALUES (${mail.dedupeKey}, ${mail.kind}, ${mail.to}, ${mail.subject}, ${mail.text}, ${mail.html ?? null},
-            ${JSON.stringify(mail.attachments ?? [])}::jsonb, ${mail.bookingId ?? null}, ${mail.sendAfter ?? new Date()})
-    ON CONFLICT (dedupe_key) DO NOTHING`;
-  return inserted === 1;
+export async function enqueueMail(tx: Tx, mail: OutgoingMail): Promise<boolean> {
+  const inserted = await tx.query(
+    `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, html_body, attachments, booking_id, next_attempt_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    [mail.dedupeKey, mail.kind, mail.to, mail.subject, mail.text, mail.html ?? null, JSON.stringify(mail.attachments ?? []), mail.bookingId ?? null, mail.sendAfter ?? new Date()],
+  );
+  return inserted.length === 1;
 }

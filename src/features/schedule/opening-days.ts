@@ -21,7 +21,7 @@ export async function counterDays(db: DbTx, counterId: number): Promise<CounterD
 /** Whether the timetable can open on any day at all (a counter whose slots staff make by hand cannot). */
 const canOpen = (timetable: CounterTimetable) => timetable.rules.length > 0 || timetable.overrides.some((override) => override.kind === 'open');
 
-function daysOf(timetable: CounterTimetable | undefined): CounterDays {
+export function daysOf(timetable: CounterTimetable | undefined): CounterDays {
   // With no timetable that opens, every day counts (a deadline in calendar days), answered at
   // once instead of after looking a year back for an opening day.
   if (timetable && !canOpen(timetable)) timetable = undefined;

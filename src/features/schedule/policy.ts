@@ -32,6 +32,15 @@ export function policyFromRows(rows: (PolicyRow & { counterId: number | null })[
   return merge(merge(FALLBACK, global), own);
 }
 
+/** A subselect giving the global and the counter's policy rows as JSON text (for policyFromRows). */
+export function policyRowsJson(counterIdColumn: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object(
+             'counterId', p.counter_id, 'opensDaysAhead', p.opens_days_ahead, 'closesDaysBefore', p.closes_days_before,
+             'closesAtMinute', p.closes_at_minute, 'sameDayAllowed', p.same_day_allowed,
+             'sameDayUntilMinutes', p.same_day_until_minutes, 'maxPeoplePerBooking', p.max_people_per_booking)), '[]')::text
+           FROM booking_policies p WHERE p.counter_id IS NULL OR p.counter_id = ${counterIdColumn})`;
+}
+
 /** The global policy with the counter's overrides applied. */
 export async function effectivePolicy(db: DbTx, counterId: number): Promise<BookingPolicyRules> {
   return policyFromRows(await db.bookingPolicy.findMany({ where: { OR: [{ counterId: null }, { counterId }] } }), counterId);

@@ -30,8 +30,7 @@ export interface RegenerationResult {
 const PERIOD_FIELDS = `'label', p.label, 'startMinute', p.start_minute, 'endMinute', p.end_minute,
   'breakStartMinute', p.break_start_minute, 'breakEndMinute', p.break_end_minute, 'slotMinutes', p.slot_minutes,
   'capacityPerSlot', p.capacity_per_slot, 'peoplePerWindow', p.people_per_window, 'reservedCapacity', p.reserved_capacity`;
-const TIMETABLES = `
-  SELECT json_build_object(
+const TIMETABLE_OF_C = `json_build_object(
     'counterId', c.id, 'windows', c.windows,
     'rules', CASE WHEN c.retired_at IS NULL THEN coalesce((
       SELECT json_agg(json_build_object('id', p.id, ${PERIOD_FIELDS}, 'daysOfWeek', p.days_of_week,
@@ -43,8 +42,11 @@ const TIMETABLES = `
     'overrides', CASE WHEN c.retired_at IS NULL THEN coalesce((
       SELECT json_agg(json_build_object('id', p.id, ${PERIOD_FIELDS}, 'date', p.date::text, 'kind', p.kind::text) ORDER BY p.id)
       FROM date_overrides p WHERE p.counter_id = c.id), '[]') ELSE '[]' END
-  )::text AS timetable
-  FROM counters c`;
+  )::text`;
+const TIMETABLES = `SELECT ${TIMETABLE_OF_C} AS timetable FROM counters c`;
+
+/** A subselect giving the timetable of the counter `counterIdColumn` as JSON text (CounterTimetable), for statements that need it with other rows. */
+export const timetableJson = (counterIdColumn: string) => `(SELECT ${TIMETABLE_OF_C} FROM counters c WHERE c.id = ${counterIdColumn})`;
 
 /** Every counter's timetable, or those named (retired counters get an empty one, so their future slots go). */
 export async function loadTimetables(db: DbTx, counterIds?: number[]): Promise<CounterTimetable[]> {

@@ -1,10 +1,8 @@
-import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
+import type { Actor } from '../../lib/actor.js';
 
-export interface AuditActor {
-  type: 'staff' | 'citizen' | 'system';
-  id: string;
-  ip?: string;
-}
+/** Who an audit row names (the transaction's actor). */
+export type AuditActor = Actor;
 
 /**
  * Every action the audit log records, and every kind of thing it names. recordAudit takes only
@@ -45,11 +43,11 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Appends to the audit log; pass the transaction of the change so both commit together. */
-export async function recordAudit(db: DbTx, actor: AuditActor, entry: AuditEntry): Promise<void> {
-  // Raw INSERT without RETURNING: it is on every log-in and booking, so it skips the ORM's work.
-  await db.$executeRaw`
-    INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail)
-    VALUES (${actor.type}, ${actor.id}, ${actor.ip ?? null}, ${entry.action}, ${entry.targetType ?? null},
-            ${entry.targetId === undefined ? null : String(entry.targetId)}, ${JSON.stringify(entry.detail ?? {})}::jsonb)`;
+/** Appends to the audit log in the transaction of the change (both commit together), naming its actor. */
+export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
+  const { actor } = tx;
+  await tx.query(
+    `INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [actor.type, actor.id, actor.ip ?? null, entry.action, entry.targetType ?? null, entry.targetId === undefined ? null : String(entry.targetId), JSON.stringify(entry.detail ?? {})],
+  );
 }

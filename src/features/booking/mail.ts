@@ -1,11 +1,12 @@
 // The emails that belong to a booking: confirmation, change, cancellation and reminder. They
 // are composed from the committed booking and written to the outbox in the same transaction.
-import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
-import { slotDeadline } from '../booking/window.js';
 import { translator } from '../../web/i18n.js';
-import { visitCalendar } from './calendar.js';
-import { enqueueMail, type MailAttachment } from './outbox.js';
+import { visitCalendar } from '../notify/calendar.js';
+import { enqueueMail, headerSafe, type MailAttachment } from '../notify/outbox.js';
+import { openBooking } from './rules.js';
+import { slotDeadline } from './window.js';
 
 export type BookingMailKind = 'confirmation' | 'change' | 'cancellation' | 'reminder';
 
@@ -31,11 +32,6 @@ export interface ComposedMail {
   text: string;
   html: string;
   attachments: MailAttachment[];
-}
-
-/** Header values never carry line breaks, whatever staff typed into a counter's name. */
-export function headerSafe(value: string): string {
-  return value.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
 }
 
 function escapeHtml(value: string): string {
@@ -95,10 +91,10 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
  * transaction. `eventKey` makes each change or cancellation its own email; the same key twice
  * queues one email.
  */
-export async function queueBookingMail(tx: DbTx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
-  const booking = await tx.booking.findUniqueOrThrow({ where: { id: options.bookingId }, include: { slot: { include: { counter: true } } } });
+export async function queueBookingMail(tx: Tx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
+  const booking = await tx.db.booking.findUniqueOrThrow({ where: { id: options.bookingId }, include: { slot: { include: { counter: true } } } });
   if (!booking.email) return false;
-  const people = booking.groupCode ? await tx.booking.count({ where: { groupCode: booking.groupCode, status: { in: ['active', 'checked_in'] } } }) : 1;
+  const people = booking.groupCode ? await tx.db.booking.count({ where: { groupCode: booking.groupCode, ...openBooking } }) : 1;
   const mail = composeBookingMail(
     options.kind,
     {
@@ -109,7 +105,7 @@ export async function queueBookingMail(tx: DbTx, options: { bookingId: number; k
       startsAt: booking.slot.startsAt,
       endsAt: booking.slot.endsAt,
       people: Math.max(people, 1),
-      deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx, booking.slot) : undefined,
+      deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx.db, booking.slot) : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,

@@ -1,0 +1,173 @@
+// Holding a time and booking it: the two commands on the hot path of a booking storm, each a
+// few statements in one transaction. The card holders are locked first; then one statement
+// reads what the command needs (open bookings, the slot with its counter's rules) and removes
+// the people's holds; the booking rows, card statuses, email and audit row follow; the slot's
+// places are taken last.
+import type { Tx } from '../../db/transaction.js';
+import type { BookingChannel } from '../../generated/prisma/client.js';
+import { actorKey } from '../../lib/actor.js';
+import { now as clockNow } from '../../lib/clock.js';
+import { jstDateOf } from '../../lib/jst.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import { recordAudit } from '../staff/audit.js';
+import { bookingMailKey, composeBookingMail } from './mail.js';
+import { enqueueMail, headerSafe } from '../notify/outbox.js';
+import { mayOverbook, mayUseHeldBackPlaces } from './authority.js';
+import { newBookingCode } from './code.js';
+import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from './counter-rules.js';
+import { applyCardEvent } from './card-events.js';
+import { BookingError, isOneActiveViolation } from './errors.js';
+import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
+import { OPEN_BOOKING_SQL } from './rules.js';
+import { bookingDeadline } from './window.js';
+
+interface BookingSlot {
+  id: number;
+  counterId: number;
+  startsAt: Date;
+  endsAt: Date;
+  counterName: string;
+  counterAddress: string;
+  accessNotes: string;
+}
+
+interface SlotState {
+  holds: HeldPlace[];
+  slot: BookingSlot;
+  rules: CounterRules;
+}
+
+const SLOT_STATE = `
+  WITH open AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ${OPEN_BOOKING_SQL}),
+  gone AS (DELETE FROM slot_holds
+           WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM open) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
+           RETURNING slot_id AS "slotId", people, expires_at > $3::timestamptz AS live)
+  SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
+         s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+         c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
+         ${counterRulesColumns('s.counter_id')}
+  FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
+
+type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: string; policies: string; timetable: string | null };
+
+/**
+ * With the card holders locked, in one statement: whether any has an open booking, the slot
+ * with its counter and rules, and their holds, removed only when they may book and the slot
+ * exists (the caller settles the places). Throws already_booked / slot_not_found.
+ */
+async function slotState(tx: Tx, ids: number[], slotId: number, now: Date): Promise<SlotState> {
+  const [{ open, holds, policies, timetable, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
+  if (open > 0) throw new BookingError('already_booked');
+  if (slot.id === null) throw new BookingError('slot_not_found');
+  return { holds: JSON.parse(holds) as HeldPlace[], slot: slot as BookingSlot, rules: rulesOfRow({ policies, timetable }, slot.counterId) };
+}
+
+export interface HoldSlotInput {
+  slotId: number;
+  cardHolderId: number;
+  minutes: number;
+  now?: Date;
+}
+
+const HOLD = `
+  WITH taken AS (UPDATE slots SET booked = booked + 1, updated_at = now()
+                 WHERE id = $1::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
+  INSERT INTO slot_holds (slot_id, card_holder_id, people, expires_at) SELECT id, $2::int, 1, $3::timestamptz FROM taken RETURNING id`;
+
+/** Holds one place in a slot while a citizen confirms (replacing any hold they had); a citizen's limits apply. */
+export async function holdSlot(tx: Tx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
+  const now = input.now ?? clockNow();
+  const ids = [input.cardHolderId];
+  await lockBookingHolders(tx, ids);
+  const { holds, slot, rules } = await slotState(tx, ids, input.slotId, now);
+  await settleHolds(tx, holds);
+  checkWindow('book', slot.startsAt, rules, { by: null, now });
+  const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
+  await takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt]));
+  return { expiresAt };
+}
+
+export interface BookSlotInput {
+  slotId: number;
+  /** The first is the one who books (gets the email); the others are family in the same slot. */
+  cardHolderIds: number[];
+  channel: BookingChannel;
+  email?: string | null;
+  /** The staff member booking (phone, counter); null when the citizen books themselves. */
+  by: StaffPrincipal | null;
+  baseUrl: string;
+  /** Book into a full slot by raising its capacity, for this reason (staff only, see mayOverbook). */
+  overbookReason?: string;
+  now?: Date;
+}
+
+export interface BookedGroup {
+  groupCode: string;
+  bookings: { id: number; code: string; cardHolderId: number }[];
+}
+
+/** Books one slot for a card holder and family, all or nothing; turns their hold into the booking. */
+export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGroup> {
+  const now = input.now ?? clockNow();
+  const ids = [...new Set(input.cardHolderIds)];
+  const statuses = await lockBookingHolders(tx, ids);
+  const { holds, slot, rules } = await slotState(tx, ids, input.slotId, now);
+  checkWindow('book', slot.startsAt, rules, { by: input.by, now, people: ids.length });
+  const credit = await settleHolds(tx, holds, slot.id);
+  const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
+  await applyCardEvent(tx, 'booked', ids, statuses);
+  if (input.email) await enqueueMail(tx, confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl));
+  await recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
+  if (input.overbookReason !== undefined) await overbook(tx, slot.id, ids.length - credit, input);
+  // Last, so the slot row (the hot lock in a storm) is held only until COMMIT; without the
+  // places, everything above rolls back.
+  if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
+  await takePlaces(tx, slot.id, ids.length - credit, { heldBack: mayUseHeldBackPlaces(input.by), now });
+  return { groupCode: bookings[0].code, bookings };
+}
+
+// The booking rows, one per person, sharing the group's code (a new group's is its first
+// booking's code). When any of the new codes is taken already, nothing is written and new
+// codes are drawn.
+const INSERT_BOOKINGS = `
+  WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($4::text[])) AS ok)
+  INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
+  SELECT t.code, $1::int, t.holder, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, now()
+  FROM unnest($4::text[], $5::int[]) WITH ORDINALITY AS t(code, holder, n)
+  WHERE (SELECT ok FROM free)
+  ON CONFLICT (code) DO NOTHING
+  RETURNING id, code, card_holder_id AS "cardHolderId"`;
+
+export async function insertBookings(tx: Tx, row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; groupCode?: string }): Promise<BookedGroup['bookings']> {
+  for (;;) {
+    const codes = row.ids.map(() => newBookingCode());
+    let bookings: BookedGroup['bookings'];
+    try {
+      bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null]);
+    } catch (error) {
+      if (isOneActiveViolation(error)) throw new BookingError('already_booked');
+      throw error;
+    }
+    if (bookings.length === row.ids.length) return bookings.sort((a, b) => row.ids.indexOf(a.cardHolderId) - row.ids.indexOf(b.cardHolderId));
+    // Some but not all rows in: a code was taken by a booking committed at this very moment.
+    if (bookings.length > 0) throw new Error('booking code collision');
+  }
+}
+
+/** The confirmation email of a new booking, from what the transaction already read. */
+function confirmationMail(primary: { id: number; code: string }, email: string, slot: BookingSlot, deadline: Date, people: number, now: Date, baseUrl: string) {
+  const details = { code: primary.code, counterName: slot.counterName, counterAddress: slot.counterAddress, accessNotes: slot.accessNotes, startsAt: slot.startsAt, endsAt: slot.endsAt, deadline, people, revision: Math.floor(now.getTime() / 1000) };
+  return { dedupeKey: bookingMailKey(primary.code, 'confirmation', 'new'), kind: 'booking.confirmation', to: headerSafe(email), bookingId: primary.id, ...composeBookingMail('confirmation', details, baseUrl) };
+}
+
+/**
+ * The explicit over-capacity booking: raises the slot's capacity by exactly the places that
+ * are missing (the CHECK booked <= capacity stays true) and records why.
+ */
+async function overbook(tx: Tx, slotId: number, people: number, input: BookSlotInput): Promise<void> {
+  if (!mayOverbook(input.by)) throw new BookingError('overbook_forbidden');
+  const [slot] = await tx.query<{ capacity: number; booked: number }>(`SELECT capacity, booked FROM slots WHERE id = $1::int FOR NO KEY UPDATE`, [slotId]);
+  const missing = Math.max(0, slot.booked + people - slot.capacity);
+  if (missing > 0) await tx.query(`UPDATE slots SET capacity = capacity + $2::int, updated_at = now() WHERE id = $1::int`, [slotId, missing]);
+  await recordAudit(tx, { action: 'console.capacity.override', targetType: 'slot', targetId: slotId, detail: { reason: input.overbookReason, from: slot.capacity, to: slot.capacity + missing, booked: slot.booked } });
+}

@@ -1,0 +1,19 @@
+// What a booking event does to the cards of the people booked (see CARD_EFFECTS): the one
+// place the booking commands change card statuses.
+import type { Tx } from '../../db/transaction.js';
+import type { CardStatus } from '../../generated/prisma/client.js';
+import { changeCardStatus } from '../cards/status.js';
+import { CARD_EFFECTS, type BookingEvent } from './rules.js';
+
+/**
+ * Moves the cards of `ids` as `event` says. A card that arrived but whose notice was never
+ * recorded as sent goes through 'notice_sent' when booked (`statuses`: as locked). A refused
+ * move throws CardTransitionError, unless `keepRefused` (a job tidying up leaves such a card).
+ */
+export async function applyCardEvent(tx: Tx, event: BookingEvent, ids: number[], statuses?: Map<number, CardStatus>, options: { keepRefused?: boolean } = {}): Promise<void> {
+  if (ids.length === 0) return;
+  const { to, reason } = CARD_EFFECTS[event];
+  const arrived = event === 'booked' ? ids.filter((id) => statuses?.get(id) === 'card_arrived') : [];
+  if (arrived.length > 0) await changeCardStatus(tx, arrived, 'notice_sent', reason);
+  await changeCardStatus(tx, ids, to, reason, options);
+}

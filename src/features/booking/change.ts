@@ -1,0 +1,132 @@
+// Changing a booking: move it (with its family) to another time, cancel it, add or remove a
+// family member. Each locks the group's card holders first, reads the group again under the
+// locks (a concurrent change may have moved or cancelled some), then the slots.
+import type { Tx } from '../../db/transaction.js';
+import type { BookingChannel } from '../../generated/prisma/client.js';
+import { now as clockNow } from '../../lib/clock.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import { recordAudit } from '../staff/audit.js';
+import { queueBookingMail } from './mail.js';
+import { mayUseHeldBackPlaces } from './authority.js';
+import { applyCardEvent } from './card-events.js';
+import { checkWindow, counterRules } from './counter-rules.js';
+import { BookingError } from './errors.js';
+import { insertBookings } from './book.js';
+import { lockBookingHolders, lockHolders, lockSlots, returnPlaces, settleHolds, takeHoldsOf, takePlaces } from './places.js';
+
+export interface ChangeInput {
+  /** Any booking of the group. */
+  bookingId: number;
+  /** The staff member acting (phone, counter); null when the citizen acts themselves. */
+  by: StaffPrincipal | null;
+  baseUrl: string;
+  now?: Date;
+}
+
+interface GroupMember {
+  id: number;
+  code: string;
+  cardHolderId: number;
+  slotId: number;
+  channel: BookingChannel;
+}
+
+const GROUP_OF = `
+  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", b.slot_id AS "slotId", b.channel
+  FROM bookings b WHERE b.group_code = (SELECT coalesce(group_code, code) FROM bookings WHERE id = $1::int) AND b.status = 'active'
+  ORDER BY b.id`;
+
+/** The active bookings booked together with this one, primary first, with their card holders locked. */
+async function lockedGroup(tx: Tx, bookingId: number) {
+  const before = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
+  if (before.length === 0) throw new BookingError('booking_not_found');
+  await lockHolders(tx, before.map((member) => member.cardHolderId));
+  const group = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
+  if (group.length === 0) throw new BookingError('booking_not_found');
+  const [{ groupCode }] = await tx.query<{ groupCode: string }>(`SELECT coalesce(group_code, code) AS "groupCode" FROM bookings WHERE id = $1::int`, [bookingId]);
+  const primary = group.find((member) => member.code === groupCode) ?? group[0];
+  const [slot] = await tx.query<{ counterId: number; startsAt: Date }>(`SELECT counter_id AS "counterId", starts_at AS "startsAt" FROM slots WHERE id = $1::int`, [primary.slotId]);
+  return { groupCode, primary, group, slot: { id: primary.slotId, ...slot } };
+}
+
+/** A change of the group's booking is allowed now (the citizen's deadlines, unless staff). */
+async function checkChange(tx: Tx, slot: { counterId: number; startsAt: Date }, input: ChangeInput, people?: number) {
+  checkWindow('change', slot.startsAt, await counterRules(tx, slot.counterId), { by: input.by, now: input.now ?? clockNow(), people });
+}
+
+export interface MoveBookingInput extends ChangeInput {
+  toSlotId: number;
+}
+
+/** Moves a booking and its family to another slot atomically: never without a place, never overbooked. */
+export async function moveBooking(tx: Tx, input: MoveBookingInput): Promise<{ groupCode: string }> {
+  const now = input.now ?? clockNow();
+  const { groupCode, primary, group, slot: from } = await lockedGroup(tx, input.bookingId);
+  if (from.id === input.toSlotId) throw new BookingError('same_slot');
+  const [to] = await tx.query<{ id: number; counterId: number; startsAt: Date }>(`SELECT id, counter_id AS "counterId", starts_at AS "startsAt" FROM slots WHERE id = $1::int`, [input.toSlotId]);
+  if (!to) throw new BookingError('slot_not_found');
+  await checkChange(tx, from, input);
+  checkWindow('book', to.startsAt, await counterRules(tx, to.counterId), { by: input.by, now, people: group.length });
+  await settleHolds(tx, await takeHoldsOf(tx, group.map((member) => member.cardHolderId), now));
+  await lockSlots(tx, [from.id, to.id]);
+  await takePlaces(tx, to.id, group.length, { heldBack: mayUseHeldBackPlaces(input.by), now });
+  await returnPlaces(tx, from.id, group.length);
+  await tx.query(`UPDATE bookings SET slot_id = $2::int, updated_at = now() WHERE id = ANY($1::int[])`, [group.map((member) => member.id), to.id]);
+  await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
+  await recordAudit(tx, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
+  return { groupCode };
+}
+
+/** Sets bookings to cancelled and gives their places back. */
+async function cancelRows(tx: Tx, bookingIds: number[], slotId: number, now: Date) {
+  await tx.query(`UPDATE bookings SET status = 'cancelled', cancelled_at = $2::timestamptz, updated_at = now() WHERE id = ANY($1::int[])`, [bookingIds, now]);
+  await returnPlaces(tx, slotId, bookingIds.length);
+}
+
+/** Cancels a booking and its family members' bookings; their cards go back to 'notice_sent'. */
+export async function cancelBooking(tx: Tx, input: ChangeInput): Promise<{ groupCode: string; people: number }> {
+  const now = input.now ?? clockNow();
+  const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
+  await checkChange(tx, slot, input);
+  await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
+  await cancelRows(tx, group.map((member) => member.id), slot.id, now);
+  await applyCardEvent(tx, 'cancelled', group.map((member) => member.cardHolderId));
+  await recordAudit(tx, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
+  return { groupCode, people: group.length };
+}
+
+export interface FamilyMemberInput extends ChangeInput {
+  cardHolderId: number;
+}
+
+/** Adds a family member to an existing booking's slot without touching the others' bookings. */
+export async function addFamilyMember(tx: Tx, input: FamilyMemberInput): Promise<{ code: string }> {
+  const now = input.now ?? clockNow();
+  const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
+  const statuses = await lockBookingHolders(tx, [input.cardHolderId]);
+  await checkChange(tx, slot, input, group.length + 1);
+  await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId], now));
+  const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null });
+  await applyCardEvent(tx, 'booked', [input.cardHolderId], statuses);
+  await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
+  await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
+  await takePlaces(tx, slot.id, 1, { heldBack: mayUseHeldBackPlaces(input.by), now });
+  return { code: member.code };
+}
+
+export interface RemoveFamilyMemberInput extends ChangeInput {
+  memberBookingId: number;
+}
+
+/** Cancels one family member's place; the one who booked cannot be removed (cancel instead). */
+export async function removeFamilyMember(tx: Tx, input: RemoveFamilyMemberInput): Promise<void> {
+  const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
+  const member = group.find((candidate) => candidate.id === input.memberBookingId);
+  if (!member) throw new BookingError('booking_not_found');
+  if (member.id === primary.id) throw new BookingError('cannot_remove_primary');
+  await checkChange(tx, slot, input);
+  await cancelRows(tx, [member.id], member.slotId, input.now ?? clockNow());
+  await applyCardEvent(tx, 'familyRemoved', [member.cardHolderId]);
+  await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `remove:${member.code}`, baseUrl: input.baseUrl });
+  await recordAudit(tx, { action: 'booking.family.remove', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
+}

@@ -1,0 +1,46 @@
+// A counter's booking rules as a command needs them: its policy (how far ahead, deadlines, how
+// many people) and its opening days (deadlines count opening days), read with other rows in
+// one statement, and the check of a booking or change against them.
+import type { Reader } from '../../db/client.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import type { CounterTimetable } from '../schedule/calendar.js';
+import { daysOf, type OpeningDays } from '../schedule/opening-days.js';
+import { policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
+import { timetableJson } from '../schedule/slot-generation.js';
+import { mayBypassWindow } from './authority.js';
+import { BookingError } from './errors.js';
+import { bookingWindowProblem, changeWindowProblem } from './window.js';
+
+export interface CounterRules {
+  policy: BookingPolicyRules;
+  isOpeningDay: OpeningDays;
+}
+
+/** The SQL columns `policies` and `timetable` of the counter `counterIdColumn`, for rulesOfRow. */
+export const counterRulesColumns = (counterIdColumn: string) => `${policyRowsJson(counterIdColumn)} AS policies, ${timetableJson(counterIdColumn)} AS timetable`;
+
+export function rulesOfRow(row: { policies: string; timetable: string | null }, counterId: number): CounterRules {
+  return {
+    policy: policyFromRows(JSON.parse(row.policies), counterId),
+    isOpeningDay: daysOf(row.timetable ? (JSON.parse(row.timetable) as CounterTimetable) : undefined).isOpeningDay,
+  };
+}
+
+const COUNTER_RULES = `SELECT ${counterRulesColumns('$1::int')}`;
+
+export async function counterRules(reader: Reader, counterId: number): Promise<CounterRules> {
+  const [row] = await reader.query<{ policies: string; timetable: string | null }>(COUNTER_RULES, [counterId]);
+  return rulesOfRow(row, counterId);
+}
+
+/**
+ * Whether a booking ('book') or a change or cancellation ('change') of a slot starting at
+ * `startsAt` is allowed now for `people` people; throws the refusal. Staff may act past the
+ * citizen's deadlines, never past the most people per booking.
+ */
+export function checkWindow(kind: 'book' | 'change', startsAt: Date, rules: CounterRules, options: { by: StaffPrincipal | null; now: Date; people?: number }): void {
+  if (options.people !== undefined && options.people > rules.policy.maxPeoplePerBooking) throw new BookingError('too_many_people');
+  if (mayBypassWindow(options.by)) return;
+  const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(startsAt, rules.policy, options.now, rules.isOpeningDay);
+  if (problem) throw new BookingError(problem);
+}

@@ -1,0 +1,102 @@
+// The visit at the counter: check a person in, hand the card over (交付済), mark a no-show, and
+// mark every unvisited booking of a day (a clerk at day's end, or the nightly job for days
+// gone by). Each moves bookings only from the statuses the move may come from (VISIT_MOVES),
+// with the card holders locked first, and audits it in the same transaction.
+import type { Tx } from '../../db/transaction.js';
+import { now as clockNow } from '../../lib/clock.js';
+import { dateColumn, isoDateOfColumn, jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { CardTransitionError } from '../cards/status.js';
+import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
+import { recordAudit } from '../staff/audit.js';
+import { applyCardEvent } from './card-events.js';
+import { lockHolders } from './places.js';
+import { VISIT_MOVES, type VisitAction } from './rules.js';
+
+/** Moves the bookings (their card holders locked) as `action` says; the bookings that moved. */
+async function moveBookings(tx: Tx, ids: number[], action: VisitAction, options: { keepRefusedCards?: boolean } = {}): Promise<{ id: number; cardHolderId: number }[]> {
+  const move = VISIT_MOVES[action];
+  const moved = await tx.query<{ id: number; cardHolderId: number }>(
+    `UPDATE bookings SET status = $2::booking_status, updated_at = now() WHERE id = ANY($1::int[]) AND status::text = ANY($3::text[]) RETURNING id, card_holder_id AS "cardHolderId"`,
+    [ids, move.to, move.from],
+  );
+  const holders = moved.map((row) => row.cardHolderId);
+  if (!move.card) return moved;
+  try {
+    await applyCardEvent(tx, move.card, holders, undefined, { keepRefused: options.keepRefusedCards });
+  } catch (error) {
+    // e.g. a card put on hold after it was booked cannot be handed over: nothing changes.
+    if (error instanceof CardTransitionError) throw new AppError(409, 'card_blocked', 'console.visit.cardBlocked');
+    throw error;
+  }
+  return moved;
+}
+
+export interface VisitInput {
+  bookingId: number;
+  by: StaffPrincipal;
+  /** The clerk confirmed that the person came on a day other than the booking's. */
+  otherDayConfirmed?: boolean;
+  now?: Date;
+}
+
+/** Check-in and hand-over belong to the booking's day; another day needs the clerk's explicit confirmation. */
+const SAME_DAY_ACTIONS: VisitAction[] = ['check_in', 'hand_over'];
+
+const VISITED_BOOKING = `
+  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", s.counter_id AS "counterId", s.date
+  FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1::int`;
+
+async function recordVisit(tx: Tx, action: VisitAction, input: VisitInput): Promise<{ holderId: number }> {
+  const [booking] = await tx.query<{ id: number; code: string; cardHolderId: number; counterId: number; date: Date }>(VISITED_BOOKING, [input.bookingId]);
+  if (!booking || !canUseCounter(input.by, booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
+  const bookingDate = isoDateOfColumn(booking.date);
+  const otherDay = bookingDate !== todayInJapan(input.now ?? clockNow());
+  if (otherDay && SAME_DAY_ACTIONS.includes(action) && !input.otherDayConfirmed) throw new AppError(409, 'not_booking_day', 'console.visit.notBookingDay');
+  await lockHolders(tx, [booking.cardHolderId]);
+  const moved = await moveBookings(tx, [booking.id], action);
+  if (moved.length === 0) throw new AppError(409, 'wrong_status', `console.visit.wrongStatus.${action}`);
+  await recordAudit(tx, { action: `booking.${action}`, targetType: 'booking', targetId: booking.code, detail: otherDay ? { bookingDate } : {} });
+  return { holderId: booking.cardHolderId };
+}
+
+export const checkIn = (tx: Tx, input: VisitInput) => recordVisit(tx, 'check_in', input);
+export const handOver = (tx: Tx, input: VisitInput) => recordVisit(tx, 'hand_over', input);
+export const markNoShow = (tx: Tx, input: VisitInput) => recordVisit(tx, 'no_show', input);
+
+const UNVISITED_OF_DAY = `
+  SELECT b.id, b.card_holder_id AS "cardHolderId" FROM bookings b JOIN slots s ON s.id = b.slot_id
+  WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status = 'active' ORDER BY b.card_holder_id`;
+
+/** Bookings of the counter's day not visited yet. */
+export async function unvisitedOfDay(tx: Pick<Tx, 'query'>, counterId: number, date: IsoDate) {
+  return tx.query<{ id: number; cardHolderId: number }>(UNVISITED_OF_DAY, [counterId, dateColumn(date)]);
+}
+
+/** Marks every still-unvisited booking of the counter's day (today or before) as a no-show; how many. */
+export async function markNoShowsOfDay(tx: Tx, input: { counterId: number; date: IsoDate; by: StaffPrincipal; now?: Date }): Promise<number> {
+  if (!canUseCounter(input.by, input.counterId)) throw new AppError(403, 'counter_forbidden', 'console.counterForbidden');
+  if (input.date > todayInJapan(input.now ?? clockNow())) throw new AppError(400, 'future_date', 'console.noShow.future');
+  const bookings = await unvisitedOfDay(tx, input.counterId, input.date);
+  await lockHolders(tx, bookings.map((booking) => booking.cardHolderId));
+  const moved = await moveBookings(tx, bookings.map((booking) => booking.id), 'no_show');
+  await recordAudit(tx, { action: 'booking.no_show.bulk', targetType: 'counter', targetId: input.counterId, detail: { date: input.date, count: moved.length } });
+  return moved.length;
+}
+
+const PAST_UNVISITED = `
+  SELECT b.id, b.card_holder_id AS "cardHolderId" FROM bookings b JOIN slots s ON s.id = b.slot_id
+  WHERE b.status = 'active' AND s.ends_at <= $1::timestamptz ORDER BY b.card_holder_id`;
+
+/**
+ * The nightly job: active bookings whose visit ended before today (Japan time) never came and
+ * become no-shows, as a no-show marked at the counter does; a card put on hold meanwhile stays.
+ */
+export async function markPastBookingsNoShow(tx: Tx, now: Date): Promise<{ markedNoShow: number }> {
+  const bookings = await tx.query<{ id: number; cardHolderId: number }>(PAST_UNVISITED, [jstInstant(todayInJapan(now))]);
+  if (bookings.length === 0) return { markedNoShow: 0 };
+  await lockHolders(tx, bookings.map((booking) => booking.cardHolderId));
+  const moved = await moveBookings(tx, bookings.map((booking) => booking.id), 'no_show', { keepRefusedCards: true });
+  if (moved.length > 0) await recordAudit(tx, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: moved.map((booking) => booking.id) } });
+  return { markedNoShow: moved.length };
+}
