@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
@@ -38,7 +39,7 @@ describe('holds', () => {
     expect(await booked(slot.id)).toBe(1);
     expect((await tapTime(agentB, slot.id)).status).toBe(409);
     await t.db.prisma.slotHold.updateMany({ where: { slotId: slot.id }, data: { expiresAt: new Date(now.getTime() - 1000) } });
-    expect(await releaseExpiredHolds(t.db.prisma)).toBe(1);
+    expect(await transaction(t.db, { type: 'system', id: 'test' }, (tx) => releaseExpiredHolds(tx))).toBe(1);
     expect(await booked(slot.id)).toBe(0);
     expect((await tapTime(agentB, slot.id)).headers.location).toBe('/booking/confirm');
     // A's hold is gone: confirming now tells A to choose again.

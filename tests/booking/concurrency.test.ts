@@ -1,11 +1,13 @@
 // Invariants 1-3 under concurrency: parallel requests through the HTTP layer and parallel
 // transactions against the real PostgreSQL.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLERK } from '../helpers/booking.js';
+import { transaction } from '../../src/db/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { addDays } from '../../src/lib/jst.js';
-import { bookSlot, moveBooking } from '../../src/features/booking/service.js';
+import { bookSlot, moveBooking } from '../../src/features/booking/index.js';
 import { BookingError } from '../../src/features/booking/errors.js';
 import { book, loggedInCitizen } from '../citizen/citizen-agent.js';
 
@@ -51,7 +53,7 @@ describe('no overbooking', () => {
     const people = await holders(20);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [people[2 * i].holder.id, people[2 * i + 1].holder.id], channel: 'web', email: 'f@example.jp', actor: citizen(i), baseUrl }),
+        transaction(t.db, citizen(i), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [people[2 * i].holder.id, people[2 * i + 1].holder.id], channel: 'web', email: 'f@example.jp', baseUrl, by: null })),
       ),
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
@@ -66,10 +68,10 @@ describe('no overbooking', () => {
     const movers = await holders(6);
     const newcomers = await holders(6);
     const existing = [];
-    for (const [i, m] of movers.entries()) existing.push(await bookSlot(t.db.prisma, { slotId: source.id, cardHolderIds: [m.holder.id], channel: 'web', email: 'm@example.jp', actor: citizen(i), baseUrl }));
+    for (const [i, m] of movers.entries()) existing.push(await transaction(t.db, citizen(i), (tx) => bookSlot(tx, { slotId: source.id, cardHolderIds: [m.holder.id], channel: 'web', email: 'm@example.jp', baseUrl, by: null })));
     const attempts = [
-      ...existing.map((group, i) => moveBooking(t.db.prisma, { bookingId: group.bookings[0].id, toSlotId: target.id, actor: citizen(i), baseUrl })),
-      ...newcomers.map((n, i) => bookSlot(t.db.prisma, { slotId: target.id, cardHolderIds: [n.holder.id], channel: 'web', email: 'n@example.jp', actor: citizen(100 + i), baseUrl })),
+      ...existing.map((group, i) => transaction(t.db, citizen(i), (tx) => moveBooking(tx, { bookingId: group.bookings[0].id, toSlotId: target.id, baseUrl, by: null }))),
+      ...newcomers.map((n, i) => transaction(t.db, citizen(100 + i), (tx) => bookSlot(tx, { slotId: target.id, cardHolderIds: [n.holder.id], channel: 'web', email: 'n@example.jp', baseUrl, by: null }))),
     ];
     const outcomes = await Promise.allSettled(attempts);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
@@ -100,7 +102,7 @@ describe('one active booking per card holder', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 15 * 60, capacity: 20 });
     const { holder } = await createCardHolder(t.db);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, () => bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'x@example.jp', actor: { type: 'staff', id: '1' }, allowReserved: true, baseUrl })),
+      Array.from({ length: 10 }, () => transaction(t.db, { type: 'staff', id: '1' }, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'x@example.jp', baseUrl, by: TEST_CLERK }))),
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as BookingError).code).toBe('already_booked');
@@ -115,7 +117,7 @@ describe('email in the same transaction (outbox)', () => {
     const ok = await createCardHolder(t.db);
     const done = await createCardHolder(t.db, { status: 'handed_over' });
     await expect(
-      bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [ok.holder.id, done.holder.id], channel: 'web', email: 'fail@example.jp', actor: citizen(1), baseUrl }),
+      transaction(t.db, citizen(1), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [ok.holder.id, done.holder.id], channel: 'web', email: 'fail@example.jp', baseUrl, by: null })),
     ).rejects.toMatchObject({ code: 'card_not_bookable' });
     expect(await t.db.prisma.outboxMessage.count({ where: { toAddress: 'fail@example.jp' } })).toBe(0);
     expect(await slotState(slot.id)).toMatchObject({ booked: 0, active: 0 });
@@ -126,8 +128,8 @@ describe('email in the same transaction (outbox)', () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 9 * 60 + 30, capacity: 1 });
     const [a, b] = await holders(2);
-    const group = await bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'web', email: 'first@example.jp', actor: citizen(1), baseUrl });
-    await expect(bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [b.holder.id], channel: 'web', email: 'second@example.jp', actor: citizen(2), baseUrl })).rejects.toMatchObject({ code: 'slot_full' });
+    const group = await transaction(t.db, citizen(1), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'web', email: 'first@example.jp', baseUrl, by: null }));
+    await expect(transaction(t.db, citizen(2), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [b.holder.id], channel: 'web', email: 'second@example.jp', baseUrl, by: null }))).rejects.toMatchObject({ code: 'slot_full' });
     expect(await t.db.prisma.outboxMessage.count({ where: { bookingId: group.bookings[0].id, toAddress: 'first@example.jp' } })).toBe(1);
     expect(await t.db.prisma.outboxMessage.count({ where: { toAddress: 'second@example.jp' } })).toBe(0);
   });

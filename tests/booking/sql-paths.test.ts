@@ -2,12 +2,13 @@
 // transaction when given one (the staff console composes them): both paths keep every row of
 // a booking together and keep slots.booked equal to bookings + holds.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { addDays } from '../../src/lib/jst.js';
-import { bookSlot } from '../../src/features/booking/service.js';
-import { holdSlot } from '../../src/features/booking/holds.js';
+import { bookSlot } from '../../src/features/booking/index.js';
+import { holdSlot } from '../../src/features/booking/index.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
@@ -38,9 +39,9 @@ describe('booking inside a caller transaction', () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 2 });
     const { holder } = await createCardHolder(t.db);
-    const group = await t.db.prisma.$transaction(async (tx) => {
+    const group = await transaction(t.db, actor, async (tx) => {
       await holdSlot(tx, { slotId: slot.id, cardHolderId: holder.id, minutes: 10 });
-      return bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'tx@example.jp', actor, baseUrl });
+      return bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'tx@example.jp', by: null, baseUrl });
     });
     expect(group.bookings).toHaveLength(1);
     expect(await rowsOf(holder.id)).toEqual({ bookings: 1, history: ['notice_sent>booked'], status: 'booked', mails: 1, audits: 1 });
@@ -53,8 +54,8 @@ describe('booking inside a caller transaction', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 11 * 60, capacity: 2 });
     const { holder } = await createCardHolder(t.db);
     await expect(
-      t.db.prisma.$transaction(async (tx) => {
-        await bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'rollback@example.jp', actor, baseUrl });
+      transaction(t.db, actor, async (tx) => {
+        await bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'rollback@example.jp', by: null, baseUrl });
         throw new Error('caller gives up');
       }),
     ).rejects.toThrow('caller gives up');
@@ -68,7 +69,7 @@ describe('booking on the pool', () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 14 * 60, capacity: 3 });
     const [first, second] = [await createCardHolder(t.db), await createCardHolder(t.db, { status: 'card_arrived' })];
-    const group = await bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [first.holder.id, second.holder.id], channel: 'counter', email: 'family@example.jp', actor, baseUrl });
+    const group = await transaction(t.db, actor, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [first.holder.id, second.holder.id], channel: 'counter', email: 'family@example.jp', baseUrl, by: null }));
     expect(group.bookings.map((booking) => booking.cardHolderId)).toEqual([first.holder.id, second.holder.id]);
     expect(group.groupCode).toBe(group.bookings[0].code);
     const members = await t.db.prisma.booking.findMany({ where: { slotId: slot.id } });

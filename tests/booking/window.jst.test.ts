@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
 import { bookingDeadline, bookingWindowProblem, changeWindowProblem, slotDeadline } from '../../src/features/booking/window.js';
-import { holdSlot } from '../../src/features/booking/holds.js';
-import { dayPage } from '../../src/features/booking/availability.js';
+import { holdSlot } from '../../src/features/booking/index.js';
+import { dayPage } from '../../src/features/booking/index.js';
 import { composeBookingMail } from '../../src/features/booking/mail.js';
 import { openingDaysOf } from '../../src/features/schedule/opening-days.js';
 import { dateColumn, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
@@ -71,12 +72,12 @@ describe('deadline counted in the counter\'s opening days (開庁日)', () => {
   it('When a citizen tries to hold a Monday time on the Saturday before, then it is refused as past the deadline', async () => {
     const slot = await createSlot(db, { counterId, date: '2026-12-07' });
     const { holder } = await createCardHolder(db, { counterId });
-    await expect(holdSlot(db.prisma, { slotId: slot.id, cardHolderId: holder.id, minutes: 10, now: jstInstant('2026-12-05', 10 * 60) })).rejects.toMatchObject({ code: 'deadline_passed' });
+    await expect(transaction(db, { type: 'citizen', id: String(holder.id) }, (tx) => holdSlot(tx, { slotId: slot.id, cardHolderId: holder.id, minutes: 10, now: jstInstant('2026-12-05', 10 * 60) }))).rejects.toMatchObject({ code: 'deadline_passed' });
     expect((await db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).booked).toBe(0);
   });
 
   it('When the day page and the confirmation mail are shown, then they carry the actual deadline date and time', async () => {
-    const page = await dayPage(db.prisma, counterId, '2026-12-07', jstInstant('2026-12-02', 10 * 60));
+    const page = await dayPage(db, counterId, '2026-12-07', jstInstant('2026-12-02', 10 * 60));
     expect(page?.deadline).toEqual(jstInstant('2026-12-04', 17 * 60));
     const mail = composeBookingMail('confirmation', { code: 'ABCD2345', counterName: '本庁', counterAddress: '市役所1階', accessNotes: '', startsAt: jstInstant('2026-12-07', 540), endsAt: jstInstant('2026-12-07', 570), people: 1, deadline: page!.deadline }, 'https://example.jp');
     expect(mail.text).toContain('変更・取消の受付締切: 2026年12月4日(金) 17:00まで');

@@ -1,5 +1,6 @@
 // The day board, week overview, search (barcode reader input) and counter scoping, through HTTP.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -15,7 +16,7 @@ beforeAll(async () => {
 
 async function bookedHolder(counterId: number, slotId: number, channel: 'web' | 'phone' = 'web', email = 'citizen@example.jp') {
   const person = await holderAt(t, counterId);
-  const group = await bookSlot(t.db.prisma, { slotId, cardHolderIds: [person.holder.id], channel, email, actor: { type: 'citizen', id: String(person.holder.id) }, baseUrl });
+  const group = await transaction(t.db, { type: 'citizen', id: String(person.holder.id) }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel, email, baseUrl, by: null }));
   return { ...person, code: group.groupCode };
 }
 

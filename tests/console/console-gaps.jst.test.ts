@@ -1,6 +1,8 @@
 // Console gaps of issue 12.7: the password link in the menu, the citizen's log-in lock as they
 // meet it, counter work on a day other than the booking's.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLERK } from '../helpers/booking.js';
+import { transaction } from '../../src/db/transaction.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import { authenticateCitizen } from '../../src/features/citizen/login-service.js';
 import { addDays, formatMinutes, jstMinutesOf, todayInJapan } from '../../src/lib/jst.js';
@@ -20,7 +22,7 @@ beforeAll(async () => {
 async function bookedOn(date: string) {
   const { counter, slots } = await counterWithSlots(t, date, [{ startMinute: 600, capacity: 2 }]);
   const person = await holderAt(t, counter.id);
-  const group = await bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, actor: { type: 'system', id: 'test' }, baseUrl, ignorePolicy: true });
+  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }));
   return { ...person, bookingId: group.bookings[0].id };
 }
 
@@ -151,7 +153,7 @@ describe('a card stored at another counter', () => {
     const { counter: storedAt } = await counterWithSlots(t, day, []);
     const moved = await holderAt(t, storedAt.id);
     const local = await holderAt(t, bookedAt.id);
-    for (const person of [moved, local]) await bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, actor: { type: 'system', id: 'test' }, baseUrl, ignorePolicy: true });
+    for (const person of [moved, local]) await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }));
     const { agent } = await staffOf(t, 'staff');
     const flag = `保管場所: ${storedAt.name} — 移送が必要`;
 

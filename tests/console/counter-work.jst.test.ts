@@ -1,6 +1,8 @@
 // Counter work through HTTP: check in, hand over (the card follows), no-show, end-of-day bulk
 // no-show with its preview, the printable daily list, and the audit entries of each.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLERK } from '../helpers/booking.js';
+import { transaction } from '../../src/db/transaction.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -19,7 +21,7 @@ beforeAll(async () => {
 
 async function booked(counterId: number, slotId: number) {
   const person = await holderAt(t, counterId);
-  const group = await bookSlot(t.db.prisma, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: null, actor: { type: 'system', id: 'test' }, baseUrl, ignorePolicy: true });
+  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }));
   return { ...person, bookingId: group.bookings[0].id, code: group.groupCode };
 }
 

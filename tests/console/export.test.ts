@@ -1,6 +1,7 @@
 // The bookings CSV: filters, Excel encodings (UTF-8 BOM, Shift_JIS) checked by parsing the
 // bytes back, formula neutralisation, counter scoping, roles, and the audit entry.
 import { parse } from 'csv-parse/sync';
+import { transaction } from '../../src/db/transaction.js';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
@@ -20,7 +21,7 @@ async function booked(key: string, slotId: number, channel: 'web' | 'phone' | 'c
   const slot = await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slotId } });
   const person = await holderAt(t, slot.counterId);
   await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { name, storagePlace: '=1+2' } });
-  const group = await bookSlot(t.db.prisma, { slotId, cardHolderIds: [person.holder.id], channel, email: `${key}@example.jp`, actor: { type: 'system', id: 'test' }, baseUrl });
+  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel, email: `${key}@example.jp`, baseUrl, by: null }));
   codes[key] = group.groupCode;
 }
 

@@ -1,6 +1,8 @@
 // Booking on behalf of a caller through the console's HTTP forms: identity check, channel,
 // held-back places, the race with a citizen, the audited over-capacity override, change, cancel.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
+import { bookSlot } from '../../src/features/booking/index.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { book, loggedInCitizen } from '../citizen/citizen-agent.js';
@@ -129,11 +131,10 @@ describe('over-capacity override', () => {
     const { agent } = await staffOf(t, 'admin');
     await postForm(agent, bookPage(other.holder.id), `/staff/console/holders/${other.holder.id}/book`, { slotId: slots[0].id, birth: other.mmdd });
     await postForm(agent, bookPage(person.holder.id), `/staff/console/holders/${person.holder.id}/book`, { slotId: slots[1].id, birth: person.mmdd });
-    const { bookOnBehalf } = await import('../../src/features/console/on-behalf.js');
     const admin = await t.db.prisma.staffUser.findFirstOrThrow({ where: { role: 'admin' } });
-    await expect(
-      bookOnBehalf(t.db.prisma, { holderId: person.holder.id, birth: person.mmdd, slotId: slots[0].id, override: { reason: 'x' } }, { user: { id: admin.id, loginId: admin.loginId, displayName: '', role: 'admin', mustChangePassword: false, counterIds: null }, actor: { type: 'staff', id: String(admin.id) }, pepper: t.context.secrets.birthDatePepper, baseUrl: 'http://127.0.0.1' }),
-    ).rejects.toMatchObject({ code: 'already_booked' });
+    const by = { id: admin.id, loginId: admin.loginId, displayName: '', role: 'admin' as const, mustChangePassword: false, counterIds: null };
+    const override = { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'counter' as const, by, baseUrl: 'http://127.0.0.1', overbookReason: 'x' };
+    await expect(transaction(t.db, { type: 'staff', id: String(admin.id) }, (tx) => bookSlot(tx, override))).rejects.toMatchObject({ code: 'already_booked' });
     expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slots[0].id } })).toMatchObject({ capacity: 1, booked: 1 });
     expect(await t.db.prisma.auditLog.count({ where: { action: 'console.capacity.override', targetId: String(slots[0].id) } })).toBe(0);
   });

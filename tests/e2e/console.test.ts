@@ -1,6 +1,8 @@
 // The console in headless Chromium at desktop size: the day board refreshes itself, a barcode
 // reader's input jumps to the card holder, counter work, booking on behalf, and axe on every page.
 import type { Browser, Page } from 'playwright-core';
+import { TEST_CLERK } from '../helpers/booking.js';
+import { transaction } from '../../src/db/transaction.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
@@ -32,7 +34,7 @@ async function loggedIn(role: 'staff' | 'operator'): Promise<{ page: Page; probl
 
 async function bookFor(slotId: number) {
   const person = await createCardHolder(t.db, { counterId });
-  const group = await bookSlot(t.db.prisma, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: 'e2e@example.jp', actor: { type: 'system', id: 'e2e' }, baseUrl: base, ignorePolicy: true });
+  const group = await transaction(t.db, { type: 'system', id: 'e2e' }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: 'e2e@example.jp', baseUrl: base, by: TEST_CLERK }));
   return { holderId: person.holder.id, noticeId: person.noticeId, mmdd: person.mmdd, code: group.groupCode };
 }
 

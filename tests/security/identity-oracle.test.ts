@@ -3,6 +3,7 @@
 // user in PostgreSQL before the date is compared (so a burst cannot exceed the budget), and a
 // spent budget is refused, audited and raised as an alert.
 import http from 'node:http';
+import { transaction } from '../../src/db/transaction.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_CHECK_MAX_FAILURES } from '../../src/features/citizen/identity-checks.js';
@@ -38,7 +39,7 @@ async function callerWithBooking(mmdd = '0715') {
   const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 5 }]);
   const caller = await holderAt(t, counter.id, mmdd);
   const other = await holderAt(t, counter.id, '0101');
-  const book = (cardHolderId: number) => bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [cardHolderId], channel: 'web', actor: { type: 'system', id: 'test' }, baseUrl: 'http://127.0.0.1' });
+  const book = (cardHolderId: number) => transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [cardHolderId], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }));
   const own = (await book(caller.holder.id)).bookings[0];
   const othersBooking = (await book(other.holder.id)).bookings[0];
   return { caller, own, othersBooking, slot: slots[0] };

@@ -1,6 +1,8 @@
 // Staff pages name people and states in Japanese: never a status key, 'staff:2', 'citizen:3',
 // an English reason or a mail kind such as 'booking.confirmation' (issue 12.6).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLERK } from '../helpers/booking.js';
+import { transaction } from '../../src/db/transaction.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import { raiseAlert } from '../../src/features/notify/alerts.js';
 import { todayInJapan } from '../../src/lib/jst.js';
@@ -22,7 +24,7 @@ describe('labels on staff pages', () => {
   it('When a citizen books on the web and a clerk hands the card over, then the card page, the audit log and the mail page show Japanese labels and names and never the raw codes', async () => {
     const { counter, slots } = await counterWithSlots(t, todayInJapan(), [{ startMinute: 600, capacity: 2 }]);
     const person = await holderAt(t, counter.id);
-    const group = await bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: 'hanako@example.jp', actor: { type: 'citizen', id: String(person.holder.id) }, baseUrl: 'http://127.0.0.1', ignorePolicy: true });
+    const group = await transaction(t.db, { type: 'citizen', id: String(person.holder.id) }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: 'hanako@example.jp', baseUrl: 'http://127.0.0.1', by: TEST_CLERK }));
     const clerk = await staffOf(t, 'admin');
     await t.db.prisma.staffUser.update({ where: { id: clerk.user.id }, data: { displayName: '交付 花子' } });
     const handOver = await postForm(clerk.agent, `/staff/console/holders/${person.holder.id}`, `/staff/console/bookings/${group.bookings[0].id}/hand-over`, {});

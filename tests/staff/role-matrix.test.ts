@@ -1,6 +1,7 @@
 // Every staff route x every role: the server refuses what a role may not do (403), lets through
 // what it may, and sends anonymous visitors to the log-in page. Add each new route here.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
@@ -124,7 +125,7 @@ beforeAll(async () => {
   const counter = await createCounter(t.db, { name: '権限確認用窓口' });
   const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(todayInJapan(), 3), capacity: 5 });
   const person = await createCardHolder(t.db, { counterId: counter.id });
-  const booking = await bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', actor: { type: 'system', id: 'test' }, baseUrl: 'http://127.0.0.1' });
+  const booking = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }));
   ids = { staffId: String(target.id), counterId: String(counter.id), holderId: String(person.holder.id), noticeId: person.noticeId, bookingId: String(booking.bookings[0].id), missingId: '999999' };
 });
 

@@ -1,12 +1,14 @@
 // The day board and week overview of a counter. Free places for the web come from the same
 // function the citizen pages use (dayTimes), so staff see exactly what citizens see.
-import type { Db } from '../../db/client.js';
+import type { Db, Reader } from '../../db/client.js';
 import type { BookingChannel, BookingStatus } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
-import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
-import { dayTimes } from '../booking/index.js';
+import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { AppError } from '../../web/errors.js';
+import { dayTimes, unvisitedOfDay } from '../booking/index.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit, type AuditAction, type AuditActor } from '../staff/audit.js';
+import { recordAudit, type AuditAction } from '../staff/audit.js';
+import type { Tx } from '../../db/transaction.js';
 import { counterOrFail } from './scope.js';
 
 export interface BoardBooking {
@@ -42,7 +44,8 @@ export interface DayBoard {
 }
 
 /** Every slot of a counter's day with its numbers and the (non-cancelled) bookings in it; audited as a view of personal data. */
-export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor, auditAction: AuditAction = 'console.day.view', now = clockNow()): Promise<DayBoard> {
+export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: StaffPrincipal, auditAction: AuditAction = 'console.day.view', now = clockNow()): Promise<DayBoard> {
+  const db = tx.db;
   const counter = await counterOrFail(db, user, counterId);
   const [slots, times, bookings] = await Promise.all([
     db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } }),
@@ -82,7 +85,7 @@ export async function dayBoard(db: Db, counterId: number, date: IsoDate, user: S
     };
   });
   const sum = (pick: (slot: BoardSlot) => number) => board.reduce((total, slot) => total + pick(slot), 0);
-  await recordAudit(db, actor, { action: auditAction, targetType: 'counter', targetId: counterId, detail: { date, bookings: bookings.length } });
+  await recordAudit(tx, { action: auditAction, targetType: 'counter', targetId: counterId, detail: { date, bookings: bookings.length } });
   return {
     counter: { id: counter.id, name: counter.name },
     date,
@@ -116,4 +119,11 @@ export async function weekOverview(db: Db, counterId: number, from: IsoDate, use
     day.heldBackFree += Math.max(0, slot.capacity - slot.booked) - web;
   }
   return { counter: { id: counter.id, name: counter.name }, from, previous: addDays(from, -7), next: addDays(from, 7), days };
+}
+
+/** How many bookings of the counter's day are still unvisited (the preview before marking them no-shows). */
+export async function previewNoShows(reader: Reader, counterId: number, date: IsoDate, user: StaffPrincipal, now = clockNow()) {
+  const counter = await counterOrFail(reader.db, user, counterId);
+  if (date > todayInJapan(now)) throw new AppError(400, 'future_date', 'console.noShow.future');
+  return { counter, date, count: (await unvisitedOfDay(reader, counterId, date)).length };
 }

@@ -1,11 +1,12 @@
 // Bookings as CSV rows for Excel: filtered by counter, dates, time of day, status and channel,
 // read a page at a time (pagedRows) so a year of bookings never sits in memory.
-import type { Db } from '../../db/client.js';
+import type { DbTx } from '../../db/client.js';
 import type { BookingChannel, BookingStatus, Prisma } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { dateColumn, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
+import type { Tx } from '../../db/transaction.js';
 import { bookingScope, ensureCounter } from './scope.js';
 
 export interface BookingFilter {
@@ -47,10 +48,14 @@ const inTimeRange = (filter: BookingFilter) => (row: ExportRow) => {
   return (filter.timeFrom === undefined || minutes >= filter.timeFrom) && (filter.timeTo === undefined || minutes < filter.timeTo);
 };
 
-/** The matching bookings, streamed; the export itself is audited before the first row. */
-export async function exportBookings(db: Db, filter: BookingFilter, user: StaffPrincipal, actor: AuditActor): Promise<AsyncGenerator<ExportRow>> {
+/** Records an export of bookings with its filter (before the first row is sent). */
+export async function auditExport(tx: Tx, filter: BookingFilter): Promise<void> {
+  await recordAudit(tx, { action: 'console.export', targetType: 'booking', detail: { filter: { ...filter } } });
+}
+
+/** The matching bookings at the user's counters, streamed page by page (outside any transaction). */
+export function exportBookings(db: DbTx, filter: BookingFilter, user: StaffPrincipal): AsyncGenerator<ExportRow> {
   const where = whereOf(filter, user);
-  await recordAudit(db, actor, { action: 'console.export', targetType: 'booking', detail: { filter: { ...filter } } });
   const pages = pagedRows((after) => db.booking.findMany({ where: { AND: [where, { id: { gt: Number(after ?? 0) } }] }, select: EXPORT_SELECT, orderBy: { id: 'asc' }, take: 1000 }));
   const keep = inTimeRange(filter);
   return (async function* () {

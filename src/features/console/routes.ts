@@ -6,14 +6,14 @@ import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../web/validation.js';
-import { listCounters } from '../booking/index.js';
+import { transaction, type Tx } from '../../db/transaction.js';
+import { bookSlot, cancelBooking, checkIn, handOver, listCounters, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
 import { anyStaff, requireRole, staffActor, type StaffPrincipal } from '../staff/access.js';
-import { dayBoard, weekOverview, type DayBoard } from './board.js';
-import { markNoShows, previewNoShows, recordVisit, type VisitAction } from './counter-work.js';
-import { exportBookings, type ExportRow } from './export.js';
+import { dayBoard, previewNoShows, weekOverview, type DayBoard } from './board.js';
+import { auditExport, exportBookings, type ExportRow } from './export.js';
 import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
 import { IdentityError } from '../citizen/identity-checks.js';
-import { bookOnBehalf, cancelOnBehalf, holderForConsole, moveOnBehalf, slotChoices, type OnBehalfContext } from './on-behalf.js';
+import { channelOf, confirmIdentity, ensureSlotCounter, holderForConsole, slotChoices } from './on-behalf.js';
 import { searchHolders } from './search.js';
 
 const clerks = requireRole('admin', 'staff');
@@ -48,7 +48,11 @@ export function consoleRoutes(context: AppContext): Router {
   const { db, config, secrets } = context;
   const prisma = db.prisma;
   const router = Router();
-  const onBehalf = (req: Request, res: Response): OnBehalfContext => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper, baseUrl: config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}` });
+  /** Runs fn in one transaction for the staff member of this request. */
+  const asStaff = <T>(req: Request, res: Response, fn: (tx: Tx) => Promise<T>) => transaction(db, staffActor(req, res), fn);
+  const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
+  const identityCheck = (req: Request, res: Response) => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper });
+  const holderPage = (req: Request, res: Response, holderId: number) => asStaff(req, res, (tx) => holderForConsole(tx, holderId, user(res)));
   const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => user(res).counterIds?.includes(counter.id) ?? true);
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
@@ -59,18 +63,18 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/search', anyStaff, async (req, res) => {
     const { q } = parseQuery(searchQuery, req.query);
-    const { query, results } = await searchHolders(prisma, q, user(res), staffActor(req, res));
+    const { query, results } = await asStaff(req, res, (tx) => searchHolders(tx, q, user(res)));
     if (results.length === 1) return res.redirect(303, `/staff/console/holders/${results[0].id}`);
     page(res, 'search', 'console.search.title', { q: query, results });
   });
 
   router.get('/console/counters/:id/day', anyStaff, async (req, res) => {
-    const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res));
+    const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res)));
     page(res, 'day', 'console.day.title', { board, previous: addDays(board.date, -1), next: addDays(board.date, 1), noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined, refreshSeconds: refreshSecondsOf(req.query.refresh), scripts: ['/js/console-board.js'] });
   });
 
   router.get('/console/counters/:id/day.json', anyStaff, async (req, res) => {
-    const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res), 'console.day.refresh');
+    const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res), 'console.day.refresh'));
     res.set('Cache-Control', 'no-store').json(boardJson(board, res.locals.t));
   });
 
@@ -80,35 +84,35 @@ export function consoleRoutes(context: AppContext): Router {
   });
 
   router.get('/console/counters/:id/print', clerks, async (req, res) => {
-    const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res), 'console.print');
+    const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res), 'console.print'));
     const rows = board.slots.flatMap((slot) => slot.bookings.map((booking) => ({ ...booking, time: slot.time, endTime: slot.endTime })));
     page(res, 'print', 'console.print.title', { board, rows });
   });
 
   router.get('/console/counters/:id/no-show', clerks, async (req, res) => {
-    page(res, 'no-show', 'console.noShow.title', await previewNoShows(prisma, counterParam(req), dateOf(req), user(res)));
+    page(res, 'no-show', 'console.noShow.title', await previewNoShows(db, counterParam(req), dateOf(req), user(res)));
   });
 
   router.post('/console/counters/:id/no-show', clerks, async (req, res) => {
     const counterId = counterParam(req);
     const { date } = parseQuery(noShowForm, req.body);
-    const count = await markNoShows(prisma, counterId, date, user(res), staffActor(req, res));
+    const count = await asStaff(req, res, (tx) => markNoShowsOfDay(tx, { counterId, date, by: user(res) }));
     res.redirect(303, `/staff/console/counters/${counterId}/day?date=${date}&noShows=${count}`);
   });
 
   router.get('/console/holders/:id', anyStaff, async (req, res) => {
-    const holder = await holderForConsole(prisma, parseQuery(id, req.params.id), user(res), staffActor(req, res));
+    const holder = await holderPage(req, res, parseQuery(id, req.params.id));
     page(res, 'holder', 'console.holder.title', { holder, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
   });
 
   const pickerPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
     const holderId = parseQuery(id, req.params.id);
-    const holder = await holderForConsole(prisma, holderId, user(res), staffActor(req, res));
+    const holder = await holderPage(req, res, holderId);
     const counters = await myCounters(res);
     const picked = parseQuery(pickerQuery, req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date });
     const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
     const date = picked.date ?? addDays(todayInJapan(), 1);
-    const slots = counterId === undefined ? [] : await slotChoices(prisma, counterId, date, user(res));
+    const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res));
     const active = holder.bookings.find((booking) => booking.status === 'active');
     page(res, 'book', active ? 'console.book.moveTitle' : 'console.book.title', { holder, active, counters, counterId, date, slots, errors, values: req.method === 'POST' ? req.body : {} }, status);
   };
@@ -130,7 +134,10 @@ export function consoleRoutes(context: AppContext): Router {
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
     const { slotId, birth, email, override, reason } = parsed.data;
     await onBehalfChange(req, res, async () => {
-      await bookOnBehalf(prisma, { holderId: parseQuery(id, req.params.id), birth, slotId: slotId!, email, override: override ? { reason } : undefined }, onBehalf(req, res));
+      await ensureSlotCounter(db, slotId!, user(res));
+      const holder = await confirmIdentity(db, parseQuery(id, req.params.id), birth, identityCheck(req, res));
+      const booking = { slotId: slotId!, cardHolderIds: [holder.id], channel: channelOf(user(res)), email: email || null, by: user(res), baseUrl: baseUrl(req), overbookReason: override ? reason : undefined };
+      await asStaff(req, res, (tx) => bookSlot(tx, booking));
       return 'booked';
     });
   });
@@ -138,8 +145,11 @@ export function consoleRoutes(context: AppContext): Router {
   router.post('/console/holders/:id/move', anyStaff, async (req, res) => {
     const parsed = parseForm(moveForm, req.body);
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
+    const { birth, bookingId, slotId } = parsed.data;
     await onBehalfChange(req, res, async () => {
-      await moveOnBehalf(prisma, { holderId: parseQuery(id, req.params.id), birth: parsed.data.birth, bookingId: parsed.data.bookingId, slotId: parsed.data.slotId! }, onBehalf(req, res));
+      await ensureSlotCounter(db, slotId!, user(res));
+      await confirmIdentity(db, parseQuery(id, req.params.id), birth, identityCheck(req, res), bookingId);
+      await asStaff(req, res, (tx) => moveBooking(tx, { bookingId, toSlotId: slotId!, by: user(res), baseUrl: baseUrl(req) }));
       return 'moved';
     });
   });
@@ -147,10 +157,12 @@ export function consoleRoutes(context: AppContext): Router {
   router.post('/console/holders/:id/cancel', anyStaff, async (req, res) => {
     const holderId = parseQuery(id, req.params.id);
     const parsed = parseForm(cancelForm, req.body);
-    const showProblem = async (errors: FieldErrors, status: number) => page(res, 'holder', 'console.holder.title', { holder: await holderForConsole(prisma, holderId, user(res), staffActor(req, res)), done: '', errors, problem: '' }, status);
+    const showProblem = async (errors: FieldErrors, status: number) => page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, holderId), done: '', errors, problem: '' }, status);
     if (!parsed.ok) return showProblem(parsed.errors, 400);
+    const { birth, bookingId } = parsed.data;
     try {
-      await cancelOnBehalf(prisma, { holderId, ...parsed.data }, onBehalf(req, res));
+      await confirmIdentity(db, holderId, birth, identityCheck(req, res), bookingId);
+      await asStaff(req, res, (tx) => cancelBooking(tx, { bookingId, by: user(res), baseUrl: baseUrl(req) }));
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return showProblem({ [error instanceof IdentityError ? 'birth' : '_form']: error.messageKey }, error.status);
@@ -158,16 +170,17 @@ export function consoleRoutes(context: AppContext): Router {
     res.redirect(303, `/staff/console/holders/${holderId}?done=cancelled`);
   });
 
+  const VISITS = { check_in: checkIn, hand_over: handOver, no_show: markNoShow };
   const visit = (action: VisitAction) => async (req: Request, res: Response) => {
     const bookingId = parseQuery(id, req.params.id);
     const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
     try {
-      const { holderId } = await recordVisit(prisma, bookingId, action, user(res), staffActor(req, res), { otherDayConfirmed });
+      const { holderId } = await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
       res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
       const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
-      page(res, 'holder', 'console.holder.title', { holder: await holderForConsole(prisma, booking.cardHolderId, user(res), staffActor(req, res)), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
+      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, booking.cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
     }
   };
   router.post('/console/bookings/:id/check-in', clerks, visit('check_in'));
@@ -181,7 +194,8 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/export.csv', clerks, async (req, res) => {
     const filter = parseQuery(exportQuery, req.query);
-    const rows = await exportBookings(prisma, filter, user(res), staffActor(req, res));
+    await asStaff(req, res, (tx) => auditExport(tx, filter));
+    const rows = exportBookings(prisma, filter, user(res));
     const t = res.locals.t;
     await sendCsv(res, { filename: `bookings-${filter.from}-${filter.to}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_COLUMNS.map((key) => t(`console.csv.${key}`)), rows: csvRows(rows, t) });
   });

@@ -1,11 +1,12 @@
 // Search by notice ID (whole or in part), booking code, email, or name / kana name in part.
 // A barcode reader types the notice ID's digits and Enter; a clerk may type full-width digits,
 // spaces, hyphens, half-width kana or hiragana for a katakana name: all of that is folded first.
-import type { Db } from '../../db/client.js';
+import type { DbTx } from '../../db/client.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
+import type { Tx } from '../../db/transaction.js';
 import { holderScope, holderScopeSql } from './scope.js';
 
 const MAX_RESULTS = 50;
@@ -45,7 +46,7 @@ const RESULT_SELECT = {
 export type SearchResult = Prisma.CardHolderGetPayload<{ select: typeof RESULT_SELECT }>;
 
 /** Ids of the user's card holders whose notice ID contains the query, or whose name or kana name does. */
-async function partialMatches(db: Db, query: string, raw: string, user: StaffPrincipal): Promise<number[]> {
+async function partialMatches(db: DbTx, query: string, raw: string, user: StaffPrincipal): Promise<number[]> {
   const name = nameSearchKey(raw);
   const idPart = query.length >= MIN_PARTIAL_ID ? Prisma.sql`upper(h.notice_id) LIKE ${likeContains(query.toUpperCase())}` : Prisma.sql`false`;
   const rows = await db.$queryRaw<{ id: number }[]>`
@@ -59,7 +60,8 @@ async function partialMatches(db: Db, query: string, raw: string, user: StaffPri
 }
 
 /** Card holders matching the query (exact notice ID, booking code or email; part of an ID or name); audited. */
-export async function searchHolders(db: Db, raw: string, user: StaffPrincipal, actor: AuditActor): Promise<{ query: string; results: SearchResult[] }> {
+export async function searchHolders(tx: Tx, raw: string, user: StaffPrincipal): Promise<{ query: string; results: SearchResult[] }> {
+  const db = tx.db;
   const query = normaliseQuery(raw);
   if (query === '') return { query, results: [] };
   const exact: Prisma.CardHolderWhereInput[] = query.includes('@')
@@ -68,6 +70,6 @@ export async function searchHolders(db: Db, raw: string, user: StaffPrincipal, a
   const found = await db.cardHolder.findMany({ where: { AND: [holderScope(user), { OR: exact }] }, select: RESULT_SELECT, orderBy: { id: 'asc' }, take: MAX_RESULTS });
   const partial = found.length > 0 || query.includes('@') ? [] : await partialMatches(db, query, raw, user);
   const results = partial.length === 0 ? found : await db.cardHolder.findMany({ where: { id: { in: partial } }, select: RESULT_SELECT, orderBy: { id: 'asc' } });
-  await recordAudit(db, actor, { action: 'console.search', targetType: 'card_holder', detail: { query, found: results.length, partial: partial.length > 0 } });
+  await recordAudit(tx, { action: 'console.search', targetType: 'card_holder', detail: { query, found: results.length, partial: partial.length > 0 } });
   return { query, results };
 }

@@ -1,0 +1,4 @@
+import type { StaffPrincipal } from '../../src/features/staff/access.js';
+
+/** A clerk with every counter, for booking commands run as staff (past the citizen's deadlines, held-back places). */
+export const TEST_CLERK: StaffPrincipal = { id: 0, loginId: 'test-clerk', displayName: 'テスト職員', role: 'admin', mustChangePassword: false, counterIds: null };
