@@ -6,7 +6,7 @@ import { pagedRows } from '../../lib/csv.js';
 import { dateColumn, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { bookingScope, ensureCounter } from './scope.js';
+import { bookingScope, ensureCounter } from '../../policies/index.js';
 
 export interface BookingFilter {
   counterId?: number;

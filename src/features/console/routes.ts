@@ -7,7 +7,8 @@ import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jst
 import { AppError } from '../../web/errors.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../web/validation.js';
 import { listCounters } from '../booking/index.js';
-import { anyStaff, requireRole, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { can } from '../../policies/index.js';
 import { dayBoard, weekOverview, type DayBoard } from './board.js';
 import { markNoShows, previewNoShows, recordVisit, type VisitAction } from './counter-work.js';
 import { exportBookings, type ExportRow } from './export.js';
@@ -16,7 +17,10 @@ import { IdentityError } from '../citizen/identity-checks.js';
 import { bookOnBehalf, cancelOnBehalf, holderForConsole, moveOnBehalf, slotChoices, type OnBehalfContext } from './on-behalf.js';
 import { searchHolders } from './search.js';
 
-const clerks = requireRole('admin', 'staff');
+const viewers = requirePermission('console.view');
+const onBehalfBookers = requirePermission('booking.onBehalf');
+const counterWorkers = requirePermission('counter.work');
+const exporters = requirePermission('bookings.export');
 
 /** The board refreshes every 15 s; ?refresh=N (2-60) changes that (a wall screen, a test). */
 const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
@@ -49,54 +53,54 @@ export function consoleRoutes(context: AppContext): Router {
   const prisma = db.prisma;
   const router = Router();
   const onBehalf = (req: Request, res: Response): OnBehalfContext => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper, baseUrl: config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}` });
-  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => user(res).counterIds?.includes(counter.id) ?? true);
+  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => can(user(res), 'console.view', counter.id));
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
 
-  router.get('/console', anyStaff, async (_req, res) => {
+  router.get('/console', viewers, async (_req, res) => {
     page(res, 'index', 'console.index.title', { counters: await myCounters(res), today: todayInJapan() });
   });
 
-  router.get('/console/search', anyStaff, async (req, res) => {
+  router.get('/console/search', viewers, async (req, res) => {
     const { q } = parseQuery(searchQuery, req.query);
     const { query, results } = await searchHolders(prisma, q, user(res), staffActor(req, res));
     if (results.length === 1) return res.redirect(303, `/staff/console/holders/${results[0].id}`);
     page(res, 'search', 'console.search.title', { q: query, results });
   });
 
-  router.get('/console/counters/:id/day', anyStaff, async (req, res) => {
+  router.get('/console/counters/:id/day', viewers, async (req, res) => {
     const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res));
     page(res, 'day', 'console.day.title', { board, previous: addDays(board.date, -1), next: addDays(board.date, 1), noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined, refreshSeconds: refreshSecondsOf(req.query.refresh), scripts: ['/js/console-board.js'] });
   });
 
-  router.get('/console/counters/:id/day.json', anyStaff, async (req, res) => {
+  router.get('/console/counters/:id/day.json', viewers, async (req, res) => {
     const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res), 'console.day.refresh');
     res.set('Cache-Control', 'no-store').json(boardJson(board, res.locals.t));
   });
 
-  router.get('/console/counters/:id/week', anyStaff, async (req, res) => {
+  router.get('/console/counters/:id/week', viewers, async (req, res) => {
     const from = parseQuery(weekQuery, req.query).from ?? todayInJapan();
     page(res, 'week', 'console.week.title', { week: await weekOverview(prisma, counterParam(req), from, user(res)) });
   });
 
-  router.get('/console/counters/:id/print', clerks, async (req, res) => {
+  router.get('/console/counters/:id/print', counterWorkers, async (req, res) => {
     const board = await dayBoard(prisma, counterParam(req), dateOf(req), user(res), staffActor(req, res), 'console.print');
     const rows = board.slots.flatMap((slot) => slot.bookings.map((booking) => ({ ...booking, time: slot.time, endTime: slot.endTime })));
     page(res, 'print', 'console.print.title', { board, rows });
   });
 
-  router.get('/console/counters/:id/no-show', clerks, async (req, res) => {
+  router.get('/console/counters/:id/no-show', counterWorkers, async (req, res) => {
     page(res, 'no-show', 'console.noShow.title', await previewNoShows(prisma, counterParam(req), dateOf(req), user(res)));
   });
 
-  router.post('/console/counters/:id/no-show', clerks, async (req, res) => {
+  router.post('/console/counters/:id/no-show', counterWorkers, async (req, res) => {
     const counterId = counterParam(req);
     const { date } = parseQuery(noShowForm, req.body);
     const count = await markNoShows(prisma, counterId, date, user(res), staffActor(req, res));
     res.redirect(303, `/staff/console/counters/${counterId}/day?date=${date}&noShows=${count}`);
   });
 
-  router.get('/console/holders/:id', anyStaff, async (req, res) => {
+  router.get('/console/holders/:id', viewers, async (req, res) => {
     const holder = await holderForConsole(prisma, parseQuery(id, req.params.id), user(res), staffActor(req, res));
     page(res, 'holder', 'console.holder.title', { holder, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
   });
@@ -123,9 +127,9 @@ export function consoleRoutes(context: AppContext): Router {
     }
   };
 
-  router.get('/console/holders/:id/book', anyStaff, (req, res) => pickerPage(req, res));
+  router.get('/console/holders/:id/book', onBehalfBookers, (req, res) => pickerPage(req, res));
 
-  router.post('/console/holders/:id/book', anyStaff, async (req, res) => {
+  router.post('/console/holders/:id/book', onBehalfBookers, async (req, res) => {
     const parsed = parseForm(bookForm, req.body);
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
     const { slotId, birth, email, override, reason } = parsed.data;
@@ -135,7 +139,7 @@ export function consoleRoutes(context: AppContext): Router {
     });
   });
 
-  router.post('/console/holders/:id/move', anyStaff, async (req, res) => {
+  router.post('/console/holders/:id/move', onBehalfBookers, async (req, res) => {
     const parsed = parseForm(moveForm, req.body);
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
     await onBehalfChange(req, res, async () => {
@@ -144,7 +148,7 @@ export function consoleRoutes(context: AppContext): Router {
     });
   });
 
-  router.post('/console/holders/:id/cancel', anyStaff, async (req, res) => {
+  router.post('/console/holders/:id/cancel', onBehalfBookers, async (req, res) => {
     const holderId = parseQuery(id, req.params.id);
     const parsed = parseForm(cancelForm, req.body);
     const showProblem = async (errors: FieldErrors, status: number) => page(res, 'holder', 'console.holder.title', { holder: await holderForConsole(prisma, holderId, user(res), staffActor(req, res)), done: '', errors, problem: '' }, status);
@@ -170,16 +174,16 @@ export function consoleRoutes(context: AppContext): Router {
       page(res, 'holder', 'console.holder.title', { holder: await holderForConsole(prisma, booking.cardHolderId, user(res), staffActor(req, res)), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
     }
   };
-  router.post('/console/bookings/:id/check-in', clerks, visit('check_in'));
-  router.post('/console/bookings/:id/hand-over', clerks, visit('hand_over'));
-  router.post('/console/bookings/:id/no-show', clerks, visit('no_show'));
+  router.post('/console/bookings/:id/check-in', counterWorkers, visit('check_in'));
+  router.post('/console/bookings/:id/hand-over', counterWorkers, visit('hand_over'));
+  router.post('/console/bookings/:id/no-show', counterWorkers, visit('no_show'));
 
-  router.get('/console/export', clerks, async (req, res) => {
+  router.get('/console/export', exporters, async (req, res) => {
     const today = todayInJapan();
     page(res, 'export', 'console.export.title', { counters: await myCounters(res), statuses: STATUSES, channels: CHANNELS, values: { from: today, to: addDays(today, 30), ...req.query } });
   });
 
-  router.get('/console/export.csv', clerks, async (req, res) => {
+  router.get('/console/export.csv', exporters, async (req, res) => {
     const filter = parseQuery(exportQuery, req.query);
     const rows = await exportBookings(prisma, filter, user(res), staffActor(req, res));
     const t = res.locals.t;

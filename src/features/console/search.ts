@@ -6,7 +6,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { holderScope, holderScopeSql } from './scope.js';
+import { holderScope, holderScopeSql } from '../../policies/index.js';
 
 const MAX_RESULTS = 50;
 /** Parts of a notice ID shorter than this would match too many people: only whole IDs then. */
