@@ -1,10 +1,11 @@
 import type { Router } from 'express';
-import type { StaffRole } from '../generated/prisma/client.js';
+import type { Action } from '../policies/index.js';
 
 export interface StaffMenuItem {
   href: string;
   labelKey: string;
-  roles: StaffRole[];
+  /** Shown to users who may take this action. */
+  action: Action;
 }
 
 /**

@@ -1,8 +1,11 @@
-// Every staff route x every role: the server refuses what a role may not do (403), lets through
-// what it may, and sends anonymous visitors to the log-in page. Add each new route here.
+// Who may do what, in two tables: every (role, action) pair against the intended matrix, through
+// can(); and every staff route x every role through the app: the server refuses what a role may
+// not do (403), lets through what it may, and sends anonymous visitors to the log-in page. Add
+// each new route (with the action that guards it) and each new action here.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
+import { ACTIONS, can, type Action, type StaffPrincipal } from '../../src/policies/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
@@ -10,103 +13,152 @@ import { createCardHolder, createCounter, createSlot, createStaff } from '../hel
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 
-type Route = [method: 'GET' | 'POST', path: string, allowed: StaffRole[]];
 const ALL: StaffRole[] = ['admin', 'staff', 'operator'];
 const ADMIN: StaffRole[] = ['admin'];
 const STAFF_UP: StaffRole[] = ['admin', 'staff'];
 
+/** The intended matrix, written out apart from src/policies so that a changed grant shows here. */
+const INTENDED: Record<Action, StaffRole[]> = {
+  'console.view': ALL,
+  'schedule.view': ALL,
+  'schedule.generateSlots': STAFF_UP,
+  'schedule.report': STAFF_UP,
+  'schedule.edit': ADMIN,
+  'bookingPolicy.edit': ADMIN,
+  'cards.view': ALL,
+  'cards.unlockLogin': ALL,
+  'cards.edit': STAFF_UP,
+  'cards.export': STAFF_UP,
+  'cards.import': STAFF_UP,
+  'cards.importProfiles': ADMIN,
+  'mail.view': ALL,
+  'mail.browse': STAFF_UP,
+  'alerts.manage': ADMIN,
+  'booking.onBehalf': ALL,
+  'booking.bypassWindow': ALL,
+  'booking.useHeldBackPlaces': ALL,
+  'booking.overCapacity': STAFF_UP,
+  'counter.work': STAFF_UP,
+  'bookings.export': STAFF_UP,
+  'users.manage': ADMIN,
+  'audit.view': ADMIN,
+};
+
+/** Pages every signed-in staff user has, whatever the role (home, own password). */
+const SIGNED_IN = 'signedIn';
+type Route = [method: 'GET' | 'POST', path: string, guard: Action | typeof SIGNED_IN];
+const allowedRoles = (guard: Route[2]) => (guard === SIGNED_IN ? ALL : INTENDED[guard]);
+
+const principal = (role: StaffRole, counterIds: number[] | null = null): StaffPrincipal => ({ id: 1, loginId: 'p', displayName: 'p', role, mustChangePassword: false, counterIds });
+
+describe('role x action matrix', () => {
+  it('When the actions are listed, then the intended matrix names each of them', () => {
+    expect(Object.keys(INTENDED).sort()).toEqual([...ACTIONS].sort());
+  });
+
+  const pairs = ACTIONS.flatMap((action) => ALL.map((role) => [role, action, INTENDED[action].includes(role)] as const));
+  it.each(pairs)('When role %s asks for %s, then can() answers %s', (role, action, allowed) => {
+    expect(can(principal(role), action)).toBe(allowed);
+  });
+
+  it.each(ACTIONS)('When a citizen or the system (null) asks for %s, then can() refuses', (action) => {
+    expect(can(null, action)).toBe(false);
+  });
+});
+
 export const STAFF_ROUTES: Route[] = [
-  ['GET', '/staff', ALL],
-  ['GET', '/staff/password', ALL],
-  ['GET', '/staff/users', ADMIN],
-  ['GET', '/staff/users/new', ADMIN],
-  ['POST', '/staff/users', ADMIN],
-  ['GET', '/staff/users/{staffId}/edit', ADMIN],
-  ['POST', '/staff/users/{staffId}', ADMIN],
-  ['POST', '/staff/users/{staffId}/disable', ADMIN],
-  ['POST', '/staff/users/{staffId}/enable', ADMIN],
-  ['POST', '/staff/users/{staffId}/unlock', ADMIN],
-  ['POST', '/staff/users/{staffId}/reset-password', ADMIN],
-  ['GET', '/staff/audit', ADMIN],
+  ['GET', '/staff', SIGNED_IN],
+  ['GET', '/staff/password', SIGNED_IN],
+  ['GET', '/staff/users', 'users.manage'],
+  ['GET', '/staff/users/new', 'users.manage'],
+  ['POST', '/staff/users', 'users.manage'],
+  ['GET', '/staff/users/{staffId}/edit', 'users.manage'],
+  ['POST', '/staff/users/{staffId}', 'users.manage'],
+  ['POST', '/staff/users/{staffId}/disable', 'users.manage'],
+  ['POST', '/staff/users/{staffId}/enable', 'users.manage'],
+  ['POST', '/staff/users/{staffId}/unlock', 'users.manage'],
+  ['POST', '/staff/users/{staffId}/reset-password', 'users.manage'],
+  ['GET', '/staff/audit', 'audit.view'],
   // schedule (issue 3)
-  ['GET', '/staff/schedule', ALL],
-  ['GET', '/staff/schedule/counters/new', ADMIN],
-  ['POST', '/staff/schedule/counters', ADMIN],
-  ['GET', '/staff/schedule/counters/{counterId}', ALL],
-  ['GET', '/staff/schedule/counters/{counterId}/edit', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/move', ADMIN],
-  ['GET', '/staff/schedule/counters/{counterId}/rules/new', ADMIN],
-  ['GET', '/staff/schedule/counters/{counterId}/rules/preview', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/rules', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/overrides', ADMIN],
-  ['GET', '/staff/schedule/counters/{counterId}/month', ALL],
-  ['GET', '/staff/schedule/closures', ALL],
-  ['POST', '/staff/schedule/closures', ADMIN],
-  ['GET', '/staff/schedule/policy', ADMIN],
-  ['POST', '/staff/schedule/policy', ADMIN],
-  ['POST', '/staff/schedule/policy/{counterId}', ADMIN],
-  ['GET', '/staff/schedule/report', STAFF_UP],
-  ['GET', '/staff/schedule/conflicts', STAFF_UP],
-  ['POST', '/staff/schedule/conflicts/regenerate', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/retire', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/reinstate', ADMIN],
-  ['GET', '/staff/schedule/counters/{counterId}/rules/{missingId}/edit', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/rules/{missingId}', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/rules/{missingId}/delete', ADMIN],
-  ['POST', '/staff/schedule/counters/{counterId}/overrides/{missingId}/delete', ADMIN],
-  ['POST', '/staff/schedule/closures/{missingId}/delete', ADMIN],
-  ['POST', '/staff/password', ALL],
+  ['GET', '/staff/schedule', 'schedule.view'],
+  ['GET', '/staff/schedule/counters/new', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters', 'schedule.edit'],
+  ['GET', '/staff/schedule/counters/{counterId}', 'schedule.view'],
+  ['GET', '/staff/schedule/counters/{counterId}/edit', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/move', 'schedule.edit'],
+  ['GET', '/staff/schedule/counters/{counterId}/rules/new', 'schedule.edit'],
+  ['GET', '/staff/schedule/counters/{counterId}/rules/preview', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/rules', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/overrides', 'schedule.edit'],
+  ['GET', '/staff/schedule/counters/{counterId}/month', 'schedule.view'],
+  ['GET', '/staff/schedule/closures', 'schedule.view'],
+  ['POST', '/staff/schedule/closures', 'schedule.edit'],
+  ['GET', '/staff/schedule/policy', 'bookingPolicy.edit'],
+  ['POST', '/staff/schedule/policy', 'bookingPolicy.edit'],
+  ['POST', '/staff/schedule/policy/{counterId}', 'bookingPolicy.edit'],
+  ['GET', '/staff/schedule/report', 'schedule.report'],
+  ['GET', '/staff/schedule/conflicts', 'schedule.report'],
+  ['POST', '/staff/schedule/conflicts/regenerate', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/retire', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/reinstate', 'schedule.edit'],
+  ['GET', '/staff/schedule/counters/{counterId}/rules/{missingId}/edit', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/rules/{missingId}', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/rules/{missingId}/delete', 'schedule.edit'],
+  ['POST', '/staff/schedule/counters/{counterId}/overrides/{missingId}/delete', 'schedule.edit'],
+  ['POST', '/staff/schedule/closures/{missingId}/delete', 'schedule.edit'],
+  ['POST', '/staff/password', SIGNED_IN],
+  ['POST', '/staff/schedule/slots', 'schedule.generateSlots'],
   // cards (issue 6)
-  ['GET', '/staff/cards', ALL],
-  ['GET', '/staff/cards/export.csv', STAFF_UP],
-  ['GET', '/staff/cards/follow-up', STAFF_UP],
-  ['GET', '/staff/cards/follow-up.csv', STAFF_UP],
-  ['GET', '/staff/cards/pull-list', STAFF_UP],
-  ['GET', '/staff/cards/pull-list.csv', STAFF_UP],
-  ['GET', '/staff/cards/new', STAFF_UP],
-  ['POST', '/staff/cards/new', STAFF_UP],
-  ['GET', '/staff/cards/bulk-status', STAFF_UP],
-  ['POST', '/staff/cards/bulk-status', STAFF_UP],
-  ['GET', '/staff/cards/imports', STAFF_UP],
-  ['POST', '/staff/cards/imports', STAFF_UP],
-  ['GET', '/staff/cards/imports/{missingId}', STAFF_UP],
-  ['GET', '/staff/cards/imports/{missingId}/progress', STAFF_UP],
-  ['GET', '/staff/cards/imports/{missingId}/errors.csv', STAFF_UP],
-  ['POST', '/staff/cards/imports/{missingId}/commit', STAFF_UP],
-  ['POST', '/staff/cards/imports/{missingId}/discard', STAFF_UP],
-  ['GET', '/staff/cards/profiles', ADMIN],
-  ['GET', '/staff/cards/profiles/new', ADMIN],
-  ['POST', '/staff/cards/profiles/new', ADMIN],
-  ['GET', '/staff/cards/profiles/{missingId}', ADMIN],
-  ['POST', '/staff/cards/profiles/{missingId}', ADMIN],
-  ['GET', '/staff/cards/{holderId}', ALL],
-  ['POST', '/staff/cards/{holderId}/status', STAFF_UP],
-  ['POST', '/staff/cards/{holderId}/unlock-login', ALL],
+  ['GET', '/staff/cards', 'cards.view'],
+  ['GET', '/staff/cards/export.csv', 'cards.export'],
+  ['GET', '/staff/cards/follow-up', 'cards.export'],
+  ['GET', '/staff/cards/follow-up.csv', 'cards.export'],
+  ['GET', '/staff/cards/pull-list', 'cards.export'],
+  ['GET', '/staff/cards/pull-list.csv', 'cards.export'],
+  ['GET', '/staff/cards/new', 'cards.edit'],
+  ['POST', '/staff/cards/new', 'cards.edit'],
+  ['GET', '/staff/cards/bulk-status', 'cards.edit'],
+  ['POST', '/staff/cards/bulk-status', 'cards.edit'],
+  ['GET', '/staff/cards/imports', 'cards.import'],
+  ['POST', '/staff/cards/imports', 'cards.import'],
+  ['GET', '/staff/cards/imports/{missingId}', 'cards.import'],
+  ['GET', '/staff/cards/imports/{missingId}/progress', 'cards.import'],
+  ['GET', '/staff/cards/imports/{missingId}/errors.csv', 'cards.import'],
+  ['POST', '/staff/cards/imports/{missingId}/commit', 'cards.import'],
+  ['POST', '/staff/cards/imports/{missingId}/discard', 'cards.import'],
+  ['GET', '/staff/cards/profiles', 'cards.importProfiles'],
+  ['GET', '/staff/cards/profiles/new', 'cards.importProfiles'],
+  ['POST', '/staff/cards/profiles/new', 'cards.importProfiles'],
+  ['GET', '/staff/cards/profiles/{missingId}', 'cards.importProfiles'],
+  ['POST', '/staff/cards/profiles/{missingId}', 'cards.importProfiles'],
+  ['GET', '/staff/cards/{holderId}', 'cards.view'],
+  ['POST', '/staff/cards/{holderId}/status', 'cards.edit'],
+  ['POST', '/staff/cards/{holderId}/unlock-login', 'cards.unlockLogin'],
   // notify (issue 7)
-  ['GET', '/staff/mail', ALL],
-  ['GET', '/staff/mail/{missingId}', ALL],
-  ['GET', '/staff/alerts', ADMIN],
-  ['POST', '/staff/alerts/{missingId}/acknowledge', ADMIN],
+  ['GET', '/staff/mail', 'mail.view'],
+  ['GET', '/staff/mail/{missingId}', 'mail.view'],
+  ['GET', '/staff/alerts', 'alerts.manage'],
+  ['POST', '/staff/alerts/{missingId}/acknowledge', 'alerts.manage'],
   // console (issue 5)
-  ['GET', '/staff/console', ALL],
-  ['GET', '/staff/console/search?q={noticeId}', ALL],
-  ['GET', '/staff/console/counters/{counterId}/day', ALL],
-  ['GET', '/staff/console/counters/{counterId}/day.json', ALL],
-  ['GET', '/staff/console/counters/{counterId}/week', ALL],
-  ['GET', '/staff/console/counters/{counterId}/print', STAFF_UP],
-  ['GET', '/staff/console/counters/{counterId}/no-show', STAFF_UP],
-  ['POST', '/staff/console/counters/{counterId}/no-show', STAFF_UP],
-  ['GET', '/staff/console/holders/{holderId}', ALL],
-  ['GET', '/staff/console/holders/{holderId}/book', ALL],
-  ['POST', '/staff/console/holders/{holderId}/book', ALL],
-  ['POST', '/staff/console/holders/{holderId}/move', ALL],
-  ['POST', '/staff/console/holders/{holderId}/cancel', ALL],
-  ['POST', '/staff/console/bookings/{bookingId}/check-in', STAFF_UP],
-  ['POST', '/staff/console/bookings/{bookingId}/hand-over', STAFF_UP],
-  ['POST', '/staff/console/bookings/{bookingId}/no-show', STAFF_UP],
-  ['GET', '/staff/console/export', STAFF_UP],
-  ['GET', '/staff/console/export.csv?from=2026-01-01&to=2026-12-31', STAFF_UP],
+  ['GET', '/staff/console', 'console.view'],
+  ['GET', '/staff/console/search?q={noticeId}', 'console.view'],
+  ['GET', '/staff/console/counters/{counterId}/day', 'console.view'],
+  ['GET', '/staff/console/counters/{counterId}/day.json', 'console.view'],
+  ['GET', '/staff/console/counters/{counterId}/week', 'console.view'],
+  ['GET', '/staff/console/counters/{counterId}/print', 'counter.work'],
+  ['GET', '/staff/console/counters/{counterId}/no-show', 'counter.work'],
+  ['POST', '/staff/console/counters/{counterId}/no-show', 'counter.work'],
+  ['GET', '/staff/console/holders/{holderId}', 'console.view'],
+  ['GET', '/staff/console/holders/{holderId}/book', 'booking.onBehalf'],
+  ['POST', '/staff/console/holders/{holderId}/book', 'booking.onBehalf'],
+  ['POST', '/staff/console/holders/{holderId}/move', 'booking.onBehalf'],
+  ['POST', '/staff/console/holders/{holderId}/cancel', 'booking.onBehalf'],
+  ['POST', '/staff/console/bookings/{bookingId}/check-in', 'counter.work'],
+  ['POST', '/staff/console/bookings/{bookingId}/hand-over', 'counter.work'],
+  ['POST', '/staff/console/bookings/{bookingId}/no-show', 'counter.work'],
+  ['GET', '/staff/console/export', 'bookings.export'],
+  ['GET', '/staff/console/export.csv?from=2026-01-01&to=2026-12-31', 'bookings.export'],
 ];
 
 let t: TestApp;
@@ -131,8 +183,8 @@ beforeAll(async () => {
 
 const expand = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);
 
-describe('role x route matrix', () => {
-  const cases = STAFF_ROUTES.flatMap(([method, path, allowed]) => ALL.map((role) => [method, path, role, allowed.includes(role)] as const));
+describe('role x route matrix (routes guarded by requirePermission)', () => {
+  const cases = STAFF_ROUTES.flatMap(([method, path, guard]) => ALL.map((role) => [method, path, role, allowedRoles(guard).includes(role)] as const));
   it.each(cases)('%s %s as %s: allowed=%s', async (method, path, role, allowed) => {
     const agent = agents[role];
     const url = expand(path);
@@ -149,5 +201,38 @@ describe('role x route matrix', () => {
     const response = await browserAgent(t.app).get(expand(path));
     expect(response.status).toBe(303);
     expect(response.headers.location).toMatch(/^\/staff\/login/);
+  });
+});
+
+describe('counter scope', () => {
+  it('When a clerk limited to one counter asks about another, then can() refuses; about their own or an unassigned subject, it agrees', () => {
+    const clerk = principal('staff', [1]);
+    expect(can(clerk, 'counter.work', 2)).toBe(false);
+    expect(can(clerk, 'cards.view', { counterId: 2 })).toBe(false);
+    expect(can(clerk, 'counter.work', 1)).toBe(true);
+    expect(can(clerk, 'cards.view', { counterId: null })).toBe(true);
+    expect(can(principal('operator', [1]), 'counter.work', 1)).toBe(false);
+  });
+
+  it('When a clerk limited to one counter opens another counter\'s day list, then the app answers 403; their own, 200', async () => {
+    const own = await createCounter(t.db, { name: '自分の窓口' });
+    const { user, password } = await createStaff(t.db, { role: 'staff', counterIds: [own.id] });
+    const clerk = await staffAgent(t.app, user.loginId, password);
+    expect((await clerk.get(`/staff/console/counters/${ids.counterId}/print`)).status).toBe(403);
+    expect((await clerk.get(`/staff/console/counters/${own.id}/print`)).status).toBe(200);
+    const home = (await clerk.get('/staff/console')).text;
+    expect(home).toContain(`/staff/console/counters/${own.id}/day`);
+    expect(home).not.toContain(`/staff/console/counters/${ids.counterId}/day`);
+  });
+});
+
+describe('menus follow can()', () => {
+  it.each(ALL)('When role %s opens the home page, then it lists the menu items that role may use', async (role) => {
+    const home = (await agents[role].get('/staff')).text;
+    const shown = (href: string) => home.includes(`href="${href}"`);
+    expect(shown('/staff/users')).toBe(INTENDED['users.manage'].includes(role));
+    expect(shown('/staff/cards/imports')).toBe(INTENDED['cards.import'].includes(role));
+    expect(shown('/staff/schedule/policy')).toBe(INTENDED['bookingPolicy.edit'].includes(role));
+    expect(shown('/staff/mail')).toBe(true);
   });
 });

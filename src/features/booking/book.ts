@@ -8,11 +8,10 @@ import type { BookingChannel } from '../../generated/prisma/client.js';
 import { actorKey } from '../../lib/actor.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstDateOf } from '../../lib/jst.js';
-import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
 import { bookingMailKey, composeBookingMail } from './mail.js';
 import { enqueueMail, headerSafe } from '../notify/outbox.js';
-import { mayOverbook, mayUseHeldBackPlaces } from './authority.js';
+import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
 import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from './counter-rules.js';
 import { applyCardEvent } from './card-events.js';
@@ -96,7 +95,7 @@ export interface BookSlotInput {
   /** The staff member booking (phone, counter); null when the citizen books themselves. */
   by: StaffPrincipal | null;
   baseUrl: string;
-  /** Book into a full slot by raising its capacity, for this reason (staff only, see mayOverbook). */
+  /** Book into a full slot by raising its capacity, for this reason (booking.overCapacity). */
   overbookReason?: string;
   now?: Date;
 }
@@ -122,7 +121,7 @@ export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGrou
   // Last, so the slot row (the hot lock in a storm) is held only until COMMIT; without the
   // places, everything above rolls back.
   if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
-  await takePlaces(tx, slot.id, ids.length - credit, { heldBack: mayUseHeldBackPlaces(input.by), now });
+  await takePlaces(tx, slot.id, ids.length - credit, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   return { groupCode: bookings[0].code, bookings };
 }
 
@@ -165,7 +164,7 @@ function confirmationMail(primary: { id: number; code: string }, email: string, 
  * are missing (the CHECK booked <= capacity stays true) and records why.
  */
 async function overbook(tx: Tx, slotId: number, people: number, input: BookSlotInput): Promise<void> {
-  if (!mayOverbook(input.by)) throw new BookingError('overbook_forbidden');
+  if (!can(input.by, 'booking.overCapacity')) throw new BookingError('overbook_forbidden');
   const [slot] = await tx.query<{ capacity: number; booked: number }>(`SELECT capacity, booked FROM slots WHERE id = $1::int FOR NO KEY UPDATE`, [slotId]);
   const missing = Math.max(0, slot.booked + people - slot.capacity);
   if (missing > 0) await tx.query(`UPDATE slots SET capacity = capacity + $2::int, updated_at = now() WHERE id = $1::int`, [slotId, missing]);

@@ -4,10 +4,9 @@
 import type { Tx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
-import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
 import { queueBookingMail } from './mail.js';
-import { mayUseHeldBackPlaces } from './authority.js';
+import { can, type StaffPrincipal } from '../../policies/index.js';
 import { applyCardEvent } from './card-events.js';
 import { checkWindow, counterRules } from './counter-rules.js';
 import { BookingError } from './errors.js';
@@ -69,7 +68,7 @@ export async function moveBooking(tx: Tx, input: MoveBookingInput): Promise<{ gr
   checkWindow('book', to.startsAt, await counterRules(tx, to.counterId), { by: input.by, now, people: group.length });
   await settleHolds(tx, await takeHoldsOf(tx, group.map((member) => member.cardHolderId), now));
   await lockSlots(tx, [from.id, to.id]);
-  await takePlaces(tx, to.id, group.length, { heldBack: mayUseHeldBackPlaces(input.by), now });
+  await takePlaces(tx, to.id, group.length, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   await returnPlaces(tx, from.id, group.length);
   await tx.query(`UPDATE bookings SET slot_id = $2::int, updated_at = now() WHERE id = ANY($1::int[])`, [group.map((member) => member.id), to.id]);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
@@ -110,7 +109,7 @@ export async function addFamilyMember(tx: Tx, input: FamilyMemberInput): Promise
   await applyCardEvent(tx, 'booked', [input.cardHolderId], statuses);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
-  await takePlaces(tx, slot.id, 1, { heldBack: mayUseHeldBackPlaces(input.by), now });
+  await takePlaces(tx, slot.id, 1, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   return { code: member.code };
 }
 

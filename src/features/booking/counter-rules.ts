@@ -2,12 +2,11 @@
 // many people) and its opening days (deadlines count opening days), read with other rows in
 // one statement, and the check of a booking or change against them.
 import type { Reader } from '../../db/client.js';
-import type { StaffPrincipal } from '../staff/access.js';
 import type { CounterTimetable } from '../schedule/calendar.js';
 import { daysOf, type OpeningDays } from '../schedule/opening-days.js';
 import { policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
 import { timetableJson } from '../schedule/slot-generation.js';
-import { mayBypassWindow } from './authority.js';
+import { can, type StaffPrincipal } from '../../policies/index.js';
 import { BookingError } from './errors.js';
 import { bookingWindowProblem, changeWindowProblem } from './window.js';
 
@@ -40,7 +39,7 @@ export async function counterRules(reader: Reader, counterId: number): Promise<C
  */
 export function checkWindow(kind: 'book' | 'change', startsAt: Date, rules: CounterRules, options: { by: StaffPrincipal | null; now: Date; people?: number }): void {
   if (options.people !== undefined && options.people > rules.policy.maxPeoplePerBooking) throw new BookingError('too_many_people');
-  if (mayBypassWindow(options.by)) return;
+  if (can(options.by, 'booking.bypassWindow')) return;
   const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(startsAt, rules.policy, options.now, rules.isOpeningDay);
   if (problem) throw new BookingError(problem);
 }

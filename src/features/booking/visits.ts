@@ -7,7 +7,7 @@ import { now as clockNow } from '../../lib/clock.js';
 import { dateColumn, isoDateOfColumn, jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { CardTransitionError } from '../cards/status.js';
-import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
+import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
 import { applyCardEvent } from './card-events.js';
 import { lockHolders } from './places.js';
@@ -49,7 +49,7 @@ const VISITED_BOOKING = `
 
 async function recordVisit(tx: Tx, action: VisitAction, input: VisitInput): Promise<{ holderId: number }> {
   const [booking] = await tx.query<{ id: number; code: string; cardHolderId: number; counterId: number; date: Date }>(VISITED_BOOKING, [input.bookingId]);
-  if (!booking || !canUseCounter(input.by, booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
+  if (!booking || !can(input.by, 'counter.work', booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
   const bookingDate = isoDateOfColumn(booking.date);
   const otherDay = bookingDate !== todayInJapan(input.now ?? clockNow());
   if (otherDay && SAME_DAY_ACTIONS.includes(action) && !input.otherDayConfirmed) throw new AppError(409, 'not_booking_day', 'console.visit.notBookingDay');
@@ -75,7 +75,7 @@ export async function unvisitedOfDay(tx: Pick<Tx, 'query'>, counterId: number, d
 
 /** Marks every still-unvisited booking of the counter's day (today or before) as a no-show; how many. */
 export async function markNoShowsOfDay(tx: Tx, input: { counterId: number; date: IsoDate; by: StaffPrincipal; now?: Date }): Promise<number> {
-  if (!canUseCounter(input.by, input.counterId)) throw new AppError(403, 'counter_forbidden', 'console.counterForbidden');
+  authorize(input.by, 'counter.work', input.counterId, 'console.counterForbidden');
   if (input.date > todayInJapan(input.now ?? clockNow())) throw new AppError(400, 'future_date', 'console.noShow.future');
   const bookings = await unvisitedOfDay(tx, input.counterId, input.date);
   await lockHolders(tx, bookings.map((booking) => booking.cardHolderId));

@@ -8,7 +8,8 @@ import { pagedRows } from '../../lib/csv.js';
 import { addDays, dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
-import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import { can, ensureCounter, visibleCounterIds } from '../../policies/index.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
 import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
@@ -29,10 +30,11 @@ export interface CardFilter {
 
 function counterScope(user: StaffPrincipal, counterId: number | undefined): Prisma.CardHolderWhereInput {
   if (counterId !== undefined) {
-    if (!canUseCounter(user, counterId)) throw new AppError(403, 'counter_forbidden', 'cards.counterForbidden');
+    ensureCounter(user, counterId, 'cards.counterForbidden');
     return { counterId };
   }
-  return user.counterIds === null ? {} : { counterId: { in: user.counterIds } };
+  const ids = visibleCounterIds(user);
+  return ids === null ? {} : { counterId: { in: ids } };
 }
 
 function whereOf(filter: CardFilter, user: StaffPrincipal, withStatus = true): Prisma.CardHolderWhereInput {
@@ -151,7 +153,7 @@ export async function quickAddCards(db: Db, raws: RawCardRow[], actor: AuditActo
 async function scopedHolder(tx: DbTx, id: number, user: StaffPrincipal) {
   const holder = await tx.cardHolder.findUnique({ where: { id }, include: { counter: { select: { name: true } } } });
   // A card outside the user's counters answers like an absent one, so ids cannot be probed.
-  const visible = holder !== null && (holder.counterId === null || canUseCounter(user, holder.counterId));
+  const visible = holder !== null && can(user, 'cards.view', holder);
   if (!visible) throw new AppError(404, 'card_not_found', 'cards.notFound');
   return holder;
 }

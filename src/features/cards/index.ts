@@ -8,12 +8,12 @@ export function cardsFeature(context: AppContext): Feature {
     name: 'cards',
     staffRouter: cardRoutes(context),
     staffMenu: [
-      { href: '/staff/cards', labelKey: 'cards.menu.list', roles: ['admin', 'staff', 'operator'] },
-      { href: '/staff/cards/imports', labelKey: 'cards.menu.import', roles: ['admin', 'staff'] },
-      { href: '/staff/cards/pull-list', labelKey: 'cards.menu.pull', roles: ['admin', 'staff'] },
-      { href: '/staff/cards/follow-up', labelKey: 'cards.menu.followUp', roles: ['admin', 'staff'] },
-      { href: '/staff/cards/new', labelKey: 'cards.menu.new', roles: ['admin', 'staff'] },
-      { href: '/staff/cards/profiles', labelKey: 'cards.menu.profiles', roles: ['admin'] },
+      { href: '/staff/cards', labelKey: 'cards.menu.list', action: 'cards.view' },
+      { href: '/staff/cards/imports', labelKey: 'cards.menu.import', action: 'cards.import' },
+      { href: '/staff/cards/pull-list', labelKey: 'cards.menu.pull', action: 'cards.export' },
+      { href: '/staff/cards/follow-up', labelKey: 'cards.menu.followUp', action: 'cards.export' },
+      { href: '/staff/cards/new', labelKey: 'cards.menu.new', action: 'cards.edit' },
+      { href: '/staff/cards/profiles', labelKey: 'cards.menu.profiles', action: 'cards.importProfiles' },
     ],
   };
 }

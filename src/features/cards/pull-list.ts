@@ -4,8 +4,8 @@ import bwipjs from 'bwip-js';
 import type { Db } from '../../db/client.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { dateColumn, formatMinutes, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
-import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import { ensureCounter } from '../../policies/index.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 
 /** Statuses at which the card is not yet in the office: a booked card in one of these is flagged. */
@@ -32,7 +32,7 @@ export async function nextOpeningDay(db: Db, counterId: number, today = todayInJ
 }
 
 export async function pullList(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor): Promise<PullListRow[]> {
-  if (!canUseCounter(user, counterId)) throw new AppError(403, 'counter_forbidden', 'cards.counterForbidden');
+  ensureCounter(user, counterId, 'cards.counterForbidden');
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<(Omit<PullListRow, 'time' | 'notArrived'> & { startsAt: Date })[]>`
       SELECT h.storage_place AS "storagePlace", s.starts_at AS "startsAt", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana",

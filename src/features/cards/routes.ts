@@ -7,7 +7,8 @@ import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../web/validation.js';
-import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
+import { requirePermission, type StaffPrincipal } from '../staff/access.js';
+import { can } from '../../policies/index.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
 import { applyBulkStatus, BULK_MAX, BULK_TARGETS, CARD_STATUSES, changeStatusByStaff, previewBulkStatus, type BulkSelection, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
@@ -18,8 +19,11 @@ import { CARD_TRANSITIONS, reasonText } from './status.js';
 import { actorLabeler } from '../staff/actors.js';
 import { receiveImportFile } from './upload.js';
 
-const clerks = requireRole('admin', 'staff');
-const admins = requireRole('admin');
+const viewers = requirePermission('cards.view');
+const editors = requirePermission('cards.edit');
+const exporters = requirePermission('cards.export');
+const importers = requirePermission('cards.import');
+const profileEditors = requirePermission('cards.importProfiles');
 const isoDate = isoDateSchema('cards.filter.badDate');
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 const id = idSchema();
@@ -96,26 +100,26 @@ export function cardRoutes(context: AppContext): Router {
   const router = Router();
   const counters = () => db.prisma.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }], select: { id: true, code: true, name: true } });
 
-  router.get('/cards', anyStaff, async (req, res) => {
+  router.get('/cards', viewers, async (req, res) => {
     const { page: pageNo = 1, ...filter } = parseQuery(filterSchema, req.query);
-    const print = req.query.print === '1' && user(res).role !== 'operator'; // a printed list is a bulk export
+    const print = req.query.print === '1' && can(user(res), 'cards.export'); // a printed list is a bulk export
     const result = await searchCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE);
     page(res, 'index', 'cards.list.title', { ...result, filter, pageNo, pageSize: PAGE_SIZE, print, counters: await counters(), statuses: CARD_STATUSES, query: new URLSearchParams(req.query as Record<string, string>).toString(), dateText, bookingText });
   });
 
-  router.get('/cards/export.csv', clerks, async (req, res) => {
+  router.get('/cards/export.csv', exporters, async (req, res) => {
     const { page: _page, ...filter } = parseQuery(filterSchema, req.query);
     const rows = await exportCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res));
     const t = res.locals.t;
     await sendCsv(res, { filename: `card-holders-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
   });
 
-  router.get('/cards/follow-up', clerks, async (req, res) => {
+  router.get('/cards/follow-up', exporters, async (req, res) => {
     const { days = 30 } = parseQuery(followUpSchema, req.query);
     page(res, 'follow-up', 'cards.followUp.title', { days, rows: await followUpCounts(db.prisma, days, user(res)) });
   });
 
-  router.get('/cards/follow-up.csv', clerks, async (req, res) => {
+  router.get('/cards/follow-up.csv', exporters, async (req, res) => {
     const { days = 30, counterId } = parseQuery(followUpSchema, req.query);
     const rows = await followUpRows(db.prisma, days, user(res), actorOf(req, res), counterId);
     const t = res.locals.t;
@@ -132,12 +136,12 @@ export function cardRoutes(context: AppContext): Router {
     return { counters: list, counterId, date, rows };
   };
 
-  router.get('/cards/pull-list', clerks, async (req, res) => {
+  router.get('/cards/pull-list', exporters, async (req, res) => {
     const list = await pullListOf(req, res);
     page(res, 'pull-list', 'cards.pull.title', { ...list, formatDateJa, noticeBarcode, counterName: list.counters.find((counter) => counter.id === list.counterId)?.name ?? '' });
   });
 
-  router.get('/cards/pull-list.csv', clerks, async (req, res) => {
+  router.get('/cards/pull-list.csv', exporters, async (req, res) => {
     const { rows, date } = await pullListOf(req, res);
     const t = res.locals.t;
     const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
@@ -154,9 +158,9 @@ export function cardRoutes(context: AppContext): Router {
     res.status(status).render('cards/bulk-status', { title: res.locals.t('cards.bulk.title'), layout: 'layouts/staff', filter, ids, to, preview, hidden, targets: BULK_TARGETS, counters: await counters(), problem });
   };
 
-  router.get('/cards/bulk-status', clerks, async (req, res) => bulkPage(res, parseQuery(bulkSchema, req.query)));
+  router.get('/cards/bulk-status', editors, async (req, res) => bulkPage(res, parseQuery(bulkSchema, req.query)));
 
-  router.post('/cards/bulk-status', clerks, async (req, res) => {
+  router.post('/cards/bulk-status', editors, async (req, res) => {
     const parsed = parseForm(bulkForm, req.body);
     if (!parsed.ok) return bulkPage(res, parseQuery(bulkSchema, req.body), 400, res.locals.t(Object.values(parsed.errors)[0]));
     const { id: ids, to, reason, expected, page: _page, ...filter } = parsed.data;
@@ -169,11 +173,11 @@ export function cardRoutes(context: AppContext): Router {
     }
   });
 
-  router.get('/cards/new', clerks, async (_req, res) => {
+  router.get('/cards/new', editors, async (_req, res) => {
     page(res, 'new', 'cards.new.title', { rows: Array.from({ length: QUICK_ADD_ROWS }, () => ({})), problems: [], counters: await counters(), fields: CARD_FIELDS });
   });
 
-  router.post('/cards/new', clerks, async (req, res) => {
+  router.post('/cards/new', editors, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const all = Array.from({ length: QUICK_ADD_ROWS }, (_, index) => Object.fromEntries(CARD_FIELDS.map((field) => [field, String(body[`${field}_${index}`] ?? '').slice(0, 200)])));
     const filled = all.map((row, index) => ({ row, index })).filter(({ row }) => Object.values(row).some((value) => value.trim() !== ''));
@@ -184,11 +188,11 @@ export function cardRoutes(context: AppContext): Router {
     res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all.map((row) => ({ ...row, birthDate: '' })), problems, counters: await counters(), fields: CARD_FIELDS });
   });
 
-  router.get('/cards/imports', clerks, async (_req, res) => {
+  router.get('/cards/imports', importers, async (_req, res) => {
     page(res, 'imports', 'cards.import.title', { batches: await listImportBatches(db.prisma), profiles: await listProfiles(db.prisma), maxMb: Math.floor(config.IMPORT_MAX_BYTES / 1024 / 1024), formatDate: dateTimeText });
   });
 
-  router.post('/cards/imports', clerks, async (req, res) => {
+  router.post('/cards/imports', importers, async (req, res) => {
     const batch = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES, async (file) => {
       const fields = parseQuery(uploadFields, file.fields);
       return createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
@@ -197,18 +201,18 @@ export function cardRoutes(context: AppContext): Router {
     res.redirect(303, `/staff/cards/imports/${batch.id}`);
   });
 
-  router.get('/cards/imports/:id', clerks, async (req, res) => {
+  router.get('/cards/imports/:id', importers, async (req, res) => {
     const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
     const actorLabel = await actorLabeler(db.prisma, [shown.batch.uploadedBy, shown.batch.committedBy], res.locals.t);
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
     page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, dateText, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
   });
 
-  router.get('/cards/imports/:id/progress', clerks, async (req, res) => {
+  router.get('/cards/imports/:id/progress', importers, async (req, res) => {
     res.json(await batchProgress(db.prisma, parseQuery(id, req.params.id)));
   });
 
-  router.get('/cards/imports/:id/errors.csv', clerks, async (req, res) => {
+  router.get('/cards/imports/:id/errors.csv', importers, async (req, res) => {
     const batchId = parseQuery(id, req.params.id);
     const t = res.locals.t;
     const rows = (async function* () {
@@ -217,30 +221,30 @@ export function cardRoutes(context: AppContext): Router {
     await sendCsv(res, { filename: `import-${batchId}-errors.csv`, encoding: parseCsvEncoding(req.query.encoding), header: [t('cards.import.line'), t('cards.field.noticeId'), t('cards.import.reason')], rows });
   });
 
-  router.post('/cards/imports/:id/commit', clerks, async (req, res) => {
+  router.post('/cards/imports/:id/commit', importers, async (req, res) => {
     const batchId = parseQuery(id, req.params.id);
     const { done } = await beginCommit(db.prisma, batchId, actorOf(req, res), settings);
     runInBackground(context, done);
     res.redirect(303, `/staff/cards/imports/${batchId}`);
   });
 
-  router.post('/cards/imports/:id/discard', clerks, async (req, res) => {
+  router.post('/cards/imports/:id/discard', importers, async (req, res) => {
     const batchId = parseQuery(id, req.params.id);
     await discardImportBatch(db.prisma, batchId, actorOf(req, res), settings);
     res.redirect(303, '/staff/cards/imports');
   });
 
-  router.get('/cards/profiles', admins, async (_req, res) => {
+  router.get('/cards/profiles', profileEditors, async (_req, res) => {
     page(res, 'profiles', 'cards.profile.title', { profiles: await listProfiles(db.prisma) });
   });
 
   const profilePage = (res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, profileId?: number) =>
     res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS, startStatuses: START_STATUSES });
 
-  router.get('/cards/profiles/new', admins, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'data_received' }, {}));
-  router.get('/cards/profiles/:id', admins, async (req, res) => profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)));
+  router.get('/cards/profiles/new', profileEditors, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'data_received' }, {}));
+  router.get('/cards/profiles/:id', profileEditors, async (req, res) => profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)));
 
-  router.post(['/cards/profiles/new', '/cards/profiles/:id'], admins, async (req, res) => {
+  router.post(['/cards/profiles/new', '/cards/profiles/:id'], profileEditors, async (req, res) => {
     const profileId = req.params.id === undefined ? undefined : parseQuery(id, req.params.id);
     const parsed = parseForm(profileForm, req.body);
     if (!parsed.ok) return profilePage(res, 400, req.body as Record<string, string>, parsed.errors, profileId);
@@ -253,20 +257,20 @@ export function cardRoutes(context: AppContext): Router {
     res.redirect(303, '/staff/cards/profiles');
   });
 
-  router.get('/cards/:id', anyStaff, async (req, res) => {
+  router.get('/cards/:id', viewers, async (req, res) => {
     const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
     const actorLabel = await actorLabeler(db.prisma, card.history.map((change) => change.actor), res.locals.t);
     page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', loginLock: loginLockOf(card.holder) });
   });
 
-  router.post('/cards/:id/unlock-login', anyStaff, async (req, res) => {
+  router.post('/cards/:id/unlock-login', requirePermission('cards.unlockLogin'), async (req, res) => {
     const cardId = parseQuery(id, req.params.id);
     if (req.body?.identityChecked !== 'yes') throw new AppError(400, 'identity_not_checked', 'cards.unlock.identityRequired');
     await unlockLoginByStaff(db.prisma, cardId, user(res), actorOf(req, res));
     res.redirect(303, `/staff/cards/${cardId}?unlocked=1`);
   });
 
-  router.post('/cards/:id/status', clerks, async (req, res) => {
+  router.post('/cards/:id/status', editors, async (req, res) => {
     const cardId = parseQuery(id, req.params.id);
     const parsed = parseForm(statusForm, req.body);
     if (!parsed.ok) throw new AppError(400, 'bad_status', Object.values(parsed.errors)[0]);

@@ -7,7 +7,7 @@ import { dateColumn, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';
-import { bookingScope, ensureCounter } from './scope.js';
+import { bookingScope, ensureCounter } from '../../policies/index.js';
 
 export interface BookingFilter {
   counterId?: number;

@@ -8,8 +8,8 @@ export function consoleFeature(context: AppContext): Feature {
     name: 'console',
     staffRouter: consoleRoutes(context),
     staffMenu: [
-      { href: '/staff/console', labelKey: 'console.menu.index', roles: ['admin', 'staff', 'operator'] },
-      { href: '/staff/console/export', labelKey: 'console.menu.export', roles: ['admin', 'staff'] },
+      { href: '/staff/console', labelKey: 'console.menu.index', action: 'console.view' },
+      { href: '/staff/console/export', labelKey: 'console.menu.export', action: 'bookings.export' },
     ],
   };
 }

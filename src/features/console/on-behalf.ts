@@ -9,9 +9,9 @@ import { dateColumn } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { allPlacesLeft, BookingError, webPlacesLeft } from '../booking/index.js';
 import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../citizen/identity-checks.js';
-import type { StaffPrincipal } from '../staff/access.js';
+import type { StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
-import { bookingScope, ensureCounter, holderScope } from './scope.js';
+import { bookingScope, ensureCounter, holderScope } from '../../policies/index.js';
 
 /** Operators book for callers on the phone; staff and admins for people at the counter. */
 export const channelOf = (user: StaffPrincipal): BookingChannel => (user.role === 'operator' ? 'phone' : 'counter');

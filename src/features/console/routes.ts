@@ -8,7 +8,8 @@ import { AppError } from '../../web/errors.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../web/validation.js';
 import { transaction, type Tx } from '../../db/transaction.js';
 import { bookSlot, cancelBooking, checkIn, handOver, listCounters, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
-import { anyStaff, requireRole, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
+import { can } from '../../policies/index.js';
 import { dayBoard, previewNoShows, weekOverview, type DayBoard } from './board.js';
 import { auditExport, exportBookings, type ExportRow } from './export.js';
 import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
@@ -16,7 +17,10 @@ import { IdentityError } from '../citizen/identity-checks.js';
 import { channelOf, confirmIdentity, ensureSlotCounter, holderForConsole, slotChoices } from './on-behalf.js';
 import { searchHolders } from './search.js';
 
-const clerks = requireRole('admin', 'staff');
+const viewers = requirePermission('console.view');
+const onBehalfBookers = requirePermission('booking.onBehalf');
+const counterWorkers = requirePermission('counter.work');
+const exporters = requirePermission('bookings.export');
 
 /** The board refreshes every 15 s; ?refresh=N (2-60) changes that (a wall screen, a test). */
 const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
@@ -53,54 +57,54 @@ export function consoleRoutes(context: AppContext): Router {
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const identityCheck = (req: Request, res: Response) => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper });
   const holderPage = (req: Request, res: Response, holderId: number) => asStaff(req, res, (tx) => holderForConsole(tx, holderId, user(res)));
-  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => user(res).counterIds?.includes(counter.id) ?? true);
+  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => can(user(res), 'console.view', counter.id));
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
 
-  router.get('/console', anyStaff, async (_req, res) => {
+  router.get('/console', viewers, async (_req, res) => {
     page(res, 'index', 'console.index.title', { counters: await myCounters(res), today: todayInJapan() });
   });
 
-  router.get('/console/search', anyStaff, async (req, res) => {
+  router.get('/console/search', viewers, async (req, res) => {
     const { q } = parseQuery(searchQuery, req.query);
     const { query, results } = await asStaff(req, res, (tx) => searchHolders(tx, q, user(res)));
     if (results.length === 1) return res.redirect(303, `/staff/console/holders/${results[0].id}`);
     page(res, 'search', 'console.search.title', { q: query, results });
   });
 
-  router.get('/console/counters/:id/day', anyStaff, async (req, res) => {
+  router.get('/console/counters/:id/day', viewers, async (req, res) => {
     const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res)));
     page(res, 'day', 'console.day.title', { board, previous: addDays(board.date, -1), next: addDays(board.date, 1), noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined, refreshSeconds: refreshSecondsOf(req.query.refresh), scripts: ['/js/console-board.js'] });
   });
 
-  router.get('/console/counters/:id/day.json', anyStaff, async (req, res) => {
+  router.get('/console/counters/:id/day.json', viewers, async (req, res) => {
     const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res), 'console.day.refresh'));
     res.set('Cache-Control', 'no-store').json(boardJson(board, res.locals.t));
   });
 
-  router.get('/console/counters/:id/week', anyStaff, async (req, res) => {
+  router.get('/console/counters/:id/week', viewers, async (req, res) => {
     const from = parseQuery(weekQuery, req.query).from ?? todayInJapan();
     page(res, 'week', 'console.week.title', { week: await weekOverview(prisma, counterParam(req), from, user(res)) });
   });
 
-  router.get('/console/counters/:id/print', clerks, async (req, res) => {
+  router.get('/console/counters/:id/print', counterWorkers, async (req, res) => {
     const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res), 'console.print'));
     const rows = board.slots.flatMap((slot) => slot.bookings.map((booking) => ({ ...booking, time: slot.time, endTime: slot.endTime })));
     page(res, 'print', 'console.print.title', { board, rows });
   });
 
-  router.get('/console/counters/:id/no-show', clerks, async (req, res) => {
+  router.get('/console/counters/:id/no-show', counterWorkers, async (req, res) => {
     page(res, 'no-show', 'console.noShow.title', await previewNoShows(db, counterParam(req), dateOf(req), user(res)));
   });
 
-  router.post('/console/counters/:id/no-show', clerks, async (req, res) => {
+  router.post('/console/counters/:id/no-show', counterWorkers, async (req, res) => {
     const counterId = counterParam(req);
     const { date } = parseQuery(noShowForm, req.body);
     const count = await asStaff(req, res, (tx) => markNoShowsOfDay(tx, { counterId, date, by: user(res) }));
     res.redirect(303, `/staff/console/counters/${counterId}/day?date=${date}&noShows=${count}`);
   });
 
-  router.get('/console/holders/:id', anyStaff, async (req, res) => {
+  router.get('/console/holders/:id', viewers, async (req, res) => {
     const holder = await holderPage(req, res, parseQuery(id, req.params.id));
     page(res, 'holder', 'console.holder.title', { holder, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
   });
@@ -127,9 +131,9 @@ export function consoleRoutes(context: AppContext): Router {
     }
   };
 
-  router.get('/console/holders/:id/book', anyStaff, (req, res) => pickerPage(req, res));
+  router.get('/console/holders/:id/book', onBehalfBookers, (req, res) => pickerPage(req, res));
 
-  router.post('/console/holders/:id/book', anyStaff, async (req, res) => {
+  router.post('/console/holders/:id/book', onBehalfBookers, async (req, res) => {
     const parsed = parseForm(bookForm, req.body);
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
     const { slotId, birth, email, override, reason } = parsed.data;
@@ -142,7 +146,7 @@ export function consoleRoutes(context: AppContext): Router {
     });
   });
 
-  router.post('/console/holders/:id/move', anyStaff, async (req, res) => {
+  router.post('/console/holders/:id/move', onBehalfBookers, async (req, res) => {
     const parsed = parseForm(moveForm, req.body);
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
     const { birth, bookingId, slotId } = parsed.data;
@@ -154,7 +158,7 @@ export function consoleRoutes(context: AppContext): Router {
     });
   });
 
-  router.post('/console/holders/:id/cancel', anyStaff, async (req, res) => {
+  router.post('/console/holders/:id/cancel', onBehalfBookers, async (req, res) => {
     const holderId = parseQuery(id, req.params.id);
     const parsed = parseForm(cancelForm, req.body);
     const showProblem = async (errors: FieldErrors, status: number) => page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, holderId), done: '', errors, problem: '' }, status);
@@ -183,16 +187,16 @@ export function consoleRoutes(context: AppContext): Router {
       page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, booking.cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
     }
   };
-  router.post('/console/bookings/:id/check-in', clerks, visit('check_in'));
-  router.post('/console/bookings/:id/hand-over', clerks, visit('hand_over'));
-  router.post('/console/bookings/:id/no-show', clerks, visit('no_show'));
+  router.post('/console/bookings/:id/check-in', counterWorkers, visit('check_in'));
+  router.post('/console/bookings/:id/hand-over', counterWorkers, visit('hand_over'));
+  router.post('/console/bookings/:id/no-show', counterWorkers, visit('no_show'));
 
-  router.get('/console/export', clerks, async (req, res) => {
+  router.get('/console/export', exporters, async (req, res) => {
     const today = todayInJapan();
     page(res, 'export', 'console.export.title', { counters: await myCounters(res), statuses: STATUSES, channels: CHANNELS, values: { from: today, to: addDays(today, 30), ...req.query } });
   });
 
-  router.get('/console/export.csv', clerks, async (req, res) => {
+  router.get('/console/export.csv', exporters, async (req, res) => {
     const filter = parseQuery(exportQuery, req.query);
     await asStaff(req, res, (tx) => auditExport(tx, filter));
     const rows = exportBookings(prisma, filter, user(res));

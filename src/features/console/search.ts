@@ -7,7 +7,7 @@ import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';
-import { holderScope, holderScopeSql } from './scope.js';
+import { holderScope, holderScopeSql } from '../../policies/index.js';
 
 const MAX_RESULTS = 50;
 /** Parts of a notice ID shorter than this would match too many people: only whole IDs then. */

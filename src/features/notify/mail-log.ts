@@ -11,7 +11,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../web/errors.js';
 import { hasControlCharacters } from '../../web/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
-import { bookingScope } from '../console/scope.js';
+import { bookingScope, can } from '../../policies/index.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';
 
@@ -32,11 +32,11 @@ const summaryFields = { id: true, kind: true, toAddress: true, subject: true, st
 /** The mails this user may read. */
 function mailScope(viewer: StaffPrincipal): Prisma.OutboxMessageWhereInput {
   const ofVisibleBookings = { booking: { is: bookingScope(viewer) } };
-  return viewer.role === 'admin' ? { OR: [{ bookingId: null }, ofVisibleBookings] } : ofVisibleBookings;
+  return can(viewer, 'alerts.manage') ? { OR: [{ bookingId: null }, ofVisibleBookings] } : ofVisibleBookings;
 }
 
 export async function searchMail(db: DbTx, viewer: StaffPrincipal, q: string, actor: AuditActor) {
-  const broad = viewer.role !== 'operator';
+  const broad = can(viewer, 'mail.browse');
   if (!q && !broad) return { rows: [], needsQuery: true };
   const address = broad ? { contains: q, mode: 'insensitive' as const } : { equals: q, mode: 'insensitive' as const };
   const matching = q ? { OR: [{ toAddress: address }, { booking: { is: { code: q.toUpperCase() } } }] } : {};

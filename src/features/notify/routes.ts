@@ -5,7 +5,7 @@ import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf } from '../../lib/
 import { AppError } from '../../web/errors.js';
 import { parseForm } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
-import { requireRole } from '../staff/access.js';
+import { requirePermission } from '../staff/access.js';
 import { actorLabeler } from '../staff/actors.js';
 import { acknowledgeAlert, verifyAcknowledgementToken } from './alerts.js';
 import { normaliseMailQuery, recentAlerts, searchMail, showMail } from './mail-log.js';
@@ -13,8 +13,8 @@ import { normaliseMailQuery, recentAlerts, searchMail, showMail } from './mail-l
 const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 const tokenForm = z.object({ token: z.string().min(1).max(2000) });
 
-const mailReaders = requireRole('admin', 'staff', 'operator');
-const admins = requireRole('admin');
+const mailReaders = requirePermission('mail.view');
+const alertManagers = requirePermission('alerts.manage');
 
 /** Dates in the console read as Japan time, whatever the server's TZ. */
 const viewHelpers: RequestHandler = (_req, res, next) => {
@@ -34,8 +34,8 @@ export function notifyFeature(context: AppContext): Feature {
     staffRouter: staffRouter(context),
     citizenRouter: alertLinkRouter(context),
     staffMenu: [
-      { href: '/staff/mail', labelKey: 'notify.menu.mail', roles: ['admin', 'staff', 'operator'] },
-      { href: '/staff/alerts', labelKey: 'notify.menu.alerts', roles: ['admin'] },
+      { href: '/staff/mail', labelKey: 'notify.menu.mail', action: 'mail.view' },
+      { href: '/staff/alerts', labelKey: 'notify.menu.alerts', action: 'alerts.manage' },
     ],
   };
 }
@@ -58,13 +58,13 @@ function staffRouter({ db, config }: AppContext): Router {
     res.render('notify/mail-show', { title: res.locals.t('notify.mail.showTitle'), layout, ...found, smtpConfigured: Boolean(config.SMTP_URL) });
   });
 
-  router.get('/alerts', admins, async (req, res) => {
+  router.get('/alerts', alertManagers, async (req, res) => {
     const alerts = await recentAlerts(db.prisma);
     const actorLabel = await actorLabeler(db.prisma, alerts.map((alert) => alert.acknowledgedBy), res.locals.t);
     res.render('notify/alerts-index', { title: res.locals.t('notify.alerts.title'), layout, alerts, actorLabel, done: req.query.done ?? null });
   });
 
-  router.post('/alerts/:id/acknowledge', admins, async (req, res) => {
+  router.post('/alerts/:id/acknowledge', alertManagers, async (req, res) => {
     const result = await db.prisma.$transaction((tx) => acknowledgeAlert(tx, parseId(req.params), { via: 'console', actor: actorOf(req, res) }));
     if (!result.ok && result.reason === 'not_found') throw new AppError(404, 'not_found', 'error.404.body');
     res.redirect(303, `/staff/alerts?done=${result.ok ? 'acknowledged' : 'already'}`);

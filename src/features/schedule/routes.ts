@@ -7,7 +7,8 @@ import { todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { parseForm, pathId, type FieldErrors } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
-import { canUseCounter, requireRole } from '../staff/access.js';
+import { requirePermission } from '../staff/access.js';
+import { authorize } from '../../policies/index.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
 import { generateSlotRange, regenerateAllNow, savePolicy, type ChangeContext } from './change.js';
 import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
@@ -16,9 +17,10 @@ import { policyRows } from './policy.js';
 import { closureCalendar, counterTimetablePage, createClosure, createOverrides, deleteClosure, deleteOverride, deleteRule, listClosures, previewRule, saveRule } from './timetable.js';
 import { blankRuleValues, ruleValues, scheduleFormat } from './view-models.js';
 
-const admin = requireRole('admin');
-const viewers = requireRole('admin', 'staff', 'operator');
-const planners = requireRole('admin', 'staff');
+const viewers = requirePermission('schedule.view');
+const editors = requirePermission('schedule.edit');
+const reporters = requirePermission('schedule.report');
+const policyEditors = requirePermission('bookingPolicy.edit');
 
 const idParam = (value: unknown): number => pathId(value, 'schedule.counter.notFound');
 
@@ -33,10 +35,6 @@ function render(res: Response, view: string, titleKey: string, locals: Record<st
 function currentMonth(value: unknown): string {
   const parsed = monthSchema.safeParse(value);
   return parsed.success ? parsed.data : todayInJapan().slice(0, 7);
-}
-
-function ensureCounterAccess(res: Response, counterId: number): void {
-  if (!canUseCounter(res.locals.staffUser!, counterId)) throw new AppError(403, 'counter_forbidden', 'staff.forbidden');
 }
 
 /** Runs a change; a refusal with the given code comes back as undefined for the form to show. */
@@ -67,7 +65,7 @@ export function scheduleFeature(context: AppContext): Feature {
   router.get('/schedule', viewers, async (req, res) => indexPage(req, res));
 
   // ---- slots for a chosen range (staff plan the fiscal year ahead) ----
-  router.post('/schedule/slots', planners, async (req, res) => {
+  router.post('/schedule/slots', requirePermission('schedule.generateSlots'), async (req, res) => {
     const parsed = parseForm(slotRangeForm, req.body);
     if (!parsed.ok) return indexPage(req, res, { values: req.body, errors: parsed.errors }, 400);
     let applied;
@@ -83,9 +81,9 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   // ---- counters ----
-  router.get('/schedule/counters/new', admin, (_req, res) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: {} }));
+  router.get('/schedule/counters/new', editors, (_req, res) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: {} }));
 
-  router.post('/schedule/counters', admin, async (req, res) => {
+  router.post('/schedule/counters', editors, async (req, res) => {
     const parsed = parseForm(counterForm, req.body);
     const refuse = (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: req.body, errors }, status);
     if (!parsed.ok) return refuse(parsed.errors, 400);
@@ -99,12 +97,12 @@ export function scheduleFeature(context: AppContext): Feature {
     render(res, 'counter', 'schedule.counter.title', { ...page, notice: req.query.done, overrideValues: { kind: 'open', capacityMode: 'slot' } });
   });
 
-  router.get('/schedule/counters/:id/edit', admin, async (req, res) => {
+  router.get('/schedule/counters/:id/edit', editors, async (req, res) => {
     const counter = await findCounter(db, idParam(req.params.id));
     render(res, 'counter-form', 'schedule.counter.editTitle', { counter, values: { ...counter, purposes: counter.purposes.join('、') } });
   });
 
-  router.post('/schedule/counters/:id', admin, async (req, res) => {
+  router.post('/schedule/counters/:id', editors, async (req, res) => {
     const id = idParam(req.params.id);
     const parsed = parseForm(counterForm, req.body);
     const refuse = async (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
@@ -113,12 +111,12 @@ export function scheduleFeature(context: AppContext): Feature {
     res.redirect(303, `/staff/schedule/counters/${id}?done=saved`);
   });
 
-  router.post('/schedule/counters/:id/move', admin, async (req, res) => {
+  router.post('/schedule/counters/:id/move', editors, async (req, res) => {
     await moveCounter(db, changeContext(req, res), idParam(req.params.id), req.body?.direction === 'up' ? 'up' : 'down');
     res.redirect(303, '/staff/schedule');
   });
 
-  router.post('/schedule/counters/:id/retire', admin, async (req, res) => {
+  router.post('/schedule/counters/:id/retire', editors, async (req, res) => {
     const id = idParam(req.params.id);
     try {
       await retireCounter(db, changeContext(req, res), id);
@@ -131,7 +129,7 @@ export function scheduleFeature(context: AppContext): Feature {
     res.redirect(303, '/staff/schedule?done=retired');
   });
 
-  router.post('/schedule/counters/:id/reinstate', admin, async (req, res) => {
+  router.post('/schedule/counters/:id/reinstate', editors, async (req, res) => {
     await reinstateCounter(db, changeContext(req, res), idParam(req.params.id));
     res.redirect(303, '/staff/schedule?done=reinstated');
   });
@@ -149,16 +147,16 @@ export function scheduleFeature(context: AppContext): Feature {
     render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, refusal: refusalText, scripts: ['/js/schedule-preview.js'] }, refusal?.status ?? (showErrors && !parsed.ok ? 400 : 200));
   };
 
-  router.get('/schedule/counters/:id/rules/new', admin, async (req, res) => ruleEditor(req, res, undefined, blankRuleValues(todayInJapan())));
+  router.get('/schedule/counters/:id/rules/new', editors, async (req, res) => ruleEditor(req, res, undefined, blankRuleValues(todayInJapan())));
 
-  router.get('/schedule/counters/:id/rules/:ruleId/edit', admin, async (req, res) => {
+  router.get('/schedule/counters/:id/rules/:ruleId/edit', editors, async (req, res) => {
     const rule = await db.openingRule.findFirst({ where: { id: idParam(req.params.ruleId), counterId: idParam(req.params.id) } });
     if (!rule) throw new AppError(404, 'rule_not_found', 'schedule.rule.notFound');
     await ruleEditor(req, res, rule.id, ruleValues(rule));
   });
 
   /** The month preview alone, fetched by public/js/schedule-preview.js as the form changes. */
-  router.get('/schedule/counters/:id/rules/preview', admin, async (req, res) => {
+  router.get('/schedule/counters/:id/rules/preview', editors, async (req, res) => {
     const counterId = idParam(req.params.id);
     const parsed = parseForm(ruleForm, req.query);
     const ruleId = req.query.ruleId ? idParam(req.query.ruleId) : undefined;
@@ -180,16 +178,16 @@ export function scheduleFeature(context: AppContext): Feature {
     }
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleSaved`);
   };
-  router.post('/schedule/counters/:id/rules', admin, saveRuleRoute(() => undefined));
-  router.post('/schedule/counters/:id/rules/:ruleId', admin, saveRuleRoute((req) => idParam(req.params.ruleId)));
+  router.post('/schedule/counters/:id/rules', editors, saveRuleRoute(() => undefined));
+  router.post('/schedule/counters/:id/rules/:ruleId', editors, saveRuleRoute((req) => idParam(req.params.ruleId)));
 
-  router.post('/schedule/counters/:id/rules/:ruleId/delete', admin, async (req, res) => {
+  router.post('/schedule/counters/:id/rules/:ruleId/delete', editors, async (req, res) => {
     await deleteRule(db, changeContext(req, res), idParam(req.params.id), idParam(req.params.ruleId));
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleDeleted`);
   });
 
   // ---- date overrides ----
-  router.post('/schedule/counters/:id/overrides', admin, async (req, res) => {
+  router.post('/schedule/counters/:id/overrides', editors, async (req, res) => {
     const counterId = idParam(req.params.id);
     const parsed = parseForm(overrideForm, req.body);
     if (!parsed.ok) {
@@ -200,7 +198,7 @@ export function scheduleFeature(context: AppContext): Feature {
     res.redirect(303, `/staff/schedule/counters/${counterId}?done=overrideSaved#overrides`);
   });
 
-  router.post('/schedule/counters/:id/overrides/:overrideId/delete', admin, async (req, res) => {
+  router.post('/schedule/counters/:id/overrides/:overrideId/delete', editors, async (req, res) => {
     await deleteOverride(db, changeContext(req, res), idParam(req.params.id), idParam(req.params.overrideId));
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=overrideDeleted#overrides`);
   });
@@ -208,7 +206,7 @@ export function scheduleFeature(context: AppContext): Feature {
   // ---- month capacity view ----
   router.get('/schedule/counters/:id/month', viewers, async (req, res) => {
     const counterId = idParam(req.params.id);
-    ensureCounterAccess(res, counterId);
+    authorize(res.locals.staffUser!, 'schedule.view', counterId);
     render(res, 'month', 'schedule.month.title', await monthCapacity(db, counterId, currentMonth(req.query.month)));
   });
 
@@ -219,14 +217,14 @@ export function scheduleFeature(context: AppContext): Feature {
   };
   router.get('/schedule/closures', viewers, async (req, res) => closuresPage(res, currentMonth(req.query.month), { kind: 'single_date' }));
 
-  router.post('/schedule/closures', admin, async (req, res) => {
+  router.post('/schedule/closures', editors, async (req, res) => {
     const parsed = parseForm(closureForm, req.body);
     if (!parsed.ok) return closuresPage(res, currentMonth(undefined), req.body, parsed.errors, 400);
     await createClosure(db, changeContext(req, res), parsed.data);
     res.redirect(303, '/staff/schedule/closures?done=saved');
   });
 
-  router.post('/schedule/closures/:closureId/delete', admin, async (req, res) => {
+  router.post('/schedule/closures/:closureId/delete', editors, async (req, res) => {
     await deleteClosure(db, changeContext(req, res), idParam(req.params.closureId));
     res.redirect(303, '/staff/schedule/closures?done=deleted');
   });
@@ -236,16 +234,16 @@ export function scheduleFeature(context: AppContext): Feature {
     const [rows, counters] = await Promise.all([policyRows(db), listCounters(db)]);
     render(res, 'policy', 'schedule.policy.title', { ...rows, counters, errors, errorCounterId, notice: res.req.query.done }, status);
   };
-  router.get('/schedule/policy', admin, async (_req, res) => policyPage(res));
+  router.get('/schedule/policy', policyEditors, async (_req, res) => policyPage(res));
 
-  router.post('/schedule/policy', admin, async (req, res) => {
+  router.post('/schedule/policy', policyEditors, async (req, res) => {
     const parsed = parseForm(globalPolicyForm, req.body);
     if (!parsed.ok) return policyPage(res, parsed.errors, 400);
     await savePolicy(db, changeContext(req, res), null, parsed.data);
     res.redirect(303, '/staff/schedule/policy?done=saved');
   });
 
-  router.post('/schedule/policy/:counterId', admin, async (req, res) => {
+  router.post('/schedule/policy/:counterId', policyEditors, async (req, res) => {
     const counterId = idParam(req.params.counterId);
     await findCounter(db, counterId);
     const parsed = parseForm(counterPolicyForm, req.body);
@@ -255,7 +253,7 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   // ---- capacity report ----
-  router.get('/schedule/report', planners, async (req, res) => {
+  router.get('/schedule/report', reporters, async (req, res) => {
     const thisMonth = todayInJapan().slice(0, 7);
     const query = req.query.from ? req.query : { from: thisMonth, to: thisMonth };
     const parsed = parseForm(reportQuery, query);
@@ -274,11 +272,11 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   // ---- conflicts ----
-  router.get('/schedule/conflicts', planners, async (req, res) => {
+  router.get('/schedule/conflicts', reporters, async (req, res) => {
     render(res, 'conflicts', 'schedule.conflict.title', { conflicts: await openConflicts(db), notice: req.query.done, result: req.query });
   });
 
-  router.post('/schedule/conflicts/regenerate', admin, async (req, res) => {
+  router.post('/schedule/conflicts/regenerate', editors, async (req, res) => {
     const { regeneration } = await regenerateAllNow(db, changeContext(req, res));
     res.redirect(303, `/staff/schedule/conflicts?done=regenerated&written=${regeneration?.written ?? 0}&found=${regeneration?.conflicts ?? 0}`);
   });
@@ -287,11 +285,11 @@ export function scheduleFeature(context: AppContext): Feature {
     name: 'schedule',
     staffRouter: router,
     staffMenu: [
-      { href: '/staff/schedule', labelKey: 'schedule.menu.counters', roles: ['admin', 'staff', 'operator'] },
-      { href: '/staff/schedule/closures', labelKey: 'schedule.menu.closures', roles: ['admin', 'staff', 'operator'] },
-      { href: '/staff/schedule/report', labelKey: 'schedule.menu.report', roles: ['admin', 'staff'] },
-      { href: '/staff/schedule/conflicts', labelKey: 'schedule.menu.conflicts', roles: ['admin', 'staff'] },
-      { href: '/staff/schedule/policy', labelKey: 'schedule.menu.policy', roles: ['admin'] },
+      { href: '/staff/schedule', labelKey: 'schedule.menu.counters', action: 'schedule.view' },
+      { href: '/staff/schedule/closures', labelKey: 'schedule.menu.closures', action: 'schedule.view' },
+      { href: '/staff/schedule/report', labelKey: 'schedule.menu.report', action: 'schedule.report' },
+      { href: '/staff/schedule/conflicts', labelKey: 'schedule.menu.conflicts', action: 'schedule.report' },
+      { href: '/staff/schedule/policy', labelKey: 'schedule.menu.policy', action: 'bookingPolicy.edit' },
     ],
   };
 }

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Db } from '../../db/client.js';
-import type { StaffRole } from '../../generated/prisma/client.js';
+import { can, type Action, type StaffPrincipal, type Subject } from '../../policies/index.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -8,21 +8,15 @@ declare module 'express-session' {
   }
 }
 
-export interface StaffPrincipal {
-  id: number;
-  loginId: string;
-  displayName: string;
-  role: StaffRole;
-  mustChangePassword: boolean;
-  /** Counters this user may work at; null means every counter. */
-  counterIds: number[] | null;
-}
+export type { StaffPrincipal } from '../../policies/index.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
       staffUser?: StaffPrincipal;
+      /** can() for the signed-in user, for views and menus. */
+      can: (action: Action, subject?: Subject) => boolean;
     }
   }
 }
@@ -33,6 +27,7 @@ declare global {
  */
 export function loadStaff(db: Db, absoluteHours: number): RequestHandler {
   return async (req, res, next) => {
+    res.locals.can = () => false;
     const session = req.session?.staff;
     if (!session) return next();
     if (Date.now() - session.loginAt > absoluteHours * 3_600_000) {
@@ -44,7 +39,7 @@ export function loadStaff(db: Db, absoluteHours: number): RequestHandler {
       delete req.session.staff;
       return next();
     }
-    res.locals.staffUser = {
+    const staffUser: StaffPrincipal = {
       id: user.id,
       loginId: user.loginId,
       displayName: user.displayName,
@@ -52,25 +47,27 @@ export function loadStaff(db: Db, absoluteHours: number): RequestHandler {
       mustChangePassword: user.mustChangePassword,
       counterIds: user.counters.length > 0 ? user.counters.map((link) => link.counterId) : null,
     };
+    res.locals.staffUser = staffUser;
+    res.locals.can = (action, subject) => can(staffUser, action, subject);
     if (user.mustChangePassword && !['/password', '/logout'].includes(req.path)) return res.redirect(303, '/staff/password');
     next();
   };
 }
 
-/** Allows only signed-in staff with one of the roles; others go to the log-in page or get 403. */
-export function requireRole(...roles: StaffRole[]): RequestHandler {
+/** Allows only signed-in staff; others go to the log-in page. */
+export const signedIn: RequestHandler = (req, res, next) => {
+  if (!res.locals.staffUser) return res.redirect(303, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`);
+  next();
+};
+
+/** Allows only signed-in staff who may take the action; others go to the log-in page or get 403. */
+export function requirePermission(action: Action): RequestHandler {
   return (req, res, next) => {
     const user = res.locals.staffUser;
     if (!user) return res.redirect(303, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`);
-    if (!roles.includes(user.role)) return res.status(403).render('errors/message', { title: res.locals.t('error.403.title'), messageKey: 'staff.forbidden', params: {}, layout: 'layouts/staff' });
+    if (!can(user, action)) return res.status(403).render('errors/message', { title: res.locals.t('error.403.title'), messageKey: 'staff.forbidden', params: {}, layout: 'layouts/staff' });
     next();
   };
-}
-
-export const anyStaff = requireRole('admin', 'staff', 'operator');
-
-export function canUseCounter(user: StaffPrincipal, counterId: number): boolean {
-  return user.counterIds === null || user.counterIds.includes(counterId);
 }
 
 /** A same-site path to return to after log-in; anything else falls back to the console home. */

@@ -6,12 +6,12 @@ import { usersRoutes } from './users-routes.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { noStore } from '../../web/security-headers.js';
 import { lineSchema, parseForm } from '../../web/validation.js';
-import { anyStaff, loadStaff, safeNextPath } from './access.js';
+import { loadStaff, signedIn, safeNextPath } from './access.js';
 import { authenticateStaff, changeOwnPassword } from './auth-service.js';
 
 const ADMIN_MENU: StaffMenuItem[] = [
-  { href: '/staff/users', labelKey: 'staff.menu.users', roles: ['admin'] },
-  { href: '/staff/audit', labelKey: 'staff.menu.audit', roles: ['admin'] },
+  { href: '/staff/users', labelKey: 'staff.menu.users', action: 'users.manage' },
+  { href: '/staff/audit', labelKey: 'staff.menu.audit', action: 'audit.view' },
 ];
 
 const loginForm = z.object({
@@ -66,15 +66,15 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     res.redirect(303, '/staff/login');
   });
 
-  router.get('/', anyStaff, (req, res) => {
+  router.get('/', signedIn, (req, res) => {
     res.render('staff/home', { title: res.locals.t('staff.home.title'), layout: 'layouts/staff', query: req.query });
   });
 
-  router.get('/password', anyStaff, (_req, res) => {
+  router.get('/password', signedIn, (_req, res) => {
     res.render('staff/password', { title: res.locals.t('staff.password.title'), layout: 'layouts/staff', errors: {}, done: false });
   });
 
-  router.post('/password', anyStaff, async (req, res) => {
+  router.post('/password', signedIn, async (req, res) => {
     const render = (status: number, errors: Record<string, string>, done = false) =>
       res.status(status).render('staff/password', { title: res.locals.t('staff.password.title'), layout: 'layouts/staff', errors, done });
     const parsed = parseForm(passwordForm, req.body);

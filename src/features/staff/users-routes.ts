@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../web/validation.js';
-import { requireRole, staffActor } from './access.js';
+import { requirePermission, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
 import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
 
@@ -25,7 +25,8 @@ const newUserForm = userForm.extend({
 export function usersRoutes(context: AppContext): Router {
   const db = context.db.prisma;
   const router = Router();
-  router.use(['/users', '/audit'], requireRole('admin'));
+  router.use('/users', requirePermission('users.manage'));
+  router.use('/audit', requirePermission('audit.view'));
 
   const counters = () => db.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
   const renderForm = async (res: import('express').Response, status: number, locals: Record<string, unknown>) =>

@@ -5,6 +5,7 @@ import { randomCode } from '../../lib/random-code.js';
 import { AppError } from '../../web/errors.js';
 import { recordAudit, type AuditActor } from './audit.js';
 import { hashPassword } from './passwords.js';
+import { roleCan } from '../../policies/index.js';
 
 export interface StaffUserInput {
   loginId: string;
@@ -37,7 +38,7 @@ export async function createStaffUser(db: Db, actor: AuditActor, input: StaffUse
 export async function updateStaffUser(db: Db, actor: AuditActor, id: number, input: Omit<StaffUserInput, 'loginId'>): Promise<void> {
   await db.$transaction(async (tx) => {
     const before = await tx.staffUser.findUniqueOrThrow({ where: { id }, include: { counters: true } });
-    if (String(id) === actor.id && input.role !== 'admin') throw new AppError(400, 'own_role', 'staff.users.ownRole');
+    if (String(id) === actor.id && !roleCan(input.role, 'users.manage')) throw new AppError(400, 'own_role', 'staff.users.ownRole');
     await tx.staffCounter.deleteMany({ where: { staffUserId: id } });
     await tx.staffUser.update({
       where: { id },
