@@ -62,6 +62,8 @@ export function preparedQuery(text: string, values: unknown[]): pg.QueryConfig {
  * `app.actor` and the statement time-out.
  */
 export async function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  // A transaction opened inside another would wait on the outer one's locks from a second connection.
+  if (opening.getStore()) throw new Error('transactions do not nest: pass the open Tx down instead');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const open: Opening = {};
   return opening.run(open, () =>

@@ -1,14 +1,13 @@
-// holdSlot and bookSlot run as plain SQL on the app's pool, or inside a caller's Prisma
-// transaction when given one (the staff console composes them): both paths keep every row of
-// a booking together and keep slots.booked equal to bookings + holds.
+// holdSlot and bookSlot run in the caller's transaction (one driver: Prisma's models and plain
+// SQL on the same connection), so they compose: every row of a booking commits or rolls back
+// together, and slots.booked stays equal to bookings + holds.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { addDays } from '../../src/lib/jst.js';
-import { bookSlot } from '../../src/features/booking/index.js';
-import { holdSlot } from '../../src/features/booking/index.js';
+import { bookSlot, holdSlot } from '../../src/features/booking/index.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
@@ -64,7 +63,7 @@ describe('booking inside a caller transaction', () => {
   });
 });
 
-describe('booking on the pool', () => {
+describe('booking a family', () => {
   it('When a family with a card that only arrived books, then each gets a booking in one group, the arrived card goes through notice_sent, and one email is queued', async () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 14 * 60, capacity: 3 });

@@ -1,0 +1,76 @@
+// The one transaction helper: Prisma's models and plain SQL share the transaction's connection,
+// the acting user and the time-out reach PostgreSQL, and a transaction can neither outlive its
+// callback nor open a second one inside it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createCounter } from '../helpers/factories.js';
+
+let db: TestDatabase;
+const actor = { type: 'staff' as const, id: '42', ip: '192.0.2.1' };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+
+describe('transaction()', () => {
+  it('When the callback writes through Prisma and through plain SQL and then throws, then neither write is kept', async () => {
+    const counter = await createCounter(db, { name: '元の名前' });
+    await expect(
+      transaction(db, actor, async (tx) => {
+        await tx.db.counter.update({ where: { id: counter.id }, data: { name: 'Prisma で変更' } });
+        await tx.query(`UPDATE counters SET address = 'SQL で変更' WHERE id = $1`, [counter.id]);
+        // Both writes are visible inside, so they ran on the one connection.
+        expect(await tx.query(`SELECT name, address FROM counters WHERE id = $1`, [counter.id])).toEqual([{ name: 'Prisma で変更', address: 'SQL で変更' }]);
+        throw new Error('give up');
+      }),
+    ).rejects.toThrow('give up');
+    expect(await db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).toMatchObject({ name: '元の名前', address: '' });
+  });
+
+  it('When the callback returns, then both kinds of writes are committed together', async () => {
+    const counter = await createCounter(db);
+    await transaction(db, actor, async (tx) => {
+      await tx.db.counter.update({ where: { id: counter.id }, data: { name: '新しい名前' } });
+      await tx.query(`UPDATE counters SET address = '新しい住所' WHERE id = $1`, [counter.id]);
+    });
+    expect(await db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).toMatchObject({ name: '新しい名前', address: '新しい住所' });
+  });
+
+  it('When a transaction runs, then PostgreSQL knows the acting user (app.actor) and the statement time-out, for this transaction only', async () => {
+    const seen = await transaction(db, actor, (tx) => tx.query<{ actor: string; timeout: string }>(`SELECT current_setting('app.actor') AS actor, current_setting('statement_timeout') AS timeout`), { timeoutMs: 1500 });
+    expect(seen).toEqual([{ actor: 'staff:42', timeout: '1500ms' }]);
+    const after = await db.query<{ actor: string | null }>(`SELECT current_setting('app.actor', true) AS actor`);
+    expect(after[0].actor ?? '').toBe('');
+  });
+
+  it('When a statement runs longer than the time-out, then it is cancelled and the transaction rolls back', async () => {
+    await expect(transaction(db, actor, (tx) => tx.query(`SELECT pg_sleep(2)`), { timeoutMs: 200 })).rejects.toThrow(/statement timeout/);
+  });
+
+  it('When a transaction is opened inside another, then it is refused (it would wait on the outer one from a second connection)', async () => {
+    await expect(transaction(db, actor, () => transaction(db, actor, async () => 1))).rejects.toThrow(/do not nest/);
+  });
+
+  it('When work keeps the Tx past the end of its transaction, then its statements are refused instead of running on a connection another request now uses', async () => {
+    let kept: Parameters<Parameters<typeof transaction>[2]>[0] | undefined;
+    await transaction(db, actor, async (tx) => {
+      kept = tx;
+    });
+    await expect(kept!.query('SELECT 1')).rejects.toThrow(/after its transaction ended/);
+  });
+
+  it('When twenty transactions run at once on a pool of five connections, then plain SQL in each sees its own uncommitted Prisma write and its own actor', async () => {
+    const small = await createTestDatabase(5);
+    const counters = await Promise.all(Array.from({ length: 20 }, () => createCounter(small)));
+    const seen = await Promise.all(
+      counters.map((counter, i) =>
+        transaction(small, { type: 'system', id: `t${i}` }, async (tx) => {
+          await tx.db.counter.update({ where: { id: counter.id }, data: { name: `n${i}` } });
+          return tx.query<{ name: string; actor: string }>(`SELECT name, current_setting('app.actor') AS actor FROM counters WHERE id = $1`, [counter.id]);
+        }),
+      ),
+    );
+    seen.forEach((rows, i) => expect(rows).toEqual([{ name: `n${i}`, actor: `system:t${i}` }]));
+  });
+});
