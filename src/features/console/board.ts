@@ -5,7 +5,7 @@ import type { BookingChannel, BookingStatus } from '../../generated/prisma/clien
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
-import { dayTimes, unvisitedOfDay } from '../booking/index.js';
+import { allPlacesLeft, dayTimes, unvisitedOfDay, webPlacesLeft } from '../booking/index.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditAction } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';
@@ -58,7 +58,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
   ]);
   const webFree = new Map(times.map((time) => [time.id, time.remaining]));
   const board = slots.map((slot): BoardSlot => {
-    const free = Math.max(0, slot.capacity - slot.booked);
+    const free = allPlacesLeft(slot);
     const web = webFree.get(slot.id) ?? 0;
     return {
       id: slot.id,
@@ -111,12 +111,12 @@ export async function weekOverview(db: Db, counterId: number, from: IsoDate, use
   const days: WeekDay[] = Array.from({ length: 7 }, (_, index) => ({ date: addDays(from, index), slots: 0, capacity: 0, booked: 0, webFree: 0, heldBackFree: 0 }));
   for (const slot of slots) {
     const day = days.find((candidate) => candidate.date === isoDateOfColumn(slot.date))!;
-    const web = Math.max(0, slot.capacity - slot.reservedCapacity - slot.booked);
+    const web = webPlacesLeft(slot);
     day.slots += 1;
     day.capacity += slot.capacity;
     day.booked += slot.booked;
     day.webFree += web;
-    day.heldBackFree += Math.max(0, slot.capacity - slot.booked) - web;
+    day.heldBackFree += allPlacesLeft(slot) - web;
   }
   return { counter: { id: counter.id, name: counter.name }, from, previous: addDays(from, -7), next: addDays(from, 7), days };
 }

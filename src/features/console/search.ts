@@ -6,6 +6,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
+import { openBooking } from '../booking/index.js';
 import type { Tx } from '../../db/transaction.js';
 import { holderScope, holderScopeSql } from '../../policies/index.js';
 
@@ -40,7 +41,7 @@ const RESULT_SELECT = {
   nameKana: true,
   status: true,
   storagePlace: true,
-  bookings: { where: { status: { in: ['active', 'checked_in'] } }, take: 1, select: { code: true, status: true, slot: { select: { startsAt: true, counter: { select: { name: true } } } } } },
+  bookings: { where: openBooking, take: 1, select: { code: true, status: true, slot: { select: { startsAt: true, counter: { select: { name: true } } } } } },
 } satisfies Prisma.CardHolderSelect;
 
 export type SearchResult = Prisma.CardHolderGetPayload<{ select: typeof RESULT_SELECT }>;
