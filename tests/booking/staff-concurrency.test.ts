@@ -126,7 +126,7 @@ describe('two hands on one booking', () => {
     const ps = await people(10);
     const ids = [];
     for (const p of ps) ids.push((await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [p.holder.id], channel: 'counter', by: TEST_CLERK, baseUrl }))).bookings[0].id);
-    await settled([
+    await settled<unknown>([
       transaction(t.db, { type: 'system', id: 'past-bookings' }, (tx) => markPastBookingsNoShow(tx, now)),
       ...ids.map((bookingId) => transaction(t.db, staff, (tx) => handOver(tx, { bookingId, by: TEST_CLERK, otherDayConfirmed: true }))),
     ]);
