@@ -17,7 +17,7 @@ import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from 
 import { applyCardEvent } from './card-events.js';
 import { BookingError, isOneActiveViolation } from './errors.js';
 import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
-import { OPEN_BOOKING_SQL } from './rules.js';
+import { OPEN_BOOKING_SQL, webPlacesLeftSql } from './rules.js';
 import { bookingDeadline } from './window.js';
 
 interface BookingSlot {
@@ -34,6 +34,8 @@ interface SlotState {
   holds: HeldPlace[];
   slot: BookingSlot;
   rules: CounterRules;
+  /** Places left when the statement ran (not locked): for the web, and with the held-back places. */
+  left: { web: number; all: number };
 }
 
 const SLOT_STATE = `
@@ -43,11 +45,12 @@ const SLOT_STATE = `
            RETURNING slot_id AS "slotId", people, expires_at > $3::timestamptz AS live)
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+         ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          ${counterRulesColumns('s.counter_id')}
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
 
-type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: string; policies: string; timetable: string | null };
+type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: string; policies: string; timetable: string | null; webLeft: number; allLeft: number };
 
 /**
  * With the card holders locked, in one statement: whether any has an open booking, the slot
@@ -55,10 +58,10 @@ type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: stri
  * exists (the caller settles the places). Throws already_booked / slot_not_found.
  */
 async function slotState(tx: Tx, ids: number[], slotId: number, now: Date): Promise<SlotState> {
-  const [{ open, holds, policies, timetable, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
+  const [{ open, holds, policies, timetable, webLeft, allLeft, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
-  return { holds: JSON.parse(holds) as HeldPlace[], slot: slot as BookingSlot, rules: rulesOfRow({ policies, timetable }, slot.counterId) };
+  return { holds: JSON.parse(holds) as HeldPlace[], slot: slot as BookingSlot, rules: rulesOfRow({ policies, timetable }, slot.counterId), left: { web: webLeft, all: allLeft } };
 }
 
 export interface HoldSlotInput {
@@ -110,18 +113,24 @@ export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGrou
   const now = input.now ?? clockNow();
   const ids = [...new Set(input.cardHolderIds)];
   const statuses = await lockBookingHolders(tx, ids);
-  const { holds, slot, rules } = await slotState(tx, ids, input.slotId, now);
+  const { holds, slot, rules, left } = await slotState(tx, ids, input.slotId, now);
   checkWindow('book', slot.startsAt, rules, { by: input.by, now, people: ids.length });
   const credit = await settleHolds(tx, holds, slot.id);
+  const heldBack = can(input.by, 'booking.useHeldBackPlaces');
+  const need = ids.length - credit;
+  // A slot that looked full is asked at once (it refuses before anything is written, or finds
+  // room in holds that ran out); otherwise the places are taken last, below.
+  const takeFirst = need > 0 && need > (heldBack ? left.all : left.web) && input.overbookReason === undefined;
+  if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
   await applyCardEvent(tx, 'booked', ids, statuses);
   if (input.email) await enqueueMail(tx, confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl));
   await recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
-  if (input.overbookReason !== undefined) await overbook(tx, slot.id, ids.length - credit, input);
+  if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
   // Last, so the slot row (the hot lock in a storm) is held only until COMMIT; without the
   // places, everything above rolls back.
   if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
-  await takePlaces(tx, slot.id, ids.length - credit, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
+  if (!takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   return { groupCode: bookings[0].code, bookings };
 }
 
