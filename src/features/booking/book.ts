@@ -42,7 +42,7 @@ const SLOT_STATE = `
   WITH open AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ${OPEN_BOOKING_SQL}),
   gone AS (DELETE FROM slot_holds
            WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM open) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
-           RETURNING slot_id AS "slotId", people, expires_at > $3::timestamptz AS live)
+           RETURNING id, slot_id AS "slotId", people, expires_at > $3::timestamptz AS live)
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
@@ -98,6 +98,8 @@ export interface BookSlotInput {
   /** The staff member booking (phone, counter); null when the citizen books themselves. */
   by: StaffPrincipal | null;
   baseUrl: string;
+  /** The hold the citizen confirmed: the booking is made only while it is live and for its slot. */
+  holdId?: number;
   /** Book into a full slot by raising its capacity, for this reason (booking.overCapacity). */
   overbookReason?: string;
   now?: Date;
@@ -114,6 +116,7 @@ export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGrou
   const ids = [...new Set(input.cardHolderIds)];
   const statuses = await lockBookingHolders(tx, ids);
   const { holds, slot, rules, left } = await slotState(tx, ids, input.slotId, now);
+  if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id);
   checkWindow('book', slot.startsAt, rules, { by: input.by, now, people: ids.length });
   const credit = await settleHolds(tx, holds, slot.id);
   const heldBack = can(input.by, 'booking.useHeldBackPlaces');
@@ -132,6 +135,13 @@ export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGrou
   if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
   if (!takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   return { groupCode: bookings[0].code, bookings };
+}
+
+/** The confirmed hold must be the citizen's live hold, for this slot (another tab may have chosen again). */
+function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number): void {
+  const hold = holds.find((candidate) => candidate.id === holdId && candidate.live);
+  if (hold?.slotId === slotId) return;
+  throw new BookingError(hold || holds.some((candidate) => candidate.live) ? 'hold_changed' : 'hold_not_found');
 }
 
 // The booking rows, one per person, sharing the group's code (a new group's is its first

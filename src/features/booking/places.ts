@@ -70,6 +70,7 @@ export async function returnPlaces(tx: Tx, slotId: number, people: number): Prom
 
 /** A hold removed from slot_holds: its places still count in slots.booked until settled. */
 export interface HeldPlace {
+  id: number;
   slotId: number;
   people: number;
   live: boolean;
@@ -78,7 +79,7 @@ export interface HeldPlace {
 /** Removes every hold of these card holders (the caller settles their places). */
 export async function takeHoldsOf(tx: Tx, cardHolderIds: number[], now: Date): Promise<HeldPlace[]> {
   return tx.query<HeldPlace>(
-    `DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) RETURNING slot_id AS "slotId", people, expires_at > $2::timestamptz AS live`,
+    `DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) RETURNING id, slot_id AS "slotId", people, expires_at > $2::timestamptz AS live`,
     [cardHolderIds, now],
   );
 }

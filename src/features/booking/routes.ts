@@ -238,27 +238,23 @@ export function bookingFeature(context: AppContext): Feature {
   // showed: when the session's hold or entries changed since (another tab), nothing is booked.
   router.post('/booking/complete', async (req, res) => {
     const shown = completeForm.safeParse(req.body).data;
+    const pending = req.session.pendingBooking;
     /** Redirects to the citizen's booking when there is one; whether it did. */
     const toBooking = async () => {
       const own = await activeBookingOf(db, holderId(res));
       if (own) res.redirect(303, own.booking.slotId === shown?.slotId ? '/booking?done=booked' : '/booking');
       return own !== null;
     };
-    if (await toBooking()) return;
-    const hold = await heldSlot(db, holderId(res));
-    if (!hold) {
-      // Booked by the same completion a moment ago (its hold is gone), or the hold ran out.
-      if (!(await toBooking())) await refuseWith(req, res, 'hold_not_found', '/booking/counters');
+    if (!shown || pending?.holdId !== shown.holdId || shown.people !== 1 + pending.familyIds.length || shown.email !== (pending.email ?? '')) {
+      // A retry after the booking was made (its entries are gone), or another tab changed them.
+      if (!(await toBooking())) await refuseWith(req, res, 'hold_changed', '/booking/counters');
       return;
     }
-    const pending = req.session.pendingBooking;
-    if (!pending || !shown || shown.holdId !== hold.id || pending.holdId !== hold.id || shown.slotId !== hold.slotId || shown.people !== 1 + pending.familyIds.length || shown.email !== (pending.email ?? '')) {
-      return refuseWith(req, res, 'hold_changed', '/booking/counters');
-    }
     try {
-      await asCitizen(req, res, (tx) => bookSlot(tx, { slotId: hold.slotId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web', email: pending.email, by: null, baseUrl: baseUrl(req) }));
+      const booking = { slotId: shown.slotId, holdId: shown.holdId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web' as const, email: pending.email, by: null, baseUrl: baseUrl(req) };
+      await asCitizen(req, res, (tx) => bookSlot(tx, booking));
     } catch (error) {
-      // The same completion sent twice at once: the first booked, the second is shown it.
+      // Booked a moment ago by the same completion (a double tap, a lost answer): shown that booking.
       if (error instanceof BookingError && (await toBooking())) return;
       return refuse(req, res, error, '/booking/counters');
     }
