@@ -32,7 +32,8 @@ interface GroupMember {
 
 const GROUP_OF = `
   SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", b.slot_id AS "slotId", b.channel
-  FROM bookings b WHERE b.group_code = (SELECT coalesce(group_code, code) FROM bookings WHERE id = $1::int) AND b.status = 'active'
+  FROM bookings b, (SELECT coalesce(group_code, code) AS code FROM bookings WHERE id = $1::int) g
+  WHERE (b.group_code = g.code OR b.code = g.code) AND b.status = 'active'
   ORDER BY b.id`;
 
 /** The active bookings booked together with this one, primary first, with their card holders locked. */
