@@ -9,7 +9,8 @@ import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
-import { commit, createBooking, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
+import { commit, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
+import { createBooking } from '../helpers/bookings.js';
 
 let t: TestApp;
 let agent: Agent;
@@ -158,7 +159,7 @@ describe('J-LIS import', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: '2026-12-10' });
     const { holder, noticeId } = await createCardHolder(t.db, { counterId: counter.id, status: 'notice_sent' });
     await t.db.prisma.cardHolder.update({ where: { id: holder.id }, data: { status: 'booked' } });
-    const booking = await createBooking(t.db, slot.id, holder.id);
+    const booking = await createBooking(t.db, { slotId: slot.id, cardHolderId: holder.id });
     const file = sjis(csvText([[noticeId, '19700401', '試験 太郎', 'ｼｹﾝ ﾀﾛｳ', 'K-1', counter.code, '北-箱3-12', '20261101', '20270531']]));
     const batch = await settled(t.db, await uploadOk(agent, file));
     expect(batch).toMatchObject({ createdCount: 0, updatedCount: 1 });
