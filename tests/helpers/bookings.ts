@@ -22,9 +22,11 @@ export async function createBooking(db: Database, options: BookingOptions) {
   const slotId = options.slotId ?? (await newSlot(db, options)).id;
   const slot = await db.prisma.slot.findUniqueOrThrow({ where: { id: slotId } });
   const cardHolderId = options.cardHolderId ?? (await createCardHolder(db, { counterId: slot.counterId })).holder.id;
+  const code = randomBytes(4).toString('hex').toUpperCase();
   const booking = await db.prisma.booking.create({
     data: {
-      code: randomBytes(4).toString('hex').toUpperCase(),
+      code,
+      groupCode: code, // a booking of one is its own group, as the booking core writes it
       slotId,
       cardHolderId,
       status: options.status ?? 'active',
