@@ -7,7 +7,8 @@ import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent, submitForm } from '../helpers/staff.js';
-import { createBooking, type Agent } from './helpers.js';
+import { type Agent } from './helpers.js';
+import { createBooking } from '../helpers/bookings.js';
 
 let t: TestApp;
 let clerk: Agent;
@@ -87,7 +88,7 @@ describe('card holders in the staff console', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: '2026-12-01' });
     const booked = await createCardHolder(t.db, { counterId: counter.id, status: 'notice_sent' });
     await t.db.prisma.cardHolder.update({ where: { id: booked.holder.id }, data: { status: 'booked', name: '=HYPERLINK("x")', storagePlace: '箱1-2' } });
-    await createBooking(t.db, slot.id, booked.holder.id);
+    await createBooking(t.db, { slotId: slot.id, cardHolderId: booked.holder.id });
     const waiting = await createCardHolder(t.db, { counterId: counter.id, status: 'notice_sent' });
     const list = await clerk.get(`/staff/cards?counterId=${counter.id}`);
     expect(list.text).toMatch(/予約済: <strong>1<\/strong>/);
@@ -113,7 +114,7 @@ describe('card holders in the staff console', () => {
     const bookedOne = await createCardHolder(t.db, { counterId: counter.id, status: 'notice_sent' });
     await t.db.prisma.cardHolder.updateMany({ where: { id: { in: [late.holder.id, bookedOne.holder.id] } }, data: { noticeSentOn: sentOn } });
     await t.db.prisma.cardHolder.update({ where: { id: recent.holder.id }, data: { noticeSentOn: dateColumn(addDays(todayInJapan(), -3)) } });
-    await createBooking(t.db, slot.id, bookedOne.holder.id);
+    await createBooking(t.db, { slotId: slot.id, cardHolderId: bookedOne.holder.id });
     const page = await clerk.get('/staff/cards/follow-up?days=30');
     expect(page.text).toMatch(/西支所<\/td><td>1<\/td>/);
     const csv = await clerk.get(`/staff/cards/follow-up.csv?days=30&counterId=${counter.id}`).buffer(true).parse(binaryBody);

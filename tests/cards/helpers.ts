@@ -1,6 +1,5 @@
 // Helpers for the cards tests: J-LIS files as bytes, uploads through the real form, waiting for
 // the background preview/commit to finish.
-import { randomBytes } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { expect } from 'vitest';
 import type { Database } from '../../src/db/client.js';
@@ -53,9 +52,4 @@ export async function commit(agent: Agent, db: Database, batchId: number) {
   const response = await agent.post(`/staff/cards/imports/${batchId}/commit`).type('form').send({ _csrf: csrfTokenFrom(page.text) });
   expect(response.status).toBe(303);
   return settled(db, batchId);
-}
-
-export async function createBooking(db: Database, slotId: number, cardHolderId: number) {
-  await db.prisma.slot.update({ where: { id: slotId }, data: { booked: { increment: 1 } } });
-  return db.prisma.booking.create({ data: { code: randomBytes(4).toString('hex').toUpperCase(), slotId, cardHolderId, channel: 'web', createdBy: 'test', status: 'active' } });
 }

@@ -9,7 +9,8 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
-import { createBooking, csvText, noticeIdFor, sjis } from './helpers.js';
+import { csvText, noticeIdFor, sjis } from './helpers.js';
+import { createBooking } from '../helpers/bookings.js';
 
 let t: TestApp;
 let browser: Browser;
@@ -35,7 +36,7 @@ async function bookTomorrow() {
   for (const [place, status] of [['B-01', 'notice_sent'], ['A-07', 'data_received']] as const) {
     const card = await createCardHolder(t.db, { counterId, status });
     await t.db.prisma.cardHolder.update({ where: { id: card.holder.id }, data: { storagePlace: place } });
-    await createBooking(t.db, slot.id, card.holder.id);
+    await createBooking(t.db, { slotId: slot.id, cardHolderId: card.holder.id });
   }
 }
 

@@ -9,7 +9,8 @@ import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
-import { commit, createBooking, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
+import { commit, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
+import { createBooking } from '../helpers/bookings.js';
 
 let t: TestApp;
 let agent: Agent;
@@ -22,6 +23,8 @@ beforeAll(async () => {
   const { user, password } = await createStaff(t.db, { role: 'staff' });
   agent = await staffAgent(t.app, user.loginId, password);
 });
+
+const holderSequence = async () => Number((await t.db.pool.query<{ last_value: string }>('SELECT last_value FROM card_holders_id_seq')).rows[0].last_value);
 
 const row = (n: number, overrides: Partial<Record<number, string>> = {}) => {
   const cells = [noticeIdFor(n), '19800401', `試験 ${n}`, 'ｼｹﾝ ﾀﾛｳ', `C${n}`, counterCode, `箱${Math.floor(n / 100)}-${n % 100}`, '20261101', '20270531'];
@@ -109,13 +112,37 @@ describe('J-LIS import', () => {
     expect(await t.db.prisma.cardHolder.count({ where: { storagePlace: { startsWith: '箱' }, noticeId: { gte: noticeIdFor(200_000) } } })).toBe(0);
   }, 120_000);
 
-  it('When the database refuses part of a commit (a counter retired after the preview), then the whole batch rolls back', async () => {
+  it('When a counter is retired after the preview, then the commit is refused before writing and nothing of the batch is imported', async () => {
     const counter = await createCounter(t.db, { name: '閉鎖予定' });
     const batchId = await uploadOk(agent, sjis(csvText([row(300), row(301, { 5: counter.code })])));
     expect(await settled(t.db, batchId)).toMatchObject({ status: 'previewed', createdCount: 2, errorCount: 0 });
     await t.db.prisma.counter.update({ where: { id: counter.id }, data: { retiredAt: new Date() } });
     expect(await commit(agent, t.db, batchId)).toMatchObject({ status: 'previewed', failure: 'cards.import.hasErrors' });
     expect(await t.db.prisma.cardHolder.count({ where: { noticeId: { in: [noticeIdFor(300), noticeIdFor(301)] } } })).toBe(0);
+  });
+
+  it('When the database refuses a statement after the commit has written cards, then the whole batch rolls back and stays ready to commit again', async () => {
+    const existing = await createCardHolder(t.db, { noticeId: noticeIdFor(311) });
+    const batchId = await uploadOk(agent, sjis(csvText([row(310), row(311, { 6: '壊れた棚' })])));
+    expect(await settled(t.db, batchId)).toMatchObject({ status: 'previewed', createdCount: 1, updatedCount: 1, errorCount: 0 });
+    const historyBefore = await t.db.prisma.cardStatusChange.count();
+    const sequenceBefore = await holderSequence();
+    // Valid at preview, refused at commit: the update of 311 trips it after 310 has been inserted.
+    await t.db.pool.query(`ALTER TABLE card_holders ADD CONSTRAINT test_no_broken_shelf CHECK (storage_place <> '壊れた棚') NOT VALID`);
+    try {
+      expect(await commit(agent, t.db, batchId)).toMatchObject({ status: 'previewed', failure: 'cards.import.commitFailed' });
+    } finally {
+      await t.db.pool.query('ALTER TABLE card_holders DROP CONSTRAINT test_no_broken_shelf');
+    }
+    expect(await holderSequence()).toBeGreaterThan(sequenceBefore); // 310 was written before the failure
+    expect(await t.db.prisma.cardHolder.count({ where: { noticeId: noticeIdFor(310) } })).toBe(0);
+    expect(await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: existing.holder.id } })).toMatchObject({ storagePlace: '', name: existing.holder.name });
+    expect(await t.db.prisma.cardStatusChange.count()).toBe(historyBefore);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'cards.import.commit', targetId: String(batchId) } })).toBe(0);
+
+    expect(await commit(agent, t.db, batchId)).toMatchObject({ status: 'committed', failure: '', createdCount: 1, updatedCount: 1 });
+    expect(await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: existing.holder.id } })).toMatchObject({ storagePlace: '壊れた棚' });
+    expect(await t.db.prisma.cardHolder.count({ where: { noticeId: noticeIdFor(310) } })).toBe(1);
   });
 
   it('When the same file is imported twice, then the second import changes nothing and counts every row as unchanged; a corrected file updates and records history', async () => {
@@ -158,7 +185,7 @@ describe('J-LIS import', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: '2026-12-10' });
     const { holder, noticeId } = await createCardHolder(t.db, { counterId: counter.id, status: 'notice_sent' });
     await t.db.prisma.cardHolder.update({ where: { id: holder.id }, data: { status: 'booked' } });
-    const booking = await createBooking(t.db, slot.id, holder.id);
+    const booking = await createBooking(t.db, { slotId: slot.id, cardHolderId: holder.id });
     const file = sjis(csvText([[noticeId, '19700401', '試験 太郎', 'ｼｹﾝ ﾀﾛｳ', 'K-1', counter.code, '北-箱3-12', '20261101', '20270531']]));
     const batch = await settled(t.db, await uploadOk(agent, file));
     expect(batch).toMatchObject({ createdCount: 0, updatedCount: 1 });

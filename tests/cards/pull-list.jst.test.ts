@@ -5,7 +5,8 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
-import { createBooking, type Agent } from './helpers.js';
+import { type Agent } from './helpers.js';
+import { createBooking } from '../helpers/bookings.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 
 pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
@@ -22,7 +23,7 @@ beforeAll(async () => {
 async function bookedCard(counterId: number, slotId: number, storagePlace: string, status: 'notice_sent' | 'data_received' = 'notice_sent') {
   const card = await createCardHolder(t.db, { counterId, status });
   await t.db.prisma.cardHolder.update({ where: { id: card.holder.id }, data: { storagePlace, status: status === 'notice_sent' ? 'booked' : status } });
-  await createBooking(t.db, slotId, card.holder.id);
+  await createBooking(t.db, { slotId, cardHolderId: card.holder.id });
   return card;
 }
 

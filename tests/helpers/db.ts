@@ -54,3 +54,18 @@ export async function truncateAll(database: Database): Promise<void> {
       EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
     END $$`);
 }
+
+/**
+ * Resolves once another backend is waiting for a lock that the connection `holder` holds, so a
+ * test can order a race without sleeping; fails after the deadline if nothing ever waits.
+ */
+export async function waitUntilBlockedBy(database: Database, holder: pg.ClientBase, deadlineMs = 10_000): Promise<void> {
+  const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    const waiting = await database.pool.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [rows[0].pid]);
+    if (waiting.rowCount) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no backend waited for a lock held by backend ${rows[0].pid} within ${deadlineMs} ms`);
+}

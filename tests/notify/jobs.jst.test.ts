@@ -9,7 +9,7 @@ import { runJob } from '../../src/jobs/runner.js';
 import { addDays, dateColumn, jstInstant } from '../../src/lib/jst.js';
 import { createTestDatabase, truncateAll } from '../helpers/db.js';
 import { createCounter } from '../helpers/factories.js';
-import { createBooking } from './fixtures.js';
+import { createBooking } from '../helpers/bookings.js';
 
 const db = await createTestDatabase();
 const config = loadConfig({ NODE_ENV: 'test' });

@@ -5,7 +5,7 @@ import { createTestApp } from '../helpers/app.js';
 import { truncateAll } from '../helpers/db.js';
 import { createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
-import { createBooking } from './fixtures.js';
+import { createBooking } from '../helpers/bookings.js';
 
 const { app, db } = await createTestApp(); // no SMTP_URL: the embedded default
 

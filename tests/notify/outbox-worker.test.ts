@@ -6,7 +6,7 @@ import { enqueueMail } from '../../src/features/notify/outbox.js';
 import { OutboxWorker } from '../../src/features/notify/outbox-worker.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { startSmtpServer } from '../helpers/smtp.js';
-import { createBooking } from './fixtures.js';
+import { createBooking } from '../helpers/bookings.js';
 
 const db = await createTestDatabase();
 const smtp = await startSmtpServer();

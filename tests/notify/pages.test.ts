@@ -6,7 +6,7 @@ import { queueBookingMail } from '../../src/features/booking/mail.js';
 import { createTestApp } from '../helpers/app.js';
 import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
 import { createStaff } from '../helpers/factories.js';
-import { createBooking } from './fixtures.js';
+import { createBooking } from '../helpers/bookings.js';
 
 const testApp = await createTestApp();
 const { db, context } = testApp;

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retireCounter } from '../../src/features/schedule/counters.js';
 import { generateSlotsForHorizon, regenerateSlots } from '../../src/features/schedule/slot-generation.js';
 import { addDays, dateColumn, todayInJapan } from '../../src/lib/jst.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, waitUntilBlockedBy, type TestDatabase } from '../helpers/db.js';
 import { createCardHolder, createCounter } from '../helpers/factories.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 
@@ -37,7 +36,7 @@ describe('schedule changes racing bookings', () => {
       await booking.query('UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity', [slot.id]);
       await booking.query(`INSERT INTO bookings (code, slot_id, card_holder_id, channel, created_by, updated_at) VALUES ($1, $2, $3, 'web', 'race', now())`, [`race-${slot.id}`, slot.id, holder.id]);
       const retiring = retireCounter(db.prisma, context, counter.id).then(() => 'retired', (error: { code?: string }) => error.code);
-      await sleep(500); // the retirement is now waiting for the slot row the booking holds
+      await waitUntilBlockedBy(db, booking); // the retirement now waits for the slot row the booking holds
       await booking.query('COMMIT');
       expect(await retiring).toBe('counter_has_bookings');
     } finally {

@@ -14,7 +14,7 @@ import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCounter, createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
-import { createBooking } from '../notify/fixtures.js';
+import { createBooking } from '../helpers/bookings.js';
 
 let t: TestApp;
 const mails = {} as Record<'atA' | 'atB' | 'alert', { id: bigint; to: string; code?: string }>;
