@@ -1,7 +1,9 @@
 // The booking fixture (tests/helpers/bookings.ts) writes rows the booking core can work on: the
 // places it takes are the places the core gives back and the places citizens see as taken.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
 import { cancelBooking, dayTimes } from '../../src/features/booking/index.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { addDays } from '../../src/lib/jst.js';
 import { createBooking } from '../helpers/bookings.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
@@ -28,7 +30,7 @@ describe('booking fixture', () => {
     await createBooking(db, { slotId: slot.id, status: 'cancelled' });
     const remaining = async () => (await dayTimes(db.prisma, counter.id, date)).find((time) => time.id === slot.id)!.remaining;
     expect(await remaining()).toBe(2); // 6 - 2 held - active - checked in; the cancelled one takes nothing
-    await cancelBooking(db.prisma, { bookingId: active.id, actor, baseUrl: 'http://localhost', ignorePolicy: true });
+    await transaction(db, actor, (tx) => cancelBooking(tx, { bookingId: active.id, by: TEST_CLERK, baseUrl: 'http://localhost' }));
     expect(await remaining()).toBe(3);
   });
 });
