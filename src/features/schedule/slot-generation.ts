@@ -46,7 +46,9 @@ const TIMETABLE_OF_C = `json_build_object(
 const TIMETABLES = `SELECT ${TIMETABLE_OF_C} AS timetable FROM counters c`;
 
 /** A subselect giving the timetable of the counter `counterIdColumn` as JSON text (CounterTimetable), for statements that need it with other rows. */
-export const timetableJson = (counterIdColumn: string) => `(SELECT ${TIMETABLE_OF_C} FROM counters c WHERE c.id = ${counterIdColumn})`;
+export const timetableJson = (counterIdColumn: string) =>
+  // The wanted id is taken in a subquery of its own, so an outer alias `c` is not shadowed by this one's.
+  `(SELECT ${TIMETABLE_OF_C} FROM (SELECT ${counterIdColumn} AS id) AS wanted JOIN counters c ON c.id = wanted.id)`;
 
 /** Every counter's timetable, or those named (retired counters get an empty one, so their future slots go). */
 export async function loadTimetables(db: DbTx, counterIds?: number[]): Promise<CounterTimetable[]> {
