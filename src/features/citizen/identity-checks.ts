@@ -9,7 +9,7 @@ import { translator } from '../../web/i18n.js';
 import { birthKeyMatches } from '../cards/birth-key.js';
 import { raiseAlert, type AlertInput } from '../notify/alerts.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
+import { auditAttempt, recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
 import { normaliseMonthDay } from './login-service.js';
 
@@ -49,9 +49,10 @@ const budgetOf = (user: StaffPrincipal) => ({ key: `staff:${user.id}`, max: IDEN
  * own: it stays recorded although the work it guarded is refused.
  */
 async function recordCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, entry: AuditEntry, budgetSpent: boolean): Promise<void> {
+  if (!budgetSpent) return auditAttempt(database, check.actor, entry);
   await transaction(database, check.actor, async (tx) => {
     await recordAudit(tx, entry);
-    if (budgetSpent) await raiseAlert(tx, spentBudgetAlert(check.user));
+    await raiseAlert(tx, spentBudgetAlert(check.user));
   });
 }
 

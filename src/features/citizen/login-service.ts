@@ -11,7 +11,7 @@ import { transaction, type Tx } from '../../db/transaction.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
-import { recordAudit, type AuditEntry } from '../staff/audit.js';
+import { auditAttempt, recordAudit } from '../staff/audit.js';
 import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
@@ -83,9 +83,6 @@ const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000'
 type Actor = { type: 'citizen'; id: string; ip: string };
 const THROTTLED = { ok: false, reason: 'throttled' } as const;
 
-/** Each attempt is audited in its own commit: the counts before it have committed already. */
-const audit = (database: Database, actor: Actor, entry: AuditEntry) => transaction(database, actor, (tx) => recordAudit(tx, entry));
-
 /**
  * Checks a notice ID and birth month/day. Never says whether the ID exists.
  * - The ID's attempt is reserved before the check (a burst for one ID is checked at most until
@@ -107,15 +104,15 @@ export async function authenticateCitizen(database: Database, pepper: string, ra
   const failures = await reserveIdAttempt(db, holder?.id ?? null, noticeId);
   if (failures === null) {
     await reserveAttempt(db, address); // trying a locked ID still counts against the address
-    await audit(database, actor, { action: 'citizen.login.locked' });
+    await auditAttempt(database, actor, { action: 'citizen.login.locked' });
     return { ok: false, reason: await refusalReason(db, holder?.id ?? null, noticeId) };
   }
   if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(database, holder.id, address, actor);
   if ((await reserveAttempt(db, address)) === null) {
-    await audit(database, actor, { action: 'citizen.login.throttled' });
+    await auditAttempt(database, actor, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await audit(database, actor, { action: 'citizen.login.failed' });
+  await auditAttempt(database, actor, { action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
 }
@@ -123,7 +120,7 @@ export async function authenticateCitizen(database: Database, pepper: string, ra
 /** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
 async function loginSucceeded(database: Database, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
   if (await budgetSpent(database.db, address)) {
-    await audit(database, actor, { action: 'citizen.login.throttled' });
+    await auditAttempt(database, actor, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
   await transaction(database, actor, async (tx) => {
