@@ -3,11 +3,12 @@ import { enqueueMail } from '../../src/features/notify/outbox.js';
 import { startBackgroundWork } from '../../src/jobs/background.js';
 import { createTestApp } from '../helpers/app.js';
 import { startSmtpServer } from '../helpers/smtp.js';
+import { inTx } from '../helpers/tx.js';
 
 const smtp = await startSmtpServer();
 
 const queue = (db: Awaited<ReturnType<typeof createTestApp>>['db'], key: string) =>
-  enqueueMail(db.prisma, { dedupeKey: key, kind: 'test', to: 'taro@example.jp', subject: key, text: '本文' });
+  inTx(db, (tx) => enqueueMail(tx, { dedupeKey: key, kind: 'test', to: 'taro@example.jp', subject: key, text: '本文' }));
 
 describe('background work of an app process', () => {
   it('When started with SMTP, then queued mail is sent by the poller, and after stop() nothing more is sent', async () => {

@@ -13,6 +13,7 @@ import { csrfTokenFrom } from '../helpers/http.js';
 import { counterWithSlots, holderAt } from '../console/helpers.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
+import { inTx } from '../helpers/tx.js';
 
 let t: TestApp;
 let server: http.Server;
@@ -38,7 +39,7 @@ async function callerWithBooking(mmdd = '0715') {
   const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 5 }]);
   const caller = await holderAt(t, counter.id, mmdd);
   const other = await holderAt(t, counter.id, '0101');
-  const book = (cardHolderId: number) => bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [cardHolderId], channel: 'web', actor: { type: 'system', id: 'test' }, baseUrl: 'http://127.0.0.1' });
+  const book = (cardHolderId: number) => inTx(t.db, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [cardHolderId], channel: 'web', by: null, baseUrl: 'http://127.0.0.1' }));
   const own = (await book(caller.holder.id)).bookings[0];
   const othersBooking = (await book(other.holder.id)).bookings[0];
   return { caller, own, othersBooking, slot: slots[0] };

@@ -7,6 +7,7 @@ import { todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { csrfTokenFrom } from '../helpers/http.js';
 import { counterWithSlots, holderAt, postForm, staffOf } from '../console/helpers.js';
+import { inTx } from '../helpers/tx.js';
 
 let t: TestApp;
 const RAW_CODES = ['handed_over', 'staff:', 'citizen:', 'system:', 'booking.confirmation', 'booking hand_over'];
@@ -22,7 +23,9 @@ describe('labels on staff pages', () => {
   it('When a citizen books on the web and a clerk hands the card over, then the card page, the audit log and the mail page show Japanese labels and names and never the raw codes', async () => {
     const { counter, slots } = await counterWithSlots(t, todayInJapan(), [{ startMinute: 600, capacity: 2 }]);
     const person = await holderAt(t, counter.id);
-    const group = await bookSlot(t.db.prisma, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: 'hanako@example.jp', actor: { type: 'citizen', id: String(person.holder.id) }, baseUrl: 'http://127.0.0.1', ignorePolicy: true });
+    // Booked by the citizen on the web, for today: past the booking window, which only staff may pass.
+    const pastWindow = { id: 0, loginId: 'window', displayName: '', role: 'admin' as const, mustChangePassword: false, counterIds: null };
+    const group = await inTx(t.db, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: 'hanako@example.jp', by: pastWindow, baseUrl: 'http://127.0.0.1' }), { type: 'citizen', id: String(person.holder.id) });
     const clerk = await staffOf(t, 'admin');
     await t.db.prisma.staffUser.update({ where: { id: clerk.user.id }, data: { displayName: '交付 花子' } });
     const handOver = await postForm(clerk.agent, `/staff/console/holders/${person.holder.id}`, `/staff/console/bookings/${group.bookings[0].id}/hand-over`, {});
@@ -54,7 +57,7 @@ describe('labels on staff pages', () => {
   });
 
   it('When an admin acknowledges an alert, then the alert keeps staff:<id> and the page shows the admin by name', async () => {
-    const id = await raiseAlert(t.db.prisma, { kind: 'disk_full', subjectKey: '/labels', summary: 'ディスク使用率が95%です' });
+    const id = await inTx(t.db, (tx) => raiseAlert(tx, { kind: 'disk_full', subjectKey: '/labels', summary: 'ディスク使用率が95%です' }));
     const admin = await staffOf(t, 'admin');
     await t.db.prisma.staffUser.update({ where: { id: admin.user.id }, data: { displayName: '当番 一郎' } });
     const page = await admin.agent.get('/staff/alerts');

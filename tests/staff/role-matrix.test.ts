@@ -8,6 +8,7 @@ import { bookSlot } from '../../src/features/booking/index.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
+import { inTx } from '../helpers/tx.js';
 
 type Route = [method: 'GET' | 'POST', path: string, allowed: StaffRole[]];
 const ALL: StaffRole[] = ['admin', 'staff', 'operator'];
@@ -124,7 +125,7 @@ beforeAll(async () => {
   const counter = await createCounter(t.db, { name: '権限確認用窓口' });
   const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(todayInJapan(), 3), capacity: 5 });
   const person = await createCardHolder(t.db, { counterId: counter.id });
-  const booking = await bookSlot(t.db.prisma, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', actor: { type: 'system', id: 'test' }, baseUrl: 'http://127.0.0.1' });
+  const booking = await inTx(t.db, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', by: null, baseUrl: 'http://127.0.0.1' }));
   ids = { staffId: String(target.id), counterId: String(counter.id), holderId: String(person.holder.id), noticeId: person.noticeId, bookingId: String(booking.bookings[0].id), missingId: '999999' };
 });
 
