@@ -17,7 +17,6 @@ import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from
 
 const statusLabel = (status: CardStatus) => translator()(`cards.status.${status}`);
 export const CARD_STATUSES: CardStatus[] = ['data_received', 'card_arrived', 'notice_sent', 'booked', 'handed_over', 'returned_undelivered', 'on_hold', 'cancelled'];
-const OPEN_BOOKING: Prisma.BookingWhereInput = openBooking;
 
 export interface CardFilter {
   q?: string;
@@ -38,7 +37,7 @@ function counterScope(user: StaffPrincipal, counterId: number | undefined): Pris
 
 function whereOf(filter: CardFilter, user: StaffPrincipal, withStatus = true): Prisma.CardHolderWhereInput {
   const sent = filter.sentFrom || filter.sentTo ? { gte: filter.sentFrom ? dateColumn(filter.sentFrom) : undefined, lte: filter.sentTo ? dateColumn(filter.sentTo) : undefined } : undefined;
-  const bookings = filter.booking === 'booked' ? { some: OPEN_BOOKING } : filter.booking === 'not_booked' ? { none: OPEN_BOOKING } : undefined;
+  const bookings = filter.booking === 'booked' ? { some: openBooking } : filter.booking === 'not_booked' ? { none: openBooking } : undefined;
   const text = filter.q ? { OR: [{ noticeId: filter.q }, { cardNumber: filter.q }, { name: { contains: filter.q } }, { nameKana: { contains: filter.q } }] } : {};
   return { ...counterScope(user, filter.counterId), ...text, status: withStatus ? filter.status : undefined, noticeSentOn: sent, bookings };
 }
@@ -54,7 +53,7 @@ const LIST_SELECT = {
   noticeSentOn: true,
   noticeValidUntil: true,
   counter: { select: { name: true } },
-  bookings: { where: OPEN_BOOKING, take: 1, select: { code: true, slot: { select: { startsAt: true, counter: { select: { name: true } } } } } },
+  bookings: { where: openBooking, take: 1, select: { code: true, slot: { select: { startsAt: true, counter: { select: { name: true } } } } } },
 } satisfies Prisma.CardHolderSelect;
 
 export type CardListRow = Prisma.CardHolderGetPayload<{ select: typeof LIST_SELECT }>;
@@ -88,7 +87,7 @@ export async function exportCards(tx: Tx, reader: Reader, filter: CardFilter, us
 
 /** Notice sent at least `days` days ago, still waiting at notice_sent with no booking. */
 function followUpWhere(days: number, user: StaffPrincipal, counterId?: number): Prisma.CardHolderWhereInput {
-  return { ...counterScope(user, counterId), status: 'notice_sent', noticeSentOn: { lte: dateColumn(addDays(todayInJapan(), -days)) }, bookings: { none: OPEN_BOOKING } };
+  return { ...counterScope(user, counterId), status: 'notice_sent', noticeSentOn: { lte: dateColumn(addDays(todayInJapan(), -days)) }, bookings: { none: openBooking } };
 }
 
 export async function followUpCounts(db: Db, days: number, user: StaffPrincipal) {
