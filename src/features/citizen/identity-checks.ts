@@ -2,6 +2,8 @@
 // lifting their log-in lock). Each one is counted against the staff user's budget in PostgreSQL
 // BEFORE the birth date is checked, so neither repetition nor a burst can turn the console into
 // a birth-date oracle; a spent budget is refused, audited and raised as an alert.
+// They take the Database, not the caller's transaction: the count, its audit row and alert
+// commit on their own, before (and whatever the outcome of) the work the check guards.
 import type { Database } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import { AppError } from '../../web/errors.js';
