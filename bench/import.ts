@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
 import { from as copyFrom } from 'pg-copy-streams';
 import { connectDatabase, type Database } from '../src/db/client.js';
+import { transaction } from '../src/db/transaction.js';
 import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '../src/features/cards/import-service.js';
 
 const SIZES = (process.env.BENCH_ROWS ?? '20000,100000').split(',').map(Number);
@@ -55,10 +56,10 @@ async function measure(work: () => Promise<unknown>): Promise<{ seconds: number;
 async function importOnce(database: Database, dir: string, file: string, sizeBytes: number, profileId: number) {
   const storageKey = randomUUID();
   await pipeline((await import('node:fs')).createReadStream(file), createWriteStream(uploadPath(dir, storageKey)));
-  const batch = await createImportBatch(database.prisma, { storageKey, fileName: path.basename(file), sha256: 'bench', sizeBytes, profileId, encoding: 'auto' }, actor);
-  const preview = await measure(() => previewImportBatch(database, batch.id, { dir, pepper: PEPPER }));
+  const batch = await transaction(database, actor, (tx) => createImportBatch(tx, { storageKey, fileName: path.basename(file), sha256: 'bench', sizeBytes, profileId, encoding: 'auto' }));
+  const preview = await measure(() => previewImportBatch(database, actor, batch.id, { dir, pepper: PEPPER }));
   const previewed = await database.prisma.importBatch.findUniqueOrThrow({ where: { id: batch.id } });
-  const commit = await measure(async () => (await beginCommit(database.prisma, batch.id, actor, { dir, pepper: PEPPER })).done);
+  const commit = await measure(async () => (await beginCommit(database, actor, batch.id, { dir, pepper: PEPPER })).done);
   return { preview, commit, counts: { created: previewed.createdCount, updated: previewed.updatedCount, unchanged: previewed.unchangedCount, errors: previewed.errorCount } };
 }
 

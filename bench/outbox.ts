@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
+import { transaction } from '../src/db/transaction.js';
 import { createMailer } from '../src/features/notify/mailer.js';
 import { enqueueMail } from '../src/features/notify/outbox.js';
 import { OutboxWorker } from '../src/features/notify/outbox-worker.js';
@@ -38,7 +39,7 @@ async function smtpSink() {
 async function enqueue(db: Database, prefix: string): Promise<number> {
   const started = performance.now();
   for (let index = 0; index < MAILS; index += 1) {
-    await db.prisma.$transaction((tx) => enqueueMail(tx, { dedupeKey: `${prefix}:${index}`, kind: 'bench', to: `c${index}@example.jp`, subject: `件名 ${index}`, text: '本文'.repeat(200) }));
+    await transaction(db, { type: 'system', id: 'bench' }, (tx) => enqueueMail(tx, { dedupeKey: `${prefix}:${index}`, kind: 'bench', to: `c${index}@example.jp`, subject: `件名 ${index}`, text: '本文'.repeat(200) }));
   }
   return performance.now() - started;
 }

@@ -35,7 +35,7 @@ async function prepareDatabase() {
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
   const db = connectDatabase(server.url, config.DATABASE_POOL_SIZE);
   const seeded = config.SEED_DEMO_DATA && (await isDatabaseEmpty(db.prisma));
-  if (seeded) await seedDemoData(db.prisma, secrets.birthDatePepper);
+  if (seeded) await seedDemoData(db, secrets.birthDatePepper);
   return { server, db };
 }
 

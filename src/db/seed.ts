@@ -3,7 +3,8 @@
 // the slots of the whole slot horizon, card holders and staff accounts. The demo log-ins are
 // printed at start-up.
 import bcrypt from 'bcrypt';
-import type { Db } from './client.js';
+import type { Database, Db } from './client.js';
+import { transaction } from './transaction.js';
 import { birthKey } from '../features/cards/birth-key.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { addDays, dateColumn, todayInJapan } from '../lib/jst.js';
@@ -26,11 +27,11 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
   return (await db.counter.count()) === 0 && (await db.staffUser.count()) === 0;
 }
 
-export async function seedDemoData(db: Db, pepper: string, today = todayInJapan()): Promise<void> {
+export async function seedDemoData(database: Database, pepper: string, today = todayInJapan()): Promise<void> {
   const validFrom = dateColumn(addDays(today, -1));
-  await db.$transaction(async (tx) => {
-    await tx.closure.create({ data: { kind: 'yearly_range', label: '年末年始', params: { from: '12-29', to: '01-03' } } });
-    const central = await tx.counter.create({
+  await transaction(database, { type: 'system', id: 'seed' }, async (tx) => {
+    await tx.db.closure.create({ data: { kind: 'yearly_range', label: '年末年始', params: { from: '12-29', to: '01-03' } } });
+    const central = await tx.db.counter.create({
       data: {
         code: 'central', name: '市民課 マイナンバーカード交付センター', address: '中央区本町1-1-1 市役所本庁舎2階',
         accessNotes: '地下鉄「市役所前」駅 1番出口すぐ', windows: 6, displayOrder: 1,
@@ -45,13 +46,13 @@ export async function seedDemoData(db: Db, pepper: string, today = todayInJapan(
         closures: { create: [{ kind: 'nth_weekday', label: 'システムメンテナンス日', params: { nth: 3, weekday: 6, offsetDays: 1 } }] },
       },
     });
-    const north = await tx.counter.create({
+    const north = await tx.db.counter.create({
       data: {
         code: 'north', name: '北区役所 市民課', address: '北区北町2-3-4', accessNotes: 'バス「北区役所前」下車', windows: 2, displayOrder: 2,
         openingRules: { create: [{ label: '平日日中', daysOfWeek: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 60, capacityPerSlot: 7, validFrom }] },
       },
     });
-    await tx.counter.create({
+    await tx.db.counter.create({
       data: {
         code: 'south', name: '南区役所 市民課', address: '南区南町5-6-7', accessNotes: 'JR「南駅」から徒歩5分', windows: 1, displayOrder: 3,
         openingRules: { create: [{ label: '平日日中', daysOfWeek: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 60, capacityPerSlot: 3, validFrom }] },
@@ -59,7 +60,7 @@ export async function seedDemoData(db: Db, pepper: string, today = todayInJapan(
     });
     await regenerateHorizon(tx, today); // every day a citizen may book has its slots
     for (const [index, citizen] of DEMO_CITIZENS.entries()) {
-      await tx.cardHolder.create({
+      await tx.db.cardHolder.create({
         data: {
           noticeId: citizen.noticeId, birthKey: birthKey(pepper, citizen.noticeId, citizen.mmdd),
           name: citizen.name, nameKana: citizen.nameKana, storagePlace: citizen.storagePlace,
@@ -69,9 +70,9 @@ export async function seedDemoData(db: Db, pepper: string, today = todayInJapan(
       });
     }
     for (const staff of DEMO_STAFF) {
-      await tx.staffUser.create({
+      await tx.db.staffUser.create({
         data: { loginId: staff.loginId, displayName: staff.displayName, role: staff.role, passwordHash: await bcrypt.hash(staff.password, 10), mustChangePassword: false },
       });
     }
-  }, { timeout: 60_000 });
+  }, { timeoutMs: 60_000 });
 }

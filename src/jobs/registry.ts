@@ -1,11 +1,11 @@
 // Every scheduled job in one list. Adding a job is one entry here: a name, its cron schedules
 // (Japan time) and a function that does its work in the transaction that holds its lock.
 import type { Config } from '../config.js';
-import type { DbTx } from '../db/client.js';
+import type { Tx } from '../db/transaction.js';
 import { dispatchDueAlerts, postAlertWebhook } from '../features/notify/alerts.js';
-import { expireStaleSessions, markPastBookings, pruneJobRuns } from '../features/notify/housekeeping.js';
+import { markPastBookingsNoShow, releaseExpiredHolds } from '../features/booking/index.js';
+import { expireStaleSessions, pruneJobRuns } from '../features/notify/housekeeping.js';
 import { queueTomorrowsReminders } from '../features/notify/reminders.js';
-import { releaseExpiredHolds } from '../features/booking/holds.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
 
@@ -26,7 +26,7 @@ export interface ScheduledJob {
   schedules(config: Config): string[];
   /** When present, a scheduled firing runs the job only if this says so. */
   due?(now: Date, config: Config): boolean;
-  run(tx: DbTx, context: JobContext): Promise<JobCounts>;
+  run(tx: Tx, context: JobContext): Promise<JobCounts>;
 }
 
 function reminderMinutes(config: Config): number {
@@ -71,7 +71,7 @@ export const sessionExpiryJob: ScheduledJob = {
 export const pastBookingsJob: ScheduledJob = {
   name: 'past-bookings',
   schedules: () => ['5 0 * * *'],
-  run: (tx, context) => markPastBookings(tx, context.now),
+  run: (tx, context) => markPastBookingsNoShow(tx, context.now),
 };
 
 export const alertDispatchJob: ScheduledJob = {

@@ -2,9 +2,13 @@
 // (pg_try_advisory_xact_lock): with several app processes exactly one does the work, the lock is
 // released with the transaction even through a pool, and a crash mid-run rolls everything back.
 import type { Database } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
+import type { Actor } from '../lib/actor.js';
 import { raiseAlert } from '../features/notify/alerts.js';
 import { translator } from '../web/i18n.js';
 import type { JobContext, JobCounts, ScheduledJob } from './registry.js';
+
+const jobActor = (name: string): Actor => ({ type: 'system', id: name });
 
 export type JobRunResult = { status: 'ok'; counts: JobCounts } | { status: 'skipped' } | { status: 'failed'; error: string };
 
@@ -12,13 +16,15 @@ export async function runJob(db: Database, job: ScheduledJob, context: Omit<JobC
   const startedAt = new Date();
   const deferred: (() => Promise<unknown>)[] = [];
   try {
-    const counts = await db.prisma.$transaction(
+    const counts = await transaction(
+      db,
+      jobActor(job.name),
       async (tx) => {
-        const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${`job:${job.name}`})) AS locked`;
+        const [{ locked }] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`job:${job.name}`]);
         if (!locked) return null;
         return job.run(tx, { ...context, afterCommit: (work) => deferred.push(work) });
       },
-      { maxWait: 10_000, timeout: 10 * 60_000 },
+      { timeoutMs: 10 * 60_000 },
     );
     if (counts === null) return { status: 'skipped' };
     await db.prisma.jobRun.create({ data: { job: job.name, startedAt, finishedAt: new Date(), status: 'ok', counts } });
@@ -33,8 +39,8 @@ export async function runJob(db: Database, job: ScheduledJob, context: Omit<JobC
 
 async function recordFailure(db: Database, name: string, startedAt: Date, error: string): Promise<void> {
   try {
-    await db.prisma.$transaction(async (tx) => {
-      await tx.jobRun.create({ data: { job: name, startedAt, finishedAt: new Date(), status: 'failed', error } });
+    await transaction(db, jobActor(name), async (tx) => {
+      await tx.db.jobRun.create({ data: { job: name, startedAt, finishedAt: new Date(), status: 'failed', error } });
       await raiseAlert(tx, { kind: 'job_failed', subjectKey: name, summary: translator()('alert.summary.job_failed', { job: name }), detail: error });
     });
   } catch {

@@ -1,5 +1,6 @@
 // The last steps of a citizen's booking (confirm, review, complete) against what real people
 // do: two tabs, a lost answer and a retry, Back and reload after booking, no email at all.
+import { inTx } from '../helpers/tx.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
@@ -169,7 +170,7 @@ describe('booking without an email', () => {
     const other = await createCardHolder(t.db);
     await book(await loggedInCitizen(t.app, other.noticeId, other.mmdd), noon.id, 'other@example.jp');
     const dayBefore = new Date(now.getTime() + 9 * 86_400_000);
-    const run = await t.db.prisma.$transaction((tx) => queueTomorrowsReminders(tx, dayBefore, 'http://127.0.0.1'));
+    const run = await inTx(t.db, (tx) => queueTomorrowsReminders(tx, dayBefore, 'http://127.0.0.1'));
     expect(run.queued).toBeGreaterThanOrEqual(1);
     expect(await t.db.prisma.outboxMessage.count({ where: { bookingId: booking.id } })).toBe(0);
   });

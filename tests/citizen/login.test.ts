@@ -6,6 +6,7 @@ import pg from 'pg';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { ADDRESS_MAX_FAILURES, CITIZEN_LOCK_AFTER, CITIZEN_MAX_FAILURES, normaliseMonthDay, unlockCitizenLogin } from '../../src/features/citizen/login-service.js';
 import { citizenLogin, post } from './citizen-agent.js';
+import { inTx } from '../helpers/tx.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -105,7 +106,7 @@ describe('citizen log-in', () => {
     expect(checked).toBe(CITIZEN_MAX_FAILURES);
     const refused = await citizenLogin(t.app, noticeId, '1225');
     expect(messageOf(refused.response.text)).toContain('コールセンターへお電話ください');
-    await unlockCitizenLogin(t.db.prisma, holder.id, { type: 'staff', id: '7' });
+    await inTx(t.db, (tx) => unlockCitizenLogin(tx, holder.id), { type: 'staff', id: '7' });
     expect((await citizenLogin(t.app, noticeId, '1225')).response.status).toBe(303);
     expect(await t.db.prisma.auditLog.count({ where: { action: 'citizen.login.unlock', targetId: String(holder.id), actorId: '7' } })).toBe(1);
   }, 120_000);

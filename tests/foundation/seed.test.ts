@@ -9,7 +9,7 @@ const db = await createTestDatabase();
 afterAll(() => db.close());
 
 // Seeded as if started on 2026-12-20: slots run to 2027-01-20, over the year end and 成人の日.
-await seedDemoData(db.prisma, 'p'.repeat(32), '2026-12-20' as IsoDate);
+await seedDemoData(db, 'p'.repeat(32), '2026-12-20' as IsoDate);
 
 async function slotsOn(date: string): Promise<number> {
   return db.prisma.slot.count({ where: { date: dateColumn(date as IsoDate) } });

@@ -17,6 +17,7 @@ import { createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { startSmtpServer } from '../helpers/smtp.js';
 import { staffAgent } from '../helpers/staff.js';
+import { inTx } from '../helpers/tx.js';
 
 async function startWebhook() {
   const received: Record<string, unknown>[] = [];
@@ -68,7 +69,7 @@ function ackPath(text: string): string {
 describe('alerts until acknowledged', () => {
   it('When an alert is open, then it is mailed and POSTed every 15 minutes until an on-call person acknowledges it from the mail link, once', async () => {
     const t0 = new Date();
-    await raiseAlert(db.prisma, { kind: 'job_failed', subjectKey: 'reminders', summary: '定期処理「reminders」が失敗しました', detail: 'boom' });
+    await inTx(db, (tx) => raiseAlert(tx, { kind: 'job_failed', subjectKey: 'reminders', summary: '定期処理「reminders」が失敗しました', detail: 'boom' }));
 
     await dispatchAndSend(t0);
     expect(smtp.messages.map((mail) => mail.envelopeTo[0]).sort()).toEqual(['duty@example.jp', 'oncall@example.jp']);
@@ -113,7 +114,7 @@ describe('alerts until acknowledged', () => {
 
   it('When an acknowledgement link is altered, then it is refused and the alert stays open', async () => {
     const t0 = new Date();
-    await raiseAlert(db.prisma, { kind: 'outbox_backlog', subjectKey: 'outbox', summary: '滞留' });
+    await inTx(db, (tx) => raiseAlert(tx, { kind: 'outbox_backlog', subjectKey: 'outbox', summary: '滞留' }));
     await dispatchAndSend(t0);
     const link = ackPath(smtp.messages[0].text);
     const forged = link.replace(/token=([^.]+)\./, (_match, payload: string) => `token=${Buffer.from(`${Buffer.from(payload, 'base64url').toString().split('\n')[0]}\nevil@example.jp`).toString('base64url')}.`);
@@ -126,7 +127,7 @@ describe('alerts until acknowledged', () => {
 
   it('When an admin acknowledges in the console, then the repeats stop and who and when are kept and audited; other roles cannot', async () => {
     const t0 = new Date();
-    const id = await raiseAlert(db.prisma, { kind: 'disk_full', subjectKey: '/data', summary: 'ディスク使用率が95%です' });
+    const id = await inTx(db, (tx) => raiseAlert(tx, { kind: 'disk_full', subjectKey: '/data', summary: 'ディスク使用率が95%です' }));
     await dispatchAndSend(t0);
     const staff = await createStaff(db, { role: 'staff' });
     const staffUser = await staffAgent(app, staff.user.loginId, staff.password);
@@ -147,8 +148,8 @@ describe('alerts until acknowledged', () => {
   });
 
   it('When the same failure happens again while its alert is open, then it counts on the open alert instead of opening another', async () => {
-    await raiseAlert(db.prisma, { kind: 'job_failed', subjectKey: 'x', summary: 'a' });
-    await raiseAlert(db.prisma, { kind: 'job_failed', subjectKey: 'x', summary: 'a' });
+    await inTx(db, (tx) => raiseAlert(tx, { kind: 'job_failed', subjectKey: 'x', summary: 'a' }));
+    await inTx(db, (tx) => raiseAlert(tx, { kind: 'job_failed', subjectKey: 'x', summary: 'a' }));
     expect(await db.prisma.alert.findMany()).toEqual([expect.objectContaining({ occurrences: 2 })]);
   });
 });

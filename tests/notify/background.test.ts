@@ -5,11 +5,12 @@ import { enqueueMail } from '../../src/features/notify/outbox.js';
 import { startBackgroundWork } from '../../src/jobs/background.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startSmtpServer } from '../helpers/smtp.js';
+import { inTx } from '../helpers/tx.js';
 
 const smtp = await startSmtpServer();
 const POLL_SECONDS = 7;
 
-const queue = (t: TestApp, key: string) => enqueueMail(t.db.prisma, { dedupeKey: key, kind: 'test', to: 'taro@example.jp', subject: key, text: '本文' });
+const queue = (t: TestApp, key: string) => inTx(t.db, (tx) => enqueueMail(tx, { dedupeKey: key, kind: 'test', to: 'taro@example.jp', subject: key, text: '本文' }));
 const outboxRow = (t: TestApp, key: string) => t.db.prisma.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: key }, select: { status: true, attempts: true } });
 const subjects = () => smtp.messages.map((mail) => mail.subject);
 

@@ -6,6 +6,7 @@ import { truncateAll } from '../helpers/db.js';
 import { createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
 import { createBooking } from '../helpers/bookings.js';
+import { inTx } from '../helpers/tx.js';
 
 const { app, db } = await createTestApp(); // no SMTP_URL: the embedded default
 
@@ -24,7 +25,7 @@ async function signedIn(role: 'admin' | 'staff' | 'operator') {
 
 async function bookingWithMail(email: string) {
   const booking = await createBooking(db, { date: '2026-12-10', email });
-  await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: 'http://localhost:3000' });
+  await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: 'http://localhost:3000' }));
   return booking;
 }
 
@@ -77,7 +78,7 @@ describe('sent-mail log in the staff console', () => {
   });
 
   it('When a mail failed, then its attempts and the SMTP error are shown', async () => {
-    await enqueueMail(db.prisma, { dedupeKey: 'x', kind: 'test', to: 'nobody@example.jp', subject: '件名', text: '本文' });
+    await inTx(db, (tx) => enqueueMail(tx, { dedupeKey: 'x', kind: 'test', to: 'nobody@example.jp', subject: '件名', text: '本文' }));
     const row = await db.prisma.outboxMessage.findFirstOrThrow();
     await db.prisma.outboxMessage.update({ where: { id: row.id }, data: { status: 'failed', attempts: 1, lastError: '550 Mailbox unavailable' } });
     await db.prisma.mailAttempt.create({ data: { outboxMessageId: row.id, outcome: 'permanent', smtpCode: 550, error: '550 Mailbox unavailable' } });

@@ -7,6 +7,7 @@ import { OutboxWorker } from '../../src/features/notify/outbox-worker.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { startSmtpServer } from '../helpers/smtp.js';
 import { createBooking } from '../helpers/bookings.js';
+import { inTx } from '../helpers/tx.js';
 
 const db = await createTestDatabase();
 const smtp = await startSmtpServer();
@@ -25,13 +26,13 @@ function worker(database: Database = db, options = {}) {
 }
 
 async function queueSimple(key: string, to = 'taro@example.jp') {
-  await enqueueMail(db.prisma, { dedupeKey: key, kind: 'test', to, subject: `件名 ${key}`, text: `本文 ${key}` });
+  await inTx(db, (tx) => enqueueMail(tx, { dedupeKey: key, kind: 'test', to, subject: `件名 ${key}`, text: `本文 ${key}` }));
 }
 
 describe('outbox sender with a real SMTP server', () => {
   it('When a booking is confirmed, then the received mail carries its details in Japanese and a parseable .ics for the visit', async () => {
     const booking = await createBooking(db, { date: '2026-12-01', startMinute: 9 * 60 + 30, email: 'hanako@example.jp' });
-    await db.prisma.$transaction((tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: 'https://yoyaku.example.lg.jp' }));
+    await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: 'https://yoyaku.example.lg.jp' }));
 
     expect(await worker().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
 
@@ -60,11 +61,11 @@ describe('outbox sender with a real SMTP server', () => {
   it('When a booking is confirmed, moved and cancelled, then the mails arrive in that order, the change .ics has the same UID and a higher SEQUENCE, and the cancellation none', async () => {
     const booking = await createBooking(db, { date: '2026-12-01', email: 'hanako@example.jp' });
     const baseUrl = 'https://yoyaku.example.lg.jp';
-    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl });
+    await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl }));
     const later = await createBooking(db, { date: '2026-12-03', startMinute: 14 * 60 });
     await db.prisma.booking.update({ where: { id: booking.id }, data: { slotId: later.slotId, updatedAt: new Date(Date.now() + 5000) } });
-    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'change', eventKey: 'moved-1', baseUrl });
-    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'cancellation', eventKey: 'cancelled', baseUrl });
+    await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'change', eventKey: 'moved-1', baseUrl }));
+    await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'cancellation', eventKey: 'cancelled', baseUrl }));
     await worker().drain();
     const [confirmation, change, cancellation] = smtp.messages.filter((mail) => mail.envelopeTo[0] === 'hanako@example.jp');
     expect(change.subject).toBe('【予約変更】マイナンバーカード交付予約 2026年12月3日(木) 14:00〜14:30');
@@ -172,14 +173,14 @@ describe('outbox sender with a real SMTP server', () => {
 
 /** A mail whose subject and attachment name carry CR/LF and header text. */
 function queueInjected(to: string) {
-  return enqueueMail(db.prisma, {
+  return inTx(db, (tx) => enqueueMail(tx, {
     dedupeKey: `inject:${to}`,
     kind: 'test',
     to,
     subject: '件名\r\nBcc: attacker@example.jp\nX-Injected: 1',
     text: '本文',
     attachments: [{ filename: 'a.ics\r\nX-Injected: 1', contentType: 'text/calendar\r\nX-Injected: 2', content: 'BEGIN:VCALENDAR' }],
-  });
+  }));
 }
 
 describe('header injection', () => {
@@ -209,7 +210,7 @@ describe('header injection', () => {
 
   it('When a booking email address carries CR/LF, then nothing reaches the injected address', async () => {
     const booking = await createBooking(db, { date: '2026-12-02', email: 'a@example.jp\r\nBcc: attacker@example.jp' });
-    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'confirmation', eventKey: 'x', baseUrl: 'http://x' });
+    await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'x', baseUrl: 'http://x' }));
     await worker().drain();
     expect(smtp.messages.flatMap((mail) => mail.envelopeTo)).not.toContain('attacker@example.jp');
     for (const mail of smtp.messages) expect(mail.headerLines.some((line) => /^bcc:/i.test(line))).toBe(false);

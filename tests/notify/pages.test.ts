@@ -7,6 +7,7 @@ import { createTestApp } from '../helpers/app.js';
 import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
 import { createStaff } from '../helpers/factories.js';
 import { createBooking } from '../helpers/bookings.js';
+import { inTx } from '../helpers/tx.js';
 
 const testApp = await createTestApp();
 const { db, context } = testApp;
@@ -21,8 +22,8 @@ afterAll(() => browser?.close());
 describe('notify pages in a real browser', () => {
   it('When an admin reads the mail log, a mail and the alerts and acknowledges an alert, then each page is accessible and the alert is acknowledged', async () => {
     const booking = await createBooking(db, { date: '2026-12-10', email: 'hanako@example.jp' });
-    await queueBookingMail(db.prisma, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: base });
-    const alertId = await raiseAlert(db.prisma, { kind: 'job_failed', subjectKey: 'reminders', summary: '定期処理「reminders」が失敗しました', detail: 'boom' });
+    await inTx(db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: base }));
+    const alertId = await inTx(db, (tx) => raiseAlert(tx, { kind: 'job_failed', subjectKey: 'reminders', summary: '定期処理「reminders」が失敗しました', detail: 'boom' }));
     const { user, password } = await createStaff(db, { role: 'admin' });
 
     const { page, problems } = await openPage(browser, DESKTOP);
@@ -50,7 +51,7 @@ describe('notify pages in a real browser', () => {
   });
 
   it('When an on-call person opens the link from an alert mail, then the confirmation page is accessible and its button acknowledges', async () => {
-    const alertId = await raiseAlert(db.prisma, { kind: 'disk_full', subjectKey: '/data', summary: 'ディスク使用率が95%です' });
+    const alertId = await inTx(db, (tx) => raiseAlert(tx, { kind: 'disk_full', subjectKey: '/data', summary: 'ディスク使用率が95%です' }));
     const token = acknowledgementToken(context.secrets.sessionSecret, alertId, 'oncall@example.jp');
     const { page, problems } = await openPage(browser, DESKTOP);
     await page.goto(`${base}/alerts/ack?token=${encodeURIComponent(token)}`);

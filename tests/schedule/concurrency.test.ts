@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retireCounter } from '../../src/features/schedule/counters.js';
-import { generateSlotsForHorizon, regenerateSlots } from '../../src/features/schedule/slot-generation.js';
+import { regenerateHorizon, regenerateSlots } from '../../src/features/schedule/slot-generation.js';
 import { addDays, dateColumn, todayInJapan } from '../../src/lib/jst.js';
 import { createTestDatabase, waitUntilBlockedBy, type TestDatabase } from '../helpers/db.js';
 import { createCardHolder, createCounter } from '../helpers/factories.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { inTx } from '../helpers/tx.js';
 
 pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
@@ -14,14 +15,13 @@ beforeAll(async () => {
 });
 
 const today = todayInJapan();
-const context = { actor: { type: 'system' as const, id: 'test' }, today };
 
 async function counterWithSlots() {
   const counter = await createCounter(db);
   await db.prisma.openingRule.create({
     data: { counterId: counter.id, label: '毎日', daysOfWeek: [0, 1, 2, 3, 4, 5, 6], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot: 2, validFrom: dateColumn(today), openOnHolidays: true },
   });
-  await db.prisma.$transaction((tx) => regenerateSlots(tx, today, addDays(today, 7), [counter.id]));
+  await inTx(db, (tx) => regenerateSlots(tx, today, addDays(today, 7), [counter.id]));
   const slot = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, date: dateColumn(addDays(today, 3)) } });
   return { counter, slot };
 }
@@ -35,7 +35,7 @@ describe('schedule changes racing bookings', () => {
       await booking.query('BEGIN');
       await booking.query('UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity', [slot.id]);
       await booking.query(`INSERT INTO bookings (code, slot_id, card_holder_id, channel, created_by, updated_at) VALUES ($1, $2, $3, 'web', 'race', now())`, [`race-${slot.id}`, slot.id, holder.id]);
-      const retiring = retireCounter(db.prisma, context, counter.id).then(() => 'retired', (error: { code?: string }) => error.code);
+      const retiring = inTx(db, (tx) => retireCounter(tx, today, counter.id)).then(() => 'retired', (error: { code?: string }) => error.code);
       await waitUntilBlockedBy(db, booking); // the retirement now waits for the slot row the booking holds
       await booking.query('COMMIT');
       expect(await retiring).toBe('counter_has_bookings');
@@ -48,7 +48,7 @@ describe('schedule changes racing bookings', () => {
   it('When the nightly generation runs twice at once, then both finish and every slot exists once', async () => {
     const { counter } = await counterWithSlots();
     await db.pool.query('DELETE FROM slots WHERE counter_id = $1', [counter.id]);
-    const results = await Promise.all([generateSlotsForHorizon(db.prisma, today), generateSlotsForHorizon(db.prisma, today)]);
+    const results = await Promise.all([inTx(db, (tx) => regenerateHorizon(tx, today)), inTx(db, (tx) => regenerateHorizon(tx, today))]);
     expect(results.map((result) => result.written).sort((a, b) => a - b)[0]).toBe(0); // the second run found the work done
     const duplicates = await db.pool.query('SELECT starts_at FROM slots WHERE counter_id = $1 GROUP BY starts_at HAVING count(*) > 1', [counter.id]);
     expect(duplicates.rowCount).toBe(0);

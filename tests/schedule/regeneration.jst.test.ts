@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateSlotsForHorizon, HORIZON_MARGIN_DAYS, regenerateSlots } from '../../src/features/schedule/slot-generation.js';
+import { HORIZON_MARGIN_DAYS, regenerateHorizon, regenerateSlots } from '../../src/features/schedule/slot-generation.js';
 import { dateColumn, isoDateOfColumn, jstInstant } from '../../src/lib/jst.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createCardHolder, createCounter } from '../helpers/factories.js';
+import { inTx } from '../helpers/tx.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ async function bookInto(slotId: number, counterId: number, people: number) {
   await db.pool.query('UPDATE slots SET booked = booked + $2 WHERE id = $1', [slotId, people]);
 }
 
-const regenerate = (counterId: number, from = '2027-01-04', to = '2027-01-08') => db.prisma.$transaction((tx) => regenerateSlots(tx, from, to, [counterId]));
+const regenerate = (counterId: number, from = '2027-01-04', to = '2027-01-08') => inTx(db, (tx) => regenerateSlots(tx, from, to, [counterId]));
 
 /** A counter whose slots exist for 2027-01-04..08, with `people` booked into one of them. */
 async function bookedSlot(date: string, startMinute: number, people: number) {
@@ -108,10 +109,10 @@ describe('the nightly horizon', () => {
     const { counter } = await counterWithRule({ daysOfWeek: [0, 1, 2, 3, 4, 5, 6] });
     await db.prisma.bookingPolicy.updateMany({ where: { counterId: null }, data: { opensDaysAhead: 10 } });
     await db.prisma.bookingPolicy.create({ data: { counterId: counter.id, opensDaysAhead: 30 } });
-    const result = await generateSlotsForHorizon(db.prisma, '2027-02-01');
+    const result = await inTx(db, (tx) => regenerateHorizon(tx, '2027-02-01'));
     expect(result.written).toBeGreaterThan(0);
     const last = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id }, orderBy: { startsAt: 'desc' } });
     expect(isoDateOfColumn(last.date)).toBe(new Date(Date.UTC(2027, 1, 1 + 30 + HORIZON_MARGIN_DAYS)).toISOString().slice(0, 10));
-    expect((await generateSlotsForHorizon(db.prisma, '2027-02-01')).written).toBe(0);
+    expect((await inTx(db, (tx) => regenerateHorizon(tx, '2027-02-01'))).written).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { createCardHolder, createCounter } from '../helpers/factories.js';
 import { signedInStaff, submitForm } from '../helpers/staff.js';
 import { loggedInCitizen } from '../citizen/citizen-agent.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { inTx } from '../helpers/tx.js';
 
 pinClock(WORKING_WEDNESDAY); // what these tests see must not depend on the day the suite runs
 
@@ -70,7 +71,7 @@ describe('a rule label citizens see', () => {
     let date = addDays(today, 3);
     while ([0, 6].includes(dayOfWeek(date))) date = addDays(date, 1);
     await save(counter.id, rule({ label: '3F', days: ['1', '2', '3', '4', '5'], start: '09:00', end: '09:30', slotMinutes: '30', capacityPerSlot: '4' }));
-    await t.db.prisma.$transaction((tx) => regenerateHorizon(tx, today));
+    await inTx(t.db, (tx) => regenerateHorizon(tx, today));
     const { noticeId, mmdd } = await createCardHolder(t.db);
     const agent = await loggedInCitizen(t.app, noticeId, mmdd);
     const page = await agent.get(`/booking/counters/${counter.id}/days/${date}`);

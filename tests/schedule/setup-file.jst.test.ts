@@ -4,6 +4,7 @@ import { capacityReport } from '../../src/features/schedule/capacity.js';
 import { exportSetup, loadSetup, parseSetupFile, type CitySetup } from '../../src/features/schedule/setup-file.js';
 import { migrationsUpToDate } from '../../src/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { inTx } from '../helpers/tx.js';
 
 const EXAMPLE = 'examples/schedule/large-city.yaml';
 const TODAY = '2026-12-20';
@@ -52,7 +53,7 @@ function expectedJanuary2027(): Record<string, number> {
 
 describe('the example city file', () => {
   it('When the example is loaded, then each counter has the January 2027 capacity its rules imply', async () => {
-    const result = await loadSetup(db.prisma, parsed(exampleText), actor, TODAY);
+    const result = await inTx(db, (tx) => loadSetup(tx, parsed(exampleText), TODAY), actor);
     expect(result.counters).toBe(13);
     const expected = expectedJanuary2027();
     expect(expected.chuo).toBe(19 * 28 * 6); // sanity of the hand count: 19 open weekdays
@@ -73,7 +74,7 @@ describe('the example city file', () => {
     const exported = await exportSetup(db.prisma, TODAY);
     const again = parsed(exported);
     expect(again.counters.map((counter) => counter.fields.code)).toEqual(parsed(exampleText).counters.map((counter) => counter.fields.code));
-    const result = await loadSetup(db.prisma, again, actor, TODAY);
+    const result = await inTx(db, (tx) => loadSetup(tx, again, TODAY), actor);
     expect(result.regeneration).toEqual({ written: 0, conflicts: 0 });
   });
 });

@@ -15,6 +15,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCounter, createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
 import { createBooking } from '../helpers/bookings.js';
+import { inTx } from '../helpers/tx.js';
 
 let t: TestApp;
 const mails = {} as Record<'atA' | 'atB' | 'alert', { id: bigint; to: string; code?: string }>;
@@ -22,7 +23,7 @@ let counters: { a: number; b: number };
 
 async function bookingMailAt(counterId: number, email: string) {
   const booking = await createBooking(t.db, { date: '2026-12-10', email, counterId });
-  await queueBookingMail(t.db.prisma, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: 'http://localhost:3000' });
+  await inTx(t.db, (tx) => queueBookingMail(tx, { bookingId: booking.id, kind: 'confirmation', eventKey: 'created', baseUrl: 'http://localhost:3000' }));
   const row = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: booking.id } });
   return { id: row.id, to: email, code: booking.code };
 }
@@ -32,7 +33,7 @@ beforeAll(async () => {
   counters = { a: (await createCounter(t.db, { name: '窓口A' })).id, b: (await createCounter(t.db, { name: '窓口B' })).id };
   mails.atA = await bookingMailAt(counters.a, 'hanako.a@example.jp');
   mails.atB = await bookingMailAt(counters.b, 'jiro.b@example.jp');
-  await enqueueMail(t.db.prisma, { dedupeKey: 'alert:1:1:oncall@example.lg.jp', kind: 'alert', to: 'oncall@example.lg.jp', subject: '【障害通知】', text: '確認: http://localhost/alerts/ack?token=secret' });
+  await inTx(t.db, (tx) => enqueueMail(tx, { dedupeKey: 'alert:1:1:oncall@example.lg.jp', kind: 'alert', to: 'oncall@example.lg.jp', subject: '【障害通知】', text: '確認: http://localhost/alerts/ack?token=secret' }));
   mails.alert = { id: (await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: 'alert' } })).id, to: 'oncall@example.lg.jp' };
 });
 

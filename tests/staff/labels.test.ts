@@ -9,6 +9,7 @@ import { todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { csrfTokenFrom } from '../helpers/http.js';
 import { counterWithSlots, holderAt, postForm, staffOf } from '../console/helpers.js';
+import { inTx } from '../helpers/tx.js';
 
 let t: TestApp;
 const RAW_CODES = ['handed_over', 'staff:', 'citizen:', 'system:', 'booking.confirmation', 'booking hand_over'];
@@ -56,7 +57,7 @@ describe('labels on staff pages', () => {
   });
 
   it('When an admin acknowledges an alert, then the alert keeps staff:<id> and the page shows the admin by name', async () => {
-    const id = await raiseAlert(t.db.prisma, { kind: 'disk_full', subjectKey: '/labels', summary: 'ディスク使用率が95%です' });
+    const id = await inTx(t.db, (tx) => raiseAlert(tx, { kind: 'disk_full', subjectKey: '/labels', summary: 'ディスク使用率が95%です' }));
     const admin = await staffOf(t, 'admin');
     await t.db.prisma.staffUser.update({ where: { id: admin.user.id }, data: { displayName: '当番 一郎' } });
     const page = await admin.agent.get('/staff/alerts');

@@ -1,8 +1,9 @@
 // Card holders for the staff console: search, counts, export, follow-up, quick add, detail and
 // status changes. Every read of personal data and every change is audited in its transaction.
 import { spendUnverifiedCheck } from '../citizen/identity-checks.js';
-import { unlockCitizenLogin } from '../citizen/login-service.js';
-import type { Db, DbTx } from '../../db/client.js';
+import type { Database, Db, DbTx, Reader } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
+import { actorKey } from '../../lib/actor.js';
 import type { CardStatus, Prisma } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { addDays, dateColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
@@ -11,13 +12,12 @@ import { translator } from '../../web/i18n.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { can, ensureCounter, visibleCounterIds } from '../../policies/index.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { openBooking } from '../booking/index.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
 import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
-import { actorKey } from '../staff/actors.js';
 
 const statusLabel = (status: CardStatus) => translator()(`cards.status.${status}`);
 export const CARD_STATUSES: CardStatus[] = ['data_received', 'card_arrived', 'notice_sent', 'booked', 'handed_over', 'returned_undelivered', 'on_hold', 'cancelled'];
-const OPEN_BOOKING: Prisma.BookingWhereInput = { status: { in: ['active', 'checked_in'] } };
 
 export interface CardFilter {
   q?: string;
@@ -39,7 +39,7 @@ function counterScope(user: StaffPrincipal, counterId: number | undefined): Pris
 
 function whereOf(filter: CardFilter, user: StaffPrincipal, withStatus = true): Prisma.CardHolderWhereInput {
   const sent = filter.sentFrom || filter.sentTo ? { gte: filter.sentFrom ? dateColumn(filter.sentFrom) : undefined, lte: filter.sentTo ? dateColumn(filter.sentTo) : undefined } : undefined;
-  const bookings = filter.booking === 'booked' ? { some: OPEN_BOOKING } : filter.booking === 'not_booked' ? { none: OPEN_BOOKING } : undefined;
+  const bookings = filter.booking === 'booked' ? { some: openBooking } : filter.booking === 'not_booked' ? { none: openBooking } : undefined;
   const text = filter.q ? { OR: [{ noticeId: filter.q }, { cardNumber: filter.q }, { name: { contains: filter.q } }, { nameKana: { contains: filter.q } }] } : {};
   return { ...counterScope(user, filter.counterId), ...text, status: withStatus ? filter.status : undefined, noticeSentOn: sent, bookings };
 }
@@ -55,37 +55,41 @@ const LIST_SELECT = {
   noticeSentOn: true,
   noticeValidUntil: true,
   counter: { select: { name: true } },
-  bookings: { where: OPEN_BOOKING, take: 1, select: { code: true, slot: { select: { startsAt: true, counter: { select: { name: true } } } } } },
+  bookings: { where: openBooking, take: 1, select: { code: true, slot: { select: { startsAt: true, counter: { select: { name: true } } } } } },
 } satisfies Prisma.CardHolderSelect;
 
 export type CardListRow = Prisma.CardHolderGetPayload<{ select: typeof LIST_SELECT }>;
 export const PAGE_SIZE = 100;
 
 /** One page of matching card holders and the counts per status; the search is audited. */
-export async function searchCards(db: Db, filter: CardFilter, user: StaffPrincipal, actor: AuditActor, page = 1, pageSize = PAGE_SIZE) {
+export async function searchCards(tx: Tx, filter: CardFilter, user: StaffPrincipal, page = 1, pageSize = PAGE_SIZE) {
   const where = whereOf(filter, user);
-  return db.$transaction(async (tx) => {
-    const [rows, total, grouped] = await Promise.all([
-      tx.cardHolder.findMany({ where, select: LIST_SELECT, orderBy: { id: 'asc' }, skip: (page - 1) * pageSize, take: pageSize }),
-      tx.cardHolder.count({ where }),
-      tx.cardHolder.groupBy({ by: ['status'], where: whereOf(filter, user, false), _count: { _all: true } }),
-    ]);
-    const counts = Object.fromEntries(CARD_STATUSES.map((status) => [status, grouped.find((group) => group.status === status)?._count._all ?? 0]));
-    await recordAudit(tx, actor, { action: 'cards.search', targetType: 'card_holder', detail: { filter: { ...filter }, page, shown: rows.length } });
-    return { rows, total, counts: counts as Record<CardStatus, number> };
-  });
+  const [rows, total, grouped] = await Promise.all([
+    tx.db.cardHolder.findMany({ where, select: LIST_SELECT, orderBy: { id: 'asc' }, skip: (page - 1) * pageSize, take: pageSize }),
+    tx.db.cardHolder.count({ where }),
+    tx.db.cardHolder.groupBy({ by: ['status'], where: whereOf(filter, user, false), _count: { _all: true } }),
+  ]);
+  const counts = Object.fromEntries(CARD_STATUSES.map((status) => [status, grouped.find((group) => group.status === status)?._count._all ?? 0]));
+  await recordAudit(tx, { action: 'cards.search', targetType: 'card_holder', detail: { filter: { ...filter }, page, shown: rows.length } });
+  return { rows, total, counts: counts as Record<CardStatus, number> };
 }
 
-/** Every matching card holder, a page of 1,000 at a time (for CSV); the export is audited first. */
-export async function exportCards(db: Db, filter: CardFilter, user: StaffPrincipal, actor: AuditActor): Promise<AsyncGenerator<CardListRow>> {
-  const where = whereOf(filter, user);
-  await recordAudit(db, actor, { action: 'cards.export', targetType: 'card_holder', detail: { filter: { ...filter } } });
-  return pagedRows((after) => db.cardHolder.findMany({ where: { ...where, id: { gt: Number(after ?? 0) } }, select: LIST_SELECT, orderBy: { id: 'asc' }, take: 1000 }));
+/** Pages of 1,000 card holders, read (after the audit has committed) through `reader`. */
+const pagesOf = (reader: Reader, where: Prisma.CardHolderWhereInput): AsyncGenerator<CardListRow> =>
+  pagedRows((after) => reader.db.cardHolder.findMany({ where: { ...where, id: { gt: Number(after ?? 0) } }, select: LIST_SELECT, orderBy: { id: 'asc' }, take: 1000 }));
+
+/**
+ * Every matching card holder (for CSV): the export is audited in `tx`, and the rows are read
+ * through `reader` as the CSV is written, after `tx` has committed.
+ */
+export async function exportCards(tx: Tx, reader: Reader, filter: CardFilter, user: StaffPrincipal): Promise<AsyncGenerator<CardListRow>> {
+  await recordAudit(tx, { action: 'cards.export', targetType: 'card_holder', detail: { filter: { ...filter } } });
+  return pagesOf(reader, whereOf(filter, user));
 }
 
 /** Notice sent at least `days` days ago, still waiting at notice_sent with no booking. */
 function followUpWhere(days: number, user: StaffPrincipal, counterId?: number): Prisma.CardHolderWhereInput {
-  return { ...counterScope(user, counterId), status: 'notice_sent', noticeSentOn: { lte: dateColumn(addDays(todayInJapan(), -days)) }, bookings: { none: OPEN_BOOKING } };
+  return { ...counterScope(user, counterId), status: 'notice_sent', noticeSentOn: { lte: dateColumn(addDays(todayInJapan(), -days)) }, bookings: { none: openBooking } };
 }
 
 export async function followUpCounts(db: Db, days: number, user: StaffPrincipal) {
@@ -96,10 +100,10 @@ export async function followUpCounts(db: Db, days: number, user: StaffPrincipal)
     .sort((a, b) => b.count - a.count);
 }
 
-export async function followUpRows(db: Db, days: number, user: StaffPrincipal, actor: AuditActor, counterId?: number): Promise<AsyncGenerator<CardListRow>> {
-  const where = followUpWhere(days, user, counterId);
-  await recordAudit(db, actor, { action: 'cards.followUp.export', targetType: 'card_holder', detail: { days, counterId: counterId ?? null } });
-  return pagedRows((after) => db.cardHolder.findMany({ where: { ...where, id: { gt: Number(after ?? 0) } }, select: LIST_SELECT, orderBy: { id: 'asc' }, take: 1000 }));
+/** The follow-up list as CSV rows: audited in `tx`, read through `reader` (as exportCards). */
+export async function followUpRows(tx: Tx, reader: Reader, days: number, user: StaffPrincipal, counterId?: number): Promise<AsyncGenerator<CardListRow>> {
+  await recordAudit(tx, { action: 'cards.followUp.export', targetType: 'card_holder', detail: { days, counterId: counterId ?? null } });
+  return pagesOf(reader, followUpWhere(days, user, counterId));
 }
 
 export interface QuickAddProblem extends RowProblem {
@@ -113,7 +117,7 @@ async function resolveCounters(tx: DbTx, rows: CardRow[]) {
 }
 
 /** Adds a handful of card holders typed by staff, checked exactly like import lines; all or none. */
-export async function quickAddCards(db: Db, raws: RawCardRow[], actor: AuditActor, pepper: string): Promise<{ ok: true; ids: number[] } | { ok: false; problems: QuickAddProblem[] }> {
+export async function quickAddCards(tx: Tx, raws: RawCardRow[], pepper: string): Promise<{ ok: true; ids: number[] } | { ok: false; problems: QuickAddProblem[] }> {
   const problems: QuickAddProblem[] = [];
   const rows: CardRow[] = [];
   raws.forEach((raw, index) => {
@@ -123,31 +127,29 @@ export async function quickAddCards(db: Db, raws: RawCardRow[], actor: AuditActo
     else rows.push(checked.row);
   });
   if (problems.length > 0) return { ok: false, problems };
-  return db.$transaction(async (tx) => {
-    const counters = await resolveCounters(tx, rows);
-    const existing = await tx.cardHolder.findMany({ where: { noticeId: { in: rows.map((row) => row.noticeId) } }, select: { noticeId: true } });
-    rows.forEach((row, index) => {
-      if (row.counterCode !== '' && !counters.has(row.counterCode)) problems.push({ index, field: 'counterCode', key: 'cards.row.unknownCounter', params: { code: row.counterCode } });
-      if (existing.some((holder) => holder.noticeId === row.noticeId)) problems.push({ index, field: 'noticeId', key: 'cards.row.exists' });
-    });
-    if (problems.length > 0) return { ok: false as const, problems };
-    const ids: number[] = [];
-    for (const row of rows) {
-      const { counterCode, noticeSentOn, noticeValidUntil, ...data } = row;
-      const holder = await tx.cardHolder.create({
-        data: {
-          ...data,
-          counterId: counterCode === '' ? null : counters.get(counterCode)!,
-          noticeSentOn: noticeSentOn ? dateColumn(noticeSentOn) : null,
-          noticeValidUntil: noticeValidUntil ? dateColumn(noticeValidUntil) : null,
-          statusChanges: { create: { fromStatus: null, toStatus: 'data_received', actor: actorKey(actor), reason: CARD_REASONS.quickAdded } },
-        },
-      });
-      ids.push(holder.id);
-    }
-    await recordAudit(tx, actor, { action: 'cards.quickAdd', targetType: 'card_holder', detail: { ids } });
-    return { ok: true as const, ids };
+  const counters = await resolveCounters(tx.db, rows);
+  const existing = await tx.db.cardHolder.findMany({ where: { noticeId: { in: rows.map((row) => row.noticeId) } }, select: { noticeId: true } });
+  rows.forEach((row, index) => {
+    if (row.counterCode !== '' && !counters.has(row.counterCode)) problems.push({ index, field: 'counterCode', key: 'cards.row.unknownCounter', params: { code: row.counterCode } });
+    if (existing.some((holder) => holder.noticeId === row.noticeId)) problems.push({ index, field: 'noticeId', key: 'cards.row.exists' });
   });
+  if (problems.length > 0) return { ok: false, problems };
+  const ids: number[] = [];
+  for (const row of rows) {
+    const { counterCode, noticeSentOn, noticeValidUntil, ...data } = row;
+    const holder = await tx.db.cardHolder.create({
+      data: {
+        ...data,
+        counterId: counterCode === '' ? null : counters.get(counterCode)!,
+        noticeSentOn: noticeSentOn ? dateColumn(noticeSentOn) : null,
+        noticeValidUntil: noticeValidUntil ? dateColumn(noticeValidUntil) : null,
+        statusChanges: { create: { fromStatus: null, toStatus: 'data_received', actor: actorKey(tx.actor), reason: CARD_REASONS.quickAdded } },
+      },
+    });
+    ids.push(holder.id);
+  }
+  await recordAudit(tx, { action: 'cards.quickAdd', targetType: 'card_holder', detail: { ids } });
+  return { ok: true, ids };
 }
 
 async function scopedHolder(tx: DbTx, id: number, user: StaffPrincipal) {
@@ -159,38 +161,33 @@ async function scopedHolder(tx: DbTx, id: number, user: StaffPrincipal) {
 }
 
 /** One card holder with its history and bookings (and so its storage place beside the booking). */
-export async function showCard(db: Db, id: number, user: StaffPrincipal, actor: AuditActor) {
-  return db.$transaction(async (tx) => {
-    const holder = await scopedHolder(tx, id, user);
-    const history = await tx.cardStatusChange.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' } });
-    const bookings = await tx.booking.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' }, include: { slot: { include: { counter: { select: { name: true } } } } } });
-    await recordAudit(tx, actor, { action: 'cards.view', targetType: 'card_holder', targetId: id });
-    return { holder, history, bookings };
-  });
+export async function showCard(tx: Tx, id: number, user: StaffPrincipal) {
+  const holder = await scopedHolder(tx.db, id, user);
+  const history = await tx.db.cardStatusChange.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' } });
+  const bookings = await tx.db.booking.findMany({ where: { cardHolderId: id }, orderBy: { id: 'desc' }, include: { slot: { include: { counter: { select: { name: true } } } } } });
+  await recordAudit(tx, { action: 'cards.view', targetType: 'card_holder', targetId: id });
+  return { holder, history, bookings };
 }
 
 /**
- * After checking the caller's identity, staff lift the log-in lock on a card holder's notice ID;
- * the check it rests on is spent from the staff user's identity-check budget.
+ * Before staff lift the log-in lock on a card holder's notice ID (unlockCitizenLogin), the check
+ * of the caller's identity it rests on is spent from the staff user's budget (committed on its own).
  */
-export async function unlockLoginByStaff(db: Db, id: number, user: StaffPrincipal, actor: AuditActor): Promise<void> {
-  const holder = await scopedHolder(db, id, user);
-  await spendUnverifiedCheck(db, { user, actor }, holder.noticeId);
-  await unlockCitizenLogin(db, id, { type: 'staff', id: actor.id, ip: actor.ip });
+export async function spendCheckForUnlock(database: Database, id: number, check: { user: StaffPrincipal; actor: AuditActor }): Promise<void> {
+  const holder = await scopedHolder(database.db, id, check.user);
+  await spendUnverifiedCheck(database, check, holder.noticeId);
 }
 
 /** A manual status change, within the allowed transitions, written to history and audit together. */
-export async function changeStatusByStaff(db: Db, id: number, to: CardStatus, reason: string, user: StaffPrincipal, actor: AuditActor): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const holder = await scopedHolder(tx, id, user);
-    try {
-      await changeCardStatus(tx, id, to, actor, reason);
-    } catch (error) {
-      if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: statusLabel(error.from), to: statusLabel(error.to) });
-      throw error;
-    }
-    await recordAudit(tx, actor, { action: 'cards.status.change', targetType: 'card_holder', targetId: id, detail: { from: holder.status, to, reason } });
-  });
+export async function changeStatusByStaff(tx: Tx, id: number, to: CardStatus, reason: string, user: StaffPrincipal): Promise<void> {
+  const holder = await scopedHolder(tx.db, id, user);
+  try {
+    await changeCardStatus(tx, id, to, reason);
+  } catch (error) {
+    if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: statusLabel(error.from), to: statusLabel(error.to) });
+    throw error;
+  }
+  await recordAudit(tx, { action: 'cards.status.change', targetType: 'card_holder', targetId: id, detail: { from: holder.status, to, reason } });
 }
 
 // ---- bulk status change: select by filter or by ticked cards, preview, confirm ----
@@ -235,28 +232,28 @@ export async function previewBulkStatus(db: Db | DbTx, selection: BulkSelection,
   return { groups, total: sum(groups), allowed: sum(groups.filter((group) => group.refusal === null)) };
 }
 
+/** A bulk change of up to BULK_MAX cards may take this long (the route's transaction time-out). */
+export const BULK_TIMEOUT_MS = 120_000;
+
+const MOVE_SELECTED = `
+  WITH target AS (SELECT id, status FROM card_holders WHERE id = ANY($1::int[]) AND status::text = ANY($2::text[]) FOR UPDATE),
+  moved AS (UPDATE card_holders h SET status = $3::card_status, updated_at = now() FROM target WHERE h.id = target.id RETURNING h.id, target.status AS from_status)
+  INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+  SELECT id, from_status, $3::card_status, $4, $5 FROM moved
+  RETURNING card_holder_id AS id`;
+
 /**
- * Moves every allowed selected card to `to` in one transaction, with a history row each and one
- * audit row. `expected` is the count the clerk saw in the preview: if the cards changed meanwhile
- * nothing is changed and the clerk is asked to look again.
+ * Moves every allowed selected card to `to` in the caller's transaction, with a history row each
+ * and one audit row. `expected` is the count the clerk saw in the preview: if the cards changed
+ * meanwhile nothing is changed and the clerk is asked to look again.
  */
-export async function applyBulkStatus(db: Db, selection: BulkSelection, to: CardStatus, reason: string, expected: number, user: StaffPrincipal, actor: AuditActor): Promise<number> {
+export async function applyBulkStatus(tx: Tx, selection: BulkSelection, to: CardStatus, reason: string, expected: number, user: StaffPrincipal): Promise<number> {
   if (!(BULK_TARGETS as readonly CardStatus[]).includes(to)) throw new AppError(400, 'bad_target', 'cards.bulk.badTarget');
-  return db.$transaction(
-    async (tx) => {
-      const from = CARD_STATUSES.filter((status) => bulkRefusal(status, to) === null);
-      const candidates = await tx.cardHolder.findMany({ where: { AND: [bulkWhere(selection, user), { status: { in: from } }] }, select: { id: true }, take: BULK_MAX + 1 });
-      if (candidates.length > BULK_MAX) throw new AppError(400, 'too_many', 'cards.bulk.tooMany');
-      const moved = await tx.$queryRaw<{ id: number }[]>`
-        WITH target AS (SELECT id, status FROM card_holders WHERE id = ANY(${candidates.map((card) => card.id)}::int[]) AND status::text = ANY(${from}::text[]) FOR UPDATE),
-        moved AS (UPDATE card_holders h SET status = ${to}::card_status, updated_at = now() FROM target WHERE h.id = target.id RETURNING h.id, target.status AS from_status)
-        INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-        SELECT id, from_status, ${to}::card_status, ${reason || CARD_REASONS.bulkChange}, ${actorKey(actor)} FROM moved
-        RETURNING card_holder_id AS id`;
-      if (moved.length !== expected) throw new AppError(409, 'selection_changed', 'cards.bulk.changed', { expected, now: moved.length });
-      await recordAudit(tx, actor, { action: 'cards.status.bulkChange', targetType: 'card_holder', detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : { ...selection.filter } } });
-      return moved.length;
-    },
-    { timeout: 120_000 },
-  );
+  const from = CARD_STATUSES.filter((status) => bulkRefusal(status, to) === null);
+  const candidates = await tx.db.cardHolder.findMany({ where: { AND: [bulkWhere(selection, user), { status: { in: from } }] }, select: { id: true }, take: BULK_MAX + 1 });
+  if (candidates.length > BULK_MAX) throw new AppError(400, 'too_many', 'cards.bulk.tooMany');
+  const moved = await tx.query<{ id: number }>(MOVE_SELECTED, [candidates.map((card) => card.id), from, to, reason || CARD_REASONS.bulkChange, actorKey(tx.actor)]);
+  if (moved.length !== expected) throw new AppError(409, 'selection_changed', 'cards.bulk.changed', { expected, now: moved.length });
+  await recordAudit(tx, { action: 'cards.status.bulkChange', targetType: 'card_holder', detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : { ...selection.filter } } });
+  return moved.length;
 }

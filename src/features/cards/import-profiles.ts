@@ -1,9 +1,10 @@
 // Named column layouts of the J-LIS file, one per municipality (or per file variant).
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { ImportProfile } from '../../generated/prisma/client.js';
 import { AppError } from '../../web/errors.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 import { CARD_FIELDS, DATE_FORMATS, type CardField } from './card-row.js';
 import type { ProfileColumns } from './import-file.js';
 
@@ -77,13 +78,11 @@ export async function findProfile(db: Db, id: number) {
 }
 
 /** Creates (id undefined) or updates a profile. */
-export async function saveProfile(db: Db, id: number | undefined, form: ProfileFormData, actor: AuditActor): Promise<ImportProfile> {
+export async function saveProfile(tx: Tx, id: number | undefined, form: ProfileFormData): Promise<ImportProfile> {
   const data = { name: form.name, format: form.format, encoding: form.encoding, hasHeader: form.hasHeader === 'yes', dateFormat: form.dateFormat, startStatus: form.startStatus, columns: columnsOf(form) };
-  return db.$transaction(async (tx) => {
-    const sameName = await tx.importProfile.findUnique({ where: { name: form.name }, select: { id: true } });
-    if (sameName && sameName.id !== id) throw new AppError(409, 'profile_name_taken', 'cards.profile.nameTaken');
-    const profile = id === undefined ? await tx.importProfile.create({ data }) : await tx.importProfile.update({ where: { id }, data });
-    await recordAudit(tx, actor, { action: 'cards.profile.save', targetType: 'import_profile', targetId: profile.id, detail: { name: profile.name } });
-    return profile;
-  });
+  const sameName = await tx.db.importProfile.findUnique({ where: { name: form.name }, select: { id: true } });
+  if (sameName && sameName.id !== id) throw new AppError(409, 'profile_name_taken', 'cards.profile.nameTaken');
+  const profile = id === undefined ? await tx.db.importProfile.create({ data }) : await tx.db.importProfile.update({ where: { id }, data });
+  await recordAudit(tx, { action: 'cards.profile.save', targetType: 'import_profile', targetId: profile.id, detail: { name: profile.name } });
+  return profile;
 }

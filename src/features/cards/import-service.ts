@@ -1,15 +1,19 @@
 // J-LIS import as use cases: an uploaded file becomes an ImportBatch; previewImportBatch stages
-// every line (bulk, set-based checks, nothing touches card_holders); commitImportBatch applies
-// the staged rows in ONE transaction with a handful of set-based statements.
+// every line (bulk, set-based checks, nothing touches card_holders); beginCommit applies the
+// staged rows in ONE transaction with a handful of set-based statements. Preview and commit run
+// in the background after the response, so they open their own transactions for the staff user
+// who asked: the batch's status and progress commit on their own (the page polls them), the
+// work itself in one transaction.
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Database, Db, DbTx } from '../../db/client.js';
+import type { Database, Db, DbTx, Reader } from '../../db/client.js';
+import { transaction, type Tx } from '../../db/transaction.js';
+import { actorKey, type Actor } from '../../lib/actor.js';
 import type { CardStatus, ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
-import { actorKey } from '../staff/actors.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
 import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
 import { stagingChunk, STAGING_INSERT } from './import-staging.js';
@@ -21,6 +25,8 @@ export interface ImportSettings {
 
 const CHUNK_ROWS = 2000;
 const IMPORT_LOCK = 7_310_601;
+/** Reading and checking a whole J-LIS file, or applying it, may take this long. */
+const IMPORT_TIMEOUT_MS = 15 * 60_000;
 
 export function uploadPath(dir: string, storageKey: string): string {
   return path.join(dir, `${storageKey}.upload`);
@@ -46,40 +52,40 @@ export interface NewUpload {
 }
 
 /** Records an uploaded file as a batch waiting for its preview. */
-export async function createImportBatch(db: Db, upload: NewUpload, actor: AuditActor): Promise<ImportBatch> {
-  const profile = await db.importProfile.findUnique({ where: { id: upload.profileId } });
+export async function createImportBatch(tx: Tx, upload: NewUpload): Promise<ImportBatch> {
+  const profile = await tx.db.importProfile.findUnique({ where: { id: upload.profileId } });
   if (!profile) throw new AppError(400, 'unknown_profile', 'cards.import.unknownProfile');
-  return db.$transaction(async (tx) => {
-    const batch = await tx.importBatch.create({
-      data: {
-        storageKey: upload.storageKey,
-        fileName: upload.fileName,
-        sha256: upload.sha256,
-        sizeBytes: BigInt(upload.sizeBytes),
-        profileId: profile.id,
-        encoding: upload.encoding === 'auto' ? '' : upload.encoding,
-        uploadedBy: actorKey(actor),
-      },
-    });
-    await recordAudit(tx, actor, { action: 'cards.import.upload', targetType: 'import_batch', targetId: batch.id, detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes } });
-    return batch;
+  const batch = await tx.db.importBatch.create({
+    data: {
+      storageKey: upload.storageKey,
+      fileName: upload.fileName,
+      sha256: upload.sha256,
+      sizeBytes: BigInt(upload.sizeBytes),
+      profileId: profile.id,
+      encoding: upload.encoding === 'auto' ? '' : upload.encoding,
+      uploadedBy: actorKey(tx.actor),
+    },
   });
+  await recordAudit(tx, { action: 'cards.import.upload', targetType: 'import_batch', targetId: batch.id, detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes } });
+  return batch;
 }
 
-async function setProgress(database: Database, batchId: number, values: { rowsRead: number; bytesRead: number; phase: string }): Promise<void> {
-  await database.pool.query('UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1', [batchId, values.rowsRead, values.bytesRead, values.phase]);
-}
+/** A batch status or progress write, committed at once so other requests see it while the work runs. */
+type BatchWrite = (text: string, values: unknown[]) => Promise<unknown[]>;
+const batchWriter = (database: Database, actor: Actor): BatchWrite => (text, values) => transaction(database, actor, (tx) => tx.query(text, values));
+
+const SET_PROGRESS = 'UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1';
 
 /**
  * Parses and checks each line, staging it in import_rows; only bad lines keep a reason. The
  * insert of one chunk overlaps the parsing of the next (at most one chunk waits in memory).
  */
-async function stageFile(database: Database, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
+async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
   const counter: ReadCounter = { bytes: 0 };
   let chunk: FileLine[] = [];
   let rowsRead = 0;
   let inFlight: Promise<void> = Promise.resolve();
-  const open = await database.prisma.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
+  const open = await tx.db.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
   const counters = new Map(open.map((counter) => [counter.code, counter.id]));
   const flush = async () => {
     if (chunk.length === 0) return;
@@ -88,10 +94,10 @@ async function stageFile(database: Database, batch: ImportBatch, layout: ImportL
     rowsRead += chunk.length;
     chunk = [];
     await inFlight;
-    const progress = { rowsRead, bytesRead: counter.bytes, phase: 'reading' };
+    const read = [batch.id, rowsRead, counter.bytes, 'reading'];
     inFlight = (async () => {
-      await database.pool.query(STAGING_INSERT, parameters);
-      await setProgress(database, batch.id, progress);
+      await tx.query(STAGING_INSERT, parameters);
+      await progress(SET_PROGRESS, read);
     })();
     inFlight.catch(() => undefined); // handled: the error surfaces at the next await of inFlight
   };
@@ -104,10 +110,10 @@ async function stageFile(database: Database, batch: ImportBatch, layout: ImportL
 }
 
 /** Set-based check across the whole file: IDs that appear twice. */
-async function checkAcrossRows(database: Database, batchId: number): Promise<void> {
-  await database.pool.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
+async function checkAcrossRows(tx: Tx, batchId: number): Promise<void> {
+  await tx.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
   // Only the repeats come out of the window, so the join back is by primary key.
-  await database.pool.query(
+  await tx.query(
     `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
        FROM (SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
                                        WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId') w
@@ -165,29 +171,41 @@ async function loadBatch(db: DbTx, batchId: number) {
   return batch;
 }
 
-/** Dry run: reads the whole file, stages it, counts what a commit would do. Writes no card holder. */
-export async function previewImportBatch(database: Database, batchId: number, settings: ImportSettings): Promise<void> {
-  const started = await database.pool.query(`UPDATE import_batches SET status = 'previewing', phase = 'reading', failure = '' WHERE id = $1 AND status = 'uploaded' RETURNING id`, [batchId]);
-  if (started.rowCount !== 1) return;
-  const batch = await loadBatch(database.prisma, batchId);
+/**
+ * Dry run: reads the whole file, stages it, counts what a commit would do. Writes no card holder.
+ * The staged rows and the counts commit together (a failed read leaves none); the status and
+ * progress commit as they change, since the batch page polls them while the preview runs.
+ */
+export async function previewImportBatch(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<void> {
+  const write = batchWriter(database, actor);
+  const started = await write(`UPDATE import_batches SET status = 'previewing', phase = 'reading', failure = '' WHERE id = $1 AND status = 'uploaded' RETURNING id`, [batchId]);
+  if (started.length !== 1) return;
+  const batch = await loadBatch(database.db, batchId);
   try {
     const chosen = layoutOf(batch.profile, (batch.encoding || 'auto') as 'auto' | FileEncoding);
     const encoding = chosen.encoding === 'auto' ? await detectEncoding(uploadPath(settings.dir, batch.storageKey)) : chosen.encoding;
-    await database.pool.query('DELETE FROM import_rows WHERE batch_id = $1', [batchId]);
-    await stageFile(database, batch, chosen, encoding, settings);
-    await database.pool.query(`UPDATE import_batches SET phase = 'checking', bytes_read = size_bytes WHERE id = $1`, [batchId]);
-    await checkAcrossRows(database, batchId);
-    const counts = await countKinds(async (sql) => (await database.pool.query(sql, [batchId])).rows, diffQuery(chosen));
-    await database.pool.query(
-      `UPDATE import_batches SET status = 'previewed', phase = '', encoding = $2, created_count = $3, updated_count = $4, unchanged_count = $5,
-              error_count = (SELECT count(*) FROM import_rows WHERE batch_id = $1 AND error IS NOT NULL),
-              rows_read = (SELECT count(*) FROM import_rows WHERE batch_id = $1), bytes_read = size_bytes, previewed_at = now()
-        WHERE id = $1`,
-      [batchId, encoding, counts.created, counts.updated, counts.unchanged],
+    await transaction(
+      database,
+      actor,
+      async (tx) => {
+        await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batchId]);
+        await stageFile(tx, write, batch, chosen, encoding, settings);
+        await write(`UPDATE import_batches SET phase = 'checking', bytes_read = size_bytes WHERE id = $1`, [batchId]);
+        await checkAcrossRows(tx, batchId);
+        const counts = await countKinds((sql) => tx.query(sql, [batchId]), diffQuery(chosen));
+        await tx.query(
+          `UPDATE import_batches SET status = 'previewed', phase = '', encoding = $2, created_count = $3, updated_count = $4, unchanged_count = $5,
+                  error_count = (SELECT count(*) FROM import_rows WHERE batch_id = $1 AND error IS NOT NULL),
+                  rows_read = (SELECT count(*) FROM import_rows WHERE batch_id = $1), bytes_read = size_bytes, previewed_at = now()
+            WHERE id = $1`,
+          [batchId, encoding, counts.created, counts.updated, counts.unchanged],
+        );
+      },
+      { timeoutMs: IMPORT_TIMEOUT_MS },
     );
   } catch (error) {
     const [failure, params] = error instanceof AppError ? [error.messageKey, error.params] : ['cards.import.readFailed', null];
-    await database.pool.query(`UPDATE import_batches SET status = 'failed', phase = '', failure = $2, failure_params = $3 WHERE id = $1`, [batchId, failure, params]);
+    await write(`UPDATE import_batches SET status = 'failed', phase = '', failure = $2, failure_params = $3 WHERE id = $1`, [batchId, failure, params]);
     throw error;
   }
 }
@@ -198,51 +216,52 @@ const t = translator();
  * Claims a previewed batch (so a double click commits once) and applies it in one transaction;
  * any failure, or any bad row, imports nothing. `done` settles when the work ends.
  */
-export async function beginCommit(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
-  const claimed = await db.$executeRaw`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = ${batchId} AND status = 'previewed'`;
-  if (claimed !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
-  return { done: applyClaimed(db, batchId, actor, settings) };
+export async function beginCommit(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
+  const write = batchWriter(database, actor);
+  const claimed = await write(`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = $1 AND status = 'previewed' RETURNING id`, [batchId]);
+  if (claimed.length !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
+  return { done: applyClaimed(database, actor, batchId, settings) };
 }
 
-async function applyClaimed(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<Counts> {
-  const batch = await loadBatch(db, batchId);
+async function applyClaimed(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<Counts> {
+  const batch = await loadBatch(database.db, batchId);
   try {
-    const counts = await db.$transaction((tx) => applyBatch(tx, batch, actor), { timeout: 15 * 60_000, maxWait: 30_000 });
-    await unlink(uploadPath(settings.dir, batch.storageKey)).catch(() => undefined);
+    const counts = await transaction(database, actor, (tx) => applyBatch(tx, batch), { timeoutMs: IMPORT_TIMEOUT_MS });
+    await removeUpload(settings, batch.storageKey);
     return counts;
   } catch (error) {
     const messageKey = error instanceof AppError ? error.messageKey : 'cards.import.commitFailed';
-    await db.importBatch.update({ where: { id: batchId }, data: { status: 'previewed', phase: '', failure: messageKey } });
+    await batchWriter(database, actor)(`UPDATE import_batches SET status = 'previewed', phase = '', failure = $2 WHERE id = $1`, [batchId, messageKey]);
     throw error;
   }
 }
 
-async function applyBatch(tx: DbTx, batch: Awaited<ReturnType<typeof loadBatch>>, actor: AuditActor): Promise<Counts> {
+const COUNT_BAD_ROWS = `
+  SELECT count(*)::int AS bad FROM import_rows r
+   WHERE r.batch_id = $1 AND (r.error IS NOT NULL OR (r.counter_id IS NOT NULL AND NOT EXISTS
+         (SELECT 1 FROM counters c WHERE c.id = r.counter_id AND c.retired_at IS NULL)))`;
+
+async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>): Promise<Counts> {
   const layout = layoutOf(batch.profile, 'utf8');
-  await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1)', IMPORT_LOCK);
-  const [{ bad }] = await tx.$queryRawUnsafe<{ bad: number }[]>(
-    `SELECT count(*)::int AS bad FROM import_rows r
-      WHERE r.batch_id = $1 AND (r.error IS NOT NULL OR (r.counter_id IS NOT NULL AND NOT EXISTS
-            (SELECT 1 FROM counters c WHERE c.id = r.counter_id AND c.retired_at IS NULL)))`,
-    batch.id,
-  );
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
+  const [{ bad }] = await tx.query<{ bad: number }>(COUNT_BAD_ROWS, [batch.id]);
   if (bad > 0) throw new AppError(409, 'batch_has_errors', 'cards.import.hasErrors');
-  await tx.$executeRawUnsafe(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, batch.id);
-  await tx.$executeRawUnsafe('ANALYZE import_diff');
-  const counts = await countKinds((sql) => tx.$queryRawUnsafe(sql), 'SELECT kind FROM import_diff');
-  await insertCreated(tx, batch.id, batch.profile.startStatus, actor);
-  await updateChanged(tx, batch.id, layout, actor);
-  await tx.$executeRawUnsafe('DELETE FROM import_rows WHERE batch_id = $1', batch.id);
-  await tx.importBatch.update({
+  await tx.query(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, [batch.id]);
+  await tx.query('ANALYZE import_diff');
+  const counts = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
+  await insertCreated(tx, batch.id, batch.profile.startStatus);
+  await updateChanged(tx, batch.id, layout);
+  await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batch.id]);
+  await tx.db.importBatch.update({
     where: { id: batch.id },
-    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actorKey(actor), committedAt: new Date() },
+    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actorKey(tx.actor), committedAt: new Date() },
   });
-  await recordAudit(tx, actor, { action: 'cards.import.commit', targetType: 'import_batch', targetId: batch.id, detail: { fileName: batch.fileName, sha256: batch.sha256, ...counts } });
+  await recordAudit(tx, { action: 'cards.import.commit', targetType: 'import_batch', targetId: batch.id, detail: { fileName: batch.fileName, sha256: batch.sha256, ...counts } });
   return counts;
 }
 
-async function insertCreated(tx: DbTx, batchId: number, startStatus: CardStatus, actor: AuditActor): Promise<void> {
-  await tx.$executeRawUnsafe(
+async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): Promise<void> {
+  await tx.query(
     `WITH created AS (
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
        SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
@@ -251,47 +270,44 @@ async function insertCreated(tx: DbTx, batchId: number, startStatus: CardStatus,
        RETURNING id)
      INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
      SELECT id, NULL, $4::card_status, $2, $3 FROM created`,
-    batchId,
-    t('cards.history.imported', { batch: batchId }),
-    actorKey(actor),
-    startStatus,
+    [batchId, t('cards.history.imported', { batch: batchId }), actorKey(tx.actor), startStatus],
   );
 }
 
-async function updateChanged(tx: DbTx, batchId: number, layout: ImportLayout, actor: AuditActor): Promise<void> {
+async function updateChanged(tx: Tx, batchId: number, layout: ImportLayout): Promise<void> {
   const fields = comparedFields(layout);
   const assignments = fields.map((field) => `${COMPARED[field]![1]} = r.${COMPARED[field]![0]}`);
-  await tx.$executeRawUnsafe(
+  await tx.query(
     `UPDATE card_holders h SET ${assignments.join(', ')}, updated_at = now()
        FROM import_rows r JOIN import_diff d ON d.line = r.line
       WHERE r.batch_id = $1 AND d.kind = 'updated' AND h.id = d.holder_id`,
-    batchId,
+    [batchId],
   );
   // History: one entry per updated card naming the changed fields (never their values).
   const labels = fields.map((field) => t(`cards.field.${field}`));
-  await tx.$executeRawUnsafe(
+  await tx.query(
     `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
      SELECT d.holder_id, d.holder_status, d.holder_status,
             $1 || (SELECT string_agg(l.label, '、' ORDER BY l.ord) FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS l(field, label, ord) WHERE l.field = ANY (d.changed)),
             $4
        FROM import_diff d WHERE d.kind = 'updated'`,
-    t('cards.history.importUpdated', { batch: batchId }),
-    fields,
-    labels,
-    actorKey(actor),
+    [t('cards.history.importUpdated', { batch: batchId }), fields, labels, actorKey(tx.actor)],
   );
 }
 
-/** Drops a batch that will not be committed, with its staged rows and file. */
-export async function discardImportBatch(db: Db, batchId: number, actor: AuditActor, settings: ImportSettings): Promise<void> {
-  const batch = await loadBatch(db, batchId);
-  await db.$transaction(async (tx) => {
-    const discarded = await tx.importBatch.updateMany({ where: { id: batchId, status: { in: ['previewed', 'failed', 'uploaded'] } }, data: { status: 'discarded', phase: '' } });
-    if (discarded.count !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
-    await tx.importRow.deleteMany({ where: { batchId } });
-    await recordAudit(tx, actor, { action: 'cards.import.discard', targetType: 'import_batch', targetId: batchId, detail: { fileName: batch.fileName } });
-  });
-  await unlink(uploadPath(settings.dir, batch.storageKey)).catch(() => undefined);
+/** Deletes a batch's uploaded file (once its batch is committed or discarded). */
+export async function removeUpload(settings: ImportSettings, storageKey: string): Promise<void> {
+  await unlink(uploadPath(settings.dir, storageKey)).catch(() => undefined);
+}
+
+/** Drops a batch that will not be committed, with its staged rows; its file goes after commit (removeUpload). */
+export async function discardImportBatch(tx: Tx, batchId: number): Promise<{ storageKey: string }> {
+  const batch = await loadBatch(tx.db, batchId);
+  const discarded = await tx.db.importBatch.updateMany({ where: { id: batchId, status: { in: ['previewed', 'failed', 'uploaded'] } }, data: { status: 'discarded', phase: '' } });
+  if (discarded.count !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
+  await tx.db.importRow.deleteMany({ where: { batchId } });
+  await recordAudit(tx, { action: 'cards.import.discard', targetType: 'import_batch', targetId: batchId, detail: { fileName: batch.fileName } });
+  return { storageKey: batch.storageKey };
 }
 
 export const ERROR_PAGE_SIZE = 500;
@@ -300,23 +316,22 @@ export const SAMPLE_ROWS = 10;
 const SAMPLE_SELECT = { line: true, noticeId: true, name: true, nameKana: true, cardNumber: true, counterCode: true, storagePlace: true, noticeSentOn: true, noticeValidUntil: true } as const;
 
 /** A batch with its first bad rows, for the preview / review page; the view is audited. */
-export async function showImportBatch(db: Db, batchId: number, actor: AuditActor) {
-  return db.$transaction(async (tx) => {
-    const batch = await loadBatch(tx, batchId);
-    const errors = await tx.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
-    const sameFile = await tx.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
-    // Staged rows hold no birth date (only its key), so the sample cannot show one.
-    const sample = await tx.importRow.findMany({ where: { batchId }, orderBy: { line: 'asc' }, take: SAMPLE_ROWS, select: SAMPLE_SELECT });
-    await recordAudit(tx, actor, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
-    return { batch, errors, sameFile, sample };
-  });
+export async function showImportBatch(tx: Tx, batchId: number) {
+  const { db } = tx;
+  const batch = await loadBatch(db, batchId);
+  const errors = await db.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
+  const sameFile = await db.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
+  // Staged rows hold no birth date (only its key), so the sample cannot show one.
+  const sample = await db.importRow.findMany({ where: { batchId }, orderBy: { line: 'asc' }, take: SAMPLE_ROWS, select: SAMPLE_SELECT });
+  await recordAudit(tx, { action: 'cards.import.view', targetType: 'import_batch', targetId: batchId });
+  return { batch, errors, sameFile, sample };
 }
 
-/** Every bad line of a batch (for the errors CSV); the export is audited first. */
-export async function importErrorRows(db: Db, batchId: number, actor: AuditActor) {
-  await recordAudit(db, actor, { action: 'cards.import.errorsExport', targetType: 'import_batch', targetId: batchId });
+/** Every bad line of a batch (for the errors CSV): audited in `tx`, read through `reader` after it commits. */
+export async function importErrorRows(tx: Tx, reader: Reader, batchId: number) {
+  await recordAudit(tx, { action: 'cards.import.errorsExport', targetType: 'import_batch', targetId: batchId });
   return pagedRows(async (after) => {
-    const page = await db.importRow.findMany({ where: { batchId, error: { not: null }, line: { gt: Number(after ?? 0) } }, orderBy: { line: 'asc' }, take: 1000 });
+    const page = await reader.db.importRow.findMany({ where: { batchId, error: { not: null }, line: { gt: Number(after ?? 0) } }, orderBy: { line: 'asc' }, take: 1000 });
     return page.map((row) => ({ ...row, id: row.line }));
   });
 }

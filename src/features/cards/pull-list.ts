@@ -2,11 +2,13 @@
 // in storage order, so a clerk walks the boxes once.
 import bwipjs from 'bwip-js';
 import type { Db } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { dateColumn, formatMinutes, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { ensureCounter } from '../../policies/index.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { OPEN_BOOKING_SQL } from '../booking/index.js';
+import { recordAudit } from '../staff/audit.js';
 
 /** Statuses at which the card is not yet in the office: a booked card in one of these is flagged. */
 const NOT_ARRIVED: CardStatus[] = ['data_received'];
@@ -31,22 +33,22 @@ export async function nextOpeningDay(db: Db, counterId: number, today = todayInJ
   return row?.date ? row.date.toISOString().slice(0, 10) : null;
 }
 
-export async function pullList(db: Db, counterId: number, date: IsoDate, user: StaffPrincipal, actor: AuditActor): Promise<PullListRow[]> {
+const PULL_LIST = `
+  SELECT h.storage_place AS "storagePlace", s.starts_at AS "startsAt", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana",
+         h.card_number AS "cardNumber", h.status, b.code AS "bookingCode",
+         CASE WHEN h.counter_id <> s.counter_id THEN stored.name END AS "storedAt"
+    FROM bookings b
+    JOIN slots s ON s.id = b.slot_id
+    JOIN card_holders h ON h.id = b.card_holder_id
+    LEFT JOIN counters stored ON stored.id = h.counter_id
+   WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status IN ${OPEN_BOOKING_SQL}
+   ORDER BY h.storage_place, s.starts_at, h.notice_id`;
+
+export async function pullList(tx: Tx, counterId: number, date: IsoDate, user: StaffPrincipal): Promise<PullListRow[]> {
   ensureCounter(user, counterId, 'cards.counterForbidden');
-  return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<(Omit<PullListRow, 'time' | 'notArrived'> & { startsAt: Date })[]>`
-      SELECT h.storage_place AS "storagePlace", s.starts_at AS "startsAt", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana",
-             h.card_number AS "cardNumber", h.status, b.code AS "bookingCode",
-             CASE WHEN h.counter_id <> s.counter_id THEN stored.name END AS "storedAt"
-        FROM bookings b
-        JOIN slots s ON s.id = b.slot_id
-        JOIN card_holders h ON h.id = b.card_holder_id
-        LEFT JOIN counters stored ON stored.id = h.counter_id
-       WHERE s.counter_id = ${counterId} AND s.date = ${dateColumn(date)}::date AND b.status IN ('active', 'checked_in')
-       ORDER BY h.storage_place, s.starts_at, h.notice_id`;
-    await recordAudit(tx, actor, { action: 'cards.pullList', targetType: 'counter', targetId: counterId, detail: { date, rows: rows.length } });
-    return rows.map(({ startsAt, ...row }) => ({ ...row, time: formatMinutes(jstMinutesOf(startsAt)), notArrived: NOT_ARRIVED.includes(row.status) }));
-  });
+  const rows = await tx.query<Omit<PullListRow, 'time' | 'notArrived'> & { startsAt: Date }>(PULL_LIST, [counterId, dateColumn(date)]);
+  await recordAudit(tx, { action: 'cards.pullList', targetType: 'counter', targetId: counterId, detail: { date, rows: rows.length } });
+  return rows.map(({ startsAt, ...row }) => ({ ...row, time: formatMinutes(jstMinutesOf(startsAt)), notArrived: NOT_ARRIVED.includes(row.status) }));
 }
 
 /** Code128 of a notice ID as SVG markup (no script, no style attribute: fine under our CSP). */

@@ -1,18 +1,18 @@
 // Staff pages of the cards feature, under /staff/cards. Handlers parse, call one service, render.
-import { CITIZEN_MAX_FAILURES, lockReason } from '../citizen/login-service.js';
+import { CITIZEN_MAX_FAILURES, lockReason, unlockCitizenLogin } from '../citizen/login-service.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
+import { transaction, type Tx, type TransactionOptions } from '../../db/transaction.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../web/validation.js';
-import { requirePermission, type StaffPrincipal } from '../staff/access.js';
+import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { can } from '../../policies/index.js';
-import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';
-import { applyBulkStatus, BULK_MAX, BULK_TARGETS, CARD_STATUSES, changeStatusByStaff, previewBulkStatus, type BulkSelection, unlockLoginByStaff, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
-import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, showImportBatch, type ImportSettings } from './import-service.js';
+import { applyBulkStatus, BULK_MAX, BULK_TARGETS, BULK_TIMEOUT_MS, CARD_STATUSES, changeStatusByStaff, previewBulkStatus, type BulkSelection, spendCheckForUnlock, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
+import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, removeUpload, showImportBatch, type ImportSettings } from './import-service.js';
 import { findProfile, formOf, listProfiles, profileForm, saveProfile, START_STATUSES } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
 import { CARD_TRANSITIONS, reasonText } from './status.js';
@@ -49,10 +49,6 @@ const bulkForm = bulkSchema.extend({
   reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
   expected: z.coerce.number().int().min(1, 'cards.bulk.nothing'),
 });
-
-function actorOf(req: Request, res: Response): AuditActor {
-  return { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip };
-}
 
 function user(res: Response): StaffPrincipal {
   return res.locals.staffUser!;
@@ -98,18 +94,20 @@ export function cardRoutes(context: AppContext): Router {
   const { db, config } = context;
   const settings: ImportSettings = { dir: config.IMPORT_DIR, pepper: context.secrets.birthDatePepper };
   const router = Router();
+  /** The request's work in one transaction, for the signed-in staff user. */
+  const asStaff = <T>(req: Request, res: Response, work: (tx: Tx) => Promise<T>, options?: TransactionOptions) => transaction(db, staffActor(req, res), work, options);
   const counters = () => db.prisma.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }], select: { id: true, code: true, name: true } });
 
   router.get('/cards', viewers, async (req, res) => {
     const { page: pageNo = 1, ...filter } = parseQuery(filterSchema, req.query);
     const print = req.query.print === '1' && can(user(res), 'cards.export'); // a printed list is a bulk export
-    const result = await searchCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE);
+    const result = await asStaff(req, res, (tx) => searchCards(tx, filter as CardFilter, user(res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE));
     page(res, 'index', 'cards.list.title', { ...result, filter, pageNo, pageSize: PAGE_SIZE, print, counters: await counters(), statuses: CARD_STATUSES, query: new URLSearchParams(req.query as Record<string, string>).toString(), dateText, bookingText });
   });
 
   router.get('/cards/export.csv', exporters, async (req, res) => {
     const { page: _page, ...filter } = parseQuery(filterSchema, req.query);
-    const rows = await exportCards(db.prisma, filter as CardFilter, user(res), actorOf(req, res));
+    const rows = await asStaff(req, res, (tx) => exportCards(tx, db, filter as CardFilter, user(res)));
     const t = res.locals.t;
     await sendCsv(res, { filename: `card-holders-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
   });
@@ -121,7 +119,7 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/follow-up.csv', exporters, async (req, res) => {
     const { days = 30, counterId } = parseQuery(followUpSchema, req.query);
-    const rows = await followUpRows(db.prisma, days, user(res), actorOf(req, res), counterId);
+    const rows = await asStaff(req, res, (tx) => followUpRows(tx, db, days, user(res), counterId));
     const t = res.locals.t;
     await sendCsv(res, { filename: `follow-up-${days}days-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
   });
@@ -132,7 +130,7 @@ export function cardRoutes(context: AppContext): Router {
     const counterId = query.counterId ?? list.find((counter) => user(res).counterIds?.includes(counter.id) ?? true)?.id;
     if (counterId === undefined) return { counters: list, counterId, date: undefined, rows: [] };
     const date = query.date ?? (await nextOpeningDay(db.prisma, counterId)) ?? undefined;
-    const rows = date ? await pullList(db.prisma, counterId, date, user(res), actorOf(req, res)) : [];
+    const rows = date ? await asStaff(req, res, (tx) => pullList(tx, counterId, date, user(res))) : [];
     return { counters: list, counterId, date, rows };
   };
 
@@ -165,7 +163,7 @@ export function cardRoutes(context: AppContext): Router {
     if (!parsed.ok) return bulkPage(res, parseQuery(bulkSchema, req.body), 400, res.locals.t(Object.values(parsed.errors)[0]));
     const { id: ids, to, reason, expected, page: _page, ...filter } = parsed.data;
     try {
-      const count = await applyBulkStatus(db.prisma, { filter: filter as CardFilter, ids }, to, reason, expected, user(res), actorOf(req, res));
+      const count = await asStaff(req, res, (tx) => applyBulkStatus(tx, { filter: filter as CardFilter, ids }, to, reason, expected, user(res)), { timeoutMs: BULK_TIMEOUT_MS });
       res.redirect(303, `/staff/cards?bulkChanged=${count}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status === 403) throw error;
@@ -182,7 +180,7 @@ export function cardRoutes(context: AppContext): Router {
     const all = Array.from({ length: QUICK_ADD_ROWS }, (_, index) => Object.fromEntries(CARD_FIELDS.map((field) => [field, String(body[`${field}_${index}`] ?? '').slice(0, 200)])));
     const filled = all.map((row, index) => ({ row, index })).filter(({ row }) => Object.values(row).some((value) => value.trim() !== ''));
     if (filled.length === 0) return res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all, problems: [{ index: 0, field: 'noticeId', key: 'cards.new.empty' }], counters: await counters(), fields: CARD_FIELDS });
-    const result = await quickAddCards(db.prisma, filled.map(({ row }) => row), actorOf(req, res), settings.pepper);
+    const result = await asStaff(req, res, (tx) => quickAddCards(tx, filled.map(({ row }) => row), settings.pepper));
     if (result.ok) return res.redirect(303, `/staff/cards?added=${result.ids.length}`);
     const problems = result.problems.map((problem) => ({ ...problem, index: filled[problem.index].index }));
     res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all.map((row) => ({ ...row, birthDate: '' })), problems, counters: await counters(), fields: CARD_FIELDS });
@@ -195,14 +193,14 @@ export function cardRoutes(context: AppContext): Router {
   router.post('/cards/imports', importers, async (req, res) => {
     const batch = await receiveImportFile(req, config.IMPORT_DIR, config.IMPORT_MAX_BYTES, async (file) => {
       const fields = parseQuery(uploadFields, file.fields);
-      return createImportBatch(db.prisma, { ...file, ...fields }, actorOf(req, res));
+      return asStaff(req, res, (tx) => createImportBatch(tx, { ...file, ...fields }));
     });
-    runInBackground(context, previewImportBatch(db, batch.id, settings));
+    runInBackground(context, previewImportBatch(db, staffActor(req, res), batch.id, settings));
     res.redirect(303, `/staff/cards/imports/${batch.id}`);
   });
 
   router.get('/cards/imports/:id', importers, async (req, res) => {
-    const shown = await showImportBatch(db.prisma, parseQuery(id, req.params.id), actorOf(req, res));
+    const shown = await asStaff(req, res, (tx) => showImportBatch(tx, parseQuery(id, req.params.id)));
     const actorLabel = await actorLabeler(db.prisma, [shown.batch.uploadedBy, shown.batch.committedBy], res.locals.t);
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
     page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, dateText, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
@@ -216,21 +214,22 @@ export function cardRoutes(context: AppContext): Router {
     const batchId = parseQuery(id, req.params.id);
     const t = res.locals.t;
     const rows = (async function* () {
-      for await (const row of await importErrorRows(db.prisma, batchId, actorOf(req, res))) yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
+      for await (const row of await asStaff(req, res, (tx) => importErrorRows(tx, db, batchId))) yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
     })();
     await sendCsv(res, { filename: `import-${batchId}-errors.csv`, encoding: parseCsvEncoding(req.query.encoding), header: [t('cards.import.line'), t('cards.field.noticeId'), t('cards.import.reason')], rows });
   });
 
   router.post('/cards/imports/:id/commit', importers, async (req, res) => {
     const batchId = parseQuery(id, req.params.id);
-    const { done } = await beginCommit(db.prisma, batchId, actorOf(req, res), settings);
+    const { done } = await beginCommit(db, staffActor(req, res), batchId, settings);
     runInBackground(context, done);
     res.redirect(303, `/staff/cards/imports/${batchId}`);
   });
 
   router.post('/cards/imports/:id/discard', importers, async (req, res) => {
     const batchId = parseQuery(id, req.params.id);
-    await discardImportBatch(db.prisma, batchId, actorOf(req, res), settings);
+    const { storageKey } = await asStaff(req, res, (tx) => discardImportBatch(tx, batchId));
+    await removeUpload(settings, storageKey);
     res.redirect(303, '/staff/cards/imports');
   });
 
@@ -249,7 +248,7 @@ export function cardRoutes(context: AppContext): Router {
     const parsed = parseForm(profileForm, req.body);
     if (!parsed.ok) return profilePage(res, 400, req.body as Record<string, string>, parsed.errors, profileId);
     try {
-      await saveProfile(db.prisma, profileId, parsed.data, actorOf(req, res));
+      await asStaff(req, res, (tx) => saveProfile(tx, profileId, parsed.data));
     } catch (error) {
       if (error instanceof AppError && error.code === 'profile_name_taken') return profilePage(res, 409, req.body as Record<string, string>, { name: error.messageKey }, profileId);
       throw error;
@@ -258,7 +257,7 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   router.get('/cards/:id', viewers, async (req, res) => {
-    const card = await showCard(db.prisma, parseQuery(id, req.params.id), user(res), actorOf(req, res));
+    const card = await asStaff(req, res, (tx) => showCard(tx, parseQuery(id, req.params.id), user(res)));
     const actorLabel = await actorLabeler(db.prisma, card.history.map((change) => change.actor), res.locals.t);
     page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', loginLock: loginLockOf(card.holder) });
   });
@@ -266,7 +265,8 @@ export function cardRoutes(context: AppContext): Router {
   router.post('/cards/:id/unlock-login', requirePermission('cards.unlockLogin'), async (req, res) => {
     const cardId = parseQuery(id, req.params.id);
     if (req.body?.identityChecked !== 'yes') throw new AppError(400, 'identity_not_checked', 'cards.unlock.identityRequired');
-    await unlockLoginByStaff(db.prisma, cardId, user(res), actorOf(req, res));
+    await spendCheckForUnlock(db, cardId, { user: user(res), actor: staffActor(req, res) });
+    await asStaff(req, res, (tx) => unlockCitizenLogin(tx, cardId));
     res.redirect(303, `/staff/cards/${cardId}?unlocked=1`);
   });
 
@@ -274,7 +274,7 @@ export function cardRoutes(context: AppContext): Router {
     const cardId = parseQuery(id, req.params.id);
     const parsed = parseForm(statusForm, req.body);
     if (!parsed.ok) throw new AppError(400, 'bad_status', Object.values(parsed.errors)[0]);
-    await changeStatusByStaff(db.prisma, cardId, parsed.data.to as CardFilter['status'] & string, parsed.data.reason, user(res), actorOf(req, res));
+    await asStaff(req, res, (tx) => changeStatusByStaff(tx, cardId, parsed.data.to as CardFilter['status'] & string, parsed.data.reason, user(res)));
     res.redirect(303, `/staff/cards/${cardId}?changed=1`);
   });
 

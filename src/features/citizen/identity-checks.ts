@@ -2,13 +2,16 @@
 // lifting their log-in lock). Each one is counted against the staff user's budget in PostgreSQL
 // BEFORE the birth date is checked, so neither repetition nor a burst can turn the console into
 // a birth-date oracle; a spent budget is refused, audited and raised as an alert.
-import type { Db } from '../../db/client.js';
+// They take the Database, not the caller's transaction: the count, its audit row and alert
+// commit on their own, before (and whatever the outcome of) the work the check guards.
+import type { Database } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { AppError } from '../../web/errors.js';
 import { translator } from '../../web/i18n.js';
 import { birthKeyMatches } from '../cards/birth-key.js';
-import { raiseAlert } from '../notify/alerts.js';
+import { raiseAlert, type AlertInput } from '../notify/alerts.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { auditAttempt, recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
 import { normaliseMonthDay } from './login-service.js';
 
@@ -43,22 +46,33 @@ export class IdentityChecksSpentError extends AppError {
 
 const budgetOf = (user: StaffPrincipal) => ({ key: `staff:${user.id}`, max: IDENTITY_CHECK_MAX_FAILURES, windowMinutes: IDENTITY_CHECK_WINDOW_MINUTES });
 
-/** Opens (or counts one more occurrence of) the alert for this staff user's spent budget. */
-async function alertSpentBudget(db: Db, user: StaffPrincipal): Promise<void> {
-  const t = translator();
-  await raiseAlert(db, {
-    kind: 'identity_checks',
-    subjectKey: `staff:${user.id}`,
-    summary: t('alert.summary.identity_checks', { loginId: user.loginId, count: IDENTITY_CHECK_MAX_FAILURES, minutes: IDENTITY_CHECK_WINDOW_MINUTES }),
+/**
+ * A refused or failed check is audited, and alerted when the budget is spent, in a commit of its
+ * own: it stays recorded although the work it guarded is refused.
+ */
+async function recordCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, entry: AuditEntry, budgetSpent: boolean): Promise<void> {
+  if (!budgetSpent) return auditAttempt(database, check.actor, entry);
+  await transaction(database, check.actor, async (tx) => {
+    await recordAudit(tx, entry);
+    await raiseAlert(tx, spentBudgetAlert(check.user));
   });
 }
 
+/** The alert for this staff user's spent budget (one open alert per user, counted again). */
+function spentBudgetAlert(user: StaffPrincipal): AlertInput {
+  const t = translator();
+  return {
+    kind: 'identity_checks',
+    subjectKey: `staff:${user.id}`,
+    summary: t('alert.summary.identity_checks', { loginId: user.loginId, count: IDENTITY_CHECK_MAX_FAILURES, minutes: IDENTITY_CHECK_WINDOW_MINUTES }),
+  };
+}
+
 /** Takes one check from the user's budget; refuses (audited, alerted) once it is spent. */
-async function reserveCheck(db: Db, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<number> {
-  const count = await reserveAttempt(db, budgetOf(check.user));
+async function reserveCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<number> {
+  const count = await reserveAttempt(database.db, budgetOf(check.user));
   if (count !== null) return count;
-  await recordAudit(db, check.actor, { action: 'console.identity.refused', targetType: 'card_holder', targetId: noticeId });
-  await alertSpentBudget(db, check.user);
+  await recordCheck(database, check, { action: 'console.identity.refused', targetType: 'card_holder', targetId: noticeId }, true);
   throw new IdentityChecksSpentError();
 }
 
@@ -67,13 +81,12 @@ async function reserveCheck(db: Db, check: Omit<StaffCheck, 'pepper'>, noticeId:
  * is theirs: both are checked every time and a mismatch of either gets the same IdentityError.
  * A confirmed check gives its attempt back.
  */
-export async function confirmCallerIdentity(db: Db, check: StaffCheck, holder: CheckedHolder, birth: string, named: () => Promise<boolean> = async () => true): Promise<void> {
-  const count = await reserveCheck(db, check, holder.noticeId);
+export async function confirmCallerIdentity(database: Database, check: StaffCheck, holder: CheckedHolder, birth: string, named: () => Promise<boolean> = async () => true): Promise<void> {
+  const count = await reserveCheck(database, check, holder.noticeId);
   const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
   const namedMatches = await named();
-  if (dateMatches && namedMatches) return giveBackAttempt(db, budgetOf(check.user).key);
-  await recordAudit(db, check.actor, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId });
-  if (count >= IDENTITY_CHECK_MAX_FAILURES) await alertSpentBudget(db, check.user);
+  if (dateMatches && namedMatches) return giveBackAttempt(database.db, budgetOf(check.user).key);
+  await recordCheck(database, check, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId }, count >= IDENTITY_CHECK_MAX_FAILURES);
   throw new IdentityError();
 }
 
@@ -81,7 +94,8 @@ export async function confirmCallerIdentity(db: Db, check: StaffCheck, holder: C
  * Lifting a citizen's log-in lock rests on an identity check the system cannot verify (made on
  * the phone or at the counter), so it always spends one check of the staff user's budget.
  */
-export async function spendUnverifiedCheck(db: Db, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<void> {
-  const count = await reserveCheck(db, check, noticeId);
-  if (count >= IDENTITY_CHECK_MAX_FAILURES) await alertSpentBudget(db, check.user);
+export async function spendUnverifiedCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<void> {
+  const count = await reserveCheck(database, check, noticeId);
+  if (count < IDENTITY_CHECK_MAX_FAILURES) return;
+  await transaction(database, check.actor, (tx) => raiseAlert(tx, spentBudgetAlert(check.user)));
 }

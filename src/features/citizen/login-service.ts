@@ -6,11 +6,12 @@
 // An unknown ID gets the same answer after the same work (its failures are counted too).
 // Each attempt is counted atomically (one statement) before its answer can be learnt, so a
 // burst of requests fired at the same moment learns no more than the counts allow.
-import type { Db, DbTx } from '../../db/client.js';
+import type { Database, DbTx } from '../../db/client.js';
+import { transaction, type Tx } from '../../db/transaction.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
-import { recordAudit } from '../staff/audit.js';
+import { auditAttempt, recordAudit } from '../staff/audit.js';
 import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
@@ -92,7 +93,8 @@ const THROTTLED = { ok: false, reason: 'throttled' } as const;
  *   at the same moment do not throttle each other, and a burst learns at most the budget's
  *   worth of wrong answers.
  */
-export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
+export async function authenticateCitizen(database: Database, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
+  const { db } = database;
   const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
   const address = addressBudget(ip);
@@ -102,34 +104,34 @@ export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: s
   const failures = await reserveIdAttempt(db, holder?.id ?? null, noticeId);
   if (failures === null) {
     await reserveAttempt(db, address); // trying a locked ID still counts against the address
-    await recordAudit(db, actor, { action: 'citizen.login.locked' });
+    await auditAttempt(database, actor, { action: 'citizen.login.locked' });
     return { ok: false, reason: await refusalReason(db, holder?.id ?? null, noticeId) };
   }
-  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(db, holder.id, address, actor);
+  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(database, holder.id, address, actor);
   if ((await reserveAttempt(db, address)) === null) {
-    await recordAudit(db, actor, { action: 'citizen.login.throttled' });
+    await auditAttempt(database, actor, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await recordAudit(db, actor, { action: 'citizen.login.failed' });
+  await auditAttempt(database, actor, { action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
 }
 
 /** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
-async function loginSucceeded(db: Db, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
-  if (await budgetSpent(db, address)) {
-    await recordAudit(db, actor, { action: 'citizen.login.throttled' });
+async function loginSucceeded(database: Database, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
+  if (await budgetSpent(database.db, address)) {
+    await auditAttempt(database, actor, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
-  await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  await transaction(database, actor, async (tx) => {
+    await tx.db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
+    await recordAudit(tx, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  });
   return { ok: true, cardHolderId };
 }
 
-/** Staff unlock an ID after checking the caller's identity on the phone or at the counter. */
-export async function unlockCitizenLogin(db: Db, cardHolderId: number, actor: { type: 'staff'; id: string; ip?: string }): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await tx.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
-    await recordAudit(tx, actor, { action: 'citizen.login.unlock', targetType: 'card_holder', targetId: cardHolderId });
-  });
+/** Staff (the transaction's actor) unlock an ID after checking the caller's identity on the phone or at the counter. */
+export async function unlockCitizenLogin(tx: Tx, cardHolderId: number): Promise<void> {
+  await tx.db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
+  await recordAudit(tx, { action: 'citizen.login.unlock', targetType: 'card_holder', targetId: cardHolderId });
 }

@@ -6,9 +6,8 @@ import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../web/validation.js';
-import { releaseHold } from '../booking/holds.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
-import { loadCitizen } from './session.js';
+import { loadCitizen, releaseHoldOf } from './session.js';
 
 const loginForm = z.object({
   noticeId: lineSchema(64, 'citizen.login.failed').pipe(z.string().min(1, 'citizen.login.noticeIdRequired')),
@@ -26,7 +25,7 @@ const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason
 export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
   const { db, config, secrets } = context;
   const router = Router();
-  router.use(loadCitizen(db.prisma, config));
+  router.use(loadCitizen(db, config));
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
@@ -44,7 +43,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     const noticeId = typeof req.body?.noticeId === 'string' ? req.body.noticeId.slice(0, 64) : '';
     const parsed = parseForm(loginForm, req.body);
     if (!parsed.ok) return renderLogin(res, 400, { noticeId, errors: parsed.errors });
-    const result = await authenticateCitizen(db.prisma, secrets.birthDatePepper, parsed.data.noticeId, parsed.data.birth, req.ip ?? '');
+    const result = await authenticateCitizen(db, secrets.birthDatePepper, parsed.data.noticeId, parsed.data.birth, req.ip ?? '');
     if (!result.ok) {
       const [status, messageKey] = FAILURE_MESSAGES[result.reason];
       return renderLogin(res, status, { noticeId, error: res.locals.t(messageKey, { minutes: 15 }) });
@@ -59,7 +58,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   });
 
   router.post('/logout', async (req, res) => {
-    if (req.session.citizen) await releaseHold(db.prisma, req.session.citizen.cardHolderId);
+    if (req.session.citizen) await releaseHoldOf(db, req.session.citizen.cardHolderId, req.ip);
     await destroySession(req);
     res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
     res.redirect(303, '/login?loggedOut=1');

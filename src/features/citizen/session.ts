@@ -5,7 +5,9 @@ import path from 'node:path';
 import ejs from 'ejs';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/client.js';
+import type { Database } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
+import type { Actor } from '../../lib/actor.js';
 import { TOUCH_EVERY_MS } from '../../web/sessions.js';
 import { viewsDir } from '../../web/views.js';
 import type { BookingErrorCode } from '../booking/errors.js';
@@ -36,14 +38,21 @@ declare global {
 
 const headerTemplate = path.join(viewsDir, 'citizen/_session-header.ejs');
 
-export function loadCitizen(db: Db, config: Config): RequestHandler {
+/** The signed-in citizen as the actor of the transactions their requests open. */
+export const citizenActor = (cardHolderId: number, ip?: string): Actor => ({ type: 'citizen', id: String(cardHolderId), ip });
+
+/** Puts back the time a citizen held but did not book (log-out, expired session). */
+export const releaseHoldOf = (database: Database, cardHolderId: number, ip?: string) =>
+  transaction(database, citizenActor(cardHolderId, ip), (tx) => releaseHold(tx, cardHolderId));
+
+export function loadCitizen(db: Database, config: Config): RequestHandler {
   const idleMs = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
   return async (req, res, next) => {
     const citizen = req.session?.citizen;
     if (!citizen) return next();
     const now = Date.now();
     if (now - citizen.lastSeenAt > idleMs || now - citizen.loginAt > config.SESSION_ABSOLUTE_HOURS * 3_600_000) {
-      await releaseHold(db, citizen.cardHolderId);
+      await releaseHoldOf(db, citizen.cardHolderId, req.ip);
       delete req.session.citizen;
       delete req.session.pendingBooking;
       res.locals.sessionExpired = true;

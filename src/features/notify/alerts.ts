@@ -1,12 +1,11 @@
 // Alerts for the on-call staff: raised when something fails, mailed (through the outbox) and
 // POSTed to an optional webhook, repeated every N minutes until someone acknowledges them.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
+import { actorKey } from '../../lib/actor.js';
 import { translator } from '../../web/i18n.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { actorKey } from '../staff/actors.js';
-import { headerSafe } from './outbox.js';
-import { enqueueMail } from './outbox.js';
+import { recordAudit } from '../staff/audit.js';
+import { enqueueMail, headerSafe } from './outbox.js';
 
 export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full' | 'identity_checks';
 
@@ -48,8 +47,8 @@ interface AlertRow {
 }
 
 /** Opens an alert, or counts one more occurrence of the open alert for the same failure. */
-export async function raiseAlert(tx: DbTx, alert: AlertInput): Promise<bigint> {
-  const rows = await tx.$queryRaw<{ id: bigint }[]>`
+export async function raiseAlert(tx: Tx, alert: AlertInput): Promise<bigint> {
+  const rows = await tx.db.$queryRaw<{ id: bigint }[]>`
     INSERT INTO alerts (kind, subject_key, summary, detail, opened_at, last_seen_at)
     VALUES (${alert.kind}, ${alert.subjectKey}, ${alert.summary}, ${alert.detail ?? ''}, ${alert.openedAt ?? new Date()}, now())
     ON CONFLICT (kind, subject_key) WHERE acknowledged_at IS NULL
@@ -115,8 +114,8 @@ export function composeAlertMail(notice: AlertNotice, locale = 'ja') {
  * a mail per on-call address in the caller's transaction. Returns the notices for the webhook,
  * to be posted after commit.
  */
-export async function dispatchDueAlerts(tx: DbTx, settings: AlertSettings, now = new Date()): Promise<AlertNotice[]> {
-  const due = await tx.$queryRaw<AlertRow[]>`
+export async function dispatchDueAlerts(tx: Tx, settings: AlertSettings, now = new Date()): Promise<AlertNotice[]> {
+  const due = await tx.db.$queryRaw<AlertRow[]>`
     UPDATE alerts SET notifications = notifications + 1, last_notified_at = ${now}
      WHERE acknowledged_at IS NULL
        AND (last_notified_at IS NULL OR last_notified_at <= ${now}::timestamptz - make_interval(mins => ${settings.repeatMinutes}))
@@ -150,19 +149,19 @@ export type AcknowledgeResult =
   | { ok: false; reason: 'not_found' | 'already'; acknowledgedBy?: string | null; acknowledgedAt?: Date | null };
 
 /**
- * Acknowledges an alert once: a guarded UPDATE, so a second click, a second link or a second
- * admin is told who acknowledged it first. Audited.
+ * Acknowledges an alert once, for the transaction's actor: a guarded UPDATE, so a second click,
+ * a second link or a second admin is told who acknowledged it first. Audited.
  */
-export async function acknowledgeAlert(tx: DbTx, alertId: bigint, by: { via: 'console' | 'mail'; actor: AuditActor }): Promise<AcknowledgeResult> {
-  const who = actorKey(by.actor);
-  const updated = await tx.$executeRaw`
-    UPDATE alerts SET acknowledged_at = now(), acknowledged_by = ${who}, acknowledged_via = ${by.via}, acknowledgement_ip = ${by.actor.ip ?? null}
+export async function acknowledgeAlert(tx: Tx, alertId: bigint, via: 'console' | 'mail'): Promise<AcknowledgeResult> {
+  const { actor } = tx;
+  const updated = await tx.db.$executeRaw`
+    UPDATE alerts SET acknowledged_at = now(), acknowledged_by = ${actorKey(actor)}, acknowledged_via = ${via}, acknowledgement_ip = ${actor.ip ?? null}
      WHERE id = ${alertId} AND acknowledged_at IS NULL`;
   if (updated === 1) {
-    await recordAudit(tx, by.actor, { action: 'alert.acknowledge', targetType: 'alert', targetId: String(alertId), detail: { via: by.via } });
+    await recordAudit(tx, { action: 'alert.acknowledge', targetType: 'alert', targetId: String(alertId), detail: { via } });
     return { ok: true, alertId };
   }
-  const alert = await tx.alert.findUnique({ where: { id: alertId } });
+  const alert = await tx.db.alert.findUnique({ where: { id: alertId } });
   if (!alert) return { ok: false, reason: 'not_found' };
   return { ok: false, reason: 'already', acknowledgedBy: alert.acknowledgedBy, acknowledgedAt: alert.acknowledgedAt };
 }

@@ -7,12 +7,13 @@
 // operators may open those bookings too. Mail that belongs to no booking (alerts to the on-call
 // staff, with their acknowledgement links) is for admins only, as the alerts page is.
 import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../web/errors.js';
 import { hasControlCharacters } from '../../web/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { bookingScope, can } from '../../policies/index.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';
 
 const PAGE_SIZE = 100;
@@ -35,29 +36,29 @@ function mailScope(viewer: StaffPrincipal): Prisma.OutboxMessageWhereInput {
   return can(viewer, 'alerts.manage') ? { OR: [{ bookingId: null }, ofVisibleBookings] } : ofVisibleBookings;
 }
 
-export async function searchMail(db: DbTx, viewer: StaffPrincipal, q: string, actor: AuditActor) {
+export async function searchMail(tx: Tx, viewer: StaffPrincipal, q: string) {
   const broad = can(viewer, 'mail.browse');
   if (!q && !broad) return { rows: [], needsQuery: true };
   const address = broad ? { contains: q, mode: 'insensitive' as const } : { equals: q, mode: 'insensitive' as const };
   const matching = q ? { OR: [{ toAddress: address }, { booking: { is: { code: q.toUpperCase() } } }] } : {};
-  const rows = await db.outboxMessage.findMany({
+  const rows = await tx.db.outboxMessage.findMany({
     where: { AND: [matching, mailScope(viewer)] },
     select: summaryFields,
     orderBy: { id: 'desc' },
     take: PAGE_SIZE,
   });
   // Even the unfiltered list shows citizens' addresses: every list is audited.
-  await recordAudit(db, actor, { action: 'mail.search', targetType: 'outbox_message', detail: { q, results: rows.length } });
+  await recordAudit(tx, { action: 'mail.search', targetType: 'outbox_message', detail: { q, results: rows.length } });
   return { rows, needsQuery: false };
 }
 
 /** One mail with its delivery attempts; a mail outside the viewer's scope is as absent (null). */
-export async function showMail(db: DbTx, viewer: StaffPrincipal, id: bigint, actor: AuditActor) {
-  const found = await db.outboxMessage.findFirst({ where: { AND: [{ id }, mailScope(viewer)] }, include: { booking: { select: { code: true } } } });
+export async function showMail(tx: Tx, viewer: StaffPrincipal, id: bigint) {
+  const found = await tx.db.outboxMessage.findFirst({ where: { AND: [{ id }, mailScope(viewer)] }, include: { booking: { select: { code: true } } } });
   if (!found) return null;
   const { booking, ...mail } = found;
-  const attempts = await db.mailAttempt.findMany({ where: { outboxMessageId: id }, orderBy: { id: 'asc' } });
-  await recordAudit(db, actor, { action: 'mail.view', targetType: 'outbox_message', targetId: String(id), detail: { role: viewer.role } });
+  const attempts = await tx.db.mailAttempt.findMany({ where: { outboxMessageId: id }, orderBy: { id: 'asc' } });
+  await recordAudit(tx, { action: 'mail.view', targetType: 'outbox_message', targetId: String(id), detail: { role: viewer.role } });
   return { mail, attempts, bookingCode: booking?.code ?? null };
 }
 

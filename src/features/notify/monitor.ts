@@ -7,6 +7,8 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
+import type { Actor } from '../../lib/actor.js';
 import { translator } from '../../web/i18n.js';
 import { composeAlertMail, postAlertWebhook, raiseAlert, type AlertNotice } from './alerts.js';
 import type { Mailer } from './mailer.js';
@@ -32,6 +34,8 @@ interface Outage {
 }
 
 const t = translator();
+/** Alerts the monitor writes are the system's own. */
+const MONITOR: Actor = { type: 'system', id: 'monitor' };
 
 export class HealthMonitor {
   private failures = 0;
@@ -99,8 +103,7 @@ export class HealthMonitor {
   }
 
   private async recordOutage(outage: Outage): Promise<void> {
-    const { prisma } = this.options.db;
-    await prisma.$transaction(async (tx) => {
+    await transaction(this.options.db, MONITOR, async (tx) => {
       const id = await raiseAlert(tx, {
         kind: 'db_unreachable',
         subjectKey: this.process,
@@ -108,7 +111,7 @@ export class HealthMonitor {
         detail: t('alert.detail.db_unreachable', { error: outage.error, since: outage.since.toISOString(), until: new Date().toISOString(), count: outage.notifications }),
         openedAt: outage.since,
       });
-      await tx.alert.update({ where: { id }, data: { notifications: outage.notifications, lastNotifiedAt: outage.lastNotifiedAt } });
+      await tx.db.alert.update({ where: { id }, data: { notifications: outage.notifications, lastNotifiedAt: outage.lastNotifiedAt } });
     });
     this.outage = null;
   }
@@ -120,12 +123,12 @@ export class HealthMonitor {
       SELECT count(*) AS count, min(created_at) AS oldest FROM outbox_messages
        WHERE status IN ('pending', 'sending') AND created_at < now() - make_interval(mins => ${minutes})`;
     if (row.count === 0n) return;
-    await raiseAlert(this.options.db.prisma, {
+    await transaction(this.options.db, MONITOR, (tx) => raiseAlert(tx, {
       kind: 'outbox_backlog',
       subjectKey: 'outbox',
       summary: t('alert.summary.outbox_backlog', { count: Number(row.count), minutes }),
       detail: t('alert.detail.outbox_backlog', { oldest: row.oldest?.toISOString() ?? '' }),
-    });
+    }));
   }
 
   private async checkDisk(): Promise<void> {
@@ -133,12 +136,12 @@ export class HealthMonitor {
     if (!dataDir) return;
     const usedPercent = await diskUsedPercent(dataDir);
     if (usedPercent < config.DISK_ALERT_PERCENT) return;
-    await raiseAlert(this.options.db.prisma, {
+    await transaction(this.options.db, MONITOR, (tx) => raiseAlert(tx, {
       kind: 'disk_full',
       subjectKey: dataDir,
       summary: t('alert.summary.disk_full', { percent: Math.round(usedPercent) }),
       detail: dataDir,
-    });
+    }));
   }
 }
 

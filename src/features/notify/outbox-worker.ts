@@ -3,6 +3,8 @@
 // row whose sender crashed is claimed again when its lease runs out. A row is marked sent right
 // after the SMTP server accepts it, so a duplicate needs a crash in that instant.
 import type { Database } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
+import type { Actor } from '../../lib/actor.js';
 import type { Mailer, SendResult } from './mailer.js';
 
 export interface OutboxWorkerOptions {
@@ -33,6 +35,8 @@ export interface DrainCounts {
   failed: number;
 }
 
+const OUTBOX_WORKER: Actor = { type: 'system', id: 'outbox' };
+
 export function backoffSeconds(attempts: number, base: number, max: number): number {
   return Math.min(max, base * 2 ** Math.min(30, Math.max(0, attempts - 1)));
 }
@@ -55,7 +59,7 @@ export class OutboxWorker {
    * up to half a millisecond ahead and counts as due too.
    */
   async claim(skip: string[] = []): Promise<ClaimedRow[]> {
-    const { rows } = await this.db.pool.query<ClaimedRow>(
+    const rows = await this.db.query<ClaimedRow>(
       `UPDATE outbox_messages o SET status = 'sending', attempts = o.attempts + 1,
               next_attempt_at = now() + make_interval(secs => $2)
         WHERE o.id IN (SELECT id FROM outbox_messages
@@ -107,10 +111,8 @@ export class OutboxWorker {
   private async record(row: ClaimedRow, result: SendResult, outcome: keyof DrainCounts): Promise<void> {
     const error = result.ok ? null : result.error;
     const delay = backoffSeconds(row.attempts, this.options.backoffBaseSeconds, this.options.backoffMaxSeconds);
-    const client = await this.db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
+    await transaction(this.db, OUTBOX_WORKER, async (tx) => {
+      await tx.query(
         `UPDATE outbox_messages SET
            status = $2::outbox_status,
            sent_at = CASE WHEN $2 = 'sent' THEN now() END,
@@ -119,18 +121,12 @@ export class OutboxWorker {
          WHERE id = $1 AND status = 'sending'`,
         [row.id, outcome === 'retried' ? 'pending' : outcome, error, delay],
       );
-      await client.query('INSERT INTO mail_attempts (outbox_message_id, outcome, smtp_code, error) VALUES ($1, $2, $3, $4)', [
+      await tx.query('INSERT INTO mail_attempts (outbox_message_id, outcome, smtp_code, error) VALUES ($1, $2, $3, $4)', [
         row.id,
         result.ok ? 'sent' : result.permanent ? 'permanent' : 'transient',
         result.ok ? null : result.code,
         error,
       ]);
-      await client.query('COMMIT');
-    } catch (failure) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw failure;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

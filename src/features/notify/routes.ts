@@ -5,7 +5,8 @@ import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf } from '../../lib/
 import { AppError } from '../../web/errors.js';
 import { parseForm } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
-import { requirePermission } from '../staff/access.js';
+import { transaction } from '../../db/transaction.js';
+import { requirePermission, staffActor } from '../staff/access.js';
 import { actorLabeler } from '../staff/actors.js';
 import { acknowledgeAlert, verifyAcknowledgementToken } from './alerts.js';
 import { normaliseMailQuery, recentAlerts, searchMail, showMail } from './mail-log.js';
@@ -44,16 +45,15 @@ function staffRouter({ db, config }: AppContext): Router {
   const router = Router();
   router.use(['/mail', '/alerts'], viewHelpers);
   const layout = 'layouts/staff';
-  const actorOf = (req: import('express').Request, res: import('express').Response) => ({ type: 'staff' as const, id: String(res.locals.staffUser!.id), ip: req.ip });
 
   router.get('/mail', mailReaders, async (req, res) => {
     const q = normaliseMailQuery(req.query.q);
-    const result = await searchMail(db.prisma, res.locals.staffUser!, q, actorOf(req, res));
+    const result = await transaction(db, staffActor(req, res), (tx) => searchMail(tx, res.locals.staffUser!, q));
     res.render('notify/mail-index', { title: res.locals.t('notify.mail.title'), layout, q, ...result, smtpConfigured: Boolean(config.SMTP_URL) });
   });
 
   router.get('/mail/:id', mailReaders, async (req, res) => {
-    const found = await showMail(db.prisma, res.locals.staffUser!, parseId(req.params), actorOf(req, res));
+    const found = await transaction(db, staffActor(req, res), (tx) => showMail(tx, res.locals.staffUser!, parseId(req.params)));
     if (!found) throw new AppError(404, 'not_found', 'error.404.body');
     res.render('notify/mail-show', { title: res.locals.t('notify.mail.showTitle'), layout, ...found, smtpConfigured: Boolean(config.SMTP_URL) });
   });
@@ -65,7 +65,7 @@ function staffRouter({ db, config }: AppContext): Router {
   });
 
   router.post('/alerts/:id/acknowledge', alertManagers, async (req, res) => {
-    const result = await db.prisma.$transaction((tx) => acknowledgeAlert(tx, parseId(req.params), { via: 'console', actor: actorOf(req, res) }));
+    const result = await transaction(db, staffActor(req, res), (tx) => acknowledgeAlert(tx, parseId(req.params), 'console'));
     if (!result.ok && result.reason === 'not_found') throw new AppError(404, 'not_found', 'error.404.body');
     res.redirect(303, `/staff/alerts?done=${result.ok ? 'acknowledged' : 'already'}`);
   });
@@ -93,9 +93,7 @@ function alertLinkRouter({ db, secrets }: AppContext): Router {
     const parsed = parseForm(tokenForm, req.body);
     const verified = parsed.ok ? verifyAcknowledgementToken(secrets.sessionSecret, parsed.data.token) : null;
     if (!verified) return render(res, 400, 'invalid');
-    const result = await db.prisma.$transaction((tx) =>
-      acknowledgeAlert(tx, verified.alertId, { via: 'mail', actor: { type: 'system', id: `mail:${verified.address}`, ip: req.ip } }),
-    );
+    const result = await transaction(db, { type: 'system', id: `mail:${verified.address}`, ip: req.ip }, (tx) => acknowledgeAlert(tx, verified.alertId, 'mail'));
     if (!result.ok && result.reason === 'not_found') return render(res, 404, 'invalid');
     const alert = await db.prisma.alert.findUnique({ where: { id: verified.alertId } });
     render(res, 200, result.ok ? 'done' : 'already', { alert, actorLabel: await actorLabeler(db.prisma, [alert?.acknowledgedBy], res.locals.t) });

@@ -1,8 +1,10 @@
 // Counters (交付場所): created, edited, reordered and retired by admins.
-import type { Db, DbTx } from '../../db/client.js';
-import { dateColumn } from '../../lib/jst.js';
+import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
+import { dateColumn, type IsoDate } from '../../lib/jst.js';
+import { OPEN_BOOKING_SQL } from '../booking/index.js';
 import { AppError } from '../../web/errors.js';
-import { applyChange, type ChangeContext } from './change.js';
+import { applyChange } from './change.js';
 import type { CounterFields } from './forms.js';
 
 export async function listCounters(db: DbTx, options: { includeRetired?: boolean } = {}) {
@@ -30,62 +32,65 @@ async function syncDerivedCapacities(tx: DbTx, counterId: number, windows: numbe
     WHERE counter_id = ${counterId} AND people_per_window IS NOT NULL`;
 }
 
-export async function createCounter(db: Db, context: ChangeContext, fields: CounterFields) {
-  return applyChange(db, context, async (tx) => {
-    await ensureCodeFree(tx, fields.code);
-    const last = await tx.counter.aggregate({ _max: { displayOrder: true } });
-    const counter = await tx.counter.create({ data: { ...fields, displayOrder: (last._max.displayOrder ?? 0) + 1 } });
+export async function createCounter(tx: Tx, today: IsoDate, fields: CounterFields) {
+  return applyChange(tx, today, async (db) => {
+    await ensureCodeFree(db, fields.code);
+    const last = await db.counter.aggregate({ _max: { displayOrder: true } });
+    const counter = await db.counter.create({ data: { ...fields, displayOrder: (last._max.displayOrder ?? 0) + 1 } });
     return { value: counter, audit: { action: 'schedule.counter.create', targetType: 'counter', targetId: counter.id, detail: { ...fields } } };
   });
 }
 
-export async function updateCounter(db: Db, context: ChangeContext, id: number, fields: CounterFields) {
-  return applyChange(db, context, async (tx) => {
-    const before = await findCounter(tx, id);
-    await ensureCodeFree(tx, fields.code, id);
-    const counter = await tx.counter.update({ where: { id }, data: fields });
-    await syncDerivedCapacities(tx, id, fields.windows);
+export async function updateCounter(tx: Tx, today: IsoDate, id: number, fields: CounterFields) {
+  return applyChange(tx, today, async (db) => {
+    const before = await findCounter(db, id);
+    await ensureCodeFree(db, fields.code, id);
+    const counter = await db.counter.update({ where: { id }, data: fields });
+    await syncDerivedCapacities(db, id, fields.windows);
     const detail = { before: { name: before.name, windows: before.windows, purposes: before.purposes }, after: fields };
     return { value: counter, audit: { action: 'schedule.counter.update', targetType: 'counter', targetId: id, detail }, regenerate: [id] };
   });
 }
 
 /** Swaps the counter with its neighbour in the display order (as citizens see the list). */
-export async function moveCounter(db: Db, context: ChangeContext, id: number, direction: 'up' | 'down') {
-  return applyChange(db, context, async (tx) => {
-    const counters = await listCounters(tx);
+export async function moveCounter(tx: Tx, today: IsoDate, id: number, direction: 'up' | 'down') {
+  return applyChange(tx, today, async (db) => {
+    const counters = await listCounters(db);
     const index = counters.findIndex((counter) => counter.id === id);
     const other = counters[direction === 'up' ? index - 1 : index + 1];
     if (index >= 0 && other) {
       // Renumber everyone so equal display orders cannot make the swap a no-op.
       const order = counters.map((counter) => counter.id);
       [order[index], order[counters.indexOf(other)]] = [other.id, id];
-      for (const [position, counterId] of order.entries()) await tx.counter.update({ where: { id: counterId }, data: { displayOrder: position + 1 } });
+      for (const [position, counterId] of order.entries()) await db.counter.update({ where: { id: counterId }, data: { displayOrder: position + 1 } });
     }
     return { value: undefined, audit: { action: 'schedule.counter.move', targetType: 'counter', targetId: id, detail: { direction } } };
   });
 }
 
+const LOCK_FUTURE_SLOTS = `SELECT id FROM slots WHERE counter_id = $1::int AND date >= $2::date ORDER BY id FOR UPDATE`;
+const OPEN_BOOKINGS_FROM = `
+  SELECT count(*)::int AS count FROM bookings b JOIN slots s ON s.id = b.slot_id
+   WHERE s.counter_id = $1::int AND s.date >= $2::date AND b.status IN ${OPEN_BOOKING_SQL}`;
+
 /**
  * Retires a counter unless people are booked there from today on. The counter's future slots
  * are locked first, so a booking cannot slip in between the check and the retirement.
  */
-export async function retireCounter(db: Db, context: ChangeContext, id: number) {
-  return applyChange(db, context, async (tx) => {
-    await findCounter(tx, id);
-    await tx.$queryRaw`SELECT id FROM slots WHERE counter_id = ${id} AND date >= ${dateColumn(context.today)}::date ORDER BY id FOR UPDATE`;
-    const [{ count }] = await tx.$queryRaw<{ count: number }[]>`
-      SELECT count(*)::int AS count FROM bookings b JOIN slots s ON s.id = b.slot_id
-       WHERE s.counter_id = ${id} AND s.date >= ${dateColumn(context.today)}::date AND b.status IN ('active', 'checked_in')`;
+export async function retireCounter(tx: Tx, today: IsoDate, id: number) {
+  return applyChange(tx, today, async (db) => {
+    await findCounter(db, id);
+    await tx.query(LOCK_FUTURE_SLOTS, [id, dateColumn(today)]);
+    const [{ count }] = await tx.query<{ count: number }>(OPEN_BOOKINGS_FROM, [id, dateColumn(today)]);
     if (count > 0) throw new AppError(409, 'counter_has_bookings', 'schedule.counter.retireRefused', { count });
-    const counter = await tx.counter.update({ where: { id }, data: { retiredAt: new Date() } });
+    const counter = await db.counter.update({ where: { id }, data: { retiredAt: new Date() } });
     return { value: counter, audit: { action: 'schedule.counter.retire', targetType: 'counter', targetId: id }, regenerate: [id] };
   });
 }
 
-export async function reinstateCounter(db: Db, context: ChangeContext, id: number) {
-  return applyChange(db, context, async (tx) => {
-    const counter = await tx.counter.update({ where: { id }, data: { retiredAt: null } });
+export async function reinstateCounter(tx: Tx, today: IsoDate, id: number) {
+  return applyChange(tx, today, async (db) => {
+    const counter = await db.counter.update({ where: { id }, data: { retiredAt: null } });
     return { value: counter, audit: { action: 'schedule.counter.reinstate', targetType: 'counter', targetId: id }, regenerate: [id] };
   });
 }

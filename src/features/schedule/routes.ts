@@ -2,15 +2,16 @@
 // date overrides, booking policy, month capacity view, capacity report (HTML and CSV), conflicts.
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app.js';
+import { transaction, type Tx } from '../../db/transaction.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
-import { todayInJapan } from '../../lib/jst.js';
+import { todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { parseForm, pathId, type FieldErrors } from '../../web/validation.js';
 import type { Feature } from '../feature.js';
-import { requirePermission } from '../staff/access.js';
+import { requirePermission, staffActor } from '../staff/access.js';
 import { authorize } from '../../policies/index.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
-import { generateSlotRange, regenerateAllNow, savePolicy, type ChangeContext } from './change.js';
+import { CHANGE_TIMEOUT_MS, generateSlotRange, regenerateAllNow, savePolicy } from './change.js';
 import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
 import { closureForm, counterForm, counterPolicyForm, globalPolicyForm, month as monthSchema, overrideForm, reportQuery, ruleForm, slotRangeForm, slotRangeResult } from './forms.js';
 import { policyRows } from './policy.js';
@@ -23,10 +24,6 @@ const reporters = requirePermission('schedule.report');
 const policyEditors = requirePermission('bookingPolicy.edit');
 
 const idParam = (value: unknown): number => pathId(value, 'schedule.counter.notFound');
-
-function changeContext(req: Request, res: Response): ChangeContext {
-  return { actor: { type: 'staff', id: String(res.locals.staffUser!.id), ip: req.ip }, today: todayInJapan() };
-}
 
 function render(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
   res.status(status).render(`schedule/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', errors: {}, fmt: scheduleFormat, ...locals });
@@ -53,6 +50,9 @@ async function refusedAs<T>(code: string, change: () => Promise<T>): Promise<T |
 export function scheduleFeature(context: AppContext): Feature {
   const db = context.db.prisma;
   const router = Router();
+  /** A timetable change by the signed-in user: one transaction with its audit row and slot regeneration. */
+  const change = <T>(req: Request, res: Response, work: (tx: Tx, today: IsoDate) => Promise<T>) =>
+    transaction(context.db, staffActor(req, res), (tx) => work(tx, todayInJapan()), { timeoutMs: CHANGE_TIMEOUT_MS });
 
   const indexPage = async (req: Request, res: Response, range: { values?: unknown; errors?: FieldErrors } = {}, status = 200) => {
     const generated = slotRangeResult.safeParse(req.query);
@@ -70,7 +70,7 @@ export function scheduleFeature(context: AppContext): Feature {
     if (!parsed.ok) return indexPage(req, res, { values: req.body, errors: parsed.errors }, 400);
     let applied;
     try {
-      applied = await generateSlotRange(db, changeContext(req, res), parsed.data);
+      applied = await change(req, res, (tx, today) => generateSlotRange(tx, today, parsed.data));
     } catch (error) {
       const field = error instanceof AppError ? SLOT_RANGE_REFUSALS[error.code] : undefined;
       if (!field) throw error;
@@ -87,7 +87,7 @@ export function scheduleFeature(context: AppContext): Feature {
     const parsed = parseForm(counterForm, req.body);
     const refuse = (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: req.body, errors }, status);
     if (!parsed.ok) return refuse(parsed.errors, 400);
-    const created = await refusedAs('counter_code_taken', () => createCounter(db, changeContext(req, res), parsed.data));
+    const created = await refusedAs('counter_code_taken', () => change(req, res, (tx, today) => createCounter(tx, today, parsed.data)));
     if (!created) return refuse({ code: 'schedule.error.codeTaken' }, 409);
     res.redirect(303, `/staff/schedule/counters/${created.value.id}?done=saved`);
   });
@@ -107,19 +107,19 @@ export function scheduleFeature(context: AppContext): Feature {
     const parsed = parseForm(counterForm, req.body);
     const refuse = async (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
     if (!parsed.ok) return refuse(parsed.errors, 400);
-    if (!(await refusedAs('counter_code_taken', () => updateCounter(db, changeContext(req, res), id, parsed.data)))) return refuse({ code: 'schedule.error.codeTaken' }, 409);
+    if (!(await refusedAs('counter_code_taken', () => change(req, res, (tx, today) => updateCounter(tx, today, id, parsed.data))))) return refuse({ code: 'schedule.error.codeTaken' }, 409);
     res.redirect(303, `/staff/schedule/counters/${id}?done=saved`);
   });
 
   router.post('/schedule/counters/:id/move', editors, async (req, res) => {
-    await moveCounter(db, changeContext(req, res), idParam(req.params.id), req.body?.direction === 'up' ? 'up' : 'down');
+    await change(req, res, (tx, today) => moveCounter(tx, today, idParam(req.params.id), req.body?.direction === 'up' ? 'up' : 'down'));
     res.redirect(303, '/staff/schedule');
   });
 
   router.post('/schedule/counters/:id/retire', editors, async (req, res) => {
     const id = idParam(req.params.id);
     try {
-      await retireCounter(db, changeContext(req, res), id);
+      await change(req, res, (tx, today) => retireCounter(tx, today, id));
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'counter_has_bookings') throw error;
       const counter = await findCounter(db, id);
@@ -130,7 +130,7 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   router.post('/schedule/counters/:id/reinstate', editors, async (req, res) => {
-    await reinstateCounter(db, changeContext(req, res), idParam(req.params.id));
+    await change(req, res, (tx, today) => reinstateCounter(tx, today, idParam(req.params.id)));
     res.redirect(303, '/staff/schedule?done=reinstated');
   });
 
@@ -171,7 +171,7 @@ export function scheduleFeature(context: AppContext): Feature {
     const parsed = parseForm(ruleForm, req.body);
     if (!parsed.ok) return ruleEditor(req, res, ruleId, req.body, true);
     try {
-      await saveRule(db, changeContext(req, res), idParam(req.params.id), ruleId, parsed.data);
+      await change(req, res, (tx, today) => saveRule(tx, today, idParam(req.params.id), ruleId, parsed.data));
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'rule_overlap') throw error;
       return ruleEditor(req, res, ruleId, req.body, true, error);
@@ -182,7 +182,7 @@ export function scheduleFeature(context: AppContext): Feature {
   router.post('/schedule/counters/:id/rules/:ruleId', editors, saveRuleRoute((req) => idParam(req.params.ruleId)));
 
   router.post('/schedule/counters/:id/rules/:ruleId/delete', editors, async (req, res) => {
-    await deleteRule(db, changeContext(req, res), idParam(req.params.id), idParam(req.params.ruleId));
+    await change(req, res, (tx, today) => deleteRule(tx, today, idParam(req.params.id), idParam(req.params.ruleId)));
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleDeleted`);
   });
 
@@ -194,12 +194,12 @@ export function scheduleFeature(context: AppContext): Feature {
       const page = await counterTimetablePage(db, counterId, todayInJapan());
       return render(res, 'counter', 'schedule.counter.title', { ...page, overrideValues: req.body, errors: parsed.errors }, 400);
     }
-    await createOverrides(db, changeContext(req, res), counterId, parsed.data);
+    await change(req, res, (tx, today) => createOverrides(tx, today, counterId, parsed.data));
     res.redirect(303, `/staff/schedule/counters/${counterId}?done=overrideSaved#overrides`);
   });
 
   router.post('/schedule/counters/:id/overrides/:overrideId/delete', editors, async (req, res) => {
-    await deleteOverride(db, changeContext(req, res), idParam(req.params.id), idParam(req.params.overrideId));
+    await change(req, res, (tx, today) => deleteOverride(tx, today, idParam(req.params.id), idParam(req.params.overrideId)));
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=overrideDeleted#overrides`);
   });
 
@@ -220,12 +220,12 @@ export function scheduleFeature(context: AppContext): Feature {
   router.post('/schedule/closures', editors, async (req, res) => {
     const parsed = parseForm(closureForm, req.body);
     if (!parsed.ok) return closuresPage(res, currentMonth(undefined), req.body, parsed.errors, 400);
-    await createClosure(db, changeContext(req, res), parsed.data);
+    await change(req, res, (tx, today) => createClosure(tx, today, parsed.data));
     res.redirect(303, '/staff/schedule/closures?done=saved');
   });
 
   router.post('/schedule/closures/:closureId/delete', editors, async (req, res) => {
-    await deleteClosure(db, changeContext(req, res), idParam(req.params.closureId));
+    await change(req, res, (tx, today) => deleteClosure(tx, today, idParam(req.params.closureId)));
     res.redirect(303, '/staff/schedule/closures?done=deleted');
   });
 
@@ -239,7 +239,7 @@ export function scheduleFeature(context: AppContext): Feature {
   router.post('/schedule/policy', policyEditors, async (req, res) => {
     const parsed = parseForm(globalPolicyForm, req.body);
     if (!parsed.ok) return policyPage(res, parsed.errors, 400);
-    await savePolicy(db, changeContext(req, res), null, parsed.data);
+    await change(req, res, (tx, today) => savePolicy(tx, today, null, parsed.data));
     res.redirect(303, '/staff/schedule/policy?done=saved');
   });
 
@@ -248,7 +248,7 @@ export function scheduleFeature(context: AppContext): Feature {
     await findCounter(db, counterId);
     const parsed = parseForm(counterPolicyForm, req.body);
     if (!parsed.ok) return policyPage(res, parsed.errors, 400, counterId);
-    await savePolicy(db, changeContext(req, res), counterId, parsed.data);
+    await change(req, res, (tx, today) => savePolicy(tx, today, counterId, parsed.data));
     res.redirect(303, `/staff/schedule/policy?done=saved#policy-${counterId}`);
   });
 
@@ -277,7 +277,7 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   router.post('/schedule/conflicts/regenerate', editors, async (req, res) => {
-    const { regeneration } = await regenerateAllNow(db, changeContext(req, res));
+    const { regeneration } = await change(req, res, (tx, today) => regenerateAllNow(tx, today));
     res.redirect(303, `/staff/schedule/conflicts?done=regenerated&written=${regeneration?.written ?? 0}&found=${regeneration?.conflicts ?? 0}`);
   });
 

@@ -2,11 +2,12 @@
 // positions, checked with the same rules as the staff screens, applied in one transaction.
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { z } from 'zod';
-import type { Db, DbTx } from '../../db/client.js';
+import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { addDays, dateColumn, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
 import { translator } from '../../web/i18n.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 import { closureForm, counterForm, counterPolicyForm, overrideForm, ruleForm, timeText, type ClosureFields, type CounterFields, type OverrideFields, type PolicyFields, type RuleFields } from './forms.js';
 import { storePolicy } from './policy.js';
 import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
@@ -222,23 +223,25 @@ async function createClosures(tx: DbTx, closures: ClosureFields[], counterId: nu
   });
 }
 
+/** A city's whole set-up file with its slot regeneration may take this long. */
+export const SETUP_TIMEOUT_MS = 10 * 60_000;
+
 /**
- * Applies a validated setup in one transaction: the file's counters are created or replaced
+ * Applies a validated setup in the caller's transaction (allow it SETUP_TIMEOUT_MS): the file's counters are created or replaced
  * (rules, closures, overrides, policy), all-counter closures replaced, then slots regenerated.
  * Counters missing from the file are left as they are and listed.
  */
-export async function loadSetup(db: Db, setup: CitySetup, actor: AuditActor, today: IsoDate): Promise<LoadResult> {
-  return db.$transaction(async (tx) => {
-    if (setup.policy) await storePolicy(tx, null, setup.policy);
-    await tx.closure.deleteMany({ where: { counterId: null } });
-    await createClosures(tx, setup.closures, null);
-    for (const [index, counter] of setup.counters.entries()) await replaceCounter(tx, counter, index + 1);
-    const codes = setup.counters.map((counter) => counter.fields.code);
-    const untouched = await tx.counter.findMany({ where: { code: { notIn: codes }, retiredAt: null }, select: { code: true } });
-    const regeneration = await regenerateSlots(tx, today, await horizonEnd(tx, today));
-    await recordAudit(tx, actor, { action: 'schedule.setup.load', detail: { counters: codes, regeneration } });
-    return { counters: codes.length, untouched: untouched.map((counter) => counter.code), regeneration };
-  }, { timeout: 600_000, maxWait: 30_000 });
+export async function loadSetup(tx: Tx, setup: CitySetup, today: IsoDate): Promise<LoadResult> {
+  const { db } = tx;
+  if (setup.policy) await storePolicy(db, null, setup.policy);
+  await db.closure.deleteMany({ where: { counterId: null } });
+  await createClosures(db, setup.closures, null);
+  for (const [index, counter] of setup.counters.entries()) await replaceCounter(db, counter, index + 1);
+  const codes = setup.counters.map((counter) => counter.fields.code);
+  const untouched = await db.counter.findMany({ where: { code: { notIn: codes }, retiredAt: null }, select: { code: true } });
+  const regeneration = await regenerateSlots(tx, today, await horizonEnd(db, today));
+  await recordAudit(tx, { action: 'schedule.setup.load', detail: { counters: codes, regeneration } });
+  return { counters: codes.length, untouched: untouched.map((counter) => counter.code), regeneration };
 }
 
 // ---- export ----

@@ -1,7 +1,8 @@
 // Materialises the timetables as slot rows for a date range. A slot is never deleted while any
 // booking row points at it, and never shrunk below what is booked: where the rules want less
 // than the bookings allow, the slot keeps its booked places and a SlotConflict is listed for staff.
-import type { Db, DbTx } from '../../db/client.js';
+import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import { addDays, dateColumn, isoDateOfColumn, jstInstant, type IsoDate } from '../../lib/jst.js';
 import { planRange, type CounterTimetable } from './calendar.js';
 import { policyFromRows } from './policy.js';
@@ -156,16 +157,17 @@ async function recordConflicts(db: DbTx, scope: Scope): Promise<number> {
  * Serialises timetable changes and slot regenerations. A change takes it before its first row
  * lock (applyChange), so two changes at the same moment queue instead of deadlocking.
  */
-export async function lockTimetables(db: DbTx): Promise<void> {
-  await db.$executeRaw`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`;
+export async function lockTimetables(tx: Tx): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [REGENERATION_LOCK]);
 }
 
 /**
  * Brings the slots of some counters (default: all) for [from, to] in line with their timetables.
  * Call inside a transaction: the advisory lock keeps two regenerations from interleaving.
  */
-export async function regenerateSlots(db: DbTx, from: IsoDate, to: IsoDate, counterIds?: number[]): Promise<RegenerationResult> {
-  await lockTimetables(db);
+export async function regenerateSlots(tx: Tx, from: IsoDate, to: IsoDate, counterIds?: number[]): Promise<RegenerationResult> {
+  await lockTimetables(tx);
+  const { db } = tx;
   const timetables = await loadTimetables(db, counterIds);
   const planned = planSlots(timetables, from, to);
   const scope: Scope = {
@@ -196,17 +198,12 @@ export async function horizonEnd(db: DbTx, today: IsoDate): Promise<IsoDate> {
   return planned > windowEnd ? planned : windowEnd;
 }
 
-/** The nightly job: slots from today to the end of the booking horizon, for every counter. */
-export async function generateSlotsForHorizon(db: Db, today: IsoDate): Promise<RegenerationResult> {
-  return db.$transaction((tx) => regenerateHorizon(tx, today), { timeout: 300_000, maxWait: 30_000 });
-}
-
 /** Every counter's slots for the booking horizon, in the caller's transaction (the nightly job's). */
-export async function regenerateHorizon(tx: DbTx, today: IsoDate): Promise<RegenerationResult> {
-  return regenerateSlots(tx, today, await horizonEnd(tx, today));
+export async function regenerateHorizon(tx: Tx, today: IsoDate): Promise<RegenerationResult> {
+  return regenerateSlots(tx, today, await horizonEnd(tx.db, today));
 }
 
 /** After an edit: one counter's slots for the horizon, in the editing transaction. */
-export async function regenerateCounter(tx: DbTx, counterId: number, today: IsoDate): Promise<RegenerationResult> {
-  return regenerateSlots(tx, today, await horizonEnd(tx, today), [counterId]);
+export async function regenerateCounter(tx: Tx, counterId: number, today: IsoDate): Promise<RegenerationResult> {
+  return regenerateSlots(tx, today, await horizonEnd(tx.db, today), [counterId]);
 }

@@ -1,10 +1,11 @@
 // Opening rules, closures and date overrides: the admin edits that shape a counter's timetable.
-import type { Db, DbTx } from '../../db/client.js';
+import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { capacityOf, closureApplies, planRange, monthRange, slotsOfPeriod, type ClosureParams, type DayPlan, type RuleInput } from './calendar.js';
-import { applyChange, type ChangeContext } from './change.js';
+import { applyChange } from './change.js';
 import { findCounter } from './counters.js';
 import type { ClosureFields, OverrideFields, RuleFields } from './forms.js';
 import { nationalHoliday } from './holidays.js';
@@ -102,23 +103,23 @@ async function findRule(tx: DbTx, counterId: number, ruleId: number) {
   return rule;
 }
 
-export async function saveRule(db: Db, context: ChangeContext, counterId: number, ruleId: number | undefined, fields: RuleFields) {
-  return applyChange(db, context, async (tx) => {
-    const counter = await findCounter(tx, counterId);
-    await checkNoOverlap(tx, counterId, ruleId, fields);
+export async function saveRule(tx: Tx, today: IsoDate, counterId: number, ruleId: number | undefined, fields: RuleFields) {
+  return applyChange(tx, today, async (db) => {
+    const counter = await findCounter(db, counterId);
+    await checkNoOverlap(db, counterId, ruleId, fields);
     const data = ruleColumns(fields, counter.windows);
     const rule = ruleId === undefined
-      ? await tx.openingRule.create({ data: { ...data, counterId } })
-      : (await findRule(tx, counterId, ruleId), await tx.openingRule.update({ where: { id: ruleId }, data }));
+      ? await db.openingRule.create({ data: { ...data, counterId } })
+      : (await findRule(db, counterId, ruleId), await db.openingRule.update({ where: { id: ruleId }, data }));
     const action = ruleId === undefined ? 'schedule.rule.create' : 'schedule.rule.update';
     return { value: rule, audit: { action, targetType: 'opening_rule', targetId: rule.id, detail: { counterId, ...fields } }, regenerate: [counterId] };
   });
 }
 
-export async function deleteRule(db: Db, context: ChangeContext, counterId: number, ruleId: number) {
-  return applyChange(db, context, async (tx) => {
-    const rule = await findRule(tx, counterId, ruleId);
-    await tx.openingRule.delete({ where: { id: ruleId } });
+export async function deleteRule(tx: Tx, today: IsoDate, counterId: number, ruleId: number) {
+  return applyChange(tx, today, async (db) => {
+    const rule = await findRule(db, counterId, ruleId);
+    await db.openingRule.delete({ where: { id: ruleId } });
     return { value: undefined, audit: { action: 'schedule.rule.delete', targetType: 'opening_rule', targetId: ruleId, detail: { counterId, label: rule.label } }, regenerate: [counterId] };
   });
 }
@@ -136,42 +137,42 @@ export async function listClosures(db: DbTx) {
   return db.closure.findMany({ include: { counter: true }, orderBy: [{ counterId: { sort: 'asc', nulls: 'first' } }, { id: 'asc' }] });
 }
 
-export async function createClosure(db: Db, context: ChangeContext, fields: ClosureFields) {
-  return applyChange(db, context, async (tx) => {
+export async function createClosure(tx: Tx, today: IsoDate, fields: ClosureFields) {
+  return applyChange(tx, today, async (db) => {
     const counterId = fields.counterId === '' ? null : Number(fields.counterId);
-    if (counterId !== null) await findCounter(tx, counterId);
+    if (counterId !== null) await findCounter(db, counterId);
     const { kind, ...params } = closureParams(fields);
-    const closure = await tx.closure.create({ data: { kind, label: fields.label, counterId, params: params as Prisma.InputJsonObject } });
+    const closure = await db.closure.create({ data: { kind, label: fields.label, counterId, params: params as Prisma.InputJsonObject } });
     return { value: closure, audit: { action: 'schedule.closure.create', targetType: 'closure', targetId: closure.id, detail: { counterId, kind, label: fields.label, params } }, regenerate: counterId === null ? 'all' : [counterId] };
   });
 }
 
-export async function deleteClosure(db: Db, context: ChangeContext, closureId: number) {
-  return applyChange(db, context, async (tx) => {
-    const closure = await tx.closure.findUnique({ where: { id: closureId } });
+export async function deleteClosure(tx: Tx, today: IsoDate, closureId: number) {
+  return applyChange(tx, today, async (db) => {
+    const closure = await db.closure.findUnique({ where: { id: closureId } });
     if (!closure) throw new AppError(404, 'closure_not_found', 'schedule.closure.notFound');
-    await tx.closure.delete({ where: { id: closureId } });
+    await db.closure.delete({ where: { id: closureId } });
     const detail = { counterId: closure.counterId, kind: closure.kind, label: closure.label, params: closure.params };
     return { value: undefined, audit: { action: 'schedule.closure.delete', targetType: 'closure', targetId: closureId, detail }, regenerate: closure.counterId === null ? 'all' : [closure.counterId] };
   });
 }
 
-export async function createOverrides(db: Db, context: ChangeContext, counterId: number, fields: OverrideFields) {
-  return applyChange(db, context, async (tx) => {
-    const counter = await findCounter(tx, counterId);
+export async function createOverrides(tx: Tx, today: IsoDate, counterId: number, fields: OverrideFields) {
+  return applyChange(tx, today, async (db) => {
+    const counter = await findCounter(db, counterId);
     const columns = fields.period ? periodColumns(fields.period, counter.windows) : { label: fields.label };
     const dates: IsoDate[] = [];
     for (let date = fields.dateFrom; date <= fields.dateTo; date = addDays(date, 1)) dates.push(date);
-    await tx.dateOverride.createMany({ data: dates.map((date) => ({ ...columns, counterId, kind: fields.kind, date: dateColumn(date) })) });
+    await db.dateOverride.createMany({ data: dates.map((date) => ({ ...columns, counterId, kind: fields.kind, date: dateColumn(date) })) });
     return { value: dates.length, audit: { action: 'schedule.override.create', targetType: 'counter', targetId: counterId, detail: { ...fields } }, regenerate: [counterId] };
   });
 }
 
-export async function deleteOverride(db: Db, context: ChangeContext, counterId: number, overrideId: number) {
-  return applyChange(db, context, async (tx) => {
-    const override = await tx.dateOverride.findFirst({ where: { id: overrideId, counterId } });
+export async function deleteOverride(tx: Tx, today: IsoDate, counterId: number, overrideId: number) {
+  return applyChange(tx, today, async (db) => {
+    const override = await db.dateOverride.findFirst({ where: { id: overrideId, counterId } });
     if (!override) throw new AppError(404, 'override_not_found', 'schedule.override.notFound');
-    await tx.dateOverride.delete({ where: { id: overrideId } });
+    await db.dateOverride.delete({ where: { id: overrideId } });
     const detail = { counterId, date: isoDateOfColumn(override.date), kind: override.kind, label: override.label };
     return { value: undefined, audit: { action: 'schedule.override.delete', targetType: 'date_override', targetId: overrideId, detail }, regenerate: [counterId] };
   });

@@ -1,4 +1,5 @@
-import type { Tx } from '../../db/transaction.js';
+import type { Database } from '../../db/client.js';
+import { transaction, type Tx } from '../../db/transaction.js';
 import type { Actor } from '../../lib/actor.js';
 
 /** Who an audit row names (the transaction's actor). */
@@ -50,4 +51,12 @@ export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
     `INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
     [actor.type, actor.id, actor.ip ?? null, entry.action, entry.targetType ?? null, entry.targetId === undefined ? null : String(entry.targetId), JSON.stringify(entry.detail ?? {})],
   );
+}
+
+/**
+ * Audits in a commit of its own, for attempts counted outside any transaction (log-ins, identity
+ * checks): the row stays whatever the request does next.
+ */
+export async function auditAttempt(database: Database, actor: Actor, entry: AuditEntry): Promise<void> {
+  await transaction(database, actor, (tx) => recordAudit(tx, entry));
 }

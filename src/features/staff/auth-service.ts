@@ -1,7 +1,8 @@
-import type { Db } from '../../db/client.js';
+import type { Database, DbTx } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import type { StaffUser } from '../../generated/prisma/client.js';
 import { giveBackAttempt, reserveAttempt } from '../citizen/attempt-budget.js';
-import { recordAudit } from './audit.js';
+import { auditAttempt, recordAudit } from './audit.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 export const STAFF_MAX_FAILURES = 5;
@@ -19,7 +20,7 @@ export type StaffLoginResult =
  * failure, locks on the STAFF_MAX_FAILURES-th, refuses while locked (one statement, so requests
  * fired at the same moment cannot slip past). A right password then clears the count.
  */
-async function reservePasswordCheck(db: Db, userId: number): Promise<boolean> {
+async function reservePasswordCheck(db: DbTx, userId: number): Promise<boolean> {
   const rows = await db.$queryRaw<{ id: number }[]>`
     UPDATE staff_users SET failed_logins = failed_logins + 1,
       locked_until = CASE WHEN failed_logins + 1 >= ${STAFF_MAX_FAILURES}
@@ -29,40 +30,44 @@ async function reservePasswordCheck(db: Db, userId: number): Promise<boolean> {
   return rows.length > 0;
 }
 
-const clearFailures = (db: Db, userId: number) => db.staffUser.update({ where: { id: userId }, data: { failedLogins: 0, lockedUntil: null } });
+const clearFailures = (db: DbTx, userId: number) => db.staffUser.update({ where: { id: userId }, data: { failedLogins: 0, lockedUntil: null } });
 
 /**
  * Checks a staff log-in. Unknown IDs, wrong passwords and disabled users give the same answer
  * after the same bcrypt work; every check of a real user is counted before it runs and locks the
  * account after STAFF_MAX_FAILURES failures.
  */
-export async function authenticateStaff(db: Db, loginId: string, password: string, ip: string): Promise<StaffLoginResult> {
+export async function authenticateStaff(database: Database, loginId: string, password: string, ip: string): Promise<StaffLoginResult> {
+  const { db } = database;
   const user = await db.staffUser.findUnique({ where: { loginId } });
   const actor = { type: 'staff' as const, id: user ? String(user.id) : `unknown:${loginId.slice(0, 64)}`, ip };
   const address = { key: `staff-ip:${ip}`, max: STAFF_ADDRESS_MAX_FAILURES, windowMinutes: STAFF_ADDRESS_WINDOW_MINUTES };
   if ((await reserveAttempt(db, address)) === null) {
-    await recordAudit(db, actor, { action: 'staff.login.throttled' });
+    await auditAttempt(database, actor, { action: 'staff.login.throttled' });
     return { ok: false, reason: 'throttled' };
   }
   const usable = user !== null && user.disabledAt === null;
   if (usable && !(await reservePasswordCheck(db, user.id))) {
-    await recordAudit(db, actor, { action: 'staff.login.locked' });
+    await auditAttempt(database, actor, { action: 'staff.login.locked' });
     return { ok: false, reason: 'locked' };
   }
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!usable || !passwordOk) {
-    await recordAudit(db, actor, { action: 'staff.login.failed' });
+    await auditAttempt(database, actor, { action: 'staff.login.failed' });
     return { ok: false, reason: 'invalid' };
   }
-  const fresh = await clearFailures(db, user.id);
-  await giveBackAttempt(db, address.key);
-  await recordAudit(db, actor, { action: 'staff.login' });
+  const fresh = await transaction(database, actor, async (tx) => {
+    await giveBackAttempt(tx.db, address.key);
+    await recordAudit(tx, { action: 'staff.login' });
+    return clearFailures(tx.db, user.id);
+  });
   return { ok: true, user: fresh };
 }
 
 export type ChangePasswordResult = { ok: true } | { ok: false; messageKey: string };
 
-export async function changeOwnPassword(db: Db, userId: number, current: string, next: string, ip: string): Promise<ChangePasswordResult> {
+export async function changeOwnPassword(database: Database, userId: number, current: string, next: string, ip: string): Promise<ChangePasswordResult> {
+  const { db } = database;
   const user = await db.staffUser.findUniqueOrThrow({ where: { id: userId } });
   // The current password is a secret check like a log-in: counted first, against the same lockout.
   if (!(await reservePasswordCheck(db, userId))) return { ok: false, messageKey: 'staff.password.currentLocked' };
@@ -71,9 +76,10 @@ export async function changeOwnPassword(db: Db, userId: number, current: string,
   const problem = passwordProblem(next, user.loginId);
   if (problem) return { ok: false, messageKey: problem };
   if (await verifyPassword(next, user.passwordHash)) return { ok: false, messageKey: 'staff.password.same' };
-  await db.$transaction(async (tx) => {
-    await tx.staffUser.update({ where: { id: userId }, data: { passwordHash: await hashPassword(next), mustChangePassword: false } });
-    await recordAudit(tx, { type: 'staff', id: String(userId), ip }, { action: 'staff.password.changed', targetType: 'staff_user', targetId: userId });
+  const passwordHash = await hashPassword(next);
+  await transaction(database, { type: 'staff', id: String(userId), ip }, async (tx) => {
+    await tx.db.staffUser.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: false } });
+    await recordAudit(tx, { action: 'staff.password.changed', targetType: 'staff_user', targetId: userId });
   });
   return { ok: true };
 }

@@ -52,7 +52,7 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     const fail = (messageKey: string, status = 401) =>
       res.status(status).render('staff/login', { title: res.locals.t('staff.login.title'), layout: 'layouts/staff', loginId, error: res.locals.t(messageKey), next });
     if (!parsed.ok) return fail('staff.login.failed');
-    const result = await authenticateStaff(db.prisma, parsed.data.loginId, parsed.data.password, req.ip ?? '');
+    const result = await authenticateStaff(db, parsed.data.loginId, parsed.data.password, req.ip ?? '');
     if (!result.ok && result.reason === 'throttled') return fail('staff.login.throttled', 429);
     if (!result.ok) return fail(result.reason === 'locked' ? 'staff.login.locked' : 'staff.login.failed');
     await regenerateSession(req);
@@ -80,7 +80,7 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     const parsed = parseForm(passwordForm, req.body);
     if (!parsed.ok) return render(400, parsed.errors);
     const user = res.locals.staffUser!;
-    const result = await changeOwnPassword(db.prisma, user.id, parsed.data.current, parsed.data.next, req.ip ?? '');
+    const result = await changeOwnPassword(db, user.id, parsed.data.current, parsed.data.next, req.ip ?? '');
     if (!result.ok) return render(400, { [result.messageKey.startsWith('staff.password.current') ? 'current' : 'next']: result.messageKey });
     await regenerateSession(req);
     req.session.staff = { id: user.id, loginAt: Date.now() };

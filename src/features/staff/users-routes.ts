@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app.js';
+import { transaction, type Tx } from '../../db/transaction.js';
 import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../web/validation.js';
 import { requirePermission, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
-import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
+import { createStaffUser, issueTemporaryPassword, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
 
 const ROLES = ['admin', 'staff', 'operator'] as const;
 const counterIds = z
@@ -25,6 +26,7 @@ const newUserForm = userForm.extend({
 export function usersRoutes(context: AppContext): Router {
   const db = context.db.prisma;
   const router = Router();
+  const asAdmin = <T>(req: import('express').Request, res: import('express').Response, work: (tx: Tx) => Promise<T>) => transaction(context.db, staffActor(req, res), work);
   router.use('/users', requirePermission('users.manage'));
   router.use('/audit', requirePermission('audit.view'));
 
@@ -42,7 +44,8 @@ export function usersRoutes(context: AppContext): Router {
   router.post('/users', async (req, res) => {
     const parsed = parseForm(newUserForm, req.body);
     if (!parsed.ok) return renderForm(res, 400, { errors: parsed.errors, values: req.body });
-    const created = await createStaffUser(db, staffActor(req, res), parsed.data);
+    const temporary = await issueTemporaryPassword();
+    const created = await asAdmin(req, res, (tx) => createStaffUser(tx, parsed.data, temporary));
     res.render('staff/users/temporary-password', { layout: 'layouts/staff', title: res.locals.t('staff.users.created'), loginId: parsed.data.loginId, password: created.temporaryPassword });
   });
 
@@ -56,7 +59,7 @@ export function usersRoutes(context: AppContext): Router {
     const parsed = parseForm(userForm, req.body);
     const user = await db.staffUser.findUniqueOrThrow({ where: { id } });
     if (!parsed.ok) return renderForm(res, 400, { user, errors: parsed.errors, values: req.body });
-    await updateStaffUser(db, staffActor(req, res), id, parsed.data);
+    await asAdmin(req, res, (tx) => updateStaffUser(tx, id, parsed.data));
     req.session.flash = res.locals.t('staff.users.saved');
     res.redirect(303, '/staff/users');
   });
@@ -72,10 +75,13 @@ export function usersRoutes(context: AppContext): Router {
       req.session.flash = res.locals.t(flashKey);
       res.redirect(303, '/staff/users');
     });
-  action('disable', (id, req, res) => setStaffUserDisabled(db, staffActor(req, res), id, true), 'staff.users.disabledDone');
-  action('enable', (id, req, res) => setStaffUserDisabled(db, staffActor(req, res), id, false), 'staff.users.enabledDone');
-  action('unlock', (id, req, res) => unlockStaffUser(db, staffActor(req, res), id), 'staff.users.unlockedDone');
-  action('reset-password', (id, req, res) => resetStaffPassword(db, staffActor(req, res), id), '');
+  action('disable', (id, req, res) => asAdmin(req, res, (tx) => setStaffUserDisabled(tx, id, true)), 'staff.users.disabledDone');
+  action('enable', (id, req, res) => asAdmin(req, res, (tx) => setStaffUserDisabled(tx, id, false)), 'staff.users.enabledDone');
+  action('unlock', (id, req, res) => asAdmin(req, res, (tx) => unlockStaffUser(tx, id)), 'staff.users.unlockedDone');
+  action('reset-password', async (id, req, res) => {
+    const temporary = await issueTemporaryPassword();
+    return asAdmin(req, res, (tx) => resetStaffPassword(tx, id, temporary));
+  }, '');
 
   router.get('/audit', async (req, res) => {
     const filters = auditFilters.parse(req.query);

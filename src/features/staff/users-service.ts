@@ -1,11 +1,12 @@
 // Admin use cases on staff accounts. Each writes the audit log in the same transaction.
-import type { Db } from '../../db/client.js';
+import type { DbTx } from '../../db/client.js';
+import type { Tx } from '../../db/transaction.js';
 import type { StaffRole } from '../../generated/prisma/client.js';
 import { randomCode } from '../../lib/random-code.js';
 import { AppError } from '../../web/errors.js';
-import { recordAudit, type AuditActor } from './audit.js';
-import { hashPassword } from './passwords.js';
+import { recordAudit } from './audit.js';
 import { roleCan } from '../../policies/index.js';
+import { hashPassword } from './passwords.js';
 
 export interface StaffUserInput {
   loginId: string;
@@ -14,70 +15,69 @@ export interface StaffUserInput {
   counterIds: number[];
 }
 
-/** A temporary password the admin hands over; the user must change it at first log-in. */
-function temporaryPassword(): string {
-  return `${randomCode(4)}-${randomCode(4)}-${randomCode(4)}-${randomCode(4)}`;
+export interface TemporaryPassword {
+  password: string;
+  passwordHash: string;
 }
 
-export async function createStaffUser(db: Db, actor: AuditActor, input: StaffUserInput): Promise<{ id: number; temporaryPassword: string }> {
-  const password = temporaryPassword();
-  const passwordHash = await hashPassword(password);
-  return db.$transaction(async (tx) => {
-    if (await tx.staffUser.findUnique({ where: { loginId: input.loginId } })) throw new AppError(409, 'login_id_taken', 'staff.users.loginIdTaken');
-    const user = await tx.staffUser.create({
-      data: {
-        loginId: input.loginId, displayName: input.displayName, role: input.role, passwordHash, mustChangePassword: true,
-        counters: { create: input.counterIds.map((counterId) => ({ counterId })) },
-      },
-    });
-    await recordAudit(tx, actor, { action: 'staff.user.created', targetType: 'staff_user', targetId: user.id, detail: { role: input.role, counterIds: input.counterIds } });
-    return { id: user.id, temporaryPassword: password };
+/**
+ * A temporary password the admin hands over; the user must change it at first log-in. Hashed
+ * before the transaction opens, so bcrypt does not hold a connection.
+ */
+export async function issueTemporaryPassword(): Promise<TemporaryPassword> {
+  const password = `${randomCode(4)}-${randomCode(4)}-${randomCode(4)}-${randomCode(4)}`;
+  return { password, passwordHash: await hashPassword(password) };
+}
+
+const isActor = (tx: Tx, id: number) => tx.actor.type === 'staff' && tx.actor.id === String(id);
+
+export async function createStaffUser(tx: Tx, input: StaffUserInput, temporary: TemporaryPassword): Promise<{ id: number; temporaryPassword: string }> {
+  if (await tx.db.staffUser.findUnique({ where: { loginId: input.loginId } })) throw new AppError(409, 'login_id_taken', 'staff.users.loginIdTaken');
+  const user = await tx.db.staffUser.create({
+    data: {
+      loginId: input.loginId, displayName: input.displayName, role: input.role, passwordHash: temporary.passwordHash, mustChangePassword: true,
+      counters: { create: input.counterIds.map((counterId) => ({ counterId })) },
+    },
+  });
+  await recordAudit(tx, { action: 'staff.user.created', targetType: 'staff_user', targetId: user.id, detail: { role: input.role, counterIds: input.counterIds } });
+  return { id: user.id, temporaryPassword: temporary.password };
+}
+
+export async function updateStaffUser(tx: Tx, id: number, input: Omit<StaffUserInput, 'loginId'>): Promise<void> {
+  const before = await tx.db.staffUser.findUniqueOrThrow({ where: { id }, include: { counters: true } });
+  if (isActor(tx, id) && !roleCan(input.role, 'users.manage')) throw new AppError(400, 'own_role', 'staff.users.ownRole');
+  await tx.db.staffCounter.deleteMany({ where: { staffUserId: id } });
+  await tx.db.staffUser.update({
+    where: { id },
+    data: { displayName: input.displayName, role: input.role, counters: { create: input.counterIds.map((counterId) => ({ counterId })) } },
+  });
+  await recordAudit(tx, {
+    action: 'staff.user.updated', targetType: 'staff_user', targetId: id,
+    detail: { role: [before.role, input.role], counterIds: [before.counters.map((c) => c.counterId), input.counterIds] },
   });
 }
 
-export async function updateStaffUser(db: Db, actor: AuditActor, id: number, input: Omit<StaffUserInput, 'loginId'>): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const before = await tx.staffUser.findUniqueOrThrow({ where: { id }, include: { counters: true } });
-    if (String(id) === actor.id && !roleCan(input.role, 'users.manage')) throw new AppError(400, 'own_role', 'staff.users.ownRole');
-    await tx.staffCounter.deleteMany({ where: { staffUserId: id } });
-    await tx.staffUser.update({
-      where: { id },
-      data: { displayName: input.displayName, role: input.role, counters: { create: input.counterIds.map((counterId) => ({ counterId })) } },
-    });
-    await recordAudit(tx, actor, {
-      action: 'staff.user.updated', targetType: 'staff_user', targetId: id,
-      detail: { role: [before.role, input.role], counterIds: [before.counters.map((c) => c.counterId), input.counterIds] },
-    });
-  });
+const SIGN_OUT_STAFF = `DELETE FROM session WHERE (sess -> 'staff' ->> 'id')::int = $1`;
+
+export async function setStaffUserDisabled(tx: Tx, id: number, disabled: boolean): Promise<void> {
+  if (disabled && isActor(tx, id)) throw new AppError(400, 'disable_self', 'staff.users.disableSelf');
+  await tx.db.staffUser.update({ where: { id }, data: { disabledAt: disabled ? new Date() : null } });
+  if (disabled) await tx.query(SIGN_OUT_STAFF, [id]);
+  await recordAudit(tx, { action: disabled ? 'staff.user.disabled' : 'staff.user.enabled', targetType: 'staff_user', targetId: id });
 }
 
-export async function setStaffUserDisabled(db: Db, actor: AuditActor, id: number, disabled: boolean): Promise<void> {
-  if (disabled && String(id) === actor.id) throw new AppError(400, 'disable_self', 'staff.users.disableSelf');
-  await db.$transaction(async (tx) => {
-    await tx.staffUser.update({ where: { id }, data: { disabledAt: disabled ? new Date() : null } });
-    if (disabled) await tx.$executeRaw`DELETE FROM session WHERE (sess -> 'staff' ->> 'id')::int = ${id}`;
-    await recordAudit(tx, actor, { action: disabled ? 'staff.user.disabled' : 'staff.user.enabled', targetType: 'staff_user', targetId: id });
-  });
+export async function resetStaffPassword(tx: Tx, id: number, temporary: TemporaryPassword): Promise<string> {
+  await tx.db.staffUser.update({ where: { id }, data: { passwordHash: temporary.passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
+  await tx.query(SIGN_OUT_STAFF, [id]);
+  await recordAudit(tx, { action: 'staff.user.password_reset', targetType: 'staff_user', targetId: id });
+  return temporary.password;
 }
 
-export async function resetStaffPassword(db: Db, actor: AuditActor, id: number): Promise<string> {
-  const password = temporaryPassword();
-  const passwordHash = await hashPassword(password);
-  await db.$transaction(async (tx) => {
-    await tx.staffUser.update({ where: { id }, data: { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null } });
-    await tx.$executeRaw`DELETE FROM session WHERE (sess -> 'staff' ->> 'id')::int = ${id}`;
-    await recordAudit(tx, actor, { action: 'staff.user.password_reset', targetType: 'staff_user', targetId: id });
-  });
-  return password;
+export async function unlockStaffUser(tx: Tx, id: number): Promise<void> {
+  await tx.db.staffUser.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null } });
+  await recordAudit(tx, { action: 'staff.user.unlocked', targetType: 'staff_user', targetId: id });
 }
 
-export async function unlockStaffUser(db: Db, actor: AuditActor, id: number): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await tx.staffUser.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null } });
-    await recordAudit(tx, actor, { action: 'staff.user.unlocked', targetType: 'staff_user', targetId: id });
-  });
-}
-
-export function listStaffUsers(db: Db) {
+export function listStaffUsers(db: DbTx) {
   return db.staffUser.findMany({ orderBy: [{ disabledAt: { sort: 'asc', nulls: 'first' } }, { loginId: 'asc' }], include: { counters: { include: { counter: true } } } });
 }
