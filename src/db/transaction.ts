@@ -18,6 +18,12 @@ export interface Tx {
 export interface TransactionOptions {
   /** Statement and transaction time-out; long batch work (imports, set-up files) asks for more. */
   timeoutMs?: number;
+  /**
+   * Opened on purpose while another transaction of this request is open, to commit at once on
+   * its own (progress another request reads while the long one runs). It must not touch rows
+   * the open transaction has locked, or both wait for ever.
+   */
+  alongside?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -63,7 +69,7 @@ export function preparedQuery(text: string, values: unknown[]): pg.QueryConfig {
  */
 export async function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   // A transaction opened inside another would wait on the outer one's locks from a second connection.
-  if (opening.getStore()) throw new Error('transactions do not nest: pass the open Tx down instead');
+  if (opening.getStore() && !options.alongside) throw new Error('transactions do not nest: pass the open Tx down instead');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const open: Opening = {};
   return opening.run(open, () =>

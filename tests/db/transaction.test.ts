@@ -52,6 +52,19 @@ describe('transaction()', () => {
     await expect(transaction(db, actor, () => transaction(db, actor, async () => 1))).rejects.toThrow(/do not nest/);
   });
 
+  it('When a transaction is opened alongside an open one on purpose, then it commits on its own even though the outer one rolls back', async () => {
+    const [outer, beside] = [await createCounter(db), await createCounter(db)];
+    await expect(
+      transaction(db, actor, async (tx) => {
+        await tx.query(`UPDATE counters SET name = 'outer' WHERE id = $1`, [outer.id]);
+        await transaction(db, actor, (progress) => progress.query(`UPDATE counters SET name = 'beside' WHERE id = $1`, [beside.id]), { alongside: true });
+        throw new Error('outer gives up');
+      }),
+    ).rejects.toThrow('outer gives up');
+    expect((await db.prisma.counter.findUniqueOrThrow({ where: { id: outer.id } })).name).not.toBe('outer');
+    expect((await db.prisma.counter.findUniqueOrThrow({ where: { id: beside.id } })).name).toBe('beside');
+  });
+
   it('When work keeps the Tx past the end of its transaction, then its statements are refused instead of running on a connection another request now uses', async () => {
     let kept: Parameters<Parameters<typeof transaction>[2]>[0] | undefined;
     await transaction(db, actor, async (tx) => {

@@ -4,7 +4,7 @@
 // with the card holders locked first, and audits it in the same transaction.
 import type { Tx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
-import { dateColumn, isoDateOfColumn, jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../web/errors.js';
 import { CardTransitionError } from '../cards/status.js';
 import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
@@ -44,13 +44,14 @@ export interface VisitInput {
 const SAME_DAY_ACTIONS: VisitAction[] = ['check_in', 'hand_over'];
 
 const VISITED_BOOKING = `
-  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", s.counter_id AS "counterId", s.date
+  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", s.counter_id AS "counterId", s.date::text AS date
   FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1::int`;
 
 async function recordVisit(tx: Tx, action: VisitAction, input: VisitInput): Promise<{ holderId: number }> {
-  const [booking] = await tx.query<{ id: number; code: string; cardHolderId: number; counterId: number; date: Date }>(VISITED_BOOKING, [input.bookingId]);
+  // The date as text: a date column read by pg would be a midnight in the server's time zone.
+  const [booking] = await tx.query<{ id: number; code: string; cardHolderId: number; counterId: number; date: IsoDate }>(VISITED_BOOKING, [input.bookingId]);
   if (!booking || !can(input.by, 'counter.work', booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
-  const bookingDate = isoDateOfColumn(booking.date);
+  const bookingDate = booking.date;
   const otherDay = bookingDate !== todayInJapan(input.now ?? clockNow());
   if (otherDay && SAME_DAY_ACTIONS.includes(action) && !input.otherDayConfirmed) throw new AppError(409, 'not_booking_day', 'console.visit.notBookingDay');
   await lockHolders(tx, [booking.cardHolderId]);
@@ -70,7 +71,7 @@ const UNVISITED_OF_DAY = `
 
 /** Bookings of the counter's day not visited yet. */
 export async function unvisitedOfDay(tx: Pick<Tx, 'query'>, counterId: number, date: IsoDate) {
-  return tx.query<{ id: number; cardHolderId: number }>(UNVISITED_OF_DAY, [counterId, dateColumn(date)]);
+  return tx.query<{ id: number; cardHolderId: number }>(UNVISITED_OF_DAY, [counterId, date]);
 }
 
 /** Marks every still-unvisited booking of the counter's day (today or before) as a no-show; how many. */

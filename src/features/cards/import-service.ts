@@ -72,7 +72,7 @@ export async function createImportBatch(tx: Tx, upload: NewUpload): Promise<Impo
 
 /** A batch status or progress write, committed at once so other requests see it while the work runs. */
 type BatchWrite = (text: string, values: unknown[]) => Promise<unknown[]>;
-const batchWriter = (database: Database, actor: Actor): BatchWrite => (text, values) => transaction(database, actor, (tx) => tx.query(text, values));
+const batchWriter = (database: Database, actor: Actor): BatchWrite => (text, values) => transaction(database, actor, (tx) => tx.query(text, values), { alongside: true });
 
 const SET_PROGRESS = 'UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1';
 

@@ -46,7 +46,7 @@ const PULL_LIST = `
 
 export async function pullList(tx: Tx, counterId: number, date: IsoDate, user: StaffPrincipal): Promise<PullListRow[]> {
   ensureCounter(user, counterId, 'cards.counterForbidden');
-  const rows = await tx.query<Omit<PullListRow, 'time' | 'notArrived'> & { startsAt: Date }>(PULL_LIST, [counterId, dateColumn(date)]);
+  const rows = await tx.query<Omit<PullListRow, 'time' | 'notArrived'> & { startsAt: Date }>(PULL_LIST, [counterId, date]);
   await recordAudit(tx, { action: 'cards.pullList', targetType: 'counter', targetId: counterId, detail: { date, rows: rows.length } });
   return rows.map(({ startsAt, ...row }) => ({ ...row, time: formatMinutes(jstMinutesOf(startsAt)), notArrived: NOT_ARRIVED.includes(row.status) }));
 }

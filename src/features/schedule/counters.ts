@@ -1,7 +1,7 @@
 // Counters (交付場所): created, edited, reordered and retired by admins.
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
-import { dateColumn, type IsoDate } from '../../lib/jst.js';
+import type { IsoDate } from '../../lib/jst.js';
 import { OPEN_BOOKING_SQL } from '../booking/index.js';
 import { AppError } from '../../web/errors.js';
 import { applyChange } from './change.js';
@@ -80,8 +80,8 @@ const OPEN_BOOKINGS_FROM = `
 export async function retireCounter(tx: Tx, today: IsoDate, id: number) {
   return applyChange(tx, today, async (db) => {
     await findCounter(db, id);
-    await tx.query(LOCK_FUTURE_SLOTS, [id, dateColumn(today)]);
-    const [{ count }] = await tx.query<{ count: number }>(OPEN_BOOKINGS_FROM, [id, dateColumn(today)]);
+    await tx.query(LOCK_FUTURE_SLOTS, [id, today]);
+    const [{ count }] = await tx.query<{ count: number }>(OPEN_BOOKINGS_FROM, [id, today]);
     if (count > 0) throw new AppError(409, 'counter_has_bookings', 'schedule.counter.retireRefused', { count });
     const counter = await db.counter.update({ where: { id }, data: { retiredAt: new Date() } });
     return { value: counter, audit: { action: 'schedule.counter.retire', targetType: 'counter', targetId: id }, regenerate: [id] };
