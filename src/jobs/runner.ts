@@ -3,7 +3,7 @@
 // released with the transaction even through a pool, and a crash mid-run rolls everything back.
 import type { Database } from '../db/client.js';
 import { raiseAlert } from '../features/notify/alerts.js';
-import { translator } from '../web/i18n.js';
+import { translator } from '../lib/i18n.js';
 import type { JobContext, JobCounts, ScheduledJob } from './registry.js';
 
 export type JobRunResult = { status: 'ok'; counts: JobCounts } | { status: 'skipped' } | { status: 'failed'; error: string };

@@ -2,11 +2,11 @@
 // through an id or code in the URL alone (a citizen can see and change only their own booking).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
-import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../web/validation.js';
+import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';

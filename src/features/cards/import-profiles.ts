@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { ImportProfile } from '../../generated/prisma/client.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS, DATE_FORMATS, type CardField } from './card-row.js';
 import type { ProfileColumns } from './import-file.js';

@@ -4,7 +4,7 @@ import bwipjs from 'bwip-js';
 import type { Db } from '../../db/client.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { dateColumn, formatMinutes, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 

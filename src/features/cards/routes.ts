@@ -2,11 +2,11 @@
 import { CITIZEN_MAX_FAILURES, lockReason } from '../citizen/login-service.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
-import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { anyStaff, requireRole, type StaffPrincipal } from '../staff/access.js';
 import type { AuditActor } from '../staff/audit.js';
 import { CARD_FIELDS } from './card-row.js';

@@ -3,8 +3,8 @@
 // BEFORE the birth date is checked, so neither repetition nor a burst can turn the console into
 // a birth-date oracle; a spent budget is refused, audited and raised as an alert.
 import type { Db } from '../../db/client.js';
-import { AppError } from '../../web/errors.js';
-import { translator } from '../../web/i18n.js';
+import { AppError } from '../../lib/app-error.js';
+import { translator } from '../../lib/i18n.js';
 import { birthKeyMatches } from '../cards/birth-key.js';
 import { raiseAlert } from '../notify/alerts.js';
 import type { StaffPrincipal } from '../staff/access.js';

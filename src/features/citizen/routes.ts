@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
 import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
-import { lineSchema, parseForm } from '../../web/validation.js';
+import { lineSchema, parseForm } from '../../lib/validation.js';
 import { releaseHold } from '../booking/holds.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
 import { loadCitizen } from './session.js';

@@ -5,7 +5,7 @@ import type { Db, DbTx } from '../../db/client.js';
 import type { BookingStatus, CardStatus } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { dateColumn, isoDateOfColumn, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { lockCardHolders } from '../booking/places.js';
 import { CARD_REASONS, CardTransitionError, changeCardStatus } from '../cards/status.js';
 import type { StaffPrincipal } from '../staff/access.js';

@@ -10,7 +10,7 @@ import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../c
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { dateColumn } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { bookingScope, ensureCounter, holderScope } from './scope.js';
 
 export interface OnBehalfContext extends StaffCheck {

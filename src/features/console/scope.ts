@@ -2,7 +2,7 @@
 // changes only what belongs to them (invariant 6).
 import type { Db, DbTx } from '../../db/client.js';
 import { Prisma } from '../../generated/prisma/client.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { canUseCounter, type StaffPrincipal } from '../staff/access.js';
 
 export function ensureCounter(user: StaffPrincipal, counterId: number): void {

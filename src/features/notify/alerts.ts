@@ -2,7 +2,7 @@
 // POSTed to an optional webhook, repeated every N minutes until someone acknowledges them.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DbTx } from '../../db/client.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
 import { actorKey } from '../staff/actors.js';
 import { headerSafe } from './booking-mail.js';

@@ -3,7 +3,7 @@
 import type { DbTx } from '../../db/client.js';
 import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
 import { slotDeadline } from '../booking/window.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { visitCalendar } from './calendar.js';
 import { enqueueMail, type MailAttachment } from './outbox.js';
 

@@ -8,8 +8,8 @@
 // staff, with their acknowledgement links) is for admins only, as the alerts page is.
 import type { DbTx } from '../../db/client.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { AppError } from '../../web/errors.js';
-import { hasControlCharacters } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { hasControlCharacters } from '../../lib/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { bookingScope } from '../console/scope.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';

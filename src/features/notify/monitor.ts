@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { composeAlertMail, postAlertWebhook, raiseAlert, type AlertNotice } from './alerts.js';
 import type { Mailer } from './mailer.js';
 

@@ -2,7 +2,7 @@
 // its audit entry and the regeneration of the affected counters' slots.
 import type { Db, DbTx } from '../../db/client.js';
 import { addDays, dateColumn, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { MAX_SLOT_RANGE_DAYS } from './forms.js';
 import { storePolicy, type PolicyInput } from './policy.js';

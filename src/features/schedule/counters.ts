@@ -1,7 +1,7 @@
 // Counters (交付場所): created, edited, reordered and retired by admins.
 import type { Db, DbTx } from '../../db/client.js';
 import { dateColumn } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { applyChange, type ChangeContext } from './change.js';
 import type { CounterFields } from './forms.js';
 

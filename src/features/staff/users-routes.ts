@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
-import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../web/validation.js';
+import type { AppContext } from '../../context.js';
+import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../lib/validation.js';
 import { requireRole, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
 import { createStaffUser, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';

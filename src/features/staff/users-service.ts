@@ -2,7 +2,7 @@
 import type { Db } from '../../db/client.js';
 import type { StaffRole } from '../../generated/prisma/client.js';
 import { randomCode } from '../../lib/random-code.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { recordAudit, type AuditActor } from './audit.js';
 import { hashPassword } from './passwords.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { toHalfWidth } from '../lib/width.js';
-import { AppError } from './errors.js';
+import { toHalfWidth } from './width.js';
+import { AppError } from './app-error.js';
 
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
