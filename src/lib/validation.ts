@@ -64,6 +64,7 @@ export function isMonth(value: unknown): value is string {
 
 /** NUL and the other C0 control characters (and DEL): never part of a name, ID or search word. */
 export function hasControlCharacters(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return /[\u0000-\u001f\u007f]/.test(value);
 }
 

@@ -26,7 +26,7 @@ export type CitizenLoginResult =
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
 export function normaliseMonthDay(value: string): string {
   const half = toHalfWidth(value).trim();
-  const parts = half.match(/^(\d{1,2})\s*[\/\-.月／・\s]\s*(\d{1,2})\s*日?$/);
+  const parts = half.match(/^(\d{1,2})\s*[/\-.月／・\s]\s*(\d{1,2})\s*日?$/);
   if (parts) return parts[1].padStart(2, '0') + parts[2].padStart(2, '0');
   return half.replace(/\s/g, '');
 }
