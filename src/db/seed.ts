@@ -4,7 +4,7 @@
 // printed at start-up.
 import bcrypt from 'bcrypt';
 import type { Db } from './client.js';
-import { birthKey } from '../features/cards/birth-key.js';
+import { birthKey } from '../features/citizen/birth-key.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { addDays, dateColumn, todayInJapan } from '../lib/jst.js';
 

@@ -16,6 +16,19 @@ import { heldSlot, holdSlot, releaseExpiredHolds, releaseHold } from './holds.js
 import { activeBookingOf, addFamilyMember, bookSlot, BOOKABLE_CARD_STATUSES, cancelBooking, moveBooking, removeFamilyMember } from './service.js';
 import { slotDeadline } from './window.js';
 
+declare module 'express-session' {
+  interface SessionData {
+    /** What the citizen entered for the hold `holdId` (no email: null), for the review page. */
+    pendingBooking?: { holdId: number; email: string | null; familyIds: number[] };
+    /** The confirm form sent back with errors, shown once by the GET after the redirect. */
+    confirmForm?: { holdId: number; values: Record<string, string>; errors: Record<string, string> };
+    /** Why the last booking POST was refused, shown once by GET /booking/refused. */
+    refusal?: { code: BookingErrorCode; back: string };
+    familyError?: string;
+    changing?: boolean;
+  }
+}
+
 const id = idSchema();
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
@@ -337,5 +350,5 @@ export function bookingFeature(context: AppContext): Feature {
     res.redirect(303, '/booking?done=familyRemoved');
   });
 
-  return { name: 'booking', citizenRouter: router };
+  return { name: 'booking', citizenRouter: router, citizenLeft: (cardHolderId) => releaseHold(prisma, cardHolderId) };
 }

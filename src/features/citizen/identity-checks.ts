@@ -5,11 +5,11 @@
 import type { Db } from '../../db/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { translator } from '../../lib/i18n.js';
-import { birthKeyMatches } from '../cards/birth-key.js';
+import { birthKeyMatches } from './birth-key.js';
 import { raiseAlert } from '../notify/alerts.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
+import { giveBackAttempt, reserveAttempt } from '../../lib/attempt-budget.js';
 import { normaliseMonthDay } from './login-service.js';
 
 /** Failed identity checks a staff user may make per window before checks are refused. */

@@ -9,9 +9,9 @@
 import type { Db, DbTx } from '../../db/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
-import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
+import { birthKey, birthKeyMatches } from './birth-key.js';
 import { recordAudit } from '../staff/audit.js';
-import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
+import { budgetSpent, reserveAttempt, type AttemptBudget } from '../../lib/attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
 export const CITIZEN_LOCK_MINUTES = 15;

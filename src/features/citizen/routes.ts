@@ -6,7 +6,6 @@ import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../lib/validation.js';
-import { releaseHold } from '../booking/holds.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
 import { loadCitizen } from './session.js';
 
@@ -26,7 +25,10 @@ const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason
 export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
   const { db, config, secrets } = context;
   const router = Router();
-  router.use(loadCitizen(db.prisma, config));
+  const citizenLeft = async (cardHolderId: number) => {
+    for (const feature of features) await feature.citizenLeft?.(cardHolderId);
+  };
+  router.use(loadCitizen(config, citizenLeft));
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
@@ -59,7 +61,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   });
 
   router.post('/logout', async (req, res) => {
-    if (req.session.citizen) await releaseHold(db.prisma, req.session.citizen.cardHolderId);
+    if (req.session.citizen) await citizenLeft(req.session.citizen.cardHolderId);
     await destroySession(req);
     res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
     res.redirect(303, '/login?loggedOut=1');

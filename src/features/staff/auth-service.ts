@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
 import type { StaffUser } from '../../generated/prisma/client.js';
-import { giveBackAttempt, reserveAttempt } from '../citizen/attempt-budget.js';
+import { giveBackAttempt, reserveAttempt } from '../../lib/attempt-budget.js';
 import { recordAudit } from './audit.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
