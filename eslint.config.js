@@ -32,7 +32,9 @@ const cyclesLeft = {
 const routeFilesOf = (feature) => [
   `src/features/${feature}/**/routes.ts`,
   `src/features/${feature}/**/*-routes.ts`,
-  ...['src/features/cards/index.ts', 'src/features/console/index.ts', 'src/features/citizen/session.ts' /* the citizen session middleware */].filter((file) => file.startsWith(`src/features/${feature}/`)),
+  ...['src/features/cards/index.ts', 'src/features/console/index.ts', 'src/features/citizen/session.ts' /* the citizen session middleware */].filter((file) =>
+    file.startsWith(`src/features/${feature}/`),
+  ),
 ];
 
 /** Still open their own Prisma transaction; being moved to transaction() (src/db/transaction.ts) by the booking-core work (issue 13). */
@@ -85,7 +87,10 @@ export default defineConfig(
     files: ['src/**/*.ts'],
     ignores: ['src/db/transaction.ts', 'src/db/seed.ts', ...transactionsBeingMoved],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "MemberExpression[property.name='$transaction']", message: `Open transactions with transaction() from src/db/transaction.ts (${decision}).` }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='$transaction']", message: `Open transactions with transaction() from src/db/transaction.ts (${decision}).` },
+      ],
     },
   },
 );
