@@ -11,7 +11,7 @@ import pg from 'pg';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { transaction } from '../src/db/transaction.js';
 import { bookSlot, BookingError } from '../src/features/booking/index.js';
-import { birthKey } from '../src/features/cards/birth-key.js';
+import { birthKey } from '../src/features/citizen/birth-key.js';
 import { newBookingCode } from '../src/features/booking/code.js';
 import { addDays, dateColumn, jstInstant, todayInJapan } from '../src/lib/jst.js';
 import { benchDatabase } from './support.js';

@@ -20,7 +20,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { connectDatabase } from '../src/db/client.js';
 import { freePort } from '../src/db/embedded.js';
-import { birthKey } from '../src/features/cards/birth-key.js';
+import { birthKey } from '../src/features/citizen/birth-key.js';
 import { addDays, dateColumn, jstInstant, todayInJapan } from '../src/lib/jst.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

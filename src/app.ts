@@ -2,11 +2,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import type { Database } from './db/client.js';
+import type { AppContext } from './context.js';
 import { projectRoot } from './db/paths.js';
-import type { Secrets } from './secrets.js';
 import { bookingFeature } from './features/booking/routes.js';
 import { cardsFeature } from './features/cards/index.js';
 import { consoleFeature } from './features/console/index.js';
@@ -18,20 +15,13 @@ import { scheduleFeature } from './features/schedule/routes.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { healthRoutes } from './web/health.js';
-import { loadLocales } from './web/i18n.js';
+import { loadLocales } from './lib/i18n.js';
 import { defaultLocale, localeMiddleware } from './web/locale.js';
 import { requestLogging } from './web/logging.js';
 import { securityHeaders } from './web/security-headers.js';
 import { sessions } from './web/sessions.js';
 import { configureViews } from './web/views.js';
 import { noticeIdIsNumeric, useNoticeIdPattern } from './lib/notice-id.js';
-
-export interface AppContext {
-  config: Config;
-  db: Database;
-  secrets: Secrets;
-  logger: Logger;
-}
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
 function features(context: AppContext): Feature[] {

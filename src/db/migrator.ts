@@ -151,7 +151,7 @@ async function withEngine<T>(databaseUrl: string, work: (engine: SchemaEngineTyp
   try {
     return await work(engine);
   } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError && lastPanicMessage) throw new Error(`schema engine panicked: ${lastPanicMessage}`);
+    if (error instanceof WebAssembly.RuntimeError && lastPanicMessage) throw new Error(`schema engine panicked: ${lastPanicMessage}`, { cause: error });
     throw error;
   } finally {
     engine.free();

@@ -5,7 +5,7 @@
 import bcrypt from 'bcrypt';
 import type { Database, Db } from './client.js';
 import { transaction } from './transaction.js';
-import { birthKey } from '../features/cards/birth-key.js';
+import { birthKey } from '../features/citizen/birth-key.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { addDays, dateColumn, todayInJapan } from '../lib/jst.js';
 

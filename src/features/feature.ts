@@ -17,4 +17,6 @@ export interface Feature {
   citizenRouter?: Router;
   staffRouter?: Router;
   staffMenu?: StaffMenuItem[];
+  /** What the feature lets go of when a citizen logs out or their session ends (booking: the held places). */
+  citizenLeft?: (cardHolderId: number) => Promise<void>;
 }

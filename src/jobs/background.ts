@@ -2,7 +2,7 @@
 // jobs and the health monitor. server.ts starts it after listening and stops it before the
 // database pool closes; createApp never starts it, so tests build apps freely.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { AppContext } from '../app.js';
+import type { AppContext } from '../context.js';
 import { createMailer, type Mailer } from '../features/notify/mailer.js';
 import { HealthMonitor } from '../features/notify/monitor.js';
 import { OutboxWorker } from '../features/notify/outbox-worker.js';

@@ -5,7 +5,7 @@ import type { Database } from '../db/client.js';
 import { transaction } from '../db/transaction.js';
 import type { Actor } from '../lib/actor.js';
 import { raiseAlert } from '../features/notify/alerts.js';
-import { translator } from '../web/i18n.js';
+import { translator } from '../lib/i18n.js';
 import type { JobContext, JobCounts, ScheduledJob } from './registry.js';
 
 const jobActor = (name: string): Actor => ({ type: 'system', id: name });

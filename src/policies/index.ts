@@ -2,7 +2,7 @@
 // the counter scope of queries (invariant 6). Roles only grant actions here; nowhere else names
 // a role to decide a permission.
 import { Prisma, type StaffRole } from '../generated/prisma/client.js';
-import { AppError } from '../web/errors.js';
+import { AppError } from '../lib/app-error.js';
 
 /** A signed-in staff user, loaded on every request. */
 export interface StaffPrincipal {

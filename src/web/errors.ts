@@ -1,18 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import pg from 'pg';
 import type { Logger } from 'pino';
-
-/** An error a user can understand: a status, a stable code, and a message key for t(). */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly messageKey: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(code);
-  }
-}
+import { AppError } from '../lib/app-error.js';
 
 export const notFound: RequestHandler = (req, res) => {
   const layout = req.originalUrl.startsWith('/staff') ? 'layouts/staff' : 'layouts/citizen';
@@ -28,7 +17,7 @@ type HttpishError = Error & { status?: number; statusCode?: number; code?: strin
 
 /**
  * The status for a database refusal that bad input caused, should a value slip past the route's
- * parsing (web/validation.ts): PostgreSQL's data exceptions (class 22: NUL byte, number out of
+ * parsing (lib/validation.ts): PostgreSQL's data exceptions (class 22: NUL byte, number out of
  * range, impossible date...) are the client's 400, a duplicate (23505) a 409, a missing record
  * (Prisma P2025) a 404. Anything else stays a 500.
  */

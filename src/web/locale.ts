@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { DEFAULT_LOCALE, createTranslator, type Messages } from './i18n.js';
+import { DEFAULT_LOCALE, createTranslator, type Messages } from '../lib/i18n.js';
 
 /** Japanese `t` and `lang` for every response, even one that fails before sessions load. */
 export function defaultLocale(locales: Map<string, Messages>): RequestHandler {

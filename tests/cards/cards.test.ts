@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { dateColumn } from '../../src/lib/jst.js';
-import { birthKeyMatches } from '../../src/features/cards/birth-key.js';
+import { birthKeyMatches } from '../../src/features/citizen/birth-key.js';
 import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';

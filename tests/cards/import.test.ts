@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { birthKeyMatches } from '../../src/features/cards/birth-key.js';
+import { birthKeyMatches } from '../../src/features/citizen/birth-key.js';
 import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTranslator, loadLocales, translator } from '../../src/web/i18n.js';
+import { createTranslator, loadLocales, translator } from '../../src/lib/i18n.js';
 
 describe('translation', () => {
   it('When no language is chosen, then text is Japanese', () => {

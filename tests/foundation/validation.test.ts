@@ -1,6 +1,6 @@
-// The one way every route reads an id, a date, a month or a line of text (src/web/validation.ts).
+// The one way every route reads an id, a date, a month or a line of text (src/lib/validation.ts).
 import { describe, expect, it } from 'vitest';
-import { hasControlCharacters, isCalendarDate, isMonth, lineSchema, MAX_ID, parseId } from '../../src/web/validation.js';
+import { hasControlCharacters, isCalendarDate, isMonth, lineSchema, MAX_ID, parseId } from '../../src/lib/validation.js';
 
 describe('shared input parsers', () => {
   it('When an id is read, then only digits from 1 to 2^31-1 are an id (full-width digits are read as digits)', () => {

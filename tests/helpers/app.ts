@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
-import { createApp, type AppContext } from '../../src/app.js';
+import { createApp } from '../../src/app.js';
+import type { AppContext } from '../../src/context.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 

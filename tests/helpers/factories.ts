@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import type { Database } from '../../src/db/client.js';
 import type { StaffRole } from '../../src/generated/prisma/client.js';
-import { birthKey } from '../../src/features/cards/birth-key.js';
+import { birthKey } from '../../src/features/citizen/birth-key.js';
 import { dateColumn, jstInstant, type IsoDate } from '../../src/lib/jst.js';
 import { TEST_SECRETS } from './app.js';
 

@@ -2,7 +2,7 @@
 // recordAudit accepts (a closed list, checked by the compiler at each call) has a Japanese label.
 import { describe, expect, it } from 'vitest';
 import { AUDIT_ACTIONS, AUDIT_TARGETS } from '../../src/features/staff/audit.js';
-import { translator } from '../../src/web/i18n.js';
+import { translator } from '../../src/lib/i18n.js';
 
 const JAPANESE = /[ぁ-んァ-ヶ一-龯]/;
 

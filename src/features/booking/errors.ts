@@ -1,4 +1,4 @@
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 
 /** Stable codes the booking use cases refuse with; pages show t(`booking.error.<code>`). */
 export type BookingErrorCode =

@@ -2,7 +2,7 @@
 // are composed from the committed booking and written to the outbox in the same transaction.
 import type { Tx } from '../../db/transaction.js';
 import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { enqueueMail, headerSafe, type MailAttachment } from '../notify/outbox.js';
 import { openBooking } from './rules.js';

@@ -3,11 +3,11 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Tx } from '../../db/transaction.js';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
-import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../web/validation.js';
+import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
@@ -16,6 +16,19 @@ import {
   activeBookingOf, addFamilyMember, anyExpiredHold, BOOKABLE_CARD_STATUSES, BookingError, bookSlot, cancelBooking, dayPage, heldSlot, holdSlot, listCounters,
   monthCalendar, moveBooking, releaseExpiredHolds, releaseHold, removeFamilyMember, slotDeadline, type BookingErrorCode,
 } from './index.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** What the citizen entered for the hold `holdId` (no email: null), for the review page. */
+    pendingBooking?: { holdId: number; email: string | null; familyIds: number[] };
+    /** The confirm form sent back with errors, shown once by the GET after the redirect. */
+    confirmForm?: { holdId: number; values: Record<string, string>; errors: Record<string, string> };
+    /** Why the last booking POST was refused, shown once by GET /booking/refused. */
+    refusal?: { code: BookingErrorCode; back: string };
+    familyError?: string;
+    changing?: boolean;
+  }
+}
 
 const id = idSchema();
 const slotForm = z.object({ slotId: id });
@@ -345,5 +358,6 @@ export function bookingFeature(context: AppContext): Feature {
     res.redirect(303, '/booking?done=familyRemoved');
   });
 
-  return { name: 'booking', citizenRouter: router };
+  const citizenLeft = (cardHolderId: number) => transaction(db, { type: 'citizen', id: String(cardHolderId) }, (tx) => releaseHold(tx, cardHolderId));
+  return { name: 'booking', citizenRouter: router, citizenLeft };
 }

@@ -5,7 +5,7 @@
 import type { Tx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { CardTransitionError } from '../cards/status.js';
 import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';

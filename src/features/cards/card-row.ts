@@ -2,7 +2,7 @@
 // way wherever it comes from. The birth date is reduced to its HMAC here and never kept.
 import { isNoticeId, noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
-import { birthKey, isValidMonthDay } from './birth-key.js';
+import { birthKey, isValidMonthDay } from '../citizen/birth-key.js';
 
 export const CARD_FIELDS = ['noticeId', 'birthDate', 'name', 'nameKana', 'cardNumber', 'counterCode', 'storagePlace', 'noticeSentOn', 'noticeValidUntil'] as const;
 export type CardField = (typeof CARD_FIELDS)[number];

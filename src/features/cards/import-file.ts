@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { CARD_FIELDS, type CardField, type DateFormat, type RawCardRow } from './card-row.js';
 
 export type FileEncoding = 'utf8' | 'sjis';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { ImportProfile } from '../../generated/prisma/client.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { recordAudit } from '../staff/audit.js';
 import { CARD_FIELDS, DATE_FORMATS, type CardField } from './card-row.js';
 import type { ProfileColumns } from './import-file.js';

@@ -2,12 +2,12 @@
 import { CITIZEN_MAX_FAILURES, lockReason, unlockCitizenLogin } from '../citizen/login-service.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import { transaction, type Tx, type TransactionOptions } from '../../db/transaction.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
-import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { can } from '../../policies/index.js';
 import { CARD_FIELDS } from './card-row.js';

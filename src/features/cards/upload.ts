@@ -9,8 +9,8 @@ import { finished, pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import busboy, { type Busboy, type FileInfo } from 'busboy';
 import type { Request } from 'express';
-import { AppError } from '../../web/errors.js';
-import { hasControlCharacters } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { hasControlCharacters } from '../../lib/validation.js';
 import { uploadPath } from './import-service.js';
 
 export interface ReceivedFile {

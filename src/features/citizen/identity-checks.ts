@@ -6,13 +6,13 @@
 // commit on their own, before (and whatever the outcome of) the work the check guards.
 import type { Database } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
-import { AppError } from '../../web/errors.js';
-import { translator } from '../../web/i18n.js';
-import { birthKeyMatches } from '../cards/birth-key.js';
+import { AppError } from '../../lib/app-error.js';
+import { translator } from '../../lib/i18n.js';
+import { birthKeyMatches } from '../citizen/birth-key.js';
 import { raiseAlert, type AlertInput } from '../notify/alerts.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { auditAttempt, recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
-import { giveBackAttempt, reserveAttempt } from './attempt-budget.js';
+import { giveBackAttempt, reserveAttempt } from '../../lib/attempt-budget.js';
 import { normaliseMonthDay } from './login-service.js';
 
 /** Failed identity checks a staff user may make per window before checks are refused. */

@@ -10,9 +10,9 @@ import type { Database, DbTx } from '../../db/client.js';
 import { transaction, type Tx } from '../../db/transaction.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
-import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
+import { birthKey, birthKeyMatches } from '../citizen/birth-key.js';
 import { auditAttempt, recordAudit } from '../staff/audit.js';
-import { budgetSpent, reserveAttempt, type AttemptBudget } from './attempt-budget.js';
+import { budgetSpent, reserveAttempt, type AttemptBudget } from '../../lib/attempt-budget.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
 export const CITIZEN_LOCK_MINUTES = 15;
@@ -27,7 +27,7 @@ export type CitizenLoginResult =
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
 export function normaliseMonthDay(value: string): string {
   const half = toHalfWidth(value).trim();
-  const parts = half.match(/^(\d{1,2})\s*[\/\-.月／・\s]\s*(\d{1,2})\s*日?$/);
+  const parts = half.match(/^(\d{1,2})\s*[/\-.月／・\s]\s*(\d{1,2})\s*日?$/);
   if (parts) return parts[1].padStart(2, '0') + parts[2].padStart(2, '0');
   return half.replace(/\s/g, '');
 }

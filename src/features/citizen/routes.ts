@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
 import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
-import { lineSchema, parseForm } from '../../web/validation.js';
+import { lineSchema, parseForm } from '../../lib/validation.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
-import { loadCitizen, releaseHoldOf } from './session.js';
+import { loadCitizen } from './session.js';
 
 const loginForm = z.object({
   noticeId: lineSchema(64, 'citizen.login.failed').pipe(z.string().min(1, 'citizen.login.noticeIdRequired')),
@@ -25,7 +25,10 @@ const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason
 export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
   const { db, config, secrets } = context;
   const router = Router();
-  router.use(loadCitizen(db, config));
+  const citizenLeft = async (cardHolderId: number) => {
+    for (const feature of features) await feature.citizenLeft?.(cardHolderId);
+  };
+  router.use(loadCitizen(config, citizenLeft));
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
@@ -58,7 +61,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   });
 
   router.post('/logout', async (req, res) => {
-    if (req.session.citizen) await releaseHoldOf(db, req.session.citizen.cardHolderId, req.ip);
+    if (req.session.citizen) await citizenLeft(req.session.citizen.cardHolderId);
     await destroySession(req);
     res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
     res.redirect(303, '/login?loggedOut=1');

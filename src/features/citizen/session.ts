@@ -5,30 +5,17 @@ import path from 'node:path';
 import ejs from 'ejs';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config.js';
-import type { Database } from '../../db/client.js';
-import { transaction } from '../../db/transaction.js';
-import type { Actor } from '../../lib/actor.js';
 import { TOUCH_EVERY_MS } from '../../web/sessions.js';
 import { viewsDir } from '../../web/views.js';
-import type { BookingErrorCode } from '../booking/errors.js';
-import { releaseHold } from '../booking/holds.js';
 
 declare module 'express-session' {
   interface SessionData {
     citizen?: { cardHolderId: number; loginAt: number; lastSeenAt: number };
-    /** What the citizen entered for the hold `holdId` (no email: null), for the review page. */
-    pendingBooking?: { holdId: number; email: string | null; familyIds: number[] };
-    /** The confirm form sent back with errors, shown once by the GET after the redirect. */
-    confirmForm?: { holdId: number; values: Record<string, string>; errors: Record<string, string> };
-    /** Why the last booking POST was refused, shown once by GET /booking/refused. */
-    refusal?: { code: BookingErrorCode; back: string };
-    familyError?: string;
-    changing?: boolean;
   }
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares res.locals in its global namespace
   namespace Express {
     interface Locals {
       cardHolderId?: number;
@@ -38,21 +25,14 @@ declare global {
 
 const headerTemplate = path.join(viewsDir, 'citizen/_session-header.ejs');
 
-/** The signed-in citizen as the actor of the transactions their requests open. */
-export const citizenActor = (cardHolderId: number, ip?: string): Actor => ({ type: 'citizen', id: String(cardHolderId), ip });
-
-/** Puts back the time a citizen held but did not book (log-out, expired session). */
-export const releaseHoldOf = (database: Database, cardHolderId: number, ip?: string) =>
-  transaction(database, citizenActor(cardHolderId, ip), (tx) => releaseHold(tx, cardHolderId));
-
-export function loadCitizen(db: Database, config: Config): RequestHandler {
+export function loadCitizen(config: Config, citizenLeft: (cardHolderId: number) => Promise<void>): RequestHandler {
   const idleMs = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
   return async (req, res, next) => {
     const citizen = req.session?.citizen;
     if (!citizen) return next();
     const now = Date.now();
     if (now - citizen.lastSeenAt > idleMs || now - citizen.loginAt > config.SESSION_ABSOLUTE_HOURS * 3_600_000) {
-      await releaseHoldOf(db, citizen.cardHolderId, req.ip);
+      await citizenLeft(citizen.cardHolderId);
       delete req.session.citizen;
       delete req.session.pendingBooking;
       res.locals.sessionExpired = true;

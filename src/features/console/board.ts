@@ -4,7 +4,7 @@ import type { Db, Reader } from '../../db/client.js';
 import type { BookingChannel, BookingStatus } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { allPlacesLeft, dayTimes, unvisitedOfDay, webPlacesLeft } from '../booking/index.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditAction } from '../staff/audit.js';

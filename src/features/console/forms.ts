@@ -1,6 +1,6 @@
 // Input schemas of the console; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { idSchema, isoDateSchema, lineSchema } from '../../web/validation.js';
+import { idSchema, isoDateSchema, lineSchema } from '../../lib/validation.js';
 import { normaliseMonthDay } from '../citizen/login-service.js';
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());

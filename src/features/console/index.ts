@@ -1,4 +1,4 @@
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
 import { consoleRoutes } from './routes.js';
 

@@ -6,7 +6,7 @@ import type { Database, Reader } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { dateColumn } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { allPlacesLeft, BookingError, webPlacesLeft } from '../booking/index.js';
 import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../citizen/identity-checks.js';
 import type { StaffPrincipal } from '../../policies/index.js';

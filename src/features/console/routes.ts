@@ -1,11 +1,11 @@
 // The staff and call-center console, under /staff/console. Handlers parse, call one service,
 // render or redirect.
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
-import { parseForm, parseQuery, type FieldErrors } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { parseForm, parseQuery, type FieldErrors } from '../../lib/validation.js';
 import { transaction, type Tx } from '../../db/transaction.js';
 import { bookSlot, cancelBooking, checkIn, handOver, listCounters, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';

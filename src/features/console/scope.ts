@@ -1,6 +1,6 @@
 // The counter a console screen is about, within the user's counter scope (decided in src/policies).
 import type { Db, DbTx } from '../../db/client.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { ensureCounter, type StaffPrincipal } from '../../policies/index.js';
 
 export async function counterOrFail(db: Db | DbTx, user: StaffPrincipal, counterId: number) {

@@ -3,7 +3,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Tx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 import { enqueueMail, headerSafe } from './outbox.js';
 

@@ -9,8 +9,8 @@
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { AppError } from '../../web/errors.js';
-import { hasControlCharacters } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { hasControlCharacters } from '../../lib/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { bookingScope, can } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';

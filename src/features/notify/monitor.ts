@@ -9,7 +9,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import type { Actor } from '../../lib/actor.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { composeAlertMail, postAlertWebhook, raiseAlert, type AlertNotice } from './alerts.js';
 import type { Mailer } from './mailer.js';
 

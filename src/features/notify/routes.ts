@@ -1,9 +1,9 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import { formatDateJa, formatMinutes, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
-import { parseForm } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { parseForm } from '../../lib/validation.js';
 import type { Feature } from '../feature.js';
 import { transaction } from '../../db/transaction.js';
 import { requirePermission, staffActor } from '../staff/access.js';

@@ -3,7 +3,7 @@
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import { addDays, dateColumn, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { recordAudit, type AuditEntry } from '../staff/audit.js';
 import { MAX_SLOT_RANGE_DAYS } from './forms.js';
 import { storePolicy, type PolicyInput } from './policy.js';

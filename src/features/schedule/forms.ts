@@ -1,6 +1,6 @@
 // zod schemas for the schedule screens. Messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { isoDateSchema, monthSchema } from '../../web/validation.js';
+import { isoDateSchema, monthSchema } from '../../lib/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 
 const text = (max: number) => z.string().trim().max(max, 'schedule.error.tooLong');

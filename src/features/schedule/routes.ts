@@ -1,12 +1,12 @@
 // Staff screens under /staff/schedule: counters, opening rules with a month preview, closures,
 // date overrides, booking policy, month capacity view, capacity report (HTML and CSV), conflicts.
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import { transaction, type Tx } from '../../db/transaction.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
-import { parseForm, pathId, type FieldErrors } from '../../web/validation.js';
+import { AppError } from '../../lib/app-error.js';
+import { parseForm, pathId, type FieldErrors } from '../../lib/validation.js';
 import type { Feature } from '../feature.js';
 import { requirePermission, staffActor } from '../staff/access.js';
 import { authorize } from '../../policies/index.js';

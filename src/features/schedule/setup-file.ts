@@ -6,7 +6,7 @@ import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { addDays, dateColumn, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
-import { translator } from '../../web/i18n.js';
+import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 import { closureForm, counterForm, counterPolicyForm, overrideForm, ruleForm, timeText, type ClosureFields, type CounterFields, type OverrideFields, type PolicyFields, type RuleFields } from './forms.js';
 import { storePolicy } from './policy.js';

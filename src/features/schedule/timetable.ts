@@ -3,7 +3,7 @@ import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { capacityOf, closureApplies, planRange, monthRange, slotsOfPeriod, type ClosureParams, type DayPlan, type RuleInput } from './calendar.js';
 import { applyChange } from './change.js';
 import { findCounter } from './counters.js';

@@ -1,7 +1,7 @@
 import type { Database, DbTx } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import type { StaffUser } from '../../generated/prisma/client.js';
-import { giveBackAttempt, reserveAttempt } from '../citizen/attempt-budget.js';
+import { giveBackAttempt, reserveAttempt } from '../../lib/attempt-budget.js';
 import { auditAttempt, recordAudit } from './audit.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import type { Feature, StaffMenuItem } from '../feature.js';
 import { usersRoutes } from './users-routes.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { noStore } from '../../web/security-headers.js';
-import { lineSchema, parseForm } from '../../web/validation.js';
+import { lineSchema, parseForm } from '../../lib/validation.js';
 import { loadStaff, signedIn, safeNextPath } from './access.js';
 import { authenticateStaff, changeOwnPassword } from './auth-service.js';
 

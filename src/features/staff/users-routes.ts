@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
+import type { AppContext } from '../../context.js';
 import { transaction, type Tx } from '../../db/transaction.js';
-import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../web/validation.js';
+import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../lib/validation.js';
 import { requirePermission, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
 import { createStaffUser, issueTemporaryPassword, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';

@@ -3,7 +3,7 @@ import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { StaffRole } from '../../generated/prisma/client.js';
 import { randomCode } from '../../lib/random-code.js';
-import { AppError } from '../../web/errors.js';
+import { AppError } from '../../lib/app-error.js';
 import { recordAudit } from './audit.js';
 import { roleCan } from '../../policies/index.js';
 import { hashPassword } from './passwords.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { toHalfWidth } from '../lib/width.js';
-import { AppError } from './errors.js';
+import { toHalfWidth } from './width.js';
+import { AppError } from './app-error.js';
 
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
@@ -64,6 +64,7 @@ export function isMonth(value: unknown): value is string {
 
 /** NUL and the other C0 control characters (and DEL): never part of a name, ID or search word. */
 export function hasControlCharacters(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return /[\u0000-\u001f\u007f]/.test(value);
 }
 

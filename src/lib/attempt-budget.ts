@@ -2,7 +2,7 @@
 // a client address's failed citizen log-ins, a staff user's identity checks for citizens.
 // An attempt is reserved (counted) in one statement before its answer can be learnt, and
 // refused once the window's budget is spent, so requests fired at the same moment cannot slip past.
-import type { DbTx } from '../../db/client.js';
+import type { DbTx } from '../db/client.js';
 
 export interface AttemptBudget {
   key: string;
