@@ -5,7 +5,7 @@ import type { Tx } from '../db/transaction.js';
 import { dispatchDueAlerts, postAlertWebhook } from '../features/notify/alerts.js';
 import { markPastBookingsNoShow, releaseExpiredHolds } from '../features/booking/index.js';
 import { expireStaleSessions, pruneJobRuns } from '../features/notify/housekeeping.js';
-import { queueTomorrowsReminders } from '../features/notify/reminders.js';
+import { queueTomorrowsReminders } from '../features/booking/reminders.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
 

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { addDays } from '../../src/lib/jst.js';
-import { queueTomorrowsReminders } from '../../src/features/notify/reminders.js';
+import { queueTomorrowsReminders } from '../../src/features/booking/reminders.js';
 import { book, hiddenFields, loggedInCitizen, post, tapTime, type Agent } from '../citizen/citizen-agent.js';
 
 const { now, today } = pinClock('2027-01-15T10:00:00+09:00');

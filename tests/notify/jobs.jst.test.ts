@@ -2,7 +2,7 @@ import cron from 'node-cron';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/client.js';
-import { queueTomorrowsReminders } from '../../src/features/notify/reminders.js';
+import { queueTomorrowsReminders } from '../../src/features/booking/reminders.js';
 import { horizonEnd } from '../../src/features/schedule/slot-generation.js';
 import { pastBookingsJob, reminderJob, sessionExpiryJob, slotGenerationJob, type ScheduledJob } from '../../src/jobs/registry.js';
 import { runJob } from '../../src/jobs/runner.js';

@@ -7,7 +7,7 @@ import type { CounterTimetable } from '../schedule/calendar.js';
 import { daysOf, openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
 import { timetableJson } from '../schedule/slot-generation.js';
 import { effectivePolicy, policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
-import { webPlacesLeft, webPlacesLeftSql } from './rules.js';
+import { webPlacesLeft, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
 /** upcoming: the counter is open that day but booking has not opened yet (opensAt says when). */

@@ -17,7 +17,7 @@ import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from 
 import { applyCardEvent } from './card-events.js';
 import { BookingError, isOneActiveViolation } from './errors.js';
 import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
-import { OPEN_BOOKING_SQL, webPlacesLeftSql } from './rules.js';
+import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
 
 interface BookingSlot {

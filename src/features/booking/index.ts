@@ -5,7 +5,7 @@ export { moveBooking, cancelBooking, addFamilyMember, removeFamilyMember } from 
 export { checkIn, handOver, markNoShow, markNoShowsOfDay, markPastBookingsNoShow, unvisitedOfDay } from './visits.js';
 export { releaseHold, releaseExpiredHolds, anyExpiredHold, heldSlot } from './holds.js';
 export { activeBookingOf } from './reads.js';
-export { OPEN_BOOKING_STATUSES, OPEN_BOOKING_SQL, openBooking, BOOKABLE_CARD_STATUSES, webPlacesLeft, allPlacesLeft, webPlacesLeftSql, type VisitAction } from './rules.js';
+export { type VisitAction } from './rules.js';
 export { BookingError, type BookingErrorCode } from './errors.js';
 export { bookingWindowProblem, changeWindowProblem, slotDeadline } from './window.js';
 export { monthCalendar, dayTimes, dayPage, listCounters } from './availability.js';

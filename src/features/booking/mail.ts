@@ -5,7 +5,7 @@ import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } 
 import { translator } from '../../lib/i18n.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { enqueueMail, headerSafe, type MailAttachment } from '../notify/outbox.js';
-import { openBooking } from './rules.js';
+import { openBooking } from '../../domain/booking-rules.js';
 import { slotDeadline } from './window.js';
 
 export type BookingMailKind = 'confirmation' | 'change' | 'cancellation' | 'reminder';

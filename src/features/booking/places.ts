@@ -7,7 +7,7 @@
 import type { Tx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { BookingError } from './errors.js';
-import { BOOKABLE_CARD_STATUSES } from './rules.js';
+import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 
 /** Locks the card holders in id order; their statuses. */
 export async function lockHolders(tx: Tx, ids: number[]): Promise<Map<number, CardStatus>> {

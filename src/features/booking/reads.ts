@@ -1,6 +1,6 @@
 // What the citizen's own pages read about their booking.
 import type { Reader } from '../../db/client.js';
-import { openBooking } from './rules.js';
+import { openBooking } from '../../domain/booking-rules.js';
 
 /** A card holder's open booking with its group, slot and counter (null when none). */
 export async function activeBookingOf(reader: Reader, cardHolderId: number) {

@@ -4,6 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Tx } from '../../db/transaction.js';
 import type { AppContext } from '../../context.js';
+import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 import type { Feature } from '../feature.js';
 import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
@@ -13,7 +14,7 @@ import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
 import { transaction } from '../../db/transaction.js';
 import {
-  activeBookingOf, addFamilyMember, anyExpiredHold, BOOKABLE_CARD_STATUSES, BookingError, bookSlot, cancelBooking, dayPage, heldSlot, holdSlot, listCounters,
+  activeBookingOf, addFamilyMember, anyExpiredHold, BookingError, bookSlot, cancelBooking, dayPage, heldSlot, holdSlot, listCounters,
   monthCalendar, moveBooking, releaseExpiredHolds, releaseHold, removeFamilyMember, slotDeadline, type BookingErrorCode,
 } from './index.js';
 

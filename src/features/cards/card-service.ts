@@ -12,7 +12,7 @@ import { translator } from '../../lib/i18n.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { can, ensureCounter, visibleCounterIds } from '../../policies/index.js';
 import { recordAudit, type AuditActor } from '../staff/audit.js';
-import { openBooking } from '../booking/index.js';
+import { openBooking } from '../../domain/booking-rules.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
 import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
 

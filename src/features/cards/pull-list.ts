@@ -7,7 +7,7 @@ import type { CardStatus } from '../../generated/prisma/client.js';
 import { dateColumn, formatMinutes, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { ensureCounter } from '../../policies/index.js';
-import { OPEN_BOOKING_SQL } from '../booking/index.js';
+import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { recordAudit } from '../staff/audit.js';
 
 /** Statuses at which the card is not yet in the office: a booked card in one of these is flagged. */

@@ -5,7 +5,8 @@ import type { BookingChannel, BookingStatus } from '../../generated/prisma/clien
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
-import { allPlacesLeft, dayTimes, unvisitedOfDay, webPlacesLeft } from '../booking/index.js';
+import { dayTimes, unvisitedOfDay } from '../booking/index.js';
+import { allPlacesLeft, webPlacesLeft } from '../../domain/booking-rules.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditAction } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';

@@ -6,7 +6,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
-import { openBooking } from '../booking/index.js';
+import { openBooking } from '../../domain/booking-rules.js';
 import type { Tx } from '../../db/transaction.js';
 import { holderScope, holderScopeSql } from '../../policies/index.js';
 

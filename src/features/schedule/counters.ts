@@ -2,7 +2,7 @@
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { IsoDate } from '../../lib/jst.js';
-import { OPEN_BOOKING_SQL } from '../booking/index.js';
+import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { AppError } from '../../lib/app-error.js';
 import { applyChange } from './change.js';
 import type { CounterFields } from './forms.js';

@@ -1,7 +1,7 @@
 // The day-before reminder: one per active booking of the next Japan day that has an email.
 import type { Tx } from '../../db/transaction.js';
 import { addDays, jstInstant, todayInJapan } from '../../lib/jst.js';
-import { bookingMailKey, queueBookingMail } from '../booking/mail.js';
+import { bookingMailKey, queueBookingMail } from './mail.js';
 
 /**
  * Queues reminders for tomorrow's bookings (Japan time). The dedupe key (booking + visit date)
