@@ -3,9 +3,11 @@ import { createApp } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder } from '../helpers/factories.js';
 import pg from 'pg';
+import request from 'supertest';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { ADDRESS_MAX_FAILURES, CITIZEN_LOCK_AFTER, CITIZEN_MAX_FAILURES, normaliseMonthDay, unlockCitizenLogin } from '../../src/features/citizen/login-service.js';
 import { citizenLogin, post } from './citizen-agent.js';
+import { CITIZEN_COOKIE, citizenCookieOf, resealed } from './citizen-cookie.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -16,8 +18,7 @@ beforeEach(async () => {
   await t.db.prisma.citizenLoginThrottle.deleteMany();
 });
 
-const cookie = (response: { headers: Record<string, unknown> }) =>
-  ((response.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('sid='))?.split(';')[0];
+const cookie = citizenCookieOf;
 const messageOf = (html: string) => html.match(/role="alert"[^>]*>([^<]*)</)?.[1];
 
 function allMonthDays(): string[] {
@@ -143,9 +144,9 @@ describe('citizen log-in', () => {
 
   it('When the citizen is idle longer than the timeout, then the next request asks for log-in again', async () => {
     const { noticeId, mmdd } = await createCardHolder(t.db);
-    const { agent } = await citizenLogin(t.app, noticeId, mmdd);
-    await t.db.pool.query(`UPDATE session SET sess = jsonb_set(sess::jsonb, '{citizen,lastSeenAt}', to_jsonb((extract(epoch from now()) * 1000 - 16 * 60000)::bigint))::json WHERE sess::jsonb ? 'citizen'`);
-    const response = await agent.get('/booking/counters');
+    const { response: loggedIn } = await citizenLogin(t.app, noticeId, mmdd);
+    const idle = resealed(citizenCookieOf(loggedIn)!, (payload) => (payload.data.citizen!.lastSeenAt -= 16 * 60_000));
+    const response = await request(t.app).get('/booking/counters').set('Cookie', `${CITIZEN_COOKIE}=${idle}`);
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/login?expired=1');
   });

@@ -36,7 +36,7 @@ describe('the staff menu', () => {
 
 describe('the citizen log-in lock on the card page', () => {
   const wrongLogins = async (noticeId: string, times: number) => {
-    for (let i = 0; i < times; i += 1) await authenticateCitizen(t.db.prisma, TEST_SECRETS.birthDatePepper, noticeId, '1231', `192.0.2.${i + 1}`);
+    for (let i = 0; i < times; i += 1) await authenticateCitizen(t.db, TEST_SECRETS.birthDatePepper, noticeId, '1231', `192.0.2.${i + 1}`);
   };
 
   it('When a citizen got the birth date wrong 5 times and is locked for a while, then the card page says until when, not only the count', async () => {

@@ -191,7 +191,7 @@ export function bookingFeature(context: AppContext): Feature {
     for (let i = 1; i <= MAX_FAMILY_ROWS; i += 1) {
       const [noticeId, birth] = [fields[`familyId${i}`] ?? '', fields[`familyBirth${i}`] ?? ''];
       if (!noticeId && !birth) continue;
-      const result = await authenticateCitizen(prisma, secrets.birthDatePepper, noticeId, birth, req.ip ?? '');
+      const result = await authenticateCitizen(db, secrets.birthDatePepper, noticeId, birth, req.ip ?? '');
       if (!result.ok || result.cardHolderId === holderId(res)) return { failedRow: i };
       familyIds.push(result.cardHolderId);
     }
@@ -312,7 +312,7 @@ export function bookingFeature(context: AppContext): Feature {
     const own = await activeBookingOf(prisma, holderId(res));
     if (!own || !own.isPrimary) return res.redirect(303, '/booking');
     const parsed = parseForm(familyAddForm, req.body);
-    const result = parsed.ok ? await authenticateCitizen(prisma, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
+    const result = parsed.ok ? await authenticateCitizen(db, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
     if (!result?.ok) {
       req.session.familyError = parsed.ok ? 'booking.family.failed' : Object.values(parsed.errors)[0];
       return res.redirect(303, '/booking');

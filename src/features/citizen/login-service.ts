@@ -5,8 +5,11 @@
 // - per client address: at most ADDRESS_MAX_FAILURES failures per window.
 // An unknown ID gets the same answer after the same work (its failures are counted too).
 // Each attempt is counted atomically (one statement) before its answer can be learnt, so a
-// burst of requests fired at the same moment learns no more than the counts allow.
-import type { Db, DbTx } from '../../db/client.js';
+// burst of requests fired at the same moment learns no more than the counts allow. An attempt
+// is one transaction (one commit): its counts are committed before its answer is told, and the
+// rows it counts on stay locked until then, so attempts at the same moment wait for each other.
+import type { Database, Db, DbTx } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { birthKey, birthKeyMatches } from '../cards/birth-key.js';
@@ -20,7 +23,8 @@ export const ADDRESS_MAX_FAILURES = 30;
 export const ADDRESS_WINDOW_MINUTES = 15;
 
 export type CitizenLoginResult =
-  | { ok: true; cardHolderId: number }
+  /** sessionGeneration: the card holder's, for the session cookie (log-out bumps it). */
+  | { ok: true; cardHolderId: number; sessionGeneration: number }
   | { ok: false; reason: 'invalid' | 'locked' | 'locked_until_unlocked' | 'throttled' };
 
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
@@ -92,9 +96,13 @@ const THROTTLED = { ok: false, reason: 'throttled' } as const;
  *   at the same moment do not throttle each other, and a burst learns at most the budget's
  *   worth of wrong answers.
  */
-export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
+export async function authenticateCitizen(database: Database, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
   const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
+  return transaction(database, { type: 'citizen', id: 'login', ip }, ({ db }) => checkAnswer(db, pepper, noticeId, mmdd, ip));
+}
+
+async function checkAnswer(db: DbTx, pepper: string, noticeId: string, mmdd: string, ip: string): Promise<CitizenLoginResult> {
   const address = addressBudget(ip);
   if (await budgetSpent(db, address)) return THROTTLED;
   const holder = await db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
@@ -116,14 +124,16 @@ export async function authenticateCitizen(db: Db, pepper: string, rawNoticeId: s
 }
 
 /** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
-async function loginSucceeded(db: Db, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
+async function loginSucceeded(db: DbTx, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
   if (await budgetSpent(db, address)) {
     await recordAudit(db, actor, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
+  const [cleared] = await db.$queryRaw<{ generation: number }[]>`
+    UPDATE card_holders SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = ${cardHolderId}
+    RETURNING session_generation AS generation`;
   await recordAudit(db, actor, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
-  return { ok: true, cardHolderId };
+  return { ok: true, cardHolderId, sessionGeneration: cleared.generation };
 }
 
 /** Staff unlock an ID after checking the caller's identity on the phone or at the counter. */

@@ -8,6 +8,7 @@ import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../web/validation.js';
 import { releaseHold } from '../booking/holds.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
+import { watchLogouts } from './logouts.js';
 import { loadCitizen } from './session.js';
 
 const loginForm = z.object({
@@ -26,7 +27,8 @@ const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason
 export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
   const { db, config, secrets } = context;
   const router = Router();
-  router.use(loadCitizen(db.prisma, config));
+  const generations = watchLogouts(db, config.SESSION_ABSOLUTE_HOURS);
+  router.use(loadCitizen(db.prisma, config, generations));
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
@@ -44,24 +46,26 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     const noticeId = typeof req.body?.noticeId === 'string' ? req.body.noticeId.slice(0, 64) : '';
     const parsed = parseForm(loginForm, req.body);
     if (!parsed.ok) return renderLogin(res, 400, { noticeId, errors: parsed.errors });
-    const result = await authenticateCitizen(db.prisma, secrets.birthDatePepper, parsed.data.noticeId, parsed.data.birth, req.ip ?? '');
+    const result = await authenticateCitizen(db, secrets.birthDatePepper, parsed.data.noticeId, parsed.data.birth, req.ip ?? '');
     if (!result.ok) {
       const [status, messageKey] = FAILURE_MESSAGES[result.reason];
       return renderLogin(res, status, { noticeId, error: res.locals.t(messageKey, { minutes: 15 }) });
     }
     await regenerateSession(req);
     const now = Date.now();
-    req.session.citizen = { cardHolderId: result.cardHolderId, loginAt: now, lastSeenAt: now };
-    req.session.cookie.maxAge = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
-    // The new session's CSRF token now, so it is stored with this write, not by the next page.
+    req.session.citizen = { cardHolderId: result.cardHolderId, generation: result.sessionGeneration, loginAt: now, lastSeenAt: now };
+    // The new session's CSRF token now, so it is sealed into this cookie, not by the next page.
     generateCsrfToken(req);
     res.redirect(303, '/booking');
   });
 
   router.post('/logout', async (req, res) => {
-    if (req.session.citizen) await releaseHold(db.prisma, req.session.citizen.cardHolderId);
-    await destroySession(req);
-    res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
+    const cardHolderId = res.locals.cardHolderId;
+    if (cardHolderId !== undefined) {
+      await releaseHold(db.prisma, cardHolderId);
+      await generations.logOut(cardHolderId);
+    }
+    await destroySession(req); // the cookie is cleared as the response goes out
     res.redirect(303, '/login?loggedOut=1');
   });
 
