@@ -52,6 +52,9 @@ export function createApp(context: AppContext): express.Express {
   const { config, db, secrets, logger } = context;
   const app = express();
   app.disable('x-powered-by');
+  // Pages are dynamic and mostly no-store: hashing every body for an ETag buys nothing
+  // (public/ files keep theirs from express.static).
+  app.set('etag', false);
   useNoticeIdPattern(config.NOTICE_ID_PATTERN);
   app.locals.noticeIdInputMode = noticeIdIsNumeric() ? 'numeric' : 'text';
   app.set('trust proxy', config.TRUST_PROXY);
