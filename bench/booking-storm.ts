@@ -299,7 +299,7 @@ async function startWorkers(url: string) {
   // Plain node, no TypeScript loader: the primary's own flags (tsx) are not passed on.
   cluster.setupPrimary({ exec: path.join(import.meta.dirname, 'storm-worker.mjs'), execArgv: workerArgs });
   const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS });
-  const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_WORKER: settings }));
+  const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_WORKER: settings, NODE_ENV: 'production' }));
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => worker.once('message', () => resolve()))));
   const base = `http://127.0.0.1:${port}`;
   // Warm up each process (templates, Prisma) before the clock starts.

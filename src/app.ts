@@ -58,7 +58,10 @@ export function createApp(context: AppContext): express.Express {
   useNoticeIdPattern(config.NOTICE_ID_PATTERN);
   app.locals.noticeIdInputMode = noticeIdIsNumeric() ? 'numeric' : 'text';
   app.set('trust proxy', config.TRUST_PROXY);
+  // Templates compiled once (EJS's cache) and view paths looked up once (Express's), from the
+  // validated config rather than Express's own reading of process.env.NODE_ENV.
   app.locals.cache = config.NODE_ENV === 'production';
+  app.set('view cache', app.locals.cache);
   app.locals.callCenter = { phone: config.CALL_CENTER_PHONE, hours: config.CALL_CENTER_HOURS };
   configureViews(app);
 
