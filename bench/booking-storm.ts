@@ -1,13 +1,19 @@
 // Booking storm: many citizens log in and book the same few days at once, over HTTP, against
-// the real app (several processes via node:cluster, sharing only PostgreSQL). Then the same
-// booking transaction runs directly in SQL on the same database as the ceiling.
+// the real app (several processes via node:cluster, sharing only PostgreSQL, each running the
+// compiled production build: bench/storm-worker.mjs). Then, on the same database in the same run:
+//   (a) the physical limit: a minimal booking transaction (guarded UPDATE of the slot, INSERT of
+//       the booking and of its outbox row) straight on PostgreSQL;
+//   (b) the app's booking transaction ceiling: the booking transaction without HTTP;
+//   (c) HTTP: the whole citizen journey; its rate is compared with (b).
 //
 //   npx tsx bench/booking-storm.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/booking-storm.ts
 // Knobs: BENCH_CITIZENS (1500), BENCH_CONCURRENCY (500), BENCH_WORKERS (2), BENCH_DAYS (3),
 //        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20),
-//        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32)
+//        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32),
+//        BENCH_PROFILE=DIR (a CPU profile of each app process, --cpu-prof, written into DIR)
 import { benchDatabase } from './support.js';
+import { spawnSync } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
@@ -15,10 +21,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { connectDatabase } from '../src/db/client.js';
 import { freePort } from '../src/db/embedded.js';
 import { birthKey } from '../src/features/citizen/birth-key.js';
 import { addDays, dateColumn, jstInstant, todayInJapan } from '../src/lib/jst.js';
@@ -33,25 +35,12 @@ const POOL = num('BENCH_POOL', 20);
 const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
 const MAX_TRIES = 5;
 
-// ---------------------------------------------------------------- app worker process
-async function runWorker(): Promise<void> {
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', DATABASE_URL: process.env.BENCH_DB_URL, SESSION_SECRET: SECRETS.sessionSecret, BIRTH_DATE_PEPPER: SECRETS.birthDatePepper, PUBLIC_BASE_URL: 'http://127.0.0.1', DATABASE_POOL_SIZE: String(POOL) });
-  const db = connectDatabase(config.DATABASE_URL!, POOL);
-  const app = createApp({ config, db, secrets: SECRETS, logger: pino({ level: 'silent' }) });
-  const server = app.listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.send?.('listening'));
-  process.on('message', async (message) => {
-    if (message === 'cpu') return process.send?.({ cpu: process.cpuUsage() });
-    if (message !== 'stop') return;
-    server.close();
-    await db.close();
-    process.exit(0);
-  });
-}
-
 // ---------------------------------------------------------------- set-up
 interface Scenario { counterId: number; days: string[]; citizens: { noticeId: string; mmdd: string; id: number }[] }
 
-async function seed(client: pg.Client, firstDay: string, label: string): Promise<Scenario> {
+const NOTICE_PREFIX = { http: 7, app: 8, minimal: 9 } as const;
+
+async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOTICE_PREFIX): Promise<Scenario> {
   const counter = await client.query(`INSERT INTO counters (code, name, address, updated_at) VALUES ($1, $2, '中央区本町1-1-1', now()) RETURNING id`, [`bench-${label}`, `ベンチ交付センター ${label}`]);
   const counterId = counter.rows[0].id as number;
   const days = Array.from({ length: DAYS }, (_, i) => addDays(firstDay, i));
@@ -66,7 +55,7 @@ async function seed(client: pg.Client, firstDay: string, label: string): Promise
      SELECT $1, d, s, s + interval '15 minutes', $2, now() FROM unnest($3::date[], $4::timestamptz[]) AS t(d, s)`,
     [counterId, CAPACITY, dates, starts],
   );
-  const citizens = Array.from({ length: CITIZENS }, (_, i) => ({ noticeId: `${label === 'http' ? 7 : 8}${String(i).padStart(15, '0')}`, mmdd: `${String((i % 12) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}` }));
+  const citizens = Array.from({ length: CITIZENS }, (_, i) => ({ noticeId: `${NOTICE_PREFIX[label]}${String(i).padStart(15, '0')}`, mmdd: `${String((i % 12) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}` }));
   const ids = await client.query(
     `INSERT INTO card_holders (notice_id, birth_key, status, counter_id, updated_at)
      SELECT n, k, 'notice_sent', $3, now() FROM unnest($1::text[], $2::text[]) AS t(n, k) RETURNING id, notice_id`,
@@ -133,18 +122,21 @@ const hiddenFields = (html: string, action: string) =>
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 class Citizen {
-  private cookie = '';
+  private readonly cookies = new Map<string, string>();
   constructor(private readonly base: URL, private readonly requestTimes: number[]) {}
 
   request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; text: string }> {
     const started = performance.now();
     const body = form ? new URLSearchParams(form).toString() : undefined;
-    const headers: http.OutgoingHttpHeaders = { cookie: this.cookie };
+    const headers: http.OutgoingHttpHeaders = { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
     if (body !== undefined) Object.assign(headers, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) });
     return new Promise((resolve, reject) => {
       const request = http.request({ host: this.base.hostname, port: this.base.port, path, method, agent, headers }, (response) => {
-        const set = response.headers['set-cookie']?.find((c) => c.startsWith('sid='));
-        if (set) this.cookie = set.split(';')[0];
+        for (const set of response.headers['set-cookie'] ?? []) {
+          const [name, value] = set.split(';')[0].split(/=(.*)/s);
+          if (value) this.cookies.set(name, value);
+          else this.cookies.delete(name);
+        }
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
@@ -211,20 +203,51 @@ async function httpStorm(base: string, scenario: Scenario) {
   return { outcomes, seconds, requestTimes: requestTimes.sort((a, b) => a - b), journeyTimes: journeyTimes.sort((a, b) => a - b), requests: requestTimes.length };
 }
 
-// ---------------------------------------------------------------- the same transaction in SQL
-const BOOK_SQL = {
+// ---------------------------------------------------------------- booking transactions without HTTP
+type Book = (client: pg.PoolClient, person: Scenario['citizens'][number], slotId: number, code: string) => Promise<boolean>;
+
+const TAKE = `UPDATE slots SET booked = booked + 1, updated_at = now() WHERE id = $1 AND booked + 1 <= capacity - reserved_capacity`;
+const INSERT_BOOKING = `INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
+  VALUES ($1, $2, $3, $1, 'active', 'web', $4, $5, now()) ON CONFLICT (code) DO NOTHING RETURNING id`;
+const INSERT_OUTBOX = `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, booking_id) VALUES ($1, 'booking.confirmation', $2, '予約完了', $3, $4)`;
+
+/** Takes a place and writes the booking and its outbox row; false when the slot is full. */
+async function takeAndInsert(client: pg.PoolClient, person: Scenario['citizens'][number], slotId: number, code: string): Promise<boolean> {
+  if ((await client.query(TAKE, [slotId])).rowCount !== 1) return false;
+  const inserted = await client.query(INSERT_BOOKING, [code, slotId, person.id, `c${person.id}@example.jp`, `citizen:${person.id}`]);
+  await client.query(INSERT_OUTBOX, [`booking:${code}:confirmation:new`, `c${person.id}@example.jp`, '本文', inserted.rows[0].id]);
+  return true;
+}
+
+/** (a) The physical limit: the guarded UPDATE, the booking and its outbox row, nothing else. */
+const minimalBooking: Book = takeAndInsert;
+
+const APP_SQL = {
   lockHolder: `SELECT id, status FROM card_holders WHERE id = $1 FOR UPDATE`,
   activeCount: `SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = $1 AND status IN ('active', 'checked_in')`,
-  take: `UPDATE slots SET booked = booked + 1, updated_at = now() WHERE id = $1 AND booked + 1 <= capacity - reserved_capacity`,
-  insert: `INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
-           VALUES ($1, $2, $3, $1, 'active', 'web', $4, $5, now()) ON CONFLICT (code) DO NOTHING RETURNING id`,
   card: `UPDATE card_holders SET status = 'booked', updated_at = now() WHERE id = $1`,
   history: `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, actor, reason) VALUES ($1, 'notice_sent', 'booked', $2, 'booking')`,
-  outbox: `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, booking_id) VALUES ($1, 'booking.confirmation', $2, '予約完了', $3, $4)`,
   audit: `INSERT INTO audit_logs (actor_type, actor_id, action, target_type, target_id) VALUES ('citizen', $1, 'booking.create', 'booking', $2)`,
 };
 
-async function sqlCeiling(url: string, scenario: Scenario, slotIds: number[]) {
+/**
+ * (b) The app's booking transaction: the same rows the app writes (card status, its history, the
+ * audit row) after locking the card holder and checking it has no active booking.
+ * TODO(lead): call the new booking command `bookSlot` (src/features/booking/) here, inside
+ * `transaction(database, actor, fn)`, instead of this hand-written copy of its statements.
+ */
+const appBooking: Book = async (client, person, slotId, code) => {
+  await client.query(APP_SQL.lockHolder, [person.id]);
+  await client.query(APP_SQL.activeCount, [person.id]);
+  if (!(await takeAndInsert(client, person, slotId, code))) return false;
+  await client.query(APP_SQL.card, [person.id]);
+  await client.query(APP_SQL.history, [person.id, `citizen:${person.id}`]);
+  await client.query(APP_SQL.audit, [String(person.id), code]);
+  return true;
+};
+
+/** Every citizen of the scenario books in one transaction each (retrying full slots), CONCURRENCY at once. */
+async function bookingRate(url: string, scenario: Scenario, slotIds: number[], book: Book) {
   const pool = new pg.Pool({ connectionString: url, max: POOL * WORKERS });
   const { newBookingCode } = await import('../src/features/booking/code.js');
   let booked = 0;
@@ -234,20 +257,11 @@ async function sqlCeiling(url: string, scenario: Scenario, slotIds: number[]) {
     const client = await pool.connect();
     try {
       for (let attempt = 0; attempt < MAX_TRIES; attempt += 1) {
-        const slotId = slotIds[Math.floor(Math.random() * slotIds.length)];
         await client.query('BEGIN');
-        await client.query(BOOK_SQL.lockHolder, [person.id]);
-        await client.query(BOOK_SQL.activeCount, [person.id]);
-        if ((await client.query(BOOK_SQL.take, [slotId])).rowCount !== 1) {
+        if (!(await book(client, person, slotIds[Math.floor(Math.random() * slotIds.length)], newBookingCode()))) {
           await client.query('ROLLBACK');
           continue;
         }
-        const code = newBookingCode();
-        const inserted = await client.query(BOOK_SQL.insert, [code, slotId, person.id, `c${person.id}@example.jp`, `citizen:${person.id}`]);
-        await client.query(BOOK_SQL.card, [person.id]);
-        await client.query(BOOK_SQL.history, [person.id, `citizen:${person.id}`]);
-        await client.query(BOOK_SQL.outbox, [`booking:${code}:confirmation:new`, `c${person.id}@example.jp`, '本文', inserted.rows[0].id]);
-        await client.query(BOOK_SQL.audit, [String(person.id), code]);
         await client.query('COMMIT');
         booked += 1;
         lastBookedAt = performance.now();
@@ -258,29 +272,54 @@ async function sqlCeiling(url: string, scenario: Scenario, slotIds: number[]) {
     }
   });
   await pool.end();
-  return { booked, seconds: (lastBookedAt - started) / 1000 };
+  const check = await withClient(url, (client) => overbookedSlots(client, scenario.counterId));
+  return { booked, rate: booked / ((lastBookedAt - started) / 1000), overbooked: check.overbooked };
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }
 
 // ---------------------------------------------------------------- primary
+/** The app processes run what `npm start` runs: the compiled build, fresh from the sources. */
+function buildApp(): void {
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+}
+
+async function startWorkers(url: string) {
+  const port = await freePort();
+  const workerArgs = [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
+  // Plain node, no TypeScript loader: the primary's own flags (tsx) are not passed on.
+  cluster.setupPrimary({ exec: path.join(import.meta.dirname, 'storm-worker.mjs'), execArgv: workerArgs });
+  const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS });
+  const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_WORKER: settings, NODE_ENV: 'production' }));
+  await Promise.all(workers.map((worker) => new Promise<void>((resolve) => worker.once('message', () => resolve()))));
+  const base = `http://127.0.0.1:${port}`;
+  // Warm up each process (templates, Prisma) before the clock starts.
+  for (let i = 0; i < WORKERS * 4; i += 1) await fetch(`${base}/login`).then((r) => r.text());
+  return { workers, base };
+}
+
 async function runPrimary(): Promise<void> {
+  buildApp();
   const { url, dataDir, stop: stopDatabase } = await benchDatabase('booking-storm');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const firstDay = addDays(todayInJapan(), 7);
   const httpScenario = await seed(client, firstDay, 'http');
-  const sqlScenario = await seed(client, addDays(firstDay, 7), 'sql');
+  const appScenario = await seed(client, addDays(firstDay, 7), 'app');
+  const minimalScenario = await seed(client, addDays(firstDay, 14), 'minimal');
   const places = DAYS * 32 * CAPACITY;
-  console.log(`booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (pool ${POOL} each${process.env.BENCH_WORKER_NODE_ARGS ? `, node ${process.env.BENCH_WORKER_NODE_ARGS}` : ''}), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`);
+  console.log(`booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (compiled build, NODE_ENV=production, pool ${POOL} each${process.env.BENCH_WORKER_NODE_ARGS ? `, node ${process.env.BENCH_WORKER_NODE_ARGS}` : ''}), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`);
 
-  const port = await freePort();
-  const workerArgs = [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
-  cluster.setupPrimary({ exec: process.argv[1], execArgv: [...process.execArgv, ...workerArgs] });
-  const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_ROLE: 'worker', BENCH_DB_URL: url, BENCH_PORT: String(port) }));
-  await Promise.all(workers.map((worker) => new Promise<void>((resolve) => worker.once('message', () => resolve()))));
-  const base = `http://127.0.0.1:${port}`;
-  // Warm up each process (templates, Prisma) before the clock starts.
-  for (let i = 0; i < WORKERS * 4; i += 1) await fetch(`${base}/login`).then((r) => r.text());
-
+  const { workers, base } = await startWorkers(url);
   const commits = async () => Number((await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
   const commitsBefore = await commits();
   const cpuBefore = { app: await workersCpuSeconds(workers), load: cpuOf(process.cpuUsage()), pg: await postgresCpuSeconds(dataDir) };
@@ -290,27 +329,27 @@ async function runPrimary(): Promise<void> {
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => { worker.once('exit', () => resolve()); worker.send('stop'); })));
   const check = await overbookedSlots(client, httpScenario.counterId);
   const httpRate = http.outcomes.booked / http.seconds;
-  console.log(`\nHTTP (log in, pick a day, hold a time, email, confirm — ${http.requests} requests):`);
-  console.log(`  outcomes: ${http.outcomes.booked} booked, ${http.outcomes.full} found no free time, ${http.outcomes.error} errors`);
-  console.log(`  successful bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s)`);
-  console.log(`  citizen journey latency ms (8 requests: each step is POST/redirect/GET): p50 ${percentile(http.journeyTimes, 50).toFixed(0)}  p95 ${percentile(http.journeyTimes, 95).toFixed(0)}  p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
-  console.log(`  single request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)}`);
-  const perBooking = (seconds: number) => `${((seconds * 1000) / http.outcomes.booked).toFixed(1)} ms`;
-  console.log(`  CPU used during the storm: app processes ${cpu.app.toFixed(1)} s, load generator ${cpu.load.toFixed(1)} s, PostgreSQL ${cpu.pg.toFixed(1)} s (per booking: ${perBooking(cpu.app)}, ${perBooking(cpu.load)}, ${perBooking(cpu.pg)}; wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`);
-  console.log(`  PostgreSQL commits per citizen: ${(commitsDuring / CITIZENS).toFixed(1)} (the SQL ceiling: 1 per booking)`);
-  console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
 
-  const slotIds = (await client.query('SELECT id FROM slots WHERE counter_id = $1', [sqlScenario.counterId])).rows.map((row) => row.id as number);
-  const sql = await sqlCeiling(url, sqlScenario, slotIds);
-  const sqlCheck = await overbookedSlots(client, sqlScenario.counterId);
-  const sqlRate = sql.booked / sql.seconds;
-  console.log(`\nSQL ceiling (the same booking transaction straight on PostgreSQL, ${POOL * WORKERS} connections):`);
-  console.log(`  successful bookings/s: ${sqlRate.toFixed(1)} (${sql.booked} in ${sql.seconds.toFixed(2)} s), overbooked slots: ${sqlCheck.overbooked}`);
-  console.log(`\nratio HTTP / SQL: ${(httpRate / sqlRate).toFixed(2)}`);
+  const slotsOf = async (scenario: Scenario) => (await client.query('SELECT id FROM slots WHERE counter_id = $1', [scenario.counterId])).rows.map((row) => row.id as number);
+  const app = await bookingRate(url, appScenario, await slotsOf(appScenario), appBooking);
+  const minimal = await bookingRate(url, minimalScenario, await slotsOf(minimalScenario), minimalBooking);
+  const connections = `${POOL * WORKERS} connections, ${CONCURRENCY} citizens at once`;
+  const perBooking = (seconds: number) => (seconds * 1000) / http.outcomes.booked;
+
+  console.log(`\n(a) physical limit: minimal booking transaction (guarded slot UPDATE + booking INSERT + outbox INSERT) straight on PostgreSQL, ${connections}:`);
+  console.log(`  bookings/s: ${minimal.rate.toFixed(1)} (${minimal.booked} booked), overbooked slots: ${minimal.overbooked}`);
+  console.log(`\n(b) the app's booking transaction without HTTP (hand-written copy until bookSlot is wired), ${connections}:`);
+  console.log(`  bookings/s: ${app.rate.toFixed(1)} (${app.booked} booked), overbooked slots: ${app.overbooked}`);
+  console.log(`\n(c) HTTP (log in, pick a day, hold a time, email, confirm: 8 requests per journey, ${http.requests} requests):`);
+  console.log(`  outcomes: ${http.outcomes.booked} booked, ${http.outcomes.full} found no free time, ${http.outcomes.error} errors`);
+  console.log(`  bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s); ratio to (b): ${(httpRate / app.rate).toFixed(2)} (aim >= 0.4); to (a): ${(httpRate / minimal.rate).toFixed(2)}`);
+  console.log(`  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`);
+  console.log(`  PostgreSQL commits per citizen: ${(commitsDuring / CITIZENS).toFixed(1)} (aim <= 3)`);
+  console.log(`  request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)} (aim p99 < 250); journey p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
+  console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
   await client.end();
   await stopDatabase();
-  if (check.overbooked > 0 || sqlCheck.overbooked > 0) process.exitCode = 1;
+  if (check.overbooked > 0 || app.overbooked > 0 || minimal.overbooked > 0) process.exitCode = 1;
 }
 
-if (cluster.isPrimary && process.env.BENCH_ROLE !== 'worker') await runPrimary();
-else await runWorker();
+await runPrimary();

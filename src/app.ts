@@ -42,10 +42,16 @@ export function createApp(context: AppContext): express.Express {
   const { config, db, secrets, logger } = context;
   const app = express();
   app.disable('x-powered-by');
+  // Pages are dynamic and mostly no-store: hashing every body for an ETag buys nothing
+  // (public/ files keep theirs from express.static).
+  app.set('etag', false);
   useNoticeIdPattern(config.NOTICE_ID_PATTERN);
   app.locals.noticeIdInputMode = noticeIdIsNumeric() ? 'numeric' : 'text';
   app.set('trust proxy', config.TRUST_PROXY);
+  // Templates compiled once (EJS's cache) and view paths looked up once (Express's), from the
+  // validated config rather than Express's own reading of process.env.NODE_ENV.
   app.locals.cache = config.NODE_ENV === 'production';
+  app.set('view cache', app.locals.cache);
   app.locals.callCenter = { phone: config.CALL_CENTER_PHONE, hours: config.CALL_CENTER_HOURS };
   configureViews(app);
 
@@ -58,7 +64,7 @@ export function createApp(context: AppContext): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));
-  app.use(sessions({ pool: db.pool, secret: secrets.sessionSecret, secure: config.COOKIE_SECURE, idleMinutes: config.STAFF_SESSION_IDLE_MINUTES }));
+  app.use(sessions({ pool: db.pool, secret: secrets.sessionSecret, secure: config.COOKIE_SECURE, idleMinutes: config.STAFF_SESSION_IDLE_MINUTES, citizenIdleMinutes: config.CITIZEN_SESSION_IDLE_MINUTES, absoluteHours: config.SESSION_ABSOLUTE_HOURS }));
   app.use(localeMiddleware(locales));
   app.use(exposeCsrfToken);
   app.use(csrfProtection);

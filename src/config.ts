@@ -23,7 +23,7 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   EMBEDDED_PG_DIR: z.string().default('.data/postgres'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** Signs session cookies. Required in production; generated and kept under .data/ otherwise. */
+  /** Signs staff session cookies and keys the encrypted citizen cookie (HKDF). Required in production; generated and kept under .data/ otherwise. */
   SESSION_SECRET: secret.optional(),
   /** Key for HMAC of birth dates (the citizen password). Required in production. */
   BIRTH_DATE_PEPPER: secret.optional(),

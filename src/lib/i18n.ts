@@ -26,6 +26,7 @@ export function createTranslator(locales: Map<string, Messages>, locale: string)
   const fallback = locales.get(DEFAULT_LOCALE) ?? {};
   return (key, params = {}) => {
     const template = messages[key] ?? fallback[key] ?? key;
+    if (!template.includes('{')) return template;
     return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
   };
 }

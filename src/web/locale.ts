@@ -13,12 +13,15 @@ export function defaultLocale(locales: Map<string, Messages>): RequestHandler {
 
 /** The session's language. `?lang=xx` switches language when locales/xx.json exists. */
 export function localeMiddleware(locales: Map<string, Messages>): RequestHandler {
+  // One translator per language for the process, not one per request.
+  const translators = new Map([...locales.keys()].map((locale) => [locale, createTranslator(locales, locale)]));
+  const japanese = createTranslator(locales, DEFAULT_LOCALE);
   return (req, res, next) => {
     const requested = typeof req.query.lang === 'string' ? req.query.lang : undefined;
     if (requested && locales.has(requested) && req.session) req.session.locale = requested;
     const locale = req.session?.locale && locales.has(req.session.locale) ? req.session.locale : DEFAULT_LOCALE;
     res.locals.lang = locale;
-    res.locals.t = createTranslator(locales, locale);
+    res.locals.t = translators.get(locale) ?? japanese;
     next();
   };
 }

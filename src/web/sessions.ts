@@ -2,12 +2,30 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type pg from 'pg';
 import type { Request, RequestHandler, Response } from 'express';
+import { cookieSessions } from './cookie-session.js';
 
 export interface SessionOptions {
   pool: pg.Pool;
   secret: string;
   secure: boolean;
+  /** Staff sessions' idle time-out (the cookie's rolling lifetime). */
   idleMinutes: number;
+  /** Citizen sessions: the cookie's lifetime and the absolute lifetime of its payload. */
+  citizenIdleMinutes: number;
+  absoluteHours: number;
+}
+
+const STAFF_PATH = /^\/staff(\/|$)/;
+
+/**
+ * Staff pages (/staff/...) keep their session in PostgreSQL, as before; every other page (the
+ * citizen's) keeps it in an encrypted cookie, so a citizen request reads and writes no session
+ * row (docs/decisions/0012-citizen-sessions-in-a-cookie.md).
+ */
+export function sessions(options: SessionOptions): RequestHandler {
+  const staff = staffSessions(options);
+  const citizen = cookieSessions({ secret: options.secret, secure: options.secure, maxAgeMs: options.citizenIdleMinutes * 60_000, absoluteMs: options.absoluteHours * 3_600_000 });
+  return (req, res, next) => (STAFF_PATH.test(req.path) ? staff(req, res, next) : citizen(req, res, next));
 }
 
 declare module 'express-session' {
@@ -45,7 +63,7 @@ function throttledStore(PgStore: PgStoreClass) {
 }
 
 /**
- * Sessions live in PostgreSQL so several app processes share them and a restart logs nobody
+ * Staff sessions live in PostgreSQL so several app processes share them and a restart logs nobody
  * out. The cookie carries only a random id; idle timeout is the rolling cookie lifetime (the row's
  * expiry follows it to within TOUCH_EVERY_MS).
  */
@@ -64,7 +82,7 @@ function preparingPool(pool: pg.Pool): pg.Pool {
   return { query } as unknown as pg.Pool;
 }
 
-export function sessions(options: SessionOptions): RequestHandler {
+function staffSessions(options: SessionOptions): RequestHandler {
   const PgStore = throttledStore(connectPgSimple(session));
   const middleware = session({
     store: new PgStore({ pool: preparingPool(options.pool), tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false }),

@@ -3,10 +3,12 @@ import { createApp } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder } from '../helpers/factories.js';
 import pg from 'pg';
+import request from 'supertest';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { ADDRESS_MAX_FAILURES, CITIZEN_LOCK_AFTER, CITIZEN_MAX_FAILURES, normaliseMonthDay, unlockCitizenLogin } from '../../src/features/citizen/login-service.js';
 import { citizenLogin, post } from './citizen-agent.js';
 import { inTx } from '../helpers/tx.js';
+import { CITIZEN_COOKIE, citizenCookieOf, resealed } from './citizen-cookie.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -17,9 +19,28 @@ beforeEach(async () => {
   await t.db.prisma.citizenLoginThrottle.deleteMany();
 });
 
-const cookie = (response: { headers: Record<string, unknown> }) =>
-  ((response.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('sid='))?.split(';')[0];
+const cookie = citizenCookieOf;
 const messageOf = (html: string) => html.match(/role="alert"[^>]*>([^<]*)</)?.[1];
+
+/** The statements (first 40 characters) that one log-in attempt sends to PostgreSQL. */
+async function statementsOf(noticeId: string, birth: string): Promise<string[]> {
+  const statements: string[] = [];
+  const original = pg.Client.prototype.query;
+  const counting = function (this: pg.Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
+    statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 40));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  const agent = browserAgent(t.app);
+  const token = csrfTokenFrom((await agent.get('/login')).text);
+  pg.Client.prototype.query = counting as typeof original;
+  try {
+    await agent.post('/login').type('form').send({ _csrf: token, noticeId, birth });
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return statements;
+}
 
 function allMonthDays(): string[] {
   const days: string[] = [];
@@ -62,29 +83,20 @@ describe('citizen log-in', () => {
     expect(messageOf(lockedKnown.response.text)).toContain('一時的に停止');
   });
 
+  it('When a citizen logs in with the right birth date, then it is one transaction: every statement between one BEGIN and one COMMIT', async () => {
+    const { noticeId, mmdd, holder } = await createCardHolder(t.db);
+    const statements = await statementsOf(noticeId, mmdd);
+    expect(statements[0]).toMatch(/^BEGIN/);
+    expect(statements.at(-1)).toMatch(/^COMMIT/);
+    expect(statements.filter((text) => /^(BEGIN|COMMIT)/.test(text))).toHaveLength(2);
+    expect(statements.length).toBeGreaterThan(4); // the checks, the cleared counts and the audit row
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'citizen.login', actorId: String(holder.id) } })).toBe(1);
+  });
+
   it('When the ID is unknown or the birth date wrong, then the server does the same database work for both', async () => {
     const { noticeId } = await createCardHolder(t.db, { mmdd: '0401' });
-    const statements: string[] = [];
-    const original = pg.Client.prototype.query;
-    const counting = function (this: pg.Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
-      statements.push(text.replace(/\s+/g, ' ').slice(0, 40));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    };
-    const attempt = async (id: string) => {
-      const agent = browserAgent(t.app);
-      const token = csrfTokenFrom((await agent.get('/login')).text);
-      statements.length = 0;
-      pg.Client.prototype.query = counting as typeof original;
-      try {
-        await agent.post('/login').type('form').send({ _csrf: token, noticeId: id, birth: '0402' });
-      } finally {
-        pg.Client.prototype.query = original;
-      }
-      return statements.filter((text) => !/^(BEGIN|COMMIT)/.test(text)).length;
-    };
-    const wrongDate = await attempt(noticeId);
-    const unknownId = await attempt('5555444433332222');
+    const wrongDate = (await statementsOf(noticeId, '0402')).filter((text) => !/^(BEGIN|COMMIT)/.test(text)).length;
+    const unknownId = (await statementsOf('5555444433332222', '0402')).filter((text) => !/^(BEGIN|COMMIT)/.test(text)).length;
     expect(wrongDate).toBeGreaterThan(3);
     expect(unknownId).toBe(wrongDate);
   });
@@ -144,9 +156,9 @@ describe('citizen log-in', () => {
 
   it('When the citizen is idle longer than the timeout, then the next request asks for log-in again', async () => {
     const { noticeId, mmdd } = await createCardHolder(t.db);
-    const { agent } = await citizenLogin(t.app, noticeId, mmdd);
-    await t.db.pool.query(`UPDATE session SET sess = jsonb_set(sess::jsonb, '{citizen,lastSeenAt}', to_jsonb((extract(epoch from now()) * 1000 - 16 * 60000)::bigint))::json WHERE sess::jsonb ? 'citizen'`);
-    const response = await agent.get('/booking/counters');
+    const { response: loggedIn } = await citizenLogin(t.app, noticeId, mmdd);
+    const idle = resealed(citizenCookieOf(loggedIn)!, (payload) => (payload.data.citizen!.lastSeenAt -= 16 * 60_000));
+    const response = await request(t.app).get('/booking/counters').set('Cookie', `${CITIZEN_COOKIE}=${idle}`);
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/login?expired=1');
   });

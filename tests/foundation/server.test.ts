@@ -5,11 +5,17 @@ import { lstatSync } from 'node:fs';
 import { appendFile, chmod, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_SHARED_DIR } from '../../src/db/embedded.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 const children: ChildProcess[] = [];
+// `npm start` builds first (prestart) and runs the compiled JavaScript; the build runs once here.
+beforeAll(() => {
+  const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
+  expect(build.status, build.stdout + build.stderr).toBe(0);
+}, 120_000);
 const tempDirs: string[] = [];
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -18,7 +24,7 @@ afterAll(async () => {
 
 /** Runs `npm start` (what it runs) in `cwd`, collecting its output. */
 function spawnServer(env: Record<string, string>, cwd = process.cwd()) {
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['dist/server.js'], {
     cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -209,7 +215,7 @@ describe('npm start', () => {
  * real one except the PostgreSQL binaries, which are copied so that they too sit in the private folder.
  */
 async function placeProject(dir: string) {
-  for (const entry of ['package.json', 'tsconfig.json', 'prisma.config.ts', 'src', 'prisma', 'locales', 'views', 'public']) {
+  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'prisma.config.ts', 'src', 'dist', 'prisma', 'locales', 'views', 'public']) {
     await cp(entry, path.join(dir, entry), { recursive: true });
   }
   const modules = path.join(dir, 'node_modules');

@@ -131,3 +131,15 @@ describe('errors', () => {
     expect(response.text).toContain('送信されたデータが大きすぎます');
   });
 });
+
+describe('production mode', () => {
+  it('When NODE_ENV is production, then views are looked up and compiled once; in development they are read again', async () => {
+    const secrets = { SESSION_SECRET: 'p'.repeat(40), BIRTH_DATE_PEPPER: 'q'.repeat(40), PUBLIC_BASE_URL: 'https://yoyaku.example.lg.jp' };
+    const production = await createTestApp({ NODE_ENV: 'production', ...secrets });
+    expect(production.app.get('view cache')).toBe(true);
+    expect(production.app.locals.cache).toBe(true);
+    expect((await request(production.app).get('/login')).status).toBe(200);
+    expect(t.app.get('view cache')).toBe(false);
+    expect(t.app.locals.cache).toBe(false);
+  });
+});

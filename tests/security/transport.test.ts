@@ -12,16 +12,23 @@ beforeAll(async () => {
   plain = await createTestApp();
 });
 
+function expectHostCookie(cookie: string, name: string) {
+  expect(cookie.startsWith(`${name}=`)).toBe(true);
+  for (const attribute of [/; Secure/, /; HttpOnly/, /; SameSite=Lax/, /; Path=\//]) expect(cookie).toMatch(attribute);
+  expect(cookie).not.toMatch(/; Domain=/i);
+}
+
 describe('served over TLS (behind a proxy)', () => {
   it('When a session starts, then the cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax and path /', async () => {
     const response = await request(tls.app).get('/staff/login').set('X-Forwarded-Proto', 'https');
+    expectHostCookie(response.headers['set-cookie'][0], '__Host-sid');
+  });
+
+  it('When a citizen session starts, then its cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax, path / and ends with the idle time-out', async () => {
+    const response = await request(tls.app).get('/login').set('X-Forwarded-Proto', 'https');
     const cookie = response.headers['set-cookie'][0];
-    expect(cookie).toMatch(/^__Host-sid=/);
-    expect(cookie).toMatch(/; Secure/);
-    expect(cookie).toMatch(/; HttpOnly/);
-    expect(cookie).toMatch(/; SameSite=Lax/);
-    expect(cookie).toMatch(/; Path=\//);
-    expect(cookie).not.toMatch(/; Domain=/i);
+    expectHostCookie(cookie, '__Host-citizen');
+    expect(cookie).toMatch(/; Max-Age=900(;|$)/);
   });
 
   it('When any page is served, then HSTS and upgrade-insecure-requests are sent', async () => {

@@ -5,14 +5,16 @@
 // - per client address: at most ADDRESS_MAX_FAILURES failures per window.
 // An unknown ID gets the same answer after the same work (its failures are counted too).
 // Each attempt is counted atomically (one statement) before its answer can be learnt, so a
-// burst of requests fired at the same moment learns no more than the counts allow.
+// burst of requests fired at the same moment learns no more than the counts allow. An attempt
+// is one transaction (one commit): its counts are committed before its answer is told, and the
+// rows it counts on stay locked until then, so attempts at the same moment wait for each other.
 import type { Database, DbTx } from '../../db/client.js';
 import { transaction, type Tx } from '../../db/transaction.js';
+import { budgetSpent, reserveAttempt, type AttemptBudget } from '../../lib/attempt-budget.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
-import { birthKey, birthKeyMatches } from '../citizen/birth-key.js';
-import { auditAttempt, recordAudit } from '../staff/audit.js';
-import { budgetSpent, reserveAttempt, type AttemptBudget } from '../../lib/attempt-budget.js';
+import { recordAudit } from '../staff/audit.js';
+import { birthKey, birthKeyMatches } from './birth-key.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
 export const CITIZEN_LOCK_MINUTES = 15;
@@ -21,7 +23,8 @@ export const ADDRESS_MAX_FAILURES = 30;
 export const ADDRESS_WINDOW_MINUTES = 15;
 
 export type CitizenLoginResult =
-  | { ok: true; cardHolderId: number }
+  /** sessionGeneration: the card holder's, for the session cookie (log-out bumps it). */
+  | { ok: true; cardHolderId: number; sessionGeneration: number }
   | { ok: false; reason: 'invalid' | 'locked' | 'locked_until_unlocked' | 'throttled' };
 
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
@@ -80,7 +83,6 @@ async function refusalReason(db: DbTx, cardHolderId: number | null, noticeId: st
 
 const DUMMY_KEY = birthKey('not-a-real-pepper-not-a-real-pepper', 'none', '0000');
 
-type Actor = { type: 'citizen'; id: string; ip: string };
 const THROTTLED = { ok: false, reason: 'throttled' } as const;
 
 /**
@@ -94,40 +96,53 @@ const THROTTLED = { ok: false, reason: 'throttled' } as const;
  *   worth of wrong answers.
  */
 export async function authenticateCitizen(database: Database, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
-  const { db } = database;
   const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
   const address = addressBudget(ip);
-  if (await budgetSpent(db, address)) return THROTTLED;
-  const holder = await db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
-  const actor: Actor = { type: 'citizen', id: holder ? String(holder.id) : 'unknown', ip };
-  const failures = await reserveIdAttempt(db, holder?.id ?? null, noticeId);
+  if (await budgetSpent(database.db, address)) return THROTTLED;
+  const holder = await database.db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
+  // The audit rows of the attempt name the card holder it was for ('unknown' for an unknown ID).
+  const actor = { type: 'citizen' as const, id: holder ? String(holder.id) : 'unknown', ip };
+  return transaction(database, actor, (tx) => checkAnswer(tx, { pepper, noticeId, mmdd, address, holder }));
+}
+
+interface Attempt {
+  pepper: string;
+  noticeId: string;
+  mmdd: string;
+  address: AttemptBudget;
+  holder: { id: number; birthKey: string } | null;
+}
+
+async function checkAnswer(tx: Tx, { pepper, noticeId, mmdd, address, holder }: Attempt): Promise<CitizenLoginResult> {
+  const failures = await reserveIdAttempt(tx.db, holder?.id ?? null, noticeId);
   if (failures === null) {
-    await reserveAttempt(db, address); // trying a locked ID still counts against the address
-    await auditAttempt(database, actor, { action: 'citizen.login.locked' });
-    return { ok: false, reason: await refusalReason(db, holder?.id ?? null, noticeId) };
+    await reserveAttempt(tx.db, address); // trying a locked ID still counts against the address
+    await recordAudit(tx, { action: 'citizen.login.locked' });
+    return { ok: false, reason: await refusalReason(tx.db, holder?.id ?? null, noticeId) };
   }
-  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(database, holder.id, address, actor);
-  if ((await reserveAttempt(db, address)) === null) {
-    await auditAttempt(database, actor, { action: 'citizen.login.throttled' });
+  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(tx, holder.id, address);
+  if ((await reserveAttempt(tx.db, address)) === null) {
+    await recordAudit(tx, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await auditAttempt(database, actor, { action: 'citizen.login.failed' });
+  await recordAudit(tx, { action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
 }
 
 /** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
-async function loginSucceeded(database: Database, cardHolderId: number, address: AttemptBudget, actor: Actor): Promise<CitizenLoginResult> {
-  if (await budgetSpent(database.db, address)) {
-    await auditAttempt(database, actor, { action: 'citizen.login.throttled' });
+async function loginSucceeded(tx: Tx, cardHolderId: number, address: AttemptBudget): Promise<CitizenLoginResult> {
+  if (await budgetSpent(tx.db, address)) {
+    await recordAudit(tx, { action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await transaction(database, actor, async (tx) => {
-    await tx.db.cardHolder.update({ where: { id: cardHolderId }, data: { failedLogins: 0, lockedUntil: null } });
-    await recordAudit(tx, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
-  });
-  return { ok: true, cardHolderId };
+  const [cleared] = await tx.query<{ generation: number }>(
+    `UPDATE card_holders SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING session_generation AS generation`,
+    [cardHolderId],
+  );
+  await recordAudit(tx, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  return { ok: true, cardHolderId, sessionGeneration: cleared.generation };
 }
 
 /** Staff (the transaction's actor) unlock an ID after checking the caller's identity on the phone or at the counter. */

@@ -7,6 +7,7 @@ import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../lib/validation.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
+import { watchLogouts } from './logouts.js';
 import { loadCitizen } from './session.js';
 
 const loginForm = z.object({
@@ -28,7 +29,8 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   const citizenLeft = async (cardHolderId: number) => {
     for (const feature of features) await feature.citizenLeft?.(cardHolderId);
   };
-  router.use(loadCitizen(config, citizenLeft));
+  const generations = watchLogouts(db, config.SESSION_ABSOLUTE_HOURS);
+  router.use(loadCitizen(config, generations, citizenLeft));
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
@@ -53,17 +55,19 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     }
     await regenerateSession(req);
     const now = Date.now();
-    req.session.citizen = { cardHolderId: result.cardHolderId, loginAt: now, lastSeenAt: now };
-    req.session.cookie.maxAge = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
-    // The new session's CSRF token now, so it is stored with this write, not by the next page.
+    req.session.citizen = { cardHolderId: result.cardHolderId, generation: result.sessionGeneration, loginAt: now, lastSeenAt: now };
+    // The new session's CSRF token now, so it is sealed into this cookie, not by the next page.
     generateCsrfToken(req);
     res.redirect(303, '/booking');
   });
 
   router.post('/logout', async (req, res) => {
-    if (req.session.citizen) await citizenLeft(req.session.citizen.cardHolderId);
-    await destroySession(req);
-    res.clearCookie(config.COOKIE_SECURE ? '__Host-sid' : 'sid', { path: '/' });
+    const cardHolderId = res.locals.cardHolderId;
+    if (cardHolderId !== undefined) {
+      await citizenLeft(cardHolderId);
+      await generations.logOut(cardHolderId);
+    }
+    await destroySession(req); // the cookie is cleared as the response goes out
     res.redirect(303, '/login?loggedOut=1');
   });
 

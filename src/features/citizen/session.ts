@@ -5,12 +5,14 @@ import path from 'node:path';
 import ejs from 'ejs';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config.js';
-import { TOUCH_EVERY_MS } from '../../web/sessions.js';
+import { destroySession, TOUCH_EVERY_MS } from '../../web/sessions.js';
 import { viewsDir } from '../../web/views.js';
+import type { SessionGenerations } from './logouts.js';
 
 declare module 'express-session' {
   interface SessionData {
-    citizen?: { cardHolderId: number; loginAt: number; lastSeenAt: number };
+    /** generation: the card holder's session generation at log-in (log-out bumps it, see logouts.ts). */
+    citizen?: { cardHolderId: number; generation: number; loginAt: number; lastSeenAt: number };
   }
 }
 
@@ -25,11 +27,16 @@ declare global {
 
 const headerTemplate = path.join(viewsDir, 'citizen/_session-header.ejs');
 
-export function loadCitizen(config: Config, citizenLeft: (cardHolderId: number) => Promise<void>): RequestHandler {
+export function loadCitizen(config: Config, generations: SessionGenerations, citizenLeft: (cardHolderId: number) => Promise<void>): RequestHandler {
   const idleMs = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
   return async (req, res, next) => {
     const citizen = req.session?.citizen;
     if (!citizen) return next();
+    // A cookie from before a log-out (copied, or replayed) is refused: the citizen logs in again.
+    if (!(await generations.isCurrent(citizen.cardHolderId, citizen.generation ?? -1))) {
+      await destroySession(req);
+      return next();
+    }
     const now = Date.now();
     if (now - citizen.lastSeenAt > idleMs || now - citizen.loginAt > config.SESSION_ABSOLUTE_HOURS * 3_600_000) {
       await citizenLeft(citizen.cardHolderId);
@@ -41,7 +48,6 @@ export function loadCitizen(config: Config, citizenLeft: (cardHolderId: number) 
     // Written at most once a minute, so most requests do not rewrite the session row; the
     // "extend" button always renews it, and the page's time-out warning counts from this time.
     if (now - citizen.lastSeenAt > TOUCH_EVERY_MS || req.path === '/session/extend') citizen.lastSeenAt = now;
-    req.session.cookie.maxAge = idleMs;
     res.locals.cardHolderId = citizen.cardHolderId;
     res.locals.scripts = ['/js/citizen-session.js'];
     res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round((idleMs - (now - citizen.lastSeenAt)) / 1000) }, { cache: config.NODE_ENV === 'production' });
