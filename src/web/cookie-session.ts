@@ -1,6 +1,6 @@
 // Citizen sessions kept in the browser: the session data travels in one cookie, encrypted and
 // authenticated with AES-256-GCM (node:crypto), so no session row is read or written per
-// request. See docs/decisions/0012-citizen-sessions-in-a-cookie.md.
+// request. See docs/decisions/0015-citizen-sessions-in-a-cookie.md.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';

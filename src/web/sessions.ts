@@ -20,7 +20,7 @@ const STAFF_PATH = /^\/staff(\/|$)/;
 /**
  * Staff pages (/staff/...) keep their session in PostgreSQL, as before; every other page (the
  * citizen's) keeps it in an encrypted cookie, so a citizen request reads and writes no session
- * row (docs/decisions/0012-citizen-sessions-in-a-cookie.md).
+ * row (docs/decisions/0015-citizen-sessions-in-a-cookie.md).
  */
 export function sessions(options: SessionOptions): RequestHandler {
   const staff = staffSessions(options);

@@ -1,4 +1,4 @@
-// A citizen's session lives in an encrypted cookie (docs/decisions/0012): no session row is
+// A citizen's session lives in an encrypted cookie (docs/decisions/0015): no session row is
 // written or read for a citizen's request, and the cookie itself enforces the idle time-out,
 // the absolute lifetime and log-out. Staff sessions stay in PostgreSQL.
 import pg from 'pg';

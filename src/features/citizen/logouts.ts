@@ -3,7 +3,7 @@
 // issued under an older one is refused. Every app process learns the bumps from PostgreSQL
 // (LISTEN/NOTIFY) and keeps them in memory, so a request reads nothing to check its cookie;
 // while a process is not listening it reads the generation instead (never trusts a stale map).
-// See docs/decisions/0012-citizen-sessions-in-a-cookie.md.
+// See docs/decisions/0015-citizen-sessions-in-a-cookie.md.
 import pg from 'pg';
 import type { Database } from '../../db/client.js';
 
