@@ -24,6 +24,8 @@ import pg from 'pg';
 import { freePort } from '../src/db/embedded.js';
 import { birthKey } from '../src/features/citizen/birth-key.js';
 import { addDays, dateColumn, jstInstant, todayInJapan } from '../src/lib/jst.js';
+import { connectDatabase } from '../src/db/client.js';
+import { bookingCommandRate, minimalTransactionRate, overbooked, runPool, seedCoreScenario } from './booking-core.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const CITIZENS = num('BENCH_CITIZENS', 1500);
@@ -65,19 +67,6 @@ async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOT
   return { counterId, days, citizens: citizens.map((c) => ({ ...c, id: byNotice.get(c.noticeId)! })) };
 }
 
-async function overbookedSlots(client: pg.Client, counterId: number): Promise<{ overbooked: number; mismatched: number; booked: number }> {
-  const result = await client.query(
-    `SELECT count(*) FILTER (WHERE active > capacity OR booked > capacity)::int AS overbooked,
-            count(*) FILTER (WHERE active + held <> booked)::int AS mismatched,
-            coalesce(sum(active), 0)::int AS booked
-     FROM (SELECT s.capacity, s.booked,
-             (SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND b.status = 'active') AS active,
-             (SELECT coalesce(sum(people), 0) FROM slot_holds h WHERE h.slot_id = s.id) AS held
-           FROM slots s WHERE s.counter_id = $1) AS per_slot`,
-    [counterId],
-  );
-  return result.rows[0];
-}
 
 // ---------------------------------------------------------------- where the CPU goes
 const CLOCK_TICKS = 100;
@@ -177,12 +166,6 @@ async function citizenJourney(base: string, scenario: Scenario, person: Scenario
   return 'full';
 }
 
-async function runPool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]);
-  }));
-}
 
 async function httpStorm(base: string, scenario: Scenario) {
   const requestTimes: number[] = [];
@@ -203,88 +186,6 @@ async function httpStorm(base: string, scenario: Scenario) {
   return { outcomes, seconds, requestTimes: requestTimes.sort((a, b) => a - b), journeyTimes: journeyTimes.sort((a, b) => a - b), requests: requestTimes.length };
 }
 
-// ---------------------------------------------------------------- booking transactions without HTTP
-type Book = (client: pg.PoolClient, person: Scenario['citizens'][number], slotId: number, code: string) => Promise<boolean>;
-
-const TAKE = `UPDATE slots SET booked = booked + 1, updated_at = now() WHERE id = $1 AND booked + 1 <= capacity - reserved_capacity`;
-const INSERT_BOOKING = `INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
-  VALUES ($1, $2, $3, $1, 'active', 'web', $4, $5, now()) ON CONFLICT (code) DO NOTHING RETURNING id`;
-const INSERT_OUTBOX = `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, booking_id) VALUES ($1, 'booking.confirmation', $2, '予約完了', $3, $4)`;
-
-/** Takes a place and writes the booking and its outbox row; false when the slot is full. */
-async function takeAndInsert(client: pg.PoolClient, person: Scenario['citizens'][number], slotId: number, code: string): Promise<boolean> {
-  if ((await client.query(TAKE, [slotId])).rowCount !== 1) return false;
-  const inserted = await client.query(INSERT_BOOKING, [code, slotId, person.id, `c${person.id}@example.jp`, `citizen:${person.id}`]);
-  await client.query(INSERT_OUTBOX, [`booking:${code}:confirmation:new`, `c${person.id}@example.jp`, '本文', inserted.rows[0].id]);
-  return true;
-}
-
-/** (a) The physical limit: the guarded UPDATE, the booking and its outbox row, nothing else. */
-const minimalBooking: Book = takeAndInsert;
-
-const APP_SQL = {
-  lockHolder: `SELECT id, status FROM card_holders WHERE id = $1 FOR UPDATE`,
-  activeCount: `SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = $1 AND status IN ('active', 'checked_in')`,
-  card: `UPDATE card_holders SET status = 'booked', updated_at = now() WHERE id = $1`,
-  history: `INSERT INTO card_status_changes (card_holder_id, from_status, to_status, actor, reason) VALUES ($1, 'notice_sent', 'booked', $2, 'booking')`,
-  audit: `INSERT INTO audit_logs (actor_type, actor_id, action, target_type, target_id) VALUES ('citizen', $1, 'booking.create', 'booking', $2)`,
-};
-
-/**
- * (b) The app's booking transaction: the same rows the app writes (card status, its history, the
- * audit row) after locking the card holder and checking it has no active booking.
- * TODO(lead): call the new booking command `bookSlot` (src/features/booking/) here, inside
- * `transaction(database, actor, fn)`, instead of this hand-written copy of its statements.
- */
-const appBooking: Book = async (client, person, slotId, code) => {
-  await client.query(APP_SQL.lockHolder, [person.id]);
-  await client.query(APP_SQL.activeCount, [person.id]);
-  if (!(await takeAndInsert(client, person, slotId, code))) return false;
-  await client.query(APP_SQL.card, [person.id]);
-  await client.query(APP_SQL.history, [person.id, `citizen:${person.id}`]);
-  await client.query(APP_SQL.audit, [String(person.id), code]);
-  return true;
-};
-
-/** Every citizen of the scenario books in one transaction each (retrying full slots), CONCURRENCY at once. */
-async function bookingRate(url: string, scenario: Scenario, slotIds: number[], book: Book) {
-  const pool = new pg.Pool({ connectionString: url, max: POOL * WORKERS });
-  const { newBookingCode } = await import('../src/features/booking/code.js');
-  let booked = 0;
-  let lastBookedAt = 0;
-  const started = performance.now();
-  await runPool(scenario.citizens, CONCURRENCY, async (person) => {
-    const client = await pool.connect();
-    try {
-      for (let attempt = 0; attempt < MAX_TRIES; attempt += 1) {
-        await client.query('BEGIN');
-        if (!(await book(client, person, slotIds[Math.floor(Math.random() * slotIds.length)], newBookingCode()))) {
-          await client.query('ROLLBACK');
-          continue;
-        }
-        await client.query('COMMIT');
-        booked += 1;
-        lastBookedAt = performance.now();
-        return;
-      }
-    } finally {
-      client.release();
-    }
-  });
-  await pool.end();
-  const check = await withClient(url, (client) => overbookedSlots(client, scenario.counterId));
-  return { booked, rate: booked / ((lastBookedAt - started) / 1000), overbooked: check.overbooked };
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 // ---------------------------------------------------------------- primary
 /** The app processes run what `npm start` runs: the compiled build, fresh from the sources. */
@@ -314,37 +215,45 @@ async function runPrimary(): Promise<void> {
   await client.connect();
   const firstDay = addDays(todayInJapan(), 7);
   const httpScenario = await seed(client, firstDay, 'http');
-  const appScenario = await seed(client, addDays(firstDay, 7), 'app');
-  const minimalScenario = await seed(client, addDays(firstDay, 14), 'minimal');
+  const appScenario = await seedCoreScenario(client, addDays(firstDay, 7), 'app');
+  const minimalScenario = await seedCoreScenario(client, addDays(firstDay, 14), 'minimal');
   const places = DAYS * 32 * CAPACITY;
   console.log(`booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (compiled build, NODE_ENV=production, pool ${POOL} each${process.env.BENCH_WORKER_NODE_ARGS ? `, node ${process.env.BENCH_WORKER_NODE_ARGS}` : ''}), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`);
 
   const { workers, base } = await startWorkers(url);
   const commits = async () => Number((await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
+  // Transactions that wrote something get a transaction id (and wait for their WAL to be flushed at COMMIT); read-only ones do not.
+  const writeXid = async () => Number((await client.query('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid);
   const commitsBefore = await commits();
+  const xidBefore = await writeXid();
   const cpuBefore = { app: await workersCpuSeconds(workers), load: cpuOf(process.cpuUsage()), pg: await postgresCpuSeconds(dataDir) };
   const http = await httpStorm(base, httpScenario);
   const cpu = { app: (await workersCpuSeconds(workers)) - cpuBefore.app, load: cpuOf(process.cpuUsage()) - cpuBefore.load, pg: (await postgresCpuSeconds(dataDir)) - cpuBefore.pg };
   const commitsDuring = (await commits()) - commitsBefore;
+  const writesDuring = (await writeXid()) - xidBefore - 1;
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => { worker.once('exit', () => resolve()); worker.send('stop'); })));
-  const check = await overbookedSlots(client, httpScenario.counterId);
+  const check = await overbooked(client, httpScenario.counterId);
   const httpRate = http.outcomes.booked / http.seconds;
 
-  const slotsOf = async (scenario: Scenario) => (await client.query('SELECT id FROM slots WHERE counter_id = $1', [scenario.counterId])).rows.map((row) => row.id as number);
-  const app = await bookingRate(url, appScenario, await slotsOf(appScenario), appBooking);
-  const minimal = await bookingRate(url, minimalScenario, await slotsOf(minimalScenario), minimalBooking);
+  const database = connectDatabase(url, POOL * WORKERS);
+  await bookingCommandRate(database, await seedCoreScenario(client, addDays(firstDay, 21), 'warm', 50)); // prepared statements, Prisma's first queries
+  const booked = await bookingCommandRate(database, appScenario);
+  await database.close();
+  const app = { ...booked, rate: booked.perSecond, overbooked: (await overbooked(client, appScenario.counterId)).overbooked };
+  const minimalRun = await minimalTransactionRate(url, minimalScenario);
+  const minimal = { ...minimalRun, rate: minimalRun.perSecond, overbooked: (await overbooked(client, minimalScenario.counterId)).overbooked };
   const connections = `${POOL * WORKERS} connections, ${CONCURRENCY} citizens at once`;
   const perBooking = (seconds: number) => (seconds * 1000) / http.outcomes.booked;
 
   console.log(`\n(a) physical limit: minimal booking transaction (guarded slot UPDATE + booking INSERT + outbox INSERT) straight on PostgreSQL, ${connections}:`);
   console.log(`  bookings/s: ${minimal.rate.toFixed(1)} (${minimal.booked} booked), overbooked slots: ${minimal.overbooked}`);
-  console.log(`\n(b) the app's booking transaction without HTTP (hand-written copy until bookSlot is wired), ${connections}:`);
-  console.log(`  bookings/s: ${app.rate.toFixed(1)} (${app.booked} booked), overbooked slots: ${app.overbooked}`);
+  console.log(`\n(b) the app's booking transaction without HTTP: bookSlot in transaction() (booking, card status and history, outbox row, audit row), ${connections}:`);
+  console.log(`  bookings/s: ${app.rate.toFixed(1)} (${app.booked} booked, aim >= 1000), app CPU ${app.appCpuMs.toFixed(2)} ms per booking, overbooked slots: ${app.overbooked}`);
   console.log(`\n(c) HTTP (log in, pick a day, hold a time, email, confirm: 8 requests per journey, ${http.requests} requests):`);
   console.log(`  outcomes: ${http.outcomes.booked} booked, ${http.outcomes.full} found no free time, ${http.outcomes.error} errors`);
   console.log(`  bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s); ratio to (b): ${(httpRate / app.rate).toFixed(2)} (aim >= 0.4); to (a): ${(httpRate / minimal.rate).toFixed(2)}`);
   console.log(`  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`);
-  console.log(`  PostgreSQL commits per citizen: ${(commitsDuring / CITIZENS).toFixed(1)} (aim <= 3)`);
+  console.log(`  PostgreSQL commits per citizen: ${(writesDuring / CITIZENS).toFixed(1)} that write (aim <= 3); ${(commitsDuring / CITIZENS).toFixed(1)} in all, read-only statements included`);
   console.log(`  request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)} (aim p99 < 250); journey p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
   console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
   await client.end();

@@ -5,6 +5,16 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares the request in its global namespace
+  namespace Express {
+    interface Request {
+      /** The data of a session that opened but ran past its absolute lifetime (it is not the session any more). */
+      expiredSession?: Record<string, unknown>;
+    }
+  }
+}
+
 export interface CookieSessionOptions {
   secret: string;
   secure: boolean;
@@ -138,6 +148,8 @@ export function cookieSessions(options: CookieSessionOptions): RequestHandler {
       stored = '';
     });
     (req as { session?: unknown }).session = session;
+    // An authentic session past its lifetime: the pages may still want to know who left (to give back what they held).
+    if (sealed && !live) req.expiredSession = sealed.data;
     beforeHeaders(res, () => {
       const text = JSON.stringify(session);
       if (text === stored) return;

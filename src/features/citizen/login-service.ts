@@ -13,7 +13,7 @@ import { transaction, type Tx } from '../../db/transaction.js';
 import { budgetSpent, reserveAttempt, type AttemptBudget } from '../../lib/attempt-budget.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
-import { recordAudit } from '../staff/audit.js';
+import { recordAudit, type AuditEntry } from '../staff/audit.js';
 import { birthKey, birthKeyMatches } from './birth-key.js';
 
 export const CITIZEN_LOCK_AFTER = 5;
@@ -98,50 +98,49 @@ const THROTTLED = { ok: false, reason: 'throttled' } as const;
 export async function authenticateCitizen(database: Database, pepper: string, rawNoticeId: string, rawMonthDay: string, ip: string): Promise<CitizenLoginResult> {
   const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
-  const address = addressBudget(ip);
-  if (await budgetSpent(database.db, address)) return THROTTLED;
-  const holder = await database.db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
-  // The audit rows of the attempt name the card holder it was for ('unknown' for an unknown ID).
-  const actor = { type: 'citizen' as const, id: holder ? String(holder.id) : 'unknown', ip };
-  return transaction(database, actor, (tx) => checkAnswer(tx, { pepper, noticeId, mmdd, address, holder }));
+  // Who tries is known only once the ID is looked up, inside the transaction; its audit rows name them.
+  return transaction(database, { type: 'citizen', id: 'unknown', ip }, (tx) => checkAnswer(tx, { pepper, noticeId, mmdd, ip }));
 }
 
 interface Attempt {
   pepper: string;
   noticeId: string;
   mmdd: string;
-  address: AttemptBudget;
-  holder: { id: number; birthKey: string } | null;
+  ip: string;
 }
 
-async function checkAnswer(tx: Tx, { pepper, noticeId, mmdd, address, holder }: Attempt): Promise<CitizenLoginResult> {
+async function checkAnswer(tx: Tx, { pepper, noticeId, mmdd, ip }: Attempt): Promise<CitizenLoginResult> {
+  const address = addressBudget(ip);
+  if (await budgetSpent(tx.db, address)) return THROTTLED;
+  const holder = await tx.db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
+  const audit = (entry: AuditEntry) => recordAudit(tx, entry, { type: 'citizen', id: holder ? String(holder.id) : 'unknown', ip });
   const failures = await reserveIdAttempt(tx.db, holder?.id ?? null, noticeId);
   if (failures === null) {
     await reserveAttempt(tx.db, address); // trying a locked ID still counts against the address
-    await recordAudit(tx, { action: 'citizen.login.locked' });
+    await audit({ action: 'citizen.login.locked' });
     return { ok: false, reason: await refusalReason(tx.db, holder?.id ?? null, noticeId) };
   }
-  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(tx, holder.id, address);
+  if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(tx, holder.id, address, audit);
   if ((await reserveAttempt(tx.db, address)) === null) {
-    await recordAudit(tx, { action: 'citizen.login.throttled' });
+    await audit({ action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  await recordAudit(tx, { action: 'citizen.login.failed' });
+  await audit({ action: 'citizen.login.failed' });
   if (failures >= CITIZEN_MAX_FAILURES) return { ok: false, reason: 'locked_until_unlocked' };
   return { ok: false, reason: failures % CITIZEN_LOCK_AFTER === 0 ? 'locked' : 'invalid' };
 }
 
 /** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
-async function loginSucceeded(tx: Tx, cardHolderId: number, address: AttemptBudget): Promise<CitizenLoginResult> {
+async function loginSucceeded(tx: Tx, cardHolderId: number, address: AttemptBudget, audit: (entry: AuditEntry) => Promise<void>): Promise<CitizenLoginResult> {
   if (await budgetSpent(tx.db, address)) {
-    await recordAudit(tx, { action: 'citizen.login.throttled' });
+    await audit({ action: 'citizen.login.throttled' });
     return THROTTLED;
   }
   const [cleared] = await tx.query<{ generation: number }>(
     `UPDATE card_holders SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING session_generation AS generation`,
     [cardHolderId],
   );
-  await recordAudit(tx, { action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  await audit({ action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
   return { ok: true, cardHolderId, sessionGeneration: cleared.generation };
 }
 

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import ejs from 'ejs';
 import type { RequestHandler } from 'express';
+import type { SessionData } from 'express-session';
 import type { Config } from '../../config.js';
 import { destroySession, TOUCH_EVERY_MS } from '../../web/sessions.js';
 import { viewsDir } from '../../web/views.js';
@@ -27,11 +28,26 @@ declare global {
 
 const headerTemplate = path.join(viewsDir, 'citizen/_session-header.ejs');
 
+type CitizenOfSession = NonNullable<SessionData['citizen']>;
+
+/** A citizen whose session just ran past its lifetime has left: what they held is given back. */
+function expiredCitizen(generations: SessionGenerations, citizenLeft: (cardHolderId: number) => Promise<void>): RequestHandler {
+  return async (req, res, next) => {
+    const citizen = req.expiredSession?.citizen as CitizenOfSession | undefined;
+    if (citizen && (await generations.isCurrent(citizen.cardHolderId, citizen.generation ?? -1))) {
+      await citizenLeft(citizen.cardHolderId);
+      res.locals.sessionExpired = true;
+    }
+    next();
+  };
+}
+
 export function loadCitizen(config: Config, generations: SessionGenerations, citizenLeft: (cardHolderId: number) => Promise<void>): RequestHandler {
   const idleMs = config.CITIZEN_SESSION_IDLE_MINUTES * 60_000;
+  const leftWhenExpired = expiredCitizen(generations, citizenLeft);
   return async (req, res, next) => {
     const citizen = req.session?.citizen;
-    if (!citizen) return next();
+    if (!citizen) return leftWhenExpired(req, res, next);
     // A cookie from before a log-out (copied, or replayed) is refused: the citizen logs in again.
     if (!(await generations.isCurrent(citizen.cardHolderId, citizen.generation ?? -1))) {
       await destroySession(req);

@@ -44,9 +44,11 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Appends to the audit log in the transaction of the change (both commit together), naming its actor. */
-export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
-  const { actor } = tx;
+/**
+ * Appends to the audit log in the transaction of the change (both commit together), naming the
+ * transaction's actor, or `actor` when the row is about someone found inside it (a log-in attempt).
+ */
+export async function recordAudit(tx: Tx, entry: AuditEntry, actor: AuditActor = tx.actor): Promise<void> {
   await tx.query(
     `INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
     [actor.type, actor.id, actor.ip ?? null, entry.action, entry.targetType ?? null, entry.targetId === undefined ? null : String(entry.targetId), JSON.stringify(entry.detail ?? {})],
