@@ -33,6 +33,10 @@ const MAX_WAIT_MS = 20_000;
 /** The connection a transaction got from the pool, caught as Prisma's adapter takes it. */
 interface Opening {
   client?: pg.PoolClient;
+  /** The transaction's settings: the actor key and the time-out. */
+  settings: { actor: string; timeoutMs: number };
+  /** Whether they went with the BEGIN (else they are sent on their own). */
+  settingsSent?: boolean;
 }
 const opening = new AsyncLocalStorage<Opening>();
 
@@ -48,8 +52,29 @@ export class AppPool extends pg.Pool {
     const open = opening.getStore();
     const started = super.connect();
     if (!open || open.client) return started;
-    return started.then((client) => (open.client = client));
+    return started.then((client) => {
+      open.client = client;
+      sendSettingsWithBegin(client, open);
+      return client;
+    });
   }
+}
+
+/**
+ * The adapter's first statement on the connection is its BEGIN, sent as a simple query: the
+ * settings go in the same round trip. (Anything else first, and they are sent on their own.)
+ */
+function sendSettingsWithBegin(client: pg.PoolClient, open: Opening): void {
+  const query = client.query;
+  client.query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
+    client.query = query;
+    const isBegin = typeof config === 'object' && config !== null && (config as pg.QueryConfig).text === 'BEGIN' && !(config as pg.QueryConfig).values?.length;
+    if (isBegin) {
+      open.settingsSent = true;
+      config = { ...(config as pg.QueryConfig), text: `BEGIN; ${settingsSql(client, open)}` };
+    }
+    return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
+  } as typeof client.query;
 }
 
 const statementNames = new Map<string, string>();
@@ -71,7 +96,7 @@ export async function transaction<T>(database: Database, actor: Actor, fn: (tx: 
   // A transaction opened inside another would wait on the outer one's locks from a second connection.
   if (opening.getStore() && !options.alongside) throw new Error('transactions do not nest: pass the open Tx down instead');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const open: Opening = {};
+  const open: Opening = { settings: { actor: actorKey(actor), timeoutMs } };
   return opening.run(open, () =>
     database.prisma.$transaction(
       async (db) => {
@@ -82,7 +107,7 @@ export async function transaction<T>(database: Database, actor: Actor, fn: (tx: 
           if (ended) throw new Error('a query was sent after its transaction ended');
           return (await client.query(preparedQuery(text, values))).rows as Row[];
         };
-        await query(SETTINGS, [actorKey(actor), `${timeoutMs}ms`]);
+        if (!open.settingsSent) await client.query(settingsSql(client, open));
         try {
           return await fn({ db, query, actor });
         } finally {
@@ -94,4 +119,6 @@ export async function transaction<T>(database: Database, actor: Actor, fn: (tx: 
   );
 }
 
-const SETTINGS = `SELECT set_config('app.actor', $1, true), set_config('statement_timeout', $2, true)`;
+/** The per-transaction settings as literals (they go with BEGIN, which takes no parameters). */
+const settingsSql = (client: pg.PoolClient, { settings }: Opening) =>
+  `SELECT set_config('app.actor', ${client.escapeLiteral(settings.actor)}, true), set_config('statement_timeout', '${Math.floor(settings.timeoutMs)}ms', true)`;

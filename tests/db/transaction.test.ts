@@ -44,6 +44,12 @@ describe('transaction()', () => {
     expect(after[0].actor ?? '').toBe('');
   });
 
+  it('When the acting user\'s key holds quotes and backslashes (an alert acknowledged from a mail address), then it reaches PostgreSQL exactly as it is', async () => {
+    const odd = { type: 'system' as const, id: "mail:o'brien\\x@example.jp'; SELECT 1; --" };
+    const [seen] = await transaction(db, odd, (tx) => tx.query<{ actor: string }>(`SELECT current_setting('app.actor') AS actor`));
+    expect(seen.actor).toBe(`system:${odd.id}`);
+  });
+
   it('When a statement runs longer than the time-out, then it is cancelled and the transaction rolls back', async () => {
     await expect(transaction(db, actor, (tx) => tx.query(`SELECT pg_sleep(2)`), { timeoutMs: 200 })).rejects.toThrow(/statement timeout/);
   });

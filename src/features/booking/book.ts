@@ -36,6 +36,8 @@ interface SlotState {
   rules: CounterRules;
   /** Places left when the statement ran (not locked): for the web, and with the held-back places. */
   left: { web: number; all: number };
+  /** Whether some hold in the slot had run out (its places may be given back). */
+  expiredHolds: boolean;
 }
 
 const SLOT_STATE = `
@@ -46,11 +48,12 @@ const SLOT_STATE = `
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
+         EXISTS (SELECT 1 FROM slot_holds x WHERE x.slot_id = s.id AND x.expires_at <= $3::timestamptz) AS "expiredHolds",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          ${counterRulesColumns('s.counter_id')}
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
 
-type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: string; policies: string; timetable: string | null; webLeft: number; allLeft: number };
+type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: string; policies: string; timetable: string | null; webLeft: number; allLeft: number; expiredHolds: boolean };
 
 /**
  * With the card holders locked, in one statement: whether any has an open booking, the slot
@@ -58,10 +61,10 @@ type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: stri
  * exists (the caller settles the places). Throws already_booked / slot_not_found.
  */
 async function slotState(tx: Tx, ids: number[], slotId: number, now: Date): Promise<SlotState> {
-  const [{ open, holds, policies, timetable, webLeft, allLeft, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
+  const [{ open, holds, policies, timetable, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
-  return { holds: JSON.parse(holds) as HeldPlace[], slot: slot as BookingSlot, rules: rulesOfRow({ policies, timetable }, slot.counterId), left: { web: webLeft, all: allLeft } };
+  return { holds: JSON.parse(holds) as HeldPlace[], slot: slot as BookingSlot, rules: rulesOfRow({ policies, timetable }, slot.counterId), left: { web: webLeft, all: allLeft }, expiredHolds };
 }
 
 export interface HoldSlotInput {
@@ -76,12 +79,28 @@ const HOLD = `
                  WHERE id = $1::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
   INSERT INTO slot_holds (slot_id, card_holder_id, people, expires_at) SELECT id, $2::int, 1, $3::timestamptz FROM taken RETURNING id`;
 
+/**
+ * Whether the slot, as read, cannot give `need` places (counting back what this very command
+ * gives back there) and has no run-out holds whose places could come back: it is refused at
+ * once, before anything is written. The guarded UPDATE still decides every place taken.
+ */
+function plainlyFull(state: SlotState, need: number, heldBack: boolean, givenBack: number): boolean {
+  return need > placesLeft(state, heldBack) + givenBack && !state.expiredHolds;
+}
+
+const placesLeft = (state: SlotState, heldBack: boolean) => (heldBack ? state.left.all : state.left.web);
+
+/** Places of live holds in `slotId` among removed holds. */
+const heldIn = (holds: HeldPlace[], slotId: number) => holds.filter((hold) => hold.live && hold.slotId === slotId).reduce((sum, hold) => sum + hold.people, 0);
+
 /** Holds one place in a slot while a citizen confirms (replacing any hold they had); a citizen's limits apply. */
 export async function holdSlot(tx: Tx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
   const now = input.now ?? clockNow();
   const ids = [input.cardHolderId];
   await lockBookingHolders(tx, ids);
-  const { holds, slot, rules } = await slotState(tx, ids, input.slotId, now);
+  const state = await slotState(tx, ids, input.slotId, now);
+  const { holds, slot, rules } = state;
+  if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
   await settleHolds(tx, holds);
   checkWindow('book', slot.startsAt, rules, { by: null, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
@@ -115,15 +134,17 @@ export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGrou
   const now = input.now ?? clockNow();
   const ids = [...new Set(input.cardHolderIds)];
   const statuses = await lockBookingHolders(tx, ids);
-  const { holds, slot, rules, left } = await slotState(tx, ids, input.slotId, now);
+  const state = await slotState(tx, ids, input.slotId, now);
+  const { holds, slot, rules } = state;
   if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id);
   checkWindow('book', slot.startsAt, rules, { by: input.by, now, people: ids.length });
   const credit = await settleHolds(tx, holds, slot.id);
   const heldBack = can(input.by, 'booking.useHeldBackPlaces');
   const need = ids.length - credit;
-  // A slot that looked full is asked at once (it refuses before anything is written, or finds
-  // room in holds that ran out); otherwise the places are taken last, below.
-  const takeFirst = need > 0 && need > (heldBack ? left.all : left.web) && input.overbookReason === undefined;
+  // A slot that looked full is refused at once, or asked at once when run-out holds there may
+  // give places back; otherwise the places are taken last, below.
+  const takeFirst = need > 0 && input.overbookReason === undefined && need > placesLeft(state, heldBack);
+  if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
   await applyCardEvent(tx, 'booked', ids, statuses);
