@@ -35,7 +35,10 @@ export interface CoreScenario {
 
 /** A counter with DAYS x 32 slots of CAPACITY places from `firstDay`, and CITIZENS card holders. */
 export async function seedCoreScenario(client: pg.Client, firstDay: string, label: string, citizens = CORE_BENCH.citizens): Promise<CoreScenario> {
-  const counter = await client.query(`INSERT INTO counters (code, name, address, updated_at) VALUES ($1, $2, '中央区本町1-1-1', now()) RETURNING id`, [`bench-${label}`, `ベンチ交付センター ${label}`]);
+  const counter = await client.query(`INSERT INTO counters (code, name, address, updated_at) VALUES ($1, $2, '中央区本町1-1-1', now()) RETURNING id`, [
+    `bench-${label}`,
+    `ベンチ交付センター ${label}`,
+  ]);
   const counterId = counter.rows[0].id as number;
   const starts: Date[] = [];
   const dates: Date[] = [];
@@ -63,9 +66,11 @@ export async function seedCoreScenario(client: pg.Client, firstDay: string, labe
 
 export async function runPool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]);
+    }),
+  );
 }
 
 const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
@@ -80,7 +85,14 @@ export async function bookingCommandRate(db: Database, scenario: CoreScenario) {
     for (let attempt = 0; attempt < MAX_TRIES; attempt += 1) {
       try {
         await transaction(db, { type: 'citizen', id: String(cardHolderId) }, (tx) =>
-          bookSlot(tx, { slotId: pick(scenario.slotIds), cardHolderIds: [cardHolderId], channel: 'web', email: `c${cardHolderId}@example.jp`, by: null, baseUrl: 'http://127.0.0.1' }),
+          bookSlot(tx, {
+            slotId: pick(scenario.slotIds),
+            cardHolderIds: [cardHolderId],
+            channel: 'web',
+            email: `c${cardHolderId}@example.jp`,
+            by: null,
+            baseUrl: 'http://127.0.0.1',
+          }),
         );
         booked += 1;
         last = performance.now();
@@ -118,7 +130,11 @@ export async function minimalTransactionRate(url: string, scenario: CoreScenario
           continue;
         }
         const code = newBookingCode();
-        const inserted = await client.query({ name: 'insert', text: MINIMAL.insert, values: [code, slotId, cardHolderId, `c${cardHolderId}@example.jp`, `citizen:${cardHolderId}`] });
+        const inserted = await client.query({
+          name: 'insert',
+          text: MINIMAL.insert,
+          values: [code, slotId, cardHolderId, `c${cardHolderId}@example.jp`, `citizen:${cardHolderId}`],
+        });
         await client.query({ name: 'outbox', text: MINIMAL.outbox, values: [`booking:${code}:confirmation:new`, `c${cardHolderId}@example.jp`, inserted.rows[0].id] });
         await client.query('COMMIT');
         booked += 1;
@@ -164,7 +180,9 @@ async function main(): Promise<void> {
   const core = await bookingCommandRate(db, coreScenario);
   const check = await overbooked(client, coreScenario.counterId);
   console.log(`minimal transaction (physical limit): ${minimal.perSecond.toFixed(0)} bookings/s (${minimal.booked} booked)`);
-  console.log(`bookSlot transaction: ${core.perSecond.toFixed(0)} bookings/s (${core.booked} booked), app CPU ${core.appCpuMs.toFixed(2)} ms per booking, ratio to the limit ${(core.perSecond / minimal.perSecond).toFixed(2)}`);
+  console.log(
+    `bookSlot transaction: ${core.perSecond.toFixed(0)} bookings/s (${core.booked} booked), app CPU ${core.appCpuMs.toFixed(2)} ms per booking, ratio to the limit ${(core.perSecond / minimal.perSecond).toFixed(2)}`,
+  );
   console.log(`overbooked slots: ${check.overbooked}, slots whose counter disagrees with bookings + holds: ${check.mismatched}`);
   await db.close();
   await client.end();

@@ -38,26 +38,37 @@ const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', bi
 const MAX_TRIES = 5;
 
 // ---------------------------------------------------------------- set-up
-interface Scenario { counterId: number; days: string[]; citizens: { noticeId: string; mmdd: string; id: number }[] }
+interface Scenario {
+  counterId: number;
+  days: string[];
+  citizens: { noticeId: string; mmdd: string; id: number }[];
+}
 
 const NOTICE_PREFIX = { http: 7, app: 8, minimal: 9 } as const;
 
 async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOTICE_PREFIX): Promise<Scenario> {
-  const counter = await client.query(`INSERT INTO counters (code, name, address, updated_at) VALUES ($1, $2, '中央区本町1-1-1', now()) RETURNING id`, [`bench-${label}`, `ベンチ交付センター ${label}`]);
+  const counter = await client.query(`INSERT INTO counters (code, name, address, updated_at) VALUES ($1, $2, '中央区本町1-1-1', now()) RETURNING id`, [
+    `bench-${label}`,
+    `ベンチ交付センター ${label}`,
+  ]);
   const counterId = counter.rows[0].id as number;
   const days = Array.from({ length: DAYS }, (_, i) => addDays(firstDay, i));
   const starts: Date[] = [];
   const dates: Date[] = [];
-  for (const day of days) for (let minute = 9 * 60; minute < 17 * 60; minute += 15) {
-    starts.push(jstInstant(day, minute));
-    dates.push(dateColumn(day));
-  }
+  for (const day of days)
+    for (let minute = 9 * 60; minute < 17 * 60; minute += 15) {
+      starts.push(jstInstant(day, minute));
+      dates.push(dateColumn(day));
+    }
   await client.query(
     `INSERT INTO slots (counter_id, date, starts_at, ends_at, capacity, updated_at)
      SELECT $1, d, s, s + interval '15 minutes', $2, now() FROM unnest($3::date[], $4::timestamptz[]) AS t(d, s)`,
     [counterId, CAPACITY, dates, starts],
   );
-  const citizens = Array.from({ length: CITIZENS }, (_, i) => ({ noticeId: `${NOTICE_PREFIX[label]}${String(i).padStart(15, '0')}`, mmdd: `${String((i % 12) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}` }));
+  const citizens = Array.from({ length: CITIZENS }, (_, i) => ({
+    noticeId: `${NOTICE_PREFIX[label]}${String(i).padStart(15, '0')}`,
+    mmdd: `${String((i % 12) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}`,
+  }));
   const ids = await client.query(
     `INSERT INTO card_holders (notice_id, birth_key, status, counter_id, updated_at)
      SELECT n, k, 'notice_sent', $3, now() FROM unnest($1::text[], $2::text[]) AS t(n, k) RETURNING id, notice_id`,
@@ -66,7 +77,6 @@ async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOT
   const byNotice = new Map(ids.rows.map((row) => [row.notice_id as string, row.id as number]));
   return { counterId, days, citizens: citizens.map((c) => ({ ...c, id: byNotice.get(c.noticeId)! })) };
 }
-
 
 // ---------------------------------------------------------------- where the CPU goes
 const CLOCK_TICKS = 100;
@@ -88,15 +98,20 @@ async function postgresCpuSeconds(dataDir: string | undefined): Promise<number> 
 const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
 async function workersCpuSeconds(workers: Worker[]): Promise<number> {
-  const usages = await Promise.all(workers.map((worker) => new Promise<number>((resolve) => {
-    const listen = (message: { cpu?: NodeJS.CpuUsage }) => {
-      if (!message?.cpu) return;
-      worker.off('message', listen);
-      resolve(cpuOf(message.cpu));
-    };
-    worker.on('message', listen);
-    worker.send('cpu');
-  })));
+  const usages = await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<number>((resolve) => {
+          const listen = (message: { cpu?: NodeJS.CpuUsage }) => {
+            if (!message?.cpu) return;
+            worker.off('message', listen);
+            resolve(cpuOf(message.cpu));
+          };
+          worker.on('message', listen);
+          worker.send('cpu');
+        }),
+    ),
+  );
   return usages.reduce((sum, seconds) => sum + seconds, 0);
 }
 
@@ -105,14 +120,19 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 const tokenOf = (html: string) => html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';
 /** The hidden fields (CSRF token, hold id...) of the page's form that posts to `action`. */
 const hiddenFields = (html: string, action: string) =>
-  Object.fromEntries([...(html.split(`action="${action}"`)[1]?.split('</form>')[0] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]));
+  Object.fromEntries(
+    [...(html.split(`action="${action}"`)[1]?.split('</form>')[0] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+  );
 
 // node:http with a keep-alive agent: much less CPU per request than fetch on the same cores.
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 class Citizen {
   private readonly cookies = new Map<string, string>();
-  constructor(private readonly base: URL, private readonly requestTimes: number[]) {}
+  constructor(
+    private readonly base: URL,
+    private readonly requestTimes: number[],
+  ) {}
 
   request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; text: string }> {
     const started = performance.now();
@@ -157,7 +177,11 @@ async function citizenJourney(base: string, scenario: Scenario, person: Scenario
     if (hold.status !== 303) return 'error';
     // Each step is POST/redirect/GET; the confirm and review forms carry the hold they show.
     const confirm = await c.request('GET', '/booking/confirm');
-    const confirmed = await c.request('POST', '/booking/confirm', { ...hiddenFields(confirm.text, '/booking/confirm'), email: `c${person.id}@example.jp`, emailAgain: `c${person.id}@example.jp` });
+    const confirmed = await c.request('POST', '/booking/confirm', {
+      ...hiddenFields(confirm.text, '/booking/confirm'),
+      email: `c${person.id}@example.jp`,
+      emailAgain: `c${person.id}@example.jp`,
+    });
     if (confirmed.location !== '/booking/review') return 'error';
     const review = await c.request('GET', '/booking/review');
     const done = await c.request('POST', '/booking/complete', hiddenFields(review.text, '/booking/complete'));
@@ -165,7 +189,6 @@ async function citizenJourney(base: string, scenario: Scenario, person: Scenario
   }
   return 'full';
 }
-
 
 async function httpStorm(base: string, scenario: Scenario) {
   const requestTimes: number[] = [];
@@ -186,7 +209,6 @@ async function httpStorm(base: string, scenario: Scenario) {
   return { outcomes, seconds, requestTimes: requestTimes.sort((a, b) => a - b), journeyTimes: journeyTimes.sort((a, b) => a - b), requests: requestTimes.length };
 }
 
-
 // ---------------------------------------------------------------- primary
 /** The app processes run what `npm start` runs: the compiled build, fresh from the sources. */
 function buildApp(): void {
@@ -196,7 +218,10 @@ function buildApp(): void {
 
 async function startWorkers(url: string) {
   const port = await freePort();
-  const workerArgs = [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
+  const workerArgs = [
+    ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+  ];
   // Plain node, no TypeScript loader: the primary's own flags (tsx) are not passed on.
   cluster.setupPrimary({ exec: path.join(import.meta.dirname, 'storm-worker.mjs'), execArgv: workerArgs });
   const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS });
@@ -218,7 +243,9 @@ async function runPrimary(): Promise<void> {
   const appScenario = await seedCoreScenario(client, addDays(firstDay, 7), 'app');
   const minimalScenario = await seedCoreScenario(client, addDays(firstDay, 14), 'minimal');
   const places = DAYS * 32 * CAPACITY;
-  console.log(`booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (compiled build, NODE_ENV=production, pool ${POOL} each${process.env.BENCH_WORKER_NODE_ARGS ? `, node ${process.env.BENCH_WORKER_NODE_ARGS}` : ''}), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`);
+  console.log(
+    `booking storm: ${CITIZENS} citizens, ${CONCURRENCY} at once, ${WORKERS} app processes (compiled build, NODE_ENV=production, pool ${POOL} each${process.env.BENCH_WORKER_NODE_ARGS ? `, node ${process.env.BENCH_WORKER_NODE_ARGS}` : ''}), ${DAYS} days x 32 slots x ${CAPACITY} places = ${places} places, ${os.cpus().length} CPUs (shared machine)`,
+  );
 
   const { workers, base } = await startWorkers(url);
   const commits = async () => Number((await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
@@ -231,7 +258,15 @@ async function runPrimary(): Promise<void> {
   const cpu = { app: (await workersCpuSeconds(workers)) - cpuBefore.app, load: cpuOf(process.cpuUsage()) - cpuBefore.load, pg: (await postgresCpuSeconds(dataDir)) - cpuBefore.pg };
   const commitsDuring = (await commits()) - commitsBefore;
   const writesDuring = (await writeXid()) - xidBefore - 1;
-  await Promise.all(workers.map((worker) => new Promise<void>((resolve) => { worker.once('exit', () => resolve()); worker.send('stop'); })));
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          worker.once('exit', () => resolve());
+          worker.send('stop');
+        }),
+    ),
+  );
   const check = await overbooked(client, httpScenario.counterId);
   const httpRate = http.outcomes.booked / http.seconds;
 
@@ -251,10 +286,18 @@ async function runPrimary(): Promise<void> {
   console.log(`  bookings/s: ${app.rate.toFixed(1)} (${app.booked} booked, aim >= 1000), app CPU ${app.appCpuMs.toFixed(2)} ms per booking, overbooked slots: ${app.overbooked}`);
   console.log(`\n(c) HTTP (log in, pick a day, hold a time, email, confirm: 8 requests per journey, ${http.requests} requests):`);
   console.log(`  outcomes: ${http.outcomes.booked} booked, ${http.outcomes.full} found no free time, ${http.outcomes.error} errors`);
-  console.log(`  bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s); ratio to (b): ${(httpRate / app.rate).toFixed(2)} (aim >= 0.4); to (a): ${(httpRate / minimal.rate).toFixed(2)}`);
-  console.log(`  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`);
-  console.log(`  PostgreSQL commits per citizen: ${(writesDuring / CITIZENS).toFixed(1)} that write (aim <= 3); ${(commitsDuring / CITIZENS).toFixed(1)} in all, read-only statements included`);
-  console.log(`  request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)} (aim p99 < 250); journey p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`);
+  console.log(
+    `  bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s); ratio to (b): ${(httpRate / app.rate).toFixed(2)} (aim >= 0.4); to (a): ${(httpRate / minimal.rate).toFixed(2)}`,
+  );
+  console.log(
+    `  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`,
+  );
+  console.log(
+    `  PostgreSQL commits per citizen: ${(writesDuring / CITIZENS).toFixed(1)} that write (aim <= 3); ${(commitsDuring / CITIZENS).toFixed(1)} in all, read-only statements included`,
+  );
+  console.log(
+    `  request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)} (aim p99 < 250); journey p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`,
+  );
   console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
   await client.end();
   await stopDatabase();

@@ -30,7 +30,11 @@ async function seed(db: Database, first: string): Promise<{ counterId: number; b
      SELECT $1, d::date, (d::date + make_interval(mins => 540 + 30 * k)) AT TIME ZONE 'Asia/Tokyo',
             (d::date + make_interval(mins => 570 + 30 * k)) AT TIME ZONE 'Asia/Tokyo', $2, 0, $2, now()
      FROM generate_series($3::date, $3::date + ($4 - 1), interval '1 day') d, generate_series(0, $5 - 1) k`,
-    counterId, CAPACITY, first, DAYS, SLOTS_PER_DAY,
+    counterId,
+    CAPACITY,
+    first,
+    DAYS,
+    SLOTS_PER_DAY,
   );
   await run(
     `WITH numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM slots WHERE counter_id = $1),
@@ -42,18 +46,26 @@ async function seed(db: Database, first: string): Promise<{ counterId: number; b
      INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
      SELECT 'B' || lpad(places.n::text, 9, '0'), places.slot_id, holders.id, 'B' || lpad(places.n::text, 9, '0'), 'active', 'web', 'c' || places.n || '@example.jp', 'bench', now()
      FROM places JOIN holders ON holders.notice_id = lpad(places.n::text, 16, '0')`,
-    counterId, CAPACITY,
+    counterId,
+    CAPACITY,
   );
   const count = await run('SELECT count(*)::int AS n FROM bookings');
   return { counterId, bookings: count.rows[0].n as number };
 }
 
 async function logIn(base: string, db: Database): Promise<string> {
-  await db.prisma.staffUser.create({ data: { loginId: 'bench-staff', displayName: 'ベンチ', role: 'admin', passwordHash: await bcrypt.hash('bench-password-0123', 4), mustChangePassword: false } });
+  await db.prisma.staffUser.create({
+    data: { loginId: 'bench-staff', displayName: 'ベンチ', role: 'admin', passwordHash: await bcrypt.hash('bench-password-0123', 4), mustChangePassword: false },
+  });
   const page = await fetch(`${base}/staff/login`);
   const cookie = page.headers.get('set-cookie')!.split(';')[0];
   const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-  const response = await fetch(`${base}/staff/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: token, loginId: 'bench-staff', password: 'bench-password-0123' }) });
+  const response = await fetch(`${base}/staff/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, loginId: 'bench-staff', password: 'bench-password-0123' }),
+  });
   return response.headers.get('set-cookie')?.split(';')[0] ?? cookie;
 }
 
@@ -80,7 +92,14 @@ async function main() {
   const seeded = performance.now();
   const { counterId, bookings } = await seed(db, first);
   console.log(`seeded ${bookings.toLocaleString()} bookings (${DAYS} days x ${SLOTS_PER_DAY} slots x ${CAPACITY}) in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', DATABASE_URL: url, SESSION_SECRET: SECRETS.sessionSecret, BIRTH_DATE_PEPPER: SECRETS.birthDatePepper, PUBLIC_BASE_URL: 'http://127.0.0.1' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: url,
+    SESSION_SECRET: SECRETS.sessionSecret,
+    BIRTH_DATE_PEPPER: SECRETS.birthDatePepper,
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+  });
   const app = createApp({ config, db, secrets: SECRETS, logger: pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -90,9 +109,15 @@ async function main() {
     const last = addDays(first, DAYS - 1);
     console.log(`RSS before exports: ${(process.memoryUsage.rss() / 1024 / 1024).toFixed(0)} MiB`);
     // A month first: if the year's peak RSS is about the month's, memory does not grow with rows.
-    for (const [label, to, encoding] of [['month', addDays(first, 29), 'utf8'], ['year', last, 'utf8'], ['year', last, 'sjis']]) {
+    for (const [label, to, encoding] of [
+      ['month', addDays(first, 29), 'utf8'],
+      ['year', last, 'utf8'],
+      ['year', last, 'sjis'],
+    ]) {
       const result = await download(`${base}/staff/console/export.csv?from=${first}&to=${to}&encoding=${encoding}`, cookie);
-      console.log(`export ${label} ${encoding}: HTTP ${result.status}, ${(result.lines - 1).toLocaleString()} rows, ${(result.bytes / 1024 / 1024).toFixed(1)} MiB in ${result.seconds.toFixed(1)} s (${Math.round((result.lines - 1) / result.seconds).toLocaleString()} rows/s), peak RSS ${result.peakMiB.toFixed(0)} MiB`);
+      console.log(
+        `export ${label} ${encoding}: HTTP ${result.status}, ${(result.lines - 1).toLocaleString()} rows, ${(result.bytes / 1024 / 1024).toFixed(1)} MiB in ${result.seconds.toFixed(1)} s (${Math.round((result.lines - 1) / result.seconds).toLocaleString()} rows/s), peak RSS ${result.peakMiB.toFixed(0)} MiB`,
+      );
     }
     const times: number[] = [];
     for (let run = 0; run < BOARD_RUNS; run += 1) {
@@ -102,7 +127,9 @@ async function main() {
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    console.log(`day board JSON (${SLOTS_PER_DAY * CAPACITY} bookings, ${BOARD_RUNS} runs): median ${times[Math.floor(BOARD_RUNS / 2)].toFixed(1)} ms, p95 ${times[Math.floor(BOARD_RUNS * 0.95)].toFixed(1)} ms`);
+    console.log(
+      `day board JSON (${SLOTS_PER_DAY * CAPACITY} bookings, ${BOARD_RUNS} runs): median ${times[Math.floor(BOARD_RUNS / 2)].toFixed(1)} ms, p95 ${times[Math.floor(BOARD_RUNS * 0.95)].toFixed(1)} ms`,
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
     await db.close();

@@ -56,7 +56,9 @@ async function measure(work: () => Promise<unknown>): Promise<{ seconds: number;
 async function importOnce(database: Database, dir: string, file: string, sizeBytes: number, profileId: number) {
   const storageKey = randomUUID();
   await pipeline((await import('node:fs')).createReadStream(file), createWriteStream(uploadPath(dir, storageKey)));
-  const batch = await transaction(database, actor, (tx) => createImportBatch(tx, { storageKey, fileName: path.basename(file), sha256: 'bench', sizeBytes, profileId, encoding: 'auto' }));
+  const batch = await transaction(database, actor, (tx) =>
+    createImportBatch(tx, { storageKey, fileName: path.basename(file), sha256: 'bench', sizeBytes, profileId, encoding: 'auto' }),
+  );
   const preview = await measure(() => previewImportBatch(database, actor, batch.id, { dir, pepper: PEPPER }));
   const previewed = await database.prisma.importBatch.findUniqueOrThrow({ where: { id: batch.id } });
   const commit = await measure(async () => (await beginCommit(database, actor, batch.id, { dir, pepper: PEPPER })).done);
@@ -75,7 +77,14 @@ async function plainCopy(database: Database, rows: number, offset: number, count
       }
     })();
     return await measure(() =>
-      pipeline(Readable.from(text), client.query(copyFrom('COPY bench_copy (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at) FROM STDIN'))),
+      pipeline(
+        Readable.from(text),
+        client.query(
+          copyFrom(
+            'COPY bench_copy (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at) FROM STDIN',
+          ),
+        ),
+      ),
     );
   } finally {
     client.release();
@@ -100,9 +109,13 @@ async function main() {
       const copy = await plainCopy(database, rows, offset, counter.id);
       const rate = (seconds: number) => Math.round(rows / seconds).toLocaleString('en-US');
       console.log(`\n${rows.toLocaleString('en-US')} rows, Shift_JIS ${(size / 1024 / 1024).toFixed(1)} MiB`);
-      console.log(`  preview (new rows)        ${first.preview.seconds.toFixed(2)} s  ${rate(first.preview.seconds)} rows/s  peak RSS ${first.preview.peakMiB.toFixed(0)} MiB  ${JSON.stringify(first.counts)}`);
+      console.log(
+        `  preview (new rows)        ${first.preview.seconds.toFixed(2)} s  ${rate(first.preview.seconds)} rows/s  peak RSS ${first.preview.peakMiB.toFixed(0)} MiB  ${JSON.stringify(first.counts)}`,
+      );
       console.log(`  commit  (insert + history) ${first.commit.seconds.toFixed(2)} s  ${rate(first.commit.seconds)} rows/s  peak RSS ${first.commit.peakMiB.toFixed(0)} MiB`);
-      console.log(`  re-import preview          ${again.preview.seconds.toFixed(2)} s  ${rate(again.preview.seconds)} rows/s  peak RSS ${again.preview.peakMiB.toFixed(0)} MiB  ${JSON.stringify(again.counts)}`);
+      console.log(
+        `  re-import preview          ${again.preview.seconds.toFixed(2)} s  ${rate(again.preview.seconds)} rows/s  peak RSS ${again.preview.peakMiB.toFixed(0)} MiB  ${JSON.stringify(again.counts)}`,
+      );
       console.log(`  re-import commit           ${again.commit.seconds.toFixed(2)} s  ${rate(again.commit.seconds)} rows/s  peak RSS ${again.commit.peakMiB.toFixed(0)} MiB`);
       console.log(`  plain COPY (ceiling)       ${copy.seconds.toFixed(2)} s  ${rate(copy.seconds)} rows/s  peak RSS ${copy.peakMiB.toFixed(0)} MiB`);
       offset += 10_000_000;

@@ -33,13 +33,19 @@ async function smtpSink() {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, received: () => received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function enqueue(db: Database, prefix: string): Promise<number> {
   const started = performance.now();
   for (let index = 0; index < MAILS; index += 1) {
-    await transaction(db, { type: 'system', id: 'bench' }, (tx) => enqueueMail(tx, { dedupeKey: `${prefix}:${index}`, kind: 'bench', to: `c${index}@example.jp`, subject: `件名 ${index}`, text: '本文'.repeat(200) }));
+    await transaction(db, { type: 'system', id: 'bench' }, (tx) =>
+      enqueueMail(tx, { dedupeKey: `${prefix}:${index}`, kind: 'bench', to: `c${index}@example.jp`, subject: `件名 ${index}`, text: '本文'.repeat(200) }),
+    );
   }
   return performance.now() - started;
 }

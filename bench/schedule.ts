@@ -47,7 +47,9 @@ try {
   console.log(`year of slots ${FROM}..${TO}: ${slots} slots for 13 counters`);
   console.log(`  first generation : ${firstMs.toFixed(0)} ms, ${Math.round(first.written / (firstMs / 1000))} slots/s (${first.written} written)`);
   console.log(`  regeneration, no change: ${secondMs.toFixed(0)} ms, ${Math.round(slots / (secondMs / 1000))} slots checked/s (${second.written} written)`);
-  console.log(`month capacity view, busiest counter (${code}, 2027-07), ${VIEW_RUNS} runs: median ${percentile(timings, 0.5).toFixed(1)} ms, p95 ${percentile(timings, 0.95).toFixed(1)} ms`);
+  console.log(
+    `month capacity view, busiest counter (${code}, 2027-07), ${VIEW_RUNS} runs: median ${percentile(timings, 0.5).toFixed(1)} ms, p95 ${percentile(timings, 0.95).toFixed(1)} ms`,
+  );
 } finally {
   await db.close();
   await server.stop();

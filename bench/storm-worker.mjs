@@ -8,7 +8,15 @@ import { loadConfig } from '../dist/config.js';
 import { connectDatabase } from '../dist/db/client.js';
 
 const { url, port, pool, secrets } = JSON.parse(process.env.BENCH_WORKER ?? '{}');
-const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', DATABASE_URL: url, SESSION_SECRET: secrets.sessionSecret, BIRTH_DATE_PEPPER: secrets.birthDatePepper, PUBLIC_BASE_URL: 'http://127.0.0.1', DATABASE_POOL_SIZE: String(pool) });
+const config = loadConfig({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'silent',
+  DATABASE_URL: url,
+  SESSION_SECRET: secrets.sessionSecret,
+  BIRTH_DATE_PEPPER: secrets.birthDatePepper,
+  PUBLIC_BASE_URL: 'http://127.0.0.1',
+  DATABASE_POOL_SIZE: String(pool),
+});
 const db = connectDatabase(url, pool);
 const app = createApp({ config, db, secrets, logger: pino({ level: 'silent' }) });
 const server = app.listen(port, '127.0.0.1', () => process.send?.('listening'));

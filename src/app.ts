@@ -64,7 +64,16 @@ export function createApp(context: AppContext): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));
-  app.use(sessions({ pool: db.pool, secret: secrets.sessionSecret, secure: config.COOKIE_SECURE, idleMinutes: config.STAFF_SESSION_IDLE_MINUTES, citizenIdleMinutes: config.CITIZEN_SESSION_IDLE_MINUTES, absoluteHours: config.SESSION_ABSOLUTE_HOURS }));
+  app.use(
+    sessions({
+      pool: db.pool,
+      secret: secrets.sessionSecret,
+      secure: config.COOKIE_SECURE,
+      idleMinutes: config.STAFF_SESSION_IDLE_MINUTES,
+      citizenIdleMinutes: config.CITIZEN_SESSION_IDLE_MINUTES,
+      absoluteHours: config.SESSION_ABSOLUTE_HOURS,
+    }),
+  );
   app.use(localeMiddleware(locales));
   app.use(exposeCsrfToken);
   app.use(csrfProtection);

@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_NOTICE_ID_PATTERN, noticeIdPatternProblem } from './lib/notice-id.js';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => ['true', '1', 'yes'].includes(value));
+const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 
 const postgresUrl = z
   .string()
@@ -46,14 +44,22 @@ export const configSchema = z.object({
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('マイナンバーカード交付予約 <no-reply@example.lg.jp>'),
   /** Japan time (HH:MM) of the day-before reminder run; it repeats until midnight for late bookings. */
-  REMINDER_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (日本時間) で指定してください').default('10:00'),
+  REMINDER_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (日本時間) で指定してください')
+    .default('10:00'),
   /** Seconds between outbox polls of the mail sender. */
   OUTBOX_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   /** On-call addresses for alerts, comma-separated. */
   ALERT_EMAILS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.email('メールアドレスをカンマ区切りで指定してください'))),
   /** Optional URL that receives every alert as a JSON POST (e.g. a phone-call service). */
   ALERT_WEBHOOK_URL: z.string().url().optional(),
@@ -68,12 +74,19 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: booleanFlag.default(true),
   /** Largest J-LIS import file accepted, in bytes; larger uploads are refused before parsing. */
-  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(200 * 1024 * 1024),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(200 * 1024 * 1024),
   /** The notice ID as the city prints it (letters, digits, '-', [0-9], \d, {m,n}); see src/lib/notice-id.ts. */
-  NOTICE_ID_PATTERN: z.string().default(DEFAULT_NOTICE_ID_PATTERN).superRefine((value, context) => {
-    const problem = noticeIdPatternProblem(value);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  }),
+  NOTICE_ID_PATTERN: z
+    .string()
+    .default(DEFAULT_NOTICE_ID_PATTERN)
+    .superRefine((value, context) => {
+      const problem = noticeIdPatternProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
   /** Where uploaded import files wait (keyed by batch) between preview and commit. */
   IMPORT_DIR: z.string().default('.data/imports'),
 });

@@ -31,12 +31,20 @@
 
   button.addEventListener('click', function () {
     fetch('/session/extend', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': box.getAttribute('data-csrf'), Accept: 'application/json' } })
-      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
-      .then(function (body) { restart(body.idleSeconds); })
-      .catch(function () { window.location.href = '/login?expired=1'; });
+      .then(function (response) {
+        return response.ok ? response.json() : Promise.reject(response.status);
+      })
+      .then(function (body) {
+        restart(body.idleSeconds);
+      })
+      .catch(function () {
+        window.location.href = '/login?expired=1';
+      });
   });
 
   restart(idle);
   timer = window.setInterval(tick, 1000);
-  window.addEventListener('pagehide', function () { window.clearInterval(timer); });
+  window.addEventListener('pagehide', function () {
+    window.clearInterval(timer);
+  });
 })();

@@ -37,13 +37,17 @@
     const row = document.createElement('tr');
     row.setAttribute('data-slot-id', String(slot.id));
     row.appendChild(cell('th', slot.time + '–' + slot.endTime));
-    [slot.capacity, slot.booked, slot.webFree, slot.heldBackFree].forEach(function (value) { row.appendChild(cell('td', value)); });
+    [slot.capacity, slot.booked, slot.webFree, slot.heldBackFree].forEach(function (value) {
+      row.appendChild(cell('td', value));
+    });
     const people = document.createElement('td');
     if (slot.bookings.length === 0) people.textContent = none;
     else {
       const list = document.createElement('ul');
       list.className = 'board-bookings';
-      slot.bookings.forEach(function (booking) { list.appendChild(bookingItem(booking)); });
+      slot.bookings.forEach(function (booking) {
+        list.appendChild(bookingItem(booking));
+      });
       people.appendChild(list);
     }
     row.appendChild(people);

@@ -21,7 +21,9 @@
   function refresh() {
     var request = ++latest;
     fetch(form.dataset.previewUrl + '?' + query(), { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
       .then(function (html) {
         if (html === null || request !== latest) return;
         var current = document.getElementById('rule-preview');
@@ -30,7 +32,9 @@
         var next = holder.querySelector('#rule-preview');
         if (current && next) current.innerHTML = next.innerHTML;
       })
-      .catch(function () { /* keep the last preview; the button still works */ });
+      .catch(function () {
+        /* keep the last preview; the button still works */
+      });
   }
 
   function schedule() {

@@ -53,11 +53,7 @@ async function readOrCreatePassword(file: string): Promise<string> {
  * Starts (initialising on first use) a cluster whose data is kept in `dataDir`.
  * `persistent: false` deletes the data on stop, for throw-away test clusters.
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  persistent?: boolean;
-  onLog?: (message: string) => void;
-}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dataDir: string; persistent?: boolean; onLog?: (message: string) => void }): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => {});
   const requestedDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(requestedDir), { recursive: true });
@@ -203,8 +199,7 @@ async function replaceWithLink(link: string, target: string): Promise<void> {
 
 function unreachable(dir: string): EmbeddedPostgresError {
   return new EmbeddedPostgresError(
-    `PostgreSQL 用ユーザー postgres が ${dir} に入れません。そのフォルダの権限を確認するか、DATABASE_URL を設定してください ` +
-      `(the postgres user cannot reach ${dir}).`,
+    `PostgreSQL 用ユーザー postgres が ${dir} に入れません。そのフォルダの権限を確認するか、DATABASE_URL を設定してください ` + `(the postgres user cannot reach ${dir}).`,
   );
 }
 
@@ -244,8 +239,7 @@ async function stopLeftoverServer(dataDir: string, log: (message: string) => voi
   signal(pid, 'SIGQUIT'); // immediate shutdown: recovery runs at the next start
   if (await waitForExit(pid, pidFile, 10_000)) return;
   throw new EmbeddedPostgresError(
-    `前回起動した PostgreSQL (pid ${pid}) が停止しません。kill ${pid} で停止してから再度起動してください ` +
-      `(PostgreSQL left running on ${dataDir} does not stop).`,
+    `前回起動した PostgreSQL (pid ${pid}) が停止しません。kill ${pid} で停止してから再度起動してください ` + `(PostgreSQL left running on ${dataDir} does not stop).`,
   );
 }
 
@@ -346,8 +340,7 @@ async function startPostmaster(binaries: Binaries, dataDir: string, port: number
   const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], runAs);
   const output = captureOutput(child, log);
   await new Promise<void>((resolve, reject) => {
-    const failed = (reason: string) =>
-      reject(new EmbeddedPostgresError(`PostgreSQL (${dataDir}) を起動できませんでした (${reason}):\n${output()}`));
+    const failed = (reason: string) => reject(new EmbeddedPostgresError(`PostgreSQL (${dataDir}) を起動できませんでした (${reason}):\n${output()}`));
     child.stderr!.on('data', () => {
       if (output().includes(READY_MESSAGE)) resolve();
     });

@@ -190,7 +190,9 @@ export async function migrationsUpToDate(databaseUrl: string): Promise<boolean> 
   await client.connect();
   try {
     // A brand-new database has no _prisma_migrations table yet (a query naming it would fail).
-    const { rows: [table] } = await client.query<{ exists: boolean }>(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists`);
+    const {
+      rows: [table],
+    } = await client.query<{ exists: boolean }>(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists`);
     if (!table.exists) return false;
     const { rows } = await client.query<{ migration_name: string }>('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
     const applied = new Set(rows.map((row) => row.migration_name));

@@ -79,7 +79,11 @@ export const alertDispatchJob: ScheduledJob = {
   schedules: () => ['* * * * *'],
   async run(tx, context) {
     const { config } = context;
-    const notices = await dispatchDueAlerts(tx, { emails: config.ALERT_EMAILS, repeatMinutes: config.ALERT_REPEAT_MINUTES, baseUrl: context.baseUrl, secret: context.secret }, context.now);
+    const notices = await dispatchDueAlerts(
+      tx,
+      { emails: config.ALERT_EMAILS, repeatMinutes: config.ALERT_REPEAT_MINUTES, baseUrl: context.baseUrl, secret: context.secret },
+      context.now,
+    );
     const webhook = config.ALERT_WEBHOOK_URL;
     if (webhook) for (const notice of notices) context.afterCommit(() => postAlertWebhook(webhook, notice));
     return { notified: notices.length };
@@ -94,12 +98,5 @@ export const holdReleaseJob: ScheduledJob = {
 };
 
 export function scheduledJobs(): ScheduledJob[] {
-  return [
-    reminderJob,
-    slotGenerationJob,
-    sessionExpiryJob,
-    pastBookingsJob,
-    alertDispatchJob,
-    holdReleaseJob,
-  ];
+  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob];
 }

@@ -13,7 +13,9 @@ export const DEFAULT_LOCALE = 'ja';
 export function loadLocales(dir = path.join(projectRoot, 'locales')): Map<string, Messages> {
   const locales = new Map<string, Messages>();
   if (!existsSync(dir)) return locales;
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const locale = file.split('.')[0];
     const messages = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Messages;
     locales.set(locale, { ...locales.get(locale), ...messages });

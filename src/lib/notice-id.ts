@@ -48,7 +48,10 @@ export function useNoticeIdPattern(source: string): void {
 
 /** As typed or printed -> half-width, upper case, hyphens of any width unified, spaces gone. */
 function printedForm(raw: string): string {
-  return toHalfWidth(raw).replace(/[\u2010-\u2015\u2212\u30FC\uFF70]/g, '-').replace(/[\s_]/g, '').toUpperCase();
+  return toHalfWidth(raw)
+    .replace(/[\u2010-\u2015\u2212\u30FC\uFF70]/g, '-')
+    .replace(/[\s_]/g, '')
+    .toUpperCase();
 }
 
 /** The stored form of an ID: printed form without hyphens (a citizen may type them or not). */

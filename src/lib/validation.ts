@@ -27,7 +27,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
   return parsed.data;
 }
 
-
 // One way to read the values every route takes from a path, query or form: a record id, a
 // calendar date, a month, a line of text. Each refuses what PostgreSQL would refuse later (an
 // integer beyond int4, 2026-02-31, a NUL byte), so bad input is a 400, never a 500.

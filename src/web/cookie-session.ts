@@ -96,7 +96,10 @@ function beforeHeaders(res: ServerResponse, write: () => void): void {
 class CookieSession {
   declare cookie: { maxAge?: number };
 
-  constructor(data: Record<string, unknown>, private readonly renewed: () => void) {
+  constructor(
+    data: Record<string, unknown>,
+    private readonly renewed: () => void,
+  ) {
     Object.defineProperty(this, 'cookie', { value: {}, enumerable: false });
     Object.defineProperty(this, 'renewed', { enumerable: false });
     Object.assign(this, data);

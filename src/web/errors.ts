@@ -60,7 +60,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const refused = inputErrorStatus(error);
     if (refused) {
       (req.log ?? logger).warn({ err: error, requestId }, 'database refused the input');
-      render(refused, 'errors/message', { title: res.locals.t(refused === 404 ? 'error.404.title' : 'error.400.title'), messageKey: refused === 404 ? 'error.404.body' : refused === 409 ? 'error.409.body' : 'error.400.body', params: {} });
+      render(refused, 'errors/message', {
+        title: res.locals.t(refused === 404 ? 'error.404.title' : 'error.400.title'),
+        messageKey: refused === 404 ? 'error.404.body' : refused === 409 ? 'error.409.body' : 'error.400.body',
+        params: {},
+      });
       return;
     }
     const status = error.status ?? error.statusCode ?? 500;

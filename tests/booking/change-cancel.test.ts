@@ -107,7 +107,10 @@ describe('change and cancel', () => {
 
   it('When a citizen who already has a booking posts a hold directly, then no place is held and they are shown their booking', async () => {
     const { other, agent } = await bookedCitizen();
-    const response = await agent.post('/booking/hold').type('form').send({ _csrf: csrfTokenFrom((await agent.get('/booking')).text), slotId: other.id });
+    const response = await agent
+      .post('/booking/hold')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom((await agent.get('/booking')).text), slotId: other.id });
     expect(response.headers.location).toBe('/booking');
     expect(await booked(other.id)).toBe(0);
   });
@@ -153,7 +156,10 @@ describe('change and cancel', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 2 });
     const [parent, kid1, kid2] = [await createCardHolder(t.db), await createCardHolder(t.db, { mmdd: '0303' }), await createCardHolder(t.db, { mmdd: '0404' })];
     const agent = await loggedInCitizen(t.app, parent.noticeId, parent.mmdd);
-    const tooMany = await book(agent, slot.id, 'p@example.jp', [{ noticeId: kid1.noticeId, mmdd: '0303' }, { noticeId: kid2.noticeId, mmdd: '0404' }]);
+    const tooMany = await book(agent, slot.id, 'p@example.jp', [
+      { noticeId: kid1.noticeId, mmdd: '0303' },
+      { noticeId: kid2.noticeId, mmdd: '0404' },
+    ]);
     expect(tooMany.status).toBe(409);
     expect(await t.db.prisma.booking.count({ where: { slotId: slot.id } })).toBe(0);
     expect(await booked(slot.id)).toBe(1); // only the parent's own hold

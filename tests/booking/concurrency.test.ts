@@ -53,7 +53,9 @@ describe('no overbooking', () => {
     const people = await holders(20);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        transaction(t.db, citizen(i), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [people[2 * i].holder.id, people[2 * i + 1].holder.id], channel: 'web', email: 'f@example.jp', baseUrl, by: null })),
+        transaction(t.db, citizen(i), (tx) =>
+          bookSlot(tx, { slotId: slot.id, cardHolderIds: [people[2 * i].holder.id, people[2 * i + 1].holder.id], channel: 'web', email: 'f@example.jp', baseUrl, by: null }),
+        ),
       ),
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
@@ -68,10 +70,15 @@ describe('no overbooking', () => {
     const movers = await holders(6);
     const newcomers = await holders(6);
     const existing = [];
-    for (const [i, m] of movers.entries()) existing.push(await transaction(t.db, citizen(i), (tx) => bookSlot(tx, { slotId: source.id, cardHolderIds: [m.holder.id], channel: 'web', email: 'm@example.jp', baseUrl, by: null })));
+    for (const [i, m] of movers.entries())
+      existing.push(
+        await transaction(t.db, citizen(i), (tx) => bookSlot(tx, { slotId: source.id, cardHolderIds: [m.holder.id], channel: 'web', email: 'm@example.jp', baseUrl, by: null })),
+      );
     const attempts = [
       ...existing.map((group, i) => transaction(t.db, citizen(i), (tx) => moveBooking(tx, { bookingId: group.bookings[0].id, toSlotId: target.id, baseUrl, by: null }))),
-      ...newcomers.map((n, i) => transaction(t.db, citizen(100 + i), (tx) => bookSlot(tx, { slotId: target.id, cardHolderIds: [n.holder.id], channel: 'web', email: 'n@example.jp', baseUrl, by: null }))),
+      ...newcomers.map((n, i) =>
+        transaction(t.db, citizen(100 + i), (tx) => bookSlot(tx, { slotId: target.id, cardHolderIds: [n.holder.id], channel: 'web', email: 'n@example.jp', baseUrl, by: null })),
+      ),
     ];
     const outcomes = await Promise.allSettled(attempts);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
@@ -102,7 +109,11 @@ describe('one active booking per card holder', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 15 * 60, capacity: 20 });
     const { holder } = await createCardHolder(t.db);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, () => transaction(t.db, { type: 'staff', id: '1' }, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'x@example.jp', baseUrl, by: TEST_CLERK }))),
+      Array.from({ length: 10 }, () =>
+        transaction(t.db, { type: 'staff', id: '1' }, (tx) =>
+          bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', email: 'x@example.jp', baseUrl, by: TEST_CLERK }),
+        ),
+      ),
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as BookingError).code).toBe('already_booked');
@@ -117,7 +128,9 @@ describe('email in the same transaction (outbox)', () => {
     const ok = await createCardHolder(t.db);
     const done = await createCardHolder(t.db, { status: 'handed_over' });
     await expect(
-      transaction(t.db, citizen(1), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [ok.holder.id, done.holder.id], channel: 'web', email: 'fail@example.jp', baseUrl, by: null })),
+      transaction(t.db, citizen(1), (tx) =>
+        bookSlot(tx, { slotId: slot.id, cardHolderIds: [ok.holder.id, done.holder.id], channel: 'web', email: 'fail@example.jp', baseUrl, by: null }),
+      ),
     ).rejects.toMatchObject({ code: 'card_not_bookable' });
     expect(await t.db.prisma.outboxMessage.count({ where: { toAddress: 'fail@example.jp' } })).toBe(0);
     expect(await slotState(slot.id)).toMatchObject({ booked: 0, active: 0 });
@@ -128,8 +141,12 @@ describe('email in the same transaction (outbox)', () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 9 * 60 + 30, capacity: 1 });
     const [a, b] = await holders(2);
-    const group = await transaction(t.db, citizen(1), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'web', email: 'first@example.jp', baseUrl, by: null }));
-    await expect(transaction(t.db, citizen(2), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [b.holder.id], channel: 'web', email: 'second@example.jp', baseUrl, by: null }))).rejects.toMatchObject({ code: 'slot_full' });
+    const group = await transaction(t.db, citizen(1), (tx) =>
+      bookSlot(tx, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'web', email: 'first@example.jp', baseUrl, by: null }),
+    );
+    await expect(
+      transaction(t.db, citizen(2), (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [b.holder.id], channel: 'web', email: 'second@example.jp', baseUrl, by: null })),
+    ).rejects.toMatchObject({ code: 'slot_full' });
     expect(await t.db.prisma.outboxMessage.count({ where: { bookingId: group.bookings[0].id, toAddress: 'first@example.jp' } })).toBe(1);
     expect(await t.db.prisma.outboxMessage.count({ where: { toAddress: 'second@example.jp' } })).toBe(0);
   });

@@ -37,7 +37,7 @@ const complete = (agent: Agent, reviewPage: string) => agent.post('/booking/comp
 const bookingsOf = (cardHolderId: number) => t.db.prisma.booking.findMany({ where: { cardHolderId }, include: { slot: true } });
 
 describe('two tabs of one citizen', () => {
-  it('When tab 1 reaches the review of 12:00 and tab 2 then holds 13:00, then tab 1\'s 確定 books nothing and says why', async () => {
+  it("When tab 1 reaches the review of 12:00 and tab 2 then holds 13:00, then tab 1's 確定 books nothing and says why", async () => {
     const { noon, one, person, agent } = await citizenWithTwoTimes();
     const tab1 = await reachReview(agent, noon.id, 'tab1@example.jp');
     expect(tab1).toContain('12:00〜12:30');
@@ -67,7 +67,10 @@ describe('two tabs of one citizen', () => {
     await tapTime(agent, noon.id);
     const tab1Confirm = (await agent.get('/booking/confirm')).text;
     await tapTime(agent, one.id); // tab 2
-    const sent = await agent.post('/booking/confirm').type('form').send({ ...hiddenFields(tab1Confirm, '/booking/confirm'), email: 'tab1@example.jp', emailAgain: 'tab1@example.jp' });
+    const sent = await agent
+      .post('/booking/confirm')
+      .type('form')
+      .send({ ...hiddenFields(tab1Confirm, '/booking/confirm'), email: 'tab1@example.jp', emailAgain: 'tab1@example.jp' });
     expect(sent.headers.location).toBe('/booking/refused');
     expect((await agent.get('/booking/review')).headers.location).toBe('/booking/confirm');
     expect(await bookingsOf(person.holder.id)).toEqual([]);

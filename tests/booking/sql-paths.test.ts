@@ -68,7 +68,9 @@ describe('booking a family', () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 14 * 60, capacity: 3 });
     const [first, second] = [await createCardHolder(t.db), await createCardHolder(t.db, { status: 'card_arrived' })];
-    const group = await transaction(t.db, actor, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [first.holder.id, second.holder.id], channel: 'counter', email: 'family@example.jp', baseUrl, by: null }));
+    const group = await transaction(t.db, actor, (tx) =>
+      bookSlot(tx, { slotId: slot.id, cardHolderIds: [first.holder.id, second.holder.id], channel: 'counter', email: 'family@example.jp', baseUrl, by: null }),
+    );
     expect(group.bookings.map((booking) => booking.cardHolderId)).toEqual([first.holder.id, second.holder.id]);
     expect(group.groupCode).toBe(group.bookings[0].code);
     const members = await t.db.prisma.booking.findMany({ where: { slotId: slot.id } });

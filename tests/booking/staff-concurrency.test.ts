@@ -25,7 +25,8 @@ beforeAll(async () => {
 
 const people = (count: number) => Promise.all(Array.from({ length: count }, () => createCardHolder(t.db)));
 const settled = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
-const refusals = (results: PromiseSettledResult<unknown>[]) => results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code ?? String(r.reason));
+const refusals = (results: PromiseSettledResult<unknown>[]) =>
+  results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code ?? String(r.reason));
 
 async function slotNumbers(slotId: number) {
   const slot = await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slotId } });
@@ -56,7 +57,13 @@ describe('staff bookings racing citizens', () => {
     const first = await people(2);
     for (const p of first) await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [p.holder.id], channel: 'counter', by: TEST_CLERK, baseUrl }));
     const late = await people(10);
-    const results = await settled(late.map((p) => transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [p.holder.id], channel: 'counter', by: TEST_CLERK, baseUrl, overbookReason: '高齢の方の来庁' }))));
+    const results = await settled(
+      late.map((p) =>
+        transaction(t.db, staff, (tx) =>
+          bookSlot(tx, { slotId: slot.id, cardHolderIds: [p.holder.id], channel: 'counter', by: TEST_CLERK, baseUrl, overbookReason: '高齢の方の来庁' }),
+        ),
+      ),
+    );
     expect(refusals(results)).toEqual([]);
     expect(await slotNumbers(slot.id)).toMatchObject({ capacity: 12, booked: 12, counter: 12 });
     expect(await t.db.prisma.auditLog.count({ where: { action: 'console.capacity.override', targetId: String(slot.id) } })).toBe(10);
@@ -67,17 +74,23 @@ describe('staff bookings racing citizens', () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 660, capacity: 1 });
     const [a, b] = await people(2);
     await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'phone', by: OPERATOR, baseUrl }));
-    await expect(transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [b.holder.id], channel: 'phone', by: OPERATOR, baseUrl, overbookReason: 'x' }))).rejects.toMatchObject({ code: 'overbook_forbidden', status: 403 });
+    await expect(
+      transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [b.holder.id], channel: 'phone', by: OPERATOR, baseUrl, overbookReason: 'x' })),
+    ).rejects.toMatchObject({ code: 'overbook_forbidden', status: 403 });
     expect(await slotNumbers(slot.id)).toMatchObject({ capacity: 1, booked: 1 });
     expect(await t.db.prisma.booking.count({ where: { cardHolderId: b.holder.id } })).toBe(0);
   });
 
   it('When staff move 5 bookings into a slot while 10 citizens book it, then the slot never passes its capacity and every moved booking keeps exactly one place', async () => {
     const counter = await createCounter(t.db);
-    const [from, to] = [await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 720, capacity: 5 }), await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 780, capacity: 4 })];
+    const [from, to] = [
+      await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 720, capacity: 5 }),
+      await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 780, capacity: 4 }),
+    ];
     const movers = await people(5);
     const groups = [];
-    for (const p of movers) groups.push(await transaction(t.db, citizen(p.holder.id), (tx) => bookSlot(tx, { slotId: from.id, cardHolderIds: [p.holder.id], channel: 'web', by: null, baseUrl })));
+    for (const p of movers)
+      groups.push(await transaction(t.db, citizen(p.holder.id), (tx) => bookSlot(tx, { slotId: from.id, cardHolderIds: [p.holder.id], channel: 'web', by: null, baseUrl })));
     const newcomers = await people(10);
     const results = await settled([
       ...groups.map((group) => transaction(t.db, staff, (tx) => moveBooking(tx, { bookingId: group.bookings[0].id, toSlotId: to.id, by: TEST_CLERK, baseUrl }))),
@@ -122,10 +135,15 @@ describe('two hands on one booking', () => {
   it('When the nightly no-show job runs while a clerk hands over a booking of a past day, then the booking is either handed over or a no-show, and the card agrees', async () => {
     const counter = await createCounter(t.db);
     const yesterday = addDays(today, -1);
-    const slot = await t.db.prisma.slot.create({ data: { counterId: counter.id, date: new Date(`${yesterday}T00:00:00Z`), startsAt: jstInstant(yesterday, 600), endsAt: jstInstant(yesterday, 630), capacity: 20, booked: 0 } });
+    const slot = await t.db.prisma.slot.create({
+      data: { counterId: counter.id, date: new Date(`${yesterday}T00:00:00Z`), startsAt: jstInstant(yesterday, 600), endsAt: jstInstant(yesterday, 630), capacity: 20, booked: 0 },
+    });
     const ps = await people(10);
     const ids = [];
-    for (const p of ps) ids.push((await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [p.holder.id], channel: 'counter', by: TEST_CLERK, baseUrl }))).bookings[0].id);
+    for (const p of ps)
+      ids.push(
+        (await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [p.holder.id], channel: 'counter', by: TEST_CLERK, baseUrl }))).bookings[0].id,
+      );
     await settled<unknown>([
       transaction(t.db, { type: 'system', id: 'past-bookings' }, (tx) => markPastBookingsNoShow(tx, now)),
       ...ids.map((bookingId) => transaction(t.db, staff, (tx) => handOver(tx, { bookingId, by: TEST_CLERK, otherDayConfirmed: true }))),

@@ -35,7 +35,7 @@ describe('booking window in Japan time', () => {
   });
 });
 
-describe('deadline counted in the counter\'s opening days (開庁日)', () => {
+describe("deadline counted in the counter's opening days (開庁日)", () => {
   let db: TestDatabase;
   let counterId: number;
   beforeAll(async () => {
@@ -43,7 +43,17 @@ describe('deadline counted in the counter\'s opening days (開庁日)', () => {
     const counter = await createCounter(db);
     counterId = counter.id;
     await db.prisma.openingRule.create({
-      data: { counterId, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020, slotMinutes: 30, capacityPerSlot: 4, reservedCapacity: 0, validFrom: dateColumn('2026-04-01') },
+      data: {
+        counterId,
+        label: '平日',
+        daysOfWeek: [1, 2, 3, 4, 5],
+        startMinute: 540,
+        endMinute: 1020,
+        slotMinutes: 30,
+        capacityPerSlot: 4,
+        reservedCapacity: 0,
+        validFrom: dateColumn('2026-04-01'),
+      },
     });
     await db.prisma.closure.create({ data: { counterId: null, kind: 'yearly_range', label: '年末年始', params: { from: '12-29', to: '01-03' } } });
     await db.prisma.bookingPolicy.create({ data: { counterId: null, opensDaysAhead: 60, closesDaysBefore: 1, closesAtMinute: 17 * 60 } });
@@ -72,14 +82,31 @@ describe('deadline counted in the counter\'s opening days (開庁日)', () => {
   it('When a citizen tries to hold a Monday time on the Saturday before, then it is refused as past the deadline', async () => {
     const slot = await createSlot(db, { counterId, date: '2026-12-07' });
     const { holder } = await createCardHolder(db, { counterId });
-    await expect(transaction(db, { type: 'citizen', id: String(holder.id) }, (tx) => holdSlot(tx, { slotId: slot.id, cardHolderId: holder.id, minutes: 10, now: jstInstant('2026-12-05', 10 * 60) }))).rejects.toMatchObject({ code: 'deadline_passed' });
+    await expect(
+      transaction(db, { type: 'citizen', id: String(holder.id) }, (tx) =>
+        holdSlot(tx, { slotId: slot.id, cardHolderId: holder.id, minutes: 10, now: jstInstant('2026-12-05', 10 * 60) }),
+      ),
+    ).rejects.toMatchObject({ code: 'deadline_passed' });
     expect((await db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).booked).toBe(0);
   });
 
   it('When the day page and the confirmation mail are shown, then they carry the actual deadline date and time', async () => {
     const page = await dayPage(db, counterId, '2026-12-07', jstInstant('2026-12-02', 10 * 60));
     expect(page?.deadline).toEqual(jstInstant('2026-12-04', 17 * 60));
-    const mail = composeBookingMail('confirmation', { code: 'ABCD2345', counterName: '本庁', counterAddress: '市役所1階', accessNotes: '', startsAt: jstInstant('2026-12-07', 540), endsAt: jstInstant('2026-12-07', 570), people: 1, deadline: page!.deadline }, 'https://example.jp');
+    const mail = composeBookingMail(
+      'confirmation',
+      {
+        code: 'ABCD2345',
+        counterName: '本庁',
+        counterAddress: '市役所1階',
+        accessNotes: '',
+        startsAt: jstInstant('2026-12-07', 540),
+        endsAt: jstInstant('2026-12-07', 570),
+        people: 1,
+        deadline: page!.deadline,
+      },
+      'https://example.jp',
+    );
     expect(mail.text).toContain('変更・取消の受付締切: 2026年12月4日(金) 17:00まで');
     expect(mail.text).not.toContain('受付締切まで');
   });

@@ -41,8 +41,25 @@ describe('import profile starting status', () => {
     const adminAgent = await staffAgent(t.app, admin.user.loginId, admin.password);
     const form = await adminAgent.get('/staff/cards/profiles/new');
     expect(form.text).toContain('取り込んだカードの状態');
-    const columns = Object.fromEntries(['noticeId', 'birthDate', 'name', 'nameKana', 'cardNumber', 'counterCode', 'storagePlace', 'noticeSentOn', 'noticeValidUntil'].map((field, index) => [`col_${field}`, String(index + 1)]));
-    const saved = await adminAgent.post('/staff/cards/profiles/new').type('form').send({ _csrf: csrfTokenFrom(form.text), name: '発送後に取込', format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'notice_sent', ...columns });
+    const columns = Object.fromEntries(
+      ['noticeId', 'birthDate', 'name', 'nameKana', 'cardNumber', 'counterCode', 'storagePlace', 'noticeSentOn', 'noticeValidUntil'].map((field, index) => [
+        `col_${field}`,
+        String(index + 1),
+      ]),
+    );
+    const saved = await adminAgent
+      .post('/staff/cards/profiles/new')
+      .type('form')
+      .send({
+        _csrf: csrfTokenFrom(form.text),
+        name: '発送後に取込',
+        format: 'csv',
+        encoding: 'auto',
+        hasHeader: 'yes',
+        dateFormat: 'YYYYMMDD',
+        startStatus: 'notice_sent',
+        ...columns,
+      });
     expect(saved.status).toBe(303);
     const profile = await t.db.prisma.importProfile.findUniqueOrThrow({ where: { name: '発送後に取込' } });
     expect(profile.startStatus).toBe('notice_sent');
@@ -69,13 +86,18 @@ describe('bulk status change', () => {
     expect(preview.text).toContain('3 件を「カード到着」に変更します。2 件は変更しません。');
     expect(await statusOf(a)).toBe('data_received');
 
-    const response = await clerk.post('/staff/cards/bulk-status').type('form').send({ _csrf: csrfTokenFrom(preview.text), counterId: String(counter.id), id: '', to: 'card_arrived', expected: '3', reason: '' });
+    const response = await clerk
+      .post('/staff/cards/bulk-status')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(preview.text), counterId: String(counter.id), id: '', to: 'card_arrived', expected: '3', reason: '' });
     expect(response.status).toBe(303);
     expect((await clerk.get(response.headers.location)).text).toContain('3 件のカードの状態を変更しました');
     expect(await Promise.all([a, b, c, booked, done].map(statusOf))).toEqual(['card_arrived', 'card_arrived', 'card_arrived', 'booked', 'handed_over']);
     const history = await t.db.prisma.cardStatusChange.findMany({ where: { cardHolderId: { in: [a, b, c, booked, done] } } });
     expect(history).toHaveLength(3);
-    expect(history.every((row) => row.fromStatus === 'data_received' && row.toStatus === 'card_arrived' && row.actor === `staff:${clerkId}` && row.reason === 'cards.reason.bulkChange')).toBe(true);
+    expect(
+      history.every((row) => row.fromStatus === 'data_received' && row.toStatus === 'card_arrived' && row.actor === `staff:${clerkId}` && row.reason === 'cards.reason.bulkChange'),
+    ).toBe(true);
     const audit = await t.db.prisma.auditLog.findMany({ where: { action: 'cards.status.bulkChange', actorId: String(clerkId) } });
     expect(audit).toHaveLength(1);
     expect(audit[0].detail).toMatchObject({ to: 'card_arrived', count: 3 });
@@ -89,7 +111,10 @@ describe('bulk status change', () => {
     expect(list.text).toContain(`name="id" value="${a}" form="bulk-form"`);
     const preview = await clerk.get(`/staff/cards/bulk-status?id=${a}&id=${b}&to=notice_sent`);
     expect(preview.text).toContain('チェックした 2 件のカードが対象です');
-    const response = await clerk.post('/staff/cards/bulk-status').type('form').send({ _csrf: csrfTokenFrom(preview.text), id: `${a},${b}`, to: 'notice_sent', expected: '2', reason: '通知書を一斉発送' });
+    const response = await clerk
+      .post('/staff/cards/bulk-status')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(preview.text), id: `${a},${b}`, to: 'notice_sent', expected: '2', reason: '通知書を一斉発送' });
     expect(response.status).toBe(303);
     expect(await Promise.all([a, b, other].map(statusOf))).toEqual(['notice_sent', 'notice_sent', 'card_arrived']);
     expect((await t.db.prisma.cardStatusChange.findFirstOrThrow({ where: { cardHolderId: a } })).reason).toBe('通知書を一斉発送');
@@ -100,7 +125,10 @@ describe('bulk status change', () => {
     const [a, b] = await cardsAt(counter.id, ['data_received', 'data_received']);
     const preview = await clerk.get(`/staff/cards/bulk-status?counterId=${counter.id}&to=card_arrived`);
     await t.db.prisma.cardHolder.update({ where: { id: b }, data: { status: 'cancelled' } }); // cancelled meanwhile: cannot move
-    const response = await clerk.post('/staff/cards/bulk-status').type('form').send({ _csrf: csrfTokenFrom(preview.text), counterId: String(counter.id), to: 'card_arrived', expected: '2' });
+    const response = await clerk
+      .post('/staff/cards/bulk-status')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(preview.text), counterId: String(counter.id), to: 'card_arrived', expected: '2' });
     expect(response.status).toBe(409);
     expect(response.text).toContain('何も変更していません(確認時 2 件、現在 1 件)');
     expect(await statusOf(a)).toBe('data_received');
@@ -113,7 +141,15 @@ describe('bulk status change', () => {
     const second = await staffAgent(t.app, other.user.loginId, other.password);
     const [first, next] = await Promise.all([clerk, second].map((agent) => agent.get(`/staff/cards/bulk-status?counterId=${counter.id}&to=card_arrived`)));
     const results = await Promise.all(
-      [[clerk, first], [second, next]].map(([agent, page]) => (agent as Agent).post('/staff/cards/bulk-status').type('form').send({ _csrf: csrfTokenFrom((page as { text: string }).text), counterId: String(counter.id), to: 'card_arrived', expected: '3' })),
+      [
+        [clerk, first],
+        [second, next],
+      ].map(([agent, page]) =>
+        (agent as Agent)
+          .post('/staff/cards/bulk-status')
+          .type('form')
+          .send({ _csrf: csrfTokenFrom((page as { text: string }).text), counterId: String(counter.id), to: 'card_arrived', expected: '3' }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([303, 409]);
     expect(await t.db.prisma.cardStatusChange.count({ where: { cardHolderId: { in: ids } } })).toBe(3);
@@ -127,7 +163,10 @@ describe('bulk status change', () => {
     const agent = await staffAgent(t.app, limited.user.loginId, limited.password);
     const preview = await agent.get(`/staff/cards/bulk-status?id=${foreign}&to=card_arrived`);
     expect(preview.text).not.toContain('件を「カード到着」に変更する');
-    const response = await agent.post('/staff/cards/bulk-status').type('form').send({ _csrf: csrfTokenFrom(preview.text), id: String(foreign), to: 'card_arrived', expected: '1' });
+    const response = await agent
+      .post('/staff/cards/bulk-status')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(preview.text), id: String(foreign), to: 'card_arrived', expected: '1' });
     expect(response.status).toBe(409);
     const operator = await createStaff(t.db, { role: 'operator' });
     const opAgent = await staffAgent(t.app, operator.user.loginId, operator.password);

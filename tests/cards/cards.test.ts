@@ -60,7 +60,14 @@ describe('card holders in the staff console', () => {
     expect(search.text).not.toContain('print=1');
     expect((await operator.get('/staff/cards?print=1')).text).toContain('class="pager');
     expect((await operator.get(`/staff/cards/${holder.id}`)).status).toBe(200);
-    for (const path of ['/staff/cards/export.csv', '/staff/cards/imports', '/staff/cards/pull-list', '/staff/cards/follow-up.csv?days=1', '/staff/cards/new', '/staff/cards/profiles']) {
+    for (const path of [
+      '/staff/cards/export.csv',
+      '/staff/cards/imports',
+      '/staff/cards/pull-list',
+      '/staff/cards/follow-up.csv?days=1',
+      '/staff/cards/new',
+      '/staff/cards/profiles',
+    ]) {
       expect((await operator.get(path)).status, path).toBe(403);
     }
     const page = await operator.get(`/staff/cards/${holder.id}`);
@@ -77,7 +84,9 @@ describe('card holders in the staff console', () => {
     const absent = await agent.get(`/staff/cards/2147483000`);
     expect(outside.status).toBe(404);
     expect(absent.status).toBe(404);
-    expect(outside.text.replace(/<input[^>]*_csrf[^>]*>|content="[^"]*"|nonce="[^"]*"/g, '')).toBe(absent.text.replace(/<input[^>]*_csrf[^>]*>|content="[^"]*"|nonce="[^"]*"/g, ''));
+    expect(outside.text.replace(/<input[^>]*_csrf[^>]*>|content="[^"]*"|nonce="[^"]*"/g, '')).toBe(
+      absent.text.replace(/<input[^>]*_csrf[^>]*>|content="[^"]*"|nonce="[^"]*"/g, ''),
+    );
     expect((await agent.get(`/staff/cards?counterId=${counterB.id}`)).status).toBe(403);
     const list = await agent.get('/staff/cards');
     expect(list.text).not.toContain(holder.noticeId);
@@ -125,15 +134,28 @@ describe('card holders in the staff console', () => {
 
   it('When staff quick-add card holders, then valid ones are created with history; a bad date shows beside its field and nothing is created', async () => {
     const bad = await submitForm(clerk, '/staff/cards/new', '/staff/cards/new', {
-      noticeId_0: '１２３４５６７８９０１２３４５６', birthDate_0: '1985-04-01', name_0: '手入 一郎', nameKana_0: 'ﾃｲﾘ', counterCode_0: counterA.code,
-      noticeId_1: '2234567890123456', birthDate_1: '1985-02-31', name_1: '手入 二郎',
+      noticeId_0: '１２３４５６７８９０１２３４５６',
+      birthDate_0: '1985-04-01',
+      name_0: '手入 一郎',
+      nameKana_0: 'ﾃｲﾘ',
+      counterCode_0: counterA.code,
+      noticeId_1: '2234567890123456',
+      birthDate_1: '1985-02-31',
+      name_1: '手入 二郎',
     });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/id="birthDate_1-error">生年月日が存在しない日付です/);
     expect(await t.db.prisma.cardHolder.count({ where: { noticeId: { in: ['1234567890123456', '2234567890123456'] } } })).toBe(0);
     const good = await submitForm(clerk, '/staff/cards/new', '/staff/cards/new', {
-      noticeId_0: '１２３４５６７８９０１２３４５６', birthDate_0: '1985-04-01', name_0: '手入 一郎', nameKana_0: 'ﾃｲﾘ', counterCode_0: counterA.code, storagePlace_0: '箱7',
-      noticeId_1: '2234567890123456', birthDate_1: '1985-02-28', name_1: '手入 二郎',
+      noticeId_0: '１２３４５６７８９０１２３４５６',
+      birthDate_0: '1985-04-01',
+      name_0: '手入 一郎',
+      nameKana_0: 'ﾃｲﾘ',
+      counterCode_0: counterA.code,
+      storagePlace_0: '箱7',
+      noticeId_1: '2234567890123456',
+      birthDate_1: '1985-02-28',
+      name_1: '手入 二郎',
     });
     expect(good.status).toBe(303);
     const first = await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { noticeId: '1234567890123456' }, include: { statusChanges: true } });

@@ -26,7 +26,10 @@ export async function upload(agent: Agent, bytes: Buffer, fileName = 'jlis.csv',
   const page = await agent.get('/staff/cards/imports');
   const token = csrfTokenFrom(page.text);
   const profileId = fields.profileId ?? page.text.match(/<option value="(\d+)">/)![1];
-  let request = agent.post(`/staff/cards/imports?_csrf=${encodeURIComponent(token)}`).field('profileId', profileId).field('encoding', fields.encoding ?? 'auto');
+  let request = agent
+    .post(`/staff/cards/imports?_csrf=${encodeURIComponent(token)}`)
+    .field('profileId', profileId)
+    .field('encoding', fields.encoding ?? 'auto');
   request = request.attach('file', bytes, { filename: fileName, contentType: fields.contentType ?? 'text/csv' });
   return request;
 }
@@ -49,7 +52,10 @@ export async function settled(db: Database, batchId: number) {
 
 export async function commit(agent: Agent, db: Database, batchId: number) {
   const page = await agent.get(`/staff/cards/imports/${batchId}`);
-  const response = await agent.post(`/staff/cards/imports/${batchId}/commit`).type('form').send({ _csrf: csrfTokenFrom(page.text) });
+  const response = await agent
+    .post(`/staff/cards/imports/${batchId}/commit`)
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(page.text) });
   expect(response.status).toBe(303);
   return settled(db, batchId);
 }

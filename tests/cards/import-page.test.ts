@@ -33,7 +33,10 @@ beforeAll(async () => {
 /** Two bookings tomorrow at the counter, one card not yet arrived (for the pull list). */
 async function bookTomorrow() {
   const slot = await createSlot(t.db, { counterId, date: addDays(todayInJapan(), 1), startMinute: 10 * 60 });
-  for (const [place, status] of [['B-01', 'notice_sent'], ['A-07', 'data_received']] as const) {
+  for (const [place, status] of [
+    ['B-01', 'notice_sent'],
+    ['A-07', 'data_received'],
+  ] as const) {
     const card = await createCardHolder(t.db, { counterId, status });
     await t.db.prisma.cardHolder.update({ where: { id: card.holder.id }, data: { storagePlace: place } });
     await createBooking(t.db, { slotId: slot.id, cardHolderId: card.holder.id });
@@ -49,7 +52,17 @@ async function signIn(page: Page) {
 
 describe('import preview page in a browser', () => {
   it('When a Shift_JIS file with bad lines is uploaded, then the preview shows counts and each bad line with its number, passes axe, and has no CSP errors', async () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => [noticeIdFor(i + 1), i === 1499 ? '19870231' : '19870401', `髙﨑 ${i}`, 'ﾀｶｻｷ', '', counterCode, `箱${i}`, '20261101', '20270531']);
+    const rows = Array.from({ length: 3000 }, (_, i) => [
+      noticeIdFor(i + 1),
+      i === 1499 ? '19870231' : '19870401',
+      `髙﨑 ${i}`,
+      'ﾀｶｻｷ',
+      '',
+      counterCode,
+      `箱${i}`,
+      '20261101',
+      '20270531',
+    ]);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'cards-file-')), 'jlis.csv');
     writeFileSync(file, sjis(csvText(rows)));
     const { page, problems } = await openPage(browser, DESKTOP);
@@ -76,18 +89,22 @@ describe('import preview page in a browser', () => {
     ['cards-pull-list', '/staff/cards/pull-list'],
     ['cards-follow-up', '/staff/cards/follow-up'],
     ['cards-new', '/staff/cards/new'],
-  ])('When %s is opened, then it passes axe with no CSP errors and prints on A4', async (name, pagePath) => {
-    if (!(await t.db.prisma.booking.count())) await bookTomorrow();
-    const { page, problems } = await openPage(browser, DESKTOP);
-    await signIn(page);
-    expect((await page.goto(base + pagePath))?.status()).toBe(200);
-    await expectAccessible(page);
-    await screenshot(page, name);
-    await page.emulateMedia({ media: 'print' });
-    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.staff-nav') ?? document.body).display)).not.toBe('flex');
-    const pdf = await page.pdf({ format: 'A4' });
-    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(problems).toEqual([]);
-    await page.context().close();
-  }, 90_000);
+  ])(
+    'When %s is opened, then it passes axe with no CSP errors and prints on A4',
+    async (name, pagePath) => {
+      if (!(await t.db.prisma.booking.count())) await bookTomorrow();
+      const { page, problems } = await openPage(browser, DESKTOP);
+      await signIn(page);
+      expect((await page.goto(base + pagePath))?.status()).toBe(200);
+      await expectAccessible(page);
+      await screenshot(page, name);
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.evaluate(() => getComputedStyle(document.querySelector('.staff-nav') ?? document.body).display)).not.toBe('flex');
+      const pdf = await page.pdf({ format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(problems).toEqual([]);
+      await page.context().close();
+    },
+    90_000,
+  );
 });

@@ -20,11 +20,24 @@ beforeAll(async () => {
   agent = await staffAgent(t.app, user.loginId, password);
 });
 
-const sampleRows = (html: string) => [...html.matchAll(/<table class="import-sample"[\s\S]*?<\/table>/g)].flatMap((table) => [...table[0].matchAll(/<tr><td>(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => [Number(m[1]), m[2], m[3], m[4]]));
+const sampleRows = (html: string) =>
+  [...html.matchAll(/<table class="import-sample"[\s\S]*?<\/table>/g)].flatMap((table) =>
+    [...table[0].matchAll(/<tr><td>(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => [Number(m[1]), m[2], m[3], m[4]]),
+  );
 
 describe('import preview sample', () => {
   it('When a Shift_JIS file is previewed, then the first 10 decoded lines show with their line numbers and correct names, and no birth date appears', async () => {
-    const lines = Array.from({ length: 12 }, (_, i) => [noticeIdFor(500 + i), `1975${String(i + 1).padStart(2, '0')}17`, i === 0 ? '髙橋 一郎' : `山﨑 ${i}`, i === 0 ? 'ﾀｶﾊｼ ｲﾁﾛｳ' : 'ﾔﾏｻﾞｷ', `C${i}`, counterCode, `箱${i}`, '20261101', '20270531']);
+    const lines = Array.from({ length: 12 }, (_, i) => [
+      noticeIdFor(500 + i),
+      `1975${String(i + 1).padStart(2, '0')}17`,
+      i === 0 ? '髙橋 一郎' : `山﨑 ${i}`,
+      i === 0 ? 'ﾀｶﾊｼ ｲﾁﾛｳ' : 'ﾔﾏｻﾞｷ',
+      `C${i}`,
+      counterCode,
+      `箱${i}`,
+      '20261101',
+      '20270531',
+    ]);
     const batchId = await uploadOk(agent, sjis(csvText(lines)), 'sjis.csv', { encoding: 'sjis' });
     expect(await settled(t.db, batchId)).toMatchObject({ status: 'previewed', errorCount: 0 });
     const page = (await agent.get(`/staff/cards/imports/${batchId}`)).text;

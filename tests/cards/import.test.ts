@@ -202,12 +202,28 @@ describe('J-LIS import', () => {
     const admin = await staffAgent(t.app, user.loginId, password);
     const form = await admin.get('/staff/cards/profiles/new');
     const token = form.text.match(/name="_csrf" value="([^"]+)"/)![1];
-    const saved = await admin.post('/staff/cards/profiles/new').type('form').send({ _csrf: token, name: '固定長(テスト市)', format: 'fixed', encoding: 'sjis', hasHeader: 'no', dateFormat: 'YYYYMMDD', col_noticeId: '1,16', col_birthDate: '17,8', col_name: '25,20', col_nameKana: '45,20', col_storagePlace: '65,10' });
+    const saved = await admin.post('/staff/cards/profiles/new').type('form').send({
+      _csrf: token,
+      name: '固定長(テスト市)',
+      format: 'fixed',
+      encoding: 'sjis',
+      hasHeader: 'no',
+      dateFormat: 'YYYYMMDD',
+      col_noticeId: '1,16',
+      col_birthDate: '17,8',
+      col_name: '25,20',
+      col_nameKana: '45,20',
+      col_storagePlace: '65,10',
+    });
     expect(saved.status, saved.text).toBe(303);
     const profile = await t.db.prisma.importProfile.findUniqueOrThrow({ where: { name: '固定長(テスト市)' } });
     const pad = (text: string, bytes: number) => Buffer.concat([iconv.encode(text, 'CP932'), Buffer.alloc(bytes - iconv.encode(text, 'CP932').length, 0x20)]);
-    const line = (n: number, name: string, kana: string) => Buffer.concat([pad(noticeIdFor(n), 16), pad('19851224', 8), pad(name, 20), pad(kana, 20), pad(`F-${n}`, 10), Buffer.from('\r\n')]);
-    const batch = await settled(t.db, await uploadOk(agent, Buffer.concat([line(500, '髙山 﨑子', 'ﾀｶﾔﾏ ｻｷｺ'), line(501, '試験 次郎', 'ｼｹﾝ ｼﾞﾛｳ')]), 'fixed.dat', { profileId: String(profile.id) }));
+    const line = (n: number, name: string, kana: string) =>
+      Buffer.concat([pad(noticeIdFor(n), 16), pad('19851224', 8), pad(name, 20), pad(kana, 20), pad(`F-${n}`, 10), Buffer.from('\r\n')]);
+    const batch = await settled(
+      t.db,
+      await uploadOk(agent, Buffer.concat([line(500, '髙山 﨑子', 'ﾀｶﾔﾏ ｻｷｺ'), line(501, '試験 次郎', 'ｼｹﾝ ｼﾞﾛｳ')]), 'fixed.dat', { profileId: String(profile.id) }),
+    );
     expect(batch).toMatchObject({ status: 'previewed', createdCount: 2, errorCount: 0 });
     await commit(agent, t.db, batch.id);
     const holder = await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { noticeId: noticeIdFor(500) } });
@@ -231,7 +247,9 @@ describe('J-LIS import', () => {
     const big = await upload(clerk, Buffer.alloc(100 * 1024, 0x41), 'big.csv');
     expect(big.status).toBe(413);
     expect(big.text).toContain('ファイルが大きすぎます');
-    const xlsx = await upload(clerk, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(100, 1)]), 'cards.xlsx', { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+    const xlsx = await upload(clerk, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(100, 1)]), 'cards.xlsx', {
+      contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    });
     expect(xlsx.status).toBe(415);
     expect(xlsx.text).toContain('テキストファイル');
     expect(await small.db.prisma.importBatch.count()).toBe(0);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 describe('the setting', () => {
-  it('When NOTICE_ID_PATTERN is unusable, then start-up refuses it naming the variable; unset, today\'s 12-20 digits apply', () => {
+  it("When NOTICE_ID_PATTERN is unusable, then start-up refuses it naming the variable; unset, today's 12-20 digits apply", () => {
     for (const bad of ['(A+)+', '{12}', '[0-9]{12,20}|.*', '.+']) {
       expect(() => loadConfig({ NOTICE_ID_PATTERN: bad }), bad).toThrow(ConfigError);
       expect(() => loadConfig({ NOTICE_ID_PATTERN: bad }), bad).toThrow(/NOTICE_ID_PATTERN/);

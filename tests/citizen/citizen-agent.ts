@@ -33,7 +33,13 @@ export async function followRefusal(agent: Agent, response: Awaited<ReturnType<A
 /** Posts to `action` the way `pagePath`'s form does (its hidden fields), plus `fields`. */
 export async function post(agent: Agent, pagePath: string, action: string, fields: Record<string, string | number>) {
   const page = await agent.get(pagePath).redirects(2);
-  return followRefusal(agent, await agent.post(action).type('form').send({ ...hiddenFields(page.text, action), ...fields }));
+  return followRefusal(
+    agent,
+    await agent
+      .post(action)
+      .type('form')
+      .send({ ...hiddenFields(page.text, action), ...fields }),
+  );
 }
 
 /** Taps a time on the day page: holds the place (or, while changing, opens the change page). */

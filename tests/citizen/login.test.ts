@@ -27,7 +27,7 @@ async function statementsOf(noticeId: string, birth: string): Promise<string[]> 
   const statements: string[] = [];
   const original = pg.Client.prototype.query;
   const counting = function (this: pg.Client, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
+    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
     statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 40));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   };

@@ -96,7 +96,10 @@ describe('citizen sessions in a cookie', () => {
     const page = await agent.get('/login');
     const before = citizenCookieOf(page)!;
     const bornBefore = openCitizenCookie(before)!.born;
-    const response = await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(page.text), noticeId, birth: mmdd });
+    const response = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text), noticeId, birth: mmdd });
     const after = openCitizenCookie(citizenCookieOf(response)!)!;
     expect(after.data.citizen?.cardHolderId).toBe(holder.id);
     expect(after.data.csrfToken).not.toBe(openCitizenCookie(before)!.data.csrfToken);
@@ -172,7 +175,9 @@ describe('citizen sessions in a cookie', () => {
     const { cookie } = await loggedIn();
     const bytes = Buffer.from(cookie, 'base64url');
     bytes[20] ^= 1;
-    const forged = Buffer.from(JSON.stringify({ born: Date.now(), data: { citizen: { cardHolderId: 1, generation: 0, loginAt: Date.now(), lastSeenAt: Date.now() } } })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ born: Date.now(), data: { citizen: { cardHolderId: 1, generation: 0, loginAt: Date.now(), lastSeenAt: Date.now() } } })).toString(
+      'base64url',
+    );
     for (const value of [bytes.toString('base64url'), forged, cookie.slice(0, -4)]) {
       const response = await withCookie('/booking/counters', value);
       expect(response.status).toBe(303);

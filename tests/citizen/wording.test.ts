@@ -53,7 +53,11 @@ describe('citizen wording and flow', () => {
   it('When the calendar legend is shown, then 休み and 受付期間外 have clearly different marks, neither a dash', async () => {
     const { counter, agent } = await citizenWithSlots();
     const page = await agent.get(`/booking/counters/${counter.id}?month=${day.slice(0, 7)}`);
-    const mark = (state: string) => page.text.match(new RegExp(`<span class="mark mark-${state}"[^>]*>([^<]*)</span>\\s*([^<]*)</li>`))!.slice(1).map((s) => s.trim());
+    const mark = (state: string) =>
+      page.text
+        .match(new RegExp(`<span class="mark mark-${state}"[^>]*>([^<]*)</span>\\s*([^<]*)</li>`))!
+        .slice(1)
+        .map((s) => s.trim());
     const [closedMark, closedWord] = mark('closed');
     const [outsideMark, outsideWord] = mark('outside');
     expect([closedWord, outsideWord]).toEqual(['休み', '受付期間外']);

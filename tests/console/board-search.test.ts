@@ -16,13 +16,18 @@ beforeAll(async () => {
 
 async function bookedHolder(counterId: number, slotId: number, channel: 'web' | 'phone' = 'web', email = 'citizen@example.jp') {
   const person = await holderAt(t, counterId);
-  const group = await transaction(t.db, { type: 'citizen', id: String(person.holder.id) }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel, email, baseUrl, by: null }));
+  const group = await transaction(t.db, { type: 'citizen', id: String(person.holder.id) }, (tx) =>
+    bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel, email, baseUrl, by: null }),
+  );
   return { ...person, code: group.groupCode };
 }
 
 describe('day board', () => {
   it('When staff open a counter day, then each slot shows capacity, booked, web and held-back free places and its bookings, and the view is audited', async () => {
-    const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 4, reservedCapacity: 1 }, { startMinute: 540, capacity: 2 }]);
+    const { counter, slots } = await counterWithSlots(t, day, [
+      { startMinute: 600, capacity: 4, reservedCapacity: 1 },
+      { startMinute: 540, capacity: 2 },
+    ]);
     const web = await bookedHolder(counter.id, slots[0].id, 'web');
     const phone = await bookedHolder(counter.id, slots[0].id, 'phone');
     await t.db.prisma.cardHolder.update({ where: { id: web.holder.id }, data: { storagePlace: '金庫A-3' } });
@@ -69,7 +74,10 @@ describe('day board', () => {
   });
 
   it('When the week overview is opened, then it sums each of seven days', async () => {
-    const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 3, reservedCapacity: 1 }, { startMinute: 660, capacity: 3 }]);
+    const { counter, slots } = await counterWithSlots(t, day, [
+      { startMinute: 600, capacity: 3, reservedCapacity: 1 },
+      { startMinute: 660, capacity: 3 },
+    ]);
     await bookedHolder(counter.id, slots[1].id);
     const { agent } = await staffOf(t, 'operator');
     const page = await agent.get(`/staff/console/counters/${counter.id}/week?from=${addDays(day, -1)}`);
@@ -85,7 +93,10 @@ describe('search', () => {
     const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 3 }]);
     const person = await bookedHolder(counter.id, slots[0].id);
     const { user, agent } = await staffOf(t, 'operator');
-    const fullWidth = person.noticeId.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0)).replace(/(\d{4})/, '$1－').replace(/^(.{3})/, '$1 ');
+    const fullWidth = person.noticeId
+      .replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0))
+      .replace(/(\d{4})/, '$1－')
+      .replace(/^(.{3})/, '$1 ');
     const response = await agent.get(`/staff/console/search?q=${encodeURIComponent(fullWidth)}`);
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe(`/staff/console/holders/${person.holder.id}`);

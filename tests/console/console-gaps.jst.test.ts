@@ -22,7 +22,9 @@ beforeAll(async () => {
 async function bookedOn(date: string) {
   const { counter, slots } = await counterWithSlots(t, date, [{ startMinute: 600, capacity: 2 }]);
   const person = await holderAt(t, counter.id);
-  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }));
+  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+    bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }),
+  );
   return { ...person, bookingId: group.bookings[0].id };
 }
 
@@ -81,7 +83,7 @@ describe('counter work on another day', () => {
     expect((await t.db.prisma.booking.findUniqueOrThrow({ where: { id: person.bookingId } })).status).toBe('handed_over');
   });
 
-  it("When staff check in a booking of today, then no confirmation is asked", async () => {
+  it('When staff check in a booking of today, then no confirmation is asked', async () => {
     const person = await bookedOn(todayInJapan());
     const { agent } = await staffOf(t, 'staff');
     const holderPage = `/staff/console/holders/${person.holder.id}`;
@@ -136,7 +138,13 @@ describe('search by part for a clerk limited to one counter', () => {
     const { counter: own } = await counterWithSlots(t, todayInJapan(), []);
     const { counter: elsewhere } = await counterWithSlots(t, todayInJapan(), []);
     await t.db.prisma.cardHolder.createMany({
-      data: Array.from({ length: 600 }, (_, i) => ({ noticeId: `77${String(i).padStart(12, '0')}`, birthKey: 'x', name: '山田 花子', nameKana: 'ヤマダ ハナコ', counterId: elsewhere.id })),
+      data: Array.from({ length: 600 }, (_, i) => ({
+        noticeId: `77${String(i).padStart(12, '0')}`,
+        birthKey: 'x',
+        name: '山田 花子',
+        nameKana: 'ヤマダ ハナコ',
+        counterId: elsewhere.id,
+      })),
     });
     const mine = await holderAt(t, own.id);
     await t.db.prisma.cardHolder.update({ where: { id: mine.holder.id }, data: { name: '山田 一郎', nameKana: 'ヤマダ イチロウ' } });
@@ -153,7 +161,10 @@ describe('a card stored at another counter', () => {
     const { counter: storedAt } = await counterWithSlots(t, day, []);
     const moved = await holderAt(t, storedAt.id);
     const local = await holderAt(t, bookedAt.id);
-    for (const person of [moved, local]) await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }));
+    for (const person of [moved, local])
+      await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+        bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }),
+      );
     const { agent } = await staffOf(t, 'staff');
     const flag = `保管場所: ${storedAt.name} — 移送が必要`;
 

@@ -21,7 +21,9 @@ beforeAll(async () => {
 
 async function booked(counterId: number, slotId: number) {
   const person = await holderAt(t, counterId);
-  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }));
+  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+    bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: null, baseUrl, by: TEST_CLERK }),
+  );
   return { ...person, bookingId: group.bookings[0].id, code: group.groupCode };
 }
 
@@ -46,7 +48,10 @@ describe('counter work', () => {
     const after = await bookingOf(person.bookingId);
     expect(after.status).toBe('handed_over');
     expect(after.cardHolder.status).toBe('handed_over');
-    expect(await t.db.prisma.cardStatusChange.findFirst({ where: { cardHolderId: person.holder.id, toStatus: 'handed_over' } })).toMatchObject({ fromStatus: 'booked', actor: `staff:${user.id}` });
+    expect(await t.db.prisma.cardStatusChange.findFirst({ where: { cardHolderId: person.holder.id, toStatus: 'handed_over' } })).toMatchObject({
+      fromStatus: 'booked',
+      actor: `staff:${user.id}`,
+    });
     const audit = (await auditActions(t, user.id)).filter((row) => row.targetId === person.code).map((row) => row.action);
     expect(audit).toEqual(['booking.check_in', 'booking.hand_over']);
   });
@@ -102,7 +107,10 @@ describe('counter work', () => {
 
 describe('printable daily list', () => {
   it('When staff open the daily list, then every booking is listed sorted by time with its storage place, and the view is audited', async () => {
-    const { counter, slots } = await counterWithSlots(t, today, [{ startMinute: 780, capacity: 2 }, { startMinute: 540, capacity: 2 }]);
+    const { counter, slots } = await counterWithSlots(t, today, [
+      { startMinute: 780, capacity: 2 },
+      { startMinute: 540, capacity: 2 },
+    ]);
     const late = await booked(counter.id, slots[0].id);
     const early = await booked(counter.id, slots[1].id);
     await t.db.prisma.cardHolder.update({ where: { id: early.holder.id }, data: { storagePlace: '棚B-12' } });
@@ -124,7 +132,10 @@ describe('counter work under concurrency and refusals', () => {
     const { agent: colleague } = await staffOf(t, 'staff');
     for (const person of people) {
       const page = `/staff/console/holders/${person.holder.id}`;
-      const [checkIn, noShow] = await Promise.all([postForm(agent, page, `/staff/console/bookings/${person.bookingId}/check-in`, {}), postForm(colleague, page, `/staff/console/bookings/${person.bookingId}/no-show`, {})]);
+      const [checkIn, noShow] = await Promise.all([
+        postForm(agent, page, `/staff/console/bookings/${person.bookingId}/check-in`, {}),
+        postForm(colleague, page, `/staff/console/bookings/${person.bookingId}/no-show`, {}),
+      ]);
       expect([checkIn.status, noShow.status].sort()).toEqual([303, 409]);
       const after = await bookingOf(person.bookingId);
       expect(after.status).toBe(checkIn.status === 303 ? 'checked_in' : 'no_show');

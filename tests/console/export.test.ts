@@ -21,14 +21,27 @@ async function booked(key: string, slotId: number, channel: 'web' | 'phone' | 'c
   const slot = await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slotId } });
   const person = await holderAt(t, slot.counterId);
   await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { name, storagePlace: '=1+2' } });
-  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel, email: `${key}@example.jp`, baseUrl, by: null }));
+  const group = await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+    bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel, email: `${key}@example.jp`, baseUrl, by: null }),
+  );
   codes[key] = group.groupCode;
 }
 
 beforeAll(async () => {
   t = await createTestApp();
-  const main = await counterWithSlots(t, day, [{ startMinute: 540, capacity: 3 }, { startMinute: 840, capacity: 3 }]);
-  const later = await t.db.prisma.slot.create({ data: { counterId: main.counter.id, date: new Date(`${addDays(day, 3)}T00:00:00Z`), startsAt: new Date(main.slots[0].startsAt.getTime() + 3 * 86_400_000), endsAt: new Date(main.slots[0].endsAt.getTime() + 3 * 86_400_000), capacity: 3 } });
+  const main = await counterWithSlots(t, day, [
+    { startMinute: 540, capacity: 3 },
+    { startMinute: 840, capacity: 3 },
+  ]);
+  const later = await t.db.prisma.slot.create({
+    data: {
+      counterId: main.counter.id,
+      date: new Date(`${addDays(day, 3)}T00:00:00Z`),
+      startsAt: new Date(main.slots[0].startsAt.getTime() + 3 * 86_400_000),
+      endsAt: new Date(main.slots[0].endsAt.getTime() + 3 * 86_400_000),
+      capacity: 3,
+    },
+  });
   const other = await counterWithSlots(t, day, [{ startMinute: 540, capacity: 3 }]);
   counterId = main.counter.id;
   otherCounterId = other.counter.id;
@@ -44,7 +57,11 @@ async function csv(agent: Agent, query: string) {
   return { response, bytes: response.body as Buffer };
 }
 
-const codeColumn = (rows: string[][]) => rows.slice(1).map((row) => row[0]).sort();
+const codeColumn = (rows: string[][]) =>
+  rows
+    .slice(1)
+    .map((row) => row[0])
+    .sort();
 
 describe('bookings CSV', () => {
   it('When exported with defaults, then it is UTF-8 with a BOM, parses back to the bookings of the range with a header, and formulas are neutralised', async () => {
@@ -55,7 +72,21 @@ describe('bookings CSV', () => {
     expect(response.headers['content-disposition']).toContain('attachment');
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(bytes.subarray(3).toString('utf8')) as string[][];
-    expect(rows[0]).toEqual(['予約番号', '予約日', '時間', '交付場所コード', '交付場所', '通知書番号', '氏名', '氏名(カナ)', '保管場所', '予約の状態', '受付経路', 'メールアドレス', '予約受付日時']);
+    expect(rows[0]).toEqual([
+      '予約番号',
+      '予約日',
+      '時間',
+      '交付場所コード',
+      '交付場所',
+      '通知書番号',
+      '氏名',
+      '氏名(カナ)',
+      '保管場所',
+      '予約の状態',
+      '受付経路',
+      'メールアドレス',
+      '予約受付日時',
+    ]);
     expect(codeColumn(rows)).toEqual([codes.morningWeb, codes.morningPhone, codes.afternoon, codes.laterDay, codes.otherCounter].sort());
     const phone = rows.find((row) => row[0] === codes.morningPhone)!;
     expect(phone.slice(1, 3)).toEqual([day, '9:00']);
@@ -72,7 +103,12 @@ describe('bookings CSV', () => {
     expect(response.headers['content-type']).toContain('Shift_JIS');
     expect([...bytes.subarray(0, 3)]).not.toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(iconv.decode(bytes, 'CP932')) as string[][];
-    expect(rows.slice(1).map((row) => row[6]).sort()).toEqual(['佐藤 三郎', '山﨑 次郎', '髙橋 花子'].sort());
+    expect(
+      rows
+        .slice(1)
+        .map((row) => row[6])
+        .sort(),
+    ).toEqual(['佐藤 三郎', '山﨑 次郎', '髙橋 花子'].sort());
   });
 
   it('When filtered by counter, time, status and channel, then only the matching bookings are in the file', async () => {

@@ -24,7 +24,10 @@ export const holderAt = (t: TestApp, counterId: number, mmdd = '0401') => create
 /** Posts a form with the token read from `pagePath`, as a browser would. */
 export async function postForm(agent: Agent, pagePath: string, action: string, fields: Record<string, string | number>) {
   const page = await agent.get(pagePath);
-  return agent.post(action).type('form').send({ _csrf: csrfTokenFrom(page.text), ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(page.text), ...fields });
 }
 
 export async function auditActions(t: TestApp, actorId: number) {

@@ -26,7 +26,11 @@ describe('book on behalf', () => {
     const picker = await agent.get(`${bookPage(caller.holder.id)}?counterId=${counter.id}&date=${day}`);
     expect(picker.status).toBe(200);
     expect(picker.text).toContain('空き 2人(うちWeb用 0人)');
-    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, { slotId: slots[0].id, birth: '１２２５', email: 'caller@example.jp' });
+    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, {
+      slotId: slots[0].id,
+      birth: '１２２５',
+      email: 'caller@example.jp',
+    });
     expect(response.status, response.text).toBe(303);
     expect(response.headers.location).toBe(`/staff/console/holders/${caller.holder.id}?done=booked`);
     const [booking] = await activeBookings(caller.holder.id);
@@ -49,7 +53,12 @@ describe('book on behalf', () => {
     const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }]);
     const caller = await holderAt(t, counter.id, '0401');
     const { user, agent } = await staffOf(t, 'operator');
-    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, { slotId: slots[0].id, birth: '0402', counterId: counter.id, date: day });
+    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, {
+      slotId: slots[0].id,
+      birth: '0402',
+      counterId: counter.id,
+      date: day,
+    });
     expect(response.status).toBe(403);
     expect(response.text).toContain('生年月日(月日)が一致しないか');
     expect(response.text).toContain('aria-invalid="true"');
@@ -99,13 +108,28 @@ describe('over-capacity override', () => {
     const second = await holderAt(t, counter.id);
     const { user, agent } = await staffOf(t, 'staff');
     expect((await postForm(agent, bookPage(first.holder.id), `/staff/console/holders/${first.holder.id}/book`, { slotId: slots[0].id, birth: first.mmdd })).status).toBe(303);
-    const full = await postForm(agent, bookPage(second.holder.id), `/staff/console/holders/${second.holder.id}/book`, { slotId: slots[0].id, birth: second.mmdd, counterId: counter.id, date: day });
+    const full = await postForm(agent, bookPage(second.holder.id), `/staff/console/holders/${second.holder.id}/book`, {
+      slotId: slots[0].id,
+      birth: second.mmdd,
+      counterId: counter.id,
+      date: day,
+    });
     expect(full.status).toBe(409);
     expect(full.text).toContain('満員になりました');
-    const noReason = await postForm(agent, bookPage(second.holder.id), `/staff/console/holders/${second.holder.id}/book`, { slotId: slots[0].id, birth: second.mmdd, override: '1', reason: '' });
+    const noReason = await postForm(agent, bookPage(second.holder.id), `/staff/console/holders/${second.holder.id}/book`, {
+      slotId: slots[0].id,
+      birth: second.mmdd,
+      override: '1',
+      reason: '',
+    });
     expect(noReason.status).toBe(400);
     expect(noReason.text).toContain('理由を入力してください');
-    const forced = await postForm(agent, bookPage(second.holder.id), `/staff/console/holders/${second.holder.id}/book`, { slotId: slots[0].id, birth: second.mmdd, override: '1', reason: '高齢のため当日来庁' });
+    const forced = await postForm(agent, bookPage(second.holder.id), `/staff/console/holders/${second.holder.id}/book`, {
+      slotId: slots[0].id,
+      birth: second.mmdd,
+      override: '1',
+      reason: '高齢のため当日来庁',
+    });
     expect(forced.status).toBe(303);
     const slot = await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slots[0].id } });
     expect(slot).toMatchObject({ capacity: 2, booked: 2 });
@@ -118,14 +142,22 @@ describe('over-capacity override', () => {
     const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 1 }]);
     const caller = await holderAt(t, counter.id);
     const { agent } = await staffOf(t, 'operator');
-    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, { slotId: slots[0].id, birth: caller.mmdd, override: '1', reason: '理由' });
+    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, {
+      slotId: slots[0].id,
+      birth: caller.mmdd,
+      override: '1',
+      reason: '理由',
+    });
     expect(response.status).toBe(403);
     expect(response.text).toContain('職員のみ');
     expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slots[0].id } })).toMatchObject({ capacity: 1, booked: 0 });
   });
 
   it('When the override booking fails (the person already has a booking), then the capacity is not raised either', async () => {
-    const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 1 }, { startMinute: 660, capacity: 1 }]);
+    const { counter, slots } = await counterWithSlots(t, day, [
+      { startMinute: 600, capacity: 1 },
+      { startMinute: 660, capacity: 1 },
+    ]);
     const person = await holderAt(t, counter.id);
     const other = await holderAt(t, counter.id);
     const { agent } = await staffOf(t, 'admin');
@@ -142,20 +174,34 @@ describe('over-capacity override', () => {
 
 describe('change and cancel on behalf', () => {
   it('When an operator moves a caller to another time and then cancels, then the places follow and both are audited; a wrong birth date changes nothing', async () => {
-    const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }, { startMinute: 660, capacity: 2 }]);
+    const { counter, slots } = await counterWithSlots(t, day, [
+      { startMinute: 600, capacity: 2 },
+      { startMinute: 660, capacity: 2 },
+    ]);
     const caller = await holderAt(t, counter.id, '0909');
     const { user, agent } = await staffOf(t, 'operator');
     await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, { slotId: slots[0].id, birth: '0909' });
     const [booking] = await activeBookings(caller.holder.id);
     const movePage = await agent.get(`${bookPage(caller.holder.id)}?counterId=${counter.id}&date=${day}`);
     expect(movePage.text).toContain('予約の変更(代理)');
-    const wrong = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/move`, { bookingId: booking.id, slotId: slots[1].id, birth: '0910' });
+    const wrong = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/move`, {
+      bookingId: booking.id,
+      slotId: slots[1].id,
+      birth: '0910',
+    });
     expect(wrong.status).toBe(403);
     expect((await activeBookings(caller.holder.id))[0].slotId).toBe(slots[0].id);
-    const moved = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/move`, { bookingId: booking.id, slotId: slots[1].id, birth: '0909' });
+    const moved = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/move`, {
+      bookingId: booking.id,
+      slotId: slots[1].id,
+      birth: '0909',
+    });
     expect(moved.headers.location).toBe(`/staff/console/holders/${caller.holder.id}?done=moved`);
     expect((await activeBookings(caller.holder.id))[0].slotId).toBe(slots[1].id);
-    const cancelled = await postForm(agent, `/staff/console/holders/${caller.holder.id}`, `/staff/console/holders/${caller.holder.id}/cancel`, { bookingId: booking.id, birth: '0909' });
+    const cancelled = await postForm(agent, `/staff/console/holders/${caller.holder.id}`, `/staff/console/holders/${caller.holder.id}/cancel`, {
+      bookingId: booking.id,
+      birth: '0909',
+    });
     expect(cancelled.headers.location).toBe(`/staff/console/holders/${caller.holder.id}?done=cancelled`);
     expect(await activeBookings(caller.holder.id)).toHaveLength(0);
     const places = await t.db.prisma.slot.findMany({ where: { id: { in: slots.map((s) => s.id) } }, orderBy: { id: 'asc' } });
@@ -183,7 +229,12 @@ describe('counter scoping of booking on behalf', () => {
     const { slots: theirs } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }]);
     const caller = await holderAt(t, mine.id);
     const { agent } = await staffOf(t, 'operator', [mine.id]);
-    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, { slotId: theirs[0].id, birth: caller.mmdd, counterId: mine.id, date: day });
+    const response = await postForm(agent, bookPage(caller.holder.id), `/staff/console/holders/${caller.holder.id}/book`, {
+      slotId: theirs[0].id,
+      birth: caller.mmdd,
+      counterId: mine.id,
+      date: day,
+    });
     expect(response.status).toBe(403);
     expect(await activeBookings(caller.holder.id)).toHaveLength(0);
     expect((await t.db.prisma.slot.findUniqueOrThrow({ where: { id: theirs[0].id } })).booked).toBe(0);

@@ -38,13 +38,18 @@ describe('transaction()', () => {
   });
 
   it('When a transaction runs, then PostgreSQL knows the acting user (app.actor) and the statement time-out, for this transaction only', async () => {
-    const seen = await transaction(db, actor, (tx) => tx.query<{ actor: string; timeout: string }>(`SELECT current_setting('app.actor') AS actor, current_setting('statement_timeout') AS timeout`), { timeoutMs: 1500 });
+    const seen = await transaction(
+      db,
+      actor,
+      (tx) => tx.query<{ actor: string; timeout: string }>(`SELECT current_setting('app.actor') AS actor, current_setting('statement_timeout') AS timeout`),
+      { timeoutMs: 1500 },
+    );
     expect(seen).toEqual([{ actor: 'staff:42', timeout: '1500ms' }]);
     const after = await db.query<{ actor: string | null }>(`SELECT current_setting('app.actor', true) AS actor`);
     expect(after[0].actor ?? '').toBe('');
   });
 
-  it('When the acting user\'s key holds quotes and backslashes (an alert acknowledged from a mail address), then it reaches PostgreSQL exactly as it is', async () => {
+  it("When the acting user's key holds quotes and backslashes (an alert acknowledged from a mail address), then it reaches PostgreSQL exactly as it is", async () => {
     const odd = { type: 'system' as const, id: "mail:o'brien\\x@example.jp'; SELECT 1; --" };
     const [seen] = await transaction(db, odd, (tx) => tx.query<{ actor: string }>(`SELECT current_setting('app.actor') AS actor`));
     expect(seen.actor).toBe(`system:${odd.id}`);

@@ -39,7 +39,10 @@ async function tapTargets(page: Page): Promise<{ text: string; height: number }[
 async function expectLargeTargets(page: Page, name: string) {
   const targets = await tapTargets(page);
   expect(targets.length, name).toBeGreaterThan(0);
-  expect(targets.filter((target) => target.height < 44), name).toEqual([]);
+  expect(
+    targets.filter((target) => target.height < 44),
+    name,
+  ).toEqual([]);
 }
 
 describe('citizen tap targets at 360 px', () => {

@@ -34,7 +34,9 @@ async function loggedIn(role: 'staff' | 'operator'): Promise<{ page: Page; probl
 
 async function bookFor(slotId: number) {
   const person = await createCardHolder(t.db, { counterId });
-  const group = await transaction(t.db, { type: 'system', id: 'e2e' }, (tx) => bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: 'e2e@example.jp', baseUrl: base, by: TEST_CLERK }));
+  const group = await transaction(t.db, { type: 'system', id: 'e2e' }, (tx) =>
+    bookSlot(tx, { slotId, cardHolderIds: [person.holder.id], channel: 'web', email: 'e2e@example.jp', baseUrl: base, by: TEST_CLERK }),
+  );
   return { holderId: person.holder.id, noticeId: person.noticeId, mmdd: person.mmdd, code: group.groupCode };
 }
 

@@ -126,7 +126,10 @@ describe('errors', () => {
   });
 
   it('When a body is too large, then a Japanese message is shown and nothing else happens', async () => {
-    const response = await request(t.app).post('/staff/login').type('form').send({ big: 'x'.repeat(200_000) });
+    const response = await request(t.app)
+      .post('/staff/login')
+      .type('form')
+      .send({ big: 'x'.repeat(200_000) });
     expect(response.status).toBe(413);
     expect(response.text).toContain('送信されたデータが大きすぎます');
   });

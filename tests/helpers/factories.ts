@@ -28,7 +28,10 @@ export async function createCounter(db: Database, data: { name?: string; windows
   return db.prisma.counter.create({ data: { code: `counter-${unique()}`, name: data.name ?? 'テスト交付窓口', windows: data.windows ?? 1 } });
 }
 
-export async function createSlot(db: Database, options: { counterId: number; date: IsoDate; startMinute?: number; minutes?: number; capacity?: number; reservedCapacity?: number }) {
+export async function createSlot(
+  db: Database,
+  options: { counterId: number; date: IsoDate; startMinute?: number; minutes?: number; capacity?: number; reservedCapacity?: number },
+) {
   const start = options.startMinute ?? 9 * 60;
   return db.prisma.slot.create({
     data: {
@@ -46,7 +49,10 @@ export function randomNoticeId(): string {
   return Array.from(randomBytes(16), (byte) => String(byte % 10)).join('');
 }
 
-export async function createCardHolder(db: Database, options: { mmdd?: string; counterId?: number; noticeId?: string; status?: 'notice_sent' | 'card_arrived' | 'handed_over' | 'data_received' } = {}) {
+export async function createCardHolder(
+  db: Database,
+  options: { mmdd?: string; counterId?: number; noticeId?: string; status?: 'notice_sent' | 'card_arrived' | 'handed_over' | 'data_received' } = {},
+) {
   const noticeId = options.noticeId ?? randomNoticeId();
   const mmdd = options.mmdd ?? '0401';
   const holder = await db.prisma.cardHolder.create({
@@ -60,4 +66,11 @@ export async function createCardHolder(db: Database, options: { mmdd?: string; c
     },
   });
   return { holder, noticeId, mmdd };
+}
+
+/** A weekday opening rule 9:00-10:00 in 30-minute slots, valid from 2026 on. */
+export async function createWeekdayRule(db: Database, counterId: number, capacityPerSlot: number) {
+  return db.prisma.openingRule.create({
+    data: { counterId, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot, validFrom: dateColumn('2026-01-01') },
+  });
 }

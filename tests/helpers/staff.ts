@@ -14,7 +14,10 @@ export async function staffAgent(app: Express, loginId: string, password: string
 /** Posts a form the way a browser would: first the page, then its token. */
 export async function submitForm(agent: ReturnType<typeof browserAgent>, pagePath: string, action: string, fields: Record<string, string | string[]>) {
   const token = csrfTokenFrom((await agent.get(pagePath)).text);
-  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: token, ...fields });
 }
 
 /** A staff user of the given role, created and logged in: the usual start of a console test. */

@@ -16,16 +16,31 @@ function appSending(encoding: CsvEncoding, rows: (string | number)[][], filename
 
 describe('Excel-safe CSV', () => {
   it('When exported as UTF-8, then it starts with a BOM, uses CRLF, and parses back to the same cells', async () => {
-    const response = await request(appSending('utf8', [['髙橋 花子', '=HYPERLINK("x")'], ['山﨑', 'a,b "c"\n次の行']])).get('/csv').buffer(true).parse(binaryBody);
+    const response = await request(
+      appSending('utf8', [
+        ['髙橋 花子', '=HYPERLINK("x")'],
+        ['山﨑', 'a,b "c"\n次の行'],
+      ]),
+    )
+      .get('/csv')
+      .buffer(true)
+      .parse(binaryBody);
     const bytes = response.body as Buffer;
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.toString('utf8')).toContain('\r\n');
     const rows = parse(bytes.subarray(3).toString('utf8')) as string[][];
-    expect(rows).toEqual([['氏名', '備考'], ['髙橋 花子', `'=HYPERLINK("x")`], ['山﨑', 'a,b "c"\n次の行']]);
+    expect(rows).toEqual([
+      ['氏名', '備考'],
+      ['髙橋 花子', `'=HYPERLINK("x")`],
+      ['山﨑', 'a,b "c"\n次の行'],
+    ]);
   });
 
   it('When exported as Shift_JIS, then the bytes decode as CP932 (including 髙 and 﨑)', async () => {
-    const response = await request(appSending('sjis', [['髙橋', 'ｶﾀｶﾅ']])).get('/csv').buffer(true).parse(binaryBody);
+    const response = await request(appSending('sjis', [['髙橋', 'ｶﾀｶﾅ']]))
+      .get('/csv')
+      .buffer(true)
+      .parse(binaryBody);
     expect(response.headers['content-type']).toContain('Shift_JIS');
     const rows = parse(iconv.decode(response.body as Buffer, 'CP932')) as string[][];
     expect(rows[1]).toEqual(['髙橋', 'ｶﾀｶﾅ']);

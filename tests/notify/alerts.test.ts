@@ -94,7 +94,10 @@ describe('alerts until acknowledged', () => {
     const alert = await db.prisma.alert.findFirstOrThrow();
     expect(alert.acknowledgedAt).toBeNull(); // opening the link (or a mail scanner prefetching it) changes nothing
     const token = new URL(link, 'http://x').searchParams.get('token')!;
-    const done = await agent.post('/alerts/ack').type('form').send({ _csrf: csrfTokenFrom(confirm.text), token });
+    const done = await agent
+      .post('/alerts/ack')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(confirm.text), token });
     expect(done.text).toContain('確認済みにしました');
 
     const acknowledged = await db.prisma.alert.findFirstOrThrow();
@@ -107,7 +110,10 @@ describe('alerts until acknowledged', () => {
     expect(smtp.messages).toHaveLength(4); // silence after acknowledgement
     expect(webhook.received).toHaveLength(2);
 
-    const again = await agent.post('/alerts/ack').type('form').send({ _csrf: csrfTokenFrom(confirm.text), token });
+    const again = await agent
+      .post('/alerts/ack')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(confirm.text), token });
     expect(again.text).toContain('すでに確認済みです');
     expect(await db.prisma.auditLog.count({ where: { action: 'alert.acknowledge' } })).toBe(1);
   });
@@ -117,11 +123,21 @@ describe('alerts until acknowledged', () => {
     await inTx(db, (tx) => raiseAlert(tx, { kind: 'outbox_backlog', subjectKey: 'outbox', summary: '滞留' }));
     await dispatchAndSend(t0);
     const link = ackPath(smtp.messages[0].text);
-    const forged = link.replace(/token=([^.]+)\./, (_match, payload: string) => `token=${Buffer.from(`${Buffer.from(payload, 'base64url').toString().split('\n')[0]}\nevil@example.jp`).toString('base64url')}.`);
+    const forged = link.replace(
+      /token=([^.]+)\./,
+      (_match, payload: string) => `token=${Buffer.from(`${Buffer.from(payload, 'base64url').toString().split('\n')[0]}\nevil@example.jp`).toString('base64url')}.`,
+    );
     const agent = browserAgent(app);
     expect((await agent.get(forged)).status).toBe(400);
     const page = await agent.get(link);
-    expect((await agent.post('/alerts/ack').type('form').send({ _csrf: csrfTokenFrom(page.text), token: 'abc.def' })).status).toBe(400);
+    expect(
+      (
+        await agent
+          .post('/alerts/ack')
+          .type('form')
+          .send({ _csrf: csrfTokenFrom(page.text), token: 'abc.def' })
+      ).status,
+    ).toBe(400);
     expect((await db.prisma.alert.findFirstOrThrow()).acknowledgedAt).toBeNull();
   });
 
@@ -138,7 +154,10 @@ describe('alerts until acknowledged', () => {
     const page = await agent.get('/staff/alerts');
     expect(page.text).toContain('ディスク使用率が95%です');
     expect(page.text).toContain('未確認');
-    const response = await agent.post(`/staff/alerts/${id}/acknowledge`).type('form').send({ _csrf: csrfTokenFrom(page.text) });
+    const response = await agent
+      .post(`/staff/alerts/${id}/acknowledge`)
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text) });
     expect(response.status).toBe(303);
     expect((await agent.get(response.headers.location)).text).toContain(`確認済み(${admin.user.displayName}`);
     expect(await db.prisma.alert.findUniqueOrThrow({ where: { id } })).toMatchObject({ acknowledgedBy: `staff:${admin.user.id}`, acknowledgedVia: 'console' });
@@ -187,7 +206,17 @@ async function startDatabaseProxy(target: URL) {
 
 describe('health monitor', () => {
   const monitorFor = (database: Database = db, options: Partial<ConstructorParameters<typeof HealthMonitor>[0]> = {}) =>
-    new HealthMonitor({ db: database, config: context.config, baseUrl: 'https://yoyaku.example.lg.jp', mailer, logger: pino({ level: 'silent' }), dataDir: null, failuresBeforeAlert: 2, probeTimeoutMs: 2000, ...options });
+    new HealthMonitor({
+      db: database,
+      config: context.config,
+      baseUrl: 'https://yoyaku.example.lg.jp',
+      mailer,
+      logger: pino({ level: 'silent' }),
+      dataDir: null,
+      failuresBeforeAlert: 2,
+      probeTimeoutMs: 2000,
+      ...options,
+    });
 
   it('When the database becomes unreachable, then on-call is alerted directly by SMTP and webhook, repeatedly, and the alert is recorded once the database is back', async () => {
     const proxy = await startDatabaseProxy(new URL(db.url));
@@ -233,14 +262,18 @@ describe('health monitor', () => {
   });
 
   it('When a mail has waited longer than the backlog threshold, then an outbox backlog alert opens', async () => {
-    await db.pool.query(`INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, created_at) VALUES ('old', 'test', 'a@example.jp', 's', 't', now() - interval '31 minutes'), ('new', 'test', 'b@example.jp', 's', 't', now())`);
+    await db.pool.query(
+      `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, created_at) VALUES ('old', 'test', 'a@example.jp', 's', 't', now() - interval '31 minutes'), ('new', 'test', 'b@example.jp', 's', 't', now())`,
+    );
     await monitorFor().check();
     const [alert] = await db.prisma.alert.findMany();
     expect(alert).toMatchObject({ kind: 'outbox_backlog', summary: '30分以上送信されていないメールが1通あります' });
   });
 
   it('When no SMTP is configured, then kept mail is not a backlog', async () => {
-    await db.pool.query(`INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, created_at) VALUES ('old', 'test', 'a@example.jp', 's', 't', now() - interval '2 hours')`);
+    await db.pool.query(
+      `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, created_at) VALUES ('old', 'test', 'a@example.jp', 's', 't', now() - interval '2 hours')`,
+    );
     await monitorFor(db, { mailer: null }).check();
     expect(await db.prisma.alert.count()).toBe(0);
   });

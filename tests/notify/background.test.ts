@@ -21,7 +21,10 @@ const subjects = () => smtp.messages.map((mail) => mail.subject);
 async function sentWithinTwoPolls(key: string) {
   for (let poll = 0; poll < 2; poll += 1) {
     vi.advanceTimersByTime(POLL_SECONDS * 1000);
-    const arrived = await smtp.waitFor(smtp.messages.length + 1, 5_000).then(() => subjects().includes(key), () => false);
+    const arrived = await smtp.waitFor(smtp.messages.length + 1, 5_000).then(
+      () => subjects().includes(key),
+      () => false,
+    );
     if (arrived) return;
   }
   throw new Error(`${key} was not sent within two poll periods; received ${subjects().join(', ')}`);

@@ -6,9 +6,9 @@ import { queueTomorrowsReminders } from '../../src/features/booking/reminders.js
 import { horizonEnd } from '../../src/features/schedule/slot-generation.js';
 import { pastBookingsJob, reminderJob, sessionExpiryJob, slotGenerationJob, type ScheduledJob } from '../../src/jobs/registry.js';
 import { runJob } from '../../src/jobs/runner.js';
-import { addDays, dateColumn, jstInstant } from '../../src/lib/jst.js';
+import { addDays, jstInstant } from '../../src/lib/jst.js';
 import { createTestDatabase, truncateAll } from '../helpers/db.js';
-import { createCounter } from '../helpers/factories.js';
+import { createCounter, createWeekdayRule } from '../helpers/factories.js';
 import { createBooking } from '../helpers/bookings.js';
 
 const db = await createTestDatabase();
@@ -134,7 +134,7 @@ describe('other scheduled jobs', () => {
     expect((await db.pool.query('SELECT sid FROM session')).rows).toEqual([{ sid: 'live' }]);
   });
 
-  it('When yesterday\'s bookings were never checked in, then they are marked no-show (Japan days), their cards return to notice sent, and the change is audited', async () => {
+  it("When yesterday's bookings were never checked in, then they are marked no-show (Japan days), their cards return to notice sent, and the change is audited", async () => {
     const yesterday = await createBooking(db, { date: '2026-11-30', startMinute: 16 * 60 });
     const today = await createBooking(db, { date: '2026-12-01', startMinute: 9 * 60 });
     const checkedIn = await createBooking(db, { date: '2026-11-30', status: 'checked_in' });
@@ -149,9 +149,7 @@ describe('other scheduled jobs', () => {
 
   it('When the slot job runs, then slots exist across the booking horizon and a second run adds none', async () => {
     const counter = await createCounter(db);
-    await db.prisma.openingRule.create({
-      data: { counterId: counter.id, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot: 2, validFrom: dateColumn('2026-01-01') },
-    });
+    await createWeekdayRule(db, counter.id, 2);
     const first = await runJob(db, slotGenerationJob, context());
     expect(first.status === 'ok' && first.counts.slotsWritten).toBeGreaterThan(90);
     // The horizon is the longest "opens N days ahead" of any counter (60 by default) plus a margin.

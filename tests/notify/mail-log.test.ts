@@ -58,7 +58,10 @@ describe('sent-mail log in the staff console', () => {
     expect(byCode.text).toContain('hanako@example.jp');
     expect(byCode.text).not.toContain('jiro@example.jp');
     const audits = await newAudits({ action: 'mail.search', actorId: String(user.id) });
-    expect(audits.map((audit) => audit.detail)).toEqual([{ q: 'HANAKO@', results: 1 }, { q: hanako.code.toLowerCase(), results: 1 }]);
+    expect(audits.map((audit) => audit.detail)).toEqual([
+      { q: 'HANAKO@', results: 1 },
+      { q: hanako.code.toLowerCase(), results: 1 },
+    ]);
   });
 
   it('When an operator opens the log, then nothing is listed until they give an exact address or booking code, and each view is audited', async () => {

@@ -95,7 +95,10 @@ describe('outbox sender with a real SMTP server', () => {
     expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
     expect(smtp.messages).toHaveLength(1);
     const attempts = await db.prisma.mailAttempt.findMany({ orderBy: { id: 'asc' } });
-    expect(attempts.map((attempt) => [attempt.outcome, attempt.smtpCode])).toEqual([['transient', 451], ['sent', null]]);
+    expect(attempts.map((attempt) => [attempt.outcome, attempt.smtpCode])).toEqual([
+      ['transient', 451],
+      ['sent', null],
+    ]);
   });
 
   it('When the server answers 421, then it counts as temporary too', async () => {
@@ -147,10 +150,10 @@ describe('outbox sender with a real SMTP server', () => {
     const sender = worker();
     expect(await sender.drain()).toEqual({ sent: 0, retried: 5, failed: 0 });
     expect((await db.prisma.outboxMessage.findFirstOrThrow()).lastError).toMatch(/ECONNREFUSED|connect/i);
-    await db.pool.query("UPDATE outbox_messages SET next_attempt_at = now()"); // the hour passes
+    await db.pool.query('UPDATE outbox_messages SET next_attempt_at = now()'); // the hour passes
     expect(await sender.drain()).toEqual({ sent: 0, retried: 5, failed: 0 });
     await smtp.up();
-    await db.pool.query("UPDATE outbox_messages SET next_attempt_at = now()");
+    await db.pool.query('UPDATE outbox_messages SET next_attempt_at = now()');
     expect(await sender.drain()).toEqual({ sent: 5, retried: 0, failed: 0 });
     expect(smtp.messages.map((mail) => mail.subject).sort()).toEqual([0, 1, 2, 3, 4].map((index) => `件名 outage-${index}`));
     expect(await db.prisma.outboxMessage.count({ where: { status: 'sent', attempts: 3 } })).toBe(5);
@@ -173,14 +176,16 @@ describe('outbox sender with a real SMTP server', () => {
 
 /** A mail whose subject and attachment name carry CR/LF and header text. */
 function queueInjected(to: string) {
-  return inTx(db, (tx) => enqueueMail(tx, {
-    dedupeKey: `inject:${to}`,
-    kind: 'test',
-    to,
-    subject: '件名\r\nBcc: attacker@example.jp\nX-Injected: 1',
-    text: '本文',
-    attachments: [{ filename: 'a.ics\r\nX-Injected: 1', contentType: 'text/calendar\r\nX-Injected: 2', content: 'BEGIN:VCALENDAR' }],
-  }));
+  return inTx(db, (tx) =>
+    enqueueMail(tx, {
+      dedupeKey: `inject:${to}`,
+      kind: 'test',
+      to,
+      subject: '件名\r\nBcc: attacker@example.jp\nX-Injected: 1',
+      text: '本文',
+      attachments: [{ filename: 'a.ics\r\nX-Injected: 1', contentType: 'text/calendar\r\nX-Injected: 2', content: 'BEGIN:VCALENDAR' }],
+    }),
+  );
 }
 
 describe('header injection', () => {

@@ -3,8 +3,16 @@ import { closureApplies, planDay, planRange, totalsOf, type CounterTimetable, ty
 import { nationalHoliday } from '../../src/features/schedule/holidays.js';
 
 const weekdayDaytime: RuleInput = {
-  label: '平日日中', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020, slotMinutes: 30,
-  capacityPerSlot: 6, reservedCapacity: 1, validFrom: '2026-01-01', validTo: null, openOnHolidays: false,
+  label: '平日日中',
+  daysOfWeek: [1, 2, 3, 4, 5],
+  startMinute: 540,
+  endMinute: 1020,
+  slotMinutes: 30,
+  capacityPerSlot: 6,
+  reservedCapacity: 1,
+  validFrom: '2026-01-01',
+  validTo: null,
+  openOnHolidays: false,
 };
 
 function timetable(overrides: Partial<CounterTimetable> = {}): CounterTimetable {
@@ -72,7 +80,9 @@ describe('nth-weekday closures', () => {
 
   it('When a counter closes every 2nd Tuesday, then only that Tuesday of each month is closed', () => {
     const t = timetable({ closures: [{ label: '第2火曜', params: { kind: 'nth_weekday', nth: 2, weekday: 2 } }] });
-    const closed = planRange(t, '2026-12-01', '2027-02-28').filter((day) => day.reason === 'closure').map((day) => day.date);
+    const closed = planRange(t, '2026-12-01', '2027-02-28')
+      .filter((day) => day.reason === 'closure')
+      .map((day) => day.date);
     expect(closed).toEqual(['2026-12-08', '2027-01-12', '2027-02-09']);
   });
 
@@ -84,7 +94,14 @@ describe('nth-weekday closures', () => {
 
   it('When a yearly range wraps over New Year, then 12/29-1/3 is closed and 12/28, 1/4 are not', () => {
     const params = { kind: 'yearly_range' as const, from: '12-29', to: '01-03' };
-    expect(['2026-12-28', '2026-12-29', '2026-12-31', '2027-01-01', '2027-01-03', '2027-01-04'].map((date) => closureApplies(params, date))).toEqual([false, true, true, true, true, false]);
+    expect(['2026-12-28', '2026-12-29', '2026-12-31', '2027-01-01', '2027-01-03', '2027-01-04'].map((date) => closureApplies(params, date))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -92,15 +109,28 @@ describe('date overrides beat rules, closures and holidays', () => {
   const yearEnd = { label: '年末年始', params: { kind: 'yearly_range' as const, from: '12-29', to: '01-03' } };
 
   it('When an extra opening is set on a closed Saturday, then that day opens with the override hours only', () => {
-    const t = timetable({ overrides: [{ date: '2027-01-09', kind: 'open', label: '臨時開庁', startMinute: 540, endMinute: 720, slotMinutes: 60, capacityPerSlot: 5, reservedCapacity: 0 }] });
+    const t = timetable({
+      overrides: [{ date: '2027-01-09', kind: 'open', label: '臨時開庁', startMinute: 540, endMinute: 720, slotMinutes: 60, capacityPerSlot: 5, reservedCapacity: 0 }],
+    });
     const day = planDay(t, '2027-01-09');
     expect(day).toMatchObject({ open: true, reason: 'override_open' });
-    expect(day.slots.map((slot) => [slot.startMinute, slot.capacity])).toEqual([[540, 5], [600, 5], [660, 5]]);
+    expect(day.slots.map((slot) => [slot.startMinute, slot.capacity])).toEqual([
+      [540, 5],
+      [600, 5],
+      [660, 5],
+    ]);
   });
 
   it('When changed hours are set for one weekday, then they replace the rule for that day only', () => {
-    const t = timetable({ overrides: [{ date: '2027-01-13', kind: 'open', label: '短縮', startMinute: 780, endMinute: 900, slotMinutes: 30, peoplePerWindow: 2, reservedCapacity: 0 }] });
-    expect(planDay(t, '2027-01-13').slots.map((slot) => [slot.startMinute, slot.capacity])).toEqual([[780, 6], [810, 6], [840, 6], [870, 6]]);
+    const t = timetable({
+      overrides: [{ date: '2027-01-13', kind: 'open', label: '短縮', startMinute: 780, endMinute: 900, slotMinutes: 30, peoplePerWindow: 2, reservedCapacity: 0 }],
+    });
+    expect(planDay(t, '2027-01-13').slots.map((slot) => [slot.startMinute, slot.capacity])).toEqual([
+      [780, 6],
+      [810, 6],
+      [840, 6],
+      [870, 6],
+    ]);
     expect(planDay(t, '2027-01-14').slots).toHaveLength(16);
   });
 

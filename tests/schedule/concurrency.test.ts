@@ -19,7 +19,17 @@ const today = todayInJapan();
 async function counterWithSlots() {
   const counter = await createCounter(db);
   await db.prisma.openingRule.create({
-    data: { counterId: counter.id, label: '毎日', daysOfWeek: [0, 1, 2, 3, 4, 5, 6], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot: 2, validFrom: dateColumn(today), openOnHolidays: true },
+    data: {
+      counterId: counter.id,
+      label: '毎日',
+      daysOfWeek: [0, 1, 2, 3, 4, 5, 6],
+      startMinute: 540,
+      endMinute: 600,
+      slotMinutes: 30,
+      capacityPerSlot: 2,
+      validFrom: dateColumn(today),
+      openOnHolidays: true,
+    },
   });
   await inTx(db, (tx) => regenerateSlots(tx, today, addDays(today, 7), [counter.id]));
   const slot = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id, date: dateColumn(addDays(today, 3)) } });
@@ -34,8 +44,15 @@ describe('schedule changes racing bookings', () => {
     try {
       await booking.query('BEGIN');
       await booking.query('UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity', [slot.id]);
-      await booking.query(`INSERT INTO bookings (code, slot_id, card_holder_id, channel, created_by, updated_at) VALUES ($1, $2, $3, 'web', 'race', now())`, [`race-${slot.id}`, slot.id, holder.id]);
-      const retiring = inTx(db, (tx) => retireCounter(tx, today, counter.id)).then(() => 'retired', (error: { code?: string }) => error.code);
+      await booking.query(`INSERT INTO bookings (code, slot_id, card_holder_id, channel, created_by, updated_at) VALUES ($1, $2, $3, 'web', 'race', now())`, [
+        `race-${slot.id}`,
+        slot.id,
+        holder.id,
+      ]);
+      const retiring = inTx(db, (tx) => retireCounter(tx, today, counter.id)).then(
+        () => 'retired',
+        (error: { code?: string }) => error.code,
+      );
       await waitUntilBlockedBy(db, booking); // the retirement now waits for the slot row the booking holds
       await booking.query('COMMIT');
       expect(await retiring).toBe('counter_has_bookings');

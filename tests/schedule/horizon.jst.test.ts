@@ -7,7 +7,7 @@ import { loadTimetables, regenerateHorizon } from '../../src/features/schedule/s
 import { seedDemoData } from '../../src/db/seed.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstInstant, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, TEST_SECRETS, type TestApp } from '../helpers/app.js';
-import { createCardHolder, createCounter } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createWeekdayRule } from '../helpers/factories.js';
 import { signedInStaff, submitForm } from '../helpers/staff.js';
 import { csrfTokenFrom } from '../helpers/http.js';
 import { loggedInCitizen } from '../citizen/citizen-agent.js';
@@ -23,9 +23,7 @@ beforeAll(async () => {
 
 async function weekdayCounter(opensDaysAhead: number) {
   const counter = await createCounter(t.db);
-  await t.db.prisma.openingRule.create({
-    data: { counterId: counter.id, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot: 4, reservedCapacity: 0, validFrom: dateColumn('2026-01-01') },
-  });
+  await createWeekdayRule(t.db, counter.id, 4);
   await t.db.prisma.bookingPolicy.create({ data: { counterId: counter.id, opensDaysAhead } });
   return counter;
 }
@@ -136,10 +134,17 @@ describe('staff generate slots for a chosen range', () => {
     const to = addDays(from, 90);
     const tokens = await Promise.all(clerks.map(async ({ agent }) => csrfTokenFrom((await agent.get('/staff/schedule')).text)));
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => clerks[i % 2].agent.post('/staff/schedule/slots').type('form').send({ _csrf: tokens[i % 2], from, to })),
+      Array.from({ length: 10 }, (_, i) =>
+        clerks[i % 2].agent
+          .post('/staff/schedule/slots')
+          .type('form')
+          .send({ _csrf: tokens[i % 2], from, to }),
+      ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(303));
-    const [duplicates] = await t.db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (SELECT 1 FROM slots WHERE counter_id = ${counter.id} GROUP BY starts_at HAVING count(*) > 1) d`;
+    const [duplicates] = await t.db.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM (SELECT 1 FROM slots WHERE counter_id = ${counter.id} GROUP BY starts_at HAVING count(*) > 1) d`;
     expect(duplicates.n).toBe(0);
     expect(await t.db.prisma.auditLog.count({ where: { action: 'schedule.slots.generate', targetId: `${from}..${to}` } })).toBe(10);
   });

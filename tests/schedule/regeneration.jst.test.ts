@@ -14,8 +14,15 @@ async function counterWithRule(rule: { daysOfWeek?: number[]; capacityPerSlot?: 
   const counter = await createCounter(db);
   const openingRule = await db.prisma.openingRule.create({
     data: {
-      counterId: counter.id, label: '平日日中', daysOfWeek: rule.daysOfWeek ?? [1, 2, 3, 4, 5], startMinute: rule.startMinute ?? 540, endMinute: rule.endMinute ?? 660,
-      slotMinutes: 30, capacityPerSlot: rule.capacityPerSlot ?? 4, reservedCapacity: 1, validFrom: dateColumn('2026-01-01'),
+      counterId: counter.id,
+      label: '平日日中',
+      daysOfWeek: rule.daysOfWeek ?? [1, 2, 3, 4, 5],
+      startMinute: rule.startMinute ?? 540,
+      endMinute: rule.endMinute ?? 660,
+      slotMinutes: 30,
+      capacityPerSlot: rule.capacityPerSlot ?? 4,
+      reservedCapacity: 1,
+      validFrom: dateColumn('2026-01-01'),
     },
   });
   return { counter, rule: openingRule };
@@ -47,7 +54,10 @@ describe('slot generation in Japan time', () => {
     const first = await db.prisma.slot.findFirstOrThrow({ where: { counterId: counter.id }, orderBy: { startsAt: 'asc' } });
     expect(first.startsAt.toISOString()).toBe('2027-01-04T00:00:00.000Z');
     expect(isoDateOfColumn(first.date)).toBe('2027-01-04');
-    expect((await db.pool.query(`SELECT date::text AS d, to_char(starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') AS t FROM slots WHERE id = $1`, [first.id])).rows[0]).toEqual({ d: '2027-01-04', t: '09:00' });
+    expect((await db.pool.query(`SELECT date::text AS d, to_char(starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') AS t FROM slots WHERE id = $1`, [first.id])).rows[0]).toEqual({
+      d: '2027-01-04',
+      t: '09:00',
+    });
   });
 
   it('When regeneration runs twice with unchanged rules, then the second run writes nothing', async () => {

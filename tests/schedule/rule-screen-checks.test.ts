@@ -22,8 +22,20 @@ beforeAll(async () => {
 
 const today = todayInJapan();
 const rule = (overrides: Record<string, string | string[]>) => ({
-  label: '1F', days: ['1', '2'], start: '09:00', end: '09:40', breakStart: '', breakEnd: '', slotMinutes: '40',
-  capacityMode: 'slot', capacityPerSlot: '48', peoplePerWindow: '', reservedCapacity: '0', validFrom: today, validTo: '', ...overrides,
+  label: '1F',
+  days: ['1', '2'],
+  start: '09:00',
+  end: '09:40',
+  breakStart: '',
+  breakEnd: '',
+  slotMinutes: '40',
+  capacityMode: 'slot',
+  capacityPerSlot: '48',
+  peoplePerWindow: '',
+  reservedCapacity: '0',
+  validFrom: today,
+  validTo: '',
+  ...overrides,
 });
 const save = (counterId: number, fields: Record<string, string | string[]>) =>
   submitForm(admin, `/staff/schedule/counters/${counterId}/rules/new`, `/staff/schedule/counters/${counterId}/rules`, fields);
@@ -46,7 +58,8 @@ describe('overlapping opening rules on the screen', () => {
     await save(counter.id, rule({}));
     await save(counter.id, rule({ label: '夜間窓口', start: '17:00', end: '19:00', slotMinutes: '30', capacityPerSlot: '8' }));
     const [first, evening] = await t.db.prisma.openingRule.findMany({ where: { counterId: counter.id }, orderBy: { id: 'asc' } });
-    const edit = (id: number, fields: Record<string, string | string[]>) => submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/${id}/edit`, `/staff/schedule/counters/${counter.id}/rules/${id}`, fields);
+    const edit = (id: number, fields: Record<string, string | string[]>) =>
+      submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/${id}/edit`, `/staff/schedule/counters/${counter.id}/rules/${id}`, fields);
     expect((await edit(first.id, rule({ capacityPerSlot: '40' }))).status).toBe(303);
     expect((await edit(evening.id, rule({ label: '夜間窓口', start: '09:00', end: '11:00', slotMinutes: '30', capacityPerSlot: '8' }))).status).toBe(409);
     expect((await t.db.prisma.openingRule.findUniqueOrThrow({ where: { id: evening.id } })).startMinute).toBe(17 * 60);

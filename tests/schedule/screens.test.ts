@@ -14,7 +14,10 @@ let admin: Awaited<ReturnType<typeof staffAgent>>;
 let adminId: number;
 beforeAll(async () => {
   t = await createTestApp();
-  ({ agent: admin, user: { id: adminId } } = await signedInStaff(t, 'admin'));
+  ({
+    agent: admin,
+    user: { id: adminId },
+  } = await signedInStaff(t, 'admin'));
 });
 
 async function agentFor(role: 'staff' | 'operator', counterIds?: number[]) {
@@ -32,8 +35,20 @@ function nextWeekday(ahead: number): string {
 }
 
 const ruleFields = (overrides: Record<string, string | string[]> = {}) => ({
-  label: '平日日中', days: ['1', '2', '3', '4', '5'], start: '09:00', end: '12:00', breakStart: '', breakEnd: '', slotMinutes: '30',
-  capacityMode: 'window', capacityPerSlot: '', peoplePerWindow: '2', reservedCapacity: '1', validFrom: today, validTo: '', ...overrides,
+  label: '平日日中',
+  days: ['1', '2', '3', '4', '5'],
+  start: '09:00',
+  end: '12:00',
+  breakStart: '',
+  breakEnd: '',
+  slotMinutes: '30',
+  capacityMode: 'window',
+  capacityPerSlot: '',
+  peoplePerWindow: '2',
+  reservedCapacity: '1',
+  validFrom: today,
+  validTo: '',
+  ...overrides,
 });
 
 /** One person booked (booking row + booked count) into the first slot of a weekday `ahead` days on. */
@@ -70,7 +85,7 @@ describe('roles', () => {
     expect(response.headers.location).toMatch(/^\/staff\/login/);
   });
 
-  it('When staff limited to one counter open another counter\'s month view, then it is refused', async () => {
+  it("When staff limited to one counter open another counter's month view, then it is refused", async () => {
     const own = await createCounter(t.db);
     const other = await createCounter(t.db);
     const staff = await agentFor('staff', [own.id]);
@@ -81,7 +96,14 @@ describe('roles', () => {
 
 describe('counters', () => {
   it('When an admin adds a counter with full-width digits, then it is saved, listed in order and audited', async () => {
-    const response = await submitForm(admin, '/staff/schedule/counters/new', '/staff/schedule/counters', { code: 'east-ward', name: '東区役所', address: '東区1-1', accessNotes: 'バス停すぐ', windows: '４', purposes: '交付、暗証番号再設定' });
+    const response = await submitForm(admin, '/staff/schedule/counters/new', '/staff/schedule/counters', {
+      code: 'east-ward',
+      name: '東区役所',
+      address: '東区1-1',
+      accessNotes: 'バス停すぐ',
+      windows: '４',
+      purposes: '交付、暗証番号再設定',
+    });
     expect(response.status, response.text).toBe(303);
     const counter = await t.db.prisma.counter.findUniqueOrThrow({ where: { code: 'east-ward' } });
     expect(counter).toMatchObject({ windows: 4, purposes: ['交付', '暗証番号再設定'] });
@@ -163,12 +185,18 @@ describe('opening rules', () => {
 
   it('When the preview button is used, then the month is shown for the typed values and nothing is saved', async () => {
     const counter = await createCounter(t.db, { windows: 2 });
-    const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/new`, `/staff/schedule/counters/${counter.id}/rules`, { ...ruleFields({ days: ['1'], validFrom: '2027-02-01' }), month: '2027-02', action: 'preview' });
+    const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/new`, `/staff/schedule/counters/${counter.id}/rules`, {
+      ...ruleFields({ days: ['1'], validFrom: '2027-02-01' }),
+      month: '2027-02',
+      action: 'preview',
+    });
     expect(response.status).toBe(200);
     // February 2027: Mondays 1, 8, 15, 22 -> 4 days x 6 slots x (2 windows x 2 people).
     expect(response.text).toContain('開庁日 4日、予約枠 24枠、定員 合計 96人');
     expect(await t.db.prisma.openingRule.count({ where: { counterId: counter.id } })).toBe(0);
-    const partial = await admin.get(`/staff/schedule/counters/${counter.id}/rules/preview`).query({ ...ruleFields({ days: ['1', '3'], validFrom: '2027-02-01' }), month: '2027-02' });
+    const partial = await admin
+      .get(`/staff/schedule/counters/${counter.id}/rules/preview`)
+      .query({ ...ruleFields({ days: ['1', '3'], validFrom: '2027-02-01' }), month: '2027-02' });
     expect(partial.text).toContain('開庁日 8日');
     expect(partial.text).not.toContain('<html');
   });
@@ -176,7 +204,12 @@ describe('opening rules', () => {
   it('When a rule is edited to fewer days, then the unbooked slots of the dropped day go', async () => {
     const counter = await counterWithRule();
     const rule = await t.db.prisma.openingRule.findFirstOrThrow({ where: { counterId: counter.id } });
-    const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}/rules/${rule.id}/edit`, `/staff/schedule/counters/${counter.id}/rules/${rule.id}`, ruleFields({ days: ['1', '2', '3', '4'] }));
+    const response = await submitForm(
+      admin,
+      `/staff/schedule/counters/${counter.id}/rules/${rule.id}/edit`,
+      `/staff/schedule/counters/${counter.id}/rules/${rule.id}`,
+      ruleFields({ days: ['1', '2', '3', '4'] }),
+    );
     expect(response.status).toBe(303);
     const fridays = await t.db.pool.query(`SELECT count(*)::int AS n FROM slots WHERE counter_id = $1 AND extract(dow FROM date) = 5`, [counter.id]);
     expect(fridays.rows[0].n).toBe(0);
@@ -186,7 +219,14 @@ describe('opening rules', () => {
 
 describe('closures, overrides and policy', () => {
   it('When an all-counter closure "the Sunday after the third Saturday" is added, then it is listed, shown in the calendar and audited', async () => {
-    const response = await submitForm(admin, '/staff/schedule/closures', '/staff/schedule/closures', { kind: 'nth_weekday', label: 'システムメンテナンス', counterId: '', nth: '3', weekday: '6', offsetDays: '1' });
+    const response = await submitForm(admin, '/staff/schedule/closures', '/staff/schedule/closures', {
+      kind: 'nth_weekday',
+      label: 'システムメンテナンス',
+      counterId: '',
+      nth: '3',
+      weekday: '6',
+      offsetDays: '1',
+    });
     expect(response.status, response.text).toBe(303);
     const page = await admin.get('/staff/schedule/closures?month=2027-01');
     expect(page.text).toContain('毎月 第3土曜日の1日後');
@@ -197,7 +237,12 @@ describe('closures, overrides and policy', () => {
   it('When a closed-day override is added for a booked-free weekday, then that day has no slots', async () => {
     const counter = await counterWithRule();
     const date = nextWeekday(5);
-    const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}`, `/staff/schedule/counters/${counter.id}/overrides`, { kind: 'closed', dateFrom: date, dateTo: '', label: '臨時休業' });
+    const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}`, `/staff/schedule/counters/${counter.id}/overrides`, {
+      kind: 'closed',
+      dateFrom: date,
+      dateTo: '',
+      label: '臨時休業',
+    });
     expect(response.status, response.text).toBe(303);
     expect(await t.db.prisma.slot.count({ where: { counterId: counter.id, date: dateColumn(date) } })).toBe(0);
     expect((await audits('schedule.override.create')).some((entry) => entry.targetId === String(counter.id))).toBe(true);
@@ -207,16 +252,40 @@ describe('closures, overrides and policy', () => {
     const counter = await counterWithRule();
     let saturday = addDays(today, 3);
     while (dayOfWeek(saturday) !== 6) saturday = addDays(saturday, 1);
-    const fields = { kind: 'open', dateFrom: saturday, dateTo: '', label: '土曜臨時開庁', start: '10:00', end: '12:00', breakStart: '', breakEnd: '', slotMinutes: '60', capacityMode: 'slot', capacityPerSlot: '5', peoplePerWindow: '', reservedCapacity: '0' };
+    const fields = {
+      kind: 'open',
+      dateFrom: saturday,
+      dateTo: '',
+      label: '土曜臨時開庁',
+      start: '10:00',
+      end: '12:00',
+      breakStart: '',
+      breakEnd: '',
+      slotMinutes: '60',
+      capacityMode: 'slot',
+      capacityPerSlot: '5',
+      peoplePerWindow: '',
+      reservedCapacity: '0',
+    };
     const response = await submitForm(admin, `/staff/schedule/counters/${counter.id}`, `/staff/schedule/counters/${counter.id}/overrides`, fields);
     expect(response.status, response.text).toBe(303);
     const slots = await t.db.prisma.slot.findMany({ where: { counterId: counter.id, date: dateColumn(saturday) }, orderBy: { startsAt: 'asc' } });
-    expect(slots.map((slot) => [slot.startsAt.toISOString(), slot.capacity])).toEqual([[jstInstant(saturday, 600).toISOString(), 5], [jstInstant(saturday, 660).toISOString(), 5]]);
+    expect(slots.map((slot) => [slot.startsAt.toISOString(), slot.capacity])).toEqual([
+      [jstInstant(saturday, 600).toISOString(), 5],
+      [jstInstant(saturday, 660).toISOString(), 5],
+    ]);
   });
 
   it('When a counter overrides only how far ahead booking opens, then it inherits the rest from the global policy', async () => {
     const counter = await createCounter(t.db);
-    const response = await submitForm(admin, '/staff/schedule/policy', `/staff/schedule/policy/${counter.id}`, { opensDaysAhead: '90', closesDaysBefore: '', closesAt: '', sameDayAllowed: '', sameDayUntilMinutes: '', maxPeoplePerBooking: '' });
+    const response = await submitForm(admin, '/staff/schedule/policy', `/staff/schedule/policy/${counter.id}`, {
+      opensDaysAhead: '90',
+      closesDaysBefore: '',
+      closesAt: '',
+      sameDayAllowed: '',
+      sameDayUntilMinutes: '',
+      maxPeoplePerBooking: '',
+    });
     expect(response.status).toBe(303);
     const global = await effectivePolicy(t.db.prisma, -1);
     expect(await effectivePolicy(t.db.prisma, counter.id)).toEqual({ ...global, opensDaysAhead: 90 });
@@ -229,7 +298,12 @@ describe('closures, overrides and policy', () => {
     expect(bad.status).toBe(400);
     const good = await submitForm(admin, '/staff/schedule/policy', '/staff/schedule/policy', fields);
     expect(good.status).toBe(303);
-    expect(await t.db.prisma.bookingPolicy.findFirstOrThrow({ where: { counterId: null } })).toMatchObject({ opensDaysAhead: 45, closesDaysBefore: 2, closesAtMinute: 720, maxPeoplePerBooking: 4 });
+    expect(await t.db.prisma.bookingPolicy.findFirstOrThrow({ where: { counterId: null } })).toMatchObject({
+      opensDaysAhead: 45,
+      closesDaysBefore: 2,
+      closesAtMinute: 720,
+      maxPeoplePerBooking: 4,
+    });
     expect((await audits('schedule.policy.update')).length).toBeGreaterThan(0);
   });
 });

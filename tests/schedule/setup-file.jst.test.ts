@@ -26,7 +26,9 @@ function parsed(text: string): CitySetup {
 async function capacityByCounter(from: string, to: string): Promise<Record<string, number>> {
   const rows = await db.pool.query(
     `SELECT c.code, sum(s.capacity)::int AS capacity FROM slots s JOIN counters c ON c.id = s.counter_id
-      WHERE s.date BETWEEN $1 AND $2 GROUP BY c.code`, [from, to]);
+      WHERE s.date BETWEEN $1 AND $2 GROUP BY c.code`,
+    [from, to],
+  );
   return Object.fromEntries(rows.rows.map((row) => [row.code, row.capacity]));
 }
 
@@ -122,13 +124,20 @@ describe('validation with line numbers', () => {
   });
 
   const ruleLines = (label: string, days: string, hours: string, extra: string[] = []) => [
-    `      - label: ${label}`, `        days: ${days}`, `        hours: "${hours}"`, '        slotMinutes: 30', ...extra, '        validFrom: 2027-01-01',
+    `      - label: ${label}`,
+    `        days: ${days}`,
+    `        hours: "${hours}"`,
+    '        slotMinutes: 30',
+    ...extra,
+    '        validFrom: 2027-01-01',
   ];
   const counterFile = (rules: string[], head = ['    windows: 2']) => ['counters:', '  - code: rule-check', '    name: 試験', ...head, '    rules:', ...rules].join('\n');
 
   it('When a time is 25:00, then it is told that the time does not exist (not to use the form 09:00)', () => {
     const result = parseSetupFile(counterFile(ruleLines('夜間', '[mon]', '17:00-25:00', ['        capacity: 4'])));
-    expect(result.ok ? [] : result.errors.map((error) => [error.line, error.message])).toEqual([[8, '存在しない時刻です。00:00〜24:00 の範囲で入力してください。(counters[1].rules[1].hours)']]);
+    expect(result.ok ? [] : result.errors.map((error) => [error.line, error.message])).toEqual([
+      [8, '存在しない時刻です。00:00〜24:00 の範囲で入力してください。(counters[1].rules[1].hours)'],
+    ]);
   });
 
   it('When two rules of a counter overlap on a weekday (09:00-09:40 for 48 and 09:30-10:00 for 10), then the second is refused at its hours line and nothing is loaded', () => {
@@ -145,7 +154,9 @@ describe('validation with line numbers', () => {
   });
 
   it('When two rules start at the same time on the same weekday, then the second is refused instead of silently dropped', () => {
-    const result = parseSetupFile(counterFile([...ruleLines('A', '[fri]', '09:00-10:00', ['        capacity: 4']), ...ruleLines('B', '[fri]', '09:00-09:30', ['        capacity: 6'])]));
+    const result = parseSetupFile(
+      counterFile([...ruleLines('A', '[fri]', '09:00-10:00', ['        capacity: 4']), ...ruleLines('B', '[fri]', '09:00-09:30', ['        capacity: 6'])]),
+    );
     expect(result.ok ? [] : result.errors.map((error) => error.message)).toEqual([expect.stringContaining('ルール「A」')]);
   });
 
@@ -162,7 +173,9 @@ describe('validation with line numbers', () => {
     const fixed = parseSetupFile(counterFile(ruleLines('平日', '[mon]', '09:00-12:00', ['        capacity: 4']), []));
     expect(fixed.ok ? fixed.setup.counters[0].fields.windows : fixed.errors).toBe(1);
     const perWindow = parseSetupFile(counterFile(ruleLines('平日', '[mon]', '09:00-12:00', ['        peoplePerWindow: 2']), []));
-    expect(perWindow.ok ? [] : perWindow.errors.map((error) => [error.line, error.message])).toEqual([[2, 'peoplePerWindow(窓口あたりの人数)を使うときは、交付場所の windows(窓口数)を書いてください。(counters[1])']]);
+    expect(perWindow.ok ? [] : perWindow.errors.map((error) => [error.line, error.message])).toEqual([
+      [2, 'peoplePerWindow(窓口あたりの人数)を使うときは、交付場所の windows(窓口数)を書いてください。(counters[1])'],
+    ]);
   });
 });
 

@@ -71,7 +71,19 @@ describe('hostile values get a 400 or 404 in Japanese, never a 500', () => {
   it('When an import profile is saved under a name that exists, then the form says the name is taken and nothing is saved', async () => {
     const existing = await t.db.prisma.importProfile.findFirstOrThrow();
     const form = await admin.get('/staff/cards/profiles/new');
-    const saved = await admin.post('/staff/cards/profiles/new').type('form').send({ _csrf: csrfTokenFrom(form.text), name: existing.name, format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', col_noticeId: '1', col_birthDate: '2' });
+    const saved = await admin
+      .post('/staff/cards/profiles/new')
+      .type('form')
+      .send({
+        _csrf: csrfTokenFrom(form.text),
+        name: existing.name,
+        format: 'csv',
+        encoding: 'auto',
+        hasHeader: 'yes',
+        dateFormat: 'YYYYMMDD',
+        col_noticeId: '1',
+        col_birthDate: '2',
+      });
     expect(saved.status).toBe(409);
     expect(saved.text).toContain('同じ名前のレイアウトがすでにあります');
     expect(await t.db.prisma.importProfile.count({ where: { name: existing.name } })).toBe(1);
@@ -79,7 +91,10 @@ describe('hostile values get a 400 or 404 in Japanese, never a 500', () => {
 
   it('When a value passes the form but the database refuses it (a counter id beyond int4 on a closure), then the answer is a 400 in Japanese, not a 500', async () => {
     const page = await admin.get('/staff/schedule/closures');
-    const response = await admin.post('/staff/schedule/closures').type('form').send({ _csrf: csrfTokenFrom(page.text), kind: 'single_date', label: '臨時休業', counterId: '99999999999', date: '2026-12-01' });
+    const response = await admin
+      .post('/staff/schedule/closures')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text), kind: 'single_date', label: '臨時休業', counterId: '99999999999', date: '2026-12-01' });
     expect(response.status).toBe(400);
     expect(response.text).toContain('送信された内容を処理できませんでした');
     expect(await t.db.prisma.closure.count()).toBe(0);
@@ -87,8 +102,21 @@ describe('hostile values get a 400 or 404 in Japanese, never a 500', () => {
 
   it('When two admins change the timetable at the same moment (retire, reinstate, regenerate, policy), then none is answered 500', async () => {
     const token = csrfTokenFrom((await admin.get('/staff/password')).text);
-    const paths = [`/staff/schedule/counters/${counterId}/retire`, `/staff/schedule/counters/${counterId}/reinstate`, '/staff/schedule/conflicts/regenerate', `/staff/schedule/policy/${counterId}`];
-    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => admin.post(paths[i % paths.length]).set('x-csrf-token', token).type('form').send('')));
+    const paths = [
+      `/staff/schedule/counters/${counterId}/retire`,
+      `/staff/schedule/counters/${counterId}/reinstate`,
+      '/staff/schedule/conflicts/regenerate',
+      `/staff/schedule/policy/${counterId}`,
+    ];
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        admin
+          .post(paths[i % paths.length])
+          .set('x-csrf-token', token)
+          .type('form')
+          .send(''),
+      ),
+    );
     expect(answers.map((answer) => answer.status).filter((status) => status >= 500)).toEqual([]);
   });
 });

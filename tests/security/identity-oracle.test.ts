@@ -39,7 +39,10 @@ async function callerWithBooking(mmdd = '0715') {
   const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 5 }]);
   const caller = await holderAt(t, counter.id, mmdd);
   const other = await holderAt(t, counter.id, '0101');
-  const book = (cardHolderId: number) => transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [cardHolderId], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }));
+  const book = (cardHolderId: number) =>
+    transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+      bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [cardHolderId], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }),
+    );
   const own = (await book(caller.holder.id)).bookings[0];
   const othersBooking = (await book(other.holder.id)).bookings[0];
   return { caller, own, othersBooking, slot: slots[0] };
@@ -53,7 +56,7 @@ const audits = (actorId: number, action: string) => t.db.prisma.auditLog.count({
 const identityAlerts = (staffId: number) => t.db.prisma.alert.findMany({ where: { kind: 'identity_checks', subjectKey: `staff:${staffId}`, acknowledgedAt: null } });
 
 describe('on-behalf identity checks give nothing away', () => {
-  it('When an operator cancels with a wrong birth date, or with the right one and a booking that is absent or someone else\'s, then all answers are the same page with the same status', async () => {
+  it("When an operator cancels with a wrong birth date, or with the right one and a booking that is absent or someone else's, then all answers are the same page with the same status", async () => {
     const { caller, own, othersBooking } = await callerWithBooking('0715');
     const operator = await signedIn('operator');
     const wrongDate = await cancel(operator, caller.holder.id, own.id, '0716');
@@ -82,7 +85,10 @@ describe('on-behalf identity checks give nothing away', () => {
     expect(alert.summary).toContain(operator.user.loginId);
     expect(alert.occurrences).toBe(2);
     // Moving (and booking) on behalf draw on the same budget.
-    const moveRefused = await operator.agent.post(`/staff/console/holders/${caller.holder.id}/move`).type('form').send({ _csrf: operator.token, bookingId: own.id, slotId: slot.id, birth: '0320' });
+    const moveRefused = await operator.agent
+      .post(`/staff/console/holders/${caller.holder.id}/move`)
+      .type('form')
+      .send({ _csrf: operator.token, bookingId: own.id, slotId: slot.id, birth: '0320' });
     expect(moveRefused.status).toBe(429);
   });
 
@@ -108,7 +114,7 @@ describe('on-behalf identity checks give nothing away', () => {
     expect(await identityAlerts(operator.user.id)).toHaveLength(1);
   });
 
-  it('When a staff user lifts citizens\' log-in locks, then each lift spends a check, and once the budget is spent the lift is refused and alerted', async () => {
+  it("When a staff user lifts citizens' log-in locks, then each lift spends a check, and once the budget is spent the lift is refused and alerted", async () => {
     const { counter } = await counterWithSlots(t, day, []);
     const locked = await holderAt(t, counter.id, '0202');
     await t.db.prisma.cardHolder.update({ where: { id: locked.holder.id }, data: { failedLogins: 10 } });

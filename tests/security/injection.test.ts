@@ -7,7 +7,14 @@ import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { commit, csvText, noticeIdFor, settled, sjis, uploadOk } from '../cards/helpers.js';
 
-const PAYLOADS = ["' OR '1'='1", "'; DROP TABLE card_holders; --", '" OR ""="', "1) OR (1=1", "%' UNION SELECT login_id, password_hash FROM staff_users --", '\\\'; SELECT pg_sleep(5); --'];
+const PAYLOADS = [
+  "' OR '1'='1",
+  "'; DROP TABLE card_holders; --",
+  '" OR ""="',
+  '1) OR (1=1',
+  "%' UNION SELECT login_id, password_hash FROM staff_users --",
+  "\\'; SELECT pg_sleep(5); --",
+];
 
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof staffAgent>>;

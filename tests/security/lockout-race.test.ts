@@ -47,7 +47,13 @@ describe('citizen lockout under a burst', () => {
     const dates = [...allMonthDays().filter((mmdd) => mmdd !== '1225'), '1225'];
     const { agent, token } = await session('/login');
     const responses = await Promise.all(
-      dates.map((birth, i) => agent.post('/login').set('X-Forwarded-For', `10.9.${i >> 8}.${i & 255}`).type('form').send({ _csrf: token, noticeId, birth })),
+      dates.map((birth, i) =>
+        agent
+          .post('/login')
+          .set('X-Forwarded-For', `10.9.${i >> 8}.${i & 255}`)
+          .type('form')
+          .send({ _csrf: token, noticeId, birth }),
+      ),
     );
     expect(responses.filter((response) => response.status === 303)).toHaveLength(0);
     expect([...statuses(responses)]).toEqual([401]);
@@ -72,7 +78,9 @@ describe('citizen lockout under a burst', () => {
     const unknownIds = Array.from({ length: 40 }, () => randomNoticeId());
     const ids = [...people.map((person) => person.noticeId), ...unknownIds];
     const { agent, token } = await session('/login');
-    const responses = await Promise.all(ids.map((noticeId) => agent.post('/login').set('X-Forwarded-For', '203.0.113.7').type('form').send({ _csrf: token, noticeId, birth: '0101' })));
+    const responses = await Promise.all(
+      ids.map((noticeId) => agent.post('/login').set('X-Forwarded-For', '203.0.113.7').type('form').send({ _csrf: token, noticeId, birth: '0101' })),
+    );
     const checked = await audits(['citizen.login.failed', 'citizen.login'], { ip: '203.0.113.7' });
     expect(checked).toBe(ADDRESS_MAX_FAILURES);
     expect(responses.filter((response) => response.status === 429)).toHaveLength(ids.length - ADDRESS_MAX_FAILURES);
@@ -82,7 +90,11 @@ describe('citizen lockout under a burst', () => {
   it('When many people behind one address (a carrier NAT) log in with their right dates at the same moment, then none of them is throttled', async () => {
     const people = await Promise.all(Array.from({ length: ADDRESS_MAX_FAILURES * 2 }, () => createCardHolder(t.db, { mmdd: '0707' })));
     const sessions = await Promise.all(people.map(() => session('/login'))); // one browser each
-    const responses = await Promise.all(people.map((person, i) => sessions[i].agent.post('/login').set('X-Forwarded-For', '203.0.113.9').type('form').send({ _csrf: sessions[i].token, noticeId: person.noticeId, birth: '0707' })));
+    const responses = await Promise.all(
+      people.map((person, i) =>
+        sessions[i].agent.post('/login').set('X-Forwarded-For', '203.0.113.9').type('form').send({ _csrf: sessions[i].token, noticeId: person.noticeId, birth: '0707' }),
+      ),
+    );
     expect(responses.filter((response) => response.status === 303)).toHaveLength(people.length);
   });
 

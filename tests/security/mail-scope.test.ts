@@ -33,7 +33,15 @@ beforeAll(async () => {
   counters = { a: (await createCounter(t.db, { name: '窓口A' })).id, b: (await createCounter(t.db, { name: '窓口B' })).id };
   mails.atA = await bookingMailAt(counters.a, 'hanako.a@example.jp');
   mails.atB = await bookingMailAt(counters.b, 'jiro.b@example.jp');
-  await inTx(t.db, (tx) => enqueueMail(tx, { dedupeKey: 'alert:1:1:oncall@example.lg.jp', kind: 'alert', to: 'oncall@example.lg.jp', subject: '【障害通知】', text: '確認: http://localhost/alerts/ack?token=secret' }));
+  await inTx(t.db, (tx) =>
+    enqueueMail(tx, {
+      dedupeKey: 'alert:1:1:oncall@example.lg.jp',
+      kind: 'alert',
+      to: 'oncall@example.lg.jp',
+      subject: '【障害通知】',
+      text: '確認: http://localhost/alerts/ack?token=secret',
+    }),
+  );
   mails.alert = { id: (await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: 'alert' } })).id, to: 'oncall@example.lg.jp' };
 });
 
@@ -48,7 +56,7 @@ const open = async (agent: Agent, mail: { id: bigint }) => (await agent.get(`/st
 const list = async (agent: Agent, q = '') => [...(await agent.get('/staff/mail').query(q ? { q } : {})).text.matchAll(/href="\/staff\/mail\/(\d+)"/g)].map((m) => BigInt(m[1]));
 
 describe('mail log scope per counter', () => {
-  it('When staff limited to counter A list, search or open the mail log, then they see A\'s mail and nothing of counter B (404 like an absent id)', async () => {
+  it("When staff limited to counter A list, search or open the mail log, then they see A's mail and nothing of counter B (404 like an absent id)", async () => {
     const agent = await signedIn('staff', [counters.a]);
     const all = await list(agent);
     expect(all).toContain(mails.atA.id);
@@ -63,7 +71,7 @@ describe('mail log scope per counter', () => {
     expect(outside.text).toBe(absent.text);
   });
 
-  it('When an operator limited to counter A looks up mail, then an exact address or code of A finds it and B\'s stays hidden, by search and by id', async () => {
+  it("When an operator limited to counter A looks up mail, then an exact address or code of A finds it and B's stays hidden, by search and by id", async () => {
     const agent = await signedIn('operator', [counters.a]);
     expect(await list(agent, mails.atA.to)).toContain(mails.atA.id);
     expect(await list(agent, mails.atB.to)).not.toContain(mails.atB.id);
@@ -72,7 +80,7 @@ describe('mail log scope per counter', () => {
     expect(await open(agent, mails.atB)).toBe(404);
   });
 
-  it('When an operator with every counter opens a booking\'s mail by id, then it shows (as that booking does in the console), but an alert mail does not', async () => {
+  it("When an operator with every counter opens a booking's mail by id, then it shows (as that booking does in the console), but an alert mail does not", async () => {
     const agent = await signedIn('operator');
     expect(await open(agent, mails.atB)).toBe(200);
     expect(await open(agent, mails.alert)).toBe(404);

@@ -34,7 +34,8 @@ function routesOf(app: Express): Route[] {
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const routePath of list(layer.route.path)) for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: prefix + routePath });
+        for (const routePath of list(layer.route.path))
+          for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: prefix + routePath });
       } else if (layer.handle?.stack) {
         for (const mount of list(layer.rawPath)) walk(layer.handle.stack, prefix + (mount === '/' ? '' : mount));
       }
@@ -73,7 +74,53 @@ function fieldNames(): string[] {
   walk(path.resolve('views'));
   for (const module of [scheduleForms, consoleForms, { profileForm }]) for (const schema of Object.values(module)) for (const name of schemaKeys(schema)) names.add(name);
   for (const field of CARD_FIELDS) names.add(`${field}_0`); // the quick-add form's first row
-  const common = ['id', 'page', 'code', 'label', 'start', 'end', 'breakStart', 'breakEnd', 'slotMinutes', 'capacityPerSlot', 'peoplePerWindow', 'reservedCapacity', 'validFrom', 'validTo', 'dateFrom', 'dateTo', 'email', 'emailAgain', 'current', 'next', 'confirm', 'windows', 'address', 'purposes', 'change', 'done', 'print', 'before', 'offsetDays', 'col_noticeId', 'col_birthDate', 'hasHeader', 'familyId2', 'familyBirth2', 'refresh', 'noShows', 'week', 'limit', 'sort', 'type', 'locale', 'lang', 'cancelled', 'expired', 'loggedOut'];
+  const common = [
+    'id',
+    'page',
+    'code',
+    'label',
+    'start',
+    'end',
+    'breakStart',
+    'breakEnd',
+    'slotMinutes',
+    'capacityPerSlot',
+    'peoplePerWindow',
+    'reservedCapacity',
+    'validFrom',
+    'validTo',
+    'dateFrom',
+    'dateTo',
+    'email',
+    'emailAgain',
+    'current',
+    'next',
+    'confirm',
+    'windows',
+    'address',
+    'purposes',
+    'change',
+    'done',
+    'print',
+    'before',
+    'offsetDays',
+    'col_noticeId',
+    'col_birthDate',
+    'hasHeader',
+    'familyId2',
+    'familyBirth2',
+    'refresh',
+    'noShows',
+    'week',
+    'limit',
+    'sort',
+    'type',
+    'locale',
+    'lang',
+    'cancelled',
+    'expired',
+    'loggedOut',
+  ];
   for (const name of common) names.add(name);
   names.delete('_csrf');
   names.delete('file');
@@ -114,7 +161,14 @@ function send(method: string, target: string, options: { cookie?: string; csrf?:
     const request = http.request({ host: '127.0.0.1', port, method, path: target, headers, agent }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), setCookie: response.headers['set-cookie'] ?? [], location: response.headers.location ?? '' }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          setCookie: response.headers['set-cookie'] ?? [],
+          location: response.headers.location ?? '',
+        }),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -167,7 +221,8 @@ function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
   const values = full ? HOSTILE : PROBE;
   const fields = (value: (name: string) => string[]) => names.flatMap((name) => value(name).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
   const out: Outgoing[] = [];
-  for (const name of params) for (const value of full ? [...HOSTILE, ...PATH_ONLY] : PROBE) out.push({ method: route.method, target: fill(route.path, { name, value }), body: post ? '' : undefined });
+  for (const name of params)
+    for (const value of full ? [...HOSTILE, ...PATH_ONLY] : PROBE) out.push({ method: route.method, target: fill(route.path, { name, value }), body: post ? '' : undefined });
   for (const value of values) {
     const short = value.length > 100 ? value.slice(0, 100) : value; // a URL has room for ~100 characters per field
     out.push(post ? { method: 'POST', target: base, body: fields(() => [value]) } : { method: 'GET', target: `${base}?${fields(() => [short])}` });
@@ -180,7 +235,8 @@ function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
   else out.push({ method: 'GET', target: `${base}?${twice(names)}` });
   if (post) out.push({ method: 'POST', target: `${base}?${fields(() => ['\u0000'])}`, body: '' });
   // JSON bodies carry what a form cannot: objects, arrays, numbers, null, in place of strings.
-  for (const value of [{ $gt: '' }, [1, 'x'], 1e21, null]) if (post) out.push({ method: 'POST', target: base, body: JSON.stringify(Object.fromEntries(names.map((name) => [name, value]))), json: true });
+  for (const value of [{ $gt: '' }, [1, 'x'], 1e21, null])
+    if (post) out.push({ method: 'POST', target: base, body: JSON.stringify(Object.fromEntries(names.map((name) => [name, value]))), json: true });
   return out;
 }
 
@@ -196,9 +252,15 @@ async function walk(session: Session, routes: Route[], names: string[]): Promise
   let tooLarge = 0;
   const run = async (request: Outgoing) => {
     sent += 1;
-    const answer = await send(request.method, request.target, { cookie: session.cookie, csrf: session.csrf, body: request.body, json: request.json }).catch((error: Error) => ({ status: 599, text: error.message, setCookie: [], location: '' }));
+    const answer = await send(request.method, request.target, { cookie: session.cookie, csrf: session.csrf, body: request.body, json: request.json }).catch((error: Error) => ({
+      status: 599,
+      text: error.message,
+      setCookie: [],
+      location: '',
+    }));
     if ([413, 414, 431].includes(answer.status)) tooLarge += 1; // refused before any handler ran
-    if (answer.status >= 500) failures.push(`${session.role} ${request.method} ${request.target.slice(0, 160)}${request.body ? ` [${request.body.slice(0, 100)}]` : ''} -> ${answer.status}`);
+    if (answer.status >= 500)
+      failures.push(`${session.role} ${request.method} ${request.target.slice(0, 160)}${request.body ? ` [${request.body.slice(0, 100)}]` : ''} -> ${answer.status}`);
     return answer;
   };
   const queue: Outgoing[] = [];
@@ -281,10 +343,19 @@ type WalkResult = { failures: string[]; sent: number; tooLarge: number; stillLog
 
 async function walkAs(session: Session): Promise<WalkResult> {
   const isLogout = (route: Route) => route.path.endsWith('/logout');
-  const first = await walk(session, routes.filter((route) => !isLogout(route)), names);
+  const first = await walk(
+    session,
+    routes.filter((route) => !isLogout(route)),
+    names,
+  );
   const home = session.role === 'anonymous' ? undefined : await send('GET', session.role === 'citizen' ? '/booking/counters' : '/staff/', { cookie: session.cookie });
   const last = await walk(session, routes.filter(isLogout), names);
-  return { failures: [...first.failures, ...last.failures], sent: first.sent + last.sent, tooLarge: first.tooLarge + last.tooLarge, stillLoggedIn: home === undefined || home.status === 200 };
+  return {
+    failures: [...first.failures, ...last.failures],
+    sent: first.sent + last.sent,
+    tooLarge: first.tooLarge + last.tooLarge,
+    stillLoggedIn: home === undefined || home.status === 200,
+  };
 }
 
 afterAll(async () => {
@@ -298,7 +369,17 @@ afterAll(async () => {
 describe('route walker', () => {
   it('When the router is read, then it lists the known routes of every feature (the walk covers the whole app)', () => {
     const paths = routes.map((route) => `${route.method} ${route.path}`);
-    expect(paths).toEqual(expect.arrayContaining(['POST /login', 'GET /booking/counters/:counterId/days/:date', 'POST /staff/cards/imports', 'GET /staff/users/:id/edit', 'GET /staff/console/counters/:id/day', 'GET /staff/mail/:id', 'GET /staff/schedule/counters/:id/month']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'POST /login',
+        'GET /booking/counters/:counterId/days/:date',
+        'POST /staff/cards/imports',
+        'GET /staff/users/:id/edit',
+        'GET /staff/console/counters/:id/day',
+        'GET /staff/mail/:id',
+        'GET /staff/schedule/counters/:id/month',
+      ]),
+    );
     expect(routes.length).toBeGreaterThan(100);
   });
 

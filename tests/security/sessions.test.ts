@@ -26,7 +26,12 @@ async function logIn(on: TestApp = t, headers: Record<string, string> = {}, name
   const { user, password } = await createStaff(on.db);
   const page = await request(app).get('/staff/login').set(headers);
   const before = sessionCookie(page, name).pair; // the anonymous session holding the form's CSRF secret
-  const response = await request(app).post('/staff/login').set(headers).set('Cookie', before).type('form').send({ _csrf: csrfTokenFrom(page.text), loginId: user.loginId, password });
+  const response = await request(app)
+    .post('/staff/login')
+    .set(headers)
+    .set('Cookie', before)
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(page.text), loginId: user.loginId, password });
   expect(response.status, response.text).toBe(303);
   return { user, before, after: sessionCookie(response, name), loggedInAt: Date.now() };
 }
@@ -52,7 +57,11 @@ describe('staff sessions', () => {
   it('When staff log out, then the cookie is cleared and a copy of the old cookie no longer reaches staff pages', async () => {
     const { after } = await logIn();
     const page = await home(after.pair);
-    const out = await request(t.app).post('/staff/logout').set('Cookie', after.pair).type('form').send({ _csrf: csrfTokenFrom(page.text) });
+    const out = await request(t.app)
+      .post('/staff/logout')
+      .set('Cookie', after.pair)
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text) });
     expect(out.status).toBe(303);
     expect(sessionCookie(out).expires.getTime()).toBeLessThan(Date.now()); // the browser drops it
     await expectSignedOut(after.pair);

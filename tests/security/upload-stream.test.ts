@@ -24,7 +24,11 @@ const recordCrash = (error: unknown) => crashes.push(error);
 async function staffSession(loginId: string, password: string) {
   const jar = new Map<string, string>();
   const call = async (pathname: string, init: RequestInit = {}) => {
-    const response = await fetch(base + pathname, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } });
+    const response = await fetch(base + pathname, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') },
+    });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
@@ -33,7 +37,11 @@ async function staffSession(loginId: string, password: string) {
   };
   const tokenOf = (html: string) => html.match(/name="_csrf" value="([^"]+)"/)![1];
   const loginToken = tokenOf(await (await call('/staff/login')).text());
-  const login = await call('/staff/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: loginToken, loginId, password }).toString() });
+  const login = await call('/staff/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: loginToken, loginId, password }).toString(),
+  });
   expect(login.status).toBe(303);
   const page = await (await call('/staff/cards/imports')).text();
   return { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), csrf: tokenOf(page), profileId: page.match(/<option value="(\d+)">/)![1] };
@@ -50,7 +58,16 @@ const closing = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 const csvLine = Buffer.from('0000100000000001,19800401,試験 太郎,シケン タロウ,C1,,箱1,20261101,20270531\r\n');
 
 function requestHead(contentLength: number, contentType = `multipart/form-data; boundary=${BOUNDARY}`): string {
-  return [`POST /staff/cards/imports?_csrf=${encodeURIComponent(session.csrf)} HTTP/1.1`, `Host: 127.0.0.1`, `Cookie: ${session.cookie}`, `Content-Type: ${contentType}`, `Content-Length: ${contentLength}`, 'Connection: close', '', ''].join('\r\n');
+  return [
+    `POST /staff/cards/imports?_csrf=${encodeURIComponent(session.csrf)} HTTP/1.1`,
+    `Host: 127.0.0.1`,
+    `Cookie: ${session.cookie}`,
+    `Content-Type: ${contentType}`,
+    `Content-Length: ${contentLength}`,
+    'Connection: close',
+    '',
+    '',
+  ].join('\r\n');
 }
 
 /** Sends raw bytes and reads the whole answer (the server closes the connection). */
@@ -141,13 +158,26 @@ describe('J-LIS upload streams', () => {
     await expectNothingKeptAndStillServing();
   });
 
-  const profilePart = (profileId: string) => Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="profileId"\r\n\r\n${profileId}\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n`);
+  const profilePart = (profileId: string) =>
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="profileId"\r\n\r\n${profileId}\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+    );
   it.each([
     ['no boundary in the content type', 'multipart/form-data', RECEIVED_IN_PART, () => Buffer.concat([filePart(), csvLine, closing])],
     ['a boundary that does not match the body', 'multipart/form-data; boundary=another-boundary', RECEIVED_IN_PART, () => Buffer.concat([filePart(), csvLine, closing])],
     ['a part without headers', undefined, RECEIVED_IN_PART, () => Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n\r\n`), csvLine, closing])],
-    ['CR/LF in the file name', undefined, RECEIVED_IN_PART, () => Buffer.concat([filePart('', `Content-Disposition: form-data; name="file"; filename="a\rb\nc.csv"\r\nContent-Type: text/csv\r\n`), csvLine, closing])],
-    ['CR/LF in an encoded file name', undefined, 'ファイル名に使えない文字', () => Buffer.concat([filePart('', `Content-Disposition: form-data; name="file"; filename*=utf-8''a%0D%0Ab.csv\r\nContent-Type: text/csv\r\n`), csvLine, closing])],
+    [
+      'CR/LF in the file name',
+      undefined,
+      RECEIVED_IN_PART,
+      () => Buffer.concat([filePart('', `Content-Disposition: form-data; name="file"; filename="a\rb\nc.csv"\r\nContent-Type: text/csv\r\n`), csvLine, closing]),
+    ],
+    [
+      'CR/LF in an encoded file name',
+      undefined,
+      'ファイル名に使えない文字',
+      () => Buffer.concat([filePart('', `Content-Disposition: form-data; name="file"; filename*=utf-8''a%0D%0Ab.csv\r\nContent-Type: text/csv\r\n`), csvLine, closing]),
+    ],
     ['an unknown profile id', undefined, 'レイアウトは見つかりませんでした', () => Buffer.concat([profilePart('999999'), csvLine, closing])],
     ['a profile id above 2^31-1', undefined, 'レイアウトは見つかりませんでした', () => Buffer.concat([profilePart('99999999999999999999'), csvLine, closing])],
   ] as const)('When an upload has %s, then it is refused with a 400 in Japanese and nothing is kept', async (_case, contentType, message, build) => {

@@ -28,7 +28,9 @@ beforeAll(async () => {
   const holder = await createCardHolder(t.db, { counterId });
   citizen = holder;
   await t.db.prisma.cardHolder.update({ where: { id: holder.holder.id }, data: { name: `氏名${SCRIPT}`, storagePlace: ATTRIBUTE } });
-  await t.db.prisma.outboxMessage.create({ data: { dedupeKey: 'xss', kind: 'test', toAddress: `a${SCRIPT}@example.jp`, subject: SCRIPT, textBody: SCRIPT, htmlBody: `<p>${SCRIPT}</p>` } });
+  await t.db.prisma.outboxMessage.create({
+    data: { dedupeKey: 'xss', kind: 'test', toAddress: `a${SCRIPT}@example.jp`, subject: SCRIPT, textBody: SCRIPT, htmlBody: `<p>${SCRIPT}</p>` },
+  });
   void jstInstant;
 });
 
@@ -41,7 +43,14 @@ describe('XSS', () => {
   it('When staff pages show counter, card holder and mail fields written with markup, then the markup is text', async () => {
     const holder = await t.db.prisma.cardHolder.findFirstOrThrow({ where: { noticeId: citizen.noticeId } });
     const mail = await t.db.prisma.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: 'xss' } });
-    for (const page of ['/staff/schedule', `/staff/schedule/counters/${counterId}`, `/staff/cards?q=${citizen.noticeId}`, `/staff/cards/${holder.id}`, '/staff/mail', `/staff/mail/${mail.id}`]) {
+    for (const page of [
+      '/staff/schedule',
+      `/staff/schedule/counters/${counterId}`,
+      `/staff/cards?q=${citizen.noticeId}`,
+      `/staff/cards/${holder.id}`,
+      '/staff/mail',
+      `/staff/mail/${mail.id}`,
+    ]) {
       const response = await admin.get(page);
       expect(response.status, page).toBe(200);
       expectEscaped(response.text, page);

@@ -20,10 +20,20 @@ describe('actor format migration', () => {
   it('When rows in the old formats exist, then the migration rewrites them to staff:/system: keys and reasons to keys, and leaves new and typed ones alone', async () => {
     const { user } = await createStaff(db, { role: 'admin' });
     const { holder } = await createCardHolder(db, { counterId: (await createCounter(db)).id });
-    const legacy: [string, string][] = [[String(user.id), 'booking hand_over'], ['job:past-bookings', 'booking no_show'], [`citizen:${holder.id}`, 'booking'], [`staff:${user.id}`, '受領確認'], [String(user.id), '手入力で登録']];
+    const legacy: [string, string][] = [
+      [String(user.id), 'booking hand_over'],
+      ['job:past-bookings', 'booking no_show'],
+      [`citizen:${holder.id}`, 'booking'],
+      [`staff:${user.id}`, '受領確認'],
+      [String(user.id), '手入力で登録'],
+    ];
     for (const [actor, reason] of legacy) await db.prisma.cardStatusChange.create({ data: { cardHolderId: holder.id, toStatus: 'notice_sent', actor, reason } });
-    const byConsole = await db.prisma.alert.create({ data: { kind: 'disk_full', subjectKey: 'a', summary: 's', acknowledgedAt: new Date(), acknowledgedBy: `staff:${user.loginId}`, acknowledgedVia: 'console' } });
-    const byMail = await db.prisma.alert.create({ data: { kind: 'disk_full', subjectKey: 'b', summary: 's', acknowledgedAt: new Date(), acknowledgedBy: 'oncall@example.jp', acknowledgedVia: 'mail' } });
+    const byConsole = await db.prisma.alert.create({
+      data: { kind: 'disk_full', subjectKey: 'a', summary: 's', acknowledgedAt: new Date(), acknowledgedBy: `staff:${user.loginId}`, acknowledgedVia: 'console' },
+    });
+    const byMail = await db.prisma.alert.create({
+      data: { kind: 'disk_full', subjectKey: 'b', summary: 's', acknowledgedAt: new Date(), acknowledgedBy: 'oncall@example.jp', acknowledgedVia: 'mail' },
+    });
 
     await db.pool.query(dataPart);
     await db.pool.query(dataPart); // twice changes nothing more

@@ -19,7 +19,10 @@ function sessionCookie(response: { headers: Record<string, unknown> }): string |
 async function tryLogin(loginId: string, password: string) {
   const agent = browserAgent(t.app);
   const page = await agent.get('/staff/login');
-  const response = await agent.post('/staff/login').type('form').send({ _csrf: csrfTokenFrom(page.text), loginId, password });
+  const response = await agent
+    .post('/staff/login')
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(page.text), loginId, password });
   return { page, response };
 }
 

@@ -25,7 +25,9 @@ describe('labels on staff pages', () => {
   it('When a citizen books on the web and a clerk hands the card over, then the card page, the audit log and the mail page show Japanese labels and names and never the raw codes', async () => {
     const { counter, slots } = await counterWithSlots(t, todayInJapan(), [{ startMinute: 600, capacity: 2 }]);
     const person = await holderAt(t, counter.id);
-    const group = await transaction(t.db, { type: 'citizen', id: String(person.holder.id) }, (tx) => bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: 'hanako@example.jp', baseUrl: 'http://127.0.0.1', by: TEST_CLERK }));
+    const group = await transaction(t.db, { type: 'citizen', id: String(person.holder.id) }, (tx) =>
+      bookSlot(tx, { slotId: slots[0].id, cardHolderIds: [person.holder.id], channel: 'web', email: 'hanako@example.jp', baseUrl: 'http://127.0.0.1', by: TEST_CLERK }),
+    );
     const clerk = await staffOf(t, 'admin');
     await t.db.prisma.staffUser.update({ where: { id: clerk.user.id }, data: { displayName: '交付 花子' } });
     const handOver = await postForm(clerk.agent, `/staff/console/holders/${person.holder.id}`, `/staff/console/bookings/${group.bookings[0].id}/hand-over`, {});
@@ -61,7 +63,10 @@ describe('labels on staff pages', () => {
     const admin = await staffOf(t, 'admin');
     await t.db.prisma.staffUser.update({ where: { id: admin.user.id }, data: { displayName: '当番 一郎' } });
     const page = await admin.agent.get('/staff/alerts');
-    await admin.agent.post(`/staff/alerts/${id}/acknowledge`).type('form').send({ _csrf: csrfTokenFrom(page.text) });
+    await admin.agent
+      .post(`/staff/alerts/${id}/acknowledge`)
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text) });
     expect((await t.db.prisma.alert.findUniqueOrThrow({ where: { id } })).acknowledgedBy).toBe(`staff:${admin.user.id}`);
     const after = (await admin.agent.get('/staff/alerts')).text;
     expect(after).toContain('確認済み(当番 一郎');

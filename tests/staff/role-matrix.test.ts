@@ -177,8 +177,17 @@ beforeAll(async () => {
   const counter = await createCounter(t.db, { name: '権限確認用窓口' });
   const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(todayInJapan(), 3), capacity: 5 });
   const person = await createCardHolder(t.db, { counterId: counter.id });
-  const booking = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }));
-  ids = { staffId: String(target.id), counterId: String(counter.id), holderId: String(person.holder.id), noticeId: person.noticeId, bookingId: String(booking.bookings[0].id), missingId: '999999' };
+  const booking = await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+    bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }),
+  );
+  ids = {
+    staffId: String(target.id),
+    counterId: String(counter.id),
+    holderId: String(person.holder.id),
+    noticeId: person.noticeId,
+    bookingId: String(booking.bookings[0].id),
+    missingId: '999999',
+  };
 });
 
 const expand = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);
@@ -214,7 +223,7 @@ describe('counter scope', () => {
     expect(can(principal('operator', [1]), 'counter.work', 1)).toBe(false);
   });
 
-  it('When a clerk limited to one counter opens another counter\'s day list, then the app answers 403; their own, 200', async () => {
+  it("When a clerk limited to one counter opens another counter's day list, then the app answers 403; their own, 200", async () => {
     const own = await createCounter(t.db, { name: '自分の窓口' });
     const { user, password } = await createStaff(t.db, { role: 'staff', counterIds: [own.id] });
     const clerk = await staffAgent(t.app, user.loginId, password);

@@ -9,7 +9,10 @@ let admin: Awaited<ReturnType<typeof staffAgent>>;
 let adminId: number;
 beforeAll(async () => {
   t = await createTestApp();
-  ({ agent: admin, user: { id: adminId } } = await signedInStaff(t, 'admin'));
+  ({
+    agent: admin,
+    user: { id: adminId },
+  } = await signedInStaff(t, 'admin'));
 });
 
 const auditActions = async (targetId: number) =>

@@ -43,7 +43,6 @@ interface SlotRow {
   booked: number;
 }
 
-
 /** "Few left" is at most a fifth of the day's web places (at least one place). */
 function dayState(bookable: SlotRow[], anySlots: boolean): { state: DayState; remaining: number } {
   if (!anySlots) return { state: 'closed', remaining: 0 };
@@ -119,7 +118,13 @@ export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, 
   const slots = await db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
   return slots.map((slot) => {
     const remaining = webPlacesLeft(slot);
-    return { id: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt, remaining, bookable: remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null };
+    return {
+      id: slot.id,
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
+      remaining,
+      bookable: remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null,
+    };
   });
 }
 

@@ -53,7 +53,16 @@ const SLOT_STATE = `
          ${counterRulesColumns('s.counter_id')}
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
 
-type SlotStateRow = BookingSlot & { id: number | null; open: number; holds: string; policies: string; timetable: string | null; webLeft: number; allLeft: number; expiredHolds: boolean };
+type SlotStateRow = BookingSlot & {
+  id: number | null;
+  open: number;
+  holds: string;
+  policies: string;
+  timetable: string | null;
+  webLeft: number;
+  allLeft: number;
+  expiredHolds: boolean;
+};
 
 /**
  * With the card holders locked, in one statement: whether any has an open booking, the slot
@@ -64,7 +73,13 @@ async function slotState(tx: Tx, ids: number[], slotId: number, now: Date): Prom
   const [{ open, holds, policies, timetable, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
-  return { holds: JSON.parse(holds) as HeldPlace[], slot: slot as BookingSlot, rules: rulesOfRow({ policies, timetable }, slot.counterId), left: { web: webLeft, all: allLeft }, expiredHolds };
+  return {
+    holds: JSON.parse(holds) as HeldPlace[],
+    slot: slot as BookingSlot,
+    rules: rulesOfRow({ policies, timetable }, slot.counterId),
+    left: { web: webLeft, all: allLeft },
+    expiredHolds,
+  };
 }
 
 export interface HoldSlotInput {
@@ -148,7 +163,11 @@ export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGrou
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
   await applyCardEvent(tx, 'booked', ids, statuses);
-  if (input.email) await enqueueMail(tx, confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl));
+  if (input.email)
+    await enqueueMail(
+      tx,
+      confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl),
+    );
   await recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
   if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
   // Last, so the slot row (the hot lock in a storm) is held only until COMMIT; without the
@@ -177,7 +196,10 @@ const INSERT_BOOKINGS = `
   ON CONFLICT (code) DO NOTHING
   RETURNING id, code, card_holder_id AS "cardHolderId"`;
 
-export async function insertBookings(tx: Tx, row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; groupCode?: string }): Promise<BookedGroup['bookings']> {
+export async function insertBookings(
+  tx: Tx,
+  row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; groupCode?: string },
+): Promise<BookedGroup['bookings']> {
   for (;;) {
     const codes = row.ids.map(() => newBookingCode());
     let bookings: BookedGroup['bookings'];
@@ -195,8 +217,24 @@ export async function insertBookings(tx: Tx, row: { slotId: number; ids: number[
 
 /** The confirmation email of a new booking, from what the transaction already read. */
 function confirmationMail(primary: { id: number; code: string }, email: string, slot: BookingSlot, deadline: Date, people: number, now: Date, baseUrl: string) {
-  const details = { code: primary.code, counterName: slot.counterName, counterAddress: slot.counterAddress, accessNotes: slot.accessNotes, startsAt: slot.startsAt, endsAt: slot.endsAt, deadline, people, revision: Math.floor(now.getTime() / 1000) };
-  return { dedupeKey: bookingMailKey(primary.code, 'confirmation', 'new'), kind: 'booking.confirmation', to: headerSafe(email), bookingId: primary.id, ...composeBookingMail('confirmation', details, baseUrl) };
+  const details = {
+    code: primary.code,
+    counterName: slot.counterName,
+    counterAddress: slot.counterAddress,
+    accessNotes: slot.accessNotes,
+    startsAt: slot.startsAt,
+    endsAt: slot.endsAt,
+    deadline,
+    people,
+    revision: Math.floor(now.getTime() / 1000),
+  };
+  return {
+    dedupeKey: bookingMailKey(primary.code, 'confirmation', 'new'),
+    kind: 'booking.confirmation',
+    to: headerSafe(email),
+    bookingId: primary.id,
+    ...composeBookingMail('confirmation', details, baseUrl),
+  };
 }
 
 /**
@@ -208,5 +246,10 @@ async function overbook(tx: Tx, slotId: number, people: number, input: BookSlotI
   const [slot] = await tx.query<{ capacity: number; booked: number }>(`SELECT capacity, booked FROM slots WHERE id = $1::int FOR NO KEY UPDATE`, [slotId]);
   const missing = Math.max(0, slot.booked + people - slot.capacity);
   if (missing > 0) await tx.query(`UPDATE slots SET capacity = capacity + $2::int, updated_at = now() WHERE id = $1::int`, [slotId, missing]);
-  await recordAudit(tx, { action: 'console.capacity.override', targetType: 'slot', targetId: slotId, detail: { reason: input.overbookReason, from: slot.capacity, to: slot.capacity + missing, booked: slot.booked } });
+  await recordAudit(tx, {
+    action: 'console.capacity.override',
+    targetType: 'slot',
+    targetId: slotId,
+    detail: { reason: input.overbookReason, from: slot.capacity, to: slot.capacity + missing, booked: slot.booked },
+  });
 }

@@ -40,7 +40,10 @@ const GROUP_OF = `
 async function lockedGroup(tx: Tx, bookingId: number) {
   const before = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (before.length === 0) throw new BookingError('booking_not_found');
-  await lockHolders(tx, before.map((member) => member.cardHolderId));
+  await lockHolders(
+    tx,
+    before.map((member) => member.cardHolderId),
+  );
   const group = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (group.length === 0) throw new BookingError('booking_not_found');
   const [{ groupCode }] = await tx.query<{ groupCode: string }>(`SELECT coalesce(group_code, code) AS "groupCode" FROM bookings WHERE id = $1::int`, [bookingId]);
@@ -63,11 +66,20 @@ export async function moveBooking(tx: Tx, input: MoveBookingInput): Promise<{ gr
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot: from } = await lockedGroup(tx, input.bookingId);
   if (from.id === input.toSlotId) throw new BookingError('same_slot');
-  const [to] = await tx.query<{ id: number; counterId: number; startsAt: Date }>(`SELECT id, counter_id AS "counterId", starts_at AS "startsAt" FROM slots WHERE id = $1::int`, [input.toSlotId]);
+  const [to] = await tx.query<{ id: number; counterId: number; startsAt: Date }>(`SELECT id, counter_id AS "counterId", starts_at AS "startsAt" FROM slots WHERE id = $1::int`, [
+    input.toSlotId,
+  ]);
   if (!to) throw new BookingError('slot_not_found');
   await checkChange(tx, from, input);
   checkWindow('book', to.startsAt, await counterRules(tx, to.counterId), { by: input.by, now, people: group.length });
-  await settleHolds(tx, await takeHoldsOf(tx, group.map((member) => member.cardHolderId), now));
+  await settleHolds(
+    tx,
+    await takeHoldsOf(
+      tx,
+      group.map((member) => member.cardHolderId),
+      now,
+    ),
+  );
   await lockSlots(tx, [from.id, to.id]);
   await takePlaces(tx, to.id, group.length, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   await returnPlaces(tx, from.id, group.length);
@@ -89,8 +101,17 @@ export async function cancelBooking(tx: Tx, input: ChangeInput): Promise<{ group
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   await checkChange(tx, slot, input);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
-  await cancelRows(tx, group.map((member) => member.id), slot.id, now);
-  await applyCardEvent(tx, 'cancelled', group.map((member) => member.cardHolderId));
+  await cancelRows(
+    tx,
+    group.map((member) => member.id),
+    slot.id,
+    now,
+  );
+  await applyCardEvent(
+    tx,
+    'cancelled',
+    group.map((member) => member.cardHolderId),
+  );
   await recordAudit(tx, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
   return { groupCode, people: group.length };
 }

@@ -42,7 +42,15 @@ const HELD_SLOT = `
  * `id` names this very hold: holding again (in another tab, too) makes a new one.
  */
 export async function heldSlot(reader: Reader, cardHolderId: number, now = clockNow()) {
-  const [row] = await reader.query<{ id: number; slotId: number; expiresAt: Date; startsAt: Date; endsAt: Date; name: string; address: string; accessNotes: string }>(HELD_SLOT, [cardHolderId, now]);
+  const [row] = await reader.query<{ id: number; slotId: number; expiresAt: Date; startsAt: Date; endsAt: Date; name: string; address: string; accessNotes: string }>(HELD_SLOT, [
+    cardHolderId,
+    now,
+  ]);
   if (!row) return null;
-  return { id: row.id, slotId: row.slotId, expiresAt: row.expiresAt, slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { name: row.name, address: row.address, accessNotes: row.accessNotes } } };
+  return {
+    id: row.id,
+    slotId: row.slotId,
+    expiresAt: row.expiresAt,
+    slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { name: row.name, address: row.address, accessNotes: row.accessNotes } },
+  };
 }

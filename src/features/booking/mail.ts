@@ -53,7 +53,14 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     `${t('mail.field.people')}: ${t('mail.peopleCount', params)}`,
     ...(details.deadline && TELLS_DEADLINE.includes(kind) ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: formatMomentJa(details.deadline) })}`] : []),
   ];
-  if (kind !== 'cancellation') lines.push('', t('mail.bring.title'), ...t('mail.bring.items').split('\n').map((item) => `・${item}`));
+  if (kind !== 'cancellation')
+    lines.push(
+      '',
+      t('mail.bring.title'),
+      ...t('mail.bring.items')
+        .split('\n')
+        .map((item) => `・${item}`),
+    );
   lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
   const text = lines.join('\n');
   const html = `<!doctype html><html lang="ja"><body><div style="font-family:sans-serif;line-height:1.7">${text

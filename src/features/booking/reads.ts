@@ -7,6 +7,10 @@ export async function activeBookingOf(reader: Reader, cardHolderId: number) {
   const booking = await reader.db.booking.findFirst({ where: { cardHolderId, ...openBooking }, include: { slot: { include: { counter: true } } } });
   if (!booking) return null;
   const primaryCode = booking.groupCode ?? booking.code;
-  const group = await reader.db.booking.findMany({ where: { groupCode: primaryCode, ...openBooking }, orderBy: { id: 'asc' }, select: { id: true, code: true, cardHolderId: true } });
+  const group = await reader.db.booking.findMany({
+    where: { groupCode: primaryCode, ...openBooking },
+    orderBy: { id: 'asc' },
+    select: { id: true, code: true, cardHolderId: true },
+  });
   return { booking, group, isPrimary: booking.code === primaryCode, primaryCode };
 }

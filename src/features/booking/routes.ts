@@ -14,8 +14,23 @@ import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
 import { transaction } from '../../db/transaction.js';
 import {
-  activeBookingOf, addFamilyMember, anyExpiredHold, BookingError, bookSlot, cancelBooking, dayPage, heldSlot, holdSlot, listCounters,
-  monthCalendar, moveBooking, releaseExpiredHolds, releaseHold, removeFamilyMember, slotDeadline, type BookingErrorCode,
+  activeBookingOf,
+  addFamilyMember,
+  anyExpiredHold,
+  BookingError,
+  bookSlot,
+  cancelBooking,
+  dayPage,
+  heldSlot,
+  holdSlot,
+  listCounters,
+  monthCalendar,
+  moveBooking,
+  releaseExpiredHolds,
+  releaseHold,
+  removeFamilyMember,
+  slotDeadline,
+  type BookingErrorCode,
 } from './index.js';
 
 declare module 'express-session' {
@@ -42,16 +57,25 @@ const familyFields = Object.fromEntries(
 ) as Record<string, z.ZodDefault<z.ZodOptional<z.ZodString>>>;
 const emailAddress = z.string().email();
 // An email is optional (the citizen may note the booking code instead); one given is checked.
-const confirmForm = z.object({
-  email: z.string().trim().max(254, 'booking.confirm.emailInvalid').refine((email) => email === '' || emailAddress.safeParse(email).success, 'booking.confirm.emailInvalid'),
-  emailAgain: z.string().trim().optional().default(''),
-  ...familyFields,
-}).refine((form) => form.email === form.emailAgain, { message: 'booking.confirm.emailMismatch', path: ['emailAgain'] });
+const confirmForm = z
+  .object({
+    email: z
+      .string()
+      .trim()
+      .max(254, 'booking.confirm.emailInvalid')
+      .refine((email) => email === '' || emailAddress.safeParse(email).success, 'booking.confirm.emailInvalid'),
+    emailAgain: z.string().trim().optional().default(''),
+    ...familyFields,
+  })
+  .refine((form) => form.email === form.emailAgain, { message: 'booking.confirm.emailMismatch', path: ['emailAgain'] });
 /** The hold a confirm or review page was shown for (holding again makes a new hold). */
 const holdForm = z.object({ holdId: id });
 /** What the review page showed: the hold, its slot, the people and the email. */
 const completeForm = holdForm.extend({ slotId: id, people: id, email: z.string().trim().max(254).optional().default('') });
-const familyAddForm = z.object({ familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64), familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16) });
+const familyAddForm = z.object({
+  familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64),
+  familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16),
+});
 const memberForm = z.object({ memberBookingId: id });
 const monthQuery = z.object({ month: monthSchema().optional() });
 const dateParam = isoDateSchema();
@@ -112,7 +136,14 @@ export function bookingFeature(context: AppContext): Feature {
     const own = await activeBookingOf(db, holderId(res));
     const familyError = req.session.familyError;
     delete req.session.familyError;
-    if (own) return view(res, 'show', 'booking.show.title', { own, deadline: await slotDeadline(prisma, own.booking.slot), done: doneMessage(own, req.query.done), familyError }, familyError ? 400 : 200);
+    if (own)
+      return view(
+        res,
+        'show',
+        'booking.show.title',
+        { own, deadline: await slotDeadline(prisma, own.booking.slot), done: doneMessage(own, req.query.done), familyError },
+        familyError ? 400 : 200,
+      );
     const holder = await prisma.cardHolder.findUniqueOrThrow({ where: { id: holderId(res) }, select: { status: true } });
     if (!BOOKABLE_CARD_STATUSES.includes(holder.status)) return view(res, 'blocked', 'booking.blocked.title', { status: holder.status });
     const cancelled = ['cancelled', 'cancelledNoEmail'].includes(String(req.query.done)) ? `?cancelled=${req.query.done}` : '';
@@ -125,7 +156,11 @@ export function bookingFeature(context: AppContext): Feature {
     if (own && req.query.change !== '1') return res.redirect(303, '/booking');
     const changing = own !== null;
     req.session.changing = changing;
-    view(res, 'counters', 'booking.counters.title', { counters: await listCounters(prisma), changing, cancelled: ['cancelled', 'cancelledNoEmail'].includes(String(req.query.cancelled)) ? `booking.done.${req.query.cancelled}` : null });
+    view(res, 'counters', 'booking.counters.title', {
+      counters: await listCounters(prisma),
+      changing,
+      cancelled: ['cancelled', 'cancelledNoEmail'].includes(String(req.query.cancelled)) ? `booking.done.${req.query.cancelled}` : null,
+    });
   });
 
   /** A counter citizens may book at, from a URL segment (anything else is null). */
@@ -157,7 +192,14 @@ export function bookingFeature(context: AppContext): Feature {
       page = await read();
     }
     if (!page) return res.redirect(303, '/booking/counters');
-    view(res, 'day', 'booking.day.title', { counter: page.counter, date, times: page.times, deadline: page.deadline, opensAt: page.opensAt, changing: req.session.changing ?? false });
+    view(res, 'day', 'booking.day.title', {
+      counter: page.counter,
+      date,
+      times: page.times,
+      deadline: page.deadline,
+      opensAt: page.opensAt,
+      changing: req.session.changing ?? false,
+    });
   });
 
   /** The day page of a slot, where 戻る after a refused tap leads (the counter list if it is unknown). */
@@ -227,7 +269,9 @@ export function bookingFeature(context: AppContext): Feature {
     if (!hold) return;
     if (holdForm.safeParse(req.body).data?.holdId !== hold.id) return refuseWith(req, res, 'hold_changed', '/booking/counters');
     const again = (errors: Record<string, string>) => {
-      const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'));
+      const values = Object.fromEntries(
+        Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'),
+      );
       req.session.confirmForm = { holdId: hold.id, values: values as Record<string, string>, errors };
       return res.redirect(303, '/booking/confirm');
     };
@@ -265,7 +309,15 @@ export function bookingFeature(context: AppContext): Feature {
       return;
     }
     try {
-      const booking = { slotId: shown.slotId, holdId: shown.holdId, cardHolderIds: [holderId(res), ...pending.familyIds], channel: 'web' as const, email: pending.email, by: null, baseUrl: baseUrl(req) };
+      const booking = {
+        slotId: shown.slotId,
+        holdId: shown.holdId,
+        cardHolderIds: [holderId(res), ...pending.familyIds],
+        channel: 'web' as const,
+        email: pending.email,
+        by: null,
+        baseUrl: baseUrl(req),
+      };
       await asCitizen(req, res, (tx) => bookSlot(tx, booking));
     } catch (error) {
       // Booked a moment ago by the same completion (a double tap, a lost answer): shown that booking.
@@ -281,9 +333,19 @@ export function bookingFeature(context: AppContext): Feature {
     if (!own) return res.redirect(303, '/booking');
     const { slot } = own.booking;
     const t = res.locals.t;
-    res.type('text/calendar; charset=utf-8').attachment('mynumber-card-visit.ics').send(
-      visitCalendar({ uid: `${own.primaryCode}@mynumber-card-booking`, title: t('mail.calendarTitle'), location: `${slot.counter.name} ${slot.counter.address}`, description: `${t('mail.field.code')}: ${own.primaryCode}`, startsAt: slot.startsAt, endsAt: slot.endsAt }),
-    );
+    res
+      .type('text/calendar; charset=utf-8')
+      .attachment('mynumber-card-visit.ics')
+      .send(
+        visitCalendar({
+          uid: `${own.primaryCode}@mynumber-card-booking`,
+          title: t('mail.calendarTitle'),
+          location: `${slot.counter.name} ${slot.counter.address}`,
+          description: `${t('mail.field.code')}: ${own.primaryCode}`,
+          startsAt: slot.startsAt,
+          endsAt: slot.endsAt,
+        }),
+      );
   });
 
   router.get('/booking/move', async (req, res) => {

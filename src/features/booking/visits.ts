@@ -78,11 +78,18 @@ export async function unvisitedOfDay(tx: Pick<Tx, 'query'>, counterId: number, d
 export async function markNoShowsOfDay(tx: Tx, input: { counterId: number; date: IsoDate; by: StaffPrincipal; now?: Date }): Promise<number> {
   authorize(input.by, 'counter.work', input.counterId, 'console.counterForbidden');
   if (input.date > todayInJapan(input.now ?? clockNow())) throw new AppError(400, 'future_date', 'console.noShow.future');
-  const bookings = await unvisitedOfDay(tx, input.counterId, input.date);
-  await lockHolders(tx, bookings.map((booking) => booking.cardHolderId));
-  const moved = await moveBookings(tx, bookings.map((booking) => booking.id), 'no_show');
+  const moved = await markUnvisited(tx, await unvisitedOfDay(tx, input.counterId, input.date));
   await recordAudit(tx, { action: 'booking.no_show.bulk', targetType: 'counter', targetId: input.counterId, detail: { date: input.date, count: moved.length } });
   return moved.length;
+}
+
+/** Unvisited bookings become no-shows, their card holders locked first (in id order). */
+async function markUnvisited(tx: Tx, bookings: { id: number; cardHolderId: number }[], options: { keepRefusedCards?: boolean } = {}) {
+  if (bookings.length === 0) return [];
+  const holderIds = bookings.map((booking) => booking.cardHolderId);
+  await lockHolders(tx, holderIds);
+  const bookingIds = bookings.map((booking) => booking.id);
+  return moveBookings(tx, bookingIds, 'no_show', options);
 }
 
 const PAST_UNVISITED = `
@@ -95,9 +102,7 @@ const PAST_UNVISITED = `
  */
 export async function markPastBookingsNoShow(tx: Tx, now: Date): Promise<{ markedNoShow: number }> {
   const bookings = await tx.query<{ id: number; cardHolderId: number }>(PAST_UNVISITED, [jstInstant(todayInJapan(now))]);
-  if (bookings.length === 0) return { markedNoShow: 0 };
-  await lockHolders(tx, bookings.map((booking) => booking.cardHolderId));
-  const moved = await moveBookings(tx, bookings.map((booking) => booking.id), 'no_show', { keepRefusedCards: true });
+  const moved = await markUnvisited(tx, bookings, { keepRefusedCards: true });
   if (moved.length > 0) await recordAudit(tx, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: moved.map((booking) => booking.id) } });
   return { markedNoShow: moved.length };
 }

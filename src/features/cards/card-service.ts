@@ -38,7 +38,8 @@ function counterScope(user: StaffPrincipal, counterId: number | undefined): Pris
 }
 
 function whereOf(filter: CardFilter, user: StaffPrincipal, withStatus = true): Prisma.CardHolderWhereInput {
-  const sent = filter.sentFrom || filter.sentTo ? { gte: filter.sentFrom ? dateColumn(filter.sentFrom) : undefined, lte: filter.sentTo ? dateColumn(filter.sentTo) : undefined } : undefined;
+  const sent =
+    filter.sentFrom || filter.sentTo ? { gte: filter.sentFrom ? dateColumn(filter.sentFrom) : undefined, lte: filter.sentTo ? dateColumn(filter.sentTo) : undefined } : undefined;
   const bookings = filter.booking === 'booked' ? { some: openBooking } : filter.booking === 'not_booked' ? { none: openBooking } : undefined;
   const text = filter.q ? { OR: [{ noticeId: filter.q }, { cardNumber: filter.q }, { name: { contains: filter.q } }, { nameKana: { contains: filter.q } }] } : {};
   return { ...counterScope(user, filter.counterId), ...text, status: withStatus ? filter.status : undefined, noticeSentOn: sent, bookings };
@@ -94,7 +95,10 @@ function followUpWhere(days: number, user: StaffPrincipal, counterId?: number): 
 
 export async function followUpCounts(db: Db, days: number, user: StaffPrincipal) {
   const grouped = await db.cardHolder.groupBy({ by: ['counterId'], where: followUpWhere(days, user), _count: { _all: true } });
-  const counters = await db.counter.findMany({ where: { id: { in: grouped.flatMap((group) => (group.counterId === null ? [] : [group.counterId])) } }, select: { id: true, name: true } });
+  const counters = await db.counter.findMany({
+    where: { id: { in: grouped.flatMap((group) => (group.counterId === null ? [] : [group.counterId])) } },
+    select: { id: true, name: true },
+  });
   return grouped
     .map((group) => ({ counterId: group.counterId, counterName: counters.find((counter) => counter.id === group.counterId)?.name ?? '', count: group._count._all }))
     .sort((a, b) => b.count - a.count);
@@ -130,7 +134,8 @@ export async function quickAddCards(tx: Tx, raws: RawCardRow[], pepper: string):
   const counters = await resolveCounters(tx.db, rows);
   const existing = await tx.db.cardHolder.findMany({ where: { noticeId: { in: rows.map((row) => row.noticeId) } }, select: { noticeId: true } });
   rows.forEach((row, index) => {
-    if (row.counterCode !== '' && !counters.has(row.counterCode)) problems.push({ index, field: 'counterCode', key: 'cards.row.unknownCounter', params: { code: row.counterCode } });
+    if (row.counterCode !== '' && !counters.has(row.counterCode))
+      problems.push({ index, field: 'counterCode', key: 'cards.row.unknownCounter', params: { code: row.counterCode } });
     if (existing.some((holder) => holder.noticeId === row.noticeId)) problems.push({ index, field: 'noticeId', key: 'cards.row.exists' });
   });
   if (problems.length > 0) return { ok: false, problems };
@@ -254,6 +259,10 @@ export async function applyBulkStatus(tx: Tx, selection: BulkSelection, to: Card
   if (candidates.length > BULK_MAX) throw new AppError(400, 'too_many', 'cards.bulk.tooMany');
   const moved = await tx.query<{ id: number }>(MOVE_SELECTED, [candidates.map((card) => card.id), from, to, reason || CARD_REASONS.bulkChange, actorKey(tx.actor)]);
   if (moved.length !== expected) throw new AppError(409, 'selection_changed', 'cards.bulk.changed', { expected, now: moved.length });
-  await recordAudit(tx, { action: 'cards.status.bulkChange', targetType: 'card_holder', detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : { ...selection.filter } } });
+  await recordAudit(tx, {
+    action: 'cards.status.bulkChange',
+    targetType: 'card_holder',
+    detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : { ...selection.filter } },
+  });
   return moved.length;
 }

@@ -31,7 +31,8 @@ export const profileForm = z
     for (const field of CARD_FIELDS) {
       const spec = (form as Record<string, string>)[columnInput(field)];
       if (spec === '' && REQUIRED.includes(field)) context.addIssue({ code: 'custom', path: [columnInput(field)], message: 'validation.required' });
-      else if (spec !== '' && !parseColumn(spec, form.format)) context.addIssue({ code: 'custom', path: [columnInput(field)], message: form.format === 'csv' ? 'cards.profile.badColumn' : 'cards.profile.badWidth' });
+      else if (spec !== '' && !parseColumn(spec, form.format))
+        context.addIssue({ code: 'custom', path: [columnInput(field)], message: form.format === 'csv' ? 'cards.profile.badColumn' : 'cards.profile.badWidth' });
     }
   });
 export type ProfileFormData = z.infer<typeof profileForm>;
@@ -79,7 +80,15 @@ export async function findProfile(db: Db, id: number) {
 
 /** Creates (id undefined) or updates a profile. */
 export async function saveProfile(tx: Tx, id: number | undefined, form: ProfileFormData): Promise<ImportProfile> {
-  const data = { name: form.name, format: form.format, encoding: form.encoding, hasHeader: form.hasHeader === 'yes', dateFormat: form.dateFormat, startStatus: form.startStatus, columns: columnsOf(form) };
+  const data = {
+    name: form.name,
+    format: form.format,
+    encoding: form.encoding,
+    hasHeader: form.hasHeader === 'yes',
+    dateFormat: form.dateFormat,
+    startStatus: form.startStatus,
+    columns: columnsOf(form),
+  };
   const sameName = await tx.db.importProfile.findUnique({ where: { name: form.name }, select: { id: true } });
   if (sameName && sameName.id !== id) throw new AppError(409, 'profile_name_taken', 'cards.profile.nameTaken');
   const profile = id === undefined ? await tx.db.importProfile.create({ data }) : await tx.db.importProfile.update({ where: { id }, data });

@@ -66,13 +66,21 @@ export async function createImportBatch(tx: Tx, upload: NewUpload): Promise<Impo
       uploadedBy: actorKey(tx.actor),
     },
   });
-  await recordAudit(tx, { action: 'cards.import.upload', targetType: 'import_batch', targetId: batch.id, detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes } });
+  await recordAudit(tx, {
+    action: 'cards.import.upload',
+    targetType: 'import_batch',
+    targetId: batch.id,
+    detail: { fileName: upload.fileName, sha256: upload.sha256, sizeBytes: upload.sizeBytes },
+  });
   return batch;
 }
 
 /** A batch status or progress write, committed at once so other requests see it while the work runs. */
 type BatchWrite = (text: string, values: unknown[]) => Promise<unknown[]>;
-const batchWriter = (database: Database, actor: Actor): BatchWrite => (text, values) => transaction(database, actor, (tx) => tx.query(text, values), { alongside: true });
+const batchWriter =
+  (database: Database, actor: Actor): BatchWrite =>
+  (text, values) =>
+    transaction(database, actor, (tx) => tx.query(text, values), { alongside: true });
 
 const SET_PROGRESS = 'UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1';
 
@@ -254,7 +262,15 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batch.id]);
   await tx.db.importBatch.update({
     where: { id: batch.id },
-    data: { status: 'committed', phase: '', createdCount: counts.created, updatedCount: counts.updated, unchangedCount: counts.unchanged, committedBy: actorKey(tx.actor), committedAt: new Date() },
+    data: {
+      status: 'committed',
+      phase: '',
+      createdCount: counts.created,
+      updatedCount: counts.updated,
+      unchangedCount: counts.unchanged,
+      committedBy: actorKey(tx.actor),
+      committedAt: new Date(),
+    },
   });
   await recordAudit(tx, { action: 'cards.import.commit', targetType: 'import_batch', targetId: batch.id, detail: { fileName: batch.fileName, sha256: batch.sha256, ...counts } });
   return counts;
@@ -313,13 +329,28 @@ export async function discardImportBatch(tx: Tx, batchId: number): Promise<{ sto
 export const ERROR_PAGE_SIZE = 500;
 /** Decoded lines shown on the preview so staff can check the encoding before committing. */
 export const SAMPLE_ROWS = 10;
-const SAMPLE_SELECT = { line: true, noticeId: true, name: true, nameKana: true, cardNumber: true, counterCode: true, storagePlace: true, noticeSentOn: true, noticeValidUntil: true } as const;
+const SAMPLE_SELECT = {
+  line: true,
+  noticeId: true,
+  name: true,
+  nameKana: true,
+  cardNumber: true,
+  counterCode: true,
+  storagePlace: true,
+  noticeSentOn: true,
+  noticeValidUntil: true,
+} as const;
 
 /** A batch with its first bad rows, for the preview / review page; the view is audited. */
 export async function showImportBatch(tx: Tx, batchId: number) {
   const { db } = tx;
   const batch = await loadBatch(db, batchId);
-  const errors = await db.importRow.findMany({ where: { batchId, error: { not: null } }, orderBy: { line: 'asc' }, take: ERROR_PAGE_SIZE, select: { line: true, noticeId: true, error: true, errorParams: true } });
+  const errors = await db.importRow.findMany({
+    where: { batchId, error: { not: null } },
+    orderBy: { line: 'asc' },
+    take: ERROR_PAGE_SIZE,
+    select: { line: true, noticeId: true, error: true, errorParams: true },
+  });
   const sameFile = await db.importBatch.findFirst({ where: { sha256: batch.sha256, status: 'committed', id: { not: batchId } }, orderBy: { id: 'desc' }, select: { id: true } });
   // Staged rows hold no birth date (only its key), so the sample cannot show one.
   const sample = await db.importRow.findMany({ where: { batchId }, orderBy: { line: 'asc' }, take: SAMPLE_ROWS, select: SAMPLE_SELECT });

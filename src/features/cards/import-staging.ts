@@ -31,7 +31,21 @@ export function stagingChunk(batchId: number, lines: StagedLine[], counters: Map
     const row = checked?.ok ? checked.row : { ...EMPTY, noticeId: checked?.noticeId ?? '' };
     const error = checked === null ? 'cards.row.columns' : checked.ok ? null : checked.problem.key;
     const params = checked === null ? { field: shortOf ?? '' } : checked.ok ? null : { field: checked.problem.field, ...checked.problem.params };
-    const values = [line, row.noticeId, row.birthKey, row.name, row.nameKana, row.cardNumber, row.counterCode, counters.get(row.counterCode) ?? null, row.storagePlace, row.noticeSentOn, row.noticeValidUntil, error, params === null ? null : JSON.stringify(params)];
+    const values = [
+      line,
+      row.noticeId,
+      row.birthKey,
+      row.name,
+      row.nameKana,
+      row.cardNumber,
+      row.counterCode,
+      counters.get(row.counterCode) ?? null,
+      row.storagePlace,
+      row.noticeSentOn,
+      row.noticeValidUntil,
+      error,
+      params === null ? null : JSON.stringify(params),
+    ];
     values.forEach((value, index) => columns[index].push(value));
   }
   return [batchId, ...columns];

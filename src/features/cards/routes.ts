@@ -11,8 +11,38 @@ import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../.
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { can } from '../../policies/index.js';
 import { CARD_FIELDS } from './card-row.js';
-import { applyBulkStatus, BULK_MAX, BULK_TARGETS, BULK_TIMEOUT_MS, CARD_STATUSES, changeStatusByStaff, previewBulkStatus, type BulkSelection, spendCheckForUnlock, exportCards, followUpCounts, followUpRows, quickAddCards, searchCards, showCard, type CardFilter, type CardListRow, PAGE_SIZE } from './card-service.js';
-import { batchProgress, beginCommit, createImportBatch, discardImportBatch, importErrorRows, listImportBatches, previewImportBatch, removeUpload, showImportBatch, type ImportSettings } from './import-service.js';
+import {
+  applyBulkStatus,
+  BULK_MAX,
+  BULK_TARGETS,
+  BULK_TIMEOUT_MS,
+  CARD_STATUSES,
+  changeStatusByStaff,
+  previewBulkStatus,
+  type BulkSelection,
+  spendCheckForUnlock,
+  exportCards,
+  followUpCounts,
+  followUpRows,
+  quickAddCards,
+  searchCards,
+  showCard,
+  type CardFilter,
+  type CardListRow,
+  PAGE_SIZE,
+} from './card-service.js';
+import {
+  batchProgress,
+  beginCommit,
+  createImportBatch,
+  discardImportBatch,
+  importErrorRows,
+  listImportBatches,
+  previewImportBatch,
+  removeUpload,
+  showImportBatch,
+  type ImportSettings,
+} from './import-service.js';
 import { findProfile, formOf, listProfiles, profileForm, saveProfile, START_STATUSES } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
 import { CARD_TRANSITIONS, reasonText } from './status.js';
@@ -37,12 +67,18 @@ const filterSchema = z.object({
   sentTo: optional(isoDate),
   page: optional(id),
 });
-const statusForm = z.object({ to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }), reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default('') });
+const statusForm = z.object({
+  to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }),
+  reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
+});
 const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
 const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
 const uploadFields = z.object({ profileId: idSchema('cards.import.unknownProfile'), encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') });
 const QUICK_ADD_ROWS = 5;
-const idList = z.preprocess((value) => (value === undefined || value === '' ? [] : (Array.isArray(value) ? value : String(value).split(','))), z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'));
+const idList = z.preprocess(
+  (value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : String(value).split(',')),
+  z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'),
+);
 const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' })) });
 const bulkForm = bulkSchema.extend({
   to: z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' }),
@@ -77,7 +113,18 @@ const bookingText = (row: CardListRow) => {
 function csvRows(rows: AsyncIterable<CardListRow>, t: Response['locals']['t']) {
   return (async function* () {
     for await (const row of rows) {
-      yield [row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), row.counter?.name ?? '', row.storagePlace, dateText(row.noticeSentOn), dateText(row.noticeValidUntil), bookingText(row)];
+      yield [
+        row.noticeId,
+        row.name,
+        row.nameKana,
+        row.cardNumber,
+        t(`cards.status.${row.status}`),
+        row.counter?.name ?? '',
+        row.storagePlace,
+        dateText(row.noticeSentOn),
+        dateText(row.noticeValidUntil),
+        bookingText(row),
+      ];
     }
   })();
 }
@@ -96,20 +143,37 @@ export function cardRoutes(context: AppContext): Router {
   const router = Router();
   /** The request's work in one transaction, for the signed-in staff user. */
   const asStaff = <T>(req: Request, res: Response, work: (tx: Tx) => Promise<T>, options?: TransactionOptions) => transaction(db, staffActor(req, res), work, options);
-  const counters = () => db.prisma.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }], select: { id: true, code: true, name: true } });
+  const counters = () =>
+    db.prisma.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }], select: { id: true, code: true, name: true } });
 
   router.get('/cards', viewers, async (req, res) => {
     const { page: pageNo = 1, ...filter } = parseQuery(filterSchema, req.query);
     const print = req.query.print === '1' && can(user(res), 'cards.export'); // a printed list is a bulk export
     const result = await asStaff(req, res, (tx) => searchCards(tx, filter as CardFilter, user(res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE));
-    page(res, 'index', 'cards.list.title', { ...result, filter, pageNo, pageSize: PAGE_SIZE, print, counters: await counters(), statuses: CARD_STATUSES, query: new URLSearchParams(req.query as Record<string, string>).toString(), dateText, bookingText });
+    page(res, 'index', 'cards.list.title', {
+      ...result,
+      filter,
+      pageNo,
+      pageSize: PAGE_SIZE,
+      print,
+      counters: await counters(),
+      statuses: CARD_STATUSES,
+      query: new URLSearchParams(req.query as Record<string, string>).toString(),
+      dateText,
+      bookingText,
+    });
   });
 
   router.get('/cards/export.csv', exporters, async (req, res) => {
     const { page: _page, ...filter } = parseQuery(filterSchema, req.query);
     const rows = await asStaff(req, res, (tx) => exportCards(tx, db, filter as CardFilter, user(res)));
     const t = res.locals.t;
-    await sendCsv(res, { filename: `card-holders-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
+    await sendCsv(res, {
+      filename: `card-holders-${jstDateOf(new Date())}.csv`,
+      encoding: parseCsvEncoding(req.query.encoding),
+      header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)),
+      rows: csvRows(rows, t),
+    });
   });
 
   router.get('/cards/follow-up', exporters, async (req, res) => {
@@ -121,7 +185,12 @@ export function cardRoutes(context: AppContext): Router {
     const { days = 30, counterId } = parseQuery(followUpSchema, req.query);
     const rows = await asStaff(req, res, (tx) => followUpRows(tx, db, days, user(res), counterId));
     const t = res.locals.t;
-    await sendCsv(res, { filename: `follow-up-${days}days-${jstDateOf(new Date())}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)), rows: csvRows(rows, t) });
+    await sendCsv(res, {
+      filename: `follow-up-${days}days-${jstDateOf(new Date())}.csv`,
+      encoding: parseCsvEncoding(req.query.encoding),
+      header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)),
+      rows: csvRows(rows, t),
+    });
   });
 
   const pullListOf = async (req: Request, res: Response) => {
@@ -143,8 +212,14 @@ export function cardRoutes(context: AppContext): Router {
     const { rows, date } = await pullListOf(req, res);
     const t = res.locals.t;
     const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
-    const flag = (row: (typeof rows)[number]) => [row.notArrived ? t('cards.pull.notArrived') : '', row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) : ''].filter(Boolean).join(' ');
-    await sendCsv(res, { filename: `pull-list-${date ?? ''}.csv`, encoding: parseCsvEncoding(req.query.encoding), header, rows: rows.map((row) => [row.storagePlace, row.time, row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), flag(row)]) });
+    const flag = (row: (typeof rows)[number]) =>
+      [row.notArrived ? t('cards.pull.notArrived') : '', row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) : ''].filter(Boolean).join(' ');
+    await sendCsv(res, {
+      filename: `pull-list-${date ?? ''}.csv`,
+      encoding: parseCsvEncoding(req.query.encoding),
+      header,
+      rows: rows.map((row) => [row.storagePlace, row.time, row.noticeId, row.name, row.nameKana, row.cardNumber, t(`cards.status.${row.status}`), flag(row)]),
+    });
   });
 
   /** The bulk-change page: the selection (filter or ticked cards), the target, and the preview of what would move. */
@@ -152,8 +227,26 @@ export function cardRoutes(context: AppContext): Router {
     const { id: ids, to, page: _page, ...filter } = query;
     const selection: BulkSelection = { filter: filter as CardFilter, ids };
     const preview = to ? await previewBulkStatus(db.prisma, selection, to, user(res)) : null;
-    const hidden = { ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)])), id: ids.join(',') };
-    res.status(status).render('cards/bulk-status', { title: res.locals.t('cards.bulk.title'), layout: 'layouts/staff', filter, ids, to, preview, hidden, targets: BULK_TARGETS, counters: await counters(), problem });
+    const hidden = {
+      ...Object.fromEntries(
+        Object.entries(filter)
+          .filter(([, value]) => value !== undefined)
+          .map(([key, value]) => [key, String(value)]),
+      ),
+      id: ids.join(','),
+    };
+    res.status(status).render('cards/bulk-status', {
+      title: res.locals.t('cards.bulk.title'),
+      layout: 'layouts/staff',
+      filter,
+      ids,
+      to,
+      preview,
+      hidden,
+      targets: BULK_TARGETS,
+      counters: await counters(),
+      problem,
+    });
   };
 
   router.get('/cards/bulk-status', editors, async (req, res) => bulkPage(res, parseQuery(bulkSchema, req.query)));
@@ -177,17 +270,45 @@ export function cardRoutes(context: AppContext): Router {
 
   router.post('/cards/new', editors, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const all = Array.from({ length: QUICK_ADD_ROWS }, (_, index) => Object.fromEntries(CARD_FIELDS.map((field) => [field, String(body[`${field}_${index}`] ?? '').slice(0, 200)])));
+    const all = Array.from({ length: QUICK_ADD_ROWS }, (_, index) =>
+      Object.fromEntries(CARD_FIELDS.map((field) => [field, String(body[`${field}_${index}`] ?? '').slice(0, 200)])),
+    );
     const filled = all.map((row, index) => ({ row, index })).filter(({ row }) => Object.values(row).some((value) => value.trim() !== ''));
-    if (filled.length === 0) return res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all, problems: [{ index: 0, field: 'noticeId', key: 'cards.new.empty' }], counters: await counters(), fields: CARD_FIELDS });
-    const result = await asStaff(req, res, (tx) => quickAddCards(tx, filled.map(({ row }) => row), settings.pepper));
+    if (filled.length === 0)
+      return res.status(400).render('cards/new', {
+        title: res.locals.t('cards.new.title'),
+        layout: 'layouts/staff',
+        rows: all,
+        problems: [{ index: 0, field: 'noticeId', key: 'cards.new.empty' }],
+        counters: await counters(),
+        fields: CARD_FIELDS,
+      });
+    const result = await asStaff(req, res, (tx) =>
+      quickAddCards(
+        tx,
+        filled.map(({ row }) => row),
+        settings.pepper,
+      ),
+    );
     if (result.ok) return res.redirect(303, `/staff/cards?added=${result.ids.length}`);
     const problems = result.problems.map((problem) => ({ ...problem, index: filled[problem.index].index }));
-    res.status(400).render('cards/new', { title: res.locals.t('cards.new.title'), layout: 'layouts/staff', rows: all.map((row) => ({ ...row, birthDate: '' })), problems, counters: await counters(), fields: CARD_FIELDS });
+    res.status(400).render('cards/new', {
+      title: res.locals.t('cards.new.title'),
+      layout: 'layouts/staff',
+      rows: all.map((row) => ({ ...row, birthDate: '' })),
+      problems,
+      counters: await counters(),
+      fields: CARD_FIELDS,
+    });
   });
 
   router.get('/cards/imports', importers, async (_req, res) => {
-    page(res, 'imports', 'cards.import.title', { batches: await listImportBatches(db.prisma), profiles: await listProfiles(db.prisma), maxMb: Math.floor(config.IMPORT_MAX_BYTES / 1024 / 1024), formatDate: dateTimeText });
+    page(res, 'imports', 'cards.import.title', {
+      batches: await listImportBatches(db.prisma),
+      profiles: await listProfiles(db.prisma),
+      maxMb: Math.floor(config.IMPORT_MAX_BYTES / 1024 / 1024),
+      formatDate: dateTimeText,
+    });
   });
 
   router.post('/cards/imports', importers, async (req, res) => {
@@ -203,7 +324,15 @@ export function cardRoutes(context: AppContext): Router {
     const shown = await asStaff(req, res, (tx) => showImportBatch(tx, parseQuery(id, req.params.id)));
     const actorLabel = await actorLabeler(db.prisma, [shown.batch.uploadedBy, shown.batch.committedBy], res.locals.t);
     const busy = ['uploaded', 'previewing', 'committing'].includes(shown.batch.status);
-    page(res, 'import', 'cards.import.batchTitle', { ...shown, actorLabel, dateText, busy, formatDate: dateTimeText, progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null, scripts: busy ? ['/js/cards-import.js'] : [] });
+    page(res, 'import', 'cards.import.batchTitle', {
+      ...shown,
+      actorLabel,
+      dateText,
+      busy,
+      formatDate: dateTimeText,
+      progress: busy ? await batchProgress(db.prisma, shown.batch.id) : null,
+      scripts: busy ? ['/js/cards-import.js'] : [],
+    });
   });
 
   router.get('/cards/imports/:id/progress', importers, async (req, res) => {
@@ -214,9 +343,15 @@ export function cardRoutes(context: AppContext): Router {
     const batchId = parseQuery(id, req.params.id);
     const t = res.locals.t;
     const rows = (async function* () {
-      for await (const row of await asStaff(req, res, (tx) => importErrorRows(tx, db, batchId))) yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
+      for await (const row of await asStaff(req, res, (tx) => importErrorRows(tx, db, batchId)))
+        yield [row.line, row.noticeId, t(row.error!, (row.errorParams ?? {}) as Record<string, string>)];
     })();
-    await sendCsv(res, { filename: `import-${batchId}-errors.csv`, encoding: parseCsvEncoding(req.query.encoding), header: [t('cards.import.line'), t('cards.field.noticeId'), t('cards.import.reason')], rows });
+    await sendCsv(res, {
+      filename: `import-${batchId}-errors.csv`,
+      encoding: parseCsvEncoding(req.query.encoding),
+      header: [t('cards.import.line'), t('cards.field.noticeId'), t('cards.import.reason')],
+      rows,
+    });
   });
 
   router.post('/cards/imports/:id/commit', importers, async (req, res) => {
@@ -238,10 +373,22 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   const profilePage = (res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, profileId?: number) =>
-    res.status(status).render('cards/profile-form', { title: res.locals.t('cards.profile.title'), layout: 'layouts/staff', values, errors, profileId, fields: CARD_FIELDS, startStatuses: START_STATUSES });
+    res.status(status).render('cards/profile-form', {
+      title: res.locals.t('cards.profile.title'),
+      layout: 'layouts/staff',
+      values,
+      errors,
+      profileId,
+      fields: CARD_FIELDS,
+      startStatuses: START_STATUSES,
+    });
 
-  router.get('/cards/profiles/new', profileEditors, (_req, res) => profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'data_received' }, {}));
-  router.get('/cards/profiles/:id', profileEditors, async (req, res) => profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)));
+  router.get('/cards/profiles/new', profileEditors, (_req, res) =>
+    profilePage(res, 200, { format: 'csv', encoding: 'auto', hasHeader: 'yes', dateFormat: 'YYYYMMDD', startStatus: 'data_received' }, {}),
+  );
+  router.get('/cards/profiles/:id', profileEditors, async (req, res) =>
+    profilePage(res, 200, formOf(await findProfile(db.prisma, parseQuery(id, req.params.id))), {}, parseQuery(id, req.params.id)),
+  );
 
   router.post(['/cards/profiles/new', '/cards/profiles/:id'], profileEditors, async (req, res) => {
     const profileId = req.params.id === undefined ? undefined : parseQuery(id, req.params.id);
@@ -258,8 +405,25 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/:id', viewers, async (req, res) => {
     const card = await asStaff(req, res, (tx) => showCard(tx, parseQuery(id, req.params.id), user(res)));
-    const actorLabel = await actorLabeler(db.prisma, card.history.map((change) => change.actor), res.locals.t);
-    page(res, 'show', 'cards.show.title', { ...card, actorLabel, reasonText, next: CARD_TRANSITIONS[card.holder.status], errors: {}, dateText, jstDateOf, formatMinutes, jstMinutesOf, changed: req.query.changed === '1', unlocked: req.query.unlocked === '1', loginLock: loginLockOf(card.holder) });
+    const actorLabel = await actorLabeler(
+      db.prisma,
+      card.history.map((change) => change.actor),
+      res.locals.t,
+    );
+    page(res, 'show', 'cards.show.title', {
+      ...card,
+      actorLabel,
+      reasonText,
+      next: CARD_TRANSITIONS[card.holder.status],
+      errors: {},
+      dateText,
+      jstDateOf,
+      formatMinutes,
+      jstMinutesOf,
+      changed: req.query.changed === '1',
+      unlocked: req.query.unlocked === '1',
+      loginLock: loginLockOf(card.holder),
+    });
   });
 
   router.post('/cards/:id/unlock-login', requirePermission('cards.unlockLogin'), async (req, res) => {

@@ -68,7 +68,13 @@ const MOVE_CARDS = `
  * (shown translated) or text a clerk typed. Returns the cards' statuses before the move.
  * With `keepRefused`, a card that may not move stays as it is instead (a job tidying up).
  */
-export async function changeCardStatus(tx: Tx, cardHolderIds: number | number[], to: CardStatus, reason = '', options: { keepRefused?: boolean } = {}): Promise<Map<number, CardStatus>> {
+export async function changeCardStatus(
+  tx: Tx,
+  cardHolderIds: number | number[],
+  to: CardStatus,
+  reason = '',
+  options: { keepRefused?: boolean } = {},
+): Promise<Map<number, CardStatus>> {
   const ids = typeof cardHolderIds === 'number' ? [cardHolderIds] : cardHolderIds;
   const before = await tx.query<{ id: number; status: CardStatus }>(MOVE_CARDS, [ids, to, CARD_SOURCES[to], actorKey(tx.actor), reason]);
   const refused = before.find((card) => card.status !== to && !canMoveCard(card.status, to));

@@ -81,7 +81,13 @@ async function reserveCheck(database: Database, check: Omit<StaffCheck, 'pepper'
  * is theirs: both are checked every time and a mismatch of either gets the same IdentityError.
  * A confirmed check gives its attempt back.
  */
-export async function confirmCallerIdentity(database: Database, check: StaffCheck, holder: CheckedHolder, birth: string, named: () => Promise<boolean> = async () => true): Promise<void> {
+export async function confirmCallerIdentity(
+  database: Database,
+  check: StaffCheck,
+  holder: CheckedHolder,
+  birth: string,
+  named: () => Promise<boolean> = async () => true,
+): Promise<void> {
   const count = await reserveCheck(database, check, holder.noticeId);
   const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
   const namedMatches = await named();

@@ -24,8 +24,7 @@ export const ADDRESS_WINDOW_MINUTES = 15;
 
 export type CitizenLoginResult =
   /** sessionGeneration: the card holder's, for the session cookie (log-out bumps it). */
-  | { ok: true; cardHolderId: number; sessionGeneration: number }
-  | { ok: false; reason: 'invalid' | 'locked' | 'locked_until_unlocked' | 'throttled' };
+  { ok: true; cardHolderId: number; sessionGeneration: number } | { ok: false; reason: 'invalid' | 'locked' | 'locked_until_unlocked' | 'throttled' };
 
 /** Birth month/day as typed: 0401, ０４０１, 04/01, 4月1日, 4-1 all become 0401. */
 export function normaliseMonthDay(value: string): string {

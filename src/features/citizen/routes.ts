@@ -36,12 +36,17 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     res.render('citizen/start'); // the page title is the site name alone
   });
 
-  const renderLogin = (res: import('express').Response, status: number, locals: { noticeId?: string; errors?: Record<string, string>; error?: string | null; notice?: string | null }) =>
-    res.status(status).render('citizen/login', { title: res.locals.t('citizen.login.title'), noticeId: '', errors: {}, error: null, notice: null, ...locals });
+  const renderLogin = (
+    res: import('express').Response,
+    status: number,
+    locals: { noticeId?: string; errors?: Record<string, string>; error?: string | null; notice?: string | null },
+  ) => res.status(status).render('citizen/login', { title: res.locals.t('citizen.login.title'), noticeId: '', errors: {}, error: null, notice: null, ...locals });
 
   router.get('/login', noStore, (req, res) => {
     if (res.locals.cardHolderId !== undefined) return res.redirect(303, '/booking');
-    renderLogin(res, 200, { notice: req.query.expired || res.locals.sessionExpired ? res.locals.t('citizen.login.expired') : req.query.loggedOut ? res.locals.t('citizen.login.loggedOut') : null });
+    renderLogin(res, 200, {
+      notice: req.query.expired || res.locals.sessionExpired ? res.locals.t('citizen.login.expired') : req.query.loggedOut ? res.locals.t('citizen.login.loggedOut') : null,
+    });
   });
 
   router.post('/login', noStore, async (req, res) => {

@@ -66,7 +66,11 @@ export function loadCitizen(config: Config, generations: SessionGenerations, cit
     if (now - citizen.lastSeenAt > TOUCH_EVERY_MS || req.path === '/session/extend') citizen.lastSeenAt = now;
     res.locals.cardHolderId = citizen.cardHolderId;
     res.locals.scripts = ['/js/citizen-session.js'];
-    res.locals.headerExtra = await ejs.renderFile(headerTemplate, { ...res.locals, idleSeconds: Math.round((idleMs - (now - citizen.lastSeenAt)) / 1000) }, { cache: config.NODE_ENV === 'production' });
+    res.locals.headerExtra = await ejs.renderFile(
+      headerTemplate,
+      { ...res.locals, idleSeconds: Math.round((idleMs - (now - citizen.lastSeenAt)) / 1000) },
+      { cache: config.NODE_ENV === 'production' },
+    );
     next();
   };
 }

@@ -54,7 +54,14 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
     db.booking.findMany({
       where: { slot: { counterId, date: dateColumn(date) }, status: { not: 'cancelled' } },
       orderBy: { id: 'asc' },
-      select: { id: true, code: true, channel: true, status: true, slotId: true, cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true, counterId: true, counter: { select: { name: true } } } } },
+      select: {
+        id: true,
+        code: true,
+        channel: true,
+        status: true,
+        slotId: true,
+        cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true, counterId: true, counter: { select: { name: true } } } },
+      },
     }),
   ]);
   const webFree = new Map(times.map((time) => [time.id, time.remaining]));
@@ -108,7 +115,10 @@ export interface WeekDay {
 export async function weekOverview(db: Db, counterId: number, from: IsoDate, user: StaffPrincipal) {
   const counter = await counterOrFail(db, user, counterId);
   const to = addDays(from, 6);
-  const slots = await db.slot.findMany({ where: { counterId, date: { gte: dateColumn(from), lte: dateColumn(to) } }, select: { date: true, capacity: true, reservedCapacity: true, booked: true } });
+  const slots = await db.slot.findMany({
+    where: { counterId, date: { gte: dateColumn(from), lte: dateColumn(to) } },
+    select: { date: true, capacity: true, reservedCapacity: true, booked: true },
+  });
   const days: WeekDay[] = Array.from({ length: 7 }, (_, index) => ({ date: addDays(from, index), slots: 0, capacity: 0, booked: 0, webFree: 0, heldBackFree: 0 }));
   for (const slot of slots) {
     const day = days.find((candidate) => candidate.date === isoDateOfColumn(slot.date))!;

@@ -56,7 +56,9 @@ export async function auditExport(tx: Tx, filter: BookingFilter): Promise<void> 
 /** The matching bookings at the user's counters, streamed page by page (outside any transaction). */
 export function exportBookings(db: DbTx, filter: BookingFilter, user: StaffPrincipal): AsyncGenerator<ExportRow> {
   const where = whereOf(filter, user);
-  const pages = pagedRows((after) => db.booking.findMany({ where: { AND: [where, { id: { gt: Number(after ?? 0) } }] }, select: EXPORT_SELECT, orderBy: { id: 'asc' }, take: 1000 }));
+  const pages = pagedRows((after) =>
+    db.booking.findMany({ where: { AND: [where, { id: { gt: Number(after ?? 0) } }] }, select: EXPORT_SELECT, orderBy: { id: 'asc' }, take: 1000 }),
+  );
   const keep = inTimeRange(filter);
   return (async function* () {
     for await (const row of pages) if (keep(row)) yield row;

@@ -27,14 +27,24 @@ const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(val
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
 
 function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
-  res.status(status).render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, today: todayInJapan(), ...locals });
+  res
+    .status(status)
+    .render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, today: todayInJapan(), ...locals });
 }
 
 /** The board as JSON for the refresh script, with labels already translated. */
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
   return {
     ...board,
-    slots: board.slots.map((slot) => ({ ...slot, bookings: slot.bookings.map((booking) => ({ ...booking, channelLabel: t(`console.channel.${booking.channel}`), statusLabel: t(`console.status.${booking.status}`), transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '' })) })),
+    slots: board.slots.map((slot) => ({
+      ...slot,
+      bookings: slot.bookings.map((booking) => ({
+        ...booking,
+        channelLabel: t(`console.channel.${booking.channel}`),
+        statusLabel: t(`console.status.${booking.status}`),
+        transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '',
+      })),
+    })),
   };
 }
 
@@ -43,7 +53,21 @@ const CSV_COLUMNS = ['code', 'date', 'time', 'counterCode', 'counter', 'noticeId
 function csvRows(rows: AsyncIterable<ExportRow>, t: Response['locals']['t']) {
   return (async function* () {
     for await (const row of rows) {
-      yield [row.code, jstDateOf(row.slot.startsAt), formatMinutes(jstMinutesOf(row.slot.startsAt)), row.slot.counter.code, row.slot.counter.name, row.cardHolder.noticeId, row.cardHolder.name, row.cardHolder.nameKana, row.cardHolder.storagePlace, t(`console.status.${row.status}`), t(`console.channel.${row.channel}`), row.email ?? '', formatJstDateTime(row.createdAt)];
+      yield [
+        row.code,
+        jstDateOf(row.slot.startsAt),
+        formatMinutes(jstMinutesOf(row.slot.startsAt)),
+        row.slot.counter.code,
+        row.slot.counter.name,
+        row.cardHolder.noticeId,
+        row.cardHolder.name,
+        row.cardHolder.nameKana,
+        row.cardHolder.storagePlace,
+        t(`console.status.${row.status}`),
+        t(`console.channel.${row.channel}`),
+        row.email ?? '',
+        formatJstDateTime(row.createdAt),
+      ];
     }
   })();
 }
@@ -74,7 +98,14 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/counters/:id/day', viewers, async (req, res) => {
     const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res)));
-    page(res, 'day', 'console.day.title', { board, previous: addDays(board.date, -1), next: addDays(board.date, 1), noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined, refreshSeconds: refreshSecondsOf(req.query.refresh), scripts: ['/js/console-board.js'] });
+    page(res, 'day', 'console.day.title', {
+      board,
+      previous: addDays(board.date, -1),
+      next: addDays(board.date, 1),
+      noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined,
+      refreshSeconds: refreshSecondsOf(req.query.refresh),
+      scripts: ['/js/console-board.js'],
+    });
   });
 
   router.get('/console/counters/:id/day.json', viewers, async (req, res) => {
@@ -113,12 +144,21 @@ export function consoleRoutes(context: AppContext): Router {
     const holderId = parseQuery(id, req.params.id);
     const holder = await holderPage(req, res, holderId);
     const counters = await myCounters(res);
-    const picked = parseQuery(pickerQuery, req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date });
+    const picked = parseQuery(
+      pickerQuery,
+      req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date },
+    );
     const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
     const date = picked.date ?? addDays(todayInJapan(), 1);
     const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res));
     const active = holder.bookings.find((booking) => booking.status === 'active');
-    page(res, 'book', active ? 'console.book.moveTitle' : 'console.book.title', { holder, active, counters, counterId, date, slots, errors, values: req.method === 'POST' ? req.body : {} }, status);
+    page(
+      res,
+      'book',
+      active ? 'console.book.moveTitle' : 'console.book.title',
+      { holder, active, counters, counterId, date, slots, errors, values: req.method === 'POST' ? req.body : {} },
+      status,
+    );
   };
 
   /** Runs an on-behalf change; a refusal is shown on the picker page beside the right field. */
@@ -140,7 +180,15 @@ export function consoleRoutes(context: AppContext): Router {
     await onBehalfChange(req, res, async () => {
       await ensureSlotCounter(db, slotId!, user(res));
       const holder = await confirmIdentity(db, parseQuery(id, req.params.id), birth, identityCheck(req, res));
-      const booking = { slotId: slotId!, cardHolderIds: [holder.id], channel: channelOf(user(res)), email: email || null, by: user(res), baseUrl: baseUrl(req), overbookReason: override ? reason : undefined };
+      const booking = {
+        slotId: slotId!,
+        cardHolderIds: [holder.id],
+        channel: channelOf(user(res)),
+        email: email || null,
+        by: user(res),
+        baseUrl: baseUrl(req),
+        overbookReason: override ? reason : undefined,
+      };
       await asStaff(req, res, (tx) => bookSlot(tx, booking));
       return 'booked';
     });
@@ -161,7 +209,8 @@ export function consoleRoutes(context: AppContext): Router {
   router.post('/console/holders/:id/cancel', onBehalfBookers, async (req, res) => {
     const holderId = parseQuery(id, req.params.id);
     const parsed = parseForm(cancelForm, req.body);
-    const showProblem = async (errors: FieldErrors, status: number) => page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, holderId), done: '', errors, problem: '' }, status);
+    const showProblem = async (errors: FieldErrors, status: number) =>
+      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, holderId), done: '', errors, problem: '' }, status);
     if (!parsed.ok) return showProblem(parsed.errors, 400);
     const { birth, bookingId } = parsed.data;
     try {
@@ -184,7 +233,13 @@ export function consoleRoutes(context: AppContext): Router {
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
       const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
-      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, booking.cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
+      page(
+        res,
+        'holder',
+        'console.holder.title',
+        { holder: await holderPage(req, res, booking.cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' },
+        error.status,
+      );
     }
   };
   router.post('/console/bookings/:id/check-in', counterWorkers, visit('check_in'));
@@ -193,7 +248,12 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/export', exporters, async (req, res) => {
     const today = todayInJapan();
-    page(res, 'export', 'console.export.title', { counters: await myCounters(res), statuses: STATUSES, channels: CHANNELS, values: { from: today, to: addDays(today, 30), ...req.query } });
+    page(res, 'export', 'console.export.title', {
+      counters: await myCounters(res),
+      statuses: STATUSES,
+      channels: CHANNELS,
+      values: { from: today, to: addDays(today, 30), ...req.query },
+    });
   });
 
   router.get('/console/export.csv', exporters, async (req, res) => {
@@ -201,7 +261,12 @@ export function consoleRoutes(context: AppContext): Router {
     await asStaff(req, res, (tx) => auditExport(tx, filter));
     const rows = exportBookings(prisma, filter, user(res));
     const t = res.locals.t;
-    await sendCsv(res, { filename: `bookings-${filter.from}-${filter.to}.csv`, encoding: parseCsvEncoding(req.query.encoding), header: CSV_COLUMNS.map((key) => t(`console.csv.${key}`)), rows: csvRows(rows, t) });
+    await sendCsv(res, {
+      filename: `bookings-${filter.from}-${filter.to}.csv`,
+      encoding: parseCsvEncoding(req.query.encoding),
+      header: CSV_COLUMNS.map((key) => t(`console.csv.${key}`)),
+      rows: csvRows(rows, t),
+    });
   });
 
   return router;

@@ -144,9 +144,7 @@ export async function postAlertWebhook(url: string, notice: AlertNotice): Promis
   }
 }
 
-export type AcknowledgeResult =
-  | { ok: true; alertId: bigint }
-  | { ok: false; reason: 'not_found' | 'already'; acknowledgedBy?: string | null; acknowledgedAt?: Date | null };
+export type AcknowledgeResult = { ok: true; alertId: bigint } | { ok: false; reason: 'not_found' | 'already'; acknowledgedBy?: string | null; acknowledgedAt?: Date | null };
 
 /**
  * Acknowledges an alert once, for the transaction's actor: a guarded UPDATE, so a second click,

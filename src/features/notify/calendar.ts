@@ -18,7 +18,11 @@ const PRODUCT_ID = 'mynumber-card-booking';
 const MAX_LINE_OCTETS = 75;
 
 /** 20270120T010000Z */
-const utcStamp = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const utcStamp = (at: Date) =>
+  at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** A TEXT value: backslash, semicolon, comma and line breaks escaped. */
 const text = (value: string) => value.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');

@@ -28,7 +28,18 @@ export function normaliseMailQuery(raw: unknown): string {
   return q;
 }
 
-const summaryFields = { id: true, kind: true, toAddress: true, subject: true, status: true, attempts: true, createdAt: true, sentAt: true, lastError: true, bookingId: true } as const;
+const summaryFields = {
+  id: true,
+  kind: true,
+  toAddress: true,
+  subject: true,
+  status: true,
+  attempts: true,
+  createdAt: true,
+  sentAt: true,
+  lastError: true,
+  bookingId: true,
+} as const;
 
 /** The mails this user may read. */
 function mailScope(viewer: StaffPrincipal): Prisma.OutboxMessageWhereInput {

@@ -123,12 +123,14 @@ export class HealthMonitor {
       SELECT count(*) AS count, min(created_at) AS oldest FROM outbox_messages
        WHERE status IN ('pending', 'sending') AND created_at < now() - make_interval(mins => ${minutes})`;
     if (row.count === 0n) return;
-    await transaction(this.options.db, MONITOR, (tx) => raiseAlert(tx, {
-      kind: 'outbox_backlog',
-      subjectKey: 'outbox',
-      summary: t('alert.summary.outbox_backlog', { count: Number(row.count), minutes }),
-      detail: t('alert.detail.outbox_backlog', { oldest: row.oldest?.toISOString() ?? '' }),
-    }));
+    await transaction(this.options.db, MONITOR, (tx) =>
+      raiseAlert(tx, {
+        kind: 'outbox_backlog',
+        subjectKey: 'outbox',
+        summary: t('alert.summary.outbox_backlog', { count: Number(row.count), minutes }),
+        detail: t('alert.detail.outbox_backlog', { oldest: row.oldest?.toISOString() ?? '' }),
+      }),
+    );
   }
 
   private async checkDisk(): Promise<void> {
@@ -136,12 +138,14 @@ export class HealthMonitor {
     if (!dataDir) return;
     const usedPercent = await diskUsedPercent(dataDir);
     if (usedPercent < config.DISK_ALERT_PERCENT) return;
-    await transaction(this.options.db, MONITOR, (tx) => raiseAlert(tx, {
-      kind: 'disk_full',
-      subjectKey: dataDir,
-      summary: t('alert.summary.disk_full', { percent: Math.round(usedPercent) }),
-      detail: dataDir,
-    }));
+    await transaction(this.options.db, MONITOR, (tx) =>
+      raiseAlert(tx, {
+        kind: 'disk_full',
+        subjectKey: dataDir,
+        summary: t('alert.summary.disk_full', { percent: Math.round(usedPercent) }),
+        detail: dataDir,
+      }),
+    );
   }
 }
 

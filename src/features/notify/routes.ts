@@ -60,7 +60,11 @@ function staffRouter({ db, config }: AppContext): Router {
 
   router.get('/alerts', alertManagers, async (req, res) => {
     const alerts = await recentAlerts(db.prisma);
-    const actorLabel = await actorLabeler(db.prisma, alerts.map((alert) => alert.acknowledgedBy), res.locals.t);
+    const actorLabel = await actorLabeler(
+      db.prisma,
+      alerts.map((alert) => alert.acknowledgedBy),
+      res.locals.t,
+    );
     res.render('notify/alerts-index', { title: res.locals.t('notify.alerts.title'), layout, alerts, actorLabel, done: req.query.done ?? null });
   });
 

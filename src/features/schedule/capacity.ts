@@ -41,9 +41,28 @@ export async function monthCapacity(db: DbTx, counterId: number, month: string) 
     const capacity = row?.capacity ?? 0;
     const booked = row?.booked ?? 0;
     const open = (row?.slots ?? 0) > 0;
-    return { date: plan.date, open, state: open ? 'open' : plan.open ? 'planned' : 'closed', note: plan.note, slots: row?.slots ?? 0, capacity, reserved: row?.reserved ?? 0, booked, free: capacity - booked };
+    return {
+      date: plan.date,
+      open,
+      state: open ? 'open' : plan.open ? 'planned' : 'closed',
+      note: plan.note,
+      slots: row?.slots ?? 0,
+      capacity,
+      reserved: row?.reserved ?? 0,
+      booked,
+      free: capacity - booked,
+    };
   });
-  const totals = days.reduce((sum, day) => ({ openDays: sum.openDays + (day.open ? 1 : 0), slots: sum.slots + day.slots, capacity: sum.capacity + day.capacity, booked: sum.booked + day.booked, free: sum.free + day.free }), { openDays: 0, slots: 0, capacity: 0, booked: 0, free: 0 });
+  const totals = days.reduce(
+    (sum, day) => ({
+      openDays: sum.openDays + (day.open ? 1 : 0),
+      slots: sum.slots + day.slots,
+      capacity: sum.capacity + day.capacity,
+      booked: sum.booked + day.booked,
+      free: sum.free + day.free,
+    }),
+    { openDays: 0, slots: 0, capacity: 0, booked: 0, free: 0 },
+  );
   return { counter, month, days, totals };
 }
 
@@ -75,7 +94,14 @@ export function monthsBetween(from: string, to: string): string[] {
  */
 export async function capacityReport(db: DbTx, fromMonth: string, toMonth: string): Promise<ReportRow[]> {
   const counters = await db.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
-  const timetables = new Map((await loadTimetables(db, counters.map((counter) => counter.id))).map((timetable) => [timetable.counterId, timetable]));
+  const timetables = new Map(
+    (
+      await loadTimetables(
+        db,
+        counters.map((counter) => counter.id),
+      )
+    ).map((timetable) => [timetable.counterId, timetable]),
+  );
   return counters.flatMap((counter) =>
     monthsBetween(fromMonth, toMonth).map((month) => {
       const { from, to } = monthRange(month);

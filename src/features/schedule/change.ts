@@ -41,7 +41,11 @@ export async function savePolicy(tx: Tx, today: IsoDate, counterId: number | nul
   return applyChange(tx, today, async (db) => {
     await storePolicy(db, counterId, input);
     // A longer booking window needs slots further ahead at once, not at the next nightly run.
-    return { value: undefined, audit: { action: 'schedule.policy.update', targetType: counterId === null ? 'policy' : 'counter', targetId: counterId ?? 'global', detail: { ...input } }, regenerate: counterId === null ? 'all' : [counterId] };
+    return {
+      value: undefined,
+      audit: { action: 'schedule.policy.update', targetType: counterId === null ? 'policy' : 'counter', targetId: counterId ?? 'global', detail: { ...input } },
+      regenerate: counterId === null ? 'all' : [counterId],
+    };
   });
 }
 

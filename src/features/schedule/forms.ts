@@ -8,7 +8,8 @@ const required = (max: number) => text(max).min(1, 'validation.required');
 const half = (value: unknown) => (typeof value === 'string' ? toHalfWidth(value).trim() : value);
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && toHalfWidth(value).trim() === '' ? undefined : half(value));
 
-export const int = (min: number, max: number) => z.preprocess(half, z.coerce.number({ error: 'schedule.error.number' }).int('schedule.error.number').min(min, 'schedule.error.range').max(max, 'schedule.error.range'));
+export const int = (min: number, max: number) =>
+  z.preprocess(half, z.coerce.number({ error: 'schedule.error.number' }).int('schedule.error.number').min(min, 'schedule.error.range').max(max, 'schedule.error.range'));
 const optionalInt = (min: number, max: number) => z.preprocess(blankToUndefined, int(min, max).optional());
 export const isoDate = isoDateSchema('schedule.error.date');
 const optionalDate = z.preprocess(blankToUndefined, isoDate.optional());
@@ -40,7 +41,10 @@ const time = z.string().transform((value, context) => {
 });
 const optionalTime = z.preprocess(blankToUndefined, time.optional());
 
-const days = z.preprocess((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]), z.array(z.coerce.number().int().min(0).max(6)).min(1, 'schedule.error.days'));
+const days = z.preprocess(
+  (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
+  z.array(z.coerce.number().int().min(0).max(6)).min(1, 'schedule.error.days'),
+);
 
 export const counterForm = z.object({
   code: z.preprocess(half, z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'schedule.error.code')),
@@ -48,7 +52,16 @@ export const counterForm = z.object({
   address: text(200).default(''),
   accessNotes: text(500).default(''),
   windows: int(1, 99),
-  purposes: z.preprocess((value) => (typeof value === 'string' ? value.split(/[,、\n]/).map((item) => item.trim()).filter(Boolean) : value ?? []), z.array(z.string().max(50)).max(20)),
+  purposes: z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(/[,、\n]/)
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : (value ?? []),
+    z.array(z.string().max(50)).max(20),
+  ),
 });
 export type CounterFields = z.infer<typeof counterForm>;
 
@@ -66,17 +79,29 @@ const periodFields = {
   reservedCapacity: z.preprocess(blankToUndefined, int(0, 999).default(0)),
 };
 
-type PeriodLike = { start: number; end: number; breakStart?: number; breakEnd?: number; slotMinutes: number; capacityMode: 'slot' | 'window'; capacityPerSlot?: number; peoplePerWindow?: number; reservedCapacity: number };
+type PeriodLike = {
+  start: number;
+  end: number;
+  breakStart?: number;
+  breakEnd?: number;
+  slotMinutes: number;
+  capacityMode: 'slot' | 'window';
+  capacityPerSlot?: number;
+  peoplePerWindow?: number;
+  reservedCapacity: number;
+};
 
 function checkPeriod(period: PeriodLike, context: z.RefinementCtx): void {
   const issue = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
   if (period.end <= period.start) issue('end', 'schedule.error.endBeforeStart');
   else if (period.end - period.start < period.slotMinutes) issue('slotMinutes', 'schedule.error.slotTooLong');
   if ((period.breakStart === undefined) !== (period.breakEnd === undefined)) issue('breakEnd', 'schedule.error.breakBoth');
-  else if (period.breakStart !== undefined && (period.breakStart >= period.breakEnd! || period.breakStart < period.start || period.breakEnd! > period.end)) issue('breakStart', 'schedule.error.breakInside');
+  else if (period.breakStart !== undefined && (period.breakStart >= period.breakEnd! || period.breakStart < period.start || period.breakEnd! > period.end))
+    issue('breakStart', 'schedule.error.breakInside');
   if (period.capacityMode === 'slot' && period.capacityPerSlot === undefined) issue('capacityPerSlot', 'validation.required');
   if (period.capacityMode === 'window' && period.peoplePerWindow === undefined) issue('peoplePerWindow', 'validation.required');
-  if (period.capacityMode === 'slot' && period.capacityPerSlot !== undefined && period.reservedCapacity > period.capacityPerSlot) issue('reservedCapacity', 'schedule.error.reservedTooMany');
+  if (period.capacityMode === 'slot' && period.capacityPerSlot !== undefined && period.reservedCapacity > period.capacityPerSlot)
+    issue('reservedCapacity', 'schedule.error.reservedTooMany');
 }
 
 export const ruleForm = z
@@ -88,7 +113,15 @@ export const ruleForm = z
 export type RuleFields = z.infer<typeof ruleForm>;
 
 export const overrideForm = z
-  .object({ ...periodFields, start: z.string().optional(), end: z.string().optional(), slotMinutes: z.unknown().optional(), kind: z.enum(['open', 'closed']), dateFrom: isoDate, dateTo: optionalDate })
+  .object({
+    ...periodFields,
+    start: z.string().optional(),
+    end: z.string().optional(),
+    slotMinutes: z.unknown().optional(),
+    kind: z.enum(['open', 'closed']),
+    dateFrom: isoDate,
+    dateTo: optionalDate,
+  })
   .transform((form, context) => {
     if (form.dateTo && (form.dateTo < form.dateFrom || Date.parse(form.dateTo) - Date.parse(form.dateFrom) > 92 * 86_400_000)) {
       context.addIssue({ code: 'custom', path: ['dateTo'], message: 'schedule.error.overrideRange' });
@@ -109,12 +142,28 @@ const monthDay = z.preprocess(half, z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[
 
 const scope = z.string().regex(/^\d*$/, 'validation.invalid').default('');
 
-export const closureForm = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('single_date'), label: required(50), counterId: scope, date: isoDate }),
-  z.object({ kind: z.literal('date_range'), label: required(50), counterId: scope, from: isoDate, to: isoDate }).refine((form) => form.to >= form.from, { path: ['to'], message: 'schedule.error.validTo' }),
-  z.object({ kind: z.literal('yearly_range'), label: required(50), counterId: scope, fromDay: monthDay, toDay: monthDay }),
-  z.object({ kind: z.literal('nth_weekday'), label: required(50), counterId: scope, nth: z.coerce.number().int().refine((n) => n === -1 || (n >= 1 && n <= 5), 'schedule.error.range'), weekday: int(0, 6), offsetDays: z.preprocess(blankToUndefined, int(0, 6).default(0)) }),
-], { error: 'schedule.error.closureKind' });
+export const closureForm = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('single_date'), label: required(50), counterId: scope, date: isoDate }),
+    z
+      .object({ kind: z.literal('date_range'), label: required(50), counterId: scope, from: isoDate, to: isoDate })
+      .refine((form) => form.to >= form.from, { path: ['to'], message: 'schedule.error.validTo' }),
+    z.object({ kind: z.literal('yearly_range'), label: required(50), counterId: scope, fromDay: monthDay, toDay: monthDay }),
+    z.object({
+      kind: z.literal('nth_weekday'),
+      label: required(50),
+      counterId: scope,
+      nth: z.coerce
+        .number()
+        .int()
+        .refine((n) => n === -1 || (n >= 1 && n <= 5), 'schedule.error.range'),
+      weekday: int(0, 6),
+      offsetDays: z.preprocess(blankToUndefined, int(0, 6).default(0)),
+    }),
+  ],
+  { error: 'schedule.error.closureKind' },
+);
 export type ClosureFields = z.infer<typeof closureForm>;
 
 const policyFields = {
@@ -132,7 +181,8 @@ export const globalPolicyForm = z.object(policyFields).superRefine((form, contex
 export const counterPolicyForm = z.object(policyFields);
 export type PolicyFields = z.infer<typeof counterPolicyForm>;
 
-export const reportQuery = z.object({ from: month, to: month, format: z.enum(['html', 'csv']).default('html'), encoding: z.string().optional() })
+export const reportQuery = z
+  .object({ from: month, to: month, format: z.enum(['html', 'csv']).default('html'), encoding: z.string().optional() })
   .refine((query) => query.to >= query.from, { path: ['to'], message: 'schedule.error.validTo' });
 
 /** The longest range staff generate at once: a fiscal year and a little more. */
@@ -140,7 +190,8 @@ export const MAX_SLOT_RANGE_DAYS = 400;
 
 export const slotRangeForm = z.object({ from: isoDate, to: isoDate }).superRefine((range, context) => {
   if (range.to < range.from) context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.validTo' });
-  else if (Date.parse(range.to) - Date.parse(range.from) >= MAX_SLOT_RANGE_DAYS * 86_400_000) context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.slotRangeTooLong' });
+  else if (Date.parse(range.to) - Date.parse(range.from) >= MAX_SLOT_RANGE_DAYS * 86_400_000)
+    context.addIssue({ code: 'custom', path: ['to'], message: 'schedule.error.slotRangeTooLong' });
 });
 
 /** The result of a range generation, carried to the page in the redirect's query. */

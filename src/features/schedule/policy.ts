@@ -10,7 +10,12 @@ export interface BookingPolicyRules {
 }
 
 const FALLBACK: BookingPolicyRules = {
-  opensDaysAhead: 60, closesDaysBefore: 1, closesAtMinute: 17 * 60, sameDayAllowed: false, sameDayUntilMinutes: 60, maxPeoplePerBooking: 5,
+  opensDaysAhead: 60,
+  closesDaysBefore: 1,
+  closesAtMinute: 17 * 60,
+  sameDayAllowed: false,
+  sameDayUntilMinutes: 60,
+  maxPeoplePerBooking: 5,
 };
 
 type PolicyRow = { [K in keyof BookingPolicyRules]: BookingPolicyRules[K] | null };

@@ -13,9 +13,31 @@ import { authorize } from '../../policies/index.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
 import { CHANGE_TIMEOUT_MS, generateSlotRange, regenerateAllNow, savePolicy } from './change.js';
 import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
-import { closureForm, counterForm, counterPolicyForm, globalPolicyForm, month as monthSchema, overrideForm, reportQuery, ruleForm, slotRangeForm, slotRangeResult } from './forms.js';
+import {
+  closureForm,
+  counterForm,
+  counterPolicyForm,
+  globalPolicyForm,
+  month as monthSchema,
+  overrideForm,
+  reportQuery,
+  ruleForm,
+  slotRangeForm,
+  slotRangeResult,
+} from './forms.js';
 import { policyRows } from './policy.js';
-import { closureCalendar, counterTimetablePage, createClosure, createOverrides, deleteClosure, deleteOverride, deleteRule, listClosures, previewRule, saveRule } from './timetable.js';
+import {
+  closureCalendar,
+  counterTimetablePage,
+  createClosure,
+  createOverrides,
+  deleteClosure,
+  deleteOverride,
+  deleteRule,
+  listClosures,
+  previewRule,
+  saveRule,
+} from './timetable.js';
 import { blankRuleValues, ruleValues, scheduleFormat } from './view-models.js';
 
 const viewers = requirePermission('schedule.view');
@@ -56,10 +78,19 @@ export function scheduleFeature(context: AppContext): Feature {
 
   const indexPage = async (req: Request, res: Response, range: { values?: unknown; errors?: FieldErrors } = {}, status = 200) => {
     const generated = slotRangeResult.safeParse(req.query);
-    render(res, 'index', 'schedule.index.title', {
-      counters: await listCounters(db, { includeRetired: true }), notice: req.query.done, generated: generated.success ? generated.data : null,
-      rangeValues: range.values ?? {}, errors: range.errors ?? {},
-    }, status);
+    render(
+      res,
+      'index',
+      'schedule.index.title',
+      {
+        counters: await listCounters(db, { includeRetired: true }),
+        notice: req.query.done,
+        generated: generated.success ? generated.data : null,
+        rangeValues: range.values ?? {},
+        errors: range.errors ?? {},
+      },
+      status,
+    );
   };
 
   router.get('/schedule', viewers, async (req, res) => indexPage(req, res));
@@ -105,9 +136,11 @@ export function scheduleFeature(context: AppContext): Feature {
   router.post('/schedule/counters/:id', editors, async (req, res) => {
     const id = idParam(req.params.id);
     const parsed = parseForm(counterForm, req.body);
-    const refuse = async (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
+    const refuse = async (errors: FieldErrors, status: number) =>
+      render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
     if (!parsed.ok) return refuse(parsed.errors, 400);
-    if (!(await refusedAs('counter_code_taken', () => change(req, res, (tx, today) => updateCounter(tx, today, id, parsed.data))))) return refuse({ code: 'schedule.error.codeTaken' }, 409);
+    if (!(await refusedAs('counter_code_taken', () => change(req, res, (tx, today) => updateCounter(tx, today, id, parsed.data)))))
+      return refuse({ code: 'schedule.error.codeTaken' }, 409);
     res.redirect(303, `/staff/schedule/counters/${id}?done=saved`);
   });
 
@@ -144,7 +177,13 @@ export function scheduleFeature(context: AppContext): Feature {
     const preview = parsed.ok ? await previewRule(db, counterId, ruleId, parsed.data, month) : null;
     const errors = showErrors && !parsed.ok ? parsed.errors : {};
     const refusalText = refusal ? res.locals.t(refusal.messageKey, refusal.params) : undefined;
-    render(res, 'rule-form', ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle', { counter, ruleId, values, month, preview, errors, refusal: refusalText, scripts: ['/js/schedule-preview.js'] }, refusal?.status ?? (showErrors && !parsed.ok ? 400 : 200));
+    render(
+      res,
+      'rule-form',
+      ruleId ? 'schedule.rule.editTitle' : 'schedule.rule.newTitle',
+      { counter, ruleId, values, month, preview, errors, refusal: refusalText, scripts: ['/js/schedule-preview.js'] },
+      refusal?.status ?? (showErrors && !parsed.ok ? 400 : 200),
+    );
   };
 
   router.get('/schedule/counters/:id/rules/new', editors, async (req, res) => ruleEditor(req, res, undefined, blankRuleValues(todayInJapan())));
@@ -178,8 +217,16 @@ export function scheduleFeature(context: AppContext): Feature {
     }
     res.redirect(303, `/staff/schedule/counters/${req.params.id}?done=ruleSaved`);
   };
-  router.post('/schedule/counters/:id/rules', editors, saveRuleRoute(() => undefined));
-  router.post('/schedule/counters/:id/rules/:ruleId', editors, saveRuleRoute((req) => idParam(req.params.ruleId)));
+  router.post(
+    '/schedule/counters/:id/rules',
+    editors,
+    saveRuleRoute(() => undefined),
+  );
+  router.post(
+    '/schedule/counters/:id/rules/:ruleId',
+    editors,
+    saveRuleRoute((req) => idParam(req.params.ruleId)),
+  );
 
   router.post('/schedule/counters/:id/rules/:ruleId/delete', editors, async (req, res) => {
     await change(req, res, (tx, today) => deleteRule(tx, today, idParam(req.params.id), idParam(req.params.ruleId)));

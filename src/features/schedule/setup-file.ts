@@ -8,7 +8,19 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { addDays, dateColumn, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
 import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
-import { closureForm, counterForm, counterPolicyForm, overrideForm, ruleForm, timeText, type ClosureFields, type CounterFields, type OverrideFields, type PolicyFields, type RuleFields } from './forms.js';
+import {
+  closureForm,
+  counterForm,
+  counterPolicyForm,
+  overrideForm,
+  ruleForm,
+  timeText,
+  type ClosureFields,
+  type CounterFields,
+  type OverrideFields,
+  type PolicyFields,
+  type RuleFields,
+} from './forms.js';
 import { storePolicy } from './policy.js';
 import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
 import { closureParams, overlapParams, overlappingRules, periodColumns, ruleColumns } from './timetable.js';
@@ -27,7 +39,14 @@ const period = {
   peoplePerWindow: scalar.optional(),
   reserved: scalar.optional(),
 };
-const ruleEntry = z.strictObject({ ...period, label: z.string(), days: z.array(weekday).min(1, 'schedule.error.days'), validFrom: z.string(), validTo: z.string().optional(), openOnHolidays: z.boolean().optional() });
+const ruleEntry = z.strictObject({
+  ...period,
+  label: z.string(),
+  days: z.array(weekday).min(1, 'schedule.error.days'),
+  validFrom: z.string(),
+  validTo: z.string().optional(),
+  openOnHolidays: z.boolean().optional(),
+});
 const closureEntry = z.strictObject({
   label: z.string(),
   date: z.string().optional(),
@@ -36,17 +55,39 @@ const closureEntry = z.strictObject({
   yearly: z.strictObject({ from: z.string(), to: z.string() }).optional(),
   nthWeekday: z.strictObject({ nth: z.number(), weekday, offsetDays: z.number().optional() }).optional(),
 });
-const overrideEntry = z.strictObject({ ...period, hours: hours.optional(), slotMinutes: scalar.optional(), date: z.string().optional(), dates: z.array(z.string()).optional(), closed: z.boolean().optional() });
+const overrideEntry = z.strictObject({
+  ...period,
+  hours: hours.optional(),
+  slotMinutes: scalar.optional(),
+  date: z.string().optional(),
+  dates: z.array(z.string()).optional(),
+  closed: z.boolean().optional(),
+});
 const policyEntry = z.strictObject({
-  opensDaysAhead: z.number().optional(), closesDaysBefore: z.number().optional(), closesAt: z.string().optional(),
-  sameDayAllowed: z.boolean().optional(), sameDayUntilMinutes: z.number().optional(), maxPeoplePerBooking: z.number().optional(),
+  opensDaysAhead: z.number().optional(),
+  closesDaysBefore: z.number().optional(),
+  closesAt: z.string().optional(),
+  sameDayAllowed: z.boolean().optional(),
+  sameDayUntilMinutes: z.number().optional(),
+  maxPeoplePerBooking: z.number().optional(),
 });
 const counterEntry = z.strictObject({
-  code: z.string(), name: z.string(), address: z.string().optional(), accessNotes: z.string().optional(), windows: z.number().optional(),
-  purposes: z.array(z.string()).optional(), policy: policyEntry.optional(),
-  rules: z.array(ruleEntry).default([]), closures: z.array(closureEntry).default([]), overrides: z.array(overrideEntry).default([]),
+  code: z.string(),
+  name: z.string(),
+  address: z.string().optional(),
+  accessNotes: z.string().optional(),
+  windows: z.number().optional(),
+  purposes: z.array(z.string()).optional(),
+  policy: policyEntry.optional(),
+  rules: z.array(ruleEntry).default([]),
+  closures: z.array(closureEntry).default([]),
+  overrides: z.array(overrideEntry).default([]),
 });
-const fileSchema = z.strictObject({ policy: policyEntry.optional(), closures: z.array(closureEntry).default([]), counters: z.array(counterEntry).min(1, 'schedule.file.noCounters') });
+const fileSchema = z.strictObject({
+  policy: policyEntry.optional(),
+  closures: z.array(closureEntry).default([]),
+  counters: z.array(counterEntry).min(1, 'schedule.file.noCounters'),
+});
 
 type FileShape = z.infer<typeof fileSchema>;
 type Path = (string | number)[];
@@ -76,21 +117,60 @@ export type ParsedSetup = { ok: true; setup: CitySetup } | { ok: false; errors: 
 const split = (range: string) => range.split('-').map((part) => part.trim());
 
 /** File keys that the form fields came from, so an error points at the line the city wrote. */
-const FILE_KEY: Record<string, string> = { start: 'hours', end: 'hours', breakStart: 'break', breakEnd: 'break', capacityPerSlot: 'capacity', reservedCapacity: 'reserved', capacityMode: 'capacity', days: 'days', fromDay: 'yearly', toDay: 'yearly', nth: 'nthWeekday', weekday: 'nthWeekday', offsetDays: 'nthWeekday', dateFrom: 'date', dateTo: 'date', kind: 'label' };
+const FILE_KEY: Record<string, string> = {
+  start: 'hours',
+  end: 'hours',
+  breakStart: 'break',
+  breakEnd: 'break',
+  capacityPerSlot: 'capacity',
+  reservedCapacity: 'reserved',
+  capacityMode: 'capacity',
+  days: 'days',
+  fromDay: 'yearly',
+  toDay: 'yearly',
+  nth: 'nthWeekday',
+  weekday: 'nthWeekday',
+  offsetDays: 'nthWeekday',
+  dateFrom: 'date',
+  dateTo: 'date',
+  kind: 'label',
+};
 
-function periodForm(entry: { label?: string; hours?: string; break?: string; slotMinutes?: string | number; capacity?: string | number; peoplePerWindow?: string | number; reserved?: string | number }) {
+function periodForm(entry: {
+  label?: string;
+  hours?: string;
+  break?: string;
+  slotMinutes?: string | number;
+  capacity?: string | number;
+  peoplePerWindow?: string | number;
+  reserved?: string | number;
+}) {
   const [start, end] = entry.hours ? split(entry.hours) : [undefined, undefined];
   const [breakStart, breakEnd] = entry.break ? split(entry.break) : ['', ''];
   return {
-    label: entry.label ?? '', start, end, breakStart, breakEnd, slotMinutes: entry.slotMinutes,
+    label: entry.label ?? '',
+    start,
+    end,
+    breakStart,
+    breakEnd,
+    slotMinutes: entry.slotMinutes,
     capacityMode: entry.peoplePerWindow !== undefined ? 'window' : 'slot',
-    capacityPerSlot: entry.capacity ?? '', peoplePerWindow: entry.peoplePerWindow ?? '', reservedCapacity: entry.reserved ?? 0,
+    capacityPerSlot: entry.capacity ?? '',
+    peoplePerWindow: entry.peoplePerWindow ?? '',
+    reservedCapacity: entry.reserved ?? 0,
   };
 }
 
 function closureInput(entry: z.infer<typeof closureEntry>) {
   if (entry.yearly) return { kind: 'yearly_range', label: entry.label, fromDay: entry.yearly.from, toDay: entry.yearly.to };
-  if (entry.nthWeekday) return { kind: 'nth_weekday', label: entry.label, nth: entry.nthWeekday.nth, weekday: WEEKDAY_NAMES.indexOf(entry.nthWeekday.weekday), offsetDays: entry.nthWeekday.offsetDays ?? 0 };
+  if (entry.nthWeekday)
+    return {
+      kind: 'nth_weekday',
+      label: entry.label,
+      nth: entry.nthWeekday.nth,
+      weekday: WEEKDAY_NAMES.indexOf(entry.nthWeekday.weekday),
+      offsetDays: entry.nthWeekday.offsetDays ?? 0,
+    };
   if (entry.from || entry.to) return { kind: 'date_range', label: entry.label, from: entry.from, to: entry.to };
   return { kind: entry.date ? 'single_date' : undefined, label: entry.label, date: entry.date };
 }
@@ -102,14 +182,20 @@ function policyInput(entry: z.infer<typeof policyEntry>) {
 class Collector {
   readonly errors: SetupError[] = [];
   private readonly t = translator();
-  constructor(private readonly doc: Document, private readonly lines: LineCounter) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
 
   add(path: Path, messageKey: string, params: Record<string, string | number> = {}): void {
     let node: unknown;
     for (let length = path.length; length >= 0 && !node; length -= 1) node = this.doc.getIn(path.slice(0, length), true);
     const offset = (node as { range?: [number] } | undefined)?.range?.[0] ?? 0;
     const { line, col } = this.lines.linePos(offset);
-    const where = path.map((part) => (typeof part === 'number' ? `[${part + 1}]` : `.${part}`)).join('').replace(/^\./, '');
+    const where = path
+      .map((part) => (typeof part === 'number' ? `[${part + 1}]` : `.${part}`))
+      .join('')
+      .replace(/^\./, '');
     this.errors.push({ line, column: col, message: `${this.t(messageKey, params)}${where ? `(${where})` : ''}` });
   }
 
@@ -140,7 +226,19 @@ function convertCounter(c: Collector, entry: FileShape['counters'][number], path
   if (entry.windows === undefined && perWindow) c.add(path, 'schedule.file.windowsNeeded');
   const fields = c.check(counterForm, { ...entry, windows: entry.windows ?? 1, purposes: entry.purposes ?? [] }, path);
   const policy = entry.policy ? c.check(counterPolicyForm, policyInput(entry.policy), [...path, 'policy']) : undefined;
-  const rules = entry.rules.map((rule, index) => c.check(ruleForm, { ...periodForm(rule), days: rule.days.map((day) => WEEKDAY_NAMES.indexOf(day)), validFrom: rule.validFrom, validTo: rule.validTo ?? '', openOnHolidays: rule.openOnHolidays ?? false }, [...path, 'rules', index]));
+  const rules = entry.rules.map((rule, index) =>
+    c.check(
+      ruleForm,
+      {
+        ...periodForm(rule),
+        days: rule.days.map((day) => WEEKDAY_NAMES.indexOf(day)),
+        validFrom: rule.validFrom,
+        validTo: rule.validTo ?? '',
+        openOnHolidays: rule.openOnHolidays ?? false,
+      },
+      [...path, 'rules', index],
+    ),
+  );
   const closures = entry.closures.map((closure, index) => c.check(closureForm, { ...closureInput(closure), counterId: '' }, [...path, 'closures', index]));
   const overrides = entry.overrides.flatMap((override, index) => {
     const dates = override.dates ?? (override.date ? [override.date] : []);
@@ -156,7 +254,16 @@ function convertCounter(c: Collector, entry: FileShape['counters'][number], path
   return { fields, policy, rules: rules as RuleFields[], closures: closures as ClosureFields[], overrides: overrides as OverrideFields[] };
 }
 
-const SYNTAX_REASONS = new Set(['BAD_INDENT', 'TAB_AS_INDENT', 'MISSING_CHAR', 'DUPLICATE_KEY', 'UNEXPECTED_TOKEN', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'BAD_SCALAR_START']);
+const SYNTAX_REASONS = new Set([
+  'BAD_INDENT',
+  'TAB_AS_INDENT',
+  'MISSING_CHAR',
+  'DUPLICATE_KEY',
+  'UNEXPECTED_TOKEN',
+  'BLOCK_AS_IMPLICIT_KEY',
+  'MULTILINE_IMPLICIT_KEY',
+  'BAD_SCALAR_START',
+]);
 
 /** A YAML syntax error in Japanese (the CLI prints it after FILE:LINE:COLUMN). */
 function syntaxMessage(t: ReturnType<typeof translator>, code: string): string {
@@ -207,7 +314,12 @@ async function replaceCounter(tx: DbTx, setup: CounterSetup, displayOrder: numbe
   await tx.openingRule.createMany({ data: setup.rules.map((rule) => ({ ...ruleColumns(rule, counter.windows), counterId: counter.id })) });
   await createClosures(tx, setup.closures, counter.id);
   await tx.dateOverride.createMany({
-    data: setup.overrides.map((override) => ({ ...(override.period ? periodColumns(override.period, counter.windows) : { label: override.label }), counterId: counter.id, kind: override.kind, date: dateColumn(override.dateFrom) })),
+    data: setup.overrides.map((override) => ({
+      ...(override.period ? periodColumns(override.period, counter.windows) : { label: override.label }),
+      counterId: counter.id,
+      kind: override.kind,
+      date: dateColumn(override.dateFrom),
+    })),
   });
   if (setup.policy) await storePolicy(tx, counter.id, setup.policy);
   else await tx.bookingPolicy.deleteMany({ where: { counterId: counter.id } });
@@ -248,7 +360,17 @@ export async function loadSetup(tx: Tx, setup: CitySetup, today: IsoDate): Promi
 
 const hoursText = (start: number | null, end: number | null) => `${timeText(start)}-${timeText(end)}`;
 
-function periodEntry(row: { label: string; startMinute: number | null; endMinute: number | null; breakStartMinute: number | null; breakEndMinute: number | null; slotMinutes: number | null; capacityPerSlot: number | null; peoplePerWindow: number | null; reservedCapacity: number }) {
+function periodEntry(row: {
+  label: string;
+  startMinute: number | null;
+  endMinute: number | null;
+  breakStartMinute: number | null;
+  breakEndMinute: number | null;
+  slotMinutes: number | null;
+  capacityPerSlot: number | null;
+  peoplePerWindow: number | null;
+  reservedCapacity: number;
+}) {
   return {
     label: row.label || undefined,
     hours: hoursText(row.startMinute, row.endMinute),
@@ -262,19 +384,37 @@ function periodEntry(row: { label: string; startMinute: number | null; endMinute
 function closureEntryOf(closure: { kind: string; label: string; params: unknown }) {
   const params = closure.params as Record<string, string | number>;
   switch (closure.kind) {
-    case 'single_date': return { label: closure.label, date: params.date };
-    case 'date_range': return { label: closure.label, from: params.from, to: params.to };
-    case 'yearly_range': return { label: closure.label, yearly: { from: params.from, to: params.to } };
-    default: return { label: closure.label, nthWeekday: { nth: params.nth, weekday: WEEKDAY_NAMES[Number(params.weekday)], offsetDays: params.offsetDays || undefined } };
+    case 'single_date':
+      return { label: closure.label, date: params.date };
+    case 'date_range':
+      return { label: closure.label, from: params.from, to: params.to };
+    case 'yearly_range':
+      return { label: closure.label, yearly: { from: params.from, to: params.to } };
+    default:
+      return { label: closure.label, nthWeekday: { nth: params.nth, weekday: WEEKDAY_NAMES[Number(params.weekday)], offsetDays: params.offsetDays || undefined } };
   }
 }
 
-function policyEntryOf(row: { opensDaysAhead: number | null; closesDaysBefore: number | null; closesAtMinute: number | null; sameDayAllowed: boolean | null; sameDayUntilMinutes: number | null; maxPeoplePerBooking: number | null } | undefined) {
+function policyEntryOf(
+  row:
+    | {
+        opensDaysAhead: number | null;
+        closesDaysBefore: number | null;
+        closesAtMinute: number | null;
+        sameDayAllowed: boolean | null;
+        sameDayUntilMinutes: number | null;
+        maxPeoplePerBooking: number | null;
+      }
+    | undefined,
+) {
   if (!row) return undefined;
   const entry = {
-    opensDaysAhead: row.opensDaysAhead ?? undefined, closesDaysBefore: row.closesDaysBefore ?? undefined,
-    closesAt: row.closesAtMinute === null ? undefined : timeText(row.closesAtMinute), sameDayAllowed: row.sameDayAllowed ?? undefined,
-    sameDayUntilMinutes: row.sameDayUntilMinutes ?? undefined, maxPeoplePerBooking: row.maxPeoplePerBooking ?? undefined,
+    opensDaysAhead: row.opensDaysAhead ?? undefined,
+    closesDaysBefore: row.closesDaysBefore ?? undefined,
+    closesAt: row.closesAtMinute === null ? undefined : timeText(row.closesAtMinute),
+    sameDayAllowed: row.sameDayAllowed ?? undefined,
+    sameDayUntilMinutes: row.sameDayUntilMinutes ?? undefined,
+    maxPeoplePerBooking: row.maxPeoplePerBooking ?? undefined,
   };
   return Object.values(entry).some((value) => value !== undefined) ? entry : undefined;
 }
@@ -285,24 +425,41 @@ export async function exportSetup(db: DbTx, today: IsoDate): Promise<string> {
     db.bookingPolicy.findMany(),
     db.closure.findMany({ where: { counterId: null }, orderBy: { id: 'asc' } }),
     db.counter.findMany({
-      where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }],
-      include: { openingRules: { orderBy: { id: 'asc' } }, closures: { orderBy: { id: 'asc' } }, dateOverrides: { where: { date: { gte: dateColumn(addDays(today, -1)) } }, orderBy: [{ date: 'asc' }, { id: 'asc' }] } },
+      where: { retiredAt: null },
+      orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }],
+      include: {
+        openingRules: { orderBy: { id: 'asc' } },
+        closures: { orderBy: { id: 'asc' } },
+        dateOverrides: { where: { date: { gte: dateColumn(addDays(today, -1)) } }, orderBy: [{ date: 'asc' }, { id: 'asc' }] },
+      },
     }),
   ]);
   const file = {
     policy: policyEntryOf(policies.find((row) => row.counterId === null)),
     closures: globalClosures.map(closureEntryOf),
     counters: counters.map((counter) => ({
-      code: counter.code, name: counter.name, address: counter.address || undefined, accessNotes: counter.accessNotes || undefined,
-      windows: counter.windows, purposes: counter.purposes.length ? counter.purposes : undefined,
+      code: counter.code,
+      name: counter.name,
+      address: counter.address || undefined,
+      accessNotes: counter.accessNotes || undefined,
+      windows: counter.windows,
+      purposes: counter.purposes.length ? counter.purposes : undefined,
       policy: policyEntryOf(policies.find((row) => row.counterId === counter.id)),
       rules: counter.openingRules.map((rule) => ({
-        ...periodEntry(rule), label: rule.label, days: rule.daysOfWeek.map((day) => WEEKDAY_NAMES[day]),
-        validFrom: isoDateOfColumn(rule.validFrom), validTo: rule.validTo ? isoDateOfColumn(rule.validTo) : undefined, openOnHolidays: rule.openOnHolidays || undefined,
+        ...periodEntry(rule),
+        label: rule.label,
+        days: rule.daysOfWeek.map((day) => WEEKDAY_NAMES[day]),
+        validFrom: isoDateOfColumn(rule.validFrom),
+        validTo: rule.validTo ? isoDateOfColumn(rule.validTo) : undefined,
+        openOnHolidays: rule.openOnHolidays || undefined,
       })),
       closures: counter.closures.length ? counter.closures.map(closureEntryOf) : undefined,
       overrides: counter.dateOverrides.length
-        ? counter.dateOverrides.map((override) => (override.kind === 'closed' ? { date: isoDateOfColumn(override.date), closed: true, label: override.label || undefined } : { date: isoDateOfColumn(override.date), ...periodEntry(override) }))
+        ? counter.dateOverrides.map((override) =>
+            override.kind === 'closed'
+              ? { date: isoDateOfColumn(override.date), closed: true, label: override.label || undefined }
+              : { date: isoDateOfColumn(override.date), ...periodEntry(override) },
+          )
         : undefined,
     })),
   };

@@ -66,9 +66,7 @@ export async function timetableOfSlot(db: DbTx, slotId: number): Promise<Counter
 }
 
 export function planSlots(timetables: CounterTimetable[], from: IsoDate, to: IsoDate): PlannedSlot[] {
-  return timetables.flatMap((timetable) =>
-    planRange(timetable, from, to).flatMap((day) => day.slots.map((slot) => ({ counterId: timetable.counterId, date: day.date, ...slot }))),
-  );
+  return timetables.flatMap((timetable) => planRange(timetable, from, to).flatMap((day) => day.slots.map((slot) => ({ counterId: timetable.counterId, date: day.date, ...slot }))));
 }
 
 async function upsertSlots(db: DbTx, slots: PlannedSlot[]): Promise<number> {

@@ -11,7 +11,10 @@ import type { ClosureFields, OverrideFields, RuleFields } from './forms.js';
 import { nationalHoliday } from './holidays.js';
 import { loadTimetables } from './slot-generation.js';
 
-type PeriodFields = Pick<RuleFields, 'label' | 'start' | 'end' | 'breakStart' | 'breakEnd' | 'slotMinutes' | 'capacityMode' | 'capacityPerSlot' | 'peoplePerWindow' | 'reservedCapacity'>;
+type PeriodFields = Pick<
+  RuleFields,
+  'label' | 'start' | 'end' | 'breakStart' | 'breakEnd' | 'slotMinutes' | 'capacityMode' | 'capacityPerSlot' | 'peoplePerWindow' | 'reservedCapacity'
+>;
 
 /** Form fields -> the columns shared by opening_rules and date_overrides. */
 export function periodColumns(fields: PeriodFields, windows: number) {
@@ -108,9 +111,10 @@ export async function saveRule(tx: Tx, today: IsoDate, counterId: number, ruleId
     const counter = await findCounter(db, counterId);
     await checkNoOverlap(db, counterId, ruleId, fields);
     const data = ruleColumns(fields, counter.windows);
-    const rule = ruleId === undefined
-      ? await db.openingRule.create({ data: { ...data, counterId } })
-      : (await findRule(db, counterId, ruleId), await db.openingRule.update({ where: { id: ruleId }, data }));
+    const rule =
+      ruleId === undefined
+        ? await db.openingRule.create({ data: { ...data, counterId } })
+        : (await findRule(db, counterId, ruleId), await db.openingRule.update({ where: { id: ruleId }, data }));
     const action = ruleId === undefined ? 'schedule.rule.create' : 'schedule.rule.update';
     return { value: rule, audit: { action, targetType: 'opening_rule', targetId: rule.id, detail: { counterId, ...fields } }, regenerate: [counterId] };
   });
@@ -120,16 +124,24 @@ export async function deleteRule(tx: Tx, today: IsoDate, counterId: number, rule
   return applyChange(tx, today, async (db) => {
     const rule = await findRule(db, counterId, ruleId);
     await db.openingRule.delete({ where: { id: ruleId } });
-    return { value: undefined, audit: { action: 'schedule.rule.delete', targetType: 'opening_rule', targetId: ruleId, detail: { counterId, label: rule.label } }, regenerate: [counterId] };
+    return {
+      value: undefined,
+      audit: { action: 'schedule.rule.delete', targetType: 'opening_rule', targetId: ruleId, detail: { counterId, label: rule.label } },
+      regenerate: [counterId],
+    };
   });
 }
 
 export function closureParams(fields: ClosureFields): ClosureParams {
   switch (fields.kind) {
-    case 'single_date': return { kind: fields.kind, date: fields.date };
-    case 'date_range': return { kind: fields.kind, from: fields.from, to: fields.to };
-    case 'yearly_range': return { kind: fields.kind, from: fields.fromDay, to: fields.toDay };
-    case 'nth_weekday': return { kind: fields.kind, nth: fields.nth, weekday: fields.weekday, offsetDays: fields.offsetDays };
+    case 'single_date':
+      return { kind: fields.kind, date: fields.date };
+    case 'date_range':
+      return { kind: fields.kind, from: fields.from, to: fields.to };
+    case 'yearly_range':
+      return { kind: fields.kind, from: fields.fromDay, to: fields.toDay };
+    case 'nth_weekday':
+      return { kind: fields.kind, nth: fields.nth, weekday: fields.weekday, offsetDays: fields.offsetDays };
   }
 }
 
@@ -143,7 +155,11 @@ export async function createClosure(tx: Tx, today: IsoDate, fields: ClosureField
     if (counterId !== null) await findCounter(db, counterId);
     const { kind, ...params } = closureParams(fields);
     const closure = await db.closure.create({ data: { kind, label: fields.label, counterId, params: params as Prisma.InputJsonObject } });
-    return { value: closure, audit: { action: 'schedule.closure.create', targetType: 'closure', targetId: closure.id, detail: { counterId, kind, label: fields.label, params } }, regenerate: counterId === null ? 'all' : [counterId] };
+    return {
+      value: closure,
+      audit: { action: 'schedule.closure.create', targetType: 'closure', targetId: closure.id, detail: { counterId, kind, label: fields.label, params } },
+      regenerate: counterId === null ? 'all' : [counterId],
+    };
   });
 }
 
@@ -153,7 +169,11 @@ export async function deleteClosure(tx: Tx, today: IsoDate, closureId: number) {
     if (!closure) throw new AppError(404, 'closure_not_found', 'schedule.closure.notFound');
     await db.closure.delete({ where: { id: closureId } });
     const detail = { counterId: closure.counterId, kind: closure.kind, label: closure.label, params: closure.params };
-    return { value: undefined, audit: { action: 'schedule.closure.delete', targetType: 'closure', targetId: closureId, detail }, regenerate: closure.counterId === null ? 'all' : [closure.counterId] };
+    return {
+      value: undefined,
+      audit: { action: 'schedule.closure.delete', targetType: 'closure', targetId: closureId, detail },
+      regenerate: closure.counterId === null ? 'all' : [closure.counterId],
+    };
   });
 }
 

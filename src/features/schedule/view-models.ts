@@ -5,7 +5,21 @@ import { totalsOf } from './calendar.js';
 import { timeText } from './forms.js';
 
 export function blankRuleValues(today: IsoDate): Record<string, unknown> {
-  return { label: '', days: ['1', '2', '3', '4', '5'], start: '09:00', end: '17:00', breakStart: '', breakEnd: '', slotMinutes: '30', capacityMode: 'slot', capacityPerSlot: '', peoplePerWindow: '', reservedCapacity: '0', validFrom: today, validTo: '' };
+  return {
+    label: '',
+    days: ['1', '2', '3', '4', '5'],
+    start: '09:00',
+    end: '17:00',
+    breakStart: '',
+    breakEnd: '',
+    slotMinutes: '30',
+    capacityMode: 'slot',
+    capacityPerSlot: '',
+    peoplePerWindow: '',
+    reservedCapacity: '0',
+    validFrom: today,
+    validTo: '',
+  };
 }
 
 export function ruleValues(rule: OpeningRule): Record<string, unknown> {
@@ -39,7 +53,10 @@ export const scheduleFormat = {
   isoDate: isoDateOfColumn,
   dayOfWeek,
   weekday: (day: number) => WEEKDAYS_JA[day],
-  days: (days: number[]) => WEEKDAY_ORDER.filter((day) => days.includes(day)).map((day) => WEEKDAYS_JA[day]).join('・'),
+  days: (days: number[]) =>
+    WEEKDAY_ORDER.filter((day) => days.includes(day))
+      .map((day) => WEEKDAYS_JA[day])
+      .join('・'),
   month: (month: string) => `${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月`,
   totals: totalsOf,
   minutesOf: jstMinutesOf,

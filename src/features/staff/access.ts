@@ -65,7 +65,8 @@ export function requirePermission(action: Action): RequestHandler {
   return (req, res, next) => {
     const user = res.locals.staffUser;
     if (!user) return res.redirect(303, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`);
-    if (!can(user, action)) return res.status(403).render('errors/message', { title: res.locals.t('error.403.title'), messageKey: 'staff.forbidden', params: {}, layout: 'layouts/staff' });
+    if (!can(user, action))
+      return res.status(403).render('errors/message', { title: res.locals.t('error.403.title'), messageKey: 'staff.forbidden', params: {}, layout: 'layouts/staff' });
     next();
   };
 }

@@ -19,7 +19,14 @@ function splitKey(key: string): { type: string; id: string } {
 
 /** Loads the display names of the staff among `keys` and returns the label function for them. */
 export async function actorLabeler(db: DbTx, keys: (string | null | undefined)[], t: Translate): Promise<ActorLabel> {
-  const staffIds = [...new Set(keys.flatMap((key) => (key ? [splitKey(key)] : [])).filter((part) => part.type === 'staff' && /^\d+$/.test(part.id)).map((part) => Number(part.id)))];
+  const staffIds = [
+    ...new Set(
+      keys
+        .flatMap((key) => (key ? [splitKey(key)] : []))
+        .filter((part) => part.type === 'staff' && /^\d+$/.test(part.id))
+        .map((part) => Number(part.id)),
+    ),
+  ];
   const users = staffIds.length === 0 ? [] : await db.staffUser.findMany({ where: { id: { in: staffIds } }, select: { id: true, displayName: true } });
   const names = new Map(users.map((user) => [String(user.id), user.displayName]));
   return (key) => {

@@ -11,9 +11,7 @@ export const STAFF_LOCK_MINUTES = 30;
 export const STAFF_ADDRESS_MAX_FAILURES = 100;
 export const STAFF_ADDRESS_WINDOW_MINUTES = 15;
 
-export type StaffLoginResult =
-  | { ok: true; user: StaffUser }
-  | { ok: false; reason: 'invalid' | 'locked' | 'throttled' };
+export type StaffLoginResult = { ok: true; user: StaffUser } | { ok: false; reason: 'invalid' | 'locked' | 'throttled' };
 
 /**
  * Reserves one password check against the user's lockout before bcrypt runs: counts it as a

@@ -11,7 +11,14 @@ const ROLES = ['admin', 'staff', 'operator'] as const;
 const counterIds = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => (value === undefined ? [] : [value].flat().map(parseId).filter((id): id is number => id !== undefined)));
+  .transform((value) =>
+    value === undefined
+      ? []
+      : [value]
+          .flat()
+          .map(parseId)
+          .filter((id): id is number => id !== undefined),
+  );
 
 const userForm = z.object({
   displayName: z.string().trim().min(1, 'validation.required').max(60, 'staff.users.tooLong'),
@@ -19,7 +26,10 @@ const userForm = z.object({
   counterIds,
 });
 const newUserForm = userForm.extend({
-  loginId: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, 'staff.users.loginIdFormat'),
+  loginId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{3,32}$/, 'staff.users.loginIdFormat'),
 });
 
 /** Admin screens for staff accounts (/staff/users) and the audit log (/staff/audit). */
@@ -32,10 +42,25 @@ export function usersRoutes(context: AppContext): Router {
 
   const counters = () => db.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
   const renderForm = async (res: import('express').Response, status: number, locals: Record<string, unknown>) =>
-    res.status(status).render('staff/users/form', { layout: 'layouts/staff', title: res.locals.t(locals.user ? 'staff.users.edit' : 'staff.users.new'), counters: await counters(), errors: {}, roles: ROLES, user: null, values: {}, ...locals });
+    res.status(status).render('staff/users/form', {
+      layout: 'layouts/staff',
+      title: res.locals.t(locals.user ? 'staff.users.edit' : 'staff.users.new'),
+      counters: await counters(),
+      errors: {},
+      roles: ROLES,
+      user: null,
+      values: {},
+      ...locals,
+    });
 
   router.get('/users', async (req, res) => {
-    res.render('staff/users/index', { layout: 'layouts/staff', title: res.locals.t('staff.users.title'), users: await listStaffUsers(db), notice: req.session.flash ?? null, now: new Date() });
+    res.render('staff/users/index', {
+      layout: 'layouts/staff',
+      title: res.locals.t('staff.users.title'),
+      users: await listStaffUsers(db),
+      notice: req.session.flash ?? null,
+      now: new Date(),
+    });
     delete req.session.flash;
   });
 
@@ -46,7 +71,12 @@ export function usersRoutes(context: AppContext): Router {
     if (!parsed.ok) return renderForm(res, 400, { errors: parsed.errors, values: req.body });
     const temporary = await issueTemporaryPassword();
     const created = await asAdmin(req, res, (tx) => createStaffUser(tx, parsed.data, temporary));
-    res.render('staff/users/temporary-password', { layout: 'layouts/staff', title: res.locals.t('staff.users.created'), loginId: parsed.data.loginId, password: created.temporaryPassword });
+    res.render('staff/users/temporary-password', {
+      layout: 'layouts/staff',
+      title: res.locals.t('staff.users.created'),
+      loginId: parsed.data.loginId,
+      password: created.temporaryPassword,
+    });
   });
 
   router.get('/users/:id/edit', async (req, res) => {
@@ -78,10 +108,14 @@ export function usersRoutes(context: AppContext): Router {
   action('disable', (id, req, res) => asAdmin(req, res, (tx) => setStaffUserDisabled(tx, id, true)), 'staff.users.disabledDone');
   action('enable', (id, req, res) => asAdmin(req, res, (tx) => setStaffUserDisabled(tx, id, false)), 'staff.users.enabledDone');
   action('unlock', (id, req, res) => asAdmin(req, res, (tx) => unlockStaffUser(tx, id)), 'staff.users.unlockedDone');
-  action('reset-password', async (id, req, res) => {
-    const temporary = await issueTemporaryPassword();
-    return asAdmin(req, res, (tx) => resetStaffPassword(tx, id, temporary));
-  }, '');
+  action(
+    'reset-password',
+    async (id, req, res) => {
+      const temporary = await issueTemporaryPassword();
+      return asAdmin(req, res, (tx) => resetStaffPassword(tx, id, temporary));
+    },
+    '',
+  );
 
   router.get('/audit', async (req, res) => {
     const filters = auditFilters.parse(req.query);
@@ -90,13 +124,20 @@ export function usersRoutes(context: AppContext): Router {
         ...(filters.action ? { action: { startsWith: filters.action } } : {}),
         ...(filters.actorId ? { actorId: filters.actorId } : {}),
         ...(filters.targetId ? { targetId: filters.targetId } : {}),
-        at: { gte: filters.from ? new Date(`${filters.from}T00:00:00+09:00`) : undefined, lt: filters.to ? new Date(Date.parse(`${filters.to}T00:00:00+09:00`) + 86_400_000) : undefined },
+        at: {
+          gte: filters.from ? new Date(`${filters.from}T00:00:00+09:00`) : undefined,
+          lt: filters.to ? new Date(Date.parse(`${filters.to}T00:00:00+09:00`) + 86_400_000) : undefined,
+        },
         ...(filters.before ? { id: { lt: BigInt(filters.before) } } : {}),
       },
       orderBy: { id: 'desc' },
       take: 100,
     });
-    const actorLabel = await actorLabeler(db, entries.map((entry) => `${entry.actorType}:${entry.actorId}`), res.locals.t);
+    const actorLabel = await actorLabeler(
+      db,
+      entries.map((entry) => `${entry.actorType}:${entry.actorId}`),
+      res.locals.t,
+    );
     res.render('staff/audit', { layout: 'layouts/staff', title: res.locals.t('staff.audit.title'), entries, filters, actorLabel, labelOf: translatedOr(res.locals.t) });
   });
 
@@ -118,7 +159,11 @@ const auditFilters = z.object({
   targetId: lineSchema(80).optional().catch(undefined),
   from: isoDate,
   to: isoDate,
-  before: z.string().regex(/^\d{1,19}$/).optional().catch(undefined),
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional()
+    .catch(undefined),
 });
 
 declare module 'express-session' {

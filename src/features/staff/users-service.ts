@@ -35,7 +35,11 @@ export async function createStaffUser(tx: Tx, input: StaffUserInput, temporary: 
   if (await tx.db.staffUser.findUnique({ where: { loginId: input.loginId } })) throw new AppError(409, 'login_id_taken', 'staff.users.loginIdTaken');
   const user = await tx.db.staffUser.create({
     data: {
-      loginId: input.loginId, displayName: input.displayName, role: input.role, passwordHash: temporary.passwordHash, mustChangePassword: true,
+      loginId: input.loginId,
+      displayName: input.displayName,
+      role: input.role,
+      passwordHash: temporary.passwordHash,
+      mustChangePassword: true,
       counters: { create: input.counterIds.map((counterId) => ({ counterId })) },
     },
   });
@@ -52,7 +56,9 @@ export async function updateStaffUser(tx: Tx, id: number, input: Omit<StaffUserI
     data: { displayName: input.displayName, role: input.role, counters: { create: input.counterIds.map((counterId) => ({ counterId })) } },
   });
   await recordAudit(tx, {
-    action: 'staff.user.updated', targetType: 'staff_user', targetId: id,
+    action: 'staff.user.updated',
+    targetType: 'staff_user',
+    targetId: id,
     detail: { role: [before.role, input.role], counterIds: [before.counters.map((c) => c.counterId), input.counterIds] },
   });
 }
