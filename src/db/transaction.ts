@@ -67,7 +67,7 @@ export class AppPool extends pg.Pool {
 function sendSettingsWithBegin(client: pg.PoolClient, open: Opening): void {
   const query = client.query;
   client.query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
-    client.query = query;
+    delete (client as Partial<pg.PoolClient>).query; // the client's own method again, from the next statement on
     const isBegin = typeof config === 'object' && config !== null && (config as pg.QueryConfig).text === 'BEGIN' && !(config as pg.QueryConfig).values?.length;
     if (isBegin) {
       open.settingsSent = true;
