@@ -9,10 +9,14 @@ export type Db = PrismaClient;
 /** Prisma's models without the power to open a transaction (inside one, or for reads). */
 export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-/** What reads need, in a transaction (Tx) or outside one (Database): Prisma's models and plain SQL. */
-export interface Reader {
-  readonly db: DbTx;
+/** Plain SQL; a constant text is prepared once per connection. */
+export interface Queryable {
   query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+}
+
+/** What reads need, in a transaction (Tx) or outside one (Database): Prisma's models and plain SQL. */
+export interface Reader extends Queryable {
+  readonly db: DbTx;
 }
 
 export interface Database extends Reader {

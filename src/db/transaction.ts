@@ -1,18 +1,24 @@
 // The one place a transaction begins and ends. Routes, jobs and CLI commands open it at the
 // edge with `transaction(database, actor, fn)`; services take the `Tx` they run in, so they
 // compose. Prisma's models (`tx.db`) and plain SQL (`tx.query`) run on the same connection.
+// Work that needs only plain SQL (the booking commands on a citizen's path, the log-in) takes a
+// `SqlTx` and is run with `{ models: false }`: no Prisma transaction around it, which costs
+// about half a millisecond of CPU per transaction (docs/decisions/0014).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { actorKey, type Actor } from '../lib/actor.js';
-import type { Database, DbTx } from './client.js';
+import type { Database, DbTx, Queryable } from './client.js';
 
-export interface Tx {
-  /** Prisma's models, in this transaction. */
-  readonly db: DbTx;
-  /** Plain SQL in this transaction; its text is prepared once per connection (keep it constant). */
-  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+/** A transaction for plain SQL: what the booking commands, the audit log, the outbox and card statuses need. */
+export interface SqlTx extends Queryable {
   /** Who acts: audit rows and "who" columns written in this transaction name them. */
   readonly actor: Actor;
+}
+
+/** A transaction with Prisma's models too. */
+export interface Tx extends SqlTx {
+  /** Prisma's models, in this transaction. */
+  readonly db: DbTx;
 }
 
 export interface TransactionOptions {
@@ -24,6 +30,8 @@ export interface TransactionOptions {
    * the open transaction has locked, or both wait for ever.
    */
   alongside?: boolean;
+  /** false: plain SQL only (fn takes a SqlTx), without Prisma's transaction around it. */
+  models?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -92,31 +100,61 @@ export function preparedQuery(text: string, values: unknown[]): pg.QueryConfig {
  * per-transaction settings reach PostgreSQL here and nowhere else: the acting user as
  * `app.actor` and the statement time-out.
  */
+export function transaction<T>(database: Database, actor: Actor, fn: (tx: SqlTx) => Promise<T>, options: TransactionOptions & { models: false }): Promise<T>;
+export function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
 export async function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   // A transaction opened inside another would wait on the outer one's locks from a second connection.
   if (opening.getStore() && !options.alongside) throw new Error('transactions do not nest: pass the open Tx down instead');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const open: Opening = { settings: { actor: actorKey(actor), timeoutMs } };
-  return opening.run(open, () =>
-    database.prisma.$transaction(
-      async (db) => {
-        const client = open.client;
-        if (!client) throw new Error('the transaction did not get its connection from AppPool');
-        let ended = false;
-        const query = async <Row>(text: string, values: unknown[] = []) => {
-          if (ended) throw new Error('a query was sent after its transaction ended');
-          return (await client.query(preparedQuery(text, values))).rows as Row[];
-        };
-        if (!open.settingsSent) await client.query(settingsSql(client, open));
-        try {
-          return await fn({ db, query, actor });
-        } finally {
-          ended = true;
-        }
-      },
-      { maxWait: MAX_WAIT_MS, timeout: timeoutMs + 5_000 },
-    ),
+  const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } };
+  return opening.run(open, () => (options.models === false ? plainTransaction(database, open, actor, fn) : modelTransaction(database, open, actor, fn)));
+}
+
+/** Plain SQL on the transaction's connection, refused once the transaction has ended. */
+function queryOn(client: pg.PoolClient) {
+  let ended = false;
+  const query = async <Row>(text: string, values: unknown[] = []) => {
+    if (ended) throw new Error('a query was sent after its transaction ended');
+    return (await client.query(preparedQuery(text, values))).rows as Row[];
+  };
+  return { query, end: () => (ended = true) };
+}
+
+/** Prisma's interactive transaction, with plain SQL on the connection it took. */
+function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return database.prisma.$transaction(
+    async (db) => {
+      const client = open.client;
+      if (!client) throw new Error('the transaction did not get its connection from AppPool');
+      const { query, end } = queryOn(client);
+      if (!open.settingsSent) await client.query(settingsSql(client, open));
+      try {
+        return await fn({ db, query, actor });
+      } finally {
+        end();
+      }
+    },
+    { maxWait: MAX_WAIT_MS, timeout: open.settings.timeoutMs + 5_000 },
   );
+}
+
+/** BEGIN (with the settings) and COMMIT on a pool connection, for work that needs plain SQL only. */
+async function plainTransaction<T>(database: Database, open: Opening, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await database.pool.connect();
+  const { query, end } = queryOn(client);
+  let broken: Error | undefined;
+  try {
+    await client.query(`BEGIN; ${settingsSql(client, open)}`);
+    const value = await fn({ query, actor } as Tx);
+    await client.query('COMMIT');
+    return value;
+  } catch (error) {
+    // A connection that cannot even roll back is not given back to the pool.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    end();
+    client.release(broken);
+  }
 }
 
 /** The per-transaction settings as literals (they go with BEGIN, which takes no parameters). */

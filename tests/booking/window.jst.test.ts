@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
-import { bookingDeadline, bookingWindowProblem, changeWindowProblem, slotDeadline } from '../../src/features/booking/window.js';
-import { holdSlot } from '../../src/features/booking/index.js';
-import { dayPage } from '../../src/features/booking/index.js';
+import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from '../../src/features/booking/window.js';
+import { dayPage, holdSlot, slotDeadline } from '../../src/features/booking/index.js';
 import { composeBookingMail } from '../../src/features/booking/mail.js';
 import { openingDaysOf } from '../../src/features/schedule/opening-days.js';
 import { dateColumn, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
@@ -74,7 +73,7 @@ describe("deadline counted in the counter's opening days (開庁日)", () => {
   });
 
   it('When the year-end closure lies between, then the visit on 1/4 closes on 12/28, the last opening day of the year', async () => {
-    const deadline = await slotDeadline(db.prisma, { counterId, startsAt: jstInstant('2027-01-04', 9 * 60) });
+    const deadline = await slotDeadline(db, { counterId, startsAt: jstInstant('2027-01-04', 9 * 60) });
     expect(deadline).toEqual(jstInstant('2026-12-28', 17 * 60));
     expect(formatMomentJa(deadline)).toBe('2026年12月28日(月) 17:00');
   });

@@ -98,3 +98,41 @@ describe('transaction()', () => {
     seen.forEach((rows, i) => expect(rows).toEqual([{ name: `n${i}`, actor: `system:t${i}` }]));
   });
 });
+
+describe('transaction() for plain SQL only ({ models: false })', () => {
+  it('When the work throws after writing, then nothing is kept; when it returns, everything is; the acting user and time-out reach PostgreSQL', async () => {
+    const counter = await createCounter(db, { name: '元の名前' });
+    const rename = (name: string) => (tx: { query: (text: string, values?: unknown[]) => Promise<unknown[]> }) =>
+      tx.query(`UPDATE counters SET name = $2 WHERE id = $1`, [counter.id, name]);
+    await expect(
+      transaction(
+        db,
+        actor,
+        async (tx) => {
+          await rename('捨てる名前')(tx);
+          throw new Error('give up');
+        },
+        { models: false },
+      ),
+    ).rejects.toThrow('give up');
+    expect((await db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).name).toBe('元の名前');
+    const seen = await transaction(
+      db,
+      actor,
+      async (tx) => {
+        await rename('残す名前')(tx);
+        return tx.query<{ actor: string; timeout: string }>(`SELECT current_setting('app.actor') AS actor, current_setting('statement_timeout') AS timeout`);
+      },
+      { models: false, timeoutMs: 1500 },
+    );
+    expect(seen).toEqual([{ actor: 'staff:42', timeout: '1500ms' }]);
+    expect((await db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).name).toBe('残す名前');
+  });
+
+  it('When one is opened inside another, or its Tx is used after it ended, then that is refused', async () => {
+    await expect(transaction(db, actor, () => transaction(db, actor, async () => 1, { models: false }), { models: false })).rejects.toThrow(/do not nest/);
+    let kept: { query: (text: string) => Promise<unknown[]> } | undefined;
+    await transaction(db, actor, async (tx) => void (kept = tx), { models: false });
+    await expect(kept!.query('SELECT 1')).rejects.toThrow(/after its transaction ended/);
+  });
+});

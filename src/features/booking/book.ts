@@ -3,7 +3,7 @@
 // reads what the command needs (open bookings, the slot with its counter's rules) and removes
 // the people's holds; the booking rows, card statuses, email and audit row follow; the slot's
 // places are taken last.
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { actorKey } from '../../lib/actor.js';
 import { now as clockNow } from '../../lib/clock.js';
@@ -69,7 +69,7 @@ type SlotStateRow = BookingSlot & {
  * with its counter and rules, and their holds, removed only when they may book and the slot
  * exists (the caller settles the places). Throws already_booked / slot_not_found.
  */
-async function slotState(tx: Tx, ids: number[], slotId: number, now: Date): Promise<SlotState> {
+async function slotState(tx: SqlTx, ids: number[], slotId: number, now: Date): Promise<SlotState> {
   const [{ open, holds, policies, timetable, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
@@ -109,7 +109,7 @@ const placesLeft = (state: SlotState, heldBack: boolean) => (heldBack ? state.le
 const heldIn = (holds: HeldPlace[], slotId: number) => holds.filter((hold) => hold.live && hold.slotId === slotId).reduce((sum, hold) => sum + hold.people, 0);
 
 /** Holds one place in a slot while a citizen confirms (replacing any hold they had); a citizen's limits apply. */
-export async function holdSlot(tx: Tx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
+export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
   const now = input.now ?? clockNow();
   const ids = [input.cardHolderId];
   await lockBookingHolders(tx, ids);
@@ -145,7 +145,7 @@ export interface BookedGroup {
 }
 
 /** Books one slot for a card holder and family, all or nothing; turns their hold into the booking. */
-export async function bookSlot(tx: Tx, input: BookSlotInput): Promise<BookedGroup> {
+export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedGroup> {
   const now = input.now ?? clockNow();
   const ids = [...new Set(input.cardHolderIds)];
   const statuses = await lockBookingHolders(tx, ids);
@@ -197,7 +197,7 @@ const INSERT_BOOKINGS = `
   RETURNING id, code, card_holder_id AS "cardHolderId"`;
 
 export async function insertBookings(
-  tx: Tx,
+  tx: SqlTx,
   row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; groupCode?: string },
 ): Promise<BookedGroup['bookings']> {
   for (;;) {
@@ -241,7 +241,7 @@ function confirmationMail(primary: { id: number; code: string }, email: string, 
  * The explicit over-capacity booking: raises the slot's capacity by exactly the places that
  * are missing (the CHECK booked <= capacity stays true) and records why.
  */
-async function overbook(tx: Tx, slotId: number, people: number, input: BookSlotInput): Promise<void> {
+async function overbook(tx: SqlTx, slotId: number, people: number, input: BookSlotInput): Promise<void> {
   if (!can(input.by, 'booking.overCapacity')) throw new BookingError('overbook_forbidden');
   const [slot] = await tx.query<{ capacity: number; booked: number }>(`SELECT capacity, booked FROM slots WHERE id = $1::int FOR NO KEY UPDATE`, [slotId]);
   const missing = Math.max(0, slot.booked + people - slot.capacity);

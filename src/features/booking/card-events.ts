@@ -1,6 +1,6 @@
 // What a booking event does to the cards of the people booked (see CARD_EFFECTS): the one
 // place the booking commands change card statuses.
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { changeCardStatus } from '../cards/status.js';
 import { CARD_EFFECTS, type BookingEvent } from './rules.js';
@@ -10,7 +10,7 @@ import { CARD_EFFECTS, type BookingEvent } from './rules.js';
  * recorded as sent goes through 'notice_sent' when booked (`statuses`: as locked). A refused
  * move throws CardTransitionError, unless `keepRefused` (a job tidying up leaves such a card).
  */
-export async function applyCardEvent(tx: Tx, event: BookingEvent, ids: number[], statuses?: Map<number, CardStatus>, options: { keepRefused?: boolean } = {}): Promise<void> {
+export async function applyCardEvent(tx: SqlTx, event: BookingEvent, ids: number[], statuses?: Map<number, CardStatus>, options: { keepRefused?: boolean } = {}): Promise<void> {
   if (ids.length === 0) return;
   const { to, reason } = CARD_EFFECTS[event];
   const arrived = event === 'booked' ? ids.filter((id) => statuses?.get(id) === 'card_arrived') : [];

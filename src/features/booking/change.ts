@@ -1,7 +1,7 @@
 // Changing a booking: move it (with its family) to another time, cancel it, add or remove a
 // family member. Each locks the group's card holders first, reads the group again under the
 // locks (a concurrent change may have moved or cancelled some), then the slots.
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { recordAudit } from '../staff/audit.js';
@@ -37,7 +37,7 @@ const GROUP_OF = `
   ORDER BY b.id`;
 
 /** The active bookings booked together with this one, primary first, with their card holders locked. */
-async function lockedGroup(tx: Tx, bookingId: number) {
+async function lockedGroup(tx: SqlTx, bookingId: number) {
   const before = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (before.length === 0) throw new BookingError('booking_not_found');
   await lockHolders(
@@ -53,7 +53,7 @@ async function lockedGroup(tx: Tx, bookingId: number) {
 }
 
 /** A change of the group's booking is allowed now (the citizen's deadlines, unless staff). */
-async function checkChange(tx: Tx, slot: { counterId: number; startsAt: Date }, input: ChangeInput, people?: number) {
+async function checkChange(tx: SqlTx, slot: { counterId: number; startsAt: Date }, input: ChangeInput, people?: number) {
   checkWindow('change', slot.startsAt, await counterRules(tx, slot.counterId), { by: input.by, now: input.now ?? clockNow(), people });
 }
 
@@ -62,7 +62,7 @@ export interface MoveBookingInput extends ChangeInput {
 }
 
 /** Moves a booking and its family to another slot atomically: never without a place, never overbooked. */
-export async function moveBooking(tx: Tx, input: MoveBookingInput): Promise<{ groupCode: string }> {
+export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{ groupCode: string }> {
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot: from } = await lockedGroup(tx, input.bookingId);
   if (from.id === input.toSlotId) throw new BookingError('same_slot');
@@ -90,13 +90,13 @@ export async function moveBooking(tx: Tx, input: MoveBookingInput): Promise<{ gr
 }
 
 /** Sets bookings to cancelled and gives their places back. */
-async function cancelRows(tx: Tx, bookingIds: number[], slotId: number, now: Date) {
+async function cancelRows(tx: SqlTx, bookingIds: number[], slotId: number, now: Date) {
   await tx.query(`UPDATE bookings SET status = 'cancelled', cancelled_at = $2::timestamptz, updated_at = now() WHERE id = ANY($1::int[])`, [bookingIds, now]);
   await returnPlaces(tx, slotId, bookingIds.length);
 }
 
 /** Cancels a booking and its family members' bookings; their cards go back to 'notice_sent'. */
-export async function cancelBooking(tx: Tx, input: ChangeInput): Promise<{ groupCode: string; people: number }> {
+export async function cancelBooking(tx: SqlTx, input: ChangeInput): Promise<{ groupCode: string; people: number }> {
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   await checkChange(tx, slot, input);
@@ -121,7 +121,7 @@ export interface FamilyMemberInput extends ChangeInput {
 }
 
 /** Adds a family member to an existing booking's slot without touching the others' bookings. */
-export async function addFamilyMember(tx: Tx, input: FamilyMemberInput): Promise<{ code: string }> {
+export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Promise<{ code: string }> {
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   const statuses = await lockBookingHolders(tx, [input.cardHolderId]);
@@ -140,7 +140,7 @@ export interface RemoveFamilyMemberInput extends ChangeInput {
 }
 
 /** Cancels one family member's place; the one who booked cannot be removed (cancel instead). */
-export async function removeFamilyMember(tx: Tx, input: RemoveFamilyMemberInput): Promise<void> {
+export async function removeFamilyMember(tx: SqlTx, input: RemoveFamilyMemberInput): Promise<void> {
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   const member = group.find((candidate) => candidate.id === input.memberBookingId);
   if (!member) throw new BookingError('booking_not_found');

@@ -1,14 +1,15 @@
 // A counter's booking rules as a command needs them: its policy (how far ahead, deadlines, how
 // many people) and its opening days (deadlines count opening days), read with other rows in
 // one statement, and the check of a booking or change against them.
-import type { Reader } from '../../db/client.js';
+import type { Queryable } from '../../db/client.js';
 import type { CounterTimetable } from '../schedule/calendar.js';
 import { daysOf, type OpeningDays } from '../schedule/opening-days.js';
 import { policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
 import { timetableJson } from '../schedule/slot-generation.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { BookingError } from './errors.js';
-import { bookingWindowProblem, changeWindowProblem } from './window.js';
+import { jstDateOf } from '../../lib/jst.js';
+import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from './window.js';
 
 export interface CounterRules {
   policy: BookingPolicyRules;
@@ -27,7 +28,7 @@ export function rulesOfRow(row: { policies: string; timetable: string | null }, 
 
 const COUNTER_RULES = `SELECT ${counterRulesColumns('$1::int')}`;
 
-export async function counterRules(reader: Reader, counterId: number): Promise<CounterRules> {
+export async function counterRules(reader: Queryable, counterId: number): Promise<CounterRules> {
   const [row] = await reader.query<{ policies: string; timetable: string | null }>(COUNTER_RULES, [counterId]);
   return rulesOfRow(row, counterId);
 }
@@ -42,4 +43,10 @@ export function checkWindow(kind: 'book' | 'change', startsAt: Date, rules: Coun
   if (can(options.by, 'booking.bypassWindow')) return;
   const problem = (kind === 'book' ? bookingWindowProblem : changeWindowProblem)(startsAt, rules.policy, options.now, rules.isOpeningDay);
   if (problem) throw new BookingError(problem);
+}
+
+/** The web deadline of a slot at its counter, by the counter's policy and opening days. */
+export async function slotDeadline(reader: Queryable, slot: { counterId: number; startsAt: Date }): Promise<Date> {
+  const { policy, isOpeningDay } = await counterRules(reader, slot.counterId);
+  return bookingDeadline(jstDateOf(slot.startsAt), policy, isOpeningDay);
 }

@@ -2,12 +2,12 @@
 // count in slots.booked, so a confirmed hold can always become a booking; an expired one gives
 // its places back.
 import type { Reader } from '../../db/client.js';
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { lockHolders, returnPlaces, settleHolds, takeHoldsOf } from './places.js';
 
 /** Releases a citizen's hold at once (they went back, cancelled, or logged out). */
-export async function releaseHold(tx: Tx, cardHolderId: number): Promise<void> {
+export async function releaseHold(tx: SqlTx, cardHolderId: number): Promise<void> {
   await lockHolders(tx, [cardHolderId]);
   await settleHolds(tx, await takeHoldsOf(tx, [cardHolderId], clockNow()));
 }
@@ -20,7 +20,7 @@ const RELEASE_EXPIRED = `
  * Gives back the places of expired holds. Any request or a scheduled job may run it; a hold
  * deleted here cannot also be confirmed (the DELETE decides who gets it). Returns how many.
  */
-export async function releaseExpiredHolds(tx: Tx, now = clockNow()): Promise<number> {
+export async function releaseExpiredHolds(tx: SqlTx, now = clockNow()): Promise<number> {
   const released = await tx.query<{ slotId: number; people: number }>(RELEASE_EXPIRED, [now]);
   for (const { slotId, people } of released) await returnPlaces(tx, slotId, people);
   return released.reduce((sum, row) => sum + row.people, 0);

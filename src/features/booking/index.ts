@@ -7,5 +7,6 @@ export { releaseHold, releaseExpiredHolds, anyExpiredHold, heldSlot } from './ho
 export { activeBookingOf } from './reads.js';
 export { type VisitAction } from './rules.js';
 export { BookingError, type BookingErrorCode } from './errors.js';
-export { bookingWindowProblem, changeWindowProblem, slotDeadline } from './window.js';
+export { bookingWindowProblem, changeWindowProblem } from './window.js';
+export { slotDeadline } from './counter-rules.js';
 export { monthCalendar, dayTimes, dayPage, listCounters } from './availability.js';

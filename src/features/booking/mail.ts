@@ -1,12 +1,12 @@
 // The emails that belong to a booking: confirmation, change, cancellation and reminder. They
 // are composed from the committed booking and written to the outbox in the same transaction.
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
 import { translator } from '../../lib/i18n.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { enqueueMail, headerSafe, type MailAttachment } from '../notify/outbox.js';
-import { openBooking } from '../../domain/booking-rules.js';
-import { slotDeadline } from './window.js';
+import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
+import { slotDeadline } from './counter-rules.js';
 
 export type BookingMailKind = 'confirmation' | 'change' | 'cancellation' | 'reminder';
 
@@ -98,21 +98,41 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
  * transaction. `eventKey` makes each change or cancellation its own email; the same key twice
  * queues one email.
  */
-export async function queueBookingMail(tx: Tx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
-  const booking = await tx.db.booking.findUniqueOrThrow({ where: { id: options.bookingId }, include: { slot: { include: { counter: true } } } });
-  if (!booking.email) return false;
-  const people = booking.groupCode ? await tx.db.booking.count({ where: { groupCode: booking.groupCode, ...openBooking } }) : 1;
+const MAILED_BOOKING = `
+  SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+         c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
+         CASE WHEN b.group_code IS NULL THEN 1
+              ELSE (SELECT count(*)::int FROM bookings g WHERE g.group_code = b.group_code AND g.status IN ${OPEN_BOOKING_SQL}) END AS people
+  FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN counters c ON c.id = s.counter_id WHERE b.id = $1::int`;
+
+interface MailedBooking {
+  id: number;
+  code: string;
+  email: string | null;
+  updatedAt: Date;
+  counterId: number;
+  startsAt: Date;
+  endsAt: Date;
+  counterName: string;
+  counterAddress: string;
+  accessNotes: string;
+  people: number;
+}
+
+export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
+  const [booking] = await tx.query<MailedBooking>(MAILED_BOOKING, [options.bookingId]);
+  if (!booking?.email) return false;
   const mail = composeBookingMail(
     options.kind,
     {
       code: booking.code,
-      counterName: booking.slot.counter.name,
-      counterAddress: booking.slot.counter.address,
-      accessNotes: booking.slot.counter.accessNotes,
-      startsAt: booking.slot.startsAt,
-      endsAt: booking.slot.endsAt,
-      people: Math.max(people, 1),
-      deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx.db, booking.slot) : undefined,
+      counterName: booking.counterName,
+      counterAddress: booking.counterAddress,
+      accessNotes: booking.accessNotes,
+      startsAt: booking.startsAt,
+      endsAt: booking.endsAt,
+      people: Math.max(booking.people, 1),
+      deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx, booking) : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,

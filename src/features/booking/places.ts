@@ -4,25 +4,25 @@
 //
 // Lock order, in every command: card holders first (id order), then slots (id order), so two
 // requests never wait on each other in a circle, and two sessions of one person run in turn.
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { BookingError } from './errors.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 
 /** Locks the card holders in id order; their statuses. */
-export async function lockHolders(tx: Tx, ids: number[]): Promise<Map<number, CardStatus>> {
+export async function lockHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
   const rows = await tx.query<{ id: number; status: CardStatus }>(`SELECT id, status FROM card_holders WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`, [ids]);
   return new Map(rows.map((row) => [row.id, row.status]));
 }
 
 /** Locks card holders that are to book: each must exist and be in a bookable status. */
-export async function lockBookingHolders(tx: Tx, ids: number[]): Promise<Map<number, CardStatus>> {
+export async function lockBookingHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
   const statuses = await lockHolders(tx, ids);
   if (statuses.size !== ids.length || [...statuses.values()].some((status) => !BOOKABLE_CARD_STATUSES.includes(status))) throw new BookingError('card_not_bookable');
   return statuses;
 }
 
-export async function lockSlots(tx: Tx, ids: number[]): Promise<void> {
+export async function lockSlots(tx: SqlTx, ids: number[]): Promise<void> {
   await tx.query(`SELECT id FROM slots WHERE id = ANY($1::int[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
 }
 
@@ -36,7 +36,7 @@ const TAKE_PLACES = `
  * back for staff (heldBack: whether this booker may). The slot row is the hot lock in a storm:
  * commands take places last, so it is held only until COMMIT.
  */
-export async function takePlaces(tx: Tx, slotId: number, people: number, options: { heldBack: boolean; now: Date }): Promise<void> {
+export async function takePlaces(tx: SqlTx, slotId: number, people: number, options: { heldBack: boolean; now: Date }): Promise<void> {
   if (people <= 0) return;
   await takeOrRelease(tx, slotId, options.now, () => tx.query(TAKE_PLACES, [slotId, people, options.heldBack]));
 }
@@ -45,7 +45,7 @@ export async function takePlaces(tx: Tx, slotId: number, people: number, options
  * Runs `take` (a guarded statement that returns a row when it got its places); when the places
  * are not there, gives back the slot's holds that ran out and tries once more, else slot_full.
  */
-export async function takeOrRelease(tx: Tx, slotId: number, now: Date, take: () => Promise<unknown[]>): Promise<void> {
+export async function takeOrRelease(tx: SqlTx, slotId: number, now: Date, take: () => Promise<unknown[]>): Promise<void> {
   for (;;) {
     if ((await take()).length === 1) return;
     if ((await releaseExpiredHoldsOfSlot(tx, slotId, now)) === 0) throw new BookingError('slot_full');
@@ -57,13 +57,13 @@ const RELEASE_EXPIRED_OF_SLOT = `
   SELECT coalesce(sum(people), 0)::int AS people FROM gone`;
 
 /** Deletes a slot's expired holds and gives their places back; how many. */
-async function releaseExpiredHoldsOfSlot(tx: Tx, slotId: number, now: Date): Promise<number> {
+async function releaseExpiredHoldsOfSlot(tx: SqlTx, slotId: number, now: Date): Promise<number> {
   const [released] = await tx.query<{ people: number }>(RELEASE_EXPIRED_OF_SLOT, [slotId, now]);
   await returnPlaces(tx, slotId, released.people);
   return released.people;
 }
 
-export async function returnPlaces(tx: Tx, slotId: number, people: number): Promise<void> {
+export async function returnPlaces(tx: SqlTx, slotId: number, people: number): Promise<void> {
   if (people <= 0) return;
   await tx.query(`UPDATE slots SET booked = booked - $2::int, updated_at = now() WHERE id = $1::int`, [slotId, people]);
 }
@@ -77,7 +77,7 @@ export interface HeldPlace {
 }
 
 /** Removes every hold of these card holders (the caller settles their places). */
-export async function takeHoldsOf(tx: Tx, cardHolderIds: number[], now: Date): Promise<HeldPlace[]> {
+export async function takeHoldsOf(tx: SqlTx, cardHolderIds: number[], now: Date): Promise<HeldPlace[]> {
   return tx.query<HeldPlace>(`DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) RETURNING id, slot_id AS "slotId", people, expires_at > $2::timestamptz AS live`, [
     cardHolderIds,
     now,
@@ -85,7 +85,7 @@ export async function takeHoldsOf(tx: Tx, cardHolderIds: number[], now: Date): P
 }
 
 /** Gives back the places of removed holds, except live ones in `keepSlotId`; returns those kept (the credit). */
-export async function settleHolds(tx: Tx, holds: HeldPlace[], keepSlotId?: number): Promise<number> {
+export async function settleHolds(tx: SqlTx, holds: HeldPlace[], keepSlotId?: number): Promise<number> {
   let credit = 0;
   for (const hold of holds) {
     if (hold.live && hold.slotId === keepSlotId) credit += hold.people;

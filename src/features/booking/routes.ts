@@ -2,7 +2,6 @@
 // through an id or code in the URL alone (a citizen can see and change only their own booking).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Tx } from '../../db/transaction.js';
 import type { AppContext } from '../../context.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 import type { Feature } from '../feature.js';
@@ -12,7 +11,7 @@ import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
 import { requireCitizen } from '../citizen/session.js';
-import { transaction } from '../../db/transaction.js';
+import { transaction, type SqlTx } from '../../db/transaction.js';
 import {
   activeBookingOf,
   addFamilyMember,
@@ -99,8 +98,8 @@ export function whenText(startsAt: Date, endsAt: Date): string {
 export function bookingFeature(context: AppContext): Feature {
   const { db, config, secrets } = context;
   const prisma = db.prisma;
-  /** Runs a booking command in a transaction for the citizen of this request. */
-  const asCitizen = <T>(req: Request, res: Response, command: (tx: Tx) => Promise<T>) => transaction(db, actor(req, res), command);
+  /** Runs booking commands in one transaction for the citizen of this request (plain SQL: the booking module needs no more). */
+  const asCitizen = <T>(req: Request, res: Response, command: (tx: SqlTx) => Promise<T>) => transaction(db, actor(req, res), command, { models: false });
   /** Expired holds give their places back before anyone is shown the places left. */
   const giveBackExpiredHolds = async (req: Request, res: Response) => {
     if (await anyExpiredHold(db)) await asCitizen(req, res, (tx) => releaseExpiredHolds(tx));
@@ -141,7 +140,7 @@ export function bookingFeature(context: AppContext): Feature {
         res,
         'show',
         'booking.show.title',
-        { own, deadline: await slotDeadline(prisma, own.booking.slot), done: doneMessage(own, req.query.done), familyError },
+        { own, deadline: await slotDeadline(db, own.booking.slot), done: doneMessage(own, req.query.done), familyError },
         familyError ? 400 : 200,
       );
     const holder = await prisma.cardHolder.findUniqueOrThrow({ where: { id: holderId(res) }, select: { status: true } });
@@ -421,6 +420,6 @@ export function bookingFeature(context: AppContext): Feature {
     res.redirect(303, '/booking?done=familyRemoved');
   });
 
-  const citizenLeft = (cardHolderId: number) => transaction(db, { type: 'citizen', id: String(cardHolderId) }, (tx) => releaseHold(tx, cardHolderId));
+  const citizenLeft = (cardHolderId: number) => transaction(db, { type: 'citizen', id: String(cardHolderId) }, (tx) => releaseHold(tx, cardHolderId), { models: false });
   return { name: 'booking', citizenRouter: router, citizenLeft };
 }

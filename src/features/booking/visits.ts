@@ -2,7 +2,7 @@
 // mark every unvisited booking of a day (a clerk at day's end, or the nightly job for days
 // gone by). Each moves bookings only from the statuses the move may come from (VISIT_MOVES),
 // with the card holders locked first, and audits it in the same transaction.
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
@@ -14,7 +14,7 @@ import { lockHolders } from './places.js';
 import { VISIT_MOVES, type VisitAction } from './rules.js';
 
 /** Moves the bookings (their card holders locked) as `action` says; the bookings that moved. */
-async function moveBookings(tx: Tx, ids: number[], action: VisitAction, options: { keepRefusedCards?: boolean } = {}): Promise<{ id: number; cardHolderId: number }[]> {
+async function moveBookings(tx: SqlTx, ids: number[], action: VisitAction, options: { keepRefusedCards?: boolean } = {}): Promise<{ id: number; cardHolderId: number }[]> {
   const move = VISIT_MOVES[action];
   const moved = await tx.query<{ id: number; cardHolderId: number }>(
     `UPDATE bookings SET status = $2::booking_status, updated_at = now() WHERE id = ANY($1::int[]) AND status::text = ANY($3::text[]) RETURNING id, card_holder_id AS "cardHolderId"`,
@@ -47,7 +47,7 @@ const VISITED_BOOKING = `
   SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", s.counter_id AS "counterId", s.date::text AS date
   FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1::int`;
 
-async function recordVisit(tx: Tx, action: VisitAction, input: VisitInput): Promise<{ holderId: number }> {
+async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): Promise<{ holderId: number }> {
   // The date as text: a date column read by pg would be a midnight in the server's time zone.
   const [booking] = await tx.query<{ id: number; code: string; cardHolderId: number; counterId: number; date: IsoDate }>(VISITED_BOOKING, [input.bookingId]);
   if (!booking || !can(input.by, 'counter.work', booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
@@ -61,21 +61,21 @@ async function recordVisit(tx: Tx, action: VisitAction, input: VisitInput): Prom
   return { holderId: booking.cardHolderId };
 }
 
-export const checkIn = (tx: Tx, input: VisitInput) => recordVisit(tx, 'check_in', input);
-export const handOver = (tx: Tx, input: VisitInput) => recordVisit(tx, 'hand_over', input);
-export const markNoShow = (tx: Tx, input: VisitInput) => recordVisit(tx, 'no_show', input);
+export const checkIn = (tx: SqlTx, input: VisitInput) => recordVisit(tx, 'check_in', input);
+export const handOver = (tx: SqlTx, input: VisitInput) => recordVisit(tx, 'hand_over', input);
+export const markNoShow = (tx: SqlTx, input: VisitInput) => recordVisit(tx, 'no_show', input);
 
 const UNVISITED_OF_DAY = `
   SELECT b.id, b.card_holder_id AS "cardHolderId" FROM bookings b JOIN slots s ON s.id = b.slot_id
   WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status = 'active' ORDER BY b.card_holder_id`;
 
 /** Bookings of the counter's day not visited yet. */
-export async function unvisitedOfDay(tx: Pick<Tx, 'query'>, counterId: number, date: IsoDate) {
+export async function unvisitedOfDay(tx: Pick<SqlTx, 'query'>, counterId: number, date: IsoDate) {
   return tx.query<{ id: number; cardHolderId: number }>(UNVISITED_OF_DAY, [counterId, date]);
 }
 
 /** Marks every still-unvisited booking of the counter's day (today or before) as a no-show; how many. */
-export async function markNoShowsOfDay(tx: Tx, input: { counterId: number; date: IsoDate; by: StaffPrincipal; now?: Date }): Promise<number> {
+export async function markNoShowsOfDay(tx: SqlTx, input: { counterId: number; date: IsoDate; by: StaffPrincipal; now?: Date }): Promise<number> {
   authorize(input.by, 'counter.work', input.counterId, 'console.counterForbidden');
   if (input.date > todayInJapan(input.now ?? clockNow())) throw new AppError(400, 'future_date', 'console.noShow.future');
   const moved = await markUnvisited(tx, await unvisitedOfDay(tx, input.counterId, input.date));
@@ -84,7 +84,7 @@ export async function markNoShowsOfDay(tx: Tx, input: { counterId: number; date:
 }
 
 /** Unvisited bookings become no-shows, their card holders locked first (in id order). */
-async function markUnvisited(tx: Tx, bookings: { id: number; cardHolderId: number }[], options: { keepRefusedCards?: boolean } = {}) {
+async function markUnvisited(tx: SqlTx, bookings: { id: number; cardHolderId: number }[], options: { keepRefusedCards?: boolean } = {}) {
   if (bookings.length === 0) return [];
   const holderIds = bookings.map((booking) => booking.cardHolderId);
   await lockHolders(tx, holderIds);
@@ -100,7 +100,7 @@ const PAST_UNVISITED = `
  * The nightly job: active bookings whose visit ended before today (Japan time) never came and
  * become no-shows, as a no-show marked at the counter does; a card put on hold meanwhile stays.
  */
-export async function markPastBookingsNoShow(tx: Tx, now: Date): Promise<{ markedNoShow: number }> {
+export async function markPastBookingsNoShow(tx: SqlTx, now: Date): Promise<{ markedNoShow: number }> {
   const bookings = await tx.query<{ id: number; cardHolderId: number }>(PAST_UNVISITED, [jstInstant(todayInJapan(now))]);
   const moved = await markUnvisited(tx, bookings, { keepRefusedCards: true });
   if (moved.length > 0) await recordAudit(tx, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: moved.map((booking) => booking.id) } });

@@ -2,9 +2,8 @@
 // All in Japan time. The deadline counts the counter's opening days (開庁日), not calendar days.
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, jstInstant, jstDateOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import type { DbTx } from '../../db/client.js';
-import { openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
-import { effectivePolicy, type BookingPolicyRules } from '../schedule/policy.js';
+import type { OpeningDays } from '../schedule/opening-days.js';
+import type { BookingPolicyRules } from '../schedule/policy.js';
 
 export type WindowProblem = 'not_open_yet' | 'deadline_passed' | null;
 
@@ -24,12 +23,6 @@ export function bookingDeadline(date: IsoDate, policy: BookingPolicyRules, isOpe
   }
   if (counted < policy.closesDaysBefore) day = addDays(date, -policy.closesDaysBefore);
   return jstInstant(day, policy.closesAtMinute);
-}
-
-/** The web deadline of a slot at its counter, by the counter's policy and opening days. */
-export async function slotDeadline(db: DbTx, slot: { counterId: number; startsAt: Date }): Promise<Date> {
-  const policy = await effectivePolicy(db, slot.counterId);
-  return bookingDeadline(jstDateOf(slot.startsAt), policy, await openingDaysOf(db, slot.counterId));
 }
 
 /** The first moment a visit on `date` may be booked: midnight JST, opensDaysAhead days before. */

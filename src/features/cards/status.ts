@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { actorKey } from '../../lib/actor.js';
 
@@ -69,7 +69,7 @@ const MOVE_CARDS = `
  * With `keepRefused`, a card that may not move stays as it is instead (a job tidying up).
  */
 export async function changeCardStatus(
-  tx: Tx,
+  tx: SqlTx,
   cardHolderIds: number | number[],
   to: CardStatus,
   reason = '',

@@ -70,7 +70,7 @@ function spentBudgetAlert(user: StaffPrincipal): AlertInput {
 
 /** Takes one check from the user's budget; refuses (audited, alerted) once it is spent. */
 async function reserveCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<number> {
-  const count = await reserveAttempt(database.db, budgetOf(check.user));
+  const count = await reserveAttempt(database, budgetOf(check.user));
   if (count !== null) return count;
   await recordCheck(database, check, { action: 'console.identity.refused', targetType: 'card_holder', targetId: noticeId }, true);
   throw new IdentityChecksSpentError();
@@ -91,7 +91,7 @@ export async function confirmCallerIdentity(
   const count = await reserveCheck(database, check, holder.noticeId);
   const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
   const namedMatches = await named();
-  if (dateMatches && namedMatches) return giveBackAttempt(database.db, budgetOf(check.user).key);
+  if (dateMatches && namedMatches) return giveBackAttempt(database, budgetOf(check.user).key);
   await recordCheck(database, check, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId }, count >= IDENTITY_CHECK_MAX_FAILURES);
   throw new IdentityError();
 }

@@ -8,8 +8,8 @@
 // burst of requests fired at the same moment learns no more than the counts allow. An attempt
 // is one transaction (one commit): its counts are committed before its answer is told, and the
 // rows it counts on stay locked until then, so attempts at the same moment wait for each other.
-import type { Database, DbTx } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import type { Database } from '../../db/client.js';
+import { transaction, type SqlTx, type Tx } from '../../db/transaction.js';
 import { budgetSpent, reserveAttempt, type AttemptBudget } from '../../lib/attempt-budget.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import { toHalfWidth } from '../../lib/width.js';
@@ -54,29 +54,30 @@ export function lockReason(state: LockState | null, now: Date): 'locked' | 'lock
  * unknown ID kept aside): one statement that counts the attempt, sets the short lock on every
  * CITIZEN_LOCK_AFTER-th, and refuses while locked. Returns the new count, or null when refused.
  */
-async function reserveIdAttempt(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<number | null> {
+async function reserveIdAttempt(tx: SqlTx, cardHolderId: number | null, noticeId: string): Promise<number | null> {
   const rows = cardHolderId
-    ? await db.$queryRaw<{ failures: number }[]>`
-        UPDATE card_holders SET failed_logins = failed_logins + 1, updated_at = now(),
-          locked_until = CASE WHEN (failed_logins + 1) % ${CITIZEN_LOCK_AFTER} = 0
-                              THEN now() + make_interval(mins => ${CITIZEN_LOCK_MINUTES}) ELSE locked_until END
-        WHERE id = ${cardHolderId} AND failed_logins < ${CITIZEN_MAX_FAILURES} AND (locked_until IS NULL OR locked_until <= now())
-        RETURNING failed_logins AS failures`
-    : await db.$queryRaw<{ failures: number }[]>`
-        INSERT INTO citizen_login_throttles AS t (key, failures, locked_until) VALUES (${`id:${noticeId}`}, 1, NULL)
-        ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1,
-          locked_until = CASE WHEN (t.failures + 1) % ${CITIZEN_LOCK_AFTER} = 0
-                              THEN now() + make_interval(mins => ${CITIZEN_LOCK_MINUTES}) ELSE t.locked_until END
-        WHERE t.failures < ${CITIZEN_MAX_FAILURES} AND (t.locked_until IS NULL OR t.locked_until <= now())
-        RETURNING failures`;
+    ? await tx.query<{ failures: number }>(RESERVE_HOLDER_ATTEMPT, [cardHolderId, CITIZEN_LOCK_AFTER, CITIZEN_LOCK_MINUTES, CITIZEN_MAX_FAILURES])
+    : await tx.query<{ failures: number }>(RESERVE_UNKNOWN_ATTEMPT, [`id:${noticeId}`, CITIZEN_LOCK_AFTER, CITIZEN_LOCK_MINUTES, CITIZEN_MAX_FAILURES]);
   return rows[0]?.failures ?? null;
 }
 
+const RESERVE_HOLDER_ATTEMPT = `
+  UPDATE card_holders SET failed_logins = failed_logins + 1, updated_at = now(),
+    locked_until = CASE WHEN (failed_logins + 1) % $2::int = 0 THEN now() + make_interval(mins => $3::int) ELSE locked_until END
+  WHERE id = $1::int AND failed_logins < $4::int AND (locked_until IS NULL OR locked_until <= now())
+  RETURNING failed_logins AS failures`;
+const RESERVE_UNKNOWN_ATTEMPT = `
+  INSERT INTO citizen_login_throttles AS t (key, failures, locked_until) VALUES ($1, 1, NULL)
+  ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1,
+    locked_until = CASE WHEN (t.failures + 1) % $2::int = 0 THEN now() + make_interval(mins => $3::int) ELSE t.locked_until END
+  WHERE t.failures < $4::int AND (t.locked_until IS NULL OR t.locked_until <= now())
+  RETURNING failures`;
+
 /** Why a reservation was refused: the total cap (until staff unlock) or the short lock. */
-async function refusalReason(db: DbTx, cardHolderId: number | null, noticeId: string): Promise<'locked' | 'locked_until_unlocked'> {
+async function refusalReason(tx: SqlTx, cardHolderId: number | null, noticeId: string): Promise<'locked' | 'locked_until_unlocked'> {
   const [row] = cardHolderId
-    ? await db.$queryRaw<{ failures: number }[]>`SELECT failed_logins AS failures FROM card_holders WHERE id = ${cardHolderId}`
-    : await db.$queryRaw<{ failures: number }[]>`SELECT failures FROM citizen_login_throttles WHERE key = ${`id:${noticeId}`}`;
+    ? await tx.query<{ failures: number }>(`SELECT failed_logins AS failures FROM card_holders WHERE id = $1::int`, [cardHolderId])
+    : await tx.query<{ failures: number }>(`SELECT failures FROM citizen_login_throttles WHERE key = $1`, [`id:${noticeId}`]);
   return (row?.failures ?? 0) >= CITIZEN_MAX_FAILURES ? 'locked_until_unlocked' : 'locked';
 }
 
@@ -98,7 +99,7 @@ export async function authenticateCitizen(database: Database, pepper: string, ra
   const noticeId = noticeIdOf(rawNoticeId).slice(0, 64);
   const mmdd = normaliseMonthDay(rawMonthDay).slice(0, 8);
   // Who tries is known only once the ID is looked up, inside the transaction; its audit rows name them.
-  return transaction(database, { type: 'citizen', id: 'unknown', ip }, (tx) => checkAnswer(tx, { pepper, noticeId, mmdd, ip }));
+  return transaction(database, { type: 'citizen', id: 'unknown', ip }, (tx) => checkAnswer(tx, { pepper, noticeId, mmdd, ip }), { models: false });
 }
 
 interface Attempt {
@@ -108,19 +109,19 @@ interface Attempt {
   ip: string;
 }
 
-async function checkAnswer(tx: Tx, { pepper, noticeId, mmdd, ip }: Attempt): Promise<CitizenLoginResult> {
+async function checkAnswer(tx: SqlTx, { pepper, noticeId, mmdd, ip }: Attempt): Promise<CitizenLoginResult> {
   const address = addressBudget(ip);
-  if (await budgetSpent(tx.db, address)) return THROTTLED;
-  const holder = await tx.db.cardHolder.findUnique({ where: { noticeId }, select: { id: true, birthKey: true } });
+  if (await budgetSpent(tx, address)) return THROTTLED;
+  const [holder] = await tx.query<{ id: number; birthKey: string }>(`SELECT id, birth_key AS "birthKey" FROM card_holders WHERE notice_id = $1`, [noticeId]);
   const audit = (entry: AuditEntry) => recordAudit(tx, entry, { type: 'citizen', id: holder ? String(holder.id) : 'unknown', ip });
-  const failures = await reserveIdAttempt(tx.db, holder?.id ?? null, noticeId);
+  const failures = await reserveIdAttempt(tx, holder?.id ?? null, noticeId);
   if (failures === null) {
-    await reserveAttempt(tx.db, address); // trying a locked ID still counts against the address
+    await reserveAttempt(tx, address); // trying a locked ID still counts against the address
     await audit({ action: 'citizen.login.locked' });
-    return { ok: false, reason: await refusalReason(tx.db, holder?.id ?? null, noticeId) };
+    return { ok: false, reason: await refusalReason(tx, holder?.id ?? null, noticeId) };
   }
   if (birthKeyMatches(pepper, noticeId, mmdd, holder?.birthKey ?? DUMMY_KEY) && holder) return loginSucceeded(tx, holder.id, address, audit);
-  if ((await reserveAttempt(tx.db, address)) === null) {
+  if ((await reserveAttempt(tx, address)) === null) {
     await audit({ action: 'citizen.login.throttled' });
     return THROTTLED;
   }
@@ -130,8 +131,8 @@ async function checkAnswer(tx: Tx, { pepper, noticeId, mmdd, ip }: Attempt): Pro
 }
 
 /** A right answer logs in, unless the address has spent its budget (it may be a burst's guess). */
-async function loginSucceeded(tx: Tx, cardHolderId: number, address: AttemptBudget, audit: (entry: AuditEntry) => Promise<void>): Promise<CitizenLoginResult> {
-  if (await budgetSpent(tx.db, address)) {
+async function loginSucceeded(tx: SqlTx, cardHolderId: number, address: AttemptBudget, audit: (entry: AuditEntry) => Promise<void>): Promise<CitizenLoginResult> {
+  if (await budgetSpent(tx, address)) {
     await audit({ action: 'citizen.login.throttled' });
     return THROTTLED;
   }

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx } from '../../db/transaction.js';
 
 /** Header values never carry line breaks, whatever staff typed into a counter's name. */
 export function headerSafe(value: string): string {
@@ -29,7 +29,7 @@ export interface OutgoingMail {
  * email, so the email exists exactly when the change commits (nothing acknowledged is lost).
  * Returns false when an email with the same dedupeKey was already queued.
  */
-export async function enqueueMail(tx: Tx, mail: OutgoingMail): Promise<boolean> {
+export async function enqueueMail(tx: SqlTx, mail: OutgoingMail): Promise<boolean> {
   const inserted = await tx.query(
     `INSERT INTO outbox_messages (dedupe_key, kind, to_address, subject, text_body, html_body, attachments, booking_id, next_attempt_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,

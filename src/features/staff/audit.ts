@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transaction, type SqlTx } from '../../db/transaction.js';
 import type { Actor } from '../../lib/actor.js';
 
 /** Who an audit row names (the transaction's actor). */
@@ -110,7 +110,7 @@ export interface AuditEntry {
  * Appends to the audit log in the transaction of the change (both commit together), naming the
  * transaction's actor, or `actor` when the row is about someone found inside it (a log-in attempt).
  */
-export async function recordAudit(tx: Tx, entry: AuditEntry, actor: AuditActor = tx.actor): Promise<void> {
+export async function recordAudit(tx: SqlTx, entry: AuditEntry, actor: AuditActor = tx.actor): Promise<void> {
   await tx.query(`INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`, [
     actor.type,
     actor.id,
@@ -127,5 +127,5 @@ export async function recordAudit(tx: Tx, entry: AuditEntry, actor: AuditActor =
  * checks): the row stays whatever the request does next.
  */
 export async function auditAttempt(database: Database, actor: Actor, entry: AuditEntry): Promise<void> {
-  await transaction(database, actor, (tx) => recordAudit(tx, entry));
+  await transaction(database, actor, (tx) => recordAudit(tx, entry), { models: false });
 }

@@ -40,7 +40,7 @@ export async function authenticateStaff(database: Database, loginId: string, pas
   const user = await db.staffUser.findUnique({ where: { loginId } });
   const actor = { type: 'staff' as const, id: user ? String(user.id) : `unknown:${loginId.slice(0, 64)}`, ip };
   const address = { key: `staff-ip:${ip}`, max: STAFF_ADDRESS_MAX_FAILURES, windowMinutes: STAFF_ADDRESS_WINDOW_MINUTES };
-  if ((await reserveAttempt(db, address)) === null) {
+  if ((await reserveAttempt(database, address)) === null) {
     await auditAttempt(database, actor, { action: 'staff.login.throttled' });
     return { ok: false, reason: 'throttled' };
   }
@@ -55,7 +55,7 @@ export async function authenticateStaff(database: Database, loginId: string, pas
     return { ok: false, reason: 'invalid' };
   }
   const fresh = await transaction(database, actor, async (tx) => {
-    await giveBackAttempt(tx.db, address.key);
+    await giveBackAttempt(tx, address.key);
     await recordAudit(tx, { action: 'staff.login' });
     return clearFailures(tx.db, user.id);
   });
