@@ -9,7 +9,7 @@ import { actorKey } from '../../lib/actor.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstDateOf } from '../../lib/jst.js';
 import { recordAudit } from '../staff/audit.js';
-import { bookingMailKey, composeBookingMail } from './mail.js';
+import { bookingMailKey, composeBookingMail, type VisitSlot } from './mail.js';
 import { enqueueMail, headerSafe } from '../notify/outbox.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
@@ -20,14 +20,8 @@ import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlace
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
 
-interface BookingSlot {
+interface BookingSlot extends VisitSlot {
   id: number;
-  counterId: number;
-  startsAt: Date;
-  endsAt: Date;
-  counterName: string;
-  counterAddress: string;
-  accessNotes: string;
 }
 
 interface SlotState {

@@ -105,17 +105,21 @@ const MAILED_BOOKING = `
               ELSE (SELECT count(*)::int FROM bookings g WHERE g.group_code = b.group_code AND g.status IN ${OPEN_BOOKING_SQL}) END AS people
   FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN counters c ON c.id = s.counter_id WHERE b.id = $1::int`;
 
-interface MailedBooking {
-  id: number;
-  code: string;
-  email: string | null;
-  updatedAt: Date;
+/** Where and when a visit is, as its mails tell it. */
+export interface VisitSlot {
   counterId: number;
   startsAt: Date;
   endsAt: Date;
   counterName: string;
   counterAddress: string;
   accessNotes: string;
+}
+
+interface MailedBooking extends VisitSlot {
+  id: number;
+  code: string;
+  email: string | null;
+  updatedAt: Date;
   people: number;
 }
 
