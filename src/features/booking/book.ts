@@ -157,11 +157,10 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
   await applyCardEvent(tx, 'booked', ids, statuses);
-  if (input.email)
-    await enqueueMail(
-      tx,
-      confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl),
-    );
+  if (input.email) {
+    const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
+    await enqueueMail(tx, confirmationMail(bookings[0], input.email, slot, deadline, ids.length, now, input.baseUrl));
+  }
   await recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
   if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
   // Last, so the slot row (the hot lock in a storm) is held only until COMMIT; without the

@@ -36,14 +36,14 @@ const GROUP_OF = `
   WHERE (b.group_code = g.code OR b.code = g.code) AND b.status = 'active'
   ORDER BY b.id`;
 
+const holdersOf = (members: GroupMember[]) => members.map((member) => member.cardHolderId);
+const bookingsOf = (members: GroupMember[]) => members.map((member) => member.id);
+
 /** The active bookings booked together with this one, primary first, with their card holders locked. */
 async function lockedGroup(tx: SqlTx, bookingId: number) {
   const before = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (before.length === 0) throw new BookingError('booking_not_found');
-  await lockHolders(
-    tx,
-    before.map((member) => member.cardHolderId),
-  );
+  await lockHolders(tx, holdersOf(before));
   const group = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (group.length === 0) throw new BookingError('booking_not_found');
   const [{ groupCode }] = await tx.query<{ groupCode: string }>(`SELECT coalesce(group_code, code) AS "groupCode" FROM bookings WHERE id = $1::int`, [bookingId]);
@@ -72,18 +72,11 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
   if (!to) throw new BookingError('slot_not_found');
   await checkChange(tx, from, input);
   checkWindow('book', to.startsAt, await counterRules(tx, to.counterId), { by: input.by, now, people: group.length });
-  await settleHolds(
-    tx,
-    await takeHoldsOf(
-      tx,
-      group.map((member) => member.cardHolderId),
-      now,
-    ),
-  );
+  await settleHolds(tx, await takeHoldsOf(tx, holdersOf(group), now));
   await lockSlots(tx, [from.id, to.id]);
   await takePlaces(tx, to.id, group.length, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   await returnPlaces(tx, from.id, group.length);
-  await tx.query(`UPDATE bookings SET slot_id = $2::int, updated_at = now() WHERE id = ANY($1::int[])`, [group.map((member) => member.id), to.id]);
+  await tx.query(`UPDATE bookings SET slot_id = $2::int, updated_at = now() WHERE id = ANY($1::int[])`, [bookingsOf(group), to.id]);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
   return { groupCode };
@@ -101,17 +94,8 @@ export async function cancelBooking(tx: SqlTx, input: ChangeInput): Promise<{ gr
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   await checkChange(tx, slot, input);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
-  await cancelRows(
-    tx,
-    group.map((member) => member.id),
-    slot.id,
-    now,
-  );
-  await applyCardEvent(
-    tx,
-    'cancelled',
-    group.map((member) => member.cardHolderId),
-  );
+  await cancelRows(tx, bookingsOf(group), slot.id, now);
+  await applyCardEvent(tx, 'cancelled', holdersOf(group));
   await recordAudit(tx, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
   return { groupCode, people: group.length };
 }
