@@ -106,7 +106,9 @@ export async function transaction<T>(database: Database, actor: Actor, fn: (tx: 
   // A transaction opened inside another would wait on the outer one's locks from a second connection.
   if (opening.getStore() && !options.alongside) throw new Error('transactions do not nest: pass the open Tx down instead');
   const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } };
-  return opening.run(open, () => (options.models === false ? plainTransaction(database, open, actor, fn) : modelTransaction(database, open, actor, fn)));
+  if (options.models !== false) return opening.run(open, () => modelTransaction(database, open, actor, fn));
+  const client = await database.pool.connect(); // taken before `open` is current: nothing to catch here
+  return opening.run({ ...open, client }, () => plainTransaction(client, open, actor, fn as (tx: SqlTx) => Promise<T>));
 }
 
 /** Plain SQL on the transaction's connection, refused once the transaction has ended. */
@@ -138,13 +140,12 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
 }
 
 /** BEGIN (with the settings) and COMMIT on a pool connection, for work that needs plain SQL only. */
-async function plainTransaction<T>(database: Database, open: Opening, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const client = await database.pool.connect();
+async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: Actor, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
   const { query, end } = queryOn(client);
   let broken: Error | undefined;
   try {
     await client.query(`BEGIN; ${settingsSql(client, open)}`);
-    const value = await fn({ query, actor } as Tx);
+    const value = await fn({ query, actor });
     await client.query('COMMIT');
     return value;
   } catch (error) {
