@@ -27,17 +27,12 @@ export interface Database extends Reader {
   close(): Promise<void>;
 }
 
-const pools = new WeakMap<object, AppPool>();
-/** @deprecated the booking core's old driver switch; goes with the booking module rewrite. */
-export const poolOf = (db: object): AppPool | undefined => pools.get(db);
-
 export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   // A request waiting longer than this for a connection fails with an error page instead of hanging.
   const pool = new AppPool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000 }));
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  pools.set(prisma, pool);
   return {
     prisma,
     db: prisma,
