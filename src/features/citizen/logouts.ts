@@ -47,7 +47,8 @@ export function watchLogouts(database: Database, absoluteHours: number): Session
       listening = false;
       client.removeAllListeners('end');
       void client.end().catch(() => {});
-      setTimeout(listen, RETRY_MS).unref();
+      // The app's pool closing (shut-down, a test's dropped database) ends the listening too.
+      if (!database.pool.ending) setTimeout(listen, RETRY_MS).unref();
     };
     client.on('error', retry);
     client.on('end', retry);

@@ -1,12 +1,9 @@
-// Who did something, in one stored format and one display format. Every "who" column
+// Who did something, in one stored format (actorKey, src/lib/actor.ts) and one display format. Every "who" column
 // (Booking.createdBy, CardStatusChange.actor, ImportBatch.uploadedBy/committedBy,
 // Alert.acknowledgedBy) holds actorKey(actor): 'staff:<staffUserId>', 'citizen:<cardHolderId>'
 // or 'system:<job>' ('system:mail:<address>' for an alert acknowledged from its mail link).
 // The audit log keeps the same two parts in actor_type / actor_id. People see actorLabel only.
 import type { DbTx } from '../../db/client.js';
-import type { AuditActor } from './audit.js';
-
-export const actorKey = (actor: AuditActor): string => `${actor.type}:${actor.id}`;
 
 /** A label in the viewer's language: a staff member's name, 「本人(ウェブ)」, 「システム」. */
 export type ActorLabel = (key: string | null | undefined) => string;
