@@ -1,6 +1,6 @@
 // The visit as an iCalendar file (RFC 5545), written directly: every confirmation and change
-// mail carries one, and building it through a validating library cost about 1 ms of CPU per
-// booking in the booking storm (bench/README.md).
+// mail carries one, and building it through the `ics` package (which validates every event with
+// yup) made a booking mail cost 0.20 ms of CPU instead of 0.04 ms (2,000 mails, 2026-12-02).
 import { now } from '../../lib/clock.js';
 
 export interface CalendarVisit {
