@@ -28,7 +28,7 @@ describe('booking fixture', () => {
     const active = await createBooking(db, { slotId: slot.id });
     await createBooking(db, { slotId: slot.id, status: 'checked_in' });
     await createBooking(db, { slotId: slot.id, status: 'cancelled' });
-    const remaining = async () => (await dayTimes(db.prisma, counter.id, date)).find((time) => time.id === slot.id)!.remaining;
+    const remaining = async () => (await dayTimes(db, counter.id, date)).find((time) => time.id === slot.id)!.remaining;
     expect(await remaining()).toBe(2); // 6 - 2 held - active - checked in; the cancelled one takes nothing
     await transaction(db, actor, (tx) => cancelBooking(tx, { bookingId: active.id, by: TEST_CLERK, baseUrl: 'http://localhost' }));
     expect(await remaining()).toBe(3);

@@ -3,7 +3,7 @@ import { transaction } from '../../src/db/transaction.js';
 import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from '../../src/features/booking/window.js';
 import { dayPage, holdSlot, slotDeadline } from '../../src/features/booking/index.js';
 import { composeBookingMail } from '../../src/features/booking/mail.js';
-import { openingDaysOf } from '../../src/features/schedule/opening-days.js';
+import { counterRules } from '../../src/features/booking/counter-rules.js';
 import { dateColumn, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
 import type { BookingPolicyRules } from '../../src/features/schedule/policy.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -59,7 +59,7 @@ describe("deadline counted in the counter's opening days (開庁日)", () => {
   });
 
   it('When the visit is on a Monday and N=1, then the deadline is the Friday before at 17:00, not Sunday', async () => {
-    const isOpen = await openingDaysOf(db.prisma, counterId);
+    const { isOpeningDay: isOpen } = await counterRules(db, counterId);
     // Monday 2026-12-07: the opening day before is Friday 12/04.
     expect(bookingDeadline('2026-12-07', policy, isOpen)).toEqual(jstInstant('2026-12-04', 17 * 60));
     expect(bookingWindowProblem(jstInstant('2026-12-07', 9 * 60), policy, jstInstant('2026-12-05', 10 * 60), isOpen)).toBe('deadline_passed');
@@ -67,7 +67,7 @@ describe("deadline counted in the counter's opening days (開庁日)", () => {
   });
 
   it('When a national holiday lies between, then it is not counted (成人の日 1/11 -> Tuesday 1/12 closes Friday 1/8)', async () => {
-    const isOpen = await openingDaysOf(db.prisma, counterId);
+    const { isOpeningDay: isOpen } = await counterRules(db, counterId);
     expect(bookingDeadline('2027-01-12', policy, isOpen)).toEqual(jstInstant('2027-01-08', 17 * 60));
     expect(bookingDeadline('2027-01-12', { ...policy, closesDaysBefore: 2 }, isOpen)).toEqual(jstInstant('2027-01-07', 17 * 60));
   });

@@ -58,7 +58,7 @@ describe('day board', () => {
     const { agent } = await staffOf(t, 'operator');
     const board = await agent.get(`/staff/console/counters/${counter.id}/day.json?date=${day}`);
     const { dayTimes } = await import('../../src/features/booking/index.js');
-    const citizen = await dayTimes(t.db.prisma, counter.id, day);
+    const citizen = await dayTimes(t.db, counter.id, day);
     expect(board.body.slots.map((s: { webFree: number }) => s.webFree)).toEqual(citizen.map((time) => time.remaining));
     expect(board.body.slots[0].webFree).toBe(2);
   });

@@ -3,10 +3,9 @@
 import type { Db, DbTx, Reader } from '../../db/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
-import type { CounterTimetable } from '../schedule/calendar.js';
-import { daysOf, openingDaysOf, type OpeningDays } from '../schedule/opening-days.js';
-import { timetableJson } from '../schedule/slot-generation.js';
-import { effectivePolicy, policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
+import type { OpeningDays } from '../schedule/opening-days.js';
+import { counterRules, counterRulesColumns, rulesOfRow } from './counter-rules.js';
+import type { BookingPolicyRules } from '../schedule/policy.js';
 import { webPlacesLeft, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
@@ -72,11 +71,10 @@ function upcoming(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: Openi
   return { state: 'upcoming' as const, remaining: 0, opensAt: bookingOpensAt(date, policy) };
 }
 
-export async function monthCalendar(db: Db | DbTx, counterId: number, month: string, now = clockNow()): Promise<MonthCalendar> {
-  const policy = await effectivePolicy(db, counterId);
-  const isOpeningDay = await openingDaysOf(db, counterId);
+export async function monthCalendar(reader: Reader, counterId: number, month: string, now = clockNow()): Promise<MonthCalendar> {
+  const { policy, isOpeningDay } = await counterRules(reader, counterId);
   const { first, last } = monthBounds(month);
-  const slots = await db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
+  const slots = await reader.db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
   const byDate = new Map<IsoDate, SlotRow[]>();
   for (const slot of slots) byDate.set(isoDateOfColumn(slot.date), [...(byDate.get(isoDateOfColumn(slot.date)) ?? []), slot]);
   const weeks: (CalendarDay | null)[][] = [];
@@ -112,10 +110,9 @@ export interface TimeChoice {
   label?: string;
 }
 
-export async function dayTimes(db: Db | DbTx, counterId: number, date: IsoDate, now = clockNow()): Promise<TimeChoice[]> {
-  const policy = await effectivePolicy(db, counterId);
-  const isOpeningDay = await openingDaysOf(db, counterId);
-  const slots = await db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
+export async function dayTimes(reader: Reader, counterId: number, date: IsoDate, now = clockNow()): Promise<TimeChoice[]> {
+  const { policy, isOpeningDay } = await counterRules(reader, counterId);
+  const slots = await reader.db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
   return slots.map((slot) => {
     const remaining = webPlacesLeft(slot);
     return {
@@ -139,7 +136,7 @@ interface DayPageRow {
 
 const DAY_PAGE = `
    SELECT c.id AS counter_id, c.name AS counter_name,
-          ${policyRowsJson('c.id')} AS policies, ${timetableJson('c.id')} AS timetable,
+          ${counterRulesColumns('c.id')},
           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
              'remaining', ${webPlacesLeftSql('s')}) ORDER BY s.starts_at), '[]')::text
            FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
@@ -164,8 +161,8 @@ export interface DayPage {
 export async function dayPage(reader: Reader, counterId: number, date: IsoDate, now = clockNow()): Promise<DayPage | null> {
   const [row] = await reader.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
   if (!row) return null;
-  const policy = policyFromRows(JSON.parse(row.policies), counterId);
-  const days = daysOf(JSON.parse(row.timetable) as CounterTimetable);
+  const days = rulesOfRow(row, counterId);
+  const { policy } = days;
   const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
     const startsAt = new Date(slot.startsAt);
     const bookable = slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now, days.isOpeningDay) === null;

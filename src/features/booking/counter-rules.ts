@@ -3,7 +3,7 @@
 // one statement, and the check of a booking or change against them.
 import type { Queryable } from '../../db/client.js';
 import type { CounterTimetable } from '../schedule/calendar.js';
-import { daysOf, type OpeningDays } from '../schedule/opening-days.js';
+import { daysOf, type CounterDays } from '../schedule/opening-days.js';
 import { policyFromRows, policyRowsJson, type BookingPolicyRules } from '../schedule/policy.js';
 import { timetableJson } from '../schedule/slot-generation.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
@@ -11,9 +11,8 @@ import { BookingError } from './errors.js';
 import { jstDateOf } from '../../lib/jst.js';
 import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from './window.js';
 
-export interface CounterRules {
+export interface CounterRules extends CounterDays {
   policy: BookingPolicyRules;
-  isOpeningDay: OpeningDays;
 }
 
 /** The SQL columns `policies` and `timetable` of the counter `counterIdColumn`, for rulesOfRow. */
@@ -22,7 +21,7 @@ export const counterRulesColumns = (counterIdColumn: string) => `${policyRowsJso
 export function rulesOfRow(row: { policies: string; timetable: string | null }, counterId: number): CounterRules {
   return {
     policy: policyFromRows(JSON.parse(row.policies), counterId),
-    isOpeningDay: daysOf(row.timetable ? (JSON.parse(row.timetable) as CounterTimetable) : undefined).isOpeningDay,
+    ...daysOf(row.timetable ? (JSON.parse(row.timetable) as CounterTimetable) : undefined),
   };
 }
 

@@ -178,7 +178,7 @@ export function bookingFeature(context: AppContext): Feature {
     if (!counter) return res.redirect(303, '/booking/counters');
     const counterId = counter.id;
     const month = parseQuery(monthQuery, req.query).month ?? todayInJapan().slice(0, 7);
-    view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(prisma, counterId, month), changing: req.session.changing ?? false });
+    view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(db, counterId, month), changing: req.session.changing ?? false });
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {

@@ -50,7 +50,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
   const counter = await counterOrFail(db, user, counterId);
   const [slots, times, bookings] = await Promise.all([
     db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } }),
-    dayTimes(db, counterId, date, now),
+    dayTimes(tx, counterId, date, now),
     db.booking.findMany({
       where: { slot: { counterId, date: dateColumn(date) }, status: { not: 'cancelled' } },
       orderBy: { id: 'asc' },

@@ -1,9 +1,7 @@
 // A counter's days as its timetable decides them: whether it is open (開庁日, for deadlines
 // counted in opening days) and the label of each period (e.g. 1F, 夜間窓口) citizens see.
-import type { DbTx } from '../../db/client.js';
 import type { IsoDate } from '../../lib/jst.js';
 import { planDay, type CounterTimetable, type DayPlan } from './calendar.js';
-import { loadTimetables, timetableOfSlot } from './slot-generation.js';
 
 export type OpeningDays = (date: IsoDate) => boolean;
 
@@ -11,11 +9,6 @@ export interface CounterDays {
   isOpeningDay: OpeningDays;
   /** The label of the period a slot starting at `startMinute` on `date` belongs to ('' if none). */
   labelOf(date: IsoDate, startMinute: number): string;
-}
-
-export async function counterDays(db: DbTx, counterId: number): Promise<CounterDays> {
-  const [timetable] = await loadTimetables(db, [counterId]);
-  return daysOf(timetable);
 }
 
 /** Whether the timetable can open on any day at all (a counter whose slots staff make by hand cannot). */
@@ -34,14 +27,4 @@ export function daysOf(timetable: CounterTimetable | undefined): CounterDays {
     isOpeningDay: (date) => plan(date)?.open ?? true,
     labelOf: (date, startMinute) => plan(date)?.slots.find((slot) => slot.startMinute === startMinute)?.label ?? '',
   };
-}
-
-/** Whether the counter is open on a date per its rules, closures, holidays and overrides. */
-export async function openingDaysOf(db: DbTx, counterId: number): Promise<OpeningDays> {
-  return (await counterDays(db, counterId)).isOpeningDay;
-}
-
-/** The opening days of the counter a slot belongs to (every day when the slot does not exist). */
-export async function openingDaysOfSlot(db: DbTx, slotId: number): Promise<OpeningDays> {
-  return daysOf(await timetableOfSlot(db, slotId)).isOpeningDay;
 }

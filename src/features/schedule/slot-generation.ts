@@ -59,12 +59,6 @@ export async function loadTimetables(db: DbTx, counterIds?: number[]): Promise<C
   return rows.map((row) => JSON.parse(row.timetable) as CounterTimetable);
 }
 
-/** The timetable of the counter a slot belongs to (undefined when the slot does not exist). */
-export async function timetableOfSlot(db: DbTx, slotId: number): Promise<CounterTimetable | undefined> {
-  const [row] = await db.$queryRawUnsafe<{ timetable: string }[]>(`${TIMETABLES} WHERE c.id = (SELECT counter_id FROM slots WHERE id = $1::int)`, slotId);
-  return row ? (JSON.parse(row.timetable) as CounterTimetable) : undefined;
-}
-
 export function planSlots(timetables: CounterTimetable[], from: IsoDate, to: IsoDate): PlannedSlot[] {
   return timetables.flatMap((timetable) => planRange(timetable, from, to).flatMap((day) => day.slots.map((slot) => ({ counterId: timetable.counterId, date: day.date, ...slot }))));
 }
