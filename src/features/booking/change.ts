@@ -25,14 +25,18 @@ export interface ChangeInput {
 interface GroupMember {
   id: number;
   code: string;
+  groupCode: string;
   cardHolderId: number;
   slotId: number;
+  counterId: number;
+  startsAt: Date;
   channel: BookingChannel;
 }
 
 const GROUP_OF = `
-  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", b.slot_id AS "slotId", b.channel
-  FROM bookings b, (SELECT coalesce(group_code, code) AS code FROM bookings WHERE id = $1::int) g
+  SELECT b.id, b.code, g.code AS "groupCode", b.card_holder_id AS "cardHolderId", b.slot_id AS "slotId",
+         s.counter_id AS "counterId", s.starts_at AS "startsAt", b.channel
+  FROM bookings b JOIN slots s ON s.id = b.slot_id, (SELECT coalesce(group_code, code) AS code FROM bookings WHERE id = $1::int) g
   WHERE (b.group_code = g.code OR b.code = g.code) AND b.status = 'active'
   ORDER BY b.id`;
 
@@ -44,12 +48,12 @@ async function lockedGroup(tx: SqlTx, bookingId: number) {
   const before = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (before.length === 0) throw new BookingError('booking_not_found');
   await lockHolders(tx, holdersOf(before));
+  // Read again under the locks: a concurrent change may have moved or cancelled some.
   const group = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (group.length === 0) throw new BookingError('booking_not_found');
-  const [{ groupCode }] = await tx.query<{ groupCode: string }>(`SELECT coalesce(group_code, code) AS "groupCode" FROM bookings WHERE id = $1::int`, [bookingId]);
+  const { groupCode } = group[0];
   const primary = group.find((member) => member.code === groupCode) ?? group[0];
-  const [slot] = await tx.query<{ counterId: number; startsAt: Date }>(`SELECT counter_id AS "counterId", starts_at AS "startsAt" FROM slots WHERE id = $1::int`, [primary.slotId]);
-  return { groupCode, primary, group, slot: { id: primary.slotId, ...slot } };
+  return { groupCode, primary, group, slot: { id: primary.slotId, counterId: primary.counterId, startsAt: primary.startsAt } };
 }
 
 /** A change of the group's booking is allowed now (the citizen's deadlines, unless staff). */
