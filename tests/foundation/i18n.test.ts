@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTranslator, loadLocales, translator } from '../../src/lib/i18n.js';
+import { BOOKING_ERROR_CODES, BookingError } from '../../src/features/booking/errors.js';
 
 describe('translation', () => {
   it('When no language is chosen, then text is Japanese', () => {
@@ -35,5 +36,14 @@ describe('translation', () => {
       for (const match of text.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]*[a-zA-Z0-9_])'\s*[,)]/g)) if (!(match[1] in ja)) missing.push(`${file}: ${match[1]}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('When the booking commands refuse, then every refusal has a Japanese message (no code is ever shown)', () => {
+    const t = translator();
+    for (const code of BOOKING_ERROR_CODES) {
+      const message = t(new BookingError(code).messageKey);
+      expect(message, code).not.toContain('booking.error');
+      expect(message, code).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+    }
   });
 });

@@ -32,6 +32,9 @@ const STATUS: Record<BookingErrorCode, number> = {
   overbook_forbidden: 403,
 };
 
+/** Every code, for the check that each has a message people can read. */
+export const BOOKING_ERROR_CODES = Object.keys(STATUS) as BookingErrorCode[];
+
 export class BookingError extends AppError {
   constructor(readonly code: BookingErrorCode) {
     super(STATUS[code], code, `booking.error.${code}`);
