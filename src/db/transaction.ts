@@ -43,8 +43,6 @@ interface Opening {
   client?: pg.PoolClient;
   /** The transaction's settings: the actor key and the time-out. */
   settings: { actor: string; timeoutMs: number };
-  /** Whether they went with the BEGIN (else they are sent on their own). */
-  settingsSent?: boolean;
 }
 const opening = new AsyncLocalStorage<Opening>();
 
@@ -60,29 +58,8 @@ export class AppPool extends pg.Pool {
     const open = opening.getStore();
     const started = super.connect();
     if (!open || open.client) return started;
-    return started.then((client) => {
-      open.client = client;
-      sendSettingsWithBegin(client, open);
-      return client;
-    });
+    return started.then((client) => (open.client = client));
   }
-}
-
-/**
- * The adapter's first statement on the connection is its BEGIN, sent as a simple query: the
- * settings go in the same round trip. (Anything else first, and they are sent on their own.)
- */
-function sendSettingsWithBegin(client: pg.PoolClient, open: Opening): void {
-  const query = client.query;
-  client.query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
-    delete (client as Partial<pg.PoolClient>).query; // the client's own method again, from the next statement on
-    const isBegin = typeof config === 'object' && config !== null && (config as pg.QueryConfig).text === 'BEGIN' && !(config as pg.QueryConfig).values?.length;
-    if (isBegin) {
-      open.settingsSent = true;
-      config = { ...(config as pg.QueryConfig), text: `BEGIN; ${settingsSql(client, open)}` };
-    }
-    return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
-  } as typeof client.query;
 }
 
 const statementNames = new Map<string, string>();
@@ -128,7 +105,7 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
       const client = open.client;
       if (!client) throw new Error('the transaction did not get its connection from AppPool');
       const { query, end } = queryOn(client);
-      if (!open.settingsSent) await client.query(settingsSql(client, open));
+      await client.query(settingsSql(client, open)); // Prisma sent BEGIN on its own
       try {
         return await fn({ db, query, actor });
       } finally {
@@ -158,6 +135,6 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
   }
 }
 
-/** The per-transaction settings as literals (they go with BEGIN, which takes no parameters). */
+/** The per-transaction settings as literals (in a plain transaction they go with BEGIN, a simple query without parameters). */
 const settingsSql = (client: pg.PoolClient, { settings }: Opening) =>
   `SELECT set_config('app.actor', ${client.escapeLiteral(settings.actor)}, true), set_config('statement_timeout', '${Math.floor(settings.timeoutMs)}ms', true)`;
