@@ -29,7 +29,11 @@ export interface Database extends Reader {
 
 export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   // A request waiting longer than this for a connection fails with an error page instead of hanging.
-  const pool = new AppPool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000 }));
+  // pipeline: statements sent one after another without waiting go out at once and are answered
+  // in order (a transaction's BEGIN with its first statement; writes whose answers are awaited
+  // together, as in bookSlot), each with its own Sync, so an error still ends only its own statement
+  // and, in a transaction, aborts the rest. pg refuses cursors and COPY on such a connection.
+  const pool = new AppPool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000, pipeline: true }));
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -121,9 +121,16 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
   const { query, end } = queryOn(client);
   let broken: Error | undefined;
   try {
-    await client.query(`BEGIN; ${settingsSql(client, open)}`);
+    // BEGIN goes out with the first statement (the connection pipelines, see connectDatabase).
+    // It cannot fail alone on a working connection, and a failed setting aborts the transaction
+    // block, so every statement after it fails too; its own error is the one reported.
+    const begun = client.query(`BEGIN; ${settingsSql(client, open)}`);
+    begun.catch(() => {});
     const value = await fn({ query, actor });
-    await client.query('COMMIT');
+    await begun;
+    const committed = await client.query('COMMIT');
+    // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error.
+    if (committed.command !== 'COMMIT') throw new Error(`the transaction was rolled back at COMMIT (${committed.command})`);
     return value;
   } catch (error) {
     // A connection that cannot even roll back is not given back to the pool.

@@ -135,4 +135,46 @@ describe('transaction() for plain SQL only ({ models: false })', () => {
     await transaction(db, actor, async (tx) => void (kept = tx), { models: false });
     await expect(kept!.query('SELECT 1')).rejects.toThrow(/after its transaction ended/);
   });
+
+  it('When the first statement runs, then it is already inside the transaction (BEGIN went out with it) and sees the same transaction time as the last', async () => {
+    const [first, last] = await transaction(
+      db,
+      actor,
+      async (tx) => {
+        const [start] = await tx.query<{ at: string; xid: string }>(`SELECT now()::text AS at, txid_current()::text AS xid`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const [end] = await tx.query<{ at: string; xid: string }>(`SELECT now()::text AS at, txid_current()::text AS xid`);
+        return [start, end];
+      },
+      { models: false },
+    );
+    expect(last).toEqual(first);
+  });
+
+  it('When statements are sent together without waiting and one in the middle fails, then its own error is reported and none of them is kept', async () => {
+    const counters = await Promise.all([createCounter(db, { name: '一' }), createCounter(db, { name: '二' })]);
+    const rename = (tx: { query: (text: string, values?: unknown[]) => Promise<unknown[]> }, id: number) => tx.query(`UPDATE counters SET name = '変更' WHERE id = $1`, [id]);
+    await expect(
+      transaction(db, actor, (tx) => Promise.all([rename(tx, counters[0].id), tx.query(`SELECT 1 / 0`), rename(tx, counters[1].id)]), { models: false }),
+    ).rejects.toThrow(/division by zero/);
+    const names = await db.query<{ name: string }>(`SELECT name FROM counters WHERE id = ANY($1::int[]) ORDER BY id`, [counters.map((c) => c.id)]);
+    expect(names.map((row) => row.name)).toEqual(['一', '二']);
+  });
+
+  it('When the work swallows a failed statement and returns, then the transaction is not reported as committed (PostgreSQL rolled it back at COMMIT)', async () => {
+    const counter = await createCounter(db, { name: '元の名前' });
+    await expect(
+      transaction(
+        db,
+        actor,
+        async (tx) => {
+          await tx.query(`UPDATE counters SET name = '失われる名前' WHERE id = $1`, [counter.id]);
+          await tx.query(`SELECT 1 / 0`).catch(() => undefined);
+          return 'done';
+        },
+        { models: false },
+      ),
+    ).rejects.toThrow(/rolled back at COMMIT/);
+    expect((await db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).name).toBe('元の名前');
+  });
 });

@@ -110,10 +110,10 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   const state = await slotState(tx, ids, input.slotId, now);
   const { holds, slot, rules } = state;
   if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
-  await settleHolds(tx, holds);
   checkWindow('book', slot.startsAt, rules, { by: null, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
-  await takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt]));
+  // The old holds' places go back before the new one is taken (in this order, sent together).
+  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt]))]);
   return { expiresAt };
 }
 
@@ -156,17 +156,20 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
   const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
-  await applyCardEvent(tx, 'booked', ids, statuses);
-  if (input.email) {
-    const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
-    await enqueueMail(tx, confirmationMail(bookings[0], input.email, slot, deadline, ids.length, now, input.baseUrl));
-  }
-  await recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } });
   if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
-  // Last, so the slot row (the hot lock in a storm) is held only until COMMIT; without the
-  // places, everything above rolls back.
-  if (credit > ids.length) await returnPlaces(tx, slot.id, credit - ids.length);
-  if (!takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
+  const mail = input.email
+    ? confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl)
+    : null;
+  // None of these needs another's answer: they go out together (the connection pipelines) and
+  // are answered in this order. The places come last, so the slot row (the hot lock in a storm)
+  // is held only until COMMIT; without the places, everything rolls back.
+  await Promise.all([
+    applyCardEvent(tx, 'booked', ids, statuses),
+    mail && enqueueMail(tx, mail),
+    recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } }),
+    credit > ids.length && returnPlaces(tx, slot.id, credit - ids.length),
+    !takeFirst && takePlaces(tx, slot.id, need, { heldBack, now }),
+  ]);
   return { groupCode: bookings[0].code, bookings };
 }
 

@@ -86,10 +86,7 @@ export async function takeHoldsOf(tx: SqlTx, cardHolderIds: number[], now: Date)
 
 /** Gives back the places of removed holds, except live ones in `keepSlotId`; returns those kept (the credit). */
 export async function settleHolds(tx: SqlTx, holds: HeldPlace[], keepSlotId?: number): Promise<number> {
-  let credit = 0;
-  for (const hold of holds) {
-    if (hold.live && hold.slotId === keepSlotId) credit += hold.people;
-    else await returnPlaces(tx, hold.slotId, hold.people);
-  }
-  return credit;
+  const kept = (hold: HeldPlace) => hold.live && hold.slotId === keepSlotId;
+  await Promise.all(holds.filter((hold) => !kept(hold)).map((hold) => returnPlaces(tx, hold.slotId, hold.people)));
+  return holds.filter(kept).reduce((credit, hold) => credit + hold.people, 0);
 }

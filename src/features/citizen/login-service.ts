@@ -111,8 +111,12 @@ interface Attempt {
 
 async function checkAnswer(tx: SqlTx, { pepper, noticeId, mmdd, ip }: Attempt): Promise<CitizenLoginResult> {
   const address = addressBudget(ip);
-  if (await budgetSpent(tx, address)) return THROTTLED;
-  const [holder] = await tx.query<{ id: number; birthKey: string }>(`SELECT id, birth_key AS "birthKey" FROM card_holders WHERE notice_id = $1`, [noticeId]);
+  // Two reads that need no answer from each other go out together (the connection pipelines them).
+  const [spent, [holder]] = await Promise.all([
+    budgetSpent(tx, address),
+    tx.query<{ id: number; birthKey: string }>(`SELECT id, birth_key AS "birthKey" FROM card_holders WHERE notice_id = $1`, [noticeId]),
+  ]);
+  if (spent) return THROTTLED;
   const audit = (entry: AuditEntry) => recordAudit(tx, entry, { type: 'citizen', id: holder ? String(holder.id) : 'unknown', ip });
   const failures = await reserveIdAttempt(tx, holder?.id ?? null, noticeId);
   if (failures === null) {
@@ -136,11 +140,13 @@ async function loginSucceeded(tx: SqlTx, cardHolderId: number, address: AttemptB
     await audit({ action: 'citizen.login.throttled' });
     return THROTTLED;
   }
-  const [cleared] = await tx.query<{ generation: number }>(
-    `UPDATE card_holders SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING session_generation AS generation`,
-    [cardHolderId],
-  );
-  await audit({ action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId });
+  const [[cleared]] = await Promise.all([
+    tx.query<{ generation: number }>(
+      `UPDATE card_holders SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING session_generation AS generation`,
+      [cardHolderId],
+    ),
+    audit({ action: 'citizen.login', targetType: 'card_holder', targetId: cardHolderId }),
+  ]);
   return { ok: true, cardHolderId, sessionGeneration: cleared.generation };
 }
 
