@@ -210,20 +210,41 @@ async function httpStorm(base: string, scenario: Scenario) {
 }
 
 // ---------------------------------------------------------------- primary
+const stopWorkers = (workers: Worker[]) =>
+  Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          worker.once('exit', () => resolve());
+          worker.send('stop');
+        }),
+    ),
+  );
+
+/** (d) the same journeys against the floor (bench/storm-floor.mjs): same requests, same round trips, no app. */
+async function floorStorm(url: string, scenario: Scenario) {
+  const { workers, base } = await startWorkers(url, 'storm-floor.mjs');
+  const cpuBefore = await workersCpuSeconds(workers);
+  const run = await httpStorm(base, scenario);
+  const cpu = (await workersCpuSeconds(workers)) - cpuBefore;
+  await stopWorkers(workers);
+  return { ...run, cpuPerJourneyMs: (cpu * 1000) / run.outcomes.booked };
+}
+
 /** The app processes run what `npm start` runs: the compiled build, fresh from the sources. */
 function buildApp(): void {
   const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
 }
 
-async function startWorkers(url: string) {
+async function startWorkers(url: string, exec = 'storm-worker.mjs') {
   const port = await freePort();
   const workerArgs = [
     ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
   ];
   // Plain node, no TypeScript loader: the primary's own flags (tsx) are not passed on.
-  cluster.setupPrimary({ exec: path.join(import.meta.dirname, 'storm-worker.mjs'), execArgv: workerArgs });
+  cluster.setupPrimary({ exec: path.join(import.meta.dirname, exec), execArgv: workerArgs });
   const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS });
   const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_WORKER: settings, NODE_ENV: 'production' }));
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => worker.once('message', () => resolve()))));
@@ -258,16 +279,9 @@ async function runPrimary(): Promise<void> {
   const cpu = { app: (await workersCpuSeconds(workers)) - cpuBefore.app, load: cpuOf(process.cpuUsage()) - cpuBefore.load, pg: (await postgresCpuSeconds(dataDir)) - cpuBefore.pg };
   const commitsDuring = (await commits()) - commitsBefore;
   const writesDuring = (await writeXid()) - xidBefore - 1;
-  await Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise<void>((resolve) => {
-          worker.once('exit', () => resolve());
-          worker.send('stop');
-        }),
-    ),
-  );
+  await stopWorkers(workers);
   const check = await overbooked(client, httpScenario.counterId);
+  const floor = await floorStorm(url, httpScenario);
   const httpRate = http.outcomes.booked / http.seconds;
 
   const database = connectDatabase(url, POOL * WORKERS);
@@ -299,6 +313,12 @@ async function runPrimary(): Promise<void> {
     `  request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)} (aim p99 < 250); journey p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`,
   );
   console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
+  console.log(
+    `\n(d) the floor of (c) on this machine: the same journeys against bare node:http with the same round trips to PostgreSQL per request and no app work (bench/storm-floor.mjs), ${WORKERS} processes:`,
+  );
+  console.log(
+    `  server CPU per journey: ${floor.cpuPerJourneyMs.toFixed(1)} ms (${(floor.requests / floor.outcomes.booked).toFixed(1)} requests, 18 round trips); ${(floor.outcomes.booked / floor.seconds).toFixed(1)} journeys/s; request latency ms: p50 ${percentile(floor.requestTimes, 50).toFixed(1)}  p95 ${percentile(floor.requestTimes, 95).toFixed(1)}  p99 ${percentile(floor.requestTimes, 99).toFixed(1)}; errors ${floor.outcomes.error}`,
+  );
   await client.end();
   await stopDatabase();
   if (check.overbooked > 0 || app.overbooked > 0 || minimal.overbooked > 0) process.exitCode = 1;
