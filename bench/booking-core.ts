@@ -40,6 +40,7 @@ export async function seedCoreScenario(client: pg.Client, firstDay: string, labe
     `ベンチ交付センター ${label}`,
   ]);
   const counterId = counter.rows[0].id as number;
+  await client.query(`INSERT INTO counter_procedures (counter_id, procedure_code) VALUES ($1, 'pickup')`, [counterId]);
   const starts: Date[] = [];
   const dates: Date[] = [];
   for (let d = 0; d < CORE_BENCH.days; d += 1) {

@@ -52,6 +52,7 @@ async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOT
     `ベンチ交付センター ${label}`,
   ]);
   const counterId = counter.rows[0].id as number;
+  await client.query(`INSERT INTO counter_procedures (counter_id, procedure_code) VALUES ($1, 'pickup')`, [counterId]);
   const days = Array.from({ length: DAYS }, (_, i) => addDays(firstDay, i));
   const starts: Date[] = [];
   const dates: Date[] = [];

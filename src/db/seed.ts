@@ -2,6 +2,7 @@
 // them (national holidays by the rules' default, 年末年始 12/29-1/3, a monthly maintenance Sunday),
 // the slots of the whole slot horizon, card holders and staff accounts. The demo log-ins are
 // printed at start-up.
+import { PICKUP } from '../features/schedule/procedures.js';
 import bcrypt from 'bcrypt';
 import type { Database, Db } from './client.js';
 import { transaction } from './transaction.js';
@@ -42,6 +43,7 @@ export async function seedDemoData(database: Database, pepper: string, today = t
           accessNotes: '地下鉄「市役所前」駅 1番出口すぐ',
           windows: 6,
           displayOrder: 1,
+          procedures: { create: { procedureCode: PICKUP } },
           openingRules: {
             create: [
               { label: '平日日中', daysOfWeek: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 30, capacityPerSlot: 12, reservedCapacity: 2, validFrom },
@@ -61,6 +63,7 @@ export async function seedDemoData(database: Database, pepper: string, today = t
           accessNotes: 'バス「北区役所前」下車',
           windows: 2,
           displayOrder: 2,
+          procedures: { create: { procedureCode: PICKUP } },
           openingRules: { create: [{ label: '平日日中', daysOfWeek: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 60, capacityPerSlot: 7, validFrom }] },
         },
       });
@@ -72,6 +75,7 @@ export async function seedDemoData(database: Database, pepper: string, today = t
           accessNotes: 'JR「南駅」から徒歩5分',
           windows: 1,
           displayOrder: 3,
+          procedures: { create: { procedureCode: PICKUP } },
           openingRules: { create: [{ label: '平日日中', daysOfWeek: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 60, capacityPerSlot: 3, validFrom }] },
         },
       });

@@ -96,6 +96,7 @@ describe("deadline counted in the counter's opening days (開庁日)", () => {
       'confirmation',
       {
         code: 'ABCD2345',
+        procedure: { name: 'マイナンバーカードの受け取り', documents: [] },
         counterName: '本庁',
         counterAddress: '市役所1階',
         accessNotes: '',

@@ -44,14 +44,15 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
   return { ...database, url: url.toString(), serverUrl, close };
 }
 
-/** Empties every table but the migration history (for tests that need a clean slate). */
+/** Empties every table but the migration history and the pickup procedure the migrations made (for tests that need a clean slate). */
 export async function truncateAll(database: Database): Promise<void> {
   await database.pool.query(`
     DO $$ DECLARE tables text;
     BEGIN
       SELECT string_agg(format('%I', tablename), ', ') INTO tables FROM pg_tables
-       WHERE schemaname = 'public' AND tablename NOT IN ('_prisma_migrations', 'audit_logs');
+       WHERE schemaname = 'public' AND tablename NOT IN ('_prisma_migrations', 'audit_logs', 'procedures');
       EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+      DELETE FROM procedures WHERE code <> 'pickup';
     END $$`);
 }
 

@@ -24,8 +24,11 @@ export async function createStaff(db: Database, options: { role?: StaffRole; pas
   return { user, password };
 }
 
+/** A counter offering the pickup, as counters made in the console or from the schedule file do. */
 export async function createCounter(db: Database, data: { name?: string; windows?: number } = {}) {
-  return db.prisma.counter.create({ data: { code: `counter-${unique()}`, name: data.name ?? 'テスト交付窓口', windows: data.windows ?? 1 } });
+  return db.prisma.counter.create({
+    data: { code: `counter-${unique()}`, name: data.name ?? 'テスト交付窓口', windows: data.windows ?? 1, procedures: { create: { procedureCode: 'pickup' } } },
+  });
 }
 
 export async function createSlot(

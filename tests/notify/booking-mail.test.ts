@@ -10,13 +10,24 @@ const details = {
   startsAt: new Date('2026-12-01T00:30:00Z'), // 9:30 JST
   endsAt: new Date('2026-12-01T01:00:00Z'),
   people: 2,
+  procedure: { name: 'マイナンバーカードの受け取り', documents: ['交付通知書(はがき)', '本人確認書類(運転免許証、パスポートなど)'] },
 };
 
 describe('booking emails', () => {
-  it('When a booking is confirmed, then the mail names the code, counter, address, Japan date and time, what to bring, a link, and carries an .ics', () => {
+  it('When a booking is confirmed, then the mail names the code, the procedure, counter, address, Japan date and time, what to bring, a link, and carries an .ics', () => {
     const mail = composeBookingMail('confirmation', details, 'https://yoyaku.example.lg.jp');
     expect(mail.subject).toBe('【予約完了】マイナンバーカード交付予約 2026年12月1日(火) 9:30〜10:00');
-    for (const part of ['K7M2Q9', '北区役所 市民課', '北区北町2-3-4', '2026年12月1日(火) 9:30〜10:00', '交付通知書', '本人確認書類', 'https://yoyaku.example.lg.jp/login', '2人']) {
+    for (const part of [
+      'K7M2Q9',
+      '手続き: マイナンバーカードの受け取り',
+      '北区役所 市民課',
+      '北区北町2-3-4',
+      '2026年12月1日(火) 9:30〜10:00',
+      '交付通知書',
+      '本人確認書類',
+      'https://yoyaku.example.lg.jp/login',
+      '2人',
+    ]) {
       expect(mail.text).toContain(part);
     }
     expect(mail.attachments[0].filename).toBe('booking.ics');

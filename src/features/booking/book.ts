@@ -19,6 +19,8 @@ import { BookingError, isOneActiveViolation } from './errors.js';
 import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
+import { offeredProcedureJson, PICKUP, procedureOfJson, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
+import { checkProcedureLimits } from './procedure-limits.js';
 
 interface BookingSlot extends VisitSlot {
   id: number;
@@ -27,6 +29,8 @@ interface BookingSlot extends VisitSlot {
 interface SlotState {
   holds: HeldPlace[];
   slot: BookingSlot;
+  /** The procedure booked, offered at the slot's counter; its own window is in rules.policy. */
+  procedure: OfferedProcedure;
   rules: CounterRules;
   /** Places left when the statement ran (not locked): for the web, and with the held-back places. */
   left: { web: number; all: number };
@@ -38,13 +42,13 @@ const SLOT_STATE = `
   WITH open AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ${OPEN_BOOKING_SQL}),
   gone AS (DELETE FROM slot_holds
            WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM open) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
-           RETURNING id, slot_id AS "slotId", people, expires_at > $3::timestamptz AS live)
+           RETURNING id, slot_id AS "slotId", people, expires_at > $3::timestamptz AS live, procedure_code AS "procedureCode")
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
          EXISTS (SELECT 1 FROM slot_holds x WHERE x.slot_id = s.id AND x.expires_at <= $3::timestamptz) AS "expiredHolds",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
-         ${counterRulesColumns('s.counter_id')}
+         ${counterRulesColumns('s.counter_id')}, ${offeredProcedureJson('$4::text', 's.counter_id')} AS procedure
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
 
 type SlotStateRow = BookingSlot & {
@@ -53,6 +57,7 @@ type SlotStateRow = BookingSlot & {
   holds: string;
   policies: string;
   timetable: string | null;
+  procedure: string | null;
   webLeft: number;
   allLeft: number;
   expiredHolds: boolean;
@@ -60,17 +65,27 @@ type SlotStateRow = BookingSlot & {
 
 /**
  * With the card holders locked, in one statement: whether any has an open booking, the slot
- * with its counter and rules, and their holds, removed only when they may book and the slot
- * exists (the caller settles the places). Throws already_booked / slot_not_found.
+ * with its counter, rules and the procedure, and their holds, removed only when they may book
+ * and the slot exists (the caller settles the places). Throws already_booked / slot_not_found /
+ * procedure_not_offered.
  */
-async function slotState(tx: SqlTx, ids: number[], slotId: number, now: Date): Promise<SlotState> {
-  const [{ open, holds, policies, timetable, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now]);
+async function slotState(tx: SqlTx, ids: number[], slotId: number, procedureCode: string, now: Date): Promise<SlotState> {
+  const [{ open, holds, policies, timetable, procedure: procedureJson, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [
+    ids,
+    slotId,
+    now,
+    procedureCode,
+  ]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
+  const procedure = procedureOfJson(procedureJson);
+  if (!procedure) throw new BookingError('procedure_not_offered');
+  const rules = rulesOfRow({ policies, timetable }, slot.counterId);
   return {
     holds: JSON.parse(holds) as HeldPlace[],
     slot: slot as BookingSlot,
-    rules: rulesOfRow({ policies, timetable }, slot.counterId),
+    procedure,
+    rules: { ...rules, policy: procedurePolicy(rules.policy, procedure) },
     left: { web: webLeft, all: allLeft },
     expiredHolds,
   };
@@ -79,6 +94,8 @@ async function slotState(tx: SqlTx, ids: number[], slotId: number, now: Date): P
 export interface HoldSlotInput {
   slotId: number;
   cardHolderId: number;
+  /** The procedure's code (the pickup when not given). */
+  procedure?: string;
   minutes: number;
   now?: Date;
 }
@@ -86,7 +103,7 @@ export interface HoldSlotInput {
 const HOLD = `
   WITH taken AS (UPDATE slots SET booked = booked + 1, updated_at = now()
                  WHERE id = $1::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
-  INSERT INTO slot_holds (slot_id, card_holder_id, people, expires_at) SELECT id, $2::int, 1, $3::timestamptz FROM taken RETURNING id`;
+  INSERT INTO slot_holds (slot_id, card_holder_id, people, expires_at, procedure_code) SELECT id, $2::int, 1, $3::timestamptz, $4::text FROM taken RETURNING id`;
 
 /**
  * Whether the slot, as read, cannot give `need` places (counting back what this very command
@@ -107,13 +124,14 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   const now = input.now ?? clockNow();
   const ids = [input.cardHolderId];
   await lockBookingHolders(tx, ids);
-  const state = await slotState(tx, ids, input.slotId, now);
-  const { holds, slot, rules } = state;
+  const state = await slotState(tx, ids, input.slotId, input.procedure ?? PICKUP, now);
+  const { holds, slot, rules, procedure } = state;
   if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
   checkWindow('book', slot.startsAt, rules, { by: null, now });
+  await checkProcedureLimits(tx, { procedure, slot, people: 1, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
   // The old holds' places go back before the new one is taken (in this order, sent together).
-  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt]))]);
+  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt, procedure.code]))]);
   return { expiresAt };
 }
 
@@ -122,6 +140,8 @@ export interface BookSlotInput {
   /** The first is the one who books (gets the email); the others are family in the same slot. */
   cardHolderIds: number[];
   channel: BookingChannel;
+  /** The procedure's code (the pickup when not given); with a hold, the hold's must be the same. */
+  procedure?: string;
   email?: string | null;
   /** The staff member booking (phone, counter); null when the citizen books themselves. */
   by: StaffPrincipal | null;
@@ -143,11 +163,12 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   const now = input.now ?? clockNow();
   const ids = [...new Set(input.cardHolderIds)];
   const statuses = await lockBookingHolders(tx, ids);
-  const state = await slotState(tx, ids, input.slotId, now);
-  const { holds, slot, rules } = state;
-  if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id);
+  const state = await slotState(tx, ids, input.slotId, input.procedure ?? PICKUP, now);
+  const { holds, slot, rules, procedure } = state;
+  if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id, procedure.code);
   checkWindow('book', slot.startsAt, rules, { by: input.by, now, people: ids.length });
   const credit = await settleHolds(tx, holds, slot.id);
+  await checkProcedureLimits(tx, { procedure, slot, people: ids.length, now });
   const heldBack = can(input.by, 'booking.useHeldBackPlaces');
   const need = ids.length - credit;
   // A slot that looked full is refused at once, or asked at once when run-out holds there may
@@ -155,28 +176,32 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   const takeFirst = need > 0 && input.overbookReason === undefined && need > placesLeft(state, heldBack);
   if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
-  const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null });
+  const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null, procedure: procedure.code });
   if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
-  const mail = input.email
-    ? confirmationMail(bookings[0], input.email, slot, bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay), ids.length, now, input.baseUrl)
-    : null;
+  const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
+  const mail = input.email ? confirmationMail(bookings[0], input.email, { ...slot, procedure }, deadline, ids.length, now, input.baseUrl) : null;
   // None of these needs another's answer: they go out together (the connection pipelines) and
   // are answered in this order. The places come last, so the slot row (the hot lock in a storm)
   // is held only until COMMIT; without the places, everything rolls back.
   await Promise.all([
     applyCardEvent(tx, 'booked', ids, statuses),
     mail && enqueueMail(tx, mail),
-    recordAudit(tx, { action: 'booking.create', targetType: 'booking', targetId: bookings[0].code, detail: { slotId: slot.id, people: ids.length, channel: input.channel } }),
+    recordAudit(tx, {
+      action: 'booking.create',
+      targetType: 'booking',
+      targetId: bookings[0].code,
+      detail: { slotId: slot.id, people: ids.length, channel: input.channel, procedure: procedure.code },
+    }),
     credit > ids.length && returnPlaces(tx, slot.id, credit - ids.length),
     !takeFirst && takePlaces(tx, slot.id, need, { heldBack, now }),
   ]);
   return { groupCode: bookings[0].code, bookings };
 }
 
-/** The confirmed hold must be the citizen's live hold, for this slot (another tab may have chosen again). */
-function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number): void {
+/** The confirmed hold must be the citizen's live hold, for this slot and procedure (another tab may have chosen again). */
+function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, procedureCode: string): void {
   const hold = holds.find((candidate) => candidate.id === holdId && candidate.live);
-  if (hold?.slotId === slotId) return;
+  if (hold?.slotId === slotId && hold.procedureCode === procedureCode) return;
   throw new BookingError(hold || holds.some((candidate) => candidate.live) ? 'hold_changed' : 'hold_not_found');
 }
 
@@ -185,8 +210,8 @@ function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number):
 // codes are drawn.
 const INSERT_BOOKINGS = `
   WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($4::text[])) AS ok)
-  INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, updated_at)
-  SELECT t.code, $1::int, t.holder, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, now()
+  INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
+  SELECT t.code, $1::int, t.holder, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, $8::text, now()
   FROM unnest($4::text[], $5::int[]) WITH ORDINALITY AS t(code, holder, n)
   WHERE (SELECT ok FROM free)
   ON CONFLICT (code) DO NOTHING
@@ -194,13 +219,13 @@ const INSERT_BOOKINGS = `
 
 export async function insertBookings(
   tx: SqlTx,
-  row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; groupCode?: string },
+  row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; procedure: string; groupCode?: string },
 ): Promise<BookedGroup['bookings']> {
   for (;;) {
     const codes = row.ids.map(() => newBookingCode());
     let bookings: BookedGroup['bookings'];
     try {
-      bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null]);
+      bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null, row.procedure]);
     } catch (error) {
       if (isOneActiveViolation(error)) throw new BookingError('already_booked');
       throw error;
@@ -212,8 +237,17 @@ export async function insertBookings(
 }
 
 /** The confirmation email of a new booking, from what the transaction already read. */
-function confirmationMail(primary: { id: number; code: string }, email: string, slot: BookingSlot, deadline: Date, people: number, now: Date, baseUrl: string) {
+function confirmationMail(
+  primary: { id: number; code: string },
+  email: string,
+  slot: BookingSlot & { procedure: OfferedProcedure },
+  deadline: Date,
+  people: number,
+  now: Date,
+  baseUrl: string,
+) {
   const details = {
+    procedure: slot.procedure,
     code: primary.code,
     counterName: slot.counterName,
     counterAddress: slot.counterAddress,

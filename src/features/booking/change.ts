@@ -11,6 +11,8 @@ import { applyCardEvent } from './card-events.js';
 import { checkWindow, counterRules } from './counter-rules.js';
 import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
+import { checkProcedureLimits, procedureAt } from './procedure-limits.js';
+import { procedurePolicy } from '../schedule/procedures.js';
 import { lockBookingHolders, lockHolders, lockSlots, returnPlaces, settleHolds, takeHoldsOf, takePlaces } from './places.js';
 
 export interface ChangeInput {
@@ -31,11 +33,12 @@ interface GroupMember {
   counterId: number;
   startsAt: Date;
   channel: BookingChannel;
+  procedureCode: string;
 }
 
 const GROUP_OF = `
   SELECT b.id, b.code, g.code AS "groupCode", b.card_holder_id AS "cardHolderId", b.slot_id AS "slotId",
-         s.counter_id AS "counterId", s.starts_at AS "startsAt", b.channel
+         s.counter_id AS "counterId", s.starts_at AS "startsAt", b.channel, b.procedure_code AS "procedureCode"
   FROM bookings b JOIN slots s ON s.id = b.slot_id, (SELECT coalesce(group_code, code) AS code FROM bookings WHERE id = $1::int) g
   WHERE (b.group_code = g.code OR b.code = g.code) AND b.status = 'active'
   ORDER BY b.id`;
@@ -75,7 +78,7 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
   ]);
   if (!to) throw new BookingError('slot_not_found');
   await checkChange(tx, from, input);
-  checkWindow('book', to.startsAt, await counterRules(tx, to.counterId), { by: input.by, now, people: group.length });
+  await checkBookable(tx, to, group, input.by, now);
   await settleHolds(tx, await takeHoldsOf(tx, holdersOf(group), now));
   await lockSlots(tx, [from.id, to.id]);
   await takePlaces(tx, to.id, group.length, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
@@ -84,6 +87,20 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
   return { groupCode };
+}
+
+/**
+ * Whether these people may be booked into the slot for their procedures: each offered at its
+ * counter, within its window (the counter's, or the procedure's own) and its caps.
+ */
+async function checkBookable(tx: SqlTx, slot: { id: number; counterId: number; startsAt: Date }, people: GroupMember[], by: StaffPrincipal | null, now: Date) {
+  const rules = await counterRules(tx, slot.counterId);
+  for (const code of new Set(people.map((member) => member.procedureCode))) {
+    const procedure = await procedureAt(tx, code, slot.counterId);
+    const ofProcedure = people.filter((member) => member.procedureCode === code);
+    checkWindow('book', slot.startsAt, { ...rules, policy: procedurePolicy(rules.policy, procedure) }, { by, now, people: people.length });
+    await checkProcedureLimits(tx, { procedure, slot, people: ofProcedure.length, now, moving: bookingsOf(ofProcedure) });
+  }
 }
 
 /** Sets bookings to cancelled and gives their places back. */
@@ -114,8 +131,9 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   const statuses = await lockBookingHolders(tx, [input.cardHolderId]);
   await checkChange(tx, slot, input, group.length + 1);
+  await checkProcedureLimits(tx, { procedure: await procedureAt(tx, primary.procedureCode, slot.counterId), slot, people: 1, now });
   await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId], now));
-  const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null });
+  const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null, procedure: primary.procedureCode });
   await applyCardEvent(tx, 'booked', [input.cardHolderId], statuses);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });

@@ -14,7 +14,10 @@ export type BookingErrorCode =
   | 'cannot_remove_primary'
   | 'hold_not_found'
   | 'hold_changed'
-  | 'overbook_forbidden';
+  | 'overbook_forbidden'
+  | 'procedure_not_offered'
+  | 'procedure_slot_full'
+  | 'procedure_day_full';
 
 const STATUS: Record<BookingErrorCode, number> = {
   slot_not_found: 404,
@@ -30,6 +33,9 @@ const STATUS: Record<BookingErrorCode, number> = {
   hold_not_found: 409,
   hold_changed: 409,
   overbook_forbidden: 403,
+  procedure_not_offered: 409,
+  procedure_slot_full: 409,
+  procedure_day_full: 409,
 };
 
 /** Every code, for the check that each has a message people can read. */

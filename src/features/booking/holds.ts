@@ -33,8 +33,8 @@ export async function anyExpiredHold(reader: Reader, now = clockNow()): Promise<
 
 const HELD_SLOT = `
   SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
-         c.name, c.address, c.access_notes AS "accessNotes"
-  FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id
+         c.name, c.address, c.access_notes AS "accessNotes", p.code AS "procedureCode", p.name AS "procedureName"
+  FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = h.procedure_code
   WHERE h.card_holder_id = $1::int AND h.expires_at > $2::timestamptz`;
 
 /**
@@ -42,15 +42,24 @@ const HELD_SLOT = `
  * `id` names this very hold: holding again (in another tab, too) makes a new one.
  */
 export async function heldSlot(reader: Reader, cardHolderId: number, now = clockNow()) {
-  const [row] = await reader.query<{ id: number; slotId: number; expiresAt: Date; startsAt: Date; endsAt: Date; name: string; address: string; accessNotes: string }>(HELD_SLOT, [
-    cardHolderId,
-    now,
-  ]);
+  const [row] = await reader.query<{
+    id: number;
+    slotId: number;
+    expiresAt: Date;
+    startsAt: Date;
+    endsAt: Date;
+    name: string;
+    address: string;
+    accessNotes: string;
+    procedureCode: string;
+    procedureName: string;
+  }>(HELD_SLOT, [cardHolderId, now]);
   if (!row) return null;
   return {
     id: row.id,
     slotId: row.slotId,
     expiresAt: row.expiresAt,
+    procedure: { code: row.procedureCode, name: row.procedureName },
     slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { name: row.name, address: row.address, accessNotes: row.accessNotes } },
   };
 }

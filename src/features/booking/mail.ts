@@ -21,6 +21,8 @@ export interface BookingMailDetails {
   startsAt: Date;
   endsAt: Date;
   people: number;
+  /** The procedure booked: its name and what to bring. */
+  procedure: { name: string; documents: string[] };
   /** Last moment to change or cancel on the web (counted in the counter's opening days). */
   deadline?: Date;
   /** Calendar SEQUENCE: e.g. the booking's last update in epoch seconds. */
@@ -46,6 +48,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     t(`mail.${kind}.lead`),
     '',
     `${t('mail.field.code')}: ${details.code}`,
+    `${t('mail.field.procedure')}: ${details.procedure.name}`,
     `${t('mail.field.when')}: ${when}`,
     `${t('mail.field.counter')}: ${details.counterName}`,
     `${t('mail.field.address')}: ${details.counterAddress}`,
@@ -53,14 +56,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     `${t('mail.field.people')}: ${t('mail.peopleCount', params)}`,
     ...(details.deadline && TELLS_DEADLINE.includes(kind) ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: formatMomentJa(details.deadline) })}`] : []),
   ];
-  if (kind !== 'cancellation')
-    lines.push(
-      '',
-      t('mail.bring.title'),
-      ...t('mail.bring.items')
-        .split('\n')
-        .map((item) => `・${item}`),
-    );
+  if (kind !== 'cancellation' && details.procedure.documents.length > 0) lines.push('', t('mail.bring.title'), ...details.procedure.documents.map((item) => `・${item}`));
   lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
   const text = lines.join('\n');
   const html = `<!doctype html><html lang="ja"><body><div style="font-family:sans-serif;line-height:1.7">${text
@@ -101,9 +97,10 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
 const MAILED_BOOKING = `
   SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
+         json_build_object('name', p.name, 'documents', p.documents) AS procedure,
          CASE WHEN b.group_code IS NULL THEN 1
               ELSE (SELECT count(*)::int FROM bookings g WHERE g.group_code = b.group_code AND g.status IN ${OPEN_BOOKING_SQL}) END AS people
-  FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN counters c ON c.id = s.counter_id WHERE b.id = $1::int`;
+  FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = b.procedure_code WHERE b.id = $1::int`;
 
 /** Where and when a visit is, as its mails tell it. */
 export interface VisitSlot {
@@ -121,6 +118,7 @@ interface MailedBooking extends VisitSlot {
   email: string | null;
   updatedAt: Date;
   people: number;
+  procedure: BookingMailDetails['procedure'];
 }
 
 export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
@@ -136,6 +134,7 @@ export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; 
       startsAt: booking.startsAt,
       endsAt: booking.endsAt,
       people: Math.max(booking.people, 1),
+      procedure: booking.procedure,
       deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx, booking) : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },

@@ -74,14 +74,15 @@ export interface HeldPlace {
   slotId: number;
   people: number;
   live: boolean;
+  procedureCode: string;
 }
 
 /** Removes every hold of these card holders (the caller settles their places). */
 export async function takeHoldsOf(tx: SqlTx, cardHolderIds: number[], now: Date): Promise<HeldPlace[]> {
-  return tx.query<HeldPlace>(`DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) RETURNING id, slot_id AS "slotId", people, expires_at > $2::timestamptz AS live`, [
-    cardHolderIds,
-    now,
-  ]);
+  return tx.query<HeldPlace>(
+    `DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) RETURNING id, slot_id AS "slotId", people, expires_at > $2::timestamptz AS live, procedure_code AS "procedureCode"`,
+    [cardHolderIds, now],
+  );
 }
 
 /** Gives back the places of removed holds, except live ones in `keepSlotId`; returns those kept (the credit). */

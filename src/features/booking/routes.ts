@@ -70,7 +70,7 @@ const confirmForm = z
 /** The hold a confirm or review page was shown for (holding again makes a new hold). */
 const holdForm = z.object({ holdId: id });
 /** What the review page showed: the hold, its slot, the people and the email. */
-const completeForm = holdForm.extend({ slotId: id, people: id, email: z.string().trim().max(254).optional().default('') });
+const completeForm = holdForm.extend({ slotId: id, procedure: z.string().max(40), people: id, email: z.string().trim().max(254).optional().default('') });
 const familyAddForm = z.object({
   familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64),
   familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16),
@@ -311,6 +311,7 @@ export function bookingFeature(context: AppContext): Feature {
       const booking = {
         slotId: shown.slotId,
         holdId: shown.holdId,
+        procedure: shown.procedure,
         cardHolderIds: [holderId(res), ...pending.familyIds],
         channel: 'web' as const,
         email: pending.email,

@@ -1,4 +1,5 @@
 // Counters (交付場所): created, edited, reordered and retired by admins.
+import { PICKUP } from './procedures.js';
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { IsoDate } from '../../lib/jst.js';
@@ -36,7 +37,7 @@ export async function createCounter(tx: Tx, today: IsoDate, fields: CounterField
   return applyChange(tx, today, async (db) => {
     await ensureCodeFree(db, fields.code);
     const last = await db.counter.aggregate({ _max: { displayOrder: true } });
-    const counter = await db.counter.create({ data: { ...fields, displayOrder: (last._max.displayOrder ?? 0) + 1 } });
+    const counter = await db.counter.create({ data: { ...fields, displayOrder: (last._max.displayOrder ?? 0) + 1, procedures: { create: { procedureCode: PICKUP } } } });
     return { value: counter, audit: { action: 'schedule.counter.create', targetType: 'counter', targetId: counter.id, detail: { ...fields } } };
   });
 }

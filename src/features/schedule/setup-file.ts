@@ -22,6 +22,7 @@ import {
   type RuleFields,
 } from './forms.js';
 import { storePolicy } from './policy.js';
+import { PICKUP } from './procedures.js';
 import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
 import { closureParams, overlapParams, overlappingRules, periodColumns, ruleColumns } from './timetable.js';
 
@@ -307,7 +308,7 @@ export interface LoadResult {
 
 async function replaceCounter(tx: DbTx, setup: CounterSetup, displayOrder: number): Promise<number> {
   const data = { ...setup.fields, displayOrder, retiredAt: null };
-  const counter = await tx.counter.upsert({ where: { code: setup.fields.code }, create: data, update: data });
+  const counter = await tx.counter.upsert({ where: { code: setup.fields.code }, create: { ...data, procedures: { create: { procedureCode: PICKUP } } }, update: data });
   await tx.openingRule.deleteMany({ where: { counterId: counter.id } });
   await tx.closure.deleteMany({ where: { counterId: counter.id } });
   await tx.dateOverride.deleteMany({ where: { counterId: counter.id } });

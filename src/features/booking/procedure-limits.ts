@@ -1,0 +1,55 @@
+// A procedure's own caps: at most perSlotLimit of a slot's places, perDayLimit of a counter's
+// day. Procedures share a slot's places (the guarded UPDATE in places.ts holds the slot's
+// capacity); these caps are counted here, after a transaction-level advisory lock on the
+// counter, the day and the procedure, so two bookings of one capped procedure that day run in
+// turn and the second counts the first. The lock comes after the card holders' locks and before
+// any slot's (the lock order of places.ts). A procedure without caps costs nothing here.
+import type { SqlTx } from '../../db/transaction.js';
+import { jstDateOf } from '../../lib/jst.js';
+import { offeredProcedureJson, procedureOfJson, type OfferedProcedure } from '../schedule/procedures.js';
+import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
+import { BookingError } from './errors.js';
+
+const LOCK = `SELECT pg_advisory_xact_lock(hashtext('procedure:' || $1::int || ':' || $2::text || ':' || $3::text))`;
+
+// Open bookings and live holds of the procedure at the counter that day, in the slot and in all,
+// leaving out the bookings being moved (`$6`).
+const TAKEN = `
+  SELECT coalesce(sum(x.people) FILTER (WHERE x.slot_id = $4::int), 0)::int AS "inSlot", coalesce(sum(x.people), 0)::int AS "inDay"
+  FROM (SELECT b.slot_id, 1 AS people FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE s.counter_id = $1::int AND s.date = $2::date AND b.procedure_code = $3 AND b.status IN ${OPEN_BOOKING_SQL} AND NOT (b.id = ANY($6::int[]))
+        UNION ALL
+        SELECT h.slot_id, h.people FROM slot_holds h JOIN slots s ON s.id = h.slot_id
+        WHERE s.counter_id = $1::int AND s.date = $2::date AND h.procedure_code = $3 AND h.expires_at > $5::timestamptz) AS x`;
+
+export interface ProcedurePlaces {
+  procedure: OfferedProcedure;
+  slot: { id: number; counterId: number; startsAt: Date };
+  people: number;
+  now: Date;
+  /** Bookings that move to this slot: not counted as taken already. */
+  moving?: number[];
+}
+
+/** Refuses when the procedure's caps leave no room for `people` more in the slot or on the day. */
+export async function checkProcedureLimits(tx: SqlTx, { procedure, slot, people, now, moving = [] }: ProcedurePlaces): Promise<void> {
+  if (procedure.perSlotLimit === null && procedure.perDayLimit === null) return;
+  const day = jstDateOf(slot.startsAt);
+  // Sent together: the count starts (and takes its snapshot) only once the lock is granted.
+  const [, [taken]] = await Promise.all([
+    tx.query(LOCK, [slot.counterId, day, procedure.code]),
+    tx.query<{ inSlot: number; inDay: number }>(TAKEN, [slot.counterId, day, procedure.code, slot.id, now, moving]),
+  ]);
+  if (procedure.perSlotLimit !== null && taken.inSlot + people > procedure.perSlotLimit) throw new BookingError('procedure_slot_full');
+  if (procedure.perDayLimit !== null && taken.inDay + people > procedure.perDayLimit) throw new BookingError('procedure_day_full');
+}
+
+const PROCEDURE_AT = `SELECT ${offeredProcedureJson('$1::text', '$2::int')} AS procedure`;
+
+/** The procedure as offered at the counter; throws procedure_not_offered. */
+export async function procedureAt(tx: SqlTx, code: string, counterId: number): Promise<OfferedProcedure> {
+  const [row] = await tx.query<{ procedure: string | null }>(PROCEDURE_AT, [code, counterId]);
+  const procedure = procedureOfJson(row.procedure);
+  if (!procedure) throw new BookingError('procedure_not_offered');
+  return procedure;
+}
