@@ -43,9 +43,17 @@ function escapeHtml(value: string): string {
 export function composeBookingMail(kind: BookingMailKind, details: BookingMailDetails, baseUrl: string, locale = 'ja'): ComposedMail {
   const t = translator(locale);
   const when = `${formatDateJa(jstDateOf(details.startsAt))} ${formatMinutes(jstMinutesOf(details.startsAt))}〜${formatMinutes(jstMinutesOf(details.endsAt))}`;
-  const params = { code: details.code, when, counter: details.counterName, address: details.counterAddress, people: details.people, url: `${baseUrl}/login` };
+  const params = {
+    code: details.code,
+    procedure: details.procedure.name,
+    when,
+    counter: details.counterName,
+    address: details.counterAddress,
+    people: details.people,
+    url: `${baseUrl}/login`,
+  };
   const lines = [
-    t(`mail.${kind}.lead`),
+    t(`mail.${kind}.lead`, params),
     '',
     `${t('mail.field.code')}: ${details.code}`,
     `${t('mail.field.procedure')}: ${details.procedure.name}`,
@@ -71,7 +79,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
             contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
             content: visitCalendar({
               uid: `${details.code}@mynumber-card-booking`,
-              title: t('mail.calendarTitle'),
+              title: details.procedure.name,
               location: `${details.counterName} ${details.counterAddress}`,
               description: `${t('mail.field.code')}: ${details.code}`,
               startsAt: details.startsAt,

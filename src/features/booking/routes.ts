@@ -339,7 +339,7 @@ export function bookingFeature(context: AppContext): Feature {
       .send(
         visitCalendar({
           uid: `${own.primaryCode}@mynumber-card-booking`,
-          title: t('mail.calendarTitle'),
+          title: own.booking.procedure.name,
           location: `${slot.counter.name} ${slot.counter.address}`,
           description: `${t('mail.field.code')}: ${own.primaryCode}`,
           startsAt: slot.startsAt,

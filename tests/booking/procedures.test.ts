@@ -1,0 +1,122 @@
+// Procedures in the booking core: a booking is for a procedure the counter offers; procedures
+// share a slot's places; a capped procedure never takes more than its share of a slot or a
+// day, however many people book, hold or move at the same moment; its own booking window
+// applies; its documents reach the mail.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
+import { bookSlot, holdSlot, moveBooking } from '../../src/features/booking/index.js';
+import { addDays } from '../../src/lib/jst.js';
+import { TEST_CLERK } from '../helpers/booking.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { pinClock } from '../helpers/clock.js';
+import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+
+const { today } = pinClock('2027-01-15T10:00:00+09:00');
+let t: TestApp;
+const day = addDays(today, 9);
+const baseUrl = 'http://127.0.0.1';
+const staff = { type: 'staff' as const, id: '0' };
+const citizen = (id: number) => ({ type: 'citizen' as const, id: String(id) });
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+
+let codes = 0;
+/** A procedure offered at the counter (and the pickup, which every counter here offers). */
+async function createProcedure(counterId: number, data: { perSlotLimit?: number; perDayLimit?: number; sameDayAllowed?: boolean; documents?: string[] } = {}) {
+  const code = `pin-reset-${(codes += 1)}`;
+  await t.db.prisma.procedure.create({ data: { code, name: '暗証番号の再設定', needsNoticeId: false, documents: data.documents ?? ['マイナンバーカード'], ...data } });
+  await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
+  return code;
+}
+
+const people = (count: number) => Promise.all(Array.from({ length: count }, () => createCardHolder(t.db)));
+const book = (holderId: number, slotId: number, procedure?: string) =>
+  transaction(t.db, staff, (tx) => bookSlot(tx, { slotId, cardHolderIds: [holderId], channel: 'phone', procedure, by: TEST_CLERK, baseUrl }));
+const codesOf = (results: PromiseSettledResult<unknown>[]) =>
+  results.map((r) => (r.status === 'fulfilled' ? 'booked' : ((r.reason as { code?: string }).code ?? String(r.reason)))).sort();
+const active = (where: { slotId?: number; procedureCode?: string }) => t.db.prisma.booking.count({ where: { ...where, status: 'active' } });
+
+describe('procedures in the booking core', () => {
+  it('When a booking names a procedure the counter does not offer (or none that exists), then it is refused and nothing is written', async () => {
+    const [counter, other] = [await createCounter(t.db), await createCounter(t.db)];
+    const elsewhere = await createProcedure(other.id);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day });
+    const [a] = await people(1);
+    for (const procedure of [elsewhere, 'no-such-procedure']) await expect(book(a.holder.id, slot.id, procedure)).rejects.toMatchObject({ code: 'procedure_not_offered' });
+    expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).toMatchObject({ booked: 0 });
+    expect(await active({ slotId: slot.id })).toBe(0);
+  });
+
+  it('When a procedure is booked, then the booking and the mail carry it: its name and its own documents to bring', async () => {
+    const counter = await createCounter(t.db);
+    const procedure = await createProcedure(counter.id, { documents: ['マイナンバーカード', '本人確認書類(運転免許証など)'] });
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day });
+    const [a] = await people(1);
+    const booked = await transaction(t.db, staff, (tx) =>
+      bookSlot(tx, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'phone', procedure, email: 'a@example.jp', by: TEST_CLERK, baseUrl }),
+    );
+    expect(await t.db.prisma.booking.findUniqueOrThrow({ where: { code: booked.groupCode } })).toMatchObject({ procedureCode: procedure });
+    const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: booked.bookings[0].id } });
+    expect(mail.textBody).toContain('手続き: 暗証番号の再設定');
+    expect(mail.textBody).toContain('・本人確認書類(運転免許証など)');
+    expect(mail.textBody).toContain('暗証番号の再設定の予約を承りました');
+    expect(mail.textBody).not.toContain('・交付通知書');
+  });
+
+  it('When 12 people book a procedure capped at 2 per slot into a slot of 10 places at once, then exactly 2 get it, the pickup still gets the other places, and nobody overbooks', async () => {
+    const counter = await createCounter(t.db);
+    const capped = await createProcedure(counter.id, { perSlotLimit: 2 });
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 10 });
+    const [cappedPeople, pickupPeople] = [await people(12), await people(8)];
+    const results = await Promise.allSettled([...cappedPeople.map((p) => book(p.holder.id, slot.id, capped)), ...pickupPeople.map((p) => book(p.holder.id, slot.id))]);
+    expect(codesOf(results).filter((code) => code === 'booked')).toHaveLength(10);
+    expect(codesOf(results).filter((code) => code !== 'booked')).toEqual(Array(10).fill('procedure_slot_full'));
+    expect(await active({ slotId: slot.id, procedureCode: capped })).toBe(2);
+    expect(await active({ slotId: slot.id, procedureCode: 'pickup' })).toBe(8);
+    expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).toMatchObject({ booked: 10, capacity: 10 });
+  });
+
+  it('When citizens hold and staff book a procedure capped at 3 per day across four slots at once, then holds and bookings together never pass 3 that day', async () => {
+    const counter = await createCounter(t.db);
+    const capped = await createProcedure(counter.id, { perDayLimit: 3 });
+    const slots = await Promise.all([9, 10, 11, 13].map((hour) => createSlot(t.db, { counterId: counter.id, date: day, startMinute: hour * 60, capacity: 5 })));
+    const [holders, bookers] = [await people(8), await people(8)];
+    const results = await Promise.allSettled([
+      ...holders.map((p, i) =>
+        transaction(t.db, citizen(p.holder.id), (tx) => holdSlot(tx, { slotId: slots[i % 4].id, cardHolderId: p.holder.id, minutes: 20, procedure: capped }), { models: false }),
+      ),
+      ...bookers.map((p, i) => book(p.holder.id, slots[i % 4].id, capped)),
+    ]);
+    expect(codesOf(results).filter((code) => code === 'booked')).toHaveLength(3);
+    expect(codesOf(results).filter((code) => code !== 'booked')).toEqual(Array(13).fill('procedure_day_full'));
+    const held = await t.db.prisma.slotHold.count({ where: { procedureCode: capped } });
+    expect(held + (await active({ procedureCode: capped }))).toBe(3);
+  });
+
+  it('When a capped procedure is full in one slot, then a booking cannot move into it, but can move within its own day when the day cap counts it once', async () => {
+    const counter = await createCounter(t.db);
+    const capped = await createProcedure(counter.id, { perSlotLimit: 1, perDayLimit: 2 });
+    const [nine, ten, eleven] = await Promise.all([9, 10, 11].map((hour) => createSlot(t.db, { counterId: counter.id, date: day, startMinute: hour * 60, capacity: 5 })));
+    const [a, b] = await people(2);
+    await book(a.holder.id, nine.id, capped);
+    const moving = await book(b.holder.id, ten.id, capped);
+    const move = (toSlotId: number) => transaction(t.db, staff, (tx) => moveBooking(tx, { bookingId: moving.bookings[0].id, toSlotId, by: TEST_CLERK, baseUrl }));
+    await expect(move(nine.id)).rejects.toMatchObject({ code: 'procedure_slot_full' });
+    await move(eleven.id);
+    expect(await active({ slotId: eleven.id, procedureCode: capped })).toBe(1);
+  });
+
+  it("When a procedure allows same-day booking though its counter's policy does not, then a citizen can hold today's slot for it but not for the pickup", async () => {
+    const counter = await createCounter(t.db);
+    const sameDay = await createProcedure(counter.id, { sameDayAllowed: true });
+    const slot = await createSlot(t.db, { counterId: counter.id, date: today, startMinute: 15 * 60 });
+    const [a, b] = await people(2);
+    const hold = (holderId: number, procedure?: string) =>
+      transaction(t.db, citizen(holderId), (tx) => holdSlot(tx, { slotId: slot.id, cardHolderId: holderId, minutes: 20, procedure }), { models: false });
+    await expect(hold(a.holder.id)).rejects.toMatchObject({ code: 'deadline_passed' });
+    await hold(b.holder.id, sameDay);
+    expect(await t.db.prisma.slotHold.findUniqueOrThrow({ where: { cardHolderId: b.holder.id } })).toMatchObject({ procedureCode: sameDay });
+  });
+});
