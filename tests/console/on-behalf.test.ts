@@ -40,6 +40,26 @@ describe('book on behalf', () => {
     expect((await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: caller.holder.id } })).status).toBe('booked');
   });
 
+  it('When an operator books a procedure the counter offers, then the picker names it and the booking is for it; one the counter does not offer is refused with a message and nothing is booked', async () => {
+    const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }]);
+    await t.db.prisma.procedure.create({ data: { code: 'cert-renewal', name: '電子証明書の更新', needsNoticeId: false } });
+    await t.db.prisma.counterProcedure.create({ data: { counterId: counter.id, procedureCode: 'cert-renewal' } });
+    await t.db.prisma.procedure.create({ data: { code: 'express', name: '特急発行', needsNoticeId: false } });
+    const [first, second] = [await holderAt(t, counter.id, '0505'), await holderAt(t, counter.id, '0606')];
+    const { agent } = await staffOf(t, 'operator');
+    const picker = await agent.get(`${bookPage(first.holder.id)}?counterId=${counter.id}&date=${day}`);
+    expect(picker.text).toContain('<option value="cert-renewal">電子証明書の更新</option>');
+    expect(picker.text).not.toContain('特急発行');
+    const post = (holderId: number, birth: string, procedure: string) =>
+      postForm(agent, bookPage(holderId), `/staff/console/holders/${holderId}/book`, { slotId: slots[0].id, birth, procedure, counterId: counter.id, date: day });
+    expect((await post(first.holder.id, '0505', 'cert-renewal')).status).toBe(303);
+    expect((await activeBookings(first.holder.id))[0].procedureCode).toBe('cert-renewal');
+    const refused = await post(second.holder.id, '0606', 'express');
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('この交付場所では、選んだ手続きの予約を受け付けていません');
+    expect(await activeBookings(second.holder.id)).toEqual([]);
+  });
+
   it('When staff at the counter book, then the channel is counter', async () => {
     const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 2 }]);
     const person = await holderAt(t, counter.id);

@@ -1,4 +1,5 @@
 // Input schemas of the console; messages are translation keys shown beside the field.
+import { PICKUP } from '../schedule/procedures.js';
 import { z } from 'zod';
 import { idSchema, isoDateSchema, lineSchema } from '../../lib/validation.js';
 import { normaliseMonthDay } from '../citizen/login-service.js';
@@ -23,6 +24,7 @@ export const pickerQuery = z.object({ counterId: optional(id), date: optional(is
 export const bookForm = z
   .object({
     slotId: id.optional(),
+    procedure: z.string().trim().max(40).default(PICKUP),
     birth,
     email: optional(z.string().trim().max(254).email('console.field.badEmail')),
     override: optional(z.literal('1')),

@@ -1,5 +1,6 @@
 // The staff and call-center console, under /staff/console. Handlers parse, call one service,
 // render or redirect.
+import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
@@ -151,12 +152,13 @@ export function consoleRoutes(context: AppContext): Router {
     const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
     const date = picked.date ?? addDays(todayInJapan(), 1);
     const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res));
+    const procedures = counterId === undefined ? [] : await procedureChoices(db, counterId);
     const active = holder.bookings.find((booking) => booking.status === 'active');
     page(
       res,
       'book',
       active ? 'console.book.moveTitle' : 'console.book.title',
-      { holder, active, counters, counterId, date, slots, errors, values: req.method === 'POST' ? req.body : {} },
+      { holder, active, counters, counterId, date, slots, procedures, errors, values: req.method === 'POST' ? req.body : {} },
       status,
     );
   };
@@ -176,13 +178,14 @@ export function consoleRoutes(context: AppContext): Router {
   router.post('/console/holders/:id/book', onBehalfBookers, async (req, res) => {
     const parsed = parseForm(bookForm, req.body);
     if (!parsed.ok) return pickerPage(req, res, parsed.errors, 400);
-    const { slotId, birth, email, override, reason } = parsed.data;
+    const { slotId, procedure, birth, email, override, reason } = parsed.data;
     await onBehalfChange(req, res, async () => {
       await ensureSlotCounter(db, slotId!, user(res));
       const holder = await confirmIdentity(db, parseQuery(id, req.params.id), birth, identityCheck(req, res));
       const booking = {
         slotId: slotId!,
         cardHolderIds: [holder.id],
+        procedure,
         channel: channelOf(user(res)),
         email: email || null,
         by: user(res),

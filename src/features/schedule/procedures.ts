@@ -3,6 +3,7 @@
 // slot's places; a procedure may cap how many places it takes per slot and per day, and may
 // open earlier or later than the counter's policy says. The booking commands read the one a
 // booking is for in the same statement as the slot (offeredProcedureJson).
+import type { Queryable } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import type { BookingPolicyRules } from './policy.js';
 
@@ -47,4 +48,13 @@ export function procedurePolicy(policy: BookingPolicyRules, procedure: OfferedPr
 export async function offerProcedures(tx: SqlTx, counterId: number, codes: string[]): Promise<void> {
   await tx.query(`DELETE FROM counter_procedures WHERE counter_id = $1::int AND NOT (procedure_code = ANY($2::text[]))`, [counterId, codes]);
   await tx.query(`INSERT INTO counter_procedures (counter_id, procedure_code) SELECT $1::int, unnest($2::text[]) ON CONFLICT DO NOTHING`, [counterId, codes]);
+}
+
+/** The procedures a counter offers, in display order, for a picker. */
+export function procedureChoices(reader: Queryable, counterId: number): Promise<{ code: string; name: string }[]> {
+  return reader.query(
+    `SELECT p.code, p.name FROM procedures p JOIN counter_procedures cp ON cp.procedure_code = p.code
+     WHERE cp.counter_id = $1::int AND p.retired_at IS NULL ORDER BY p.display_order, p.id`,
+    [counterId],
+  );
 }
