@@ -22,7 +22,9 @@
     link.href = '/staff/console/holders/' + booking.holderId;
     link.textContent = booking.code;
     item.appendChild(link);
-    item.appendChild(document.createTextNode(' ' + booking.name + ' [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace));
+    item.appendChild(
+      document.createTextNode(' ' + booking.name + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace),
+    );
     if (booking.transferLabel) {
       const flag = document.createElement('strong');
       flag.className = 'flag';

@@ -86,6 +86,7 @@ describe('bookings CSV', () => {
       '受付経路',
       'メールアドレス',
       '予約受付日時',
+      '手続き',
     ]);
     expect(codeColumn(rows)).toEqual([codes.morningWeb, codes.morningPhone, codes.afternoon, codes.laterDay, codes.otherCounter].sort());
     const phone = rows.find((row) => row[0] === codes.morningPhone)!;
@@ -93,6 +94,7 @@ describe('bookings CSV', () => {
     expect(phone[6]).toBe('山﨑 次郎');
     expect(phone[8]).toBe("'=1+2");
     expect(phone.slice(9, 12)).toEqual(['予約中', '電話', 'morningPhone@example.jp']);
+    expect(phone[13]).toBe('マイナンバーカードの受け取り');
     const audit = (await auditActions(t, user.id)).find((row) => row.action === 'console.export');
     expect(audit?.detail).toMatchObject({ filter: { from: day, to: addDays(day, 5) } });
   });

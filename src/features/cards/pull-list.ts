@@ -1,5 +1,5 @@
-// 引抜きリスト: the cards to take out of storage for one counter's bookings on one day,
-// in storage order, so a clerk walks the boxes once.
+// 引抜きリスト: the cards to take out of storage for one counter's bookings on one day (of the
+// procedures that hand over a stored card), in storage order, so a clerk walks the boxes once.
 import bwipjs from 'bwip-js';
 import type { Db } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
@@ -40,8 +40,9 @@ const PULL_LIST = `
     FROM bookings b
     JOIN slots s ON s.id = b.slot_id
     JOIN card_holders h ON h.id = b.card_holder_id
+    JOIN procedures p ON p.code = b.procedure_code
     LEFT JOIN counters stored ON stored.id = h.counter_id
-   WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status IN ${OPEN_BOOKING_SQL}
+   WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status IN ${OPEN_BOOKING_SQL} AND p.needs_stored_card
    ORDER BY h.storage_place, s.starts_at, h.notice_id`;
 
 export async function pullList(tx: Tx, counterId: number, date: IsoDate, user: StaffPrincipal): Promise<PullListRow[]> {

@@ -1,6 +1,6 @@
 // The day board and week overview of a counter. Free places for the web come from the same
 // function the citizen pages use (dayTimes), so staff see exactly what citizens see.
-import type { Db, Reader } from '../../db/client.js';
+import type { Reader } from '../../db/client.js';
 import type { BookingChannel, BookingStatus } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
@@ -17,6 +17,8 @@ export interface BoardBooking {
   code: string;
   channel: BookingChannel;
   status: BookingStatus;
+  /** The procedure's name. */
+  procedure: string;
   holderId: number;
   noticeId: string;
   name: string;
@@ -42,6 +44,13 @@ export interface DayBoard {
   date: IsoDate;
   slots: BoardSlot[];
   totals: { capacity: number; booked: number; webFree: number; heldBackFree: number };
+  /** People booked (cancelled bookings not counted) per procedure, in the procedures' order. */
+  byProcedure: ProcedureCount[];
+}
+
+export interface ProcedureCount {
+  name: string;
+  people: number;
 }
 
 /** Every slot of a counter's day with its numbers and the (non-cancelled) bookings in it; audited as a view of personal data. */
@@ -60,6 +69,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
         channel: true,
         status: true,
         slotId: true,
+        procedure: { select: { name: true, displayOrder: true } },
         cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true, counterId: true, counter: { select: { name: true } } } },
       },
     }),
@@ -84,6 +94,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
           code: booking.code,
           channel: booking.channel,
           status: booking.status,
+          procedure: booking.procedure.name,
           holderId: holder.id,
           noticeId: holder.noticeId,
           name: holder.name,
@@ -99,7 +110,19 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
     date,
     slots: board,
     totals: { capacity: sum((slot) => slot.capacity), booked: sum((slot) => slot.booked), webFree: sum((slot) => slot.webFree), heldBackFree: sum((slot) => slot.heldBackFree) },
+    byProcedure: countByProcedure(bookings.map((booking) => booking.procedure)),
   };
+}
+
+/** People per procedure, in the procedures' display order. */
+function countByProcedure(procedures: { name: string; displayOrder: number }[]): ProcedureCount[] {
+  const counts = new Map<string, { name: string; order: number; people: number }>();
+  for (const { name, displayOrder } of procedures) {
+    const entry = counts.get(name) ?? { name, order: displayOrder, people: 0 };
+    entry.people += 1;
+    counts.set(name, entry);
+  }
+  return [...counts.values()].sort((a, b) => a.order - b.order).map(({ name, people }) => ({ name, people }));
 }
 
 export interface WeekDay {
@@ -109,17 +132,31 @@ export interface WeekDay {
   booked: number;
   webFree: number;
   heldBackFree: number;
+  byProcedure: ProcedureCount[];
 }
 
-/** Seven days from `from`: per day the slots, capacity, booked and free places (no personal data). */
-export async function weekOverview(db: Db, counterId: number, from: IsoDate, user: StaffPrincipal) {
-  const counter = await counterOrFail(db, user, counterId);
+const PEOPLE_BY_DAY_AND_PROCEDURE = `
+  SELECT s.date::text AS date, p.name, count(*)::int AS people
+  FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN procedures p ON p.code = b.procedure_code
+  WHERE s.counter_id = $1::int AND s.date BETWEEN $2::date AND $3::date AND b.status <> 'cancelled'
+  GROUP BY s.date, p.name, p.display_order ORDER BY p.display_order, p.name`;
+
+/** Seven days from `from`: per day the slots, capacity, booked and free places, and people per procedure (no personal data). */
+export async function weekOverview(reader: Reader, counterId: number, from: IsoDate, user: StaffPrincipal) {
+  const counter = await counterOrFail(reader.db, user, counterId);
   const to = addDays(from, 6);
-  const slots = await db.slot.findMany({
-    where: { counterId, date: { gte: dateColumn(from), lte: dateColumn(to) } },
-    select: { date: true, capacity: true, reservedCapacity: true, booked: true },
+  const [slots, perProcedure] = await Promise.all([
+    reader.db.slot.findMany({
+      where: { counterId, date: { gte: dateColumn(from), lte: dateColumn(to) } },
+      select: { date: true, capacity: true, reservedCapacity: true, booked: true },
+    }),
+    reader.query<ProcedureCount & { date: IsoDate }>(PEOPLE_BY_DAY_AND_PROCEDURE, [counterId, from, to]),
+  ]);
+  const days: WeekDay[] = Array.from({ length: 7 }, (_, index) => {
+    const date = addDays(from, index);
+    const byProcedure = perProcedure.filter((row) => row.date === date).map(({ name, people }) => ({ name, people }));
+    return { date, slots: 0, capacity: 0, booked: 0, webFree: 0, heldBackFree: 0, byProcedure };
   });
-  const days: WeekDay[] = Array.from({ length: 7 }, (_, index) => ({ date: addDays(from, index), slots: 0, capacity: 0, booked: 0, webFree: 0, heldBackFree: 0 }));
   for (const slot of slots) {
     const day = days.find((candidate) => candidate.date === isoDateOfColumn(slot.date))!;
     const web = webPlacesLeft(slot);

@@ -27,6 +27,7 @@ const EXPORT_SELECT = {
   channel: true,
   email: true,
   createdAt: true,
+  procedure: { select: { name: true } },
   slot: { select: { startsAt: true, counter: { select: { code: true, name: true } } } },
   cardHolder: { select: { noticeId: true, name: true, nameKana: true, storagePlace: true } },
 } satisfies Prisma.BookingSelect;

@@ -49,7 +49,7 @@ function boardJson(board: DayBoard, t: Response['locals']['t']) {
   };
 }
 
-const CSV_COLUMNS = ['code', 'date', 'time', 'counterCode', 'counter', 'noticeId', 'name', 'nameKana', 'storagePlace', 'status', 'channel', 'email', 'createdAt'];
+const CSV_COLUMNS = ['code', 'date', 'time', 'counterCode', 'counter', 'noticeId', 'name', 'nameKana', 'storagePlace', 'status', 'channel', 'email', 'createdAt', 'procedure'];
 
 function csvRows(rows: AsyncIterable<ExportRow>, t: Response['locals']['t']) {
   return (async function* () {
@@ -68,6 +68,7 @@ function csvRows(rows: AsyncIterable<ExportRow>, t: Response['locals']['t']) {
         t(`console.channel.${row.channel}`),
         row.email ?? '',
         formatJstDateTime(row.createdAt),
+        row.procedure.name,
       ];
     }
   })();
@@ -116,7 +117,7 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/counters/:id/week', viewers, async (req, res) => {
     const from = parseQuery(weekQuery, req.query).from ?? todayInJapan();
-    page(res, 'week', 'console.week.title', { week: await weekOverview(prisma, counterParam(req), from, user(res)) });
+    page(res, 'week', 'console.week.title', { week: await weekOverview(db, counterParam(req), from, user(res)) });
   });
 
   router.get('/console/counters/:id/print', counterWorkers, async (req, res) => {
