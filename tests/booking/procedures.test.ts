@@ -119,4 +119,62 @@ describe('procedures in the booking core', () => {
     await hold(b.holder.id, sameDay);
     expect(await t.db.prisma.slotHold.findUniqueOrThrow({ where: { cardHolderId: b.holder.id } })).toMatchObject({ procedureCode: sameDay });
   });
+
+  it('When a family books one pickup and one other procedure in the same slot, then each booking is for its own procedure, both count against their caps, and the mail names both with everything to bring', async () => {
+    const counter = await createCounter(t.db);
+    const other = await createProcedure(counter.id, { perSlotLimit: 1, documents: ['マイナンバーカード', '交付通知書(はがき)'] });
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 5 });
+    const [parent, child, late] = await people(3);
+    const booked = await transaction(t.db, staff, (tx) =>
+      bookSlot(tx, {
+        slotId: slot.id,
+        cardHolderIds: [parent.holder.id, child.holder.id],
+        familyProcedures: { [child.holder.id]: other },
+        channel: 'phone',
+        email: 'family@example.jp',
+        by: TEST_CLERK,
+        baseUrl,
+      }),
+    );
+    const rows = await t.db.prisma.booking.findMany({ where: { groupCode: booked.groupCode }, orderBy: { id: 'asc' } });
+    expect(rows.map((row) => [row.cardHolderId, row.procedureCode])).toEqual([
+      [parent.holder.id, 'pickup'],
+      [child.holder.id, other],
+    ]);
+    const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: booked.bookings[0].id } });
+    expect(mail.textBody).toContain('手続き: マイナンバーカードの受け取り、暗証番号の再設定');
+    expect(mail.textBody.match(/・交付通知書\(はがき\)/g)).toHaveLength(1);
+    expect(mail.textBody).toContain('・マイナンバーカード');
+    await expect(book(late.holder.id, slot.id, other)).rejects.toMatchObject({ code: 'procedure_slot_full' });
+  });
+
+  it('When a family mixes in a procedure the counter does not offer, then nothing is booked for anyone', async () => {
+    const [counter, elsewhere] = [await createCounter(t.db), await createCounter(t.db)];
+    const notHere = await createProcedure(elsewhere.id);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day });
+    const [parent, child] = await people(2);
+    await expect(
+      transaction(t.db, staff, (tx) =>
+        bookSlot(tx, {
+          slotId: slot.id,
+          cardHolderIds: [parent.holder.id, child.holder.id],
+          familyProcedures: { [child.holder.id]: notHere },
+          channel: 'phone',
+          by: TEST_CLERK,
+          baseUrl,
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'procedure_not_offered' });
+    expect(await active({ slotId: slot.id })).toBe(0);
+  });
+
+  it('When an operator books a PIN reset for later today by phone, then it is booked (staff are not held to the web window), while the citizen may not book the pickup today', async () => {
+    const counter = await createCounter(t.db);
+    const pinReset = await createProcedure(counter.id);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: today, startMinute: 16 * 60 });
+    const [caller] = await people(1);
+    const operator = { ...TEST_CLERK, id: 7, role: 'operator' as const };
+    await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [caller.holder.id], channel: 'phone', procedure: pinReset, by: operator, baseUrl }));
+    expect(await active({ slotId: slot.id, procedureCode: pinReset })).toBe(1);
+  });
 });

@@ -9,7 +9,7 @@ import { actorKey } from '../../lib/actor.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstDateOf } from '../../lib/jst.js';
 import { recordAudit } from '../staff/audit.js';
-import { bookingMailKey, composeBookingMail, type VisitSlot } from './mail.js';
+import { bookingMailKey, composeBookingMail, groupProcedure, type BookingMailDetails, type VisitSlot } from './mail.js';
 import { enqueueMail, headerSafe } from '../notify/outbox.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
@@ -19,8 +19,8 @@ import { BookingError, isOneActiveViolation } from './errors.js';
 import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
-import { offeredProcedureJson, PICKUP, procedureOfJson, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
-import { checkProcedureLimits } from './procedure-limits.js';
+import { offeredByCode, offeredProceduresJson, PICKUP, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
+import { checkProcedureLimits, offeredOrRefuse } from './procedure-limits.js';
 
 interface BookingSlot extends VisitSlot {
   id: number;
@@ -29,8 +29,9 @@ interface BookingSlot extends VisitSlot {
 interface SlotState {
   holds: HeldPlace[];
   slot: BookingSlot;
-  /** The procedure booked, offered at the slot's counter; its own window is in rules.policy. */
-  procedure: OfferedProcedure;
+  /** The procedures booked, offered at the slot's counter, by code. */
+  procedures: Map<string, OfferedProcedure>;
+  /** The counter's rules (a procedure may have its own window: procedurePolicy). */
   rules: CounterRules;
   /** Places left when the statement ran (not locked): for the web, and with the held-back places. */
   left: { web: number; all: number };
@@ -48,7 +49,7 @@ const SLOT_STATE = `
          ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
          EXISTS (SELECT 1 FROM slot_holds x WHERE x.slot_id = s.id AND x.expires_at <= $3::timestamptz) AS "expiredHolds",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
-         ${counterRulesColumns('s.counter_id')}, ${offeredProcedureJson('$4::text', 's.counter_id')} AS procedure
+         ${counterRulesColumns('s.counter_id')}, ${offeredProceduresJson('$4::text[]', 's.counter_id')} AS procedures
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
 
 type SlotStateRow = BookingSlot & {
@@ -57,7 +58,7 @@ type SlotStateRow = BookingSlot & {
   holds: string;
   policies: string;
   timetable: string | null;
-  procedure: string | null;
+  procedures: string;
   webLeft: number;
   allLeft: number;
   expiredHolds: boolean;
@@ -69,23 +70,17 @@ type SlotStateRow = BookingSlot & {
  * and the slot exists (the caller settles the places). Throws already_booked / slot_not_found /
  * procedure_not_offered.
  */
-async function slotState(tx: SqlTx, ids: number[], slotId: number, procedureCode: string, now: Date): Promise<SlotState> {
-  const [{ open, holds, policies, timetable, procedure: procedureJson, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [
-    ids,
-    slotId,
-    now,
-    procedureCode,
-  ]);
+async function slotState(tx: SqlTx, ids: number[], slotId: number, procedureCodes: string[], now: Date): Promise<SlotState> {
+  const [{ open, holds, policies, timetable, procedures, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now, procedureCodes]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
-  const procedure = procedureOfJson(procedureJson);
-  if (!procedure) throw new BookingError('procedure_not_offered');
-  const rules = rulesOfRow({ policies, timetable }, slot.counterId);
+  const offered = offeredByCode(procedures);
+  for (const code of procedureCodes) offeredOrRefuse(offered, code);
   return {
     holds: JSON.parse(holds) as HeldPlace[],
     slot: slot as BookingSlot,
-    procedure,
-    rules: { ...rules, policy: procedurePolicy(rules.policy, procedure) },
+    procedures: offered,
+    rules: rulesOfRow({ policies, timetable }, slot.counterId),
     left: { web: webLeft, all: allLeft },
     expiredHolds,
   };
@@ -124,10 +119,12 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   const now = input.now ?? clockNow();
   const ids = [input.cardHolderId];
   await lockBookingHolders(tx, ids);
-  const state = await slotState(tx, ids, input.slotId, input.procedure ?? PICKUP, now);
-  const { holds, slot, rules, procedure } = state;
+  const code = input.procedure ?? PICKUP;
+  const state = await slotState(tx, ids, input.slotId, [code], now);
+  const { holds, slot } = state;
+  const procedure = state.procedures.get(code)!;
   if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
-  checkWindow('book', slot.startsAt, rules, { by: null, now });
+  checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: null, now });
   await checkProcedureLimits(tx, { procedure, slot, people: 1, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
   // The old holds' places go back before the new one is taken (in this order, sent together).
@@ -142,6 +139,8 @@ export interface BookSlotInput {
   channel: BookingChannel;
   /** The procedure's code (the pickup when not given); with a hold, the hold's must be the same. */
   procedure?: string;
+  /** A family member's own procedure (by card holder id) when it is not `procedure`. */
+  familyProcedures?: Record<number, string>;
   email?: string | null;
   /** The staff member booking (phone, counter); null when the citizen books themselves. */
   by: StaffPrincipal | null;
@@ -163,12 +162,15 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   const now = input.now ?? clockNow();
   const ids = [...new Set(input.cardHolderIds)];
   const statuses = await lockBookingHolders(tx, ids);
-  const state = await slotState(tx, ids, input.slotId, input.procedure ?? PICKUP, now);
-  const { holds, slot, rules, procedure } = state;
-  if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id, procedure.code);
-  checkWindow('book', slot.startsAt, rules, { by: input.by, now, people: ids.length });
+  const codes = ids.map((id) => input.familyProcedures?.[id] ?? input.procedure ?? PICKUP);
+  const state = await slotState(tx, ids, input.slotId, [...new Set(codes)], now);
+  const { holds, slot } = state;
+  const procedures = [...new Set(codes)].sort().map((code) => state.procedures.get(code)!);
+  if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id, codes[0]);
+  for (const procedure of procedures) checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: input.by, now, people: ids.length });
   const credit = await settleHolds(tx, holds, slot.id);
-  await checkProcedureLimits(tx, { procedure, slot, people: ids.length, now });
+  // In code order, so two groups that mix the same capped procedures take their locks in one order.
+  for (const procedure of procedures) await checkProcedureLimits(tx, { procedure, slot, people: codes.filter((code) => code === procedure.code).length, now });
   const heldBack = can(input.by, 'booking.useHeldBackPlaces');
   const need = ids.length - credit;
   // A slot that looked full is refused at once, or asked at once when run-out holds there may
@@ -176,10 +178,13 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   const takeFirst = need > 0 && input.overbookReason === undefined && need > placesLeft(state, heldBack);
   if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
-  const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null, procedure: procedure.code });
+  const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null, procedures: codes });
   if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
+  const rules = procedureRules(state, state.procedures.get(codes[0])!);
   const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
-  const mail = input.email ? confirmationMail(bookings[0], input.email, { ...slot, procedure }, deadline, ids.length, now, input.baseUrl) : null;
+  const mail = input.email
+    ? confirmationMail(bookings[0], input.email, { ...slot, procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)) }, deadline, ids.length, now, input.baseUrl)
+    : null;
   // None of these needs another's answer: they go out together (the connection pipelines) and
   // are answered in this order. The places come last, so the slot row (the hot lock in a storm)
   // is held only until COMMIT; without the places, everything rolls back.
@@ -190,13 +195,16 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
       action: 'booking.create',
       targetType: 'booking',
       targetId: bookings[0].code,
-      detail: { slotId: slot.id, people: ids.length, channel: input.channel, procedure: procedure.code },
+      detail: { slotId: slot.id, people: ids.length, channel: input.channel, procedures: [...new Set(codes)] },
     }),
     credit > ids.length && returnPlaces(tx, slot.id, credit - ids.length),
     !takeFirst && takePlaces(tx, slot.id, need, { heldBack, now }),
   ]);
   return { groupCode: bookings[0].code, bookings };
 }
+
+/** The counter's rules with the procedure's own booking window. */
+const procedureRules = (state: SlotState, procedure: OfferedProcedure): CounterRules => ({ ...state.rules, policy: procedurePolicy(state.rules.policy, procedure) });
 
 /** The confirmed hold must be the citizen's live hold, for this slot and procedure (another tab may have chosen again). */
 function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, procedureCode: string): void {
@@ -211,21 +219,22 @@ function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, 
 const INSERT_BOOKINGS = `
   WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($4::text[])) AS ok)
   INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
-  SELECT t.code, $1::int, t.holder, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, $8::text, now()
-  FROM unnest($4::text[], $5::int[]) WITH ORDINALITY AS t(code, holder, n)
+  SELECT t.code, $1::int, t.holder, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure, now()
+  FROM unnest($4::text[], $5::int[], $8::text[]) WITH ORDINALITY AS t(code, holder, procedure, n)
   WHERE (SELECT ok FROM free)
   ON CONFLICT (code) DO NOTHING
   RETURNING id, code, card_holder_id AS "cardHolderId"`;
 
 export async function insertBookings(
   tx: SqlTx,
-  row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; procedure: string; groupCode?: string },
+  /** procedures: each person's procedure code, in the order of ids. */
+  row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; procedures: string[]; groupCode?: string },
 ): Promise<BookedGroup['bookings']> {
   for (;;) {
     const codes = row.ids.map(() => newBookingCode());
     let bookings: BookedGroup['bookings'];
     try {
-      bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null, row.procedure]);
+      bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null, row.procedures]);
     } catch (error) {
       if (isOneActiveViolation(error)) throw new BookingError('already_booked');
       throw error;
@@ -240,7 +249,7 @@ export async function insertBookings(
 function confirmationMail(
   primary: { id: number; code: string },
   email: string,
-  slot: BookingSlot & { procedure: OfferedProcedure },
+  slot: BookingSlot & { procedure: BookingMailDetails['procedure'] },
   deadline: Date,
   people: number,
   now: Date,

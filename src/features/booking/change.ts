@@ -133,7 +133,7 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   await checkChange(tx, slot, input, group.length + 1);
   await checkProcedureLimits(tx, { procedure: await procedureAt(tx, primary.procedureCode, slot.counterId), slot, people: 1, now });
   await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId], now));
-  const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null, procedure: primary.procedureCode });
+  const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null, procedures: [primary.procedureCode] });
   await applyCardEvent(tx, 'booked', [input.cardHolderId], statuses);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });

@@ -29,6 +29,11 @@ export interface BookingMailDetails {
   revision?: number;
 }
 
+/** What a group's mail says of its procedures: their names, and everything any of them asks to bring (once each). */
+export function groupProcedure(procedures: { name: string; documents: string[] }[]): BookingMailDetails['procedure'] {
+  return { name: [...new Set(procedures.map((procedure) => procedure.name))].join('、'), documents: [...new Set(procedures.flatMap((procedure) => procedure.documents))] };
+}
+
 export interface ComposedMail {
   subject: string;
   text: string;
@@ -105,10 +110,12 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
 const MAILED_BOOKING = `
   SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
-         json_build_object('name', p.name, 'documents', p.documents) AS procedure,
+         (SELECT json_agg(json_build_object('name', p.name, 'documents', p.documents) ORDER BY g.id)
+            FROM bookings g JOIN procedures p ON p.code = g.procedure_code
+           WHERE g.id = b.id OR (g.group_code = b.group_code AND g.status IN ${OPEN_BOOKING_SQL})) AS procedures,
          CASE WHEN b.group_code IS NULL THEN 1
               ELSE (SELECT count(*)::int FROM bookings g WHERE g.group_code = b.group_code AND g.status IN ${OPEN_BOOKING_SQL}) END AS people
-  FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = b.procedure_code WHERE b.id = $1::int`;
+  FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN counters c ON c.id = s.counter_id WHERE b.id = $1::int`;
 
 /** Where and when a visit is, as its mails tell it. */
 export interface VisitSlot {
@@ -126,7 +133,7 @@ interface MailedBooking extends VisitSlot {
   email: string | null;
   updatedAt: Date;
   people: number;
-  procedure: BookingMailDetails['procedure'];
+  procedures: BookingMailDetails['procedure'][];
 }
 
 export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
@@ -142,7 +149,7 @@ export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; 
       startsAt: booking.startsAt,
       endsAt: booking.endsAt,
       people: Math.max(booking.people, 1),
-      procedure: booking.procedure,
+      procedure: groupProcedure(booking.procedures),
       deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx, booking) : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },

@@ -6,7 +6,7 @@
 // any slot's (the lock order of places.ts). A procedure without caps costs nothing here.
 import type { SqlTx } from '../../db/transaction.js';
 import { jstDateOf } from '../../lib/jst.js';
-import { offeredProcedureJson, procedureOfJson, type OfferedProcedure } from '../schedule/procedures.js';
+import { offeredByCode, offeredProceduresJson, type OfferedProcedure } from '../schedule/procedures.js';
 import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { BookingError } from './errors.js';
 
@@ -44,12 +44,17 @@ export async function checkProcedureLimits(tx: SqlTx, { procedure, slot, people,
   if (procedure.perDayLimit !== null && taken.inDay + people > procedure.perDayLimit) throw new BookingError('procedure_day_full');
 }
 
-const PROCEDURE_AT = `SELECT ${offeredProcedureJson('$1::text', '$2::int')} AS procedure`;
+const PROCEDURE_AT = `SELECT ${offeredProceduresJson('$1::text[]', '$2::int')} AS procedures`;
+
+/** The procedure `code` among those offered (`offered`, by code); throws procedure_not_offered. */
+export function offeredOrRefuse(offered: Map<string, OfferedProcedure>, code: string): OfferedProcedure {
+  const procedure = offered.get(code);
+  if (!procedure) throw new BookingError('procedure_not_offered');
+  return procedure;
+}
 
 /** The procedure as offered at the counter; throws procedure_not_offered. */
 export async function procedureAt(tx: SqlTx, code: string, counterId: number): Promise<OfferedProcedure> {
-  const [row] = await tx.query<{ procedure: string | null }>(PROCEDURE_AT, [code, counterId]);
-  const procedure = procedureOfJson(row.procedure);
-  if (!procedure) throw new BookingError('procedure_not_offered');
-  return procedure;
+  const [row] = await tx.query<{ procedures: string }>(PROCEDURE_AT, [[code], counterId]);
+  return offeredOrRefuse(offeredByCode(row.procedures), code);
 }

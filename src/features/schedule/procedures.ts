@@ -24,16 +24,18 @@ export interface OfferedProcedure {
 }
 
 /**
- * SQL giving, as JSON text, the procedure `codeParam` when the counter `counterIdColumn` offers
- * it and it is not retired (else null), for statements that read it with other rows.
+ * SQL giving, as a JSON array in text, those of the procedures `codesParam` (a text[]) that the
+ * counter `counterIdColumn` offers and that are not retired, for statements that read them with
+ * other rows (offeredByCode reads it).
  */
-export const offeredProcedureJson = (codeParam: string, counterIdColumn: string) => `
-  (SELECT json_build_object('code', p.code, 'name', p.name, 'minutes', p.minutes, 'documents', p.documents, 'needsNoticeId', p.needs_notice_id,
-            'perSlotLimit', p.per_slot_limit, 'perDayLimit', p.per_day_limit, 'opensDaysAhead', p.opens_days_ahead, 'sameDayAllowed', p.same_day_allowed)::text
+export const offeredProceduresJson = (codesParam: string, counterIdColumn: string) => `
+  (SELECT coalesce(json_agg(json_build_object('code', p.code, 'name', p.name, 'minutes', p.minutes, 'documents', p.documents, 'needsNoticeId', p.needs_notice_id,
+            'perSlotLimit', p.per_slot_limit, 'perDayLimit', p.per_day_limit, 'opensDaysAhead', p.opens_days_ahead, 'sameDayAllowed', p.same_day_allowed)
+            ORDER BY p.display_order, p.id), '[]')::text
    FROM procedures p JOIN counter_procedures cp ON cp.procedure_code = p.code AND cp.counter_id = ${counterIdColumn}
-   WHERE p.code = ${codeParam} AND p.retired_at IS NULL)`;
+   WHERE p.code = ANY(${codesParam}) AND p.retired_at IS NULL)`;
 
-export const procedureOfJson = (json: string | null): OfferedProcedure | null => (json ? (JSON.parse(json) as OfferedProcedure) : null);
+export const offeredByCode = (json: string): Map<string, OfferedProcedure> => new Map((JSON.parse(json) as OfferedProcedure[]).map((procedure) => [procedure.code, procedure]));
 
 /** The counter's policy with the procedure's own booking window where it sets one. */
 export function procedurePolicy(policy: BookingPolicyRules, procedure: OfferedProcedure): BookingPolicyRules {
