@@ -103,6 +103,7 @@ describe('counters', () => {
       accessNotes: 'バス停すぐ',
       windows: '４',
       purposes: '交付、暗証番号再設定',
+      procedures: 'pickup',
     });
     expect(response.status, response.text).toBe(303);
     const counter = await t.db.prisma.counter.findUniqueOrThrow({ where: { code: 'east-ward' } });
@@ -124,7 +125,7 @@ describe('counters', () => {
   it('When a second counter gets a code already in use, then the message is beside the code and nothing is saved', async () => {
     const existing = await createCounter(t.db);
     const before = await t.db.prisma.counter.count();
-    const response = await submitForm(admin, '/staff/schedule/counters/new', '/staff/schedule/counters', { code: existing.code, name: '重複', windows: '1' });
+    const response = await submitForm(admin, '/staff/schedule/counters/new', '/staff/schedule/counters', { code: existing.code, name: '重複', windows: '1', procedures: 'pickup' });
     expect(response.status).toBe(409);
     expect(response.text).toMatch(/id="code-error">この識別コードはすでに使われています。/);
     expect(await t.db.prisma.counter.count()).toBe(before);

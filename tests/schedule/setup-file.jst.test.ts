@@ -79,6 +79,51 @@ describe('the example city file', () => {
     const result = await inTx(db, (tx) => loadSetup(tx, again, TODAY), actor);
     expect(result.regeneration).toEqual({ written: 0, conflicts: 0 });
   });
+
+  it('When the example is loaded, then its procedures exist with their settings and each counter offers the ones it lists', async () => {
+    const procedures = await db.prisma.procedure.findMany({ where: { retiredAt: null }, orderBy: { displayOrder: 'asc' } });
+    expect(procedures.map((procedure) => procedure.code)).toEqual(['pickup', 'application', 'card-renewal', 'cert-renewal', 'pin-reset', 'express']);
+    expect(procedures.find((procedure) => procedure.code === 'application')).toMatchObject({ needsNoticeId: false, needsStoredCard: false, minutes: 30, perSlotLimit: 2 });
+    expect(procedures.find((procedure) => procedure.code === 'pin-reset')).toMatchObject({ sameDayAllowed: true, perDayLimit: 20, opensDaysAhead: null });
+    const offers = async (code: string) =>
+      (await db.prisma.counterProcedure.findMany({ where: { counter: { code } }, orderBy: { procedureCode: 'asc' } })).map((row) => row.procedureCode);
+    expect(await offers('center')).toHaveLength(6);
+    expect(await offers('nishi')).toEqual(['pickup', 'pin-reset']);
+    expect(await offers('aoba')).toEqual(['pickup']); // no procedures: key, the pickup only
+  });
+
+  it('When the setup with procedures is exported, loaded and exported again, then both exports are identical', async () => {
+    const first = await exportSetup(db.prisma, TODAY);
+    expect(first).toContain('\nprocedures:\n  - code: pickup\n');
+    expect(first).toContain('    procedures:\n      - pickup\n      - pin-reset\n');
+    await inTx(db, (tx) => loadSetup(tx, parsed(first), TODAY), actor);
+    expect(await exportSetup(db.prisma, TODAY)).toBe(first);
+  });
+
+  it('When a file leaves out a procedure, then that procedure stays as it is, and a retired one a counter offered stays offered', async () => {
+    await db.prisma.procedure.create({ data: { code: 'home-visit', name: '出張申請受付', minutes: 60, displayOrder: 99 } });
+    await db.prisma.procedure.update({ where: { code: 'express' }, data: { retiredAt: new Date() } });
+    const file = [
+      'procedures:',
+      '  - code: pin-reset',
+      '    name: 暗証番号の再設定',
+      '    minutes: 10',
+      'counters:',
+      '  - code: center',
+      '    name: 交付センター',
+      '    procedures: [pickup, pin-reset]',
+    ].join('\n');
+    await inTx(db, (tx) => loadSetup(tx, parsed(file), TODAY), actor);
+    expect(await db.prisma.procedure.findUniqueOrThrow({ where: { code: 'home-visit' } })).toMatchObject({ name: '出張申請受付', minutes: 60, retiredAt: null });
+    expect(await db.prisma.procedure.findUniqueOrThrow({ where: { code: 'pin-reset' } })).toMatchObject({
+      name: '暗証番号の再設定',
+      minutes: 10,
+      sameDayAllowed: null,
+      documents: [],
+    });
+    const center = await db.prisma.counterProcedure.findMany({ where: { counter: { code: 'center' } }, orderBy: { procedureCode: 'asc' } });
+    expect(center.map((row) => row.procedureCode)).toEqual(['express', 'pickup', 'pin-reset']);
+  });
 });
 
 describe('validation with line numbers', () => {
@@ -175,6 +220,46 @@ describe('validation with line numbers', () => {
     const perWindow = parseSetupFile(counterFile(ruleLines('平日', '[mon]', '09:00-12:00', ['        peoplePerWindow: 2']), []));
     expect(perWindow.ok ? [] : perWindow.errors.map((error) => [error.line, error.message])).toEqual([
       [2, 'peoplePerWindow(窓口あたりの人数)を使うときは、交付場所の windows(窓口数)を書いてください。(counters[1])'],
+    ]);
+  });
+});
+
+describe('procedures in the file', () => {
+  const file = [
+    'procedures:', //                        1
+    '  - code: pin-reset', //                2
+    '    name: 暗証番号の再設定', //          3
+    '    minutes: 0', //                     4
+    '    perDayLimit: 0', //                 5
+    '  - code: Cert_Renewal', //             6
+    '    name: 電子証明書の更新', //          7
+    'counters:', //                          8
+    '  - code: center', //                   9
+    '    name: 交付センター', //              10
+    '    procedures:', //                    11
+    '      - pickup', //                     12
+    '      - pin-rest', //                   13
+  ].join('\n');
+
+  it('When a file has a bad procedure and a counter names an unknown one, then each is reported at its line and nothing is loaded', async () => {
+    const before = await db.prisma.procedure.findMany({ orderBy: { id: 'asc' } });
+    const result = parseSetupFile(file);
+    expect(result.ok ? [] : result.errors.map((error) => [error.line, error.message])).toEqual([
+      [4, '指定できる範囲の数値を入力してください。(procedures[1].minutes)'],
+      [5, '指定できる範囲の数値を入力してください。(procedures[1].perDayLimit)'],
+      [6, '識別コードは半角英小文字・数字・ハイフンで入力してください(先頭は英数字、40文字まで)。(procedures[2].code)'],
+      [13, '手続き「pin-rest」は procedures に書かれていません(書けるのは procedures の code と pickup です)。(counters[1].procedures[2])'],
+    ]);
+    expect(await db.prisma.procedure.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
+  });
+
+  it('When a counter lists no procedure or a procedure repeats a code, then the lines are named', () => {
+    const empty = parseSetupFile(
+      ['procedures:', '  - code: a1', '    name: A', '  - code: a1', '    name: B', 'counters:', '  - code: c', '    name: C', '    procedures: []'].join('\n'),
+    );
+    expect(empty.ok ? [] : empty.errors.map((error) => [error.line, error.message])).toEqual([
+      [4, '識別コード「a1」が2回以上使われています。(procedures[2].code)'],
+      [9, '受け付ける手続きを1つ以上選んでください。(counters[1].procedures)'],
     ]);
   });
 });

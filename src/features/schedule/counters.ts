@@ -1,11 +1,12 @@
 // Counters (交付場所): created, edited, reordered and retired by admins.
-import { PICKUP } from './procedures.js';
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { IsoDate } from '../../lib/jst.js';
 import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { AppError } from '../../lib/app-error.js';
 import { applyChange } from './change.js';
+import { ensureProceduresExist } from './procedure-admin.js';
+import { offerProcedures } from './procedures.js';
 import type { CounterFields } from './forms.js';
 
 export async function listCounters(db: DbTx, options: { includeRetired?: boolean } = {}) {
@@ -19,6 +20,12 @@ export async function findCounter(db: DbTx, id: number) {
   const counter = await db.counter.findUnique({ where: { id } });
   if (!counter) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
   return counter;
+}
+
+/** The codes of the procedures the counter offers, in display order. */
+export async function offeredCodes(db: DbTx, counterId: number): Promise<string[]> {
+  const rows = await db.counterProcedure.findMany({ where: { counterId }, orderBy: [{ procedure: { displayOrder: 'asc' } }, { procedureCode: 'asc' }] });
+  return rows.map((row) => row.procedureCode);
 }
 
 async function ensureCodeFree(tx: DbTx, code: string, exceptId?: number): Promise<void> {
@@ -36,8 +43,11 @@ async function syncDerivedCapacities(tx: DbTx, counterId: number, windows: numbe
 export async function createCounter(tx: Tx, today: IsoDate, fields: CounterFields) {
   return applyChange(tx, today, async (db) => {
     await ensureCodeFree(db, fields.code);
+    await ensureProceduresExist(db, fields.procedures);
+    const { procedures, ...columns } = fields;
     const last = await db.counter.aggregate({ _max: { displayOrder: true } });
-    const counter = await db.counter.create({ data: { ...fields, displayOrder: (last._max.displayOrder ?? 0) + 1, procedures: { create: { procedureCode: PICKUP } } } });
+    const counter = await db.counter.create({ data: { ...columns, displayOrder: (last._max.displayOrder ?? 0) + 1 } });
+    await offerProcedures(tx, counter.id, procedures);
     return { value: counter, audit: { action: 'schedule.counter.create', targetType: 'counter', targetId: counter.id, detail: { ...fields } } };
   });
 }
@@ -46,9 +56,13 @@ export async function updateCounter(tx: Tx, today: IsoDate, id: number, fields: 
   return applyChange(tx, today, async (db) => {
     const before = await findCounter(db, id);
     await ensureCodeFree(db, fields.code, id);
-    const counter = await db.counter.update({ where: { id }, data: fields });
+    await ensureProceduresExist(db, fields.procedures);
+    const { procedures, ...columns } = fields;
+    const offeredBefore = await offeredCodes(db, id);
+    const counter = await db.counter.update({ where: { id }, data: columns });
+    await offerProcedures(tx, id, procedures);
     await syncDerivedCapacities(db, id, fields.windows);
-    const detail = { before: { name: before.name, windows: before.windows, purposes: before.purposes }, after: fields };
+    const detail = { before: { name: before.name, windows: before.windows, purposes: before.purposes, procedures: offeredBefore }, after: fields };
     return { value: counter, audit: { action: 'schedule.counter.update', targetType: 'counter', targetId: id, detail }, regenerate: [id] };
   });
 }

@@ -15,6 +15,10 @@ export const isoDate = isoDateSchema('schedule.error.date');
 const optionalDate = z.preprocess(blankToUndefined, isoDate.optional());
 const checkbox = z.preprocess((value) => value === 'on' || value === 'true' || value === true || value === '1', z.boolean());
 export const month = monthSchema('schedule.error.month');
+const code = z.preprocess(half, z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'schedule.error.code'));
+/** A form's list field: one value (a single checkbox), several, or none at all. */
+export const formList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const yesNo = z.preprocess((value) => (value === 'yes' ? true : value === 'no' ? false : undefined), z.boolean().optional());
 
 /** 'HH:MM' (also 全角) -> minutes after midnight; 24:00 is allowed as an end. */
 export function parseTime(value: string): number | undefined {
@@ -41,13 +45,10 @@ const time = z.string().transform((value, context) => {
 });
 const optionalTime = z.preprocess(blankToUndefined, time.optional());
 
-const days = z.preprocess(
-  (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
-  z.array(z.coerce.number().int().min(0).max(6)).min(1, 'schedule.error.days'),
-);
+const days = z.preprocess(formList, z.array(z.coerce.number().int().min(0).max(6)).min(1, 'schedule.error.days'));
 
 export const counterForm = z.object({
-  code: z.preprocess(half, z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'schedule.error.code')),
+  code,
   name: required(100),
   address: text(200).default(''),
   accessNotes: text(500).default(''),
@@ -62,6 +63,8 @@ export const counterForm = z.object({
         : (value ?? []),
     z.array(z.string().max(50)).max(20),
   ),
+  /** The codes of the procedures the counter offers (at least one). */
+  procedures: z.preprocess(formList, z.array(code).min(1, 'schedule.error.procedureNeeded')),
 });
 export type CounterFields = z.infer<typeof counterForm>;
 
@@ -138,6 +141,33 @@ export const overrideForm = z
   });
 export type OverrideFields = z.infer<typeof overrideForm>;
 
+/** A procedure (what a person comes for); blank window fields follow the counter's policy, blank limits mean none. */
+export const procedureForm = z.object({
+  code,
+  name: required(100),
+  minutes: int(1, 480),
+  needsNoticeId: checkbox,
+  needsStoredCard: checkbox,
+  opensDaysAhead: optionalInt(1, 366),
+  sameDayAllowed: yesNo,
+  documents: z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split('\n')
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : (value ?? []),
+    z.array(z.string().max(100, 'schedule.error.tooLong')).max(20, 'schedule.error.tooMany'),
+  ),
+  perSlotLimit: optionalInt(1, 999),
+  perDayLimit: optionalInt(1, 9999),
+});
+export type ProcedureFields = z.infer<typeof procedureForm>;
+/** Editing keeps the code: bookings, counters and the schedule file name the procedure by it. */
+export const procedureEditForm = procedureForm.omit({ code: true });
+export type ProcedureEditFields = z.infer<typeof procedureEditForm>;
+
 const monthDay = z.preprocess(half, z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'schedule.error.monthDay'));
 
 const scope = z.string().regex(/^\d*$/, 'validation.invalid').default('');
@@ -170,7 +200,7 @@ const policyFields = {
   opensDaysAhead: optionalInt(0, 400),
   closesDaysBefore: optionalInt(0, 60),
   closesAt: optionalTime,
-  sameDayAllowed: z.preprocess((value) => (value === 'yes' ? true : value === 'no' ? false : undefined), z.boolean().optional()),
+  sameDayAllowed: yesNo,
   sameDayUntilMinutes: optionalInt(0, 1440),
   maxPeoplePerBooking: optionalInt(1, 20),
 };

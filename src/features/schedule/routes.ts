@@ -1,6 +1,7 @@
 // Staff screens under /staff/schedule: counters, opening rules with a month preview, closures,
 // date overrides, booking policy, month capacity view, capacity report (HTML and CSV), conflicts.
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { transaction, type Tx } from '../../db/transaction.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
@@ -11,21 +12,26 @@ import type { Feature } from '../feature.js';
 import { requirePermission, staffActor } from '../staff/access.js';
 import { authorize } from '../../policies/index.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
-import { CHANGE_TIMEOUT_MS, generateSlotRange, regenerateAllNow, savePolicy } from './change.js';
-import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
+import { CHANGE_TIMEOUT_MS, generateSlotRange, regenerateAllNow, savePolicy, type Applied } from './change.js';
+import { createCounter, findCounter, listCounters, moveCounter, offeredCodes, reinstateCounter, retireCounter, updateCounter } from './counters.js';
 import {
   closureForm,
   counterForm,
   counterPolicyForm,
+  formList,
   globalPolicyForm,
   month as monthSchema,
   overrideForm,
+  procedureEditForm,
+  procedureForm,
   reportQuery,
   ruleForm,
   slotRangeForm,
   slotRangeResult,
 } from './forms.js';
 import { policyRows } from './policy.js';
+import { createProcedure, deleteProcedure, findProcedure, listProcedures, reinstateProcedure, retireProcedure, updateProcedure } from './procedure-admin.js';
+import { PICKUP } from './procedures.js';
 import {
   closureCalendar,
   counterTimetablePage,
@@ -112,16 +118,54 @@ export function scheduleFeature(context: AppContext): Feature {
   });
 
   // ---- counters ----
-  router.get('/schedule/counters/new', editors, (_req, res) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: {} }));
-
-  router.post('/schedule/counters', editors, async (req, res) => {
-    const parsed = parseForm(counterForm, req.body);
-    const refuse = (errors: FieldErrors, status: number) => render(res, 'counter-form', 'schedule.counter.newTitle', { counter: null, values: req.body, errors }, status);
-    if (!parsed.ok) return refuse(parsed.errors, 400);
-    const created = await refusedAs('counter_code_taken', () => change(req, res, (tx, today) => createCounter(tx, today, parsed.data)));
-    if (!created) return refuse({ code: 'schedule.error.codeTaken' }, 409);
-    res.redirect(303, `/staff/schedule/counters/${created.value.id}?done=saved`);
+  /** The counter form, with the procedures it may offer (the active ones and any it still offers). */
+  const counterFormPage = async (res: Response, counter: { id: number } | null, values: Record<string, unknown>, locals: Record<string, unknown> = {}, status = 200) => {
+    const procedures = await listProcedures(db, { includeRetired: true });
+    const offered = new Set(formList(values.procedures));
+    render(
+      res,
+      'counter-form',
+      counter ? 'schedule.counter.editTitle' : 'schedule.counter.newTitle',
+      { counter, values, offered, procedures: procedures.filter((procedure) => !procedure.retiredAt || offered.has(procedure.code)), ...locals },
+      status,
+    );
+  };
+  const counterValues = async (counter: { id: number; purposes: string[] }) => ({
+    ...counter,
+    purposes: counter.purposes.join('、'),
+    procedures: await offeredCodes(db, counter.id),
   });
+
+  router.get('/schedule/counters/new', editors, async (_req, res) => counterFormPage(res, null, { procedures: [PICKUP] }));
+
+  /** A new thing's form post: bad fields or a code already taken come back on the form, else the redirect. */
+  const createFromForm =
+    <S extends z.ZodType, T>(
+      schema: S,
+      page: (res: Response, values: Record<string, unknown>, errors: FieldErrors, status: number) => Promise<void> | void,
+      takenCode: string,
+      create: (tx: Tx, today: IsoDate, fields: z.infer<S>) => Promise<Applied<T>>,
+      location: (created: T) => string,
+    ) =>
+    async (req: Request, res: Response) => {
+      const parsed = parseForm(schema, req.body);
+      if (!parsed.ok) return page(res, req.body, parsed.errors, 400);
+      const created = await refusedAs(takenCode, () => change(req, res, (tx, today) => create(tx, today, parsed.data)));
+      if (!created) return page(res, req.body, { code: 'schedule.error.codeTaken' }, 409);
+      res.redirect(303, location(created.value));
+    };
+
+  router.post(
+    '/schedule/counters',
+    editors,
+    createFromForm(
+      counterForm,
+      (res, values, errors, status) => counterFormPage(res, null, values, { errors }, status),
+      'counter_code_taken',
+      createCounter,
+      (counter) => `/staff/schedule/counters/${counter.id}?done=saved`,
+    ),
+  );
 
   router.get('/schedule/counters/:id', viewers, async (req, res) => {
     const page = await counterTimetablePage(db, idParam(req.params.id), todayInJapan());
@@ -130,14 +174,13 @@ export function scheduleFeature(context: AppContext): Feature {
 
   router.get('/schedule/counters/:id/edit', editors, async (req, res) => {
     const counter = await findCounter(db, idParam(req.params.id));
-    render(res, 'counter-form', 'schedule.counter.editTitle', { counter, values: { ...counter, purposes: counter.purposes.join('、') } });
+    await counterFormPage(res, counter, await counterValues(counter));
   });
 
   router.post('/schedule/counters/:id', editors, async (req, res) => {
     const id = idParam(req.params.id);
     const parsed = parseForm(counterForm, req.body);
-    const refuse = async (errors: FieldErrors, status: number) =>
-      render(res, 'counter-form', 'schedule.counter.editTitle', { counter: await findCounter(db, id), values: req.body, errors }, status);
+    const refuse = async (errors: FieldErrors, status: number) => counterFormPage(res, await findCounter(db, id), req.body, { errors }, status);
     if (!parsed.ok) return refuse(parsed.errors, 400);
     if (!(await refusedAs('counter_code_taken', () => change(req, res, (tx, today) => updateCounter(tx, today, id, parsed.data)))))
       return refuse({ code: 'schedule.error.codeTaken' }, 409);
@@ -157,7 +200,7 @@ export function scheduleFeature(context: AppContext): Feature {
       if (!(error instanceof AppError) || error.code !== 'counter_has_bookings') throw error;
       const counter = await findCounter(db, id);
       const refusal = res.locals.t(error.messageKey, error.params);
-      return render(res, 'counter-form', 'schedule.counter.editTitle', { counter, values: { ...counter, purposes: counter.purposes.join('、') }, refusal }, 409);
+      return counterFormPage(res, counter, await counterValues(counter), { refusal }, 409);
     }
     res.redirect(303, '/staff/schedule?done=retired');
   });
@@ -166,6 +209,67 @@ export function scheduleFeature(context: AppContext): Feature {
     await change(req, res, (tx, today) => reinstateCounter(tx, today, idParam(req.params.id)));
     res.redirect(303, '/staff/schedule?done=reinstated');
   });
+
+  // ---- procedures ----
+  router.get('/schedule/procedures', viewers, async (req, res) =>
+    render(res, 'procedures', 'schedule.procedure.title', { procedures: await listProcedures(db, { includeRetired: true }), notice: req.query.done }),
+  );
+
+  const procedureFormPage = (
+    res: Response,
+    procedure: { id: number; code: string; retiredAt: Date | null } | null,
+    values: Record<string, unknown>,
+    locals: Record<string, unknown> = {},
+    status = 200,
+  ) => render(res, 'procedure-form', procedure ? 'schedule.procedure.editTitle' : 'schedule.procedure.newTitle', { procedure, values, pickup: PICKUP, ...locals }, status);
+  const procedureValues = (procedure: Awaited<ReturnType<typeof findProcedure>>) => ({
+    ...procedure,
+    sameDayAllowed: procedure.sameDayAllowed === null ? '' : procedure.sameDayAllowed ? 'yes' : 'no',
+    documents: procedure.documents.join('\n'),
+  });
+
+  router.get('/schedule/procedures/new', editors, (_req, res) => procedureFormPage(res, null, { minutes: 15, needsNoticeId: true }));
+
+  router.post(
+    '/schedule/procedures',
+    editors,
+    createFromForm(
+      procedureForm,
+      (res, values, errors, status) => procedureFormPage(res, null, values, { errors }, status),
+      'procedure_code_taken',
+      createProcedure,
+      () => '/staff/schedule/procedures?done=procedureSaved',
+    ),
+  );
+
+  router.get('/schedule/procedures/:id/edit', editors, async (req, res) => {
+    const procedure = await findProcedure(db, idParam(req.params.id));
+    procedureFormPage(res, procedure, procedureValues(procedure));
+  });
+
+  router.post('/schedule/procedures/:id', editors, async (req, res) => {
+    const id = idParam(req.params.id);
+    const parsed = parseForm(procedureEditForm, req.body);
+    if (!parsed.ok) return procedureFormPage(res, await findProcedure(db, id), req.body, { errors: parsed.errors }, 400);
+    await change(req, res, (tx, today) => updateProcedure(tx, today, id, parsed.data));
+    res.redirect(303, '/staff/schedule/procedures?done=procedureSaved');
+  });
+
+  /** Retire, reinstate or delete; a refusal is shown on the procedure's form. */
+  const procedureAction = (act: (tx: Tx, today: IsoDate, id: number) => Promise<unknown>, done: string) => async (req: Request, res: Response) => {
+    const id = idParam(req.params.id);
+    try {
+      await change(req, res, (tx, today) => act(tx, today, id));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 409) throw error;
+      const procedure = await findProcedure(db, id);
+      return procedureFormPage(res, procedure, procedureValues(procedure), { refusal: res.locals.t(error.messageKey, error.params) }, 409);
+    }
+    res.redirect(303, `/staff/schedule/procedures?done=${done}`);
+  };
+  router.post('/schedule/procedures/:id/retire', editors, procedureAction(retireProcedure, 'procedureRetired'));
+  router.post('/schedule/procedures/:id/reinstate', editors, procedureAction(reinstateProcedure, 'procedureReinstated'));
+  router.post('/schedule/procedures/:id/delete', editors, procedureAction(deleteProcedure, 'procedureDeleted'));
 
   // ---- opening rules ----
   /** The editor with the month preview of the values as typed; nothing is saved by a preview. */
@@ -334,6 +438,7 @@ export function scheduleFeature(context: AppContext): Feature {
     staffMenu: [
       { href: '/staff/schedule', labelKey: 'schedule.menu.counters', action: 'schedule.view' },
       { href: '/staff/schedule/closures', labelKey: 'schedule.menu.closures', action: 'schedule.view' },
+      { href: '/staff/schedule/procedures', labelKey: 'schedule.menu.procedures', action: 'schedule.view' },
       { href: '/staff/schedule/report', labelKey: 'schedule.menu.report', action: 'schedule.report' },
       { href: '/staff/schedule/conflicts', labelKey: 'schedule.menu.conflicts', action: 'schedule.report' },
       { href: '/staff/schedule/policy', labelKey: 'schedule.menu.policy', action: 'bookingPolicy.edit' },

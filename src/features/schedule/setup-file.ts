@@ -13,16 +13,19 @@ import {
   counterForm,
   counterPolicyForm,
   overrideForm,
+  procedureForm,
   ruleForm,
   timeText,
   type ClosureFields,
   type CounterFields,
   type OverrideFields,
   type PolicyFields,
+  type ProcedureFields,
   type RuleFields,
 } from './forms.js';
 import { storePolicy } from './policy.js';
-import { PICKUP } from './procedures.js';
+import { procedureColumns } from './procedure-admin.js';
+import { offerProcedures, PICKUP } from './procedures.js';
 import { horizonEnd, regenerateSlots, type RegenerationResult } from './slot-generation.js';
 import { closureParams, overlapParams, overlappingRules, periodColumns, ruleColumns } from './timetable.js';
 
@@ -79,13 +82,27 @@ const counterEntry = z.strictObject({
   accessNotes: z.string().optional(),
   windows: z.number().optional(),
   purposes: z.array(z.string()).optional(),
+  procedures: z.array(z.string()).optional(),
   policy: policyEntry.optional(),
   rules: z.array(ruleEntry).default([]),
   closures: z.array(closureEntry).default([]),
   overrides: z.array(overrideEntry).default([]),
 });
+const procedureEntry = z.strictObject({
+  code: z.string(),
+  name: z.string(),
+  minutes: scalar.optional(),
+  needsNoticeId: z.boolean().optional(),
+  storedCard: z.boolean().optional(),
+  opensDaysAhead: scalar.optional(),
+  sameDayAllowed: z.boolean().optional(),
+  documents: z.array(z.string()).optional(),
+  perSlotLimit: scalar.optional(),
+  perDayLimit: scalar.optional(),
+});
 const fileSchema = z.strictObject({
   policy: policyEntry.optional(),
+  procedures: z.array(procedureEntry).default([]),
   closures: z.array(closureEntry).default([]),
   counters: z.array(counterEntry).min(1, 'schedule.file.noCounters'),
 });
@@ -109,6 +126,8 @@ export interface CounterSetup {
 
 export interface CitySetup {
   policy?: PolicyFields;
+  /** In display order; procedures missing from the file are left as they are. */
+  procedures: ProcedureFields[];
   closures: ClosureFields[];
   counters: CounterSetup[];
 }
@@ -135,6 +154,7 @@ const FILE_KEY: Record<string, string> = {
   dateFrom: 'date',
   dateTo: 'date',
   kind: 'label',
+  needsStoredCard: 'storedCard',
 };
 
 function periodForm(entry: {
@@ -174,6 +194,18 @@ function closureInput(entry: z.infer<typeof closureEntry>) {
     };
   if (entry.from || entry.to) return { kind: 'date_range', label: entry.label, from: entry.from, to: entry.to };
   return { kind: entry.date ? 'single_date' : undefined, label: entry.label, date: entry.date };
+}
+
+/** The procedure form's input from a file entry (the defaults are those of a new procedure). */
+function procedureInput(entry: z.infer<typeof procedureEntry>) {
+  return {
+    ...entry,
+    minutes: entry.minutes ?? 15,
+    needsNoticeId: entry.needsNoticeId ?? true,
+    needsStoredCard: entry.storedCard ?? false,
+    sameDayAllowed: entry.sameDayAllowed === undefined ? undefined : entry.sameDayAllowed ? 'yes' : 'no',
+    documents: entry.documents ?? [],
+  };
 }
 
 function policyInput(entry: z.infer<typeof policyEntry>) {
@@ -220,12 +252,15 @@ function structuralMessage(issue: z.core.$ZodIssue): { key: string; params: Reco
   return { key: 'schedule.file.type', params: {} };
 }
 
-function convertCounter(c: Collector, entry: FileShape['counters'][number], path: Path): CounterSetup | undefined {
+function convertCounter(c: Collector, entry: FileShape['counters'][number], path: Path, procedureCodes: Set<string>): CounterSetup | undefined {
   const errorsBefore = c.errors.length;
+  for (const [index, code] of (entry.procedures ?? []).entries()) {
+    if (!procedureCodes.has(code)) c.add([...path, 'procedures', index], 'schedule.file.unknownProcedure', { code });
+  }
   // Windows matter only to capacity per window: a counter with fixed capacities may leave them out.
   const perWindow = [...entry.rules, ...entry.overrides].some((period) => period.peoplePerWindow !== undefined);
   if (entry.windows === undefined && perWindow) c.add(path, 'schedule.file.windowsNeeded');
-  const fields = c.check(counterForm, { ...entry, windows: entry.windows ?? 1, purposes: entry.purposes ?? [] }, path);
+  const fields = c.check(counterForm, { ...entry, windows: entry.windows ?? 1, purposes: entry.purposes ?? [], procedures: entry.procedures ?? [PICKUP] }, path);
   const policy = entry.policy ? c.check(counterPolicyForm, policyInput(entry.policy), [...path, 'policy']) : undefined;
   const rules = entry.rules.map((rule, index) =>
     c.check(
@@ -290,14 +325,20 @@ export function parseSetupFile(text: string): ParsedSetup {
   }
   const policy = shape.data.policy ? c.check(counterPolicyForm, policyInput(shape.data.policy), ['policy']) : undefined;
   const closures = shape.data.closures.map((closure, index) => c.check(closureForm, { ...closureInput(closure), counterId: '' }, ['closures', index]));
+  const procedureCodes = new Set([PICKUP]);
+  const procedures = shape.data.procedures.map((entry, index) => {
+    if (procedureCodes.has(entry.code) && entry.code !== PICKUP) c.add(['procedures', index, 'code'], 'schedule.file.duplicateCode', { code: entry.code });
+    procedureCodes.add(entry.code);
+    return c.check(procedureForm, procedureInput(entry), ['procedures', index]);
+  });
   const seen = new Set<string>();
   const counters = shape.data.counters.map((entry, index) => {
     if (seen.has(entry.code)) c.add(['counters', index, 'code'], 'schedule.file.duplicateCode', { code: entry.code });
     seen.add(entry.code);
-    return convertCounter(c, entry, ['counters', index]);
+    return convertCounter(c, entry, ['counters', index], procedureCodes);
   });
   if (c.errors.length > 0) return { ok: false, errors: c.errors.sort((a, b) => a.line - b.line) };
-  return { ok: true, setup: { policy, closures: closures as ClosureFields[], counters: counters as CounterSetup[] } };
+  return { ok: true, setup: { policy, procedures: procedures as ProcedureFields[], closures: closures as ClosureFields[], counters: counters as CounterSetup[] } };
 }
 
 export interface LoadResult {
@@ -306,15 +347,32 @@ export interface LoadResult {
   regeneration: RegenerationResult;
 }
 
-async function replaceCounter(tx: DbTx, setup: CounterSetup, displayOrder: number): Promise<number> {
-  const data = { ...setup.fields, displayOrder, retiredAt: null };
-  const counter = await tx.counter.upsert({ where: { code: setup.fields.code }, create: { ...data, procedures: { create: { procedureCode: PICKUP } } }, update: data });
-  await tx.openingRule.deleteMany({ where: { counterId: counter.id } });
-  await tx.closure.deleteMany({ where: { counterId: counter.id } });
-  await tx.dateOverride.deleteMany({ where: { counterId: counter.id } });
-  await tx.openingRule.createMany({ data: setup.rules.map((rule) => ({ ...ruleColumns(rule, counter.windows), counterId: counter.id })) });
-  await createClosures(tx, setup.closures, counter.id);
-  await tx.dateOverride.createMany({
+/** The file's procedures, created or replaced by code, active, in the file's order. */
+async function replaceProcedures(db: DbTx, procedures: ProcedureFields[]): Promise<void> {
+  for (const [displayOrder, fields] of procedures.entries()) {
+    const data = { ...procedureColumns(fields), code: fields.code, displayOrder, retiredAt: null };
+    await db.procedure.upsert({ where: { code: fields.code }, create: data, update: data });
+  }
+}
+
+/** What the counter offers: the file's list, and the retired procedures it offered (the file cannot name them). */
+async function offerFileProcedures(tx: Tx, counterId: number, codes: string[]): Promise<void> {
+  const retired = await tx.db.counterProcedure.findMany({ where: { counterId, procedureCode: { notIn: codes }, procedure: { retiredAt: { not: null } } } });
+  await offerProcedures(tx, counterId, [...codes, ...retired.map((row) => row.procedureCode)]);
+}
+
+async function replaceCounter(tx: Tx, setup: CounterSetup, displayOrder: number): Promise<number> {
+  const { db } = tx;
+  const { procedures, ...fields } = setup.fields;
+  const data = { ...fields, displayOrder, retiredAt: null };
+  const counter = await db.counter.upsert({ where: { code: fields.code }, create: data, update: data });
+  await offerFileProcedures(tx, counter.id, procedures);
+  await db.openingRule.deleteMany({ where: { counterId: counter.id } });
+  await db.closure.deleteMany({ where: { counterId: counter.id } });
+  await db.dateOverride.deleteMany({ where: { counterId: counter.id } });
+  await db.openingRule.createMany({ data: setup.rules.map((rule) => ({ ...ruleColumns(rule, counter.windows), counterId: counter.id })) });
+  await createClosures(db, setup.closures, counter.id);
+  await db.dateOverride.createMany({
     data: setup.overrides.map((override) => ({
       ...(override.period ? periodColumns(override.period, counter.windows) : { label: override.label }),
       counterId: counter.id,
@@ -322,8 +380,8 @@ async function replaceCounter(tx: DbTx, setup: CounterSetup, displayOrder: numbe
       date: dateColumn(override.dateFrom),
     })),
   });
-  if (setup.policy) await storePolicy(tx, counter.id, setup.policy);
-  else await tx.bookingPolicy.deleteMany({ where: { counterId: counter.id } });
+  if (setup.policy) await storePolicy(db, counter.id, setup.policy);
+  else await db.bookingPolicy.deleteMany({ where: { counterId: counter.id } });
   return counter.id;
 }
 
@@ -347,13 +405,14 @@ export const SETUP_TIMEOUT_MS = 10 * 60_000;
 export async function loadSetup(tx: Tx, setup: CitySetup, today: IsoDate): Promise<LoadResult> {
   const { db } = tx;
   if (setup.policy) await storePolicy(db, null, setup.policy);
+  await replaceProcedures(db, setup.procedures);
   await db.closure.deleteMany({ where: { counterId: null } });
   await createClosures(db, setup.closures, null);
-  for (const [index, counter] of setup.counters.entries()) await replaceCounter(db, counter, index + 1);
+  for (const [index, counter] of setup.counters.entries()) await replaceCounter(tx, counter, index + 1);
   const codes = setup.counters.map((counter) => counter.fields.code);
   const untouched = await db.counter.findMany({ where: { code: { notIn: codes }, retiredAt: null }, select: { code: true } });
   const regeneration = await regenerateSlots(tx, today, await horizonEnd(db, today));
-  await recordAudit(tx, { action: 'schedule.setup.load', detail: { counters: codes, regeneration } });
+  await recordAudit(tx, { action: 'schedule.setup.load', detail: { counters: codes, procedures: setup.procedures.map((procedure) => procedure.code), regeneration } });
   return { counters: codes.length, untouched: untouched.map((counter) => counter.code), regeneration };
 }
 
@@ -396,6 +455,32 @@ function closureEntryOf(closure: { kind: string; label: string; params: unknown 
   }
 }
 
+function procedureEntryOf(row: {
+  code: string;
+  name: string;
+  minutes: number;
+  needsNoticeId: boolean;
+  needsStoredCard: boolean;
+  opensDaysAhead: number | null;
+  sameDayAllowed: boolean | null;
+  documents: string[];
+  perSlotLimit: number | null;
+  perDayLimit: number | null;
+}) {
+  return {
+    code: row.code,
+    name: row.name,
+    minutes: row.minutes,
+    needsNoticeId: row.needsNoticeId,
+    storedCard: row.needsStoredCard,
+    opensDaysAhead: row.opensDaysAhead ?? undefined,
+    sameDayAllowed: row.sameDayAllowed ?? undefined,
+    documents: row.documents.length ? row.documents : undefined,
+    perSlotLimit: row.perSlotLimit ?? undefined,
+    perDayLimit: row.perDayLimit ?? undefined,
+  };
+}
+
 function policyEntryOf(
   row:
     | {
@@ -422,8 +507,9 @@ function policyEntryOf(
 
 /** The active counters and their timetables in the setup-file format (round-trips through load). */
 export async function exportSetup(db: DbTx, today: IsoDate): Promise<string> {
-  const [policies, globalClosures, counters] = await Promise.all([
+  const [policies, procedures, globalClosures, counters] = await Promise.all([
     db.bookingPolicy.findMany(),
+    db.procedure.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] }),
     db.closure.findMany({ where: { counterId: null }, orderBy: { id: 'asc' } }),
     db.counter.findMany({
       where: { retiredAt: null },
@@ -431,12 +517,14 @@ export async function exportSetup(db: DbTx, today: IsoDate): Promise<string> {
       include: {
         openingRules: { orderBy: { id: 'asc' } },
         closures: { orderBy: { id: 'asc' } },
+        procedures: { where: { procedure: { retiredAt: null } }, orderBy: [{ procedure: { displayOrder: 'asc' } }, { procedureCode: 'asc' }] },
         dateOverrides: { where: { date: { gte: dateColumn(addDays(today, -1)) } }, orderBy: [{ date: 'asc' }, { id: 'asc' }] },
       },
     }),
   ]);
   const file = {
     policy: policyEntryOf(policies.find((row) => row.counterId === null)),
+    procedures: procedures.map(procedureEntryOf),
     closures: globalClosures.map(closureEntryOf),
     counters: counters.map((counter) => ({
       code: counter.code,
@@ -445,6 +533,7 @@ export async function exportSetup(db: DbTx, today: IsoDate): Promise<string> {
       accessNotes: counter.accessNotes || undefined,
       windows: counter.windows,
       purposes: counter.purposes.length ? counter.purposes : undefined,
+      procedures: counter.procedures.length ? counter.procedures.map((offer) => offer.procedureCode) : undefined,
       policy: policyEntryOf(policies.find((row) => row.counterId === counter.id)),
       rules: counter.openingRules.map((rule) => ({
         ...periodEntry(rule),

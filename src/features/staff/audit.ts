@@ -78,6 +78,11 @@ export const AUDIT_ACTIONS = [
   'schedule.rule.create',
   'schedule.rule.update',
   'schedule.slots.generate',
+  'schedule.procedure.create',
+  'schedule.procedure.update',
+  'schedule.procedure.retire',
+  'schedule.procedure.reinstate',
+  'schedule.procedure.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -96,6 +101,7 @@ export const AUDIT_TARGETS = [
   'staff_user',
   'slots',
   'policy',
+  'procedure',
 ] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 
