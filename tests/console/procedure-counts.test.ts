@@ -37,14 +37,17 @@ async function bookedDay() {
 }
 
 describe('counts per procedure', () => {
-  it('When staff open the day board, its JSON, the week and the printed list, then each shows people per procedure by name, and each booking its procedure', async () => {
+  it('When staff open the day board, its JSON, the week and the printed list, then each shows people per procedure by name, each booking its procedure, and the printed list what each procedure brings', async () => {
     const { counter } = await bookedDay();
     const { agent } = await staffOf(t, 'staff');
     const board = await agent.get(`/staff/console/counters/${counter.id}/day?date=${day}`);
     expect(board.text).toContain('手続き別の予約: マイナンバーカードの受け取り 2人、暗証番号の再設定 1人');
     expect(board.text).toContain('[暗証番号の再設定]');
-    const json = (await agent.get(`/staff/console/counters/${counter.id}/day.json?date=${day}`)).body as { byProcedure: unknown; slots: { bookings: { procedure: string }[] }[] };
-    expect(json.byProcedure).toEqual([
+    const json = (await agent.get(`/staff/console/counters/${counter.id}/day.json?date=${day}`)).body as {
+      byProcedure: { name: string; people: number }[];
+      slots: { bookings: { procedure: string }[] }[];
+    };
+    expect(json.byProcedure.map(({ name, people }) => ({ name, people }))).toEqual([
       { name: 'マイナンバーカードの受け取り', people: 2 },
       { name: '暗証番号の再設定', people: 1 },
     ]);
@@ -53,6 +56,7 @@ describe('counts per procedure', () => {
     expect(week.text).toContain('マイナンバーカードの受け取り 2人、暗証番号の再設定 1人');
     const print = await agent.get(`/staff/console/counters/${counter.id}/print?date=${day}`);
     expect(print.text).toContain('<td>暗証番号の再設定</td>');
+    expect(print.text).toContain('<dt>マイナンバーカードの受け取りの持ち物</dt><dd>交付通知書(はがき)、本人確認書類(運転免許証、パスポートなど)');
     expect(print.text).toContain('手続き別の予約: マイナンバーカードの受け取り 2人、暗証番号の再設定 1人');
     expect(board.text + week.text + print.text).not.toContain('pin-reset');
   });

@@ -45,12 +45,17 @@ export interface DayBoard {
   slots: BoardSlot[];
   totals: { capacity: number; booked: number; webFree: number; heldBackFree: number };
   /** People booked (cancelled bookings not counted) per procedure, in the procedures' order. */
-  byProcedure: ProcedureCount[];
+  byProcedure: ProcedureOfDay[];
 }
 
 export interface ProcedureCount {
   name: string;
   people: number;
+}
+
+/** A procedure booked that day with what its people bring (for the printed list). */
+export interface ProcedureOfDay extends ProcedureCount {
+  documents: string[];
 }
 
 /** Every slot of a counter's day with its numbers and the (non-cancelled) bookings in it; audited as a view of personal data. */
@@ -69,7 +74,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
         channel: true,
         status: true,
         slotId: true,
-        procedure: { select: { name: true, displayOrder: true } },
+        procedure: { select: { name: true, displayOrder: true, documents: true } },
         cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true, counterId: true, counter: { select: { name: true } } } },
       },
     }),
@@ -115,14 +120,14 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
 }
 
 /** People per procedure, in the procedures' display order. */
-function countByProcedure(procedures: { name: string; displayOrder: number }[]): ProcedureCount[] {
-  const counts = new Map<string, { name: string; order: number; people: number }>();
-  for (const { name, displayOrder } of procedures) {
-    const entry = counts.get(name) ?? { name, order: displayOrder, people: 0 };
+function countByProcedure(procedures: { name: string; displayOrder: number; documents: string[] }[]): ProcedureOfDay[] {
+  const counts = new Map<string, ProcedureOfDay & { order: number }>();
+  for (const { name, displayOrder, documents } of procedures) {
+    const entry = counts.get(name) ?? { name, order: displayOrder, people: 0, documents };
     entry.people += 1;
     counts.set(name, entry);
   }
-  return [...counts.values()].sort((a, b) => a.order - b.order).map(({ name, people }) => ({ name, people }));
+  return [...counts.values()].sort((a, b) => a.order - b.order).map(({ name, people, documents }) => ({ name, people, documents }));
 }
 
 export interface WeekDay {
