@@ -23,6 +23,7 @@ const noOpenTransaction = {
 /** Services that commit on their own, with why: an attempt must count whatever follows, and background work is its own edge. */
 const ownCommits = {
   'src/features/citizen/login-service.ts': 'citizen', // a log-in attempt is one transaction of its own, counted before its answer
+  'src/features/citizen/email-verification.ts': 'citizen', // a code request or a guess is counted before its answer, like a log-in attempt
   'src/features/citizen/identity-checks.ts': 'citizen', // a staff identity check is counted even when the change it guards fails
   'src/features/staff/auth-service.ts': 'staff', // a staff log-in attempt likewise
   'src/features/staff/audit.ts': 'staff', // auditAttempt: the audit row of such an attempt
