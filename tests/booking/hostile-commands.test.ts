@@ -123,4 +123,33 @@ describe('completion forms no page sends', () => {
     const refusal = await agent.get('/booking/refused');
     expect(refusal.text).not.toMatch(/hold_changed|hold_not_found|booking\.error/);
   });
+
+  it('When the completion names a procedure no page offers (a NUL, an overlong or malformed code, one offered elsewhere, none, two), then nothing is booked, the hold stays and the answer is a redirect, never a 500', async () => {
+    const [counter, elsewhere] = [await createCounter(t.db), await createCounter(t.db)];
+    await t.db.prisma.procedure.create({ data: { code: 'elsewhere-only', name: '他の窓口だけの手続き', needsNoticeId: false } });
+    await t.db.prisma.counterProcedure.create({ data: { counterId: elsewhere.id, procedureCode: 'elsewhere-only' } });
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 16 * 60, capacity: 2 });
+    const person = await createCardHolder(t.db);
+    const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
+    await tapTime(agent, slot.id);
+    const confirm = await agent.get('/booking/confirm');
+    await agent
+      .post('/booking/confirm')
+      .type('form')
+      .send({ ...hiddenFields(confirm.text, '/booking/confirm'), email: '', emailAgain: '' });
+    const review = hiddenFields((await agent.get('/booking/review')).text, '/booking/complete');
+    expect(review.procedure).toBe('pickup');
+    const { procedure: _shown, ...withoutProcedure } = review;
+    const forms = [
+      ...['pickup\u0000', '\u0000', 'p'.repeat(41), 'PICKUP', 'elsewhere-only', ''].map((procedure) => new URLSearchParams({ ...review, procedure }).toString()),
+      new URLSearchParams(withoutProcedure).toString(),
+      `${new URLSearchParams(review).toString()}&procedure=elsewhere-only`,
+    ];
+    for (const form of forms) {
+      const answer = await agent.post('/booking/complete').type('form').send(form);
+      expect([answer.status, answer.headers.location], form).toEqual([303, '/booking/refused']);
+    }
+    expect(await t.db.prisma.booking.count({ where: { cardHolderId: person.holder.id } })).toBe(0);
+    expect(await t.db.prisma.slotHold.count({ where: { cardHolderId: person.holder.id } })).toBe(1);
+  });
 });

@@ -6,6 +6,7 @@ import { bookSlot } from '../../src/features/booking/index.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { book, loggedInCitizen } from '../citizen/citizen-agent.js';
+import { csrfTokenFrom as csrfOf } from '../helpers/http.js';
 import { auditActions, counterWithSlots, holderAt, postForm, staffOf } from './helpers.js';
 
 let t: TestApp;
@@ -57,6 +58,17 @@ describe('book on behalf', () => {
     const refused = await post(second.holder.id, '0606', 'express');
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('この交付場所では、選んだ手続きの予約を受け付けていません');
+    expect(await activeBookings(second.holder.id)).toEqual([]);
+    for (const odd of ['\u0000', 'cert-renewal\u0000', 'c'.repeat(41), 'CERT RENEWAL']) {
+      const answer = await post(second.holder.id, '0606', odd);
+      expect(answer.status, JSON.stringify(odd)).toBe(400);
+      expect(answer.text).toContain('手続きを一覧から選び直してください。');
+    }
+    const doubled = await agent
+      .post(`/staff/console/holders/${second.holder.id}/book`)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrfOf((await agent.get(bookPage(second.holder.id))).text))}&slotId=${slots[0].id}&birth=0606&procedure=pickup&procedure=cert-renewal`);
+    expect(doubled.status).toBe(400);
     expect(await activeBookings(second.holder.id)).toEqual([]);
   });
 

@@ -2,6 +2,7 @@
 // through an id or code in the URL alone (a citizen can see and change only their own booking).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { codeSchema } from '../schedule/forms.js';
 import type { AppContext } from '../../context.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 import type { Feature } from '../feature.js';
@@ -70,7 +71,7 @@ const confirmForm = z
 /** The hold a confirm or review page was shown for (holding again makes a new hold). */
 const holdForm = z.object({ holdId: id });
 /** What the review page showed: the hold, its slot, the people and the email. */
-const completeForm = holdForm.extend({ slotId: id, procedure: z.string().max(40), people: id, email: z.string().trim().max(254).optional().default('') });
+const completeForm = holdForm.extend({ slotId: id, procedure: codeSchema, people: id, email: z.string().trim().max(254).optional().default('') });
 const familyAddForm = z.object({
   familyId1: z.string().trim().min(1, 'booking.family.idRequired').max(64),
   familyBirth1: z.string().trim().min(1, 'booking.family.birthRequired').max(16),

@@ -1,6 +1,7 @@
 // Input schemas of the console; messages are translation keys shown beside the field.
-import { PICKUP } from '../schedule/procedures.js';
 import { z } from 'zod';
+import { codeSchema } from '../schedule/forms.js';
+import { PICKUP } from '../schedule/procedures.js';
 import { idSchema, isoDateSchema, lineSchema } from '../../lib/validation.js';
 import { normaliseMonthDay } from '../citizen/login-service.js';
 
@@ -24,7 +25,7 @@ export const pickerQuery = z.object({ counterId: optional(id), date: optional(is
 export const bookForm = z
   .object({
     slotId: id.optional(),
-    procedure: z.string().trim().max(40).default(PICKUP),
+    procedure: codeSchema.default(PICKUP),
     birth,
     email: optional(z.string().trim().max(254).email('console.field.badEmail')),
     override: optional(z.literal('1')),

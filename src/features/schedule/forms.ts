@@ -15,7 +15,8 @@ export const isoDate = isoDateSchema('schedule.error.date');
 const optionalDate = z.preprocess(blankToUndefined, isoDate.optional());
 const checkbox = z.preprocess((value) => value === 'on' || value === 'true' || value === true || value === '1', z.boolean());
 export const month = monthSchema('schedule.error.month');
-const code = z.preprocess(half, z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'schedule.error.code'));
+/** A counter's or a procedure's code (the key files and forms use; the database CHECKs the same form). */
+export const codeSchema = z.preprocess(half, z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'schedule.error.code'));
 /** A form's list field: one value (a single checkbox), several, or none at all. */
 export const formList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const yesNo = z.preprocess((value) => (value === 'yes' ? true : value === 'no' ? false : undefined), z.boolean().optional());
@@ -48,7 +49,7 @@ const optionalTime = z.preprocess(blankToUndefined, time.optional());
 const days = z.preprocess(formList, z.array(z.coerce.number().int().min(0).max(6)).min(1, 'schedule.error.days'));
 
 export const counterForm = z.object({
-  code,
+  code: codeSchema,
   name: required(100),
   address: text(200).default(''),
   accessNotes: text(500).default(''),
@@ -64,7 +65,7 @@ export const counterForm = z.object({
     z.array(z.string().max(50)).max(20),
   ),
   /** The codes of the procedures the counter offers (at least one). */
-  procedures: z.preprocess(formList, z.array(code).min(1, 'schedule.error.procedureNeeded')),
+  procedures: z.preprocess(formList, z.array(codeSchema).min(1, 'schedule.error.procedureNeeded')),
 });
 export type CounterFields = z.infer<typeof counterForm>;
 
@@ -143,7 +144,7 @@ export type OverrideFields = z.infer<typeof overrideForm>;
 
 /** A procedure (what a person comes for); blank window fields follow the counter's policy, blank limits mean none. */
 export const procedureForm = z.object({
-  code,
+  code: codeSchema,
   name: required(100),
   minutes: int(1, 480),
   needsNoticeId: checkbox,
