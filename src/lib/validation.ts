@@ -67,6 +67,12 @@ export function hasControlCharacters(value: string): boolean {
   return /[\u0000-\u001f\u007f]/.test(value);
 }
 
+/** Control characters other than tabs and line breaks: never part of text people type, even over several lines. */
+export function hasStrayControlCharacters(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value);
+}
+
 /** The id in a path segment (/staff/users/:id): anything that is not an id is a page that does not exist. */
 export function pathId(value: unknown, messageKey = 'error.404.body'): number {
   const id = parseId(value);

@@ -86,6 +86,40 @@ describe('procedures screens', () => {
     expect(await t.db.prisma.auditLog.count({ where: { action: 'schedule.procedure.create' } })).toBe(auditsBefore);
   });
 
+  it('When procedure fields carry a NUL, 2^31, a negative or an overlong value, or a field twice, then each is refused with a message (never a 500) and nothing is saved', async () => {
+    const before = await t.db.prisma.procedure.count();
+    const odd: Record<string, string>[] = [
+      { name: '暗証番号\u0000再設定' },
+      { documents: 'マイナンバーカード\u0000' },
+      { minutes: '2147483648' },
+      { perSlotLimit: '-1' },
+      { perDayLimit: '99999999999999999999' },
+      { opensDaysAhead: '2026-02-31' },
+      { name: 'あ'.repeat(101) },
+      { code: 'pin\u0000reset' },
+    ];
+    for (const overrides of odd) {
+      const response = await submitForm(signedIn.agent, '/staff/schedule/procedures/new', '/staff/schedule/procedures', procedureFields(overrides));
+      expect(response.status, JSON.stringify(overrides)).toBe(400);
+      expect(response.text, JSON.stringify(overrides)).toMatch(/class="error-message"/);
+    }
+    const page = await signedIn.agent.get('/staff/schedule/procedures/new');
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const doubled = await signedIn.agent.post('/staff/schedule/procedures').type('form').send(`_csrf=${token}&code=dup-a&code=dup-b&name=x&minutes=15&documents=`);
+    expect(doubled.status).toBe(400);
+    expect(await t.db.prisma.procedure.count()).toBe(before);
+  });
+
+  it('When ten admins add the same new code at the same moment, then exactly one procedure is saved and the others are told the code is taken', async () => {
+    const code = newCode();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => submitForm(signedIn.agent, '/staff/schedule/procedures/new', '/staff/schedule/procedures', procedureFields({ code }))),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([303, ...Array(9).fill(409)]);
+    expect(await t.db.prisma.procedure.count({ where: { code } })).toBe(1);
+    expect(await audits('schedule.procedure.create', code)).toHaveLength(1);
+  });
+
   it('When a procedure code is already used, then the message is beside the code and nothing is saved', async () => {
     const before = await t.db.prisma.procedure.count();
     const response = await submitForm(signedIn.agent, '/staff/schedule/procedures/new', '/staff/schedule/procedures', procedureFields({ code: 'pickup' }));

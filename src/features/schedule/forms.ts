@@ -1,9 +1,14 @@
 // zod schemas for the schedule screens. Messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { isoDateSchema, monthSchema } from '../../lib/validation.js';
+import { hasStrayControlCharacters, isoDateSchema, monthSchema } from '../../lib/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 
-const text = (max: number) => z.string().trim().max(max, 'schedule.error.tooLong');
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, 'schedule.error.tooLong')
+    .refine((value) => !hasStrayControlCharacters(value), 'validation.invalid');
 const required = (max: number) => text(max).min(1, 'validation.required');
 const half = (value: unknown) => (typeof value === 'string' ? toHalfWidth(value).trim() : value);
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && toHalfWidth(value).trim() === '' ? undefined : half(value));
@@ -159,7 +164,7 @@ export const procedureForm = z.object({
             .map((item) => item.trim())
             .filter(Boolean)
         : (value ?? []),
-    z.array(z.string().max(100, 'schedule.error.tooLong')).max(20, 'schedule.error.tooMany'),
+    z.array(text(100)).max(20, 'schedule.error.tooMany'),
   ),
   perSlotLimit: optionalInt(1, 999),
   perDayLimit: optionalInt(1, 9999),
