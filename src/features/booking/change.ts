@@ -11,7 +11,7 @@ import { applyCardEvent } from './card-events.js';
 import { checkWindow, counterRules } from './counter-rules.js';
 import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
-import { checkProcedureLimits, procedureAt } from './procedure-limits.js';
+import { checkProcedureLimits, proceduresAt } from './procedure-limits.js';
 import { procedurePolicy } from '../schedule/procedures.js';
 import { lockBookingHolders, lockHolders, lockSlots, returnPlaces, settleHolds, takeHoldsOf, takePlaces } from './places.js';
 
@@ -94,9 +94,11 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
  * counter, within its window (the counter's, or the procedure's own) and its caps.
  */
 async function checkBookable(tx: SqlTx, slot: { id: number; counterId: number; startsAt: Date }, people: GroupMember[], by: StaffPrincipal | null, now: Date) {
-  const rules = await counterRules(tx, slot.counterId);
-  for (const code of new Set(people.map((member) => member.procedureCode))) {
-    const procedure = await procedureAt(tx, code, slot.counterId);
+  const codes = [...new Set(people.map((member) => member.procedureCode))].sort();
+  const [rules, offered] = await Promise.all([counterRules(tx, slot.counterId), proceduresAt(tx, codes, slot.counterId)]);
+  // In code order, so two groups moving with the same capped procedures take their locks in one order.
+  for (const code of codes) {
+    const procedure = offered.get(code)!;
     const ofProcedure = people.filter((member) => member.procedureCode === code);
     checkWindow('book', slot.startsAt, { ...rules, policy: procedurePolicy(rules.policy, procedure) }, { by, now, people: people.length });
     await checkProcedureLimits(tx, { procedure, slot, people: ofProcedure.length, now, moving: bookingsOf(ofProcedure) });
@@ -131,7 +133,8 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   const statuses = await lockBookingHolders(tx, [input.cardHolderId]);
   await checkChange(tx, slot, input, group.length + 1);
-  await checkProcedureLimits(tx, { procedure: await procedureAt(tx, primary.procedureCode, slot.counterId), slot, people: 1, now });
+  const offered = await proceduresAt(tx, [primary.procedureCode], slot.counterId);
+  await checkProcedureLimits(tx, { procedure: offered.get(primary.procedureCode)!, slot, people: 1, now });
   await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId], now));
   const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null, procedures: [primary.procedureCode] });
   await applyCardEvent(tx, 'booked', [input.cardHolderId], statuses);

@@ -53,8 +53,10 @@ export function offeredOrRefuse(offered: Map<string, OfferedProcedure>, code: st
   return procedure;
 }
 
-/** The procedure as offered at the counter; throws procedure_not_offered. */
-export async function procedureAt(tx: SqlTx, code: string, counterId: number): Promise<OfferedProcedure> {
-  const [row] = await tx.query<{ procedures: string }>(PROCEDURE_AT, [[code], counterId]);
-  return offeredOrRefuse(offeredByCode(row.procedures), code);
+/** The procedures as offered at the counter, by code, in one read; throws procedure_not_offered when one is not. */
+export async function proceduresAt(tx: SqlTx, codes: string[], counterId: number): Promise<Map<string, OfferedProcedure>> {
+  const [row] = await tx.query<{ procedures: string }>(PROCEDURE_AT, [codes, counterId]);
+  const offered = offeredByCode(row.procedures);
+  for (const code of codes) offeredOrRefuse(offered, code);
+  return offered;
 }

@@ -6,7 +6,7 @@ import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { AppError } from '../../lib/app-error.js';
 import { applyChange } from './change.js';
 import { ensureProceduresExist } from './procedure-admin.js';
-import { offerProcedures } from './procedures.js';
+import { offerProcedures, procedureChoices } from './procedures.js';
 import type { CounterFields } from './forms.js';
 
 export async function listCounters(db: DbTx, options: { includeRetired?: boolean } = {}) {
@@ -20,12 +20,6 @@ export async function findCounter(db: DbTx, id: number) {
   const counter = await db.counter.findUnique({ where: { id } });
   if (!counter) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
   return counter;
-}
-
-/** The codes of the procedures the counter offers, in display order. */
-export async function offeredCodes(db: DbTx, counterId: number): Promise<string[]> {
-  const rows = await db.counterProcedure.findMany({ where: { counterId }, orderBy: [{ procedure: { displayOrder: 'asc' } }, { procedureCode: 'asc' }] });
-  return rows.map((row) => row.procedureCode);
 }
 
 async function ensureCodeFree(tx: DbTx, code: string, exceptId?: number): Promise<void> {
@@ -58,7 +52,7 @@ export async function updateCounter(tx: Tx, today: IsoDate, id: number, fields: 
     await ensureCodeFree(db, fields.code, id);
     await ensureProceduresExist(db, fields.procedures);
     const { procedures, ...columns } = fields;
-    const offeredBefore = await offeredCodes(db, id);
+    const offeredBefore = (await procedureChoices(tx, id, { includeRetired: true })).map((procedure) => procedure.code);
     const counter = await db.counter.update({ where: { id }, data: columns });
     await offerProcedures(tx, id, procedures);
     await syncDerivedCapacities(db, id, fields.windows);

@@ -13,7 +13,7 @@ import { requirePermission, staffActor } from '../staff/access.js';
 import { authorize } from '../../policies/index.js';
 import { capacityReport, monthCapacity, openConflicts } from './capacity.js';
 import { CHANGE_TIMEOUT_MS, generateSlotRange, regenerateAllNow, savePolicy, type Applied } from './change.js';
-import { createCounter, findCounter, listCounters, moveCounter, offeredCodes, reinstateCounter, retireCounter, updateCounter } from './counters.js';
+import { createCounter, findCounter, listCounters, moveCounter, reinstateCounter, retireCounter, updateCounter } from './counters.js';
 import {
   closureForm,
   counterForm,
@@ -31,7 +31,7 @@ import {
 } from './forms.js';
 import { policyRows } from './policy.js';
 import { createProcedure, deleteProcedure, findProcedure, listProcedures, reinstateProcedure, retireProcedure, updateProcedure } from './procedure-admin.js';
-import { PICKUP } from './procedures.js';
+import { PICKUP, procedureChoices } from './procedures.js';
 import {
   closureCalendar,
   counterTimetablePage,
@@ -133,7 +133,7 @@ export function scheduleFeature(context: AppContext): Feature {
   const counterValues = async (counter: { id: number; purposes: string[] }) => ({
     ...counter,
     purposes: counter.purposes.join('、'),
-    procedures: await offeredCodes(db, counter.id),
+    procedures: (await procedureChoices(context.db, counter.id, { includeRetired: true })).map((procedure) => procedure.code),
   });
 
   router.get('/schedule/counters/new', editors, async (_req, res) => counterFormPage(res, null, { procedures: [PICKUP] }));
