@@ -10,6 +10,7 @@ import { TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { waitUntilBlockedBy } from '../helpers/db.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
@@ -176,5 +177,33 @@ describe('procedures in the booking core', () => {
     const operator = { ...TEST_CLERK, id: 7, role: 'operator' as const };
     await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [caller.holder.id], channel: 'phone', procedure: pinReset, by: operator, baseUrl }));
     expect(await active({ slotId: slot.id, procedureCode: pinReset })).toBe(1);
+  });
+
+  it('When an admin deletes a procedure between a booking or hold reading it and writing its row, then it is refused as not offered (never a database error) and nothing is written', async () => {
+    const { deleteProcedure } = await import('../../src/features/schedule/procedure-admin.js');
+    const commands = [
+      (holderId: number, slotId: number, code: string) => book(holderId, slotId, code),
+      (holderId: number, slotId: number, code: string) =>
+        transaction(t.db, citizen(holderId), (tx) => holdSlot(tx, { slotId, cardHolderId: holderId, minutes: 20, procedure: code }), { models: false }),
+    ];
+    for (const [index, command] of commands.entries()) {
+      const counter = await createCounter(t.db);
+      const code = await createProcedure(counter.id, { perDayLimit: 5 });
+      const { id } = await t.db.prisma.procedure.findUniqueOrThrow({ where: { code } });
+      const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 14 * 60 + index * 30 });
+      const [a] = await people(1);
+      // Hold the cap's lock, so the command stops after reading the procedure and before its row.
+      const blocker = await t.db.pool.connect();
+      await blocker.query(`SELECT pg_advisory_lock(hashtext('procedure:' || $1::int || ':' || $2::text || ':' || $3::text))`, [counter.id, day, code]);
+      const running = command(a.holder.id, slot.id, code);
+      await waitUntilBlockedBy(t.db, blocker);
+      await transaction(t.db, staff, (tx) => deleteProcedure(tx, today, id));
+      await blocker.query('SELECT pg_advisory_unlock_all()');
+      blocker.release();
+      await expect(running).rejects.toMatchObject({ code: 'procedure_not_offered' });
+      expect(await active({ slotId: slot.id })).toBe(0);
+      expect(await t.db.prisma.slotHold.count({ where: { slotId: slot.id } })).toBe(0);
+      expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).toMatchObject({ booked: 0 });
+    }
   });
 });

@@ -15,7 +15,7 @@ import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
 import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from './counter-rules.js';
 import { applyCardEvent } from './card-events.js';
-import { BookingError, isOneActiveViolation } from './errors.js';
+import { BookingError, refusalOfRow } from './errors.js';
 import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
@@ -128,7 +128,7 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   await checkProcedureLimits(tx, { procedure, slot, people: 1, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
   // The old holds' places go back before the new one is taken (in this order, sent together).
-  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt, procedure.code]))]);
+  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt, procedure.code]).catch(refusalOfRow))]);
   return { expiresAt };
 }
 
@@ -236,8 +236,7 @@ export async function insertBookings(
     try {
       bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null, row.procedures]);
     } catch (error) {
-      if (isOneActiveViolation(error)) throw new BookingError('already_booked');
-      throw error;
+      refusalOfRow(error);
     }
     if (bookings.length === row.ids.length) return bookings.sort((a, b) => row.ids.indexOf(a.cardHolderId) - row.ids.indexOf(b.cardHolderId));
     // Some but not all rows in: a code was taken by a booking committed at this very moment.

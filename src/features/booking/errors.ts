@@ -47,7 +47,14 @@ export class BookingError extends AppError {
   }
 }
 
-/** True when PostgreSQL refused a second active booking for a card holder (invariant 2). */
-export function isOneActiveViolation(error: unknown): boolean {
-  return String((error as Error)?.message ?? '').includes('bookings_one_active_per_card_holder');
+/**
+ * The refusal a booking or hold row met in PostgreSQL, as people are told it: a second active
+ * booking for a card holder (invariant 2), or a procedure deleted after the command read it.
+ * Anything else is thrown as it is.
+ */
+export function refusalOfRow(error: unknown): never {
+  const constraint = (error as { constraint?: string })?.constraint ?? '';
+  if (constraint === 'bookings_one_active_per_card_holder') throw new BookingError('already_booked');
+  if (constraint.endsWith('_procedure_code_fkey')) throw new BookingError('procedure_not_offered');
+  throw error;
 }
