@@ -28,8 +28,12 @@ export interface MonthCalendar {
   next: string | null;
 }
 
-export async function listCounters(db: Db | DbTx) {
-  return db.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
+/** The counters citizens may book at (those offering `procedure` when given). */
+export async function listCounters(db: Db | DbTx, procedure?: string) {
+  return db.counter.findMany({
+    where: { retiredAt: null, ...(procedure && { procedures: { some: { procedureCode: procedure } } }) },
+    orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }],
+  });
 }
 
 interface SlotRow {

@@ -16,7 +16,20 @@ import { newBookingCode } from './code.js';
 import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from './counter-rules.js';
 import { applyCardEvent } from './card-events.js';
 import { BookingError, refusalOfRow } from './errors.js';
-import { lockBookingHolders, returnPlaces, settleHolds, takeOrRelease, takePlaces, type HeldPlace } from './places.js';
+import {
+  applicantIdsOf,
+  holderIdsOf,
+  lockApplicants,
+  lockBookingHolders,
+  personOf,
+  returnPlaces,
+  settleHolds,
+  takeOrRelease,
+  takePlaces,
+  type HeldPlace,
+  type Person,
+  type PersonRef,
+} from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
 import { offeredByCode, offeredProceduresJson, PICKUP, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
@@ -39,10 +52,14 @@ interface SlotState {
   expiredHolds: boolean;
 }
 
+// $1 card holders, $5/$6 applicants with their procedures: a card holder has one open booking,
+// an applicant one per procedure.
 const SLOT_STATE = `
-  WITH open AS (SELECT count(*)::int AS n FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ${OPEN_BOOKING_SQL}),
+  WITH open AS (SELECT ((SELECT count(*) FROM bookings WHERE card_holder_id = ANY($1::int[]) AND status IN ${OPEN_BOOKING_SQL})
+                      + (SELECT count(*) FROM bookings b JOIN unnest($5::int[], $6::text[]) AS a(id, code) ON b.applicant_id = a.id AND b.procedure_code = a.code
+                         WHERE b.status IN ${OPEN_BOOKING_SQL}))::int AS n),
   gone AS (DELETE FROM slot_holds
-           WHERE card_holder_id = ANY($1::int[]) AND (SELECT n FROM open) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
+           WHERE (card_holder_id = ANY($1::int[]) OR applicant_id = ANY($5::int[])) AND (SELECT n FROM open) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
            RETURNING id, slot_id AS "slotId", people, expires_at > $3::timestamptz AS live, procedure_code AS "procedureCode")
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
@@ -64,14 +81,26 @@ type SlotStateRow = BookingSlot & {
   expiredHolds: boolean;
 };
 
+/** A person to book, with the procedure they come for. */
+export type Booked = Person & { procedure: string };
+
 /**
- * With the card holders locked, in one statement: whether any has an open booking, the slot
- * with its counter, rules and the procedure, and their holds, removed only when they may book
- * and the slot exists (the caller settles the places). Throws already_booked / slot_not_found /
- * procedure_not_offered.
+ * With the people locked, in one statement: whether any has an open booking (an applicant: for
+ * the same procedure), the slot with its counter, rules and the procedures, and their holds,
+ * removed only when they may book and the slot exists (the caller settles the places). Throws
+ * already_booked / slot_not_found / procedure_not_offered.
  */
-async function slotState(tx: SqlTx, ids: number[], slotId: number, procedureCodes: string[], now: Date): Promise<SlotState> {
-  const [{ open, holds, policies, timetable, procedures, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [ids, slotId, now, procedureCodes]);
+async function slotState(tx: SqlTx, people: Booked[], slotId: number, now: Date): Promise<SlotState> {
+  const procedureCodes = [...new Set(people.map((person) => person.procedure))];
+  const applicants = people.filter((person) => person.applicantId !== null);
+  const [{ open, holds, policies, timetable, procedures, webLeft, allLeft, expiredHolds, ...slot }] = await tx.query<SlotStateRow>(SLOT_STATE, [
+    holderIdsOf(people),
+    slotId,
+    now,
+    procedureCodes,
+    applicantIdsOf(applicants),
+    applicants.map((person) => person.procedure),
+  ]);
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
   const offered = offeredByCode(procedures);
@@ -86,19 +115,19 @@ async function slotState(tx: SqlTx, ids: number[], slotId: number, procedureCode
   };
 }
 
-export interface HoldSlotInput {
+export type HoldSlotInput = PersonRef & {
   slotId: number;
-  cardHolderId: number;
   /** The procedure's code (the pickup when not given). */
   procedure?: string;
   minutes: number;
   now?: Date;
-}
+};
 
 const HOLD = `
   WITH taken AS (UPDATE slots SET booked = booked + 1, updated_at = now()
                  WHERE id = $1::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
-  INSERT INTO slot_holds (slot_id, card_holder_id, people, expires_at, procedure_code) SELECT id, $2::int, 1, $3::timestamptz, $4::text FROM taken RETURNING id`;
+  INSERT INTO slot_holds (slot_id, card_holder_id, applicant_id, people, expires_at, procedure_code)
+  SELECT id, $2::int, $5::int, 1, $3::timestamptz, $4::text FROM taken RETURNING id`;
 
 /**
  * Whether the slot, as read, cannot give `need` places (counting back what this very command
@@ -117,10 +146,10 @@ const heldIn = (holds: HeldPlace[], slotId: number) => holds.filter((hold) => ho
 /** Holds one place in a slot while a citizen confirms (replacing any hold they had); a citizen's limits apply. */
 export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
   const now = input.now ?? clockNow();
-  const ids = [input.cardHolderId];
-  await lockBookingHolders(tx, ids);
   const code = input.procedure ?? PICKUP;
-  const state = await slotState(tx, ids, input.slotId, [code], now);
+  const person = { ...personOf(input), procedure: code };
+  await lockBookers(tx, [person]);
+  const state = await slotState(tx, [person], input.slotId, now);
   const { holds, slot } = state;
   const procedure = state.procedures.get(code)!;
   if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
@@ -128,16 +157,21 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   await checkProcedureLimits(tx, { procedure, slot, people: 1, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
   // The old holds' places go back before the new one is taken (in this order, sent together).
-  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, input.cardHolderId, expiresAt, procedure.code]).catch(refusalOfRow))]);
+  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, person.cardHolderId, expiresAt, procedure.code, person.applicantId]).catch(refusalOfRow))]);
   return { expiresAt };
 }
 
 export interface BookSlotInput {
   slotId: number;
-  /** The first is the one who books (gets the email); the others are family in the same slot. */
+  /**
+   * The people, card holders first: the first person is the one who books (gets the email, and
+   * their hold is confirmed); the others are family in the same slot.
+   */
   cardHolderIds: number[];
+  /** People without a notice ID, each with their procedure (after the card holders). */
+  applicants?: { id: number; procedure: string }[];
   channel: BookingChannel;
-  /** The procedure's code (the pickup when not given); with a hold, the hold's must be the same. */
+  /** The card holders' procedure (the pickup when not given); with a hold, the hold's must be the first person's. */
   procedure?: string;
   /** A family member's own procedure (by card holder id) when it is not `procedure`. */
   familyProcedures?: Record<number, string>;
@@ -154,50 +188,70 @@ export interface BookSlotInput {
 
 export interface BookedGroup {
   groupCode: string;
-  bookings: { id: number; code: string; cardHolderId: number }[];
+  bookings: (Person & { id: number; code: string })[];
 }
 
-/** Books one slot for a card holder and family, all or nothing; turns their hold into the booking. */
+/** The people of a booking command, each with their procedure, the one who books first. */
+function bookedPeople(input: BookSlotInput): Booked[] {
+  const holders = [...new Set(input.cardHolderIds)].map((id) => ({ cardHolderId: id, applicantId: null, procedure: input.familyProcedures?.[id] ?? input.procedure ?? PICKUP }));
+  const applicants = [...new Map((input.applicants ?? []).map((applicant) => [applicant.id, applicant])).values()].map((applicant) => ({
+    cardHolderId: null,
+    applicantId: applicant.id,
+    procedure: applicant.procedure,
+  }));
+  const people = [...holders, ...applicants];
+  if (people.length === 0) throw new Error('bookSlot needs at least one person');
+  return people;
+}
+
+/** Locks the people who are to book: card holders in a bookable status, applicants that exist. */
+async function lockBookers(tx: SqlTx, people: Person[]) {
+  const statuses = await lockBookingHolders(tx, holderIdsOf(people));
+  await lockApplicants(tx, applicantIdsOf(people));
+  return statuses;
+}
+
+/** Books one slot for a person and family, all or nothing; turns their hold into the booking. */
 export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedGroup> {
   const now = input.now ?? clockNow();
-  const ids = [...new Set(input.cardHolderIds)];
-  const statuses = await lockBookingHolders(tx, ids);
-  const codes = ids.map((id) => input.familyProcedures?.[id] ?? input.procedure ?? PICKUP);
-  const state = await slotState(tx, ids, input.slotId, [...new Set(codes)], now);
+  const people = bookedPeople(input);
+  const statuses = await lockBookers(tx, people);
+  const codes = people.map((person) => person.procedure);
+  const state = await slotState(tx, people, input.slotId, now);
   const { holds, slot } = state;
   const procedures = [...new Set(codes)].sort().map((code) => state.procedures.get(code)!);
   if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id, codes[0]);
-  for (const procedure of procedures) checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: input.by, now, people: ids.length });
+  for (const procedure of procedures) checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: input.by, now, people: people.length });
   const credit = await settleHolds(tx, holds, slot.id);
   // In code order, so two groups that mix the same capped procedures take their locks in one order.
   for (const procedure of procedures) await checkProcedureLimits(tx, { procedure, slot, people: codes.filter((code) => code === procedure.code).length, now });
   const heldBack = can(input.by, 'booking.useHeldBackPlaces');
-  const need = ids.length - credit;
+  const need = people.length - credit;
   // A slot that looked full is refused at once, or asked at once when run-out holds there may
   // give places back; otherwise the places are taken last, below.
   const takeFirst = need > 0 && input.overbookReason === undefined && need > placesLeft(state, heldBack);
   if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
   if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
-  const bookings = await insertBookings(tx, { slotId: slot.id, ids, channel: input.channel, email: input.email ?? null, procedures: codes });
+  const bookings = await insertBookings(tx, { slotId: slot.id, people, channel: input.channel, email: input.email ?? null });
   if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
   const rules = procedureRules(state, state.procedures.get(codes[0])!);
   const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
   const mail = input.email
-    ? confirmationMail(bookings[0], input.email, { ...slot, procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)) }, deadline, ids.length, now, input.baseUrl)
+    ? confirmationMail(bookings[0], input.email, { ...slot, procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)) }, deadline, people.length, now, input.baseUrl)
     : null;
   // None of these needs another's answer: they go out together (the connection pipelines) and
   // are answered in this order. The places come last, so the slot row (the hot lock in a storm)
   // is held only until COMMIT; without the places, everything rolls back.
   await Promise.all([
-    applyCardEvent(tx, 'booked', ids, statuses),
+    applyCardEvent(tx, 'booked', holderIdsOf(people), statuses),
     mail && enqueueMail(tx, mail),
     recordAudit(tx, {
       action: 'booking.create',
       targetType: 'booking',
       targetId: bookings[0].code,
-      detail: { slotId: slot.id, people: ids.length, channel: input.channel, procedures: [...new Set(codes)] },
+      detail: { slotId: slot.id, people: people.length, channel: input.channel, procedures: [...new Set(codes)] },
     }),
-    credit > ids.length && returnPlaces(tx, slot.id, credit - ids.length),
+    credit > people.length && returnPlaces(tx, slot.id, credit - people.length),
     !takeFirst && takePlaces(tx, slot.id, need, { heldBack, now }),
   ]);
   return { groupCode: bookings[0].code, bookings };
@@ -218,27 +272,38 @@ function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, 
 // codes are drawn.
 const INSERT_BOOKINGS = `
   WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($4::text[])) AS ok)
-  INSERT INTO bookings (code, slot_id, card_holder_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
-  SELECT t.code, $1::int, t.holder, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure, now()
-  FROM unnest($4::text[], $5::int[], $8::text[]) WITH ORDINALITY AS t(code, holder, procedure, n)
+  INSERT INTO bookings (code, slot_id, card_holder_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
+  SELECT t.code, $1::int, t.holder, t.applicant, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure, now()
+  FROM unnest($4::text[], $5::int[], $9::int[], $8::text[]) WITH ORDINALITY AS t(code, holder, applicant, procedure, n)
   WHERE (SELECT ok FROM free)
   ON CONFLICT (code) DO NOTHING
-  RETURNING id, code, card_holder_id AS "cardHolderId"`;
+  RETURNING id, code, card_holder_id AS "cardHolderId", applicant_id AS "applicantId"`;
 
 export async function insertBookings(
   tx: SqlTx,
-  /** procedures: each person's procedure code, in the order of ids. */
-  row: { slotId: number; ids: number[]; channel: BookingChannel; email: string | null; procedures: string[]; groupCode?: string },
+  /** people: each with their procedure; the first gets the email (a new group's first booking). */
+  row: { slotId: number; people: Booked[]; channel: BookingChannel; email: string | null; groupCode?: string },
 ): Promise<BookedGroup['bookings']> {
+  const { people } = row;
   for (;;) {
-    const codes = row.ids.map(() => newBookingCode());
+    const codes = people.map(() => newBookingCode());
     let bookings: BookedGroup['bookings'];
     try {
-      bookings = await tx.query(INSERT_BOOKINGS, [row.slotId, row.channel, row.email, codes, row.ids, actorKey(tx.actor), row.groupCode ?? null, row.procedures]);
+      bookings = await tx.query(INSERT_BOOKINGS, [
+        row.slotId,
+        row.channel,
+        row.email,
+        codes,
+        people.map((person) => person.cardHolderId),
+        actorKey(tx.actor),
+        row.groupCode ?? null,
+        people.map((person) => person.procedure),
+        people.map((person) => person.applicantId),
+      ]);
     } catch (error) {
       refusalOfRow(error);
     }
-    if (bookings.length === row.ids.length) return bookings.sort((a, b) => row.ids.indexOf(a.cardHolderId) - row.ids.indexOf(b.cardHolderId));
+    if (bookings.length === people.length) return bookings.sort((a, b) => codes.indexOf(a.code) - codes.indexOf(b.code));
     // Some but not all rows in: a code was taken by a booking committed at this very moment.
     if (bookings.length > 0) throw new Error('booking code collision');
   }

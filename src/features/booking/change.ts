@@ -1,5 +1,5 @@
 // Changing a booking: move it (with its family) to another time, cancel it, add or remove a
-// family member. Each locks the group's card holders first, reads the group again under the
+// family member. Each locks the group's people first, reads the group again under the
 // locks (a concurrent change may have moved or cancelled some), then the slots.
 import type { SqlTx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
@@ -13,7 +13,21 @@ import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
 import { checkProcedureLimits, proceduresAt } from './procedure-limits.js';
 import { procedurePolicy } from '../schedule/procedures.js';
-import { lockBookingHolders, lockHolders, lockSlots, returnPlaces, settleHolds, takeHoldsOf, takePlaces } from './places.js';
+import {
+  applicantIdsOf,
+  holderIdsOf,
+  lockApplicants,
+  lockBookingHolders,
+  lockPeople,
+  lockSlots,
+  personOf,
+  returnPlaces,
+  settleHolds,
+  takeHoldsOf,
+  takePlaces,
+  type Person,
+  type PersonRef,
+} from './places.js';
 
 export interface ChangeInput {
   /** Any booking of the group. */
@@ -24,11 +38,10 @@ export interface ChangeInput {
   now?: Date;
 }
 
-interface GroupMember {
+interface GroupMember extends Person {
   id: number;
   code: string;
   groupCode: string;
-  cardHolderId: number;
   slotId: number;
   counterId: number;
   startsAt: Date;
@@ -37,20 +50,19 @@ interface GroupMember {
 }
 
 const GROUP_OF = `
-  SELECT b.id, b.code, g.code AS "groupCode", b.card_holder_id AS "cardHolderId", b.slot_id AS "slotId",
+  SELECT b.id, b.code, g.code AS "groupCode", b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId", b.slot_id AS "slotId",
          s.counter_id AS "counterId", s.starts_at AS "startsAt", b.channel, b.procedure_code AS "procedureCode"
   FROM bookings b JOIN slots s ON s.id = b.slot_id, (SELECT coalesce(group_code, code) AS code FROM bookings WHERE id = $1::int) g
   WHERE (b.group_code = g.code OR b.code = g.code) AND b.status = 'active'
   ORDER BY b.id`;
 
-const holdersOf = (members: GroupMember[]) => members.map((member) => member.cardHolderId);
-const bookingsOf = (members: GroupMember[]) => members.map((member) => member.id);
+const bookingsOf = (members: { id?: number }[]) => members.flatMap((member) => (member.id === undefined ? [] : [member.id]));
 
-/** The active bookings booked together with this one, primary first, with their card holders locked. */
+/** The active bookings booked together with this one, primary first, with their people locked. */
 async function lockedGroup(tx: SqlTx, bookingId: number) {
   const before = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (before.length === 0) throw new BookingError('booking_not_found');
-  await lockHolders(tx, holdersOf(before));
+  await lockPeople(tx, before);
   // Read again under the locks: a concurrent change may have moved or cancelled some.
   const group = await tx.query<GroupMember>(GROUP_OF, [bookingId]);
   if (group.length === 0) throw new BookingError('booking_not_found');
@@ -79,7 +91,7 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
   if (!to) throw new BookingError('slot_not_found');
   await checkChange(tx, from, input);
   await checkBookable(tx, to, group, input.by, now);
-  await settleHolds(tx, await takeHoldsOf(tx, holdersOf(group), now));
+  await settleHolds(tx, await takeHoldsOf(tx, group, now));
   await lockSlots(tx, [from.id, to.id]);
   await takePlaces(tx, to.id, group.length, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   await returnPlaces(tx, from.id, group.length);
@@ -93,7 +105,13 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
  * Whether these people may be booked into the slot for their procedures: each offered at its
  * counter, within its window (the counter's, or the procedure's own) and its caps.
  */
-async function checkBookable(tx: SqlTx, slot: { id: number; counterId: number; startsAt: Date }, people: GroupMember[], by: StaffPrincipal | null, now: Date) {
+async function checkBookable(
+  tx: SqlTx,
+  slot: { id: number; counterId: number; startsAt: Date },
+  people: { id?: number; procedureCode: string }[],
+  by: StaffPrincipal | null,
+  now: Date,
+) {
   const codes = [...new Set(people.map((member) => member.procedureCode))].sort();
   const [rules, offered] = await Promise.all([counterRules(tx, slot.counterId), proceduresAt(tx, codes, slot.counterId)]);
   // In code order, so two groups moving with the same capped procedures take their locks in one order.
@@ -118,26 +136,30 @@ export async function cancelBooking(tx: SqlTx, input: ChangeInput): Promise<{ gr
   await checkChange(tx, slot, input);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
   await cancelRows(tx, bookingsOf(group), slot.id, now);
-  await applyCardEvent(tx, 'cancelled', holdersOf(group));
+  await applyCardEvent(tx, 'cancelled', holderIdsOf(group));
   await recordAudit(tx, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
   return { groupCode, people: group.length };
 }
 
-export interface FamilyMemberInput extends ChangeInput {
-  cardHolderId: number;
-}
+export type FamilyMemberInput = ChangeInput &
+  PersonRef & {
+    /** The member's own procedure (the one who booked's when not given). */
+    procedure?: string;
+  };
 
 /** Adds a family member to an existing booking's slot without touching the others' bookings. */
 export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Promise<{ code: string }> {
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
-  const statuses = await lockBookingHolders(tx, [input.cardHolderId]);
+  const person = { ...personOf(input), procedure: input.procedure ?? primary.procedureCode };
+  const statuses = await lockBookingHolders(tx, holderIdsOf([person]));
+  await lockApplicants(tx, applicantIdsOf([person]));
   await checkChange(tx, slot, input, group.length + 1);
-  const offered = await proceduresAt(tx, [primary.procedureCode], slot.counterId);
-  await checkProcedureLimits(tx, { procedure: offered.get(primary.procedureCode)!, slot, people: 1, now });
-  await settleHolds(tx, await takeHoldsOf(tx, [input.cardHolderId], now));
-  const [member] = await insertBookings(tx, { slotId: slot.id, ids: [input.cardHolderId], groupCode, channel: primary.channel, email: null, procedures: [primary.procedureCode] });
-  await applyCardEvent(tx, 'booked', [input.cardHolderId], statuses);
+  // The member is booked anew: their procedure must be offered, within its window and caps.
+  await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);
+  await settleHolds(tx, await takeHoldsOf(tx, [person], now));
+  const [member] = await insertBookings(tx, { slotId: slot.id, people: [person], groupCode, channel: primary.channel, email: null });
+  await applyCardEvent(tx, 'booked', holderIdsOf([person]), statuses);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
   await takePlaces(tx, slot.id, 1, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });

@@ -8,6 +8,7 @@ export type BookingErrorCode =
   | 'deadline_passed'
   | 'not_open_yet'
   | 'card_not_bookable'
+  | 'applicant_not_found'
   | 'too_many_people'
   | 'booking_not_found'
   | 'same_slot'
@@ -26,6 +27,7 @@ const STATUS: Record<BookingErrorCode, number> = {
   deadline_passed: 409,
   not_open_yet: 409,
   card_not_bookable: 409,
+  applicant_not_found: 404,
   too_many_people: 400,
   booking_not_found: 404,
   same_slot: 400,
@@ -54,7 +56,7 @@ export class BookingError extends AppError {
  */
 export function refusalOfRow(error: unknown): never {
   const constraint = (error as { constraint?: string })?.constraint ?? '';
-  if (constraint === 'bookings_one_active_per_card_holder') throw new BookingError('already_booked');
+  if (constraint === 'bookings_one_active_per_card_holder' || constraint === 'bookings_one_active_per_applicant_procedure') throw new BookingError('already_booked');
   if (constraint.endsWith('_procedure_code_fkey')) throw new BookingError('procedure_not_offered');
   throw error;
 }

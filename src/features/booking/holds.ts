@@ -4,12 +4,13 @@
 import type { Reader } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
-import { lockHolders, returnPlaces, settleHolds, takeHoldsOf } from './places.js';
+import { lockPeople, personOf, returnPlaces, settleHolds, takeHoldsOf, type PersonRef } from './places.js';
 
 /** Releases a citizen's hold at once (they went back, cancelled, or logged out). */
-export async function releaseHold(tx: SqlTx, cardHolderId: number): Promise<void> {
-  await lockHolders(tx, [cardHolderId]);
-  await settleHolds(tx, await takeHoldsOf(tx, [cardHolderId], clockNow()));
+export async function releaseHold(tx: SqlTx, ref: PersonRef): Promise<void> {
+  const person = personOf(ref);
+  await lockPeople(tx, [person]);
+  await settleHolds(tx, await takeHoldsOf(tx, [person], clockNow()));
 }
 
 const RELEASE_EXPIRED = `
@@ -35,13 +36,14 @@ const HELD_SLOT = `
   SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          c.name, c.address, c.access_notes AS "accessNotes", p.code AS "procedureCode", p.name AS "procedureName"
   FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = h.procedure_code
-  WHERE h.card_holder_id = $1::int AND h.expires_at > $2::timestamptz`;
+  WHERE (h.card_holder_id = $1::int OR h.applicant_id = $3::int) AND h.expires_at > $2::timestamptz`;
 
 /**
  * The citizen's live hold with what the confirm pages show, in one statement (null when none).
  * `id` names this very hold: holding again (in another tab, too) makes a new one.
  */
-export async function heldSlot(reader: Reader, cardHolderId: number, now = clockNow()) {
+export async function heldSlot(reader: Reader, ref: PersonRef, now = clockNow()) {
+  const person = personOf(ref);
   const [row] = await reader.query<{
     id: number;
     slotId: number;
@@ -53,7 +55,7 @@ export async function heldSlot(reader: Reader, cardHolderId: number, now = clock
     accessNotes: string;
     procedureCode: string;
     procedureName: string;
-  }>(HELD_SLOT, [cardHolderId, now]);
+  }>(HELD_SLOT, [person.cardHolderId, now, person.applicantId]);
   if (!row) return null;
   return {
     id: row.id,

@@ -2,8 +2,9 @@
 // taken goes through one guarded UPDATE, so concurrent requests never push `booked` past the
 // limit; the CHECK constraint slots_booked_within_capacity backs it up.
 //
-// Lock order, in every command: card holders first (id order), then slots (id order), so two
-// requests never wait on each other in a circle, and two sessions of one person run in turn.
+// Lock order, in every command: card holders (id order), then applicants (id order), then a
+// procedure's caps (procedure-limits.ts), then slots (id order), so two requests never wait on
+// each other in a circle, and two sessions of one person run in turn.
 import type { SqlTx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { BookingError } from './errors.js';
@@ -19,6 +20,37 @@ export async function lockHolders(tx: SqlTx, ids: number[]): Promise<Map<number,
 export async function lockBookingHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
   const statuses = await lockHolders(tx, ids);
   if (statuses.size !== ids.length || [...statuses.values()].some((status) => !BOOKABLE_CARD_STATUSES.includes(status))) throw new BookingError('card_not_bookable');
+  return statuses;
+}
+
+/**
+ * Who a booking or hold is for: a card holder (logged in with a notice ID) or an applicant (a
+ * procedure without one). Exactly one is set, as in the rows (CHECK bookings_one_person).
+ */
+export interface Person {
+  cardHolderId: number | null;
+  applicantId: number | null;
+}
+
+/** One person named by the caller: a card holder or an applicant. */
+export type PersonRef = { cardHolderId: number; applicantId?: undefined } | { applicantId: number; cardHolderId?: undefined };
+export const personOf = (ref: PersonRef): Person => ({ cardHolderId: ref.cardHolderId ?? null, applicantId: ref.applicantId ?? null });
+
+const defined = (ids: (number | null)[]) => ids.filter((id): id is number => id !== null);
+export const holderIdsOf = (people: Person[]) => defined(people.map((person) => person.cardHolderId));
+export const applicantIdsOf = (people: Person[]) => defined(people.map((person) => person.applicantId));
+
+/** Locks the applicants in id order; refuses (applicant_not_found) when one is missing. */
+export async function lockApplicants(tx: SqlTx, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await tx.query(`SELECT id FROM applicants WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`, [ids]);
+  if (rows.length !== new Set(ids).size) throw new BookingError('applicant_not_found');
+}
+
+/** Locks the people (card holders, then applicants); the card holders' statuses. */
+export async function lockPeople(tx: SqlTx, people: Person[]): Promise<Map<number, CardStatus>> {
+  const statuses = await lockHolders(tx, holderIdsOf(people));
+  await lockApplicants(tx, applicantIdsOf(people));
   return statuses;
 }
 
@@ -77,11 +109,12 @@ export interface HeldPlace {
   procedureCode: string;
 }
 
-/** Removes every hold of these card holders (the caller settles their places). */
-export async function takeHoldsOf(tx: SqlTx, cardHolderIds: number[], now: Date): Promise<HeldPlace[]> {
+/** Removes every hold of these people (the caller settles their places). */
+export async function takeHoldsOf(tx: SqlTx, people: Person[], now: Date): Promise<HeldPlace[]> {
   return tx.query<HeldPlace>(
-    `DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) RETURNING id, slot_id AS "slotId", people, expires_at > $2::timestamptz AS live, procedure_code AS "procedureCode"`,
-    [cardHolderIds, now],
+    `DELETE FROM slot_holds WHERE card_holder_id = ANY($1::int[]) OR applicant_id = ANY($3::int[])
+     RETURNING id, slot_id AS "slotId", people, expires_at > $2::timestamptz AS live, procedure_code AS "procedureCode"`,
+    [holderIdsOf(people), now, applicantIdsOf(people)],
   );
 }
 
