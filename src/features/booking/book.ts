@@ -157,7 +157,10 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   await checkProcedureLimits(tx, { procedure, slot, people: 1, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
   // The old holds' places go back before the new one is taken (in this order, sent together).
-  await Promise.all([settleHolds(tx, holds), takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, person.cardHolderId, expiresAt, procedure.code, person.applicantId]).catch(refusalOfRow))]);
+  await Promise.all([
+    settleHolds(tx, holds),
+    takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, person.cardHolderId, expiresAt, procedure.code, person.applicantId]).catch(refusalOfRow)),
+  ]);
   return { expiresAt };
 }
 
@@ -237,7 +240,15 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   const rules = procedureRules(state, state.procedures.get(codes[0])!);
   const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
   const mail = input.email
-    ? confirmationMail(bookings[0], input.email, { ...slot, procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)) }, deadline, people.length, now, input.baseUrl)
+    ? confirmationMail(
+        bookings[0],
+        input.email,
+        { ...slot, procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)) },
+        deadline,
+        people.length,
+        now,
+        input.baseUrl,
+      )
     : null;
   // None of these needs another's answer: they go out together (the connection pipelines) and
   // are answered in this order. The places come last, so the slot row (the hot lock in a storm)

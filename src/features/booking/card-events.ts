@@ -10,7 +10,13 @@ import { CARD_EFFECTS, type BookingEvent } from './rules.js';
  * recorded as sent goes through 'notice_sent' when booked (`statuses`: as locked). A refused
  * move throws CardTransitionError, unless `keepRefused` (a job tidying up leaves such a card).
  */
-export async function applyCardEvent(tx: SqlTx, event: BookingEvent, people: (number | null)[], statuses?: Map<number, CardStatus>, options: { keepRefused?: boolean } = {}): Promise<void> {
+export async function applyCardEvent(
+  tx: SqlTx,
+  event: BookingEvent,
+  people: (number | null)[],
+  statuses?: Map<number, CardStatus>,
+  options: { keepRefused?: boolean } = {},
+): Promise<void> {
   // Applicants (null: no card holder) have no card to move.
   const ids = people.filter((id): id is number => id !== null);
   if (ids.length === 0) return;

@@ -340,7 +340,9 @@ export function bookingFeature(context: AppContext): Feature {
         slotId: shown.slotId,
         holdId: shown.holdId,
         procedure: shown.procedure,
-        ...('cardHolderId' in whom ? { cardHolderIds: [whom.cardHolderId, ...pending.familyIds] } : { cardHolderIds: [], applicants: [{ id: whom.applicantId, procedure: shown.procedure }] }),
+        ...('cardHolderId' in whom
+          ? { cardHolderIds: [whom.cardHolderId, ...pending.familyIds] }
+          : { cardHolderIds: [], applicants: [{ id: whom.applicantId, procedure: shown.procedure }] }),
         channel: 'web' as const,
         email: pending.email,
         by: null,
