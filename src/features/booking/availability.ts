@@ -4,7 +4,8 @@ import type { Db, DbTx, Reader } from '../../db/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import type { OpeningDays } from '../schedule/opening-days.js';
-import { counterRules, counterRulesColumns, rulesOfRow } from './counter-rules.js';
+import { counterRules, counterRulesColumns, procedureRulesAt, rulesOfProcedureRow } from './counter-rules.js';
+import { offeredProceduresJson, PICKUP } from '../schedule/procedures.js';
 import type { BookingPolicyRules } from '../schedule/policy.js';
 import { webPlacesLeft, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
@@ -75,8 +76,9 @@ function upcoming(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: Openi
   return { state: 'upcoming' as const, remaining: 0, opensAt: bookingOpensAt(date, policy) };
 }
 
-export async function monthCalendar(reader: Reader, counterId: number, month: string, now = clockNow()): Promise<MonthCalendar> {
-  const { policy, isOpeningDay } = await counterRules(reader, counterId);
+/** The month as a citizen booking `procedure` sees it (the counter's window, or the procedure's own). */
+export async function monthCalendar(reader: Reader, counterId: number, month: string, procedure: string = PICKUP, now = clockNow()): Promise<MonthCalendar> {
+  const { policy, isOpeningDay } = (await procedureRulesAt(reader, counterId, procedure)) ?? (await counterRules(reader, counterId));
   const { first, last } = monthBounds(month);
   const slots = await reader.db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
   const byDate = new Map<IsoDate, SlotRow[]>();
@@ -136,6 +138,7 @@ interface DayPageRow {
   timetable: string;
   slots: string;
   expired: boolean;
+  procedures: string;
 }
 
 const DAY_PAGE = `
@@ -144,12 +147,14 @@ const DAY_PAGE = `
           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
              'remaining', ${webPlacesLeftSql('s')}) ORDER BY s.starts_at), '[]')::text
            FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
-          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired
+          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired,
+          ${offeredProceduresJson('ARRAY[$4::text]', 'c.id')} AS procedures
    FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
 
 /**
  * A day's times at an open counter for the citizen's day page, in one statement (counter,
- * policy rows, timetable, slots). Null when the counter does not exist or is retired.
+ * policy rows, timetable, slots, the procedure's own window). Null when the counter does not
+ * exist, is retired or does not offer the procedure.
  */
 export interface DayPage {
   counter: { id: number; name: string };
@@ -162,10 +167,10 @@ export interface DayPage {
   expiredHolds: boolean;
 }
 
-export async function dayPage(reader: Reader, counterId: number, date: IsoDate, now = clockNow()): Promise<DayPage | null> {
-  const [row] = await reader.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
-  if (!row) return null;
-  const days = rulesOfRow(row, counterId);
+export async function dayPage(reader: Reader, counterId: number, date: IsoDate, procedure: string = PICKUP, now = clockNow()): Promise<DayPage | null> {
+  const [row] = await reader.query<DayPageRow>(DAY_PAGE, [counterId, date, now, procedure]);
+  const days = row && rulesOfProcedureRow(row, counterId, procedure);
+  if (!days) return null;
   const { policy } = days;
   const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
     const startsAt = new Date(slot.startsAt);

@@ -13,7 +13,7 @@ import { bookingMailKey, composeBookingMail, groupProcedure, type BookingMailDet
 import { enqueueMail, headerSafe } from '../notify/outbox.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
-import { checkWindow, counterRulesColumns, rulesOfRow, type CounterRules } from './counter-rules.js';
+import { checkWindow, counterRulesColumns, rulesOfRow, withProcedure, type CounterRules } from './counter-rules.js';
 import { applyCardEvent } from './card-events.js';
 import { BookingError, refusalOfRow } from './errors.js';
 import {
@@ -32,7 +32,7 @@ import {
 } from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
-import { offeredByCode, offeredProceduresJson, PICKUP, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
+import { offeredByCode, offeredProceduresJson, PICKUP, type OfferedProcedure } from '../schedule/procedures.js';
 import { checkProcedureLimits, offeredOrRefuse } from './procedure-limits.js';
 
 interface BookingSlot extends VisitSlot {
@@ -269,7 +269,7 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
 }
 
 /** The counter's rules with the procedure's own booking window. */
-const procedureRules = (state: SlotState, procedure: OfferedProcedure): CounterRules => ({ ...state.rules, policy: procedurePolicy(state.rules.policy, procedure) });
+const procedureRules = (state: SlotState, procedure: OfferedProcedure): CounterRules => withProcedure(state.rules, procedure);
 
 /** The confirmed hold must be the citizen's live hold, for this slot and procedure (another tab may have chosen again). */
 function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, procedureCode: string): void {

@@ -8,11 +8,10 @@ import { recordAudit } from '../staff/audit.js';
 import { queueBookingMail } from './mail.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { applyCardEvent } from './card-events.js';
-import { checkWindow, counterRules } from './counter-rules.js';
+import { checkWindow, counterRules, withProcedure } from './counter-rules.js';
 import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
 import { checkProcedureLimits, proceduresAt } from './procedure-limits.js';
-import { procedurePolicy } from '../schedule/procedures.js';
 import {
   applicantIdsOf,
   holderIdsOf,
@@ -118,7 +117,7 @@ async function checkBookable(
   for (const code of codes) {
     const procedure = offered.get(code)!;
     const ofProcedure = people.filter((member) => member.procedureCode === code);
-    checkWindow('book', slot.startsAt, { ...rules, policy: procedurePolicy(rules.policy, procedure) }, { by, now, people: people.length });
+    checkWindow('book', slot.startsAt, withProcedure(rules, procedure), { by, now, people: people.length });
     await checkProcedureLimits(tx, { procedure, slot, people: ofProcedure.length, now, moving: bookingsOf(ofProcedure) });
   }
 }

@@ -176,10 +176,10 @@ export function bookingFeature(context: AppContext): Feature {
     });
   });
 
-  /** A counter citizens may book at, from a URL segment (anything else is null). */
-  const openCounter = async (raw: unknown) => {
+  /** A counter the citizen may book their procedure at, from a URL segment (anything else is null). */
+  const openCounter = async (raw: unknown, procedure: string) => {
     const counterId = id.safeParse(raw);
-    return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null } }) : null;
+    return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null, procedures: { some: { procedureCode: procedure } } } }) : null;
   };
 
   router.get('/booking/counters/:counterId', async (req, res, next) => {
@@ -188,17 +188,21 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/counters/:counterId', async (req, res) => {
-    const counter = await openCounter(req.params.counterId);
+    const counter = await openCounter(req.params.counterId, procedureOf(booker(res)));
     if (!counter) return res.redirect(303, '/booking/counters');
     const counterId = counter.id;
     const month = parseQuery(monthQuery, req.query).month ?? todayInJapan().slice(0, 7);
-    view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(db, counterId, month), changing: req.session.changing ?? false });
+    view(res, 'calendar', 'booking.calendar.title', {
+      counter,
+      calendar: await monthCalendar(db, counterId, month, procedureOf(booker(res))),
+      changing: req.session.changing ?? false,
+    });
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
     const counterId = id.safeParse(req.params.counterId);
     const date = parseQuery(dateParam, req.params.date);
-    const read = () => (counterId.success ? dayPage(db, counterId.data, date) : null);
+    const read = () => (counterId.success ? dayPage(db, counterId.data, date, procedureOf(booker(res))) : null);
     let page = await read();
     if (page?.expiredHolds) {
       await giveBackExpiredHolds(req, res);
