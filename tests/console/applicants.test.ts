@@ -9,7 +9,7 @@ import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { bookApplicant, createApplicant } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { createBooking } from '../helpers/bookings.js';
-import { auditActions, counterWithSlots, staffOf } from './helpers.js';
+import { auditActions, counterWithSlots, postForm, staffOf } from './helpers.js';
 
 const { today } = pinClock(WORKING_WEDNESDAY);
 const day = addDays(today, 5);
@@ -22,8 +22,8 @@ beforeAll(async () => {
 });
 
 /** A counter's day with one card holder's booking and one applicant's, in the same slot. */
-async function mixedDay(applicant: { nameKana?: string; phone?: string; email?: string } = {}) {
-  const { counter, slots } = await counterWithSlots(t, day, [{ startMinute: 600, capacity: 3 }]);
+async function mixedDay(applicant: { nameKana?: string; phone?: string; email?: string } = {}, date = day) {
+  const { counter, slots } = await counterWithSlots(t, date, [{ startMinute: 600, capacity: 3 }]);
   const holderBooking = await createBooking(t.db, { slotId: slots[0].id });
   const person = await createApplicant(t.db, applicant);
   const booking = await bookApplicant(t.db, { slotId: slots[0].id, applicantId: person.id, email: applicant.email });
@@ -69,6 +69,17 @@ describe('day board, print and CSV with an applicant booking', () => {
     const row = Object.fromEntries(header.map((name, index) => [name, rows.find((r) => r[0] === booking.code)![index]]));
     expect(row).toMatchObject({ 通知書番号: '', 氏名: 'シーエスブイ ジロウ', '氏名(カナ)': 'シーエスブイ ジロウ', 保管場所: '', メールアドレス: 'applicant@example.jp' });
     expect(rows.map((r) => r[0]).sort()).toEqual([booking.code, holderBooking.code].sort());
+  });
+});
+
+describe('counter work on an applicant booking', () => {
+  it('When a clerk checks an applicant in, then the booking is checked in and the clerk returns to its day board (there is no holder page)', async () => {
+    const { counter, booking, holderBooking } = await mixedDay({ nameKana: 'ライチョウ ゴロウ' }, today);
+    const { agent } = await staffOf(t, 'staff');
+    const response = await postForm(agent, `/staff/console/holders/${holderBooking.cardHolderId}`, `/staff/console/bookings/${booking.id}/check-in`, {});
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe(`/staff/console/counters/${counter.id}/day?date=${today}`);
+    expect((await t.db.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe('checked_in');
   });
 });
 

@@ -4,7 +4,7 @@ import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
-import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { addDays, formatDateJa, formatJstDateTime, formatMinutes, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../lib/validation.js';
 import { transaction, type Tx } from '../../db/transaction.js';
@@ -232,12 +232,17 @@ export function consoleRoutes(context: AppContext): Router {
   });
 
   const VISITS = { check_in: checkIn, hand_over: handOver, no_show: markNoShow };
+  /** The day board of a booking: where a visit of an applicant returns (they have no page of their own). */
+  const dayBoardPath = async (bookingId: number) => {
+    const { slot } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { slot: { select: { counterId: true, date: true } } } });
+    return `/staff/console/counters/${slot.counterId}/day?date=${isoDateOfColumn(slot.date)}`;
+  };
   const visit = (action: VisitAction) => async (req: Request, res: Response) => {
     const bookingId = parseQuery(id, req.params.id);
     const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
     try {
       const { holderId } = await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
-      res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
+      res.redirect(303, holderId === null ? await dayBoardPath(bookingId) : `/staff/console/holders/${holderId}?done=${action}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
       const { cardHolderId } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
