@@ -64,9 +64,9 @@ const peopleOf = (user: StaffPrincipal) => Prisma.sql`
   SELECT NULL, a.id, NULL, NULL, a.name_kana, regexp_replace(a.phone, '[^0-9]', '', 'g')
     FROM applicants a WHERE ${applicantScopeSql(user)}`;
 
-/** The person `p` has a booking meeting the condition on bookings `b`. */
+/** The person `p` has a booking meeting the condition on bookings `b` (ids read once, so the primary keys' indexes serve). */
 const hasBooking = (condition: Prisma.Sql) =>
-  Prisma.sql`(p.holder_id IN (SELECT b.card_holder_id FROM bookings b WHERE ${condition}) OR p.applicant_id IN (SELECT b.applicant_id FROM bookings b WHERE ${condition}))`;
+  Prisma.sql`(p.holder_id = ANY(ARRAY(SELECT b.card_holder_id FROM bookings b WHERE ${condition})) OR p.applicant_id = ANY(ARRAY(SELECT b.applicant_id FROM bookings b WHERE ${condition})))`;
 
 /** Whole matches: an email of a booking; or a notice ID, booking code or phone number. */
 function exactMatch(query: string): Prisma.Sql {
