@@ -18,13 +18,16 @@
 
   function bookingItem(booking) {
     const item = document.createElement('li');
-    const link = document.createElement('a');
-    link.href = '/staff/console/holders/' + booking.holderId;
-    link.textContent = booking.code;
-    item.appendChild(link);
-    item.appendChild(
-      document.createTextNode(' ' + booking.name + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace),
-    );
+    // An applicant (booked without a notice ID) has no holder page to link to.
+    if (booking.holderId === null) item.appendChild(document.createTextNode(booking.code));
+    else {
+      const link = document.createElement('a');
+      link.href = '/staff/console/holders/' + booking.holderId;
+      link.textContent = booking.code;
+      item.appendChild(link);
+    }
+    const person = booking.personLabel ? booking.name + ' [' + booking.personLabel + ']' : booking.name;
+    item.appendChild(document.createTextNode(' ' + person + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace));
     if (booking.transferLabel) {
       const flag = document.createElement('strong');
       flag.className = 'flag';

@@ -77,3 +77,23 @@ export async function createWeekdayRule(db: Database, counterId: number, capacit
     data: { counterId, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot, validFrom: dateColumn('2026-01-01') },
   });
 }
+
+/** A person who books a procedure without a notice ID (issue 14); person_key stands for the HMAC the booking command writes. */
+export async function createApplicant(db: Database, options: { nameKana?: string; phone?: string } = {}) {
+  return db.prisma.applicant.create({ data: { personKey: `test-${unique()}`, nameKana: options.nameKana ?? 'シンセイ ハナコ', phone: options.phone ?? null } });
+}
+
+/**
+ * An active web booking of an applicant. It mirrors what bookSlot writes (a booking of one is its
+ * own group; slots.booked raised by one), in one statement so in one transaction, until the
+ * booking command for applicants lands.
+ */
+export async function bookApplicant(db: Database, options: { slotId: number; applicantId: number; procedureCode?: string; email?: string }) {
+  const code = randomBytes(4).toString('hex').toUpperCase();
+  const [booking] = await db.prisma.$queryRaw<{ id: number; code: string }[]>`
+    WITH taken AS (UPDATE slots SET booked = booked + 1 WHERE id = ${options.slotId} RETURNING id)
+    INSERT INTO bookings (code, slot_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
+    SELECT ${code}, id, ${options.applicantId}, ${code}, 'active', 'web', ${options.email ?? null}, 'test', ${options.procedureCode ?? 'pickup'}, now() FROM taken
+    RETURNING id, code`;
+  return booking;
+}

@@ -4,7 +4,7 @@ import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
-import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { addDays, formatDateJa, formatJstDateTime, formatMinutes, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../lib/validation.js';
 import { transaction, type Tx } from '../../db/transaction.js';
@@ -16,7 +16,8 @@ import { auditExport, exportBookings, type ExportRow } from './export.js';
 import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
 import { IdentityError } from '../citizen/identity-checks.js';
 import { channelOf, confirmIdentity, ensureSlotCounter, holderForConsole, slotChoices } from './on-behalf.js';
-import { searchHolders } from './search.js';
+import { searchPeople } from './search.js';
+import { bookedPerson } from './person.js';
 
 const viewers = requirePermission('console.view');
 const onBehalfBookers = requirePermission('booking.onBehalf');
@@ -44,6 +45,7 @@ function boardJson(board: DayBoard, t: Response['locals']['t']) {
         channelLabel: t(`console.channel.${booking.channel}`),
         statusLabel: t(`console.status.${booking.status}`),
         transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '',
+        personLabel: booking.holderId === null ? t('console.applicant.label') : '',
       })),
     })),
   };
@@ -54,16 +56,17 @@ const CSV_COLUMNS = ['code', 'date', 'time', 'counterCode', 'counter', 'noticeId
 function csvRows(rows: AsyncIterable<ExportRow>, t: Response['locals']['t']) {
   return (async function* () {
     for await (const row of rows) {
+      const person = bookedPerson(row);
       yield [
         row.code,
         jstDateOf(row.slot.startsAt),
         formatMinutes(jstMinutesOf(row.slot.startsAt)),
         row.slot.counter.code,
         row.slot.counter.name,
-        row.cardHolder.noticeId,
-        row.cardHolder.name,
-        row.cardHolder.nameKana,
-        row.cardHolder.storagePlace,
+        person.noticeId,
+        person.name,
+        person.nameKana,
+        person.storagePlace,
         t(`console.status.${row.status}`),
         t(`console.channel.${row.channel}`),
         row.email ?? '',
@@ -93,9 +96,10 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/search', viewers, async (req, res) => {
     const { q } = parseQuery(searchQuery, req.query);
-    const { query, results } = await asStaff(req, res, (tx) => searchHolders(tx, q, user(res)));
-    if (results.length === 1) return res.redirect(303, `/staff/console/holders/${results[0].id}`);
-    page(res, 'search', 'console.search.title', { q: query, results });
+    const { query, holders, applicants } = await asStaff(req, res, (tx) => searchPeople(tx, q, user(res)));
+    // One card holder found: their page. An applicant has none, so they are always listed.
+    if (holders.length === 1 && applicants.length === 0) return res.redirect(303, `/staff/console/holders/${holders[0].id}`);
+    page(res, 'search', 'console.search.title', { q: query, holders, applicants });
   });
 
   router.get('/console/counters/:id/day', viewers, async (req, res) => {
@@ -228,22 +232,22 @@ export function consoleRoutes(context: AppContext): Router {
   });
 
   const VISITS = { check_in: checkIn, hand_over: handOver, no_show: markNoShow };
+  /** The day board of a booking: where a visit of an applicant returns (they have no page of their own). */
+  const dayBoardPath = async (bookingId: number) => {
+    const { slot } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { slot: { select: { counterId: true, date: true } } } });
+    return `/staff/console/counters/${slot.counterId}/day?date=${isoDateOfColumn(slot.date)}`;
+  };
   const visit = (action: VisitAction) => async (req: Request, res: Response) => {
     const bookingId = parseQuery(id, req.params.id);
     const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
     try {
       const { holderId } = await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
-      res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
+      res.redirect(303, holderId === null ? await dayBoardPath(bookingId) : `/staff/console/holders/${holderId}?done=${action}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
-      const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
-      page(
-        res,
-        'holder',
-        'console.holder.title',
-        { holder: await holderPage(req, res, booking.cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' },
-        error.status,
-      );
+      const { cardHolderId } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
+      if (cardHolderId === null) throw error; // an applicant has no holder page to show the refusal on
+      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
     }
   };
   router.post('/console/bookings/:id/check-in', counterWorkers, visit('check_in'));
