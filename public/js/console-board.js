@@ -18,14 +18,11 @@
 
   function bookingItem(booking) {
     const item = document.createElement('li');
-    // An applicant (booked without a notice ID) has no holder page to link to.
-    if (booking.holderId === null) item.appendChild(document.createTextNode(booking.code));
-    else {
-      const link = document.createElement('a');
-      link.href = '/staff/console/holders/' + booking.holderId;
-      link.textContent = booking.code;
-      item.appendChild(link);
-    }
+    // A card holder's page, or an applicant's (booked without a notice ID).
+    const link = document.createElement('a');
+    link.href = booking.holderId === null ? '/staff/console/applicants/' + booking.applicantId : '/staff/console/holders/' + booking.holderId;
+    link.textContent = booking.code;
+    item.appendChild(link);
     const person = booking.personLabel ? booking.name + ' [' + booking.personLabel + ']' : booking.name;
     item.appendChild(document.createTextNode(' ' + person + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace));
     if (booking.transferLabel) {

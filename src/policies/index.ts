@@ -117,6 +117,12 @@ export function holderScope(user: StaffPrincipal): Prisma.CardHolderWhereInput {
   return { OR: [{ counterId: null }, { counterId: { in: ids } }, { bookings: { some: { slot: { counterId: { in: ids } } } } }] };
 }
 
+/** Applicants booked at one of the user's counters (they belong to no counter). */
+export function applicantScope(user: StaffPrincipal): Prisma.ApplicantWhereInput {
+  const ids = visibleCounterIds(user);
+  return ids === null ? {} : { bookings: { some: { slot: { counterId: { in: ids } } } } };
+}
+
 /** A person (bookings.`personColumn` = `personId`) has a booking at one of the counters. */
 const bookedAtSql = (personColumn: Prisma.Sql, personId: Prisma.Sql, ids: number[]) =>
   Prisma.sql`EXISTS (SELECT 1 FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE ${personColumn} = ${personId} AND s.counter_id = ANY(${ids}::int[]))`;

@@ -80,6 +80,23 @@ describe('applicants in the booking core', () => {
     expect(mail.textBody).toContain('電子証明書の更新');
   });
 
+  it('When an applicant asks for the pickup (which needs a notice ID), alone, as a family member or by hold, then it is refused and nothing is written', async () => {
+    const counter = await createCounter(t.db);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: day, capacity: 3 });
+    const applicant = await createApplicant();
+    await expect(bookApplicant(applicant.id, slot.id, 'pickup')).rejects.toMatchObject({ code: 'procedure_needs_notice_id' });
+    await expect(
+      transaction(t.db, applicantActor(applicant.id), (tx) => holdSlot(tx, { applicantId: applicant.id, slotId: slot.id, procedure: 'pickup', minutes: 10 })),
+    ).rejects.toMatchObject({ code: 'procedure_needs_notice_id' });
+    const { holder } = await createCardHolder(t.db);
+    const booked = await transaction(t.db, staff, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'phone', by: TEST_CLERK, baseUrl }));
+    await expect(
+      transaction(t.db, staff, (tx) => addFamilyMember(tx, { bookingId: booked.bookings[0].id, applicantId: applicant.id, procedure: 'pickup', by: TEST_CLERK, baseUrl })),
+    ).rejects.toMatchObject({ code: 'procedure_needs_notice_id' });
+    expect(await t.db.prisma.booking.count({ where: { applicantId: applicant.id } })).toBe(0);
+    expect(await slotOf(slot.id)).toMatchObject({ booked: 1 });
+  });
+
   it('When an applicant books the same procedure a second time, then it is refused; another procedure is booked', async () => {
     const counter = await createCounter(t.db);
     const [renewal, pinReset] = [await createProcedure(counter.id), await createProcedure(counter.id, '暗証番号の再設定')];

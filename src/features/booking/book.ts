@@ -33,7 +33,7 @@ import {
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
 import { offeredByCode, offeredProceduresJson, PICKUP, type OfferedProcedure } from '../schedule/procedures.js';
-import { checkProcedureLimits, offeredOrRefuse } from './procedure-limits.js';
+import { checkProcedureLimits, offeredOrRefuse, refuseNoticeIdProcedure } from './procedure-limits.js';
 
 interface BookingSlot extends VisitSlot {
   id: number;
@@ -104,7 +104,7 @@ async function slotState(tx: SqlTx, people: Booked[], slotId: number, now: Date)
   if (open > 0) throw new BookingError('already_booked');
   if (slot.id === null) throw new BookingError('slot_not_found');
   const offered = offeredByCode(procedures);
-  for (const code of procedureCodes) offeredOrRefuse(offered, code);
+  for (const person of people) refuseNoticeIdProcedure(person, offeredOrRefuse(offered, person.procedure));
   return {
     holds: JSON.parse(holds) as HeldPlace[],
     slot: slot as BookingSlot,

@@ -11,7 +11,7 @@ import { applyCardEvent } from './card-events.js';
 import { checkWindow, counterRules, withProcedure } from './counter-rules.js';
 import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
-import { checkProcedureLimits, proceduresAt } from './procedure-limits.js';
+import { checkProcedureLimits, proceduresAt, refuseNoticeIdProcedure } from './procedure-limits.js';
 import {
   applicantIdsOf,
   holderIdsOf,
@@ -120,6 +120,7 @@ async function checkBookable(
     checkWindow('book', slot.startsAt, withProcedure(rules, procedure), { by, now, people: people.length });
     await checkProcedureLimits(tx, { procedure, slot, people: ofProcedure.length, now, moving: bookingsOf(ofProcedure) });
   }
+  return offered;
 }
 
 /** Sets bookings to cancelled and gives their places back. */
@@ -154,8 +155,9 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   const statuses = await lockBookingHolders(tx, holderIdsOf([person]));
   await lockApplicants(tx, applicantIdsOf([person]));
   await checkChange(tx, slot, input, group.length + 1);
-  // The member is booked anew: their procedure must be offered, within its window and caps.
-  await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);
+  // The member is booked anew: their procedure must be offered (and bookable by them), within its window and caps.
+  const offered = await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);
+  refuseNoticeIdProcedure(person, offered.get(person.procedure)!);
   await settleHolds(tx, await takeHoldsOf(tx, [person], now));
   const [member] = await insertBookings(tx, { slotId: slot.id, people: [person], groupCode, channel: primary.channel, email: null });
   await applyCardEvent(tx, 'booked', holderIdsOf([person]), statuses);

@@ -9,6 +9,7 @@ export type BookingErrorCode =
   | 'not_open_yet'
   | 'card_not_bookable'
   | 'applicant_not_found'
+  | 'procedure_needs_notice_id'
   | 'too_many_people'
   | 'booking_not_found'
   | 'same_slot'
@@ -28,6 +29,7 @@ const STATUS: Record<BookingErrorCode, number> = {
   not_open_yet: 409,
   card_not_bookable: 409,
   applicant_not_found: 404,
+  procedure_needs_notice_id: 409,
   too_many_people: 400,
   booking_not_found: 404,
   same_slot: 400,

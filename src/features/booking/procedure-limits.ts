@@ -53,6 +53,11 @@ export function offeredOrRefuse(offered: Map<string, OfferedProcedure>, code: st
   return procedure;
 }
 
+/** A person without a notice ID (an applicant) cannot book a procedure that needs one (the pickup). */
+export function refuseNoticeIdProcedure(person: { applicantId: number | null }, procedure: OfferedProcedure): void {
+  if (person.applicantId !== null && procedure.needsNoticeId) throw new BookingError('procedure_needs_notice_id');
+}
+
 /** The procedures as offered at the counter, by code, in one read; throws procedure_not_offered when one is not. */
 export async function proceduresAt(tx: SqlTx, codes: string[], counterId: number): Promise<Map<string, OfferedProcedure>> {
   const [row] = await tx.query<{ procedures: string }>(PROCEDURE_AT, [codes, counterId]);

@@ -22,6 +22,7 @@ export interface BoardBooking {
   procedure: string;
   /** The card holder's page, or null for an applicant (booked without a notice ID). */
   holderId: number | null;
+  applicantId: number | null;
   noticeId: string;
   name: string;
   storagePlace: string;
@@ -98,7 +99,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
       bookings: bookings
         .filter((booking) => booking.slotId === slot.id)
         .map((booking) => {
-          const { holderId, noticeId, name, storagePlace } = bookedPerson(booking);
+          const { holderId, applicantId, noticeId, name, storagePlace } = bookedPerson(booking);
           const stored = booking.cardHolder?.counterId ?? counterId;
           const storedAt = stored !== counterId ? (booking.cardHolder?.counter?.name ?? null) : null;
           return {
@@ -108,6 +109,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
             status: booking.status,
             procedure: booking.procedure.name,
             holderId,
+            applicantId,
             noticeId,
             name,
             storagePlace,

@@ -15,9 +15,11 @@ import { dayBoard, previewNoShows, weekOverview, type DayBoard } from './board.j
 import { auditExport, exportBookings, type ExportRow } from './export.js';
 import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
 import { IdentityError } from '../citizen/identity-checks.js';
-import { channelOf, confirmIdentity, ensureSlotCounter, holderForConsole, slotChoices } from './on-behalf.js';
+import { confirmIdentity, countersOf, ensureSlotCounter, holderForConsole, pickedDay, slotChoices } from './on-behalf.js';
 import { searchPeople } from './search.js';
 import { bookedPerson } from './person.js';
+import { page } from './render.js';
+import { applicantPageOf } from './applicant-routes.js';
 
 const viewers = requirePermission('console.view');
 const onBehalfBookers = requirePermission('booking.onBehalf');
@@ -28,11 +30,6 @@ const exporters = requirePermission('bookings.export');
 const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
 
-function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
-  res
-    .status(status)
-    .render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, today: todayInJapan(), ...locals });
-}
 
 /** The board as JSON for the refresh script, with labels already translated. */
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
@@ -86,7 +83,7 @@ export function consoleRoutes(context: AppContext): Router {
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const identityCheck = (req: Request, res: Response) => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper });
   const holderPage = (req: Request, res: Response, holderId: number) => asStaff(req, res, (tx) => holderForConsole(tx, holderId, user(res)));
-  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => can(user(res), 'console.view', counter.id));
+  const myCounters = (res: Response) => countersOf(db, user(res));
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
 
@@ -150,12 +147,7 @@ export function consoleRoutes(context: AppContext): Router {
     const holderId = parseQuery(id, req.params.id);
     const holder = await holderPage(req, res, holderId);
     const counters = await myCounters(res);
-    const picked = parseQuery(
-      pickerQuery,
-      req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date },
-    );
-    const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
-    const date = picked.date ?? addDays(todayInJapan(), 1);
+    const { counterId, date } = pickedDay(req, counters, holder.counterId);
     const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res));
     const procedures = counterId === undefined ? [] : await procedureChoices(db, counterId);
     const active = holder.bookings.find((booking) => booking.status === 'active');
@@ -232,22 +224,26 @@ export function consoleRoutes(context: AppContext): Router {
   });
 
   const VISITS = { check_in: checkIn, hand_over: handOver, no_show: markNoShow };
-  /** The day board of a booking: where a visit of an applicant returns (they have no page of their own). */
-  const dayBoardPath = async (bookingId: number) => {
-    const { slot } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { slot: { select: { counterId: true, date: true } } } });
-    return `/staff/console/counters/${slot.counterId}/day?date=${isoDateOfColumn(slot.date)}`;
+  /** Whose booking it is: a card holder's, or an applicant's (each has a console page). */
+  const personOf = async (bookingId: number) => {
+    const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true, applicantId: true } });
+    return { holderId: booking.cardHolderId, applicantId: booking.applicantId };
   };
+  const applicantPage = applicantPageOf(context);
   const visit = (action: VisitAction) => async (req: Request, res: Response) => {
     const bookingId = parseQuery(id, req.params.id);
     const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
     try {
-      const { holderId } = await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
-      res.redirect(303, holderId === null ? await dayBoardPath(bookingId) : `/staff/console/holders/${holderId}?done=${action}`);
+      await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
+      const { holderId, applicantId } = await personOf(bookingId);
+      res.redirect(303, holderId === null ? `/staff/console/applicants/${applicantId}?done=${action}` : `/staff/console/holders/${holderId}?done=${action}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
-      const { cardHolderId } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
-      if (cardHolderId === null) throw error; // an applicant has no holder page to show the refusal on
-      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' }, error.status);
+      // Shown on the person's page, where the clerk confirms the other day.
+      const { holderId, applicantId } = await personOf(bookingId);
+      const errors = { _form: error.messageKey };
+      if (holderId === null) return applicantPage(req, res, applicantId!, { errors }, error.status);
+      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, holderId), done: '', errors, problem: '' }, error.status);
     }
   };
   router.post('/console/bookings/:id/check-in', counterWorkers, visit('check_in'));
