@@ -33,7 +33,7 @@ export async function anyExpiredHold(reader: Reader, now = clockNow()): Promise<
 }
 
 const HELD_SLOT = `
-  SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+  SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          c.name, c.address, c.access_notes AS "accessNotes", p.code AS "procedureCode", p.name AS "procedureName"
   FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = h.procedure_code
   WHERE (h.card_holder_id = $1::int OR h.applicant_id = $3::int) AND h.expires_at > $2::timestamptz`;
@@ -48,6 +48,7 @@ export async function heldSlot(reader: Reader, ref: PersonRef, now = clockNow())
     id: number;
     slotId: number;
     expiresAt: Date;
+    counterId: number;
     startsAt: Date;
     endsAt: Date;
     name: string;
@@ -62,6 +63,6 @@ export async function heldSlot(reader: Reader, ref: PersonRef, now = clockNow())
     slotId: row.slotId,
     expiresAt: row.expiresAt,
     procedure: { code: row.procedureCode, name: row.procedureName },
-    slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { name: row.name, address: row.address, accessNotes: row.accessNotes } },
+    slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { id: row.counterId, name: row.name, address: row.address, accessNotes: row.accessNotes } },
   };
 }

@@ -4,7 +4,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { codeSchema } from '../schedule/forms.js';
-import { PICKUP } from '../schedule/procedures.js';
+import { PICKUP, procedureChoices } from '../schedule/procedures.js';
+import { findOrCreateApplicant, identityForms, type Identity } from '../citizen/applicants.js';
 import type { PersonRef } from './places.js';
 import type { AppContext } from '../../context.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
@@ -38,8 +39,11 @@ import {
 
 declare module 'express-session' {
   interface SessionData {
-    /** What the citizen entered for the hold `holdId` (no email: null), for the review page. */
-    pendingBooking?: { holdId: number; email: string | null; familyIds: number[] };
+    /**
+     * What the citizen entered for the hold `holdId` (no email: null), for the review page:
+     * family members by card holder, and those who come for another procedure (applicants).
+     */
+    pendingBooking?: { holdId: number; email: string | null; familyIds: number[]; others?: { applicantId: number; procedure: string; procedureName: string; nameKana: string }[] };
     /** The confirm form sent back with errors, shown once by the GET after the redirect. */
     confirmForm?: { holdId: number; values: Record<string, string>; errors: Record<string, string> };
     /** Why the last booking POST was refused, shown once by GET /booking/refused. */
@@ -52,6 +56,11 @@ declare module 'express-session' {
 const id = idSchema();
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
+/** Rows for family members who come for another procedure (without a notice ID). */
+const OTHER_ROWS = 2;
+const IDENTITY_FIELDS = ['NameKana', 'BirthDate', 'Phone'];
+/** The people a pending booking books: the booker, family with notice IDs, and the others. */
+const peopleOf = (pending: { familyIds: number[]; others?: unknown[] }) => 1 + pending.familyIds.length + (pending.others?.length ?? 0);
 const familyFields = Object.fromEntries(
   Array.from({ length: MAX_FAMILY_ROWS }, (_, i) => [
     [`familyId${i + 1}`, z.string().trim().max(64).optional().default('')],
@@ -266,11 +275,21 @@ export function bookingFeature(context: AppContext): Feature {
     const pending = req.session.pendingBooking?.holdId === hold.id ? req.session.pendingBooking : undefined;
     const entered = pending?.email ? { email: pending.email, emailAgain: pending.email } : {};
     const verifiedEmail = 'email' in booker(res) ? (booker(res) as { email: string }).email : null;
+    const otherProcedures = verifiedEmail === null ? await procedureChoices(db, hold.slot.counter.id, { withoutNoticeId: true }) : [];
     view(
       res,
       'confirm',
       'booking.confirm.title',
-      { hold, values: shown?.values ?? entered, errors: shown?.errors ?? {}, familyRows: MAX_FAMILY_ROWS, verifiedEmail },
+      {
+        hold,
+        values: shown?.values ?? entered,
+        errors: shown?.errors ?? {},
+        familyRows: MAX_FAMILY_ROWS,
+        verifiedEmail,
+        otherProcedures,
+        otherRows: OTHER_ROWS,
+        identityMode: config.APPLICANT_IDENTITY,
+      },
       shown ? 400 : 200,
     );
   });
@@ -288,6 +307,34 @@ export function bookingFeature(context: AppContext): Feature {
     return { familyIds: [...new Set(familyIds)] };
   };
 
+  /**
+   * Family members who come for another procedure, without a notice ID: each filled row's
+   * procedure (offered at the held counter) and identity (the fields the city asks for), made
+   * applicants; or the errors of the rows, by field.
+   */
+  const othersOf = async (req: Request, res: Response, body: Record<string, unknown>, counterId: number) => {
+    const offered = await procedureChoices(db, counterId, { withoutNoticeId: true });
+    const rows: { procedure: { code: string; name: string }; identity: Identity }[] = [];
+    const errors: Record<string, string> = {};
+    for (let i = 1; i <= OTHER_ROWS; i += 1) {
+      const field = (name: string) => body[`other${i}${name}`];
+      const entered = ['Procedure', ...IDENTITY_FIELDS].map(field);
+      if (entered.every((value) => value === undefined || value === '')) continue;
+      const procedure = offered.find((choice) => choice.code === field('Procedure'));
+      if (!procedure) errors[`other${i}Procedure`] = 'booking.others.chooseProcedure';
+      const identity = parseForm(identityForms[config.APPLICANT_IDENTITY], { nameKana: field('NameKana'), birthDate: field('BirthDate'), phone: field('Phone') });
+      if (!identity.ok) for (const [name, message] of Object.entries(identity.errors)) errors[`other${i}${name[0].toUpperCase()}${name.slice(1)}`] = message;
+      if (procedure && identity.ok) rows.push({ procedure, identity: identity.data });
+    }
+    if (Object.keys(errors).length > 0) return { errors };
+    const others = await asCitizen(req, res, async (tx) => {
+      const made = [];
+      for (const row of rows) made.push({ ...(await findOrCreateApplicant(tx, secrets.birthDatePepper, row.identity)), ...row });
+      return made;
+    });
+    return { others: others.map((row) => ({ applicantId: row.applicantId, procedure: row.procedure.code, procedureName: row.procedure.name, nameKana: row.identity.nameKana })) };
+  };
+
   router.post('/booking/confirm', async (req, res) => {
     const hold = await liveHold(req, res);
     if (!hold) return;
@@ -300,7 +347,7 @@ export function bookingFeature(context: AppContext): Feature {
     }
     const again = (errors: Record<string, string>) => {
       const values = Object.fromEntries(
-        Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'),
+        Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.includes('Birth') && name !== '_csrf' && typeof value === 'string'),
       );
       req.session.confirmForm = { holdId: hold.id, values: values as Record<string, string>, errors };
       return res.redirect(303, '/booking/confirm');
@@ -309,7 +356,9 @@ export function bookingFeature(context: AppContext): Feature {
     if (!parsed.ok) return again(parsed.errors);
     const family = await familyOf(req, res, parsed.data as Record<string, string>);
     if ('failedRow' in family) return again({ [`familyId${family.failedRow}`]: 'booking.family.failed' });
-    req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds };
+    const others = await othersOf(req, res, req.body as Record<string, unknown>, hold.slot.counter.id);
+    if ('errors' in others) return again(others.errors);
+    req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds, others: others.others };
     res.redirect(303, '/booking/review');
   });
 
@@ -318,7 +367,7 @@ export function bookingFeature(context: AppContext): Feature {
     if (!hold) return;
     const pending = req.session.pendingBooking;
     if (pending?.holdId !== hold.id) return res.redirect(303, '/booking/confirm');
-    view(res, 'review', 'booking.review.title', { hold, pending, people: 1 + pending.familyIds.length });
+    view(res, 'review', 'booking.review.title', { hold, pending, people: peopleOf(pending) });
   });
 
   // Completing is idempotent: a retry of a completion that was booked (its answer lost, a
@@ -333,7 +382,7 @@ export function bookingFeature(context: AppContext): Feature {
       if (own) res.redirect(303, own.booking.slotId === shown?.slotId ? '/booking?done=booked' : '/booking');
       return own !== null;
     };
-    if (!shown || pending?.holdId !== shown.holdId || shown.people !== 1 + pending.familyIds.length || shown.email !== (pending.email ?? '')) {
+    if (!shown || pending?.holdId !== shown.holdId || shown.people !== peopleOf(pending) || shown.email !== (pending.email ?? '')) {
       // A retry after the booking was made (its entries are gone), or another tab changed them.
       if (!(await toBooking())) await refuseWith(req, res, 'hold_changed', '/booking/counters');
       return;
