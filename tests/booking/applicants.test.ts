@@ -9,7 +9,7 @@ import { addDays } from '../../src/lib/jst.js';
 import { TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { createApplicant as createApplicantRow, createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
@@ -22,18 +22,9 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 
-let codes = 0;
 /** A procedure without a notice ID, offered at the counter (which offers the pickup too). */
-async function createProcedure(counterId: number, name = '電子証明書の更新') {
-  const code = `cert-renewal-${(codes += 1)}`;
-  await t.db.prisma.procedure.create({ data: { code, name, needsNoticeId: false, documents: ['マイナンバーカード'] } });
-  await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
-  return code;
-}
-
-async function createApplicant(nameKana = 'ヤマダ ハナコ') {
-  return t.db.prisma.applicant.create({ data: { personKey: randomUUID(), nameKana } });
-}
+const createProcedure = (counterId: number, name = '電子証明書の更新') => offerProcedure(t.db, counterId, { name });
+const createApplicant = (nameKana = 'ヤマダ ハナコ') => createApplicantRow(t.db, { nameKana });
 
 const bookApplicant = (applicantId: number, slotId: number, procedure: string, email: string | null = 'hanako@example.jp') =>
   transaction(t.db, applicantActor(applicantId), (tx) =>

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { bookApplicant, createApplicant, createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { bookApplicant, createApplicant, createCardHolder, offerProcedure, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { type Agent } from './helpers.js';
@@ -66,13 +66,14 @@ describe('pull list (引抜きリスト)', () => {
     expect(audit.at(-1)).toMatchObject({ targetId: String(counter.id), detail: { date: nextOpen, rows: 3 } });
   });
 
-  it('When an applicant (no notice ID, no card) is booked for the pickup that day, then the list leaves them out and still lists the card holders', async () => {
+  it('When an applicant (no notice ID, no stored card) is booked that day for a procedure that hands a card over, then the list leaves them out and still lists the card holders', async () => {
     const counter = await createCounter(t.db, { name: '申請者窓口' });
     const date = addDays(todayInJapan(), 1);
     const slot = await createSlot(t.db, { counterId: counter.id, date });
     const card = await bookedCard(counter.id, slot.id, 'C-01');
     const applicant = await createApplicant(t.db, { nameKana: 'ヒキヌキ ナシコ' });
-    await bookApplicant(t.db, { slotId: slot.id, applicantId: applicant.id, procedureCode: 'pickup' });
+    const renewal = await offerProcedure(t.db, counter.id, { name: '有効期限による更新', needsStoredCard: true });
+    await bookApplicant(t.db, { slotId: slot.id, applicantId: applicant.id, procedureCode: renewal });
 
     const csv = await clerk.get(`/staff/cards/pull-list.csv?counterId=${counter.id}&date=${date}`).buffer(true).parse(binaryBody);
     expect(csv.status).toBe(200);

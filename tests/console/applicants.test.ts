@@ -39,13 +39,22 @@ describe('day board, print and CSV with an applicant booking', () => {
     expect(json.status).toBe(200);
     expect(json.body.slots[0]).toMatchObject({ id: slot.id, booked: 2 });
     const shown = json.body.slots[0].bookings.find((b: { code: string }) => b.code === booking.code);
-    expect(shown).toMatchObject({ holderId: null, noticeId: '', name: 'ツウチナシ ハナコ', storagePlace: '', storedAt: null, personLabel: LABEL, transferLabel: '' });
+    expect(shown).toMatchObject({
+      holderId: null,
+      applicantId: booking.applicantId,
+      noticeId: '',
+      name: 'ツウチナシ ハナコ',
+      storagePlace: '',
+      storedAt: null,
+      personLabel: LABEL,
+      transferLabel: '',
+    });
     const holder = json.body.slots[0].bookings.find((b: { code: string }) => b.code === holderBooking.code);
     expect(holder).toMatchObject({ holderId: holderBooking.cardHolderId, personLabel: '' });
 
     const page = await agent.get(`/staff/console/counters/${counter.id}/day?date=${day}`);
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`${booking.code} ツウチナシ ハナコ [${LABEL}]`);
+    expect(page.text).toContain(`<a href="/staff/console/applicants/${booking.applicantId}">${booking.code}</a> ツウチナシ ハナコ [${LABEL}]`);
     expect(page.text).toContain(`href="/staff/console/holders/${holderBooking.cardHolderId}"`);
     expect(page.text).not.toContain('/staff/console/holders/null');
   });
@@ -73,12 +82,12 @@ describe('day board, print and CSV with an applicant booking', () => {
 });
 
 describe('counter work on an applicant booking', () => {
-  it('When a clerk checks an applicant in, then the booking is checked in and the clerk returns to its day board (there is no holder page)', async () => {
-    const { counter, booking, holderBooking } = await mixedDay({ nameKana: 'ライチョウ ゴロウ' }, today);
+  it("When a clerk checks an applicant in, then the booking is checked in and the clerk returns to the applicant's page", async () => {
+    const { booking, holderBooking } = await mixedDay({ nameKana: 'ライチョウ ゴロウ' }, today);
     const { agent } = await staffOf(t, 'staff');
     const response = await postForm(agent, `/staff/console/holders/${holderBooking.cardHolderId}`, `/staff/console/bookings/${booking.id}/check-in`, {});
     expect(response.status).toBe(303);
-    expect(response.headers.location).toBe(`/staff/console/counters/${counter.id}/day?date=${today}`);
+    expect(response.headers.location).toBe(`/staff/console/applicants/${booking.applicantId}?done=check_in`);
     expect((await t.db.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe('checked_in');
   });
 });

@@ -6,6 +6,9 @@ import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { birthKey } from '../../src/features/citizen/birth-key.js';
 import { dateColumn, jstInstant, type IsoDate } from '../../src/lib/jst.js';
 import { TEST_SECRETS } from './app.js';
+import { TEST_CLERK } from './booking.js';
+import { transaction } from '../../src/db/transaction.js';
+import { bookSlot } from '../../src/features/booking/index.js';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -78,22 +81,37 @@ export async function createWeekdayRule(db: Database, counterId: number, capacit
   });
 }
 
-/** A person who books a procedure without a notice ID (issue 14); person_key stands for the HMAC the booking command writes. */
+/** A person who books a procedure without a notice ID (issue 14); person_key stands for the HMAC that identification writes. */
 export async function createApplicant(db: Database, options: { nameKana?: string; phone?: string } = {}) {
   return db.prisma.applicant.create({ data: { personKey: `test-${unique()}`, nameKana: options.nameKana ?? 'シンセイ ハナコ', phone: options.phone ?? null } });
 }
 
-/**
- * An active web booking of an applicant. It mirrors what bookSlot writes (a booking of one is its
- * own group; slots.booked raised by one), in one statement so in one transaction, until the
- * booking command for applicants lands.
- */
+/** A procedure booked without a notice ID (a certificate renewal unless told), offered at the counter; its code. */
+export async function offerProcedure(
+  db: Database,
+  counterId: number,
+  data: { name?: string; needsStoredCard?: boolean; sameDayAllowed?: boolean; perSlotLimit?: number; perDayLimit?: number; documents?: string[] } = {},
+) {
+  const code = `procedure-${unique()}`;
+  await db.prisma.procedure.create({ data: { code, name: data.name ?? '電子証明書の更新', needsNoticeId: false, documents: ['マイナンバーカード'], ...data } });
+  await db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
+  return code;
+}
+
+/** An active web booking of an applicant, made by the booking command (a procedure offered at the slot's counter unless told). */
 export async function bookApplicant(db: Database, options: { slotId: number; applicantId: number; procedureCode?: string; email?: string }) {
-  const code = randomBytes(4).toString('hex').toUpperCase();
-  const [booking] = await db.prisma.$queryRaw<{ id: number; code: string }[]>`
-    WITH taken AS (UPDATE slots SET booked = booked + 1 WHERE id = ${options.slotId} RETURNING id)
-    INSERT INTO bookings (code, slot_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
-    SELECT ${code}, id, ${options.applicantId}, ${code}, 'active', 'web', ${options.email ?? null}, 'test', ${options.procedureCode ?? 'pickup'}, now() FROM taken
-    RETURNING id, code`;
-  return booking;
+  const { counterId } = await db.prisma.slot.findUniqueOrThrow({ where: { id: options.slotId }, select: { counterId: true } });
+  const procedure = options.procedureCode ?? (await offerProcedure(db, counterId));
+  const { bookings } = await transaction(db, { type: 'staff', id: String(TEST_CLERK.id) }, (tx) =>
+    bookSlot(tx, {
+      slotId: options.slotId,
+      cardHolderIds: [],
+      applicants: [{ id: options.applicantId, procedure }],
+      channel: 'web',
+      email: options.email ?? null,
+      by: TEST_CLERK,
+      baseUrl: 'http://127.0.0.1',
+    }),
+  );
+  return { id: bookings[0].id, code: bookings[0].code, applicantId: options.applicantId, procedure };
 }

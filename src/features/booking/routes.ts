@@ -326,13 +326,16 @@ export function bookingFeature(context: AppContext): Feature {
       if (!identity.ok) for (const [name, message] of Object.entries(identity.errors)) errors[`other${i}${name[0].toUpperCase()}${name.slice(1)}`] = message;
       if (procedure && identity.ok) rows.push({ procedure, identity: identity.data });
     }
-    if (Object.keys(errors).length > 0) return { errors };
+    if (Object.keys(errors).length > 0) return { ok: false as const, errors };
     const others = await asCitizen(req, res, async (tx) => {
       const made = [];
       for (const row of rows) made.push({ ...(await findOrCreateApplicant(tx, secrets.birthDatePepper, row.identity)), ...row });
       return made;
     });
-    return { others: others.map((row) => ({ applicantId: row.applicantId, procedure: row.procedure.code, procedureName: row.procedure.name, nameKana: row.identity.nameKana })) };
+    return {
+      ok: true as const,
+      others: others.map((row) => ({ applicantId: row.applicantId, procedure: row.procedure.code, procedureName: row.procedure.name, nameKana: row.identity.nameKana })),
+    };
   };
 
   router.post('/booking/confirm', async (req, res) => {
@@ -357,7 +360,7 @@ export function bookingFeature(context: AppContext): Feature {
     const family = await familyOf(req, res, parsed.data as Record<string, string>);
     if ('failedRow' in family) return again({ [`familyId${family.failedRow}`]: 'booking.family.failed' });
     const others = await othersOf(req, res, req.body as Record<string, unknown>, hold.slot.counter.id);
-    if ('errors' in others) return again(others.errors);
+    if (!others.ok) return again(others.errors);
     req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds, others: others.others };
     res.redirect(303, '/booking/review');
   });

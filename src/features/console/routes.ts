@@ -4,18 +4,17 @@ import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
-import { addDays, formatDateJa, formatJstDateTime, formatMinutes, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { addDays, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../lib/validation.js';
 import { transaction, type Tx } from '../../db/transaction.js';
-import { bookSlot, cancelBooking, checkIn, handOver, listCounters, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
+import { bookSlot, cancelBooking, checkIn, handOver, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
-import { can } from '../../policies/index.js';
 import { dayBoard, previewNoShows, weekOverview, type DayBoard } from './board.js';
 import { auditExport, exportBookings, type ExportRow } from './export.js';
-import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
+import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, searchQuery, STATUSES, weekQuery } from './forms.js';
 import { IdentityError } from '../citizen/identity-checks.js';
-import { confirmIdentity, countersOf, ensureSlotCounter, holderForConsole, pickedDay, slotChoices } from './on-behalf.js';
+import { channelOf, confirmIdentity, countersOf, ensureSlotCounter, holderForConsole, pickedDay, slotChoices } from './on-behalf.js';
 import { searchPeople } from './search.js';
 import { bookedPerson } from './person.js';
 import { page } from './render.js';
@@ -29,7 +28,6 @@ const exporters = requirePermission('bookings.export');
 /** The board refreshes every 15 s; ?refresh=N (2-60) changes that (a wall screen, a test). */
 const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
-
 
 /** The board as JSON for the refresh script, with labels already translated. */
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
