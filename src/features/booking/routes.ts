@@ -397,7 +397,7 @@ export function bookingFeature(context: AppContext): Feature {
         holdId: shown.holdId,
         procedure: shown.procedure,
         ...('cardHolderId' in whom
-          ? { cardHolderIds: [whom.cardHolderId, ...pending.familyIds] }
+          ? { cardHolderIds: [whom.cardHolderId, ...pending.familyIds], applicants: (pending.others ?? []).map((other) => ({ id: other.applicantId, procedure: other.procedure })) }
           : { cardHolderIds: [], applicants: [{ id: whom.applicantId, procedure: shown.procedure }] }),
         channel: 'web' as const,
         email: pending.email,
