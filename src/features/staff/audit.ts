@@ -42,6 +42,7 @@ export const AUDIT_ACTIONS = [
   'citizen.email.requested',
   'citizen.email.verified',
   'citizen.email.failed',
+  'citizen.applicant.identified',
   'console.capacity.override',
   'console.export',
   'console.holder.view',
@@ -91,6 +92,7 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const AUDIT_TARGETS = [
   'alert',
+  'applicant',
   'booking',
   'card_holder',
   'email_verification',
