@@ -65,8 +65,8 @@ async function submit(agent: Agent, page: string, fields: Record<string, unknown
 }
 
 /** The code in the last verification mail to `email`, as the person reads it. */
-async function mailedCode(email: string): Promise<string> {
-  const { rows } = await t.db.pool.query<{ text: string }>(
+async function mailedCode(email: string, db: TestApp['db'] = t.db): Promise<string> {
+  const { rows } = await db.pool.query<{ text: string }>(
     `SELECT text_body AS text FROM outbox_messages WHERE to_address = $1 AND kind = 'email.verification' ORDER BY id DESC LIMIT 1`,
     [email],
   );
@@ -351,5 +351,30 @@ describe('apply: hostile input gets a Japanese message and changes nothing', () 
     }
     expect(await snapshot()).toEqual(before);
     expect((await agent.get('/booking')).headers.location).toBe('/login');
+  });
+});
+
+describe('apply: a city that asks for a phone number', () => {
+  it('When the city chose the phone, then the identity page asks for it, refuses a wrong one, and finds the person by it', async () => {
+    const phoneCity = await createTestApp({ APPLICANT_IDENTITY: 'phone' });
+    await phoneCity.db.prisma.procedure.create({ data: { code: 'application', name: 'マイナンバーカードの申請', needsNoticeId: false } });
+    await phoneCity.db.prisma.counter.create({ data: { code: 'c', name: '申請センター', windows: 1, procedures: { create: [{ procedureCode: 'application' }] } } });
+    const asPerson = async (email: string, fields: Record<string, string>) => {
+      const agent = browserAgent(phoneCity.app);
+      await submit(agent, '/apply/application', { email, emailAgain: email });
+      await submit(agent, '/apply/application/code', { code: await mailedCode(email, phoneCity.db) });
+      const identityPage = await agent.get('/apply/application/identity');
+      expect(identityPage.text).toContain('name="phone"');
+      expect(identityPage.text).not.toContain('name="birthDate"');
+      return submit(agent, '/apply/application/identity', fields);
+    };
+    const wrong = await asPerson('p1@example.jp', { nameKana: 'ヤマダ', phone: '1234' });
+    expect(wrong.status).toBe(400);
+    expect(fieldErrorOf(wrong.text, 'phone')).toBe('電話番号は、0から始まる10桁または11桁の数字で入力してください(例: 090-1234-5678)。');
+    expect((await asPerson('p2@example.jp', { nameKana: 'ヤマダ', phone: '090-1234-5678' })).headers.location).toBe('/booking');
+    expect((await asPerson('p3@example.jp', { nameKana: 'やまだ', phone: '09012345678' })).headers.location).toBe('/booking');
+    expect(await phoneCity.db.prisma.applicant.findMany({ select: { nameKana: true, phone: true, birthKey: true } })).toEqual([
+      { nameKana: 'ヤマダ', phone: '09012345678', birthKey: null },
+    ]);
   });
 });
