@@ -7,6 +7,7 @@ import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../lib/validation.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
+import { applicantRoutes } from './applicant-routes.js';
 import { watchLogouts } from './logouts.js';
 import { applicantSessions, loadCitizen, type Booker } from './session.js';
 
@@ -82,6 +83,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
     res.json({ ok: true, idleSeconds: config.CITIZEN_SESSION_IDLE_MINUTES * 60 });
   });
 
+  router.use(applicantRoutes(context));
   for (const feature of features) if (feature.citizenRouter) router.use(feature.citizenRouter);
   return router;
 }
