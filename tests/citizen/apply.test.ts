@@ -236,6 +236,18 @@ describe('apply: each step needs the one before it, in the same session', () => 
     replay.jar.setCookie(`${CITIZEN_COOKIE}=${verifiedCookie}`);
     expect((await submit(replay, '/apply/renewal/identity', { nameKana: 'ベツジン', birthDate: '19600607' })).headers.location).toBe('/apply/renewal');
   });
+
+  it('When the cookie that held a confirmed code is copied while its applicant is still logged in, then the copy cannot say who it is (the verification identifies once)', async () => {
+    const agent = browserAgent(t.app);
+    const verifiedCookie = await verify(agent, 'renewal', 'copied@example.jp');
+    expect((await submit(agent, '/apply/renewal/identity', { nameKana: 'コピー モト', birthDate: '19700707' })).headers.location).toBe('/booking');
+    const copy = browserAgent(t.app);
+    copy.jar.setCookie(`${CITIZEN_COOKIE}=${verifiedCookie}`);
+    const applicants = await count('applicants');
+    expect((await submit(copy, '/apply/renewal/identity', { nameKana: 'ベツジン', birthDate: '19700708' })).headers.location).toBe('/apply/renewal');
+    expect(await count('applicants')).toBe(applicants);
+    expect((await agent.get('/booking')).status).not.toBe(302);
+  });
 });
 
 describe('apply: refusals people can read', () => {

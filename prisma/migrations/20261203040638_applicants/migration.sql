@@ -3,7 +3,8 @@ ALTER TABLE "bookings" ADD COLUMN     "applicant_id" INTEGER,
 ALTER COLUMN "card_holder_id" DROP NOT NULL;
 
 -- AlterTable
-ALTER TABLE "email_verifications" ADD COLUMN     "ended_at" TIMESTAMPTZ(3);
+ALTER TABLE "email_verifications" ADD COLUMN     "ended_at" TIMESTAMPTZ(3),
+ADD COLUMN     "identified_at" TIMESTAMPTZ(3);
 
 -- AlterTable
 ALTER TABLE "slot_holds" ADD COLUMN     "applicant_id" INTEGER,

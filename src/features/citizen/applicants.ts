@@ -115,14 +115,16 @@ export interface Identification {
 
 /**
  * The applicant of a confirmed email verification (for this procedure and address, not ended by
- * a log-out, confirmed a short while ago), or null when the verification does not allow it.
+ * a log-out, confirmed a short while ago, not used by an identity step before: marked so here by
+ * one guarded UPDATE), or null when the verification does not allow it.
  */
 export async function identifyApplicant(tx: SqlTx, pepper: string, identification: Identification): Promise<number | null> {
   const { verificationId, procedureCode, email, identity, now = clockNow() } = identification;
   const confirmed = await tx.query(
-    `SELECT 1 FROM email_verifications
-     WHERE id = $1::uuid AND procedure_code = $2 AND email = $3 AND ended_at IS NULL
-       AND used_at > $4::timestamptz - make_interval(mins => $5::int)`,
+    `UPDATE email_verifications SET identified_at = $4::timestamptz
+     WHERE id = $1::uuid AND procedure_code = $2 AND email = $3 AND ended_at IS NULL AND identified_at IS NULL
+       AND used_at > $4::timestamptz - make_interval(mins => $5::int)
+     RETURNING 1`,
     [verificationId, procedureCode, email, now, IDENTIFY_WITHIN_MINUTES],
   );
   if (confirmed.length === 0) return null;
