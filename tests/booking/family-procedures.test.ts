@@ -27,9 +27,9 @@ async function heldPickup(capacity = 3) {
 }
 
 const groupOf = (cardHolderId: number) =>
-  t.db.prisma.booking.findFirstOrThrow({ where: { cardHolderId } }).then((own) =>
-    t.db.prisma.booking.findMany({ where: { groupCode: own.groupCode ?? own.code }, orderBy: { id: 'asc' }, include: { applicant: true } }),
-  );
+  t.db.prisma.booking
+    .findFirstOrThrow({ where: { cardHolderId } })
+    .then((own) => t.db.prisma.booking.findMany({ where: { groupCode: own.groupCode ?? own.code }, orderBy: { id: 'asc' }, include: { applicant: true } }));
 
 describe('a family mixing procedures on the citizen pages', () => {
   it('When a card holder adds a family member coming for a certificate renewal, then the confirm page offers it, the review names them, and both are booked in the slot, each for their procedure', async () => {

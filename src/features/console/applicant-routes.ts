@@ -41,7 +41,8 @@ export function applicantRoutes(context: AppContext): Router {
   const bookPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
     const counters = await countersOf(db, user(res));
     const { counterId, date } = pickedDay(req, counters);
-    const [slots, procedures] = counterId === undefined ? [[], []] : await Promise.all([slotChoices(db, counterId, date, user(res)), procedureChoices(db, counterId, { withoutNoticeId: true })]);
+    const [slots, procedures] =
+      counterId === undefined ? [[], []] : await Promise.all([slotChoices(db, counterId, date, user(res)), procedureChoices(db, counterId, { withoutNoticeId: true })]);
     const values = req.method === 'POST' ? { ...(req.body as Record<string, unknown>), birthDate: '' } : {};
     page(res, 'applicant-book', 'console.applicantBook.title', { counters, counterId, date, slots, procedures, identityMode: config.APPLICANT_IDENTITY, errors, values }, status);
   };
@@ -69,7 +70,8 @@ export function applicantRoutes(context: AppContext): Router {
     const applicantId = parseQuery(id, req.params.id);
     const [form, identity] = [parseForm(cancelForm.pick({ bookingId: true }), req.body), parseForm(identityForm, req.body)];
     const values = { ...(req.body as Record<string, unknown>), birthDate: '' };
-    if (!form.ok || !identity.ok) return applicantPage(req, res, applicantId, { errors: { ...(form.ok ? {} : form.errors), ...(identity.ok ? {} : identity.errors) }, values }, 400);
+    if (!form.ok || !identity.ok)
+      return applicantPage(req, res, applicantId, { errors: { ...(form.ok ? {} : form.errors), ...(identity.ok ? {} : identity.errors) }, values }, 400);
     const { bookingId } = form.data;
     try {
       await confirmApplicant(db, applicantId, identity.data, identityCheck(req, res), bookingId);
