@@ -1,0 +1,6 @@
+-- The run of a booking or hold: the slots after slot_id that a procedure longer than its slot
+-- also takes a place in (docs/decisions/0016). Empty for one slot, so the previous release,
+-- which inserts without the column, keeps booking single slots.
+ALTER TABLE "bookings" ADD COLUMN     "also_slot_ids" INTEGER[] NOT NULL DEFAULT ARRAY[]::INTEGER[];
+
+ALTER TABLE "slot_holds" ADD COLUMN     "also_slot_ids" INTEGER[] NOT NULL DEFAULT ARRAY[]::INTEGER[];
