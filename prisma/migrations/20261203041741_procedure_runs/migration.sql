@@ -4,3 +4,7 @@
 ALTER TABLE "bookings" ADD COLUMN     "also_slot_ids" INTEGER[] NOT NULL DEFAULT ARRAY[]::INTEGER[];
 
 ALTER TABLE "slot_holds" ADD COLUMN     "also_slot_ids" INTEGER[] NOT NULL DEFAULT ARRAY[]::INTEGER[];
+
+-- The holds whose run goes on past slot_id, by expiry: a slot's run-out holds include those
+-- that cover it from an earlier slot, found without scanning every hold.
+CREATE INDEX "slot_holds_runs_by_expiry" ON "slot_holds"("expires_at") WHERE (cardinality(also_slot_ids) > 0);

@@ -96,7 +96,14 @@ export const releaseHoldsSql = (condition: string) => `
 
 export type ReleasedPlaces = { slotId: number; people: number; first: number }[];
 
-const RELEASE_EXPIRED_OF_SLOT = releaseHoldsSql(`expires_at <= $2::timestamptz AND (slot_id = $1::int OR $1::int = ANY(also_slot_ids))`);
+/**
+ * Whether a hold in slot_holds `alias` covers the slot `slotId` (SQL) and ran out at `now`: it
+ * starts there, or its run reaches it from an earlier slot (slot_holds_runs_by_expiry).
+ */
+export const expiredHoldCovers = (alias: string, slotId: string, now: string) =>
+  `${alias}.expires_at <= ${now}::timestamptz AND (${alias}.slot_id = ${slotId} OR (cardinality(${alias}.also_slot_ids) > 0 AND ${slotId} = ANY(${alias}.also_slot_ids)))`;
+
+const RELEASE_EXPIRED_OF_SLOT = releaseHoldsSql(expiredHoldCovers('slot_holds', '$1::int', '$2'));
 
 /** Deletes the expired holds that cover a slot and gives their places back in every slot of their runs; how many in this slot. */
 async function releaseExpiredHoldsOfSlot(tx: SqlTx, slotId: number, now: Date): Promise<number> {
