@@ -162,6 +162,20 @@ describe('a procedure longer than its slot', () => {
     expect(await booked(ids)).toEqual([1, 2, 0]);
   });
 
+  it('When staff book a 60-minute procedure over capacity where only the second slot is full, then only that slot is raised, by one place', async () => {
+    const { ids, hour } = await counterWithSlots([9 * 60, 9 * 60 + 30], 1);
+    const [a, b] = await people(2);
+    await book([a.holder.id], ids[1]);
+    await expect(book([b.holder.id], ids[0], hour)).rejects.toMatchObject({ code: 'slot_full' });
+    await transaction(t.db, staff, (tx) =>
+      bookSlot(tx, { slotId: ids[0], cardHolderIds: [b.holder.id], procedure: hour, channel: 'counter', by: TEST_CLERK, baseUrl, overbookReason: '介助が必要な方' }),
+    );
+    expect((await accounts(ids)).map((slot) => [slot.booked, slot.capacity, slot.rows])).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
+  });
+
   it('When many people book 60-minute procedures and pickups into overlapping slots at once, while others hold, then no slot is overbooked and every slot counts exactly the places its rows account for', async () => {
     const { ids, hour } = await counterWithSlots([9 * 60, 9 * 60 + 30, 10 * 60, 10 * 60 + 30], 4);
     const [spanning, pickups, holders] = [await people(18), await people(12), await people(6)];
