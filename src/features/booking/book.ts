@@ -18,7 +18,7 @@ import { applyCardEvent } from './card-events.js';
 import { BookingError, refusalOfRow } from './errors.js';
 import {
   applicantIdsOf,
-  expiredHoldCovers,
+  expiredHoldsCovering,
   heldPlaceColumns,
   holderIdsOf,
   lockApplicants,
@@ -70,7 +70,7 @@ const SLOT_STATE = `
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
-         EXISTS (SELECT 1 FROM slot_holds x WHERE ${expiredHoldCovers('x', 's.id', '$3')}) AS "expiredHolds",
+         EXISTS (${expiredHoldsCovering('s.id', '$3')}) AS "expiredHolds",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          ${counterRulesColumns('s.counter_id')}, ${offeredProceduresJson('$4::text[]', 's.counter_id')} AS procedures
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;

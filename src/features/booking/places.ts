@@ -97,13 +97,16 @@ export const releaseHoldsSql = (condition: string) => `
 export type ReleasedPlaces = { slotId: number; people: number; first: number }[];
 
 /**
- * Whether a hold in slot_holds `alias` covers the slot `slotId` (SQL) and ran out at `now`: it
- * starts there, or its run reaches it from an earlier slot (slot_holds_runs_by_expiry).
+ * The ids of the holds that cover the slot `slotId` and ran out at `now` (SQL): those that start
+ * there (by slot_id) and those whose run reaches it from an earlier slot (by the partial index
+ * slot_holds_runs_by_expiry, which holds only runs).
  */
-export const expiredHoldCovers = (alias: string, slotId: string, now: string) =>
-  `${alias}.expires_at <= ${now}::timestamptz AND (${alias}.slot_id = ${slotId} OR (cardinality(${alias}.also_slot_ids) > 0 AND ${slotId} = ANY(${alias}.also_slot_ids)))`;
+export const expiredHoldsCovering = (slotId: string, now: string) => `
+  SELECT id FROM slot_holds WHERE slot_id = ${slotId} AND expires_at <= ${now}::timestamptz
+  UNION ALL
+  SELECT id FROM slot_holds WHERE cardinality(also_slot_ids) > 0 AND expires_at <= ${now}::timestamptz AND ${slotId} = ANY(also_slot_ids)`;
 
-const RELEASE_EXPIRED_OF_SLOT = releaseHoldsSql(expiredHoldCovers('slot_holds', '$1::int', '$2'));
+const RELEASE_EXPIRED_OF_SLOT = releaseHoldsSql(`id IN (${expiredHoldsCovering('$1::int', '$2')})`);
 
 /** Deletes the expired holds that cover a slot and gives their places back in every slot of their runs; how many in this slot. */
 async function releaseExpiredHoldsOfSlot(tx: SqlTx, slotId: number, now: Date): Promise<number> {
