@@ -9,7 +9,7 @@ import { addDays } from '../../src/lib/jst.js';
 import { TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createProcedure as createProcedureOf, createSlot } from '../helpers/factories.js';
 import { waitUntilBlockedBy } from '../helpers/db.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
@@ -23,14 +23,8 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 
-let codes = 0;
 /** A procedure offered at the counter (and the pickup, which every counter here offers). */
-async function createProcedure(counterId: number, data: { perSlotLimit?: number; perDayLimit?: number; sameDayAllowed?: boolean; documents?: string[] } = {}) {
-  const code = `pin-reset-${(codes += 1)}`;
-  await t.db.prisma.procedure.create({ data: { code, name: '暗証番号の再設定', needsNoticeId: false, documents: data.documents ?? ['マイナンバーカード'], ...data } });
-  await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
-  return code;
-}
+const createProcedure = (counterId: number, data: Parameters<typeof createProcedureOf>[2] = {}) => createProcedureOf(t.db, counterId, data);
 
 const people = (count: number) => Promise.all(Array.from({ length: count }, () => createCardHolder(t.db)));
 const book = (holderId: number, slotId: number, procedure?: string) =>

@@ -115,3 +115,18 @@ export async function bookApplicant(db: Database, options: { slotId: number; app
   );
   return { id: bookings[0].id, code: bookings[0].code, applicantId: options.applicantId, procedure };
 }
+
+/**
+ * A procedure that needs no notice ID, offered at the counter (which offers the pickup too);
+ * its code.
+ */
+export async function createProcedure(
+  db: Database,
+  counterId: number,
+  data: { name?: string; minutes?: number; perSlotLimit?: number; perDayLimit?: number; sameDayAllowed?: boolean; documents?: string[] } = {},
+) {
+  const code = `procedure-${unique()}`;
+  await db.prisma.procedure.create({ data: { code, name: '暗証番号の再設定', needsNoticeId: false, documents: ['マイナンバーカード'], ...data } });
+  await db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
+  return code;
+}

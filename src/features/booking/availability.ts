@@ -8,6 +8,7 @@ import { counterRules, counterRulesColumns, procedureRulesAt, rulesOfProcedureRo
 import { offeredProceduresJson, PICKUP } from '../schedule/procedures.js';
 import type { BookingPolicyRules } from '../schedule/policy.js';
 import { webPlacesLeft, webPlacesLeftSql } from '../../domain/booking-rules.js';
+import { runFrom, type TimedSlot } from './runs.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
 /** upcoming: the counter is open that day but booking has not opened yet (opensAt says when). */
@@ -47,11 +48,23 @@ interface SlotRow {
   booked: number;
 }
 
+/**
+ * The web places left for a procedure of `minutes` starting at each of a day's slots (in start
+ * order): the fewest left in the slots of its run, 0 where the run cannot be formed (runs.ts).
+ */
+export function placesLeftForRuns<T extends TimedSlot & { remaining: number }>(slots: T[], minutes: number): T[] {
+  const remaining = new Map(slots.map((slot) => [slot.id, slot.remaining]));
+  return slots.map((slot, index) => {
+    const run = runFrom(slot, slots.slice(index + 1), minutes);
+    return { ...slot, remaining: run ? Math.min(...run.map((id) => remaining.get(id)!)) : 0 };
+  });
+}
+
 /** "Few left" is at most a fifth of the day's web places (at least one place). */
-function dayState(bookable: SlotRow[], anySlots: boolean): { state: DayState; remaining: number } {
+function dayState(bookable: (SlotRow & { remaining: number })[], anySlots: boolean): { state: DayState; remaining: number } {
   if (!anySlots) return { state: 'closed', remaining: 0 };
   if (bookable.length === 0) return { state: 'outside', remaining: 0 };
-  const remaining = bookable.reduce((sum, slot) => sum + webPlacesLeft(slot), 0);
+  const remaining = bookable.reduce((sum, slot) => sum + slot.remaining, 0);
   const webCapacity = bookable.reduce((sum, slot) => sum + Math.max(0, slot.capacity - slot.reservedCapacity), 0);
   if (remaining === 0) return { state: 'full', remaining };
   return { state: remaining <= Math.max(1, Math.floor(webCapacity / 5)) ? 'few' : 'free', remaining };
@@ -78,7 +91,8 @@ function upcoming(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: Openi
 
 /** The month as a citizen booking `procedure` sees it (the counter's window, or the procedure's own). */
 export async function monthCalendar(reader: Reader, counterId: number, month: string, procedure: string = PICKUP, now = clockNow()): Promise<MonthCalendar> {
-  const { policy, isOpeningDay } = (await procedureRulesAt(reader, counterId, procedure)) ?? (await counterRules(reader, counterId));
+  const offered = await procedureRulesAt(reader, counterId, procedure);
+  const { policy, isOpeningDay } = offered ?? (await counterRules(reader, counterId));
   const { first, last } = monthBounds(month);
   const slots = await reader.db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
   const byDate = new Map<IsoDate, SlotRow[]>();
@@ -86,7 +100,10 @@ export async function monthCalendar(reader: Reader, counterId: number, month: st
   const weeks: (CalendarDay | null)[][] = [];
   let week: (CalendarDay | null)[] = Array.from({ length: dayOfWeek(first) }, () => null);
   for (let date = first; date <= last; date = addDays(date, 1)) {
-    const daySlots = byDate.get(date) ?? [];
+    const daySlots = placesLeftForRuns(
+      (byDate.get(date) ?? []).map((slot) => ({ ...slot, remaining: webPlacesLeft(slot) })),
+      offered?.procedure.minutes ?? 0,
+    );
     const bookable = daySlots.filter((slot) => bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null);
     const state = date < todayInJapan(now) ? { state: 'outside' as const, remaining: 0 } : (upcoming(date, policy, isOpeningDay, now) ?? dayState(bookable, daySlots.length > 0));
     week.push({ date, day: Number(date.slice(8)), weekday: dayOfWeek(date), ...state });
@@ -172,10 +189,14 @@ export async function dayPage(reader: Reader, counterId: number, date: IsoDate, 
   const days = row && rulesOfProcedureRow(row, counterId, procedure);
   if (!days) return null;
   const { policy } = days;
-  const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
-    const startsAt = new Date(slot.startsAt);
-    const bookable = slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now, days.isOpeningDay) === null;
-    return { id: slot.id, startsAt, endsAt: new Date(slot.endsAt), remaining: slot.remaining, bookable, label: days.labelOf(date, jstMinutesOf(startsAt)) };
+  const slots = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => ({
+    ...slot,
+    startsAt: new Date(slot.startsAt),
+    endsAt: new Date(slot.endsAt),
+  }));
+  const times = placesLeftForRuns(slots, days.procedure.minutes).map((slot) => {
+    const bookable = slot.remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now, days.isOpeningDay) === null;
+    return { ...slot, bookable, label: days.labelOf(date, jstMinutesOf(slot.startsAt)) };
   });
   const opensAt = date > addDays(todayInJapan(now), policy.opensDaysAhead) ? bookingOpensAt(date, policy) : null;
   return { counter: { id: counterId, name: row.counter_name }, times, deadline: bookingDeadline(date, policy, days.isOpeningDay), opensAt, expiredHolds: row.expired };

@@ -18,22 +18,28 @@ import { applyCardEvent } from './card-events.js';
 import { BookingError, refusalOfRow } from './errors.js';
 import {
   applicantIdsOf,
+  expiredHoldsCovering,
+  heldPlaceColumns,
   holderIdsOf,
   lockApplicants,
   lockBookingHolders,
   personOf,
-  returnPlaces,
+  placesChange,
+  placesOf,
+  returnPlacesIn,
   settleHolds,
   takeOrRelease,
-  takePlaces,
+  takePlacesIn,
   type HeldPlace,
   type Person,
   type PersonRef,
+  type Run,
 } from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
 import { bookingDeadline } from './window.js';
 import { offeredByCode, offeredProceduresJson, PICKUP, type OfferedProcedure } from '../schedule/procedures.js';
 import { checkProcedureLimits, offeredOrRefuse, refuseNoticeIdProcedure } from './procedure-limits.js';
+import { formRuns } from './runs.js';
 
 interface BookingSlot extends VisitSlot {
   id: number;
@@ -60,11 +66,11 @@ const SLOT_STATE = `
                          WHERE b.status IN ${OPEN_BOOKING_SQL}))::int AS n),
   gone AS (DELETE FROM slot_holds
            WHERE (card_holder_id = ANY($1::int[]) OR applicant_id = ANY($5::int[])) AND (SELECT n FROM open) = 0 AND EXISTS (SELECT 1 FROM slots WHERE id = $2::int)
-           RETURNING id, slot_id AS "slotId", people, expires_at > $3::timestamptz AS live, procedure_code AS "procedureCode")
+           RETURNING ${heldPlaceColumns('$3')})
   SELECT (SELECT n FROM open) AS open, (SELECT coalesce(json_agg(gone), '[]')::text FROM gone) AS holds,
          s.id, s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          ${webPlacesLeftSql('s')} AS "webLeft", greatest(0, s.capacity - s.booked) AS "allLeft",
-         EXISTS (SELECT 1 FROM slot_holds x WHERE x.slot_id = s.id AND x.expires_at <= $3::timestamptz) AS "expiredHolds",
+         EXISTS (${expiredHoldsCovering('s.id', '$3')}) AS "expiredHolds",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          ${counterRulesColumns('s.counter_id')}, ${offeredProceduresJson('$4::text[]', 's.counter_id')} AS procedures
   FROM (SELECT 1) AS one LEFT JOIN slots s ON s.id = $2::int LEFT JOIN counters c ON c.id = s.counter_id`;
@@ -123,11 +129,13 @@ export type HoldSlotInput = PersonRef & {
   now?: Date;
 };
 
+// Takes the place in slot $6 (the run's last in id order: the others' are taken before) and
+// writes the hold for the run ($1 and $7).
 const HOLD = `
   WITH taken AS (UPDATE slots SET booked = booked + 1, updated_at = now()
-                 WHERE id = $1::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
-  INSERT INTO slot_holds (slot_id, card_holder_id, applicant_id, people, expires_at, procedure_code)
-  SELECT id, $2::int, $5::int, 1, $3::timestamptz, $4::text FROM taken RETURNING id`;
+                 WHERE id = $6::int AND booked + 1 <= capacity - reserved_capacity RETURNING id)
+  INSERT INTO slot_holds (slot_id, also_slot_ids, card_holder_id, applicant_id, people, expires_at, procedure_code)
+  SELECT $1::int, $7::int[], $2::int, $5::int, 1, $3::timestamptz, $4::text FROM taken RETURNING id`;
 
 /**
  * Whether the slot, as read, cannot give `need` places (counting back what this very command
@@ -140,10 +148,10 @@ function plainlyFull(state: SlotState, need: number, heldBack: boolean, givenBac
 
 const placesLeft = (state: SlotState, heldBack: boolean) => (heldBack ? state.left.all : state.left.web);
 
-/** Places of live holds in `slotId` among removed holds. */
-const heldIn = (holds: HeldPlace[], slotId: number) => holds.filter((hold) => hold.live && hold.slotId === slotId).reduce((sum, hold) => sum + hold.people, 0);
+/** Places of live holds in `slotId` (in their runs) among removed holds. */
+const heldIn = (holds: HeldPlace[], slotId: number) => placesOf(holds.filter((hold) => hold.live)).get(slotId) ?? 0;
 
-/** Holds one place in a slot while a citizen confirms (replacing any hold they had); a citizen's limits apply. */
+/** Holds one place in a slot (each slot of the procedure's run) while a citizen confirms, replacing any hold they had; a citizen's limits apply. */
 export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expiresAt: Date }> {
   const now = input.now ?? clockNow();
   const code = input.procedure ?? PICKUP;
@@ -154,12 +162,16 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   const procedure = state.procedures.get(code)!;
   if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
   checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: null, now });
-  await checkProcedureLimits(tx, { procedure, slot, people: 1, now });
+  const run = (await formRuns(tx, slot, [procedure])).get(code)!;
+  await checkProcedureLimits(tx, { procedure, slot, run, people: 1, now });
   const expiresAt = new Date(now.getTime() + input.minutes * 60_000);
-  // The old holds' places go back before the new one is taken (in this order, sent together).
+  const before = [...placesOf([run]).keys()];
+  const last = before.pop()!;
+  const hold = () => tx.query(HOLD, [slot.id, person.cardHolderId, expiresAt, procedure.code, person.applicantId, last, run.alsoSlotIds]).catch(refusalOfRow);
+  // The old holds' places go back before the new ones are taken (in this order, sent together).
   await Promise.all([
     settleHolds(tx, holds),
-    takeOrRelease(tx, slot.id, now, () => tx.query(HOLD, [slot.id, person.cardHolderId, expiresAt, procedure.code, person.applicantId]).catch(refusalOfRow)),
+    takePlacesIn(tx, new Map(before.map((slotId) => [slotId, 1])), { heldBack: false, now }).then(() => takeOrRelease(tx, last, now, hold)),
   ]);
   return { expiresAt };
 }
@@ -214,29 +226,35 @@ async function lockBookers(tx: SqlTx, people: Person[]) {
   return statuses;
 }
 
-/** Books one slot for a person and family, all or nothing; turns their hold into the booking. */
+/**
+ * Books one slot for a person and family, all or nothing; turns their hold into the booking.
+ * Each person takes a place in every slot of their procedure's run.
+ */
 export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedGroup> {
   const now = input.now ?? clockNow();
-  const people = bookedPeople(input);
-  const statuses = await lockBookers(tx, people);
-  const codes = people.map((person) => person.procedure);
-  const state = await slotState(tx, people, input.slotId, now);
+  const booked = bookedPeople(input);
+  const statuses = await lockBookers(tx, booked);
+  const codes = booked.map((person) => person.procedure);
+  const state = await slotState(tx, booked, input.slotId, now);
   const { holds, slot } = state;
   const procedures = [...new Set(codes)].sort().map((code) => state.procedures.get(code)!);
   if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id, codes[0]);
-  for (const procedure of procedures) checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: input.by, now, people: people.length });
+  for (const procedure of procedures) checkWindow('book', slot.startsAt, procedureRules(state, procedure), { by: input.by, now, people: booked.length });
+  const runs = await formRuns(tx, slot, procedures);
+  const people = booked.map((person) => ({ ...person, ...runs.get(person.procedure)! }));
   const credit = await settleHolds(tx, holds, slot.id);
   // In code order, so two groups that mix the same capped procedures take their locks in one order.
-  for (const procedure of procedures) await checkProcedureLimits(tx, { procedure, slot, people: codes.filter((code) => code === procedure.code).length, now });
+  for (const procedure of procedures)
+    await checkProcedureLimits(tx, { procedure, slot, run: runs.get(procedure.code)!, people: codes.filter((code) => code === procedure.code).length, now });
   const heldBack = can(input.by, 'booking.useHeldBackPlaces');
-  const need = people.length - credit;
+  const { take, give } = placesChange(placesOf(people), credit);
   // A slot that looked full is refused at once, or asked at once when run-out holds there may
   // give places back; otherwise the places are taken last, below.
-  const takeFirst = need > 0 && input.overbookReason === undefined && need > placesLeft(state, heldBack);
+  const takeFirst = input.overbookReason === undefined && (take.get(slot.id) ?? 0) > placesLeft(state, heldBack);
   if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
-  if (takeFirst) await takePlaces(tx, slot.id, need, { heldBack, now });
-  const bookings = await insertBookings(tx, { slotId: slot.id, people, channel: input.channel, email: input.email ?? null });
-  if (input.overbookReason !== undefined) await overbook(tx, slot.id, need, input);
+  if (takeFirst) await takePlacesIn(tx, take, { heldBack, now });
+  const bookings = await insertBookings(tx, { people, channel: input.channel, email: input.email ?? null });
+  if (input.overbookReason !== undefined) for (const [slotId, missing] of take) await overbook(tx, slotId, missing, input);
   const rules = procedureRules(state, state.procedures.get(codes[0])!);
   const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
   const mail = input.email
@@ -262,8 +280,8 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
       targetId: bookings[0].code,
       detail: { slotId: slot.id, people: people.length, channel: input.channel, procedures: [...new Set(codes)] },
     }),
-    credit > people.length && returnPlaces(tx, slot.id, credit - people.length),
-    !takeFirst && takePlaces(tx, slot.id, need, { heldBack, now }),
+    returnPlacesIn(tx, give),
+    !takeFirst && takePlacesIn(tx, take, { heldBack, now }),
   ]);
   return { groupCode: bookings[0].code, bookings };
 }
@@ -283,17 +301,17 @@ function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, 
 // codes are drawn.
 const INSERT_BOOKINGS = `
   WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($4::text[])) AS ok)
-  INSERT INTO bookings (code, slot_id, card_holder_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
-  SELECT t.code, $1::int, t.holder, t.applicant, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure, now()
-  FROM unnest($4::text[], $5::int[], $9::int[], $8::text[]) WITH ORDINALITY AS t(code, holder, applicant, procedure, n)
+  INSERT INTO bookings (code, slot_id, also_slot_ids, card_holder_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
+  SELECT t.code, t.slot, t.also::int[], t.holder, t.applicant, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure, now()
+  FROM unnest($4::text[], $1::int[], $10::text[], $5::int[], $9::int[], $8::text[]) WITH ORDINALITY AS t(code, slot, also, holder, applicant, procedure, n)
   WHERE (SELECT ok FROM free)
   ON CONFLICT (code) DO NOTHING
   RETURNING id, code, card_holder_id AS "cardHolderId", applicant_id AS "applicantId"`;
 
 export async function insertBookings(
   tx: SqlTx,
-  /** people: each with their procedure; the first gets the email (a new group's first booking). */
-  row: { slotId: number; people: Booked[]; channel: BookingChannel; email: string | null; groupCode?: string },
+  /** people: each with their procedure and run; the first gets the email (a new group's first booking). */
+  row: { people: (Booked & Run)[]; channel: BookingChannel; email: string | null; groupCode?: string },
 ): Promise<BookedGroup['bookings']> {
   const { people } = row;
   for (;;) {
@@ -301,7 +319,7 @@ export async function insertBookings(
     let bookings: BookedGroup['bookings'];
     try {
       bookings = await tx.query(INSERT_BOOKINGS, [
-        row.slotId,
+        people.map((person) => person.slotId),
         row.channel,
         row.email,
         codes,
@@ -310,6 +328,8 @@ export async function insertBookings(
         row.groupCode ?? null,
         people.map((person) => person.procedure),
         people.map((person) => person.applicantId),
+        // As array literals: a column of arrays cannot be unnested from one parameter.
+        people.map((person) => `{${person.alsoSlotIds.join(',')}}`),
       ]);
     } catch (error) {
       refusalOfRow(error);

@@ -20,13 +20,17 @@ import {
   lockPeople,
   lockSlots,
   personOf,
-  returnPlaces,
+  placesChange,
+  placesOf,
+  returnPlacesIn,
   settleHolds,
   takeHoldsOf,
-  takePlaces,
+  takePlacesIn,
   type Person,
   type PersonRef,
+  type Run,
 } from './places.js';
+import { formRuns } from './runs.js';
 
 export interface ChangeInput {
   /** Any booking of the group. */
@@ -37,20 +41,20 @@ export interface ChangeInput {
   now?: Date;
 }
 
-interface GroupMember extends Person {
+interface GroupMember extends Person, Run {
   id: number;
   code: string;
   groupCode: string;
-  slotId: number;
   counterId: number;
   startsAt: Date;
+  endsAt: Date;
   channel: BookingChannel;
   procedureCode: string;
 }
 
 const GROUP_OF = `
   SELECT b.id, b.code, g.code AS "groupCode", b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId", b.slot_id AS "slotId",
-         s.counter_id AS "counterId", s.starts_at AS "startsAt", b.channel, b.procedure_code AS "procedureCode"
+         b.also_slot_ids AS "alsoSlotIds", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt", b.channel, b.procedure_code AS "procedureCode"
   FROM bookings b JOIN slots s ON s.id = b.slot_id, (SELECT coalesce(group_code, code) AS code FROM bookings WHERE id = $1::int) g
   WHERE (b.group_code = g.code OR b.code = g.code) AND b.status = 'active'
   ORDER BY b.id`;
@@ -67,7 +71,7 @@ async function lockedGroup(tx: SqlTx, bookingId: number) {
   if (group.length === 0) throw new BookingError('booking_not_found');
   const { groupCode } = group[0];
   const primary = group.find((member) => member.code === groupCode) ?? group[0];
-  return { groupCode, primary, group, slot: { id: primary.slotId, counterId: primary.counterId, startsAt: primary.startsAt } };
+  return { groupCode, primary, group, slot: { id: primary.slotId, counterId: primary.counterId, startsAt: primary.startsAt, endsAt: primary.endsAt } };
 }
 
 /** A change of the group's booking is allowed now (the citizen's deadlines, unless staff). */
@@ -79,54 +83,64 @@ export interface MoveBookingInput extends ChangeInput {
   toSlotId: number;
 }
 
-/** Moves a booking and its family to another slot atomically: never without a place, never overbooked. */
+/**
+ * Moves a booking and its family to another slot atomically: never without a place, never
+ * overbooked. Each member's run is formed again at the target.
+ */
 export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{ groupCode: string }> {
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot: from } = await lockedGroup(tx, input.bookingId);
   if (from.id === input.toSlotId) throw new BookingError('same_slot');
-  const [to] = await tx.query<{ id: number; counterId: number; startsAt: Date }>(`SELECT id, counter_id AS "counterId", starts_at AS "startsAt" FROM slots WHERE id = $1::int`, [
-    input.toSlotId,
-  ]);
+  const [to] = await tx.query<TargetSlot>(`SELECT id, counter_id AS "counterId", starts_at AS "startsAt", ends_at AS "endsAt" FROM slots WHERE id = $1::int`, [input.toSlotId]);
   if (!to) throw new BookingError('slot_not_found');
   await checkChange(tx, from, input);
-  await checkBookable(tx, to, group, input.by, now);
+  const { runs } = await checkBookable(tx, to, group, input.by, now);
   await settleHolds(tx, await takeHoldsOf(tx, group, now));
-  await lockSlots(tx, [from.id, to.id]);
-  await takePlaces(tx, to.id, group.length, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
-  await returnPlaces(tx, from.id, group.length);
-  await tx.query(`UPDATE bookings SET slot_id = $2::int, updated_at = now() WHERE id = ANY($1::int[])`, [bookingsOf(group), to.id]);
+  const { take, give } = placesChange(placesOf(group.map((member) => runs.get(member.procedureCode)!)), placesOf(group));
+  await lockSlots(tx, [...new Set([...take.keys(), ...give.keys(), from.id, to.id])]);
+  await takePlacesIn(tx, take, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
+  await returnPlacesIn(tx, give);
+  for (const [code, run] of runs)
+    await tx.query(`UPDATE bookings SET slot_id = $2::int, also_slot_ids = $3::int[], updated_at = now() WHERE id = ANY($1::int[])`, [
+      bookingsOf(group.filter((member) => member.procedureCode === code)),
+      run.slotId,
+      run.alsoSlotIds,
+    ]);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
   return { groupCode };
 }
 
+interface TargetSlot {
+  id: number;
+  counterId: number;
+  startsAt: Date;
+  endsAt: Date;
+}
+
 /**
  * Whether these people may be booked into the slot for their procedures: each offered at its
- * counter, within its window (the counter's, or the procedure's own) and its caps.
+ * counter, its run can be formed there, within its window (the counter's, or the procedure's
+ * own) and its caps. Their runs, by procedure.
  */
-async function checkBookable(
-  tx: SqlTx,
-  slot: { id: number; counterId: number; startsAt: Date },
-  people: { id?: number; procedureCode: string }[],
-  by: StaffPrincipal | null,
-  now: Date,
-) {
+async function checkBookable(tx: SqlTx, slot: TargetSlot, people: { id?: number; procedureCode: string }[], by: StaffPrincipal | null, now: Date) {
   const codes = [...new Set(people.map((member) => member.procedureCode))].sort();
   const [rules, offered] = await Promise.all([counterRules(tx, slot.counterId), proceduresAt(tx, codes, slot.counterId)]);
+  const runs = await formRuns(tx, slot, [...offered.values()]);
   // In code order, so two groups moving with the same capped procedures take their locks in one order.
   for (const code of codes) {
     const procedure = offered.get(code)!;
     const ofProcedure = people.filter((member) => member.procedureCode === code);
     checkWindow('book', slot.startsAt, withProcedure(rules, procedure), { by, now, people: people.length });
-    await checkProcedureLimits(tx, { procedure, slot, people: ofProcedure.length, now, moving: bookingsOf(ofProcedure) });
+    await checkProcedureLimits(tx, { procedure, slot, run: runs.get(code)!, people: ofProcedure.length, now, moving: bookingsOf(ofProcedure) });
   }
-  return offered;
+  return { offered, runs };
 }
 
-/** Sets bookings to cancelled and gives their places back. */
-async function cancelRows(tx: SqlTx, bookingIds: number[], slotId: number, now: Date) {
-  await tx.query(`UPDATE bookings SET status = 'cancelled', cancelled_at = $2::timestamptz, updated_at = now() WHERE id = ANY($1::int[])`, [bookingIds, now]);
-  await returnPlaces(tx, slotId, bookingIds.length);
+/** Sets bookings to cancelled and gives back their places in every slot of their runs. */
+async function cancelRows(tx: SqlTx, bookings: (Run & { id: number })[], now: Date) {
+  await tx.query(`UPDATE bookings SET status = 'cancelled', cancelled_at = $2::timestamptz, updated_at = now() WHERE id = ANY($1::int[])`, [bookingsOf(bookings), now]);
+  await returnPlacesIn(tx, placesOf(bookings));
 }
 
 /** Cancels a booking and its family members' bookings; their cards go back to 'notice_sent'. */
@@ -135,7 +149,7 @@ export async function cancelBooking(tx: SqlTx, input: ChangeInput): Promise<{ gr
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   await checkChange(tx, slot, input);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
-  await cancelRows(tx, bookingsOf(group), slot.id, now);
+  await cancelRows(tx, group, now);
   await applyCardEvent(tx, 'cancelled', holderIdsOf(group));
   await recordAudit(tx, { action: 'booking.cancel', targetType: 'booking', targetId: groupCode, detail: { people: group.length } });
   return { groupCode, people: group.length };
@@ -156,14 +170,15 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   await lockApplicants(tx, applicantIdsOf([person]));
   await checkChange(tx, slot, input, group.length + 1);
   // The member is booked anew: their procedure must be offered (and bookable by them), within its window and caps.
-  const offered = await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);
+  const { offered, runs } = await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);
   refuseNoticeIdProcedure(person, offered.get(person.procedure)!);
+  const run = runs.get(person.procedure)!;
   await settleHolds(tx, await takeHoldsOf(tx, [person], now));
-  const [member] = await insertBookings(tx, { slotId: slot.id, people: [person], groupCode, channel: primary.channel, email: null });
+  const [member] = await insertBookings(tx, { people: [{ ...person, ...run }], groupCode, channel: primary.channel, email: null });
   await applyCardEvent(tx, 'booked', holderIdsOf([person]), statuses);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
-  await takePlaces(tx, slot.id, 1, { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
+  await takePlacesIn(tx, placesOf([run]), { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });
   return { code: member.code };
 }
 
@@ -178,7 +193,7 @@ export async function removeFamilyMember(tx: SqlTx, input: RemoveFamilyMemberInp
   if (!member) throw new BookingError('booking_not_found');
   if (member.id === primary.id) throw new BookingError('cannot_remove_primary');
   await checkChange(tx, slot, input);
-  await cancelRows(tx, [member.id], member.slotId, input.now ?? clockNow());
+  await cancelRows(tx, [member], input.now ?? clockNow());
   await applyCardEvent(tx, 'familyRemoved', [member.cardHolderId]);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `remove:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.remove', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });

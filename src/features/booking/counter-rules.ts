@@ -38,16 +38,18 @@ export const withProcedure = (rules: CounterRules, procedure: OfferedProcedure):
 
 const PROCEDURE_RULES = `SELECT ${counterRulesColumns('$1::int')}, ${offeredProceduresJson('ARRAY[$2::text]', '$1::int')} AS procedures`;
 
-/** The rules a citizen booking `procedure` at the counter meets; null when the counter does not offer it. */
-export async function procedureRulesAt(reader: Queryable, counterId: number, procedure: string): Promise<CounterRules | null> {
+/** The rules a citizen booking `procedure` at the counter meets, with the procedure; null when the counter does not offer it. */
+export async function procedureRulesAt(reader: Queryable, counterId: number, procedure: string): Promise<ProcedureRules | null> {
   const [row] = await reader.query<{ policies: string; timetable: string | null; procedures: string }>(PROCEDURE_RULES, [counterId, procedure]);
   return rulesOfProcedureRow(row, counterId, procedure);
 }
 
+export type ProcedureRules = CounterRules & { procedure: OfferedProcedure };
+
 /** rulesOfRow with the procedure offered in the row's `procedures` column (offeredProceduresJson); null when not offered. */
-export function rulesOfProcedureRow(row: { policies: string; timetable: string | null; procedures: string }, counterId: number, procedure: string): CounterRules | null {
+export function rulesOfProcedureRow(row: { policies: string; timetable: string | null; procedures: string }, counterId: number, procedure: string): ProcedureRules | null {
   const offered = offeredByCode(row.procedures).get(procedure);
-  return offered ? withProcedure(rulesOfRow(row, counterId), offered) : null;
+  return offered ? { ...withProcedure(rulesOfRow(row, counterId), offered), procedure: offered } : null;
 }
 
 /**

@@ -19,7 +19,8 @@ export type BookingErrorCode =
   | 'overbook_forbidden'
   | 'procedure_not_offered'
   | 'procedure_slot_full'
-  | 'procedure_day_full';
+  | 'procedure_day_full'
+  | 'procedure_too_long';
 
 const STATUS: Record<BookingErrorCode, number> = {
   slot_not_found: 404,
@@ -40,6 +41,7 @@ const STATUS: Record<BookingErrorCode, number> = {
   procedure_not_offered: 409,
   procedure_slot_full: 409,
   procedure_day_full: 409,
+  procedure_too_long: 409,
 };
 
 /** Every code, for the check that each has a message people can read. */

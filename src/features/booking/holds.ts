@@ -4,7 +4,7 @@
 import type { Reader } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
-import { lockPeople, personOf, returnPlaces, settleHolds, takeHoldsOf, type PersonRef } from './places.js';
+import { lockPeople, personOf, releaseHoldsSql, returnPlaces, settleHolds, takeHoldsOf, type PersonRef, type ReleasedPlaces } from './places.js';
 
 /** Releases a citizen's hold at once (they went back, cancelled, or logged out). */
 export async function releaseHold(tx: SqlTx, ref: PersonRef): Promise<void> {
@@ -13,18 +13,17 @@ export async function releaseHold(tx: SqlTx, ref: PersonRef): Promise<void> {
   await settleHolds(tx, await takeHoldsOf(tx, [person], clockNow()));
 }
 
-const RELEASE_EXPIRED = `
-  WITH gone AS (DELETE FROM slot_holds WHERE expires_at <= $1::timestamptz RETURNING slot_id, people)
-  SELECT slot_id AS "slotId", sum(people)::int AS people FROM gone GROUP BY slot_id ORDER BY slot_id`;
+const RELEASE_EXPIRED = releaseHoldsSql(`expires_at <= $1::timestamptz`);
 
 /**
- * Gives back the places of expired holds. Any request or a scheduled job may run it; a hold
- * deleted here cannot also be confirmed (the DELETE decides who gets it). Returns how many.
+ * Gives back the places of expired holds, in every slot of their runs. Any request or a
+ * scheduled job may run it; a hold deleted here cannot also be confirmed (the DELETE decides
+ * who gets it). Returns how many people's holds.
  */
 export async function releaseExpiredHolds(tx: SqlTx, now = clockNow()): Promise<number> {
-  const released = await tx.query<{ slotId: number; people: number }>(RELEASE_EXPIRED, [now]);
+  const released = await tx.query<ReleasedPlaces[number]>(RELEASE_EXPIRED, [now]);
   for (const { slotId, people } of released) await returnPlaces(tx, slotId, people);
-  return released.reduce((sum, row) => sum + row.people, 0);
+  return released.reduce((sum, row) => sum + row.first, 0);
 }
 
 /** Whether any hold has run out (the common answer, no, costs one index probe and no transaction). */
