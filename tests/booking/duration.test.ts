@@ -18,7 +18,7 @@ import { addDays } from '../../src/lib/jst.js';
 import { citizenActor, STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createProcedure as createProcedureOf, createSlot } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 
 const { now, today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
@@ -31,8 +31,7 @@ beforeAll(async () => {
 });
 
 /** A procedure of `minutes` offered at the counter (which offers the 15-minute pickup too). */
-const createProcedure = (counterId: number, minutes: number, data: { perSlotLimit?: number } = {}) =>
-  createProcedureOf(t.db, counterId, { name: '申請サポート', minutes, ...data });
+const createProcedure = (counterId: number, minutes: number, data: { perSlotLimit?: number } = {}) => offerProcedure(t.db, counterId, { name: '申請サポート', minutes, ...data });
 
 /** A counter with 30-minute slots starting at these times (minutes after midnight), and a 60-minute procedure. */
 async function counterWithSlots(starts: number[], capacity = 3) {

@@ -9,7 +9,7 @@ import { addDays } from '../../src/lib/jst.js';
 import { TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createProcedure as createProcedureOf, createSlot } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 import { waitUntilBlockedBy } from '../helpers/db.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 
 /** A procedure offered at the counter (and the pickup, which every counter here offers). */
-const createProcedure = (counterId: number, data: Parameters<typeof createProcedureOf>[2] = {}) => createProcedureOf(t.db, counterId, data);
+const createProcedure = (counterId: number, data: Parameters<typeof offerProcedure>[2] = {}) => offerProcedure(t.db, counterId, { name: '暗証番号の再設定', ...data });
 
 const people = (count: number) => Promise.all(Array.from({ length: count }, () => createCardHolder(t.db)));
 const book = (holderId: number, slotId: number, procedure?: string) =>

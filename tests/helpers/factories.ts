@@ -90,7 +90,7 @@ export async function createApplicant(db: Database, options: { nameKana?: string
 export async function offerProcedure(
   db: Database,
   counterId: number,
-  data: { name?: string; needsStoredCard?: boolean; sameDayAllowed?: boolean; perSlotLimit?: number; perDayLimit?: number; documents?: string[] } = {},
+  data: { name?: string; minutes?: number; needsStoredCard?: boolean; sameDayAllowed?: boolean; perSlotLimit?: number; perDayLimit?: number; documents?: string[] } = {},
 ) {
   const code = `procedure-${unique()}`;
   await db.prisma.procedure.create({ data: { code, name: data.name ?? '電子証明書の更新', needsNoticeId: false, documents: ['マイナンバーカード'], ...data } });
@@ -114,19 +114,4 @@ export async function bookApplicant(db: Database, options: { slotId: number; app
     }),
   );
   return { id: bookings[0].id, code: bookings[0].code, applicantId: options.applicantId, procedure };
-}
-
-/**
- * A procedure that needs no notice ID, offered at the counter (which offers the pickup too);
- * its code.
- */
-export async function createProcedure(
-  db: Database,
-  counterId: number,
-  data: { name?: string; minutes?: number; perSlotLimit?: number; perDayLimit?: number; sameDayAllowed?: boolean; documents?: string[] } = {},
-) {
-  const code = `procedure-${unique()}`;
-  await db.prisma.procedure.create({ data: { code, name: '暗証番号の再設定', needsNoticeId: false, documents: ['マイナンバーカード'], ...data } });
-  await db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
-  return code;
 }
