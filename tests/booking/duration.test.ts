@@ -4,17 +4,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
 import {
+  activeBookingOf,
   addFamilyMember,
   bookSlot,
   cancelBooking,
   dayPage,
+  heldSlot,
   holdSlot,
   monthCalendar,
   moveBooking,
   releaseExpiredHolds,
   removeFamilyMember,
 } from '../../src/features/booking/index.js';
-import { addDays } from '../../src/lib/jst.js';
+import { addDays, jstMinutesOf } from '../../src/lib/jst.js';
 import { citizenActor, STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
@@ -75,6 +77,24 @@ describe('a procedure longer than its slot', () => {
     expect(await t.db.prisma.booking.findUniqueOrThrow({ where: { id: group.bookings[0].id } })).toMatchObject({ slotId: ids[0], alsoSlotIds: [ids[1]] });
     await cancel(group.bookings[0].id);
     expect(await booked(ids)).toEqual([0, 0, 0]);
+  });
+
+  it("When a 60-minute procedure is held and booked, then the hold, the confirmation mail and the citizen's booking end with its run (9:00〜10:00), not its first slot", async () => {
+    const { ids, hour } = await counterWithSlots([9 * 60, 9 * 60 + 30, 10 * 60]);
+    const [a] = await people(1);
+    await hold(a.holder.id, ids[0], hour);
+    const held = await heldSlot(t.db, { cardHolderId: a.holder.id }, now);
+    expect(jstMinutesOf(held!.slot.endsAt)).toBe(10 * 60);
+    const group = await transaction(t.db, staff, (tx) =>
+      bookSlot(tx, { slotId: ids[0], cardHolderIds: [a.holder.id], channel: 'phone', procedure: hour, email: 'run@example.jp', by: TEST_CLERK, baseUrl }),
+    );
+    const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: group.bookings[0].id } });
+    expect(mail.textBody).toContain('9:00〜10:00');
+    const own = await activeBookingOf(t.db, { cardHolderId: a.holder.id });
+    expect(jstMinutesOf(own!.booking.slot.endsAt)).toBe(10 * 60);
+    await cancel(group.bookings[0].id);
+    const cancelled = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: group.bookings[0].id, kind: 'booking.cancellation' } });
+    expect(cancelled.textBody).toContain('9:00〜10:00');
   });
 
   it('When a citizen holds a 60-minute procedure and the hold runs out, then both slots had a place held and the clean-up gives both back', async () => {

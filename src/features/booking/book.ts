@@ -261,7 +261,11 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
     ? confirmationMail(
         bookings[0],
         input.email,
-        { ...slot, procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)) },
+        {
+          ...slot,
+          endsAt: new Date(Math.max(...[...runs.values()].map((run) => run.endsAt.getTime()))),
+          procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)),
+        },
         deadline,
         people.length,
         now,

@@ -1,6 +1,7 @@
 // A chosen time is held while the citizen confirms (holdSlot in book.ts). The hold's places
 // count in slots.booked, so a confirmed hold can always become a booking; an expired one gives
 // its places back.
+import { runEndSql } from './runs.js';
 import type { Reader } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
@@ -32,7 +33,7 @@ export async function anyExpiredHold(reader: Reader, now = clockNow()): Promise<
 }
 
 const HELD_SLOT = `
-  SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+  SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('h', 's')} AS "endsAt",
          c.name, c.address, c.access_notes AS "accessNotes", p.code AS "procedureCode", p.name AS "procedureName"
   FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = h.procedure_code
   WHERE (h.card_holder_id = $1::int OR h.applicant_id = $3::int) AND h.expires_at > $2::timestamptz`;

@@ -10,6 +10,11 @@ export async function activeBookingOf(reader: Reader, person: { cardHolderId: nu
   const whose = 'cardHolderId' in person ? { cardHolderId: person.cardHolderId } : { applicantId: person.applicantId, procedureCode: person.procedure };
   const booking = await reader.db.booking.findFirst({ where: { ...whose, ...openBooking }, include: { slot: { include: { counter: true } }, procedure: true } });
   if (!booking) return null;
+  // A procedure longer than its slot ends with the last slot of its run.
+  if (booking.alsoSlotIds.length > 0) {
+    const last = await reader.db.slot.findFirst({ where: { id: { in: booking.alsoSlotIds } }, orderBy: { endsAt: 'desc' }, select: { endsAt: true } });
+    if (last) booking.slot.endsAt = last.endsAt;
+  }
   const primaryCode = booking.groupCode ?? booking.code;
   const group = await reader.db.booking.findMany({
     where: { groupCode: primaryCode, ...openBooking },

@@ -15,6 +15,9 @@ export interface TimedSlot {
   endsAt: Date;
 }
 
+/** When a booking ends: the end of the last slot of its run (SQL on bookings or holds `row` and the first slot `slot`). */
+export const runEndSql = (row: string, slot: string) => `greatest(${slot}.ends_at, (SELECT max(r.ends_at) FROM slots r WHERE r.id = ANY(${row}.also_slot_ids)))`;
+
 /**
  * The slot ids of the run of `minutes` starting at `start`, from the slots after it (in start
  * order); null when it cannot be formed.
@@ -41,16 +44,17 @@ const LATER_SLOTS = `
  * The run of each procedure starting at the slot, by code; throws procedure_too_long when one
  * cannot be formed. Procedures that fit in the slot (the common case) cost no statement.
  */
-export async function formRuns(reader: Queryable, slot: TimedSlot & { counterId: number }, procedures: OfferedProcedure[]): Promise<Map<string, Run>> {
+export async function formRuns(reader: Queryable, slot: TimedSlot & { counterId: number }, procedures: OfferedProcedure[]): Promise<Map<string, Run & { endsAt: Date }>> {
   const longest = Math.max(...procedures.map((procedure) => procedure.minutes));
   const later = fits(slot, longest)
     ? []
     : await reader.query<TimedSlot>(LATER_SLOTS, [slot.counterId, jstDateOf(slot.startsAt), slot.endsAt, new Date(slot.startsAt.getTime() + longest * 60_000)]);
+  const endOf = new Map([slot, ...later].map((each) => [each.id, each.endsAt]));
   return new Map(
     procedures.map((procedure) => {
       const run = runFrom(slot, later, procedure.minutes);
       if (!run) throw new BookingError('procedure_too_long');
-      return [procedure.code, { slotId: run[0], alsoSlotIds: run.slice(1) }];
+      return [procedure.code, { slotId: run[0], alsoSlotIds: run.slice(1), endsAt: endOf.get(run[run.length - 1])! }];
     }),
   );
 }
