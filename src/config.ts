@@ -87,6 +87,11 @@ export const configSchema = z.object({
       const problem = noticeIdPatternProblem(value);
       if (problem) context.addIssue({ code: 'custom', message: problem });
     }),
+  /**
+   * What a person booking without a notice ID gives to say who they are (docs/decisions/0016):
+   * kana-birth: name in kana and birth date; phone: name in kana and phone number.
+   */
+  APPLICANT_IDENTITY: z.enum(['kana-birth', 'phone']).default('kana-birth'),
   /** Where uploaded import files wait (keyed by batch) between preview and commit. */
   IMPORT_DIR: z.string().default('.data/imports'),
 });

@@ -18,13 +18,13 @@
 
   function bookingItem(booking) {
     const item = document.createElement('li');
+    // A card holder's page, or an applicant's (booked without a notice ID).
     const link = document.createElement('a');
-    link.href = '/staff/console/holders/' + booking.holderId;
+    link.href = booking.holderId === null ? '/staff/console/applicants/' + booking.applicantId : '/staff/console/holders/' + booking.holderId;
     link.textContent = booking.code;
     item.appendChild(link);
-    item.appendChild(
-      document.createTextNode(' ' + booking.name + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace),
-    );
+    const person = booking.personLabel ? booking.name + ' [' + booking.personLabel + ']' : booking.name;
+    item.appendChild(document.createTextNode(' ' + person + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace));
     if (booking.transferLabel) {
       const flag = document.createElement('strong');
       flag.className = 'flag';

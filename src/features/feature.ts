@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Action } from '../policies/index.js';
+import type { Booker } from './citizen/session.js';
 
 export interface StaffMenuItem {
   href: string;
@@ -18,5 +19,5 @@ export interface Feature {
   staffRouter?: Router;
   staffMenu?: StaffMenuItem[];
   /** What the feature lets go of when a citizen logs out or their session ends (booking: the held places). */
-  citizenLeft?: (cardHolderId: number) => Promise<void>;
+  citizenLeft?: (booker: Booker) => Promise<void>;
 }

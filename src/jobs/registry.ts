@@ -5,6 +5,7 @@ import type { Tx } from '../db/transaction.js';
 import { dispatchDueAlerts, postAlertWebhook } from '../features/notify/alerts.js';
 import { markPastBookingsNoShow, releaseExpiredHolds } from '../features/booking/index.js';
 import { expireStaleSessions, pruneJobRuns } from '../features/notify/housekeeping.js';
+import { pruneEmailVerifications } from '../features/citizen/email-verification.js';
 import { queueTomorrowsReminders } from '../features/booking/reminders.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
@@ -63,8 +64,8 @@ export const slotGenerationJob: ScheduledJob = {
 export const sessionExpiryJob: ScheduledJob = {
   name: 'session-expiry',
   schedules: () => ['*/15 * * * *'],
-  async run(tx) {
-    return { ...(await expireStaleSessions(tx)), ...(await pruneJobRuns(tx)) };
+  async run(tx, context) {
+    return { ...(await expireStaleSessions(tx)), ...(await pruneJobRuns(tx)), ...(await pruneEmailVerifications(tx, context.now)) };
   },
 };
 

@@ -91,3 +91,9 @@ export const lineSchema = (max: number, message = 'validation.invalid') =>
     .trim()
     .max(max, message)
     .refine((value) => !hasControlCharacters(value), message);
+/** A line a person must fill in: missing or blank is `required`, anything else that is not one short line of text is `invalid`. */
+export const requiredLineSchema = (max: number, required: string, invalid: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? required : invalid) })
+    .pipe(lineSchema(max, invalid))
+    .pipe(z.string().min(1, required));

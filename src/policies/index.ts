@@ -117,10 +117,28 @@ export function holderScope(user: StaffPrincipal): Prisma.CardHolderWhereInput {
   return { OR: [{ counterId: null }, { counterId: { in: ids } }, { bookings: { some: { slot: { counterId: { in: ids } } } } }] };
 }
 
+/** Applicants booked at one of the user's counters (they belong to no counter). */
+export function applicantScope(user: StaffPrincipal): Prisma.ApplicantWhereInput {
+  const ids = visibleCounterIds(user);
+  return ids === null ? {} : { bookings: { some: { slot: { counterId: { in: ids } } } } };
+}
+
+/** A person (bookings.`personColumn` = `personId`) has a booking at one of the counters. */
+const bookedAtSql = (personColumn: Prisma.Sql, personId: Prisma.Sql, ids: number[]) =>
+  Prisma.sql`EXISTS (SELECT 1 FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE ${personColumn} = ${personId} AND s.counter_id = ANY(${ids}::int[]))`;
+
 /** holderScope as an SQL condition on card_holders `h`, for searches that must be raw SQL. */
 export function holderScopeSql(user: StaffPrincipal): Prisma.Sql {
   const ids = visibleCounterIds(user);
   if (ids === null) return Prisma.sql`true`;
-  return Prisma.sql`(h.counter_id IS NULL OR h.counter_id = ANY(${ids}::int[])
-    OR EXISTS (SELECT 1 FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.card_holder_id = h.id AND s.counter_id = ANY(${ids}::int[])))`;
+  return Prisma.sql`(h.counter_id IS NULL OR h.counter_id = ANY(${ids}::int[]) OR ${bookedAtSql(Prisma.sql`b.card_holder_id`, Prisma.sql`h.id`, ids)})`;
+}
+
+/**
+ * Applicants (people booked without a notice ID) as an SQL condition on applicants `a`: they belong
+ * to no counter, so a user limited to some counters sees those booked at one of them.
+ */
+export function applicantScopeSql(user: StaffPrincipal): Prisma.Sql {
+  const ids = visibleCounterIds(user);
+  return ids === null ? Prisma.sql`true` : bookedAtSql(Prisma.sql`b.applicant_id`, Prisma.sql`a.id`, ids);
 }

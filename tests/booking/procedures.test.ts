@@ -4,12 +4,12 @@
 // applies; its documents reach the mail.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
-import { bookSlot, holdSlot, moveBooking } from '../../src/features/booking/index.js';
+import { bookSlot, dayPage, holdSlot, monthCalendar, moveBooking } from '../../src/features/booking/index.js';
 import { addDays } from '../../src/lib/jst.js';
 import { TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 import { waitUntilBlockedBy } from '../helpers/db.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
@@ -23,14 +23,8 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 
-let codes = 0;
 /** A procedure offered at the counter (and the pickup, which every counter here offers). */
-async function createProcedure(counterId: number, data: { perSlotLimit?: number; perDayLimit?: number; sameDayAllowed?: boolean; documents?: string[] } = {}) {
-  const code = `pin-reset-${(codes += 1)}`;
-  await t.db.prisma.procedure.create({ data: { code, name: '暗証番号の再設定', needsNoticeId: false, documents: data.documents ?? ['マイナンバーカード'], ...data } });
-  await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
-  return code;
-}
+const createProcedure = (counterId: number, data: Parameters<typeof offerProcedure>[2] = {}) => offerProcedure(t.db, counterId, { name: '暗証番号の再設定', ...data });
 
 const people = (count: number) => Promise.all(Array.from({ length: count }, () => createCardHolder(t.db)));
 const book = (holderId: number, slotId: number, procedure?: string) =>
@@ -205,5 +199,18 @@ describe('procedures in the booking core', () => {
       expect(await t.db.prisma.slotHold.count({ where: { slotId: slot.id } })).toBe(0);
       expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).toMatchObject({ booked: 0 });
     }
+  });
+
+  it("When a procedure allows booking the same day and the counter does not, then the day page and calendar for that procedure offer today, the pickup's do not, and a counter not offering it has no page", async () => {
+    const [counter, other] = [await createCounter(t.db), await createCounter(t.db)];
+    const sameDay = await createProcedure(counter.id, { sameDayAllowed: true });
+    await createSlot(t.db, { counterId: counter.id, date: today, startMinute: 15 * 60 });
+    const bookableToday = async (procedure?: string) => (await dayPage(t.db, counter.id, today, procedure))!.times.map((time) => time.bookable);
+    expect(await bookableToday(sameDay)).toEqual([true]);
+    expect(await bookableToday()).toEqual([false]);
+    const todayIn = async (procedure?: string) => (await monthCalendar(t.db, counter.id, today.slice(0, 7), procedure)).weeks.flat().find((cell) => cell?.date === today)?.state;
+    expect(await todayIn(sameDay)).toBe('free');
+    expect(await todayIn()).toBe('outside');
+    expect(await dayPage(t.db, other.id, today, sameDay)).toBeNull();
   });
 });

@@ -151,7 +151,7 @@ describe('two hands on one booking', () => {
     const rows = await t.db.prisma.booking.findMany({ where: { id: { in: ids } }, include: { cardHolder: true } });
     for (const row of rows) {
       expect(['handed_over', 'no_show']).toContain(row.status);
-      expect(row.cardHolder.status).toBe(row.status === 'handed_over' ? 'handed_over' : 'notice_sent');
+      expect(row.cardHolder!.status).toBe(row.status === 'handed_over' ? 'handed_over' : 'notice_sent');
     }
   });
 });

@@ -90,7 +90,7 @@ describe("deadline counted in the counter's opening days (開庁日)", () => {
   });
 
   it('When the day page and the confirmation mail are shown, then they carry the actual deadline date and time', async () => {
-    const page = await dayPage(db, counterId, '2026-12-07', jstInstant('2026-12-02', 10 * 60));
+    const page = await dayPage(db, counterId, '2026-12-07', undefined, jstInstant('2026-12-02', 10 * 60));
     expect(page?.deadline).toEqual(jstInstant('2026-12-04', 17 * 60));
     const mail = composeBookingMail(
       'confirmation',

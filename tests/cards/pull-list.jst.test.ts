@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { bookApplicant, createApplicant, createCardHolder, offerProcedure, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { type Agent } from './helpers.js';
@@ -64,5 +64,22 @@ describe('pull list (引抜きリスト)', () => {
     ]);
     const audit = await t.db.prisma.auditLog.findMany({ where: { action: 'cards.pullList' } });
     expect(audit.at(-1)).toMatchObject({ targetId: String(counter.id), detail: { date: nextOpen, rows: 3 } });
+  });
+
+  it('When an applicant (no notice ID, no stored card) is booked that day for a procedure that hands a card over, then the list leaves them out and still lists the card holders', async () => {
+    const counter = await createCounter(t.db, { name: '申請者窓口' });
+    const date = addDays(todayInJapan(), 1);
+    const slot = await createSlot(t.db, { counterId: counter.id, date });
+    const card = await bookedCard(counter.id, slot.id, 'C-01');
+    const applicant = await createApplicant(t.db, { nameKana: 'ヒキヌキ ナシコ' });
+    const renewal = await offerProcedure(t.db, counter.id, { name: '有効期限による更新', needsStoredCard: true });
+    await bookApplicant(t.db, { slotId: slot.id, applicantId: applicant.id, procedureCode: renewal });
+
+    const csv = await clerk.get(`/staff/cards/pull-list.csv?counterId=${counter.id}&date=${date}`).buffer(true).parse(binaryBody);
+    expect(csv.status).toBe(200);
+    const text = (csv.body as Buffer).subarray(3).toString('utf8');
+    expect((parse(text) as string[][]).slice(1).map((row) => row[2])).toEqual([card.noticeId]);
+    expect(text).not.toContain('ヒキヌキ');
+    expect((await clerk.get(`/staff/cards/pull-list?counterId=${counter.id}&date=${date}`)).status).toBe(200);
   });
 });

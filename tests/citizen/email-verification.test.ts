@@ -10,9 +10,11 @@ import {
   VERIFY_REFUSALS,
   confirmEmailCode,
   emailDigest,
+  pruneEmailVerifications,
   requestEmailCode,
   type CodeRequest,
 } from '../../src/features/citizen/email-verification.js';
+import { transaction } from '../../src/db/transaction.js';
 import { createMailer } from '../../src/features/notify/mailer.js';
 import { OutboxWorker } from '../../src/features/notify/outbox-worker.js';
 import { translator } from '../../src/lib/i18n.js';
@@ -199,5 +201,29 @@ describe('email verification: procedures', () => {
   ])('When the procedure %s, then the request is refused and nothing is created', async (_, procedureCode) => {
     expect(await request({ procedureCode })).toEqual({ ok: false, reason: 'procedure_unavailable' });
     expect(await counts()).toEqual({ verifications: 0, mails: 0 });
+  });
+});
+
+describe('email verification: housekeeping', () => {
+  it('When verifications are more than a day old, then housekeeping deletes them and empties their sent code mails; newer ones, and mail not yet sent, stay', async () => {
+    const [old, recent, unsent] = [await requestCode(), await requestCode(), await requestCode()];
+    const age = (id: string, hours: number) =>
+      db.pool.query(
+        `WITH v AS (UPDATE email_verifications SET created_at = $2 WHERE id = $1 RETURNING id)
+         UPDATE outbox_messages SET created_at = $2, status = CASE WHEN $3 THEN 'sent'::outbox_status ELSE status END WHERE dedupe_key = 'email-verification:' || $1`,
+        [id, new Date(now.getTime() - hours * 3_600_000), id !== unsent.verificationId],
+      );
+    await age(old.verificationId, 25);
+    await age(recent.verificationId, 23);
+    await age(unsent.verificationId, 25);
+    const result = await transaction(db, { type: 'system', id: 'test' }, (tx) => pruneEmailVerifications(tx, now));
+    expect(result).toEqual({ verificationsPruned: 2, codeMailsEmptied: 1 });
+    const left = await db.pool.query<{ id: string }>(`SELECT id FROM email_verifications`);
+    expect(left.rows.map((row) => row.id)).toEqual([recent.verificationId]);
+    const bodies = await db.pool.query<{ key: string; text: string }>(`SELECT dedupe_key AS key, text_body AS text FROM outbox_messages ORDER BY id`);
+    const emptied = (row: { key: string; text: string }) => row.key === `email-verification:${old.verificationId}`;
+    expect(bodies.rows.find(emptied)?.text).toBe('');
+    expect(bodies.rows.filter((row) => !emptied(row)).map((row) => /確認コード: \d{6}/.test(row.text))).toEqual([true, true]);
+    expect(await confirm(recent.verificationId, recent.code)).toMatchObject({ ok: true });
   });
 });

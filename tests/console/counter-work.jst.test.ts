@@ -47,7 +47,7 @@ describe('counter work', () => {
     expect(handOver.headers.location).toBe(`${holderPage}?done=hand_over`);
     const after = await bookingOf(person.bookingId);
     expect(after.status).toBe('handed_over');
-    expect(after.cardHolder.status).toBe('handed_over');
+    expect(after.cardHolder!.status).toBe('handed_over');
     expect(await t.db.prisma.cardStatusChange.findFirst({ where: { cardHolderId: person.holder.id, toStatus: 'handed_over' } })).toMatchObject({
       fromStatus: 'booked',
       actor: `staff:${user.id}`,
@@ -64,7 +64,7 @@ describe('counter work', () => {
     expect(response.status).toBe(303);
     const after = await bookingOf(person.bookingId);
     expect(after.status).toBe('no_show');
-    expect(after.cardHolder.status).toBe('notice_sent');
+    expect(after.cardHolder!.status).toBe('notice_sent');
     expect((await auditActions(t, user.id)).some((row) => row.action === 'booking.no_show' && row.targetId === person.code)).toBe(true);
   });
 
@@ -139,7 +139,7 @@ describe('counter work under concurrency and refusals', () => {
       expect([checkIn.status, noShow.status].sort()).toEqual([303, 409]);
       const after = await bookingOf(person.bookingId);
       expect(after.status).toBe(checkIn.status === 303 ? 'checked_in' : 'no_show');
-      expect(after.cardHolder.status).toBe(checkIn.status === 303 ? 'booked' : 'notice_sent');
+      expect(after.cardHolder!.status).toBe(checkIn.status === 303 ? 'booked' : 'notice_sent');
     }
   });
 

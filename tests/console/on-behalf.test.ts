@@ -60,7 +60,7 @@ describe('book on behalf', () => {
     expect((await activeBookings(first.holder.id))[0].procedureCode).toBe('cert-renewal');
     const refused = await post(second.holder.id, '0606', 'express');
     expect(refused.status).toBe(409);
-    expect(refused.text).toContain('この交付場所では、選んだ手続きの予約を受け付けていません');
+    expect(refused.text).toContain('この窓口では、選んだ手続きの予約を受け付けていません');
     expect(await activeBookings(second.holder.id)).toEqual([]);
     for (const odd of ['\u0000', 'cert-renewal\u0000', 'c'.repeat(41), 'CERT RENEWAL']) {
       const answer = await post(second.holder.id, '0606', odd);

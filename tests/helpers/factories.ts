@@ -6,6 +6,9 @@ import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { birthKey } from '../../src/features/citizen/birth-key.js';
 import { dateColumn, jstInstant, type IsoDate } from '../../src/lib/jst.js';
 import { TEST_SECRETS } from './app.js';
+import { TEST_CLERK } from './booking.js';
+import { transaction } from '../../src/db/transaction.js';
+import { bookSlot } from '../../src/features/booking/index.js';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -76,4 +79,39 @@ export async function createWeekdayRule(db: Database, counterId: number, capacit
   return db.prisma.openingRule.create({
     data: { counterId, label: '平日', daysOfWeek: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 600, slotMinutes: 30, capacityPerSlot, validFrom: dateColumn('2026-01-01') },
   });
+}
+
+/** A person who books a procedure without a notice ID (issue 14); person_key stands for the HMAC that identification writes. */
+export async function createApplicant(db: Database, options: { nameKana?: string; phone?: string } = {}) {
+  return db.prisma.applicant.create({ data: { personKey: `test-${unique()}`, nameKana: options.nameKana ?? 'シンセイ ハナコ', phone: options.phone ?? null } });
+}
+
+/** A procedure booked without a notice ID (a certificate renewal unless told), offered at the counter; its code. */
+export async function offerProcedure(
+  db: Database,
+  counterId: number,
+  data: { name?: string; minutes?: number; needsStoredCard?: boolean; sameDayAllowed?: boolean; perSlotLimit?: number; perDayLimit?: number; documents?: string[] } = {},
+) {
+  const code = `procedure-${unique()}`;
+  await db.prisma.procedure.create({ data: { code, name: data.name ?? '電子証明書の更新', needsNoticeId: false, documents: ['マイナンバーカード'], ...data } });
+  await db.prisma.counterProcedure.create({ data: { counterId, procedureCode: code } });
+  return code;
+}
+
+/** An active web booking of an applicant, made by the booking command (a procedure offered at the slot's counter unless told). */
+export async function bookApplicant(db: Database, options: { slotId: number; applicantId: number; procedureCode?: string; email?: string }) {
+  const { counterId } = await db.prisma.slot.findUniqueOrThrow({ where: { id: options.slotId }, select: { counterId: true } });
+  const procedure = options.procedureCode ?? (await offerProcedure(db, counterId));
+  const { bookings } = await transaction(db, { type: 'staff', id: String(TEST_CLERK.id) }, (tx) =>
+    bookSlot(tx, {
+      slotId: options.slotId,
+      cardHolderIds: [],
+      applicants: [{ id: options.applicantId, procedure }],
+      channel: 'web',
+      email: options.email ?? null,
+      by: TEST_CLERK,
+      baseUrl: 'http://127.0.0.1',
+    }),
+  );
+  return { id: bookings[0].id, code: bookings[0].code, applicantId: options.applicantId, procedure };
 }

@@ -138,9 +138,9 @@ describe('other scheduled jobs', () => {
     const yesterday = await createBooking(db, { date: '2026-11-30', startMinute: 16 * 60 });
     const today = await createBooking(db, { date: '2026-12-01', startMinute: 9 * 60 });
     const checkedIn = await createBooking(db, { date: '2026-11-30', status: 'checked_in' });
-    await db.prisma.cardHolder.update({ where: { id: yesterday.cardHolderId }, data: { status: 'booked' } });
+    await db.prisma.cardHolder.update({ where: { id: yesterday.cardHolderId! }, data: { status: 'booked' } });
     expect(await runJob(db, pastBookingsJob, context(jstInstant('2026-12-01', 5)))).toMatchObject({ counts: { markedNoShow: 1 } });
-    const card = await db.prisma.cardHolder.findUniqueOrThrow({ where: { id: yesterday.cardHolderId } });
+    const card = await db.prisma.cardHolder.findUniqueOrThrow({ where: { id: yesterday.cardHolderId! } });
     expect(card.status).toBe('notice_sent'); // the person may book again, as after a no-show marked at the counter
     const statuses = await db.prisma.booking.findMany({ where: { id: { in: [yesterday.id, today.id, checkedIn.id] } }, orderBy: { id: 'asc' } });
     expect(statuses.map((booking) => booking.status)).toEqual(['no_show', 'active', 'checked_in']);

@@ -40,7 +40,7 @@ describe('the slot horizon covers the booking window', () => {
     for (let date = '2026-12-02'; date <= addDays('2026-12-02', 60); date = addDays(date, 1)) {
       if (planDay(timetable, date).open) expect(dates.has(date), date).toBe(true);
     }
-    const january = await monthCalendar(t.db, counter.id, '2027-01', jstInstant('2026-12-02', 10 * 60));
+    const january = await monthCalendar(t.db, counter.id, '2027-01', undefined, jstInstant('2026-12-02', 10 * 60));
     const days = january.weeks.flat().filter((day) => day !== null);
     expect(days.find((day) => day.date === '2027-01-05')?.state).toBe('free');
     for (const day of days) if (planDay(timetable, day.date).open) expect(day.state, day.date).not.toBe('closed');
@@ -49,7 +49,7 @@ describe('the slot horizon covers the booking window', () => {
   it('When an open day lies beyond the booking window, then the calendar says when booking opens instead of 休み', async () => {
     const counter = await weekdayCounter(30);
     await inTx(t.db, (tx) => regenerateHorizon(tx, '2026-12-02'));
-    const january = await monthCalendar(t.db, counter.id, '2027-01', jstInstant('2026-12-02', 10 * 60));
+    const january = await monthCalendar(t.db, counter.id, '2027-01', undefined, jstInstant('2026-12-02', 10 * 60));
     const day = january.weeks.flat().find((candidate) => candidate?.date === '2027-01-05');
     expect(day).toMatchObject({ state: 'upcoming', opensAt: jstInstant('2026-12-06') });
     expect(january.weeks.flat().find((candidate) => candidate?.date === '2027-01-01')?.state).toBe('closed'); // 元日

@@ -4,9 +4,11 @@ import type { Db, DbTx, Reader } from '../../db/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import type { OpeningDays } from '../schedule/opening-days.js';
-import { counterRules, counterRulesColumns, rulesOfRow } from './counter-rules.js';
+import { counterRules, counterRulesColumns, procedureRulesAt, rulesOfProcedureRow } from './counter-rules.js';
+import { offeredProceduresJson, PICKUP } from '../schedule/procedures.js';
 import type { BookingPolicyRules } from '../schedule/policy.js';
 import { webPlacesLeft, webPlacesLeftSql } from '../../domain/booking-rules.js';
+import { runFrom, type TimedSlot } from './runs.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
 /** upcoming: the counter is open that day but booking has not opened yet (opensAt says when). */
@@ -28,8 +30,12 @@ export interface MonthCalendar {
   next: string | null;
 }
 
-export async function listCounters(db: Db | DbTx) {
-  return db.counter.findMany({ where: { retiredAt: null }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
+/** The counters citizens may book at (those offering `procedure` when given). */
+export async function listCounters(db: Db | DbTx, procedure?: string) {
+  return db.counter.findMany({
+    where: { retiredAt: null, ...(procedure && { procedures: { some: { procedureCode: procedure } } }) },
+    orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }],
+  });
 }
 
 interface SlotRow {
@@ -42,11 +48,23 @@ interface SlotRow {
   booked: number;
 }
 
+/**
+ * The web places left for a procedure of `minutes` starting at each of a day's slots (in start
+ * order): the fewest left in the slots of its run, 0 where the run cannot be formed (runs.ts).
+ */
+export function placesLeftForRuns<T extends TimedSlot & { remaining: number }>(slots: T[], minutes: number): T[] {
+  const remaining = new Map(slots.map((slot) => [slot.id, slot.remaining]));
+  return slots.map((slot, index) => {
+    const run = runFrom(slot, slots.slice(index + 1), minutes);
+    return { ...slot, remaining: run ? Math.min(...run.map((id) => remaining.get(id)!)) : 0 };
+  });
+}
+
 /** "Few left" is at most a fifth of the day's web places (at least one place). */
-function dayState(bookable: SlotRow[], anySlots: boolean): { state: DayState; remaining: number } {
+function dayState(bookable: (SlotRow & { remaining: number })[], anySlots: boolean): { state: DayState; remaining: number } {
   if (!anySlots) return { state: 'closed', remaining: 0 };
   if (bookable.length === 0) return { state: 'outside', remaining: 0 };
-  const remaining = bookable.reduce((sum, slot) => sum + webPlacesLeft(slot), 0);
+  const remaining = bookable.reduce((sum, slot) => sum + slot.remaining, 0);
   const webCapacity = bookable.reduce((sum, slot) => sum + Math.max(0, slot.capacity - slot.reservedCapacity), 0);
   if (remaining === 0) return { state: 'full', remaining };
   return { state: remaining <= Math.max(1, Math.floor(webCapacity / 5)) ? 'few' : 'free', remaining };
@@ -71,8 +89,10 @@ function upcoming(date: IsoDate, policy: BookingPolicyRules, isOpeningDay: Openi
   return { state: 'upcoming' as const, remaining: 0, opensAt: bookingOpensAt(date, policy) };
 }
 
-export async function monthCalendar(reader: Reader, counterId: number, month: string, now = clockNow()): Promise<MonthCalendar> {
-  const { policy, isOpeningDay } = await counterRules(reader, counterId);
+/** The month as a citizen booking `procedure` sees it (the counter's window, or the procedure's own). */
+export async function monthCalendar(reader: Reader, counterId: number, month: string, procedure: string = PICKUP, now = clockNow()): Promise<MonthCalendar> {
+  const offered = await procedureRulesAt(reader, counterId, procedure);
+  const { policy, isOpeningDay } = offered ?? (await counterRules(reader, counterId));
   const { first, last } = monthBounds(month);
   const slots = await reader.db.slot.findMany({ where: { counterId, date: { gte: dateColumn(first), lte: dateColumn(last) } }, orderBy: { startsAt: 'asc' } });
   const byDate = new Map<IsoDate, SlotRow[]>();
@@ -80,7 +100,10 @@ export async function monthCalendar(reader: Reader, counterId: number, month: st
   const weeks: (CalendarDay | null)[][] = [];
   let week: (CalendarDay | null)[] = Array.from({ length: dayOfWeek(first) }, () => null);
   for (let date = first; date <= last; date = addDays(date, 1)) {
-    const daySlots = byDate.get(date) ?? [];
+    const daySlots = placesLeftForRuns(
+      (byDate.get(date) ?? []).map((slot) => ({ ...slot, remaining: webPlacesLeft(slot) })),
+      offered?.procedure.minutes ?? 0,
+    );
     const bookable = daySlots.filter((slot) => bookingWindowProblem(slot.startsAt, policy, now, isOpeningDay) === null);
     const state = date < todayInJapan(now) ? { state: 'outside' as const, remaining: 0 } : (upcoming(date, policy, isOpeningDay, now) ?? dayState(bookable, daySlots.length > 0));
     week.push({ date, day: Number(date.slice(8)), weekday: dayOfWeek(date), ...state });
@@ -132,6 +155,7 @@ interface DayPageRow {
   timetable: string;
   slots: string;
   expired: boolean;
+  procedures: string;
 }
 
 const DAY_PAGE = `
@@ -140,12 +164,14 @@ const DAY_PAGE = `
           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'startsAt', s.starts_at, 'endsAt', s.ends_at,
              'remaining', ${webPlacesLeftSql('s')}) ORDER BY s.starts_at), '[]')::text
            FROM slots s WHERE s.counter_id = c.id AND s.date = $2::date) AS slots,
-          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired
+          EXISTS (SELECT 1 FROM slot_holds WHERE expires_at <= $3::timestamptz) AS expired,
+          ${offeredProceduresJson('ARRAY[$4::text]', 'c.id')} AS procedures
    FROM counters c WHERE c.id = $1::int AND c.retired_at IS NULL`;
 
 /**
  * A day's times at an open counter for the citizen's day page, in one statement (counter,
- * policy rows, timetable, slots). Null when the counter does not exist or is retired.
+ * policy rows, timetable, slots, the procedure's own window). Null when the counter does not
+ * exist, is retired or does not offer the procedure.
  */
 export interface DayPage {
   counter: { id: number; name: string };
@@ -158,15 +184,19 @@ export interface DayPage {
   expiredHolds: boolean;
 }
 
-export async function dayPage(reader: Reader, counterId: number, date: IsoDate, now = clockNow()): Promise<DayPage | null> {
-  const [row] = await reader.query<DayPageRow>(DAY_PAGE, [counterId, date, now]);
-  if (!row) return null;
-  const days = rulesOfRow(row, counterId);
+export async function dayPage(reader: Reader, counterId: number, date: IsoDate, procedure: string = PICKUP, now = clockNow()): Promise<DayPage | null> {
+  const [row] = await reader.query<DayPageRow>(DAY_PAGE, [counterId, date, now, procedure]);
+  const days = row && rulesOfProcedureRow(row, counterId, procedure);
+  if (!days) return null;
   const { policy } = days;
-  const times = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => {
-    const startsAt = new Date(slot.startsAt);
-    const bookable = slot.remaining > 0 && bookingWindowProblem(startsAt, policy, now, days.isOpeningDay) === null;
-    return { id: slot.id, startsAt, endsAt: new Date(slot.endsAt), remaining: slot.remaining, bookable, label: days.labelOf(date, jstMinutesOf(startsAt)) };
+  const slots = (JSON.parse(row.slots) as { id: number; startsAt: string; endsAt: string; remaining: number }[]).map((slot) => ({
+    ...slot,
+    startsAt: new Date(slot.startsAt),
+    endsAt: new Date(slot.endsAt),
+  }));
+  const times = placesLeftForRuns(slots, days.procedure.minutes).map((slot) => {
+    const bookable = slot.remaining > 0 && bookingWindowProblem(slot.startsAt, policy, now, days.isOpeningDay) === null;
+    return { ...slot, bookable, label: days.labelOf(date, jstMinutesOf(slot.startsAt)) };
   });
   const opensAt = date > addDays(todayInJapan(now), policy.opensDaysAhead) ? bookingOpensAt(date, policy) : null;
   return { counter: { id: counterId, name: row.counter_name }, times, deadline: bookingDeadline(date, policy, days.isOpeningDay), opensAt, expiredHolds: row.expired };

@@ -6,11 +6,19 @@ import { changeCardStatus } from '../cards/status.js';
 import { CARD_EFFECTS, type BookingEvent } from './rules.js';
 
 /**
- * Moves the cards of `ids` as `event` says. A card that arrived but whose notice was never
+ * Moves the cards of the card holders `people` as `event` says. A card that arrived but whose notice was never
  * recorded as sent goes through 'notice_sent' when booked (`statuses`: as locked). A refused
  * move throws CardTransitionError, unless `keepRefused` (a job tidying up leaves such a card).
  */
-export async function applyCardEvent(tx: SqlTx, event: BookingEvent, ids: number[], statuses?: Map<number, CardStatus>, options: { keepRefused?: boolean } = {}): Promise<void> {
+export async function applyCardEvent(
+  tx: SqlTx,
+  event: BookingEvent,
+  people: (number | null)[],
+  statuses?: Map<number, CardStatus>,
+  options: { keepRefused?: boolean } = {},
+): Promise<void> {
+  // Applicants (null: no card holder) have no card to move.
+  const ids = people.filter((id): id is number => id !== null);
   if (ids.length === 0) return;
   const { to, reason } = CARD_EFFECTS[event];
   const arrived = event === 'booked' ? ids.filter((id) => statuses?.get(id) === 'card_arrived') : [];

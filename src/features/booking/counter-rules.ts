@@ -9,6 +9,7 @@ import { timetableJson } from '../schedule/slot-generation.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { BookingError } from './errors.js';
 import { jstDateOf } from '../../lib/jst.js';
+import { offeredByCode, offeredProceduresJson, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
 import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from './window.js';
 
 export interface CounterRules extends CounterDays {
@@ -30,6 +31,25 @@ const COUNTER_RULES = `SELECT ${counterRulesColumns('$1::int')}`;
 export async function counterRules(reader: Queryable, counterId: number): Promise<CounterRules> {
   const [row] = await reader.query<{ policies: string; timetable: string | null }>(COUNTER_RULES, [counterId]);
   return rulesOfRow(row, counterId);
+}
+
+/** The counter's rules with the procedure's own booking window (opens_days_ahead, same_day_allowed). */
+export const withProcedure = (rules: CounterRules, procedure: OfferedProcedure): CounterRules => ({ ...rules, policy: procedurePolicy(rules.policy, procedure) });
+
+const PROCEDURE_RULES = `SELECT ${counterRulesColumns('$1::int')}, ${offeredProceduresJson('ARRAY[$2::text]', '$1::int')} AS procedures`;
+
+/** The rules a citizen booking `procedure` at the counter meets, with the procedure; null when the counter does not offer it. */
+export async function procedureRulesAt(reader: Queryable, counterId: number, procedure: string): Promise<ProcedureRules | null> {
+  const [row] = await reader.query<{ policies: string; timetable: string | null; procedures: string }>(PROCEDURE_RULES, [counterId, procedure]);
+  return rulesOfProcedureRow(row, counterId, procedure);
+}
+
+export type ProcedureRules = CounterRules & { procedure: OfferedProcedure };
+
+/** rulesOfRow with the procedure offered in the row's `procedures` column (offeredProceduresJson); null when not offered. */
+export function rulesOfProcedureRow(row: { policies: string; timetable: string | null; procedures: string }, counterId: number, procedure: string): ProcedureRules | null {
+  const offered = offeredByCode(row.procedures).get(procedure);
+  return offered ? { ...withProcedure(rulesOfRow(row, counterId), offered), procedure: offered } : null;
 }
 
 /**

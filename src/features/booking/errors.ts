@@ -8,6 +8,8 @@ export type BookingErrorCode =
   | 'deadline_passed'
   | 'not_open_yet'
   | 'card_not_bookable'
+  | 'applicant_not_found'
+  | 'procedure_needs_notice_id'
   | 'too_many_people'
   | 'booking_not_found'
   | 'same_slot'
@@ -17,7 +19,8 @@ export type BookingErrorCode =
   | 'overbook_forbidden'
   | 'procedure_not_offered'
   | 'procedure_slot_full'
-  | 'procedure_day_full';
+  | 'procedure_day_full'
+  | 'procedure_too_long';
 
 const STATUS: Record<BookingErrorCode, number> = {
   slot_not_found: 404,
@@ -26,6 +29,8 @@ const STATUS: Record<BookingErrorCode, number> = {
   deadline_passed: 409,
   not_open_yet: 409,
   card_not_bookable: 409,
+  applicant_not_found: 404,
+  procedure_needs_notice_id: 409,
   too_many_people: 400,
   booking_not_found: 404,
   same_slot: 400,
@@ -36,6 +41,7 @@ const STATUS: Record<BookingErrorCode, number> = {
   procedure_not_offered: 409,
   procedure_slot_full: 409,
   procedure_day_full: 409,
+  procedure_too_long: 409,
 };
 
 /** Every code, for the check that each has a message people can read. */
@@ -54,7 +60,7 @@ export class BookingError extends AppError {
  */
 export function refusalOfRow(error: unknown): never {
   const constraint = (error as { constraint?: string })?.constraint ?? '';
-  if (constraint === 'bookings_one_active_per_card_holder') throw new BookingError('already_booked');
+  if (constraint === 'bookings_one_active_per_card_holder' || constraint === 'bookings_one_active_per_applicant_procedure') throw new BookingError('already_booked');
   if (constraint.endsWith('_procedure_code_fkey')) throw new BookingError('procedure_not_offered');
   throw error;
 }

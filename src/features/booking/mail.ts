@@ -1,5 +1,6 @@
 // The emails that belong to a booking: confirmation, change, cancellation and reminder. They
 // are composed from the committed booking and written to the outbox in the same transaction.
+import { runEndSql } from './runs.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
 import { translator } from '../../lib/i18n.js';
@@ -108,7 +109,7 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
  * queues one email.
  */
 const MAILED_BOOKING = `
-  SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+  SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('b', 's')} AS "endsAt",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          (SELECT json_agg(json_build_object('name', p.name, 'documents', p.documents) ORDER BY g.id)
             FROM bookings g JOIN procedures p ON p.code = g.procedure_code

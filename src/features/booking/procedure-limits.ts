@@ -9,36 +9,41 @@ import { jstDateOf } from '../../lib/jst.js';
 import { offeredByCode, offeredProceduresJson, type OfferedProcedure } from '../schedule/procedures.js';
 import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { BookingError } from './errors.js';
+import type { Run } from './places.js';
 
 const LOCK = `SELECT pg_advisory_xact_lock(hashtext('procedure:' || $1::int || ':' || $2::text || ':' || $3::text))`;
 
-// Open bookings and live holds of the procedure at the counter that day, in the slot and in all,
-// leaving out the bookings being moved (`$6`).
+// Open bookings and live holds of the procedure at the counter that day, leaving out the
+// bookings being moved (`$6`): in the busiest slot of the run `$4` (counting each booking or
+// hold in every slot of its own run), and in all.
 const TAKEN = `
-  SELECT coalesce(sum(x.people) FILTER (WHERE x.slot_id = $4::int), 0)::int AS "inSlot", coalesce(sum(x.people), 0)::int AS "inDay"
-  FROM (SELECT b.slot_id, 1 AS people FROM bookings b JOIN slots s ON s.id = b.slot_id
-        WHERE s.counter_id = $1::int AND s.date = $2::date AND b.procedure_code = $3 AND b.status IN ${OPEN_BOOKING_SQL} AND NOT (b.id = ANY($6::int[]))
-        UNION ALL
-        SELECT h.slot_id, h.people FROM slot_holds h JOIN slots s ON s.id = h.slot_id
-        WHERE s.counter_id = $1::int AND s.date = $2::date AND h.procedure_code = $3 AND h.expires_at > $5::timestamptz) AS x`;
+  WITH x AS (SELECT array_prepend(b.slot_id, b.also_slot_ids) AS run, 1 AS people FROM bookings b JOIN slots s ON s.id = b.slot_id
+             WHERE s.counter_id = $1::int AND s.date = $2::date AND b.procedure_code = $3 AND b.status IN ${OPEN_BOOKING_SQL} AND NOT (b.id = ANY($6::int[]))
+             UNION ALL
+             SELECT array_prepend(h.slot_id, h.also_slot_ids), h.people FROM slot_holds h JOIN slots s ON s.id = h.slot_id
+             WHERE s.counter_id = $1::int AND s.date = $2::date AND h.procedure_code = $3 AND h.expires_at > $5::timestamptz)
+  SELECT coalesce((SELECT max(n) FROM (SELECT sum(x.people) AS n FROM x, unnest($4::int[]) AS r(id) WHERE r.id = ANY(x.run) GROUP BY r.id) AS per), 0)::int AS "inSlot",
+         coalesce((SELECT sum(people) FROM x), 0)::int AS "inDay"`;
 
 export interface ProcedurePlaces {
   procedure: OfferedProcedure;
-  slot: { id: number; counterId: number; startsAt: Date };
+  slot: { counterId: number; startsAt: Date };
+  /** The slots the people take a place in (their run). */
+  run: Run;
   people: number;
   now: Date;
   /** Bookings that move to this slot: not counted as taken already. */
   moving?: number[];
 }
 
-/** Refuses when the procedure's caps leave no room for `people` more in the slot or on the day. */
-export async function checkProcedureLimits(tx: SqlTx, { procedure, slot, people, now, moving = [] }: ProcedurePlaces): Promise<void> {
+/** Refuses when the procedure's caps leave no room for `people` more in any slot of the run or on the day. */
+export async function checkProcedureLimits(tx: SqlTx, { procedure, slot, run, people, now, moving = [] }: ProcedurePlaces): Promise<void> {
   if (procedure.perSlotLimit === null && procedure.perDayLimit === null) return;
   const day = jstDateOf(slot.startsAt);
   // Sent together: the count starts (and takes its snapshot) only once the lock is granted.
   const [, [taken]] = await Promise.all([
     tx.query(LOCK, [slot.counterId, day, procedure.code]),
-    tx.query<{ inSlot: number; inDay: number }>(TAKEN, [slot.counterId, day, procedure.code, slot.id, now, moving]),
+    tx.query<{ inSlot: number; inDay: number }>(TAKEN, [slot.counterId, day, procedure.code, [run.slotId, ...run.alsoSlotIds], now, moving]),
   ]);
   if (procedure.perSlotLimit !== null && taken.inSlot + people > procedure.perSlotLimit) throw new BookingError('procedure_slot_full');
   if (procedure.perDayLimit !== null && taken.inDay + people > procedure.perDayLimit) throw new BookingError('procedure_day_full');
@@ -51,6 +56,11 @@ export function offeredOrRefuse(offered: Map<string, OfferedProcedure>, code: st
   const procedure = offered.get(code);
   if (!procedure) throw new BookingError('procedure_not_offered');
   return procedure;
+}
+
+/** A person without a notice ID (an applicant) cannot book a procedure that needs one (the pickup). */
+export function refuseNoticeIdProcedure(person: { applicantId: number | null }, procedure: OfferedProcedure): void {
+  if (person.applicantId !== null && procedure.needsNoticeId) throw new BookingError('procedure_needs_notice_id');
 }
 
 /** The procedures as offered at the counter, by code, in one read; throws procedure_not_offered when one is not. */

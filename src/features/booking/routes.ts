@@ -1,8 +1,12 @@
-// The citizen's booking pages. Everything is found through the session's card holder, never
-// through an id or code in the URL alone (a citizen can see and change only their own booking).
+// The citizen's booking pages. Everything is found through the session's booker (a card holder,
+// or an applicant for one procedure), never through an id or code in the URL alone (a citizen
+// can see and change only their own booking).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { codeSchema } from '../schedule/forms.js';
+import { PICKUP, procedureChoices } from '../schedule/procedures.js';
+import { findOrCreateApplicant, identityForms, type Identity } from '../citizen/applicants.js';
+import type { PersonRef } from './places.js';
 import type { AppContext } from '../../context.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 import type { Feature } from '../feature.js';
@@ -11,7 +15,7 @@ import { noStore } from '../../web/security-headers.js';
 import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
-import { requireCitizen } from '../citizen/session.js';
+import { requireCitizen, type Booker } from '../citizen/session.js';
 import { transaction, type SqlTx } from '../../db/transaction.js';
 import {
   activeBookingOf,
@@ -35,8 +39,11 @@ import {
 
 declare module 'express-session' {
   interface SessionData {
-    /** What the citizen entered for the hold `holdId` (no email: null), for the review page. */
-    pendingBooking?: { holdId: number; email: string | null; familyIds: number[] };
+    /**
+     * What the citizen entered for the hold `holdId` (no email: null), for the review page:
+     * family members by card holder, and those who come for another procedure (applicants).
+     */
+    pendingBooking?: { holdId: number; email: string | null; familyIds: number[]; others?: { applicantId: number; procedure: string; procedureName: string; nameKana: string }[] };
     /** The confirm form sent back with errors, shown once by the GET after the redirect. */
     confirmForm?: { holdId: number; values: Record<string, string>; errors: Record<string, string> };
     /** Why the last booking POST was refused, shown once by GET /booking/refused. */
@@ -49,6 +56,11 @@ declare module 'express-session' {
 const id = idSchema();
 const slotForm = z.object({ slotId: id });
 const MAX_FAMILY_ROWS = 4;
+/** Rows for family members who come for another procedure (without a notice ID). */
+const OTHER_ROWS = 2;
+const IDENTITY_FIELDS = ['NameKana', 'BirthDate', 'Phone'];
+/** The people a pending booking books: the booker, family with notice IDs, and the others. */
+const peopleOf = (pending: { familyIds: number[]; others?: unknown[] }) => 1 + pending.familyIds.length + (pending.others?.length ?? 0);
 const familyFields = Object.fromEntries(
   Array.from({ length: MAX_FAMILY_ROWS }, (_, i) => [
     [`familyId${i + 1}`, z.string().trim().max(64).optional().default('')],
@@ -96,6 +108,13 @@ export function whenText(startsAt: Date, endsAt: Date): string {
   return `${formatDateJa(jstDateOf(startsAt))} ${formatMinutes(jstMinutesOf(startsAt))}〜${formatMinutes(jstMinutesOf(endsAt))}`;
 }
 
+/** The booker as the booking commands name a person. */
+const personRef = (who: Booker): PersonRef => ('cardHolderId' in who ? { cardHolderId: who.cardHolderId } : { applicantId: who.applicantId });
+/** The procedure the booker books: an applicant's own, the card pickup for a card holder. */
+const procedureOf = (who: Booker) => ('procedure' in who ? who.procedure : PICKUP);
+/** How the audit log and "who" columns name a citizen: the card holder's id, or applicant:<id>. */
+const citizenActorId = (who: Booker) => ('cardHolderId' in who ? String(who.cardHolderId) : `applicant:${who.applicantId}`);
+
 export function bookingFeature(context: AppContext): Feature {
   const { db, config, secrets } = context;
   const prisma = db.prisma;
@@ -108,8 +127,10 @@ export function bookingFeature(context: AppContext): Feature {
   const router = Router();
   router.use('/booking', noStore, requireCitizen);
 
-  const holderId = (res: Response) => res.locals.cardHolderId!;
-  const actor = (req: Request, res: Response) => ({ type: 'citizen' as const, id: String(holderId(res)), ip: req.ip });
+  const booker = (res: Response) => res.locals.booker!;
+  /** The card holder who books, or null for an applicant (who has no family rows nor card). */
+  const holderOf = (res: Response) => ('cardHolderId' in booker(res) ? (booker(res) as { cardHolderId: number }).cardHolderId : null);
+  const actor = (req: Request, res: Response) => ({ type: 'citizen' as const, id: citizenActorId(booker(res)), ip: req.ip });
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
     res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf, ...locals });
@@ -133,7 +154,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     const familyError = req.session.familyError;
     delete req.session.familyError;
     if (own)
@@ -144,29 +165,30 @@ export function bookingFeature(context: AppContext): Feature {
         { own, deadline: await slotDeadline(db, own.booking.slot), done: doneMessage(own, req.query.done), familyError },
         familyError ? 400 : 200,
       );
-    const holder = await prisma.cardHolder.findUniqueOrThrow({ where: { id: holderId(res) }, select: { status: true } });
-    if (!BOOKABLE_CARD_STATUSES.includes(holder.status)) return view(res, 'blocked', 'booking.blocked.title', { status: holder.status });
+    const holderId = holderOf(res);
+    const holder = holderId === null ? null : await prisma.cardHolder.findUniqueOrThrow({ where: { id: holderId }, select: { status: true } });
+    if (holder && !BOOKABLE_CARD_STATUSES.includes(holder.status)) return view(res, 'blocked', 'booking.blocked.title', { status: holder.status });
     const cancelled = ['cancelled', 'cancelledNoEmail'].includes(String(req.query.done)) ? `?cancelled=${req.query.done}` : '';
     res.redirect(303, '/booking/counters' + cancelled);
   });
 
   router.get('/booking/counters', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     // Back to the start of the flow after booking: show the booking, not a second booking.
     if (own && req.query.change !== '1') return res.redirect(303, '/booking');
     const changing = own !== null;
     req.session.changing = changing;
     view(res, 'counters', 'booking.counters.title', {
-      counters: await listCounters(prisma),
+      counters: await listCounters(prisma, procedureOf(booker(res))),
       changing,
       cancelled: ['cancelled', 'cancelledNoEmail'].includes(String(req.query.cancelled)) ? `booking.done.${req.query.cancelled}` : null,
     });
   });
 
-  /** A counter citizens may book at, from a URL segment (anything else is null). */
-  const openCounter = async (raw: unknown) => {
+  /** A counter the citizen may book their procedure at, from a URL segment (anything else is null). */
+  const openCounter = async (raw: unknown, procedure: string) => {
     const counterId = id.safeParse(raw);
-    return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null } }) : null;
+    return counterId.success ? prisma.counter.findFirst({ where: { id: counterId.data, retiredAt: null, procedures: { some: { procedureCode: procedure } } } }) : null;
   };
 
   router.get('/booking/counters/:counterId', async (req, res, next) => {
@@ -175,17 +197,21 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/counters/:counterId', async (req, res) => {
-    const counter = await openCounter(req.params.counterId);
+    const counter = await openCounter(req.params.counterId, procedureOf(booker(res)));
     if (!counter) return res.redirect(303, '/booking/counters');
     const counterId = counter.id;
     const month = parseQuery(monthQuery, req.query).month ?? todayInJapan().slice(0, 7);
-    view(res, 'calendar', 'booking.calendar.title', { counter, calendar: await monthCalendar(db, counterId, month), changing: req.session.changing ?? false });
+    view(res, 'calendar', 'booking.calendar.title', {
+      counter,
+      calendar: await monthCalendar(db, counterId, month, procedureOf(booker(res))),
+      changing: req.session.changing ?? false,
+    });
   });
 
   router.get('/booking/counters/:counterId/days/:date', async (req, res) => {
     const counterId = id.safeParse(req.params.counterId);
     const date = parseQuery(dateParam, req.params.date);
-    const read = () => (counterId.success ? dayPage(db, counterId.data, date) : null);
+    const read = () => (counterId.success ? dayPage(db, counterId.data, date, procedureOf(booker(res))) : null);
     let page = await read();
     if (page?.expiredHolds) {
       await giveBackExpiredHolds(req, res);
@@ -214,7 +240,7 @@ export function bookingFeature(context: AppContext): Feature {
     if (!parsed.ok) return res.redirect(303, '/booking/counters');
     if (req.session.changing) return res.redirect(303, `/booking/move?slotId=${parsed.data.slotId}`);
     try {
-      await asCitizen(req, res, (tx) => holdSlot(tx, { slotId: parsed.data.slotId, cardHolderId: holderId(res), minutes: config.HOLD_MINUTES }));
+      await asCitizen(req, res, (tx) => holdSlot(tx, { ...personRef(booker(res)), slotId: parsed.data.slotId, procedure: procedureOf(booker(res)), minutes: config.HOLD_MINUTES }));
     } catch (error) {
       if (error instanceof BookingError && error.code === 'already_booked') return res.redirect(303, '/booking');
       return refuse(req, res, error, await dayOfSlot(parsed.data.slotId));
@@ -224,7 +250,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/hold/release', async (req, res) => {
-    await asCitizen(req, res, (tx) => releaseHold(tx, holderId(res)));
+    await asCitizen(req, res, (tx) => releaseHold(tx, personRef(booker(res))));
     delete req.session.pendingBooking;
     res.redirect(303, '/booking/counters');
   });
@@ -234,9 +260,9 @@ export function bookingFeature(context: AppContext): Feature {
    * reload, a second tab) is shown the booking; otherwise told the hold is gone.
    */
   const liveHold = async (req: Request, res: Response) => {
-    const hold = await heldSlot(db, holderId(res));
+    const hold = await heldSlot(db, personRef(booker(res)));
     if (hold) return hold;
-    if (await activeBookingOf(db, holderId(res))) res.redirect(303, '/booking');
+    if (await activeBookingOf(db, booker(res))) res.redirect(303, '/booking');
     else await refuseWith(req, res, 'hold_not_found', '/booking/counters');
     return null;
   };
@@ -248,7 +274,24 @@ export function bookingFeature(context: AppContext): Feature {
     delete req.session.confirmForm;
     const pending = req.session.pendingBooking?.holdId === hold.id ? req.session.pendingBooking : undefined;
     const entered = pending?.email ? { email: pending.email, emailAgain: pending.email } : {};
-    view(res, 'confirm', 'booking.confirm.title', { hold, values: shown?.values ?? entered, errors: shown?.errors ?? {}, familyRows: MAX_FAMILY_ROWS }, shown ? 400 : 200);
+    const verifiedEmail = 'email' in booker(res) ? (booker(res) as { email: string }).email : null;
+    const otherProcedures = verifiedEmail === null ? await procedureChoices(db, hold.slot.counter.id, { withoutNoticeId: true }) : [];
+    view(
+      res,
+      'confirm',
+      'booking.confirm.title',
+      {
+        hold,
+        values: shown?.values ?? entered,
+        errors: shown?.errors ?? {},
+        familyRows: MAX_FAMILY_ROWS,
+        verifiedEmail,
+        otherProcedures,
+        otherRows: OTHER_ROWS,
+        identityMode: config.APPLICANT_IDENTITY,
+      },
+      shown ? 400 : 200,
+    );
   });
 
   /** The family members' card holder ids, or the first row that does not log in. */
@@ -258,19 +301,56 @@ export function bookingFeature(context: AppContext): Feature {
       const [noticeId, birth] = [fields[`familyId${i}`] ?? '', fields[`familyBirth${i}`] ?? ''];
       if (!noticeId && !birth) continue;
       const result = await authenticateCitizen(db, secrets.birthDatePepper, noticeId, birth, req.ip ?? '');
-      if (!result.ok || result.cardHolderId === holderId(res)) return { failedRow: i };
+      if (!result.ok || result.cardHolderId === holderOf(res)) return { failedRow: i };
       familyIds.push(result.cardHolderId);
     }
     return { familyIds: [...new Set(familyIds)] };
+  };
+
+  /**
+   * Family members who come for another procedure, without a notice ID: each filled row's
+   * procedure (offered at the held counter) and identity (the fields the city asks for), made
+   * applicants; or the errors of the rows, by field.
+   */
+  const othersOf = async (req: Request, res: Response, body: Record<string, unknown>, counterId: number) => {
+    const offered = await procedureChoices(db, counterId, { withoutNoticeId: true });
+    const rows: { procedure: { code: string; name: string }; identity: Identity }[] = [];
+    const errors: Record<string, string> = {};
+    for (let i = 1; i <= OTHER_ROWS; i += 1) {
+      const field = (name: string) => body[`other${i}${name}`];
+      const entered = ['Procedure', ...IDENTITY_FIELDS].map(field);
+      if (entered.every((value) => value === undefined || value === '')) continue;
+      const procedure = offered.find((choice) => choice.code === field('Procedure'));
+      if (!procedure) errors[`other${i}Procedure`] = 'booking.others.chooseProcedure';
+      const identity = parseForm(identityForms[config.APPLICANT_IDENTITY], { nameKana: field('NameKana'), birthDate: field('BirthDate'), phone: field('Phone') });
+      if (!identity.ok) for (const [name, message] of Object.entries(identity.errors)) errors[`other${i}${name[0].toUpperCase()}${name.slice(1)}`] = message;
+      if (procedure && identity.ok) rows.push({ procedure, identity: identity.data });
+    }
+    if (Object.keys(errors).length > 0) return { ok: false as const, errors };
+    const others = await asCitizen(req, res, async (tx) => {
+      const made = [];
+      for (const row of rows) made.push({ ...(await findOrCreateApplicant(tx, secrets.birthDatePepper, row.identity)), ...row });
+      return made;
+    });
+    return {
+      ok: true as const,
+      others: others.map((row) => ({ applicantId: row.applicantId, procedure: row.procedure.code, procedureName: row.procedure.name, nameKana: row.identity.nameKana })),
+    };
   };
 
   router.post('/booking/confirm', async (req, res) => {
     const hold = await liveHold(req, res);
     if (!hold) return;
     if (holdForm.safeParse(req.body).data?.holdId !== hold.id) return refuseWith(req, res, 'hold_changed', '/booking/counters');
+    // An applicant proved their email already and books for themselves alone.
+    const whom = booker(res);
+    if ('email' in whom) {
+      req.session.pendingBooking = { holdId: hold.id, email: whom.email, familyIds: [] };
+      return res.redirect(303, '/booking/review');
+    }
     const again = (errors: Record<string, string>) => {
       const values = Object.fromEntries(
-        Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.startsWith('familyBirth') && name !== '_csrf' && typeof value === 'string'),
+        Object.entries(req.body as Record<string, unknown>).filter(([name, value]) => !name.includes('Birth') && name !== '_csrf' && typeof value === 'string'),
       );
       req.session.confirmForm = { holdId: hold.id, values: values as Record<string, string>, errors };
       return res.redirect(303, '/booking/confirm');
@@ -279,7 +359,9 @@ export function bookingFeature(context: AppContext): Feature {
     if (!parsed.ok) return again(parsed.errors);
     const family = await familyOf(req, res, parsed.data as Record<string, string>);
     if ('failedRow' in family) return again({ [`familyId${family.failedRow}`]: 'booking.family.failed' });
-    req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds };
+    const others = await othersOf(req, res, req.body as Record<string, unknown>, hold.slot.counter.id);
+    if (!others.ok) return again(others.errors);
+    req.session.pendingBooking = { holdId: hold.id, email: parsed.data.email || null, familyIds: family.familyIds, others: others.others };
     res.redirect(303, '/booking/review');
   });
 
@@ -288,7 +370,7 @@ export function bookingFeature(context: AppContext): Feature {
     if (!hold) return;
     const pending = req.session.pendingBooking;
     if (pending?.holdId !== hold.id) return res.redirect(303, '/booking/confirm');
-    view(res, 'review', 'booking.review.title', { hold, pending, people: 1 + pending.familyIds.length });
+    view(res, 'review', 'booking.review.title', { hold, pending, people: peopleOf(pending) });
   });
 
   // Completing is idempotent: a retry of a completion that was booked (its answer lost, a
@@ -299,21 +381,24 @@ export function bookingFeature(context: AppContext): Feature {
     const pending = req.session.pendingBooking;
     /** Redirects to the citizen's booking when there is one; whether it did. */
     const toBooking = async () => {
-      const own = await activeBookingOf(db, holderId(res));
+      const own = await activeBookingOf(db, booker(res));
       if (own) res.redirect(303, own.booking.slotId === shown?.slotId ? '/booking?done=booked' : '/booking');
       return own !== null;
     };
-    if (!shown || pending?.holdId !== shown.holdId || shown.people !== 1 + pending.familyIds.length || shown.email !== (pending.email ?? '')) {
+    if (!shown || pending?.holdId !== shown.holdId || shown.people !== peopleOf(pending) || shown.email !== (pending.email ?? '')) {
       // A retry after the booking was made (its entries are gone), or another tab changed them.
       if (!(await toBooking())) await refuseWith(req, res, 'hold_changed', '/booking/counters');
       return;
     }
     try {
+      const whom = booker(res);
       const booking = {
         slotId: shown.slotId,
         holdId: shown.holdId,
         procedure: shown.procedure,
-        cardHolderIds: [holderId(res), ...pending.familyIds],
+        ...('cardHolderId' in whom
+          ? { cardHolderIds: [whom.cardHolderId, ...pending.familyIds], applicants: (pending.others ?? []).map((other) => ({ id: other.applicantId, procedure: other.procedure })) }
+          : { cardHolderIds: [], applicants: [{ id: whom.applicantId, procedure: shown.procedure }] }),
         channel: 'web' as const,
         email: pending.email,
         by: null,
@@ -330,7 +415,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/visit.ics', async (_req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     if (!own) return res.redirect(303, '/booking');
     const { slot } = own.booking;
     const t = res.locals.t;
@@ -350,7 +435,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/move', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     const parsed = slotForm.safeParse(req.query);
     if (!own || !parsed.success) return res.redirect(303, '/booking');
     const slot = await prisma.slot.findUnique({ where: { id: parsed.data.slotId }, include: { counter: true } });
@@ -359,7 +444,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/move', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     const parsed = parseForm(slotForm, req.body);
     if (!own || !parsed.ok) return res.redirect(303, '/booking');
     try {
@@ -372,14 +457,14 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.get('/booking/cancel', async (_req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     if (!own) return res.redirect(303, '/booking');
     view(res, 'cancel', 'booking.cancel.title', { own });
   });
 
   // The one who booked cancels for everyone; a family member cancels only their own place.
   router.post('/booking/cancel', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     if (!own) return res.redirect(303, '/booking');
     const common = { bookingId: own.booking.id, by: null, baseUrl: baseUrl(req) };
     try {
@@ -394,8 +479,8 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/family/add', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
-    if (!own || !own.isPrimary) return res.redirect(303, '/booking');
+    const own = await activeBookingOf(db, booker(res));
+    if (!own || !own.isPrimary || holderOf(res) === null) return res.redirect(303, '/booking');
     const parsed = parseForm(familyAddForm, req.body);
     const result = parsed.ok ? await authenticateCitizen(db, secrets.birthDatePepper, parsed.data.familyId1, parsed.data.familyBirth1, req.ip ?? '') : null;
     if (!result?.ok) {
@@ -411,7 +496,7 @@ export function bookingFeature(context: AppContext): Feature {
   });
 
   router.post('/booking/family/remove', async (req, res) => {
-    const own = await activeBookingOf(db, holderId(res));
+    const own = await activeBookingOf(db, booker(res));
     const parsed = parseForm(memberForm, req.body);
     if (!own || !own.isPrimary || !parsed.ok) return res.redirect(303, '/booking');
     try {
@@ -422,6 +507,6 @@ export function bookingFeature(context: AppContext): Feature {
     res.redirect(303, '/booking?done=familyRemoved');
   });
 
-  const citizenLeft = (cardHolderId: number) => transaction(db, { type: 'citizen', id: String(cardHolderId) }, (tx) => releaseHold(tx, cardHolderId), { models: false });
+  const citizenLeft = (who: Booker) => transaction(db, { type: 'citizen', id: citizenActorId(who) }, (tx) => releaseHold(tx, personRef(who)), { models: false });
   return { name: 'booking', citizenRouter: router, citizenLeft };
 }

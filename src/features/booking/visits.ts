@@ -1,7 +1,7 @@
 // The visit at the counter: check a person in, hand the card over (交付済), mark a no-show, and
 // mark every unvisited booking of a day (a clerk at day's end, or the nightly job for days
 // gone by). Each moves bookings only from the statuses the move may come from (VISIT_MOVES),
-// with the card holders locked first, and audits it in the same transaction.
+// with the people locked first, and audits it in the same transaction.
 import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
@@ -10,13 +10,13 @@ import { CardTransitionError } from '../cards/status.js';
 import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
 import { applyCardEvent } from './card-events.js';
-import { lockHolders } from './places.js';
+import { lockPeople, type Person } from './places.js';
 import { VISIT_MOVES, type VisitAction } from './rules.js';
 
 /** Moves the bookings (their card holders locked) as `action` says; the bookings that moved. */
-async function moveBookings(tx: SqlTx, ids: number[], action: VisitAction, options: { keepRefusedCards?: boolean } = {}): Promise<{ id: number; cardHolderId: number }[]> {
+async function moveBookings(tx: SqlTx, ids: number[], action: VisitAction, options: { keepRefusedCards?: boolean } = {}): Promise<{ id: number; cardHolderId: number | null }[]> {
   const move = VISIT_MOVES[action];
-  const moved = await tx.query<{ id: number; cardHolderId: number }>(
+  const moved = await tx.query<{ id: number; cardHolderId: number | null }>(
     `UPDATE bookings SET status = $2::booking_status, updated_at = now() WHERE id = ANY($1::int[]) AND status::text = ANY($3::text[]) RETURNING id, card_holder_id AS "cardHolderId"`,
     [ids, move.to, move.from],
   );
@@ -44,17 +44,17 @@ export interface VisitInput {
 const SAME_DAY_ACTIONS: VisitAction[] = ['check_in', 'hand_over'];
 
 const VISITED_BOOKING = `
-  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", s.counter_id AS "counterId", s.date::text AS date
+  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId", s.counter_id AS "counterId", s.date::text AS date
   FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1::int`;
 
-async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): Promise<{ holderId: number }> {
+async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): Promise<{ holderId: number | null }> {
   // The date as text: a date column read by pg would be a midnight in the server's time zone.
-  const [booking] = await tx.query<{ id: number; code: string; cardHolderId: number; counterId: number; date: IsoDate }>(VISITED_BOOKING, [input.bookingId]);
+  const [booking] = await tx.query<Person & { id: number; code: string; counterId: number; date: IsoDate }>(VISITED_BOOKING, [input.bookingId]);
   if (!booking || !can(input.by, 'counter.work', booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
   const bookingDate = booking.date;
   const otherDay = bookingDate !== todayInJapan(input.now ?? clockNow());
   if (otherDay && SAME_DAY_ACTIONS.includes(action) && !input.otherDayConfirmed) throw new AppError(409, 'not_booking_day', 'console.visit.notBookingDay');
-  await lockHolders(tx, [booking.cardHolderId]);
+  await lockPeople(tx, [booking]);
   const moved = await moveBookings(tx, [booking.id], action);
   if (moved.length === 0) throw new AppError(409, 'wrong_status', `console.visit.wrongStatus.${action}`);
   await recordAudit(tx, { action: `booking.${action}`, targetType: 'booking', targetId: booking.code, detail: otherDay ? { bookingDate } : {} });
@@ -66,12 +66,12 @@ export const handOver = (tx: SqlTx, input: VisitInput) => recordVisit(tx, 'hand_
 export const markNoShow = (tx: SqlTx, input: VisitInput) => recordVisit(tx, 'no_show', input);
 
 const UNVISITED_OF_DAY = `
-  SELECT b.id, b.card_holder_id AS "cardHolderId" FROM bookings b JOIN slots s ON s.id = b.slot_id
-  WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status = 'active' ORDER BY b.card_holder_id`;
+  SELECT b.id, b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId" FROM bookings b JOIN slots s ON s.id = b.slot_id
+  WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status = 'active' ORDER BY b.card_holder_id, b.applicant_id`;
 
 /** Bookings of the counter's day not visited yet. */
 export async function unvisitedOfDay(tx: Pick<SqlTx, 'query'>, counterId: number, date: IsoDate) {
-  return tx.query<{ id: number; cardHolderId: number }>(UNVISITED_OF_DAY, [counterId, date]);
+  return tx.query<Person & { id: number }>(UNVISITED_OF_DAY, [counterId, date]);
 }
 
 /** Marks every still-unvisited booking of the counter's day (today or before) as a no-show; how many. */
@@ -83,25 +83,24 @@ export async function markNoShowsOfDay(tx: SqlTx, input: { counterId: number; da
   return moved.length;
 }
 
-/** Unvisited bookings become no-shows, their card holders locked first (in id order). */
-async function markUnvisited(tx: SqlTx, bookings: { id: number; cardHolderId: number }[], options: { keepRefusedCards?: boolean } = {}) {
+/** Unvisited bookings become no-shows, their people locked first (in id order). */
+async function markUnvisited(tx: SqlTx, bookings: (Person & { id: number })[], options: { keepRefusedCards?: boolean } = {}) {
   if (bookings.length === 0) return [];
-  const holderIds = bookings.map((booking) => booking.cardHolderId);
-  await lockHolders(tx, holderIds);
+  await lockPeople(tx, bookings);
   const bookingIds = bookings.map((booking) => booking.id);
   return moveBookings(tx, bookingIds, 'no_show', options);
 }
 
 const PAST_UNVISITED = `
-  SELECT b.id, b.card_holder_id AS "cardHolderId" FROM bookings b JOIN slots s ON s.id = b.slot_id
-  WHERE b.status = 'active' AND s.ends_at <= $1::timestamptz ORDER BY b.card_holder_id`;
+  SELECT b.id, b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId" FROM bookings b JOIN slots s ON s.id = b.slot_id
+  WHERE b.status = 'active' AND s.ends_at <= $1::timestamptz ORDER BY b.card_holder_id, b.applicant_id`;
 
 /**
  * The nightly job: active bookings whose visit ended before today (Japan time) never came and
  * become no-shows, as a no-show marked at the counter does; a card put on hold meanwhile stays.
  */
 export async function markPastBookingsNoShow(tx: SqlTx, now: Date): Promise<{ markedNoShow: number }> {
-  const bookings = await tx.query<{ id: number; cardHolderId: number }>(PAST_UNVISITED, [jstInstant(todayInJapan(now))]);
+  const bookings = await tx.query<Person & { id: number }>(PAST_UNVISITED, [jstInstant(todayInJapan(now))]);
   const moved = await markUnvisited(tx, bookings, { keepRefusedCards: true });
   if (moved.length > 0) await recordAudit(tx, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: moved.map((booking) => booking.id) } });
   return { markedNoShow: moved.length };

@@ -169,3 +169,24 @@ async function refused(tx: SqlTx, verificationId: string, reason: ConfirmRefusal
   await recordAudit(tx, { action: 'citizen.email.failed', targetType: 'email_verification', targetId: verificationId, detail: { reason, ...detail } });
   return { ok: false, reason };
 }
+
+/** Verifications are kept a day: past any session they started (SESSION_ABSOLUTE_HOURS is at most 24). */
+export const VERIFICATION_KEPT_HOURS = 24;
+
+/**
+ * Housekeeping: deletes verifications older than a day and empties the text of their code
+ * mails once sent or given up (a code is worthless after CODE_MINUTES, and the address stays in
+ * the mail log as for any mail).
+ */
+export async function pruneEmailVerifications(tx: SqlTx, now = clockNow()): Promise<{ verificationsPruned: number; codeMailsEmptied: number }> {
+  const before = new Date(now.getTime() - VERIFICATION_KEPT_HOURS * 3_600_000);
+  const [deleted, emptied] = await Promise.all([
+    tx.query(`DELETE FROM email_verifications WHERE created_at < $1::timestamptz RETURNING id`, [before]),
+    tx.query(
+      `UPDATE outbox_messages SET text_body = '', html_body = NULL
+       WHERE kind = 'email.verification' AND status <> 'pending' AND created_at < $1::timestamptz AND text_body <> '' RETURNING id`,
+      [before],
+    ),
+  ]);
+  return { verificationsPruned: deleted.length, codeMailsEmptied: emptied.length };
+}

@@ -4,6 +4,7 @@
 // a birth-date oracle; a spent budget is refused, audited and raised as an alert.
 // They take the Database, not the caller's transaction: the count, its audit row and alert
 // commit on their own, before (and whatever the outcome of) the work the check guards.
+import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import { AppError } from '../../lib/app-error.js';
@@ -14,6 +15,7 @@ import type { StaffPrincipal } from '../staff/access.js';
 import { auditAttempt, recordAudit, type AuditActor, type AuditEntry } from '../staff/audit.js';
 import { giveBackAttempt, reserveAttempt } from '../../lib/attempt-budget.js';
 import { normaliseMonthDay } from './login-service.js';
+import { personKey, type Identity } from './applicants.js';
 
 /** Failed identity checks a staff user may make per window before checks are refused. */
 export const IDENTITY_CHECK_MAX_FAILURES = 10;
@@ -68,18 +70,32 @@ function spentBudgetAlert(user: StaffPrincipal): AlertInput {
   };
 }
 
+/** Who a check is about, as the audit log names them. */
+type CheckTarget = Pick<AuditEntry, 'targetType' | 'targetId'>;
+
 /** Takes one check from the user's budget; refuses (audited, alerted) once it is spent. */
-async function reserveCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<number> {
+async function reserveCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, target: CheckTarget): Promise<number> {
   const count = await reserveAttempt(database, budgetOf(check.user));
   if (count !== null) return count;
-  await recordCheck(database, check, { action: 'console.identity.refused', targetType: 'card_holder', targetId: noticeId }, true);
+  await recordCheck(database, check, { action: 'console.identity.refused', ...target }, true);
   throw new IdentityChecksSpentError();
+}
+
+/**
+ * One counted identity check: `matches` says whether what the caller gave (and what they named)
+ * is right. A confirmed check gives its attempt back; a failed one is audited (and alerted when
+ * the budget is spent) and answered with the one IdentityError.
+ */
+async function countedCheck(database: Database, check: StaffCheck, target: CheckTarget, matches: () => Promise<boolean>): Promise<void> {
+  const count = await reserveCheck(database, check, target);
+  if (await matches()) return giveBackAttempt(database, budgetOf(check.user).key);
+  await recordCheck(database, check, { action: 'console.identity.failed', ...target }, count >= IDENTITY_CHECK_MAX_FAILURES);
+  throw new IdentityError();
 }
 
 /**
  * Confirms a caller by their birth month/day, and optionally that what they named (a booking)
  * is theirs: both are checked every time and a mismatch of either gets the same IdentityError.
- * A confirmed check gives its attempt back.
  */
 export async function confirmCallerIdentity(
   database: Database,
@@ -88,12 +104,28 @@ export async function confirmCallerIdentity(
   birth: string,
   named: () => Promise<boolean> = async () => true,
 ): Promise<void> {
-  const count = await reserveCheck(database, check, holder.noticeId);
-  const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
-  const namedMatches = await named();
-  if (dateMatches && namedMatches) return giveBackAttempt(database, budgetOf(check.user).key);
-  await recordCheck(database, check, { action: 'console.identity.failed', targetType: 'card_holder', targetId: holder.noticeId }, count >= IDENTITY_CHECK_MAX_FAILURES);
-  throw new IdentityError();
+  await countedCheck(database, check, { targetType: 'card_holder', targetId: holder.noticeId }, async () => {
+    const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
+    return (await named()) && dateMatches;
+  });
+}
+
+/**
+ * Confirms a caller without a notice ID: what they say about themselves (the identity fields the
+ * city asks for) must key to this applicant, and what they named must be theirs; counted as any check.
+ */
+export async function confirmApplicantIdentity(
+  database: Database,
+  check: StaffCheck,
+  applicant: { id: number; personKey: string },
+  identity: Identity,
+  named: () => Promise<boolean>,
+): Promise<void> {
+  await countedCheck(database, check, { targetType: 'applicant', targetId: applicant.id }, async () => {
+    const [given, stored] = [Buffer.from(personKey(check.pepper, identity)), Buffer.from(applicant.personKey)];
+    const keyMatches = given.length === stored.length && timingSafeEqual(given, stored);
+    return (await named()) && keyMatches;
+  });
 }
 
 /**
@@ -101,7 +133,7 @@ export async function confirmCallerIdentity(
  * the phone or at the counter), so it always spends one check of the staff user's budget.
  */
 export async function spendUnverifiedCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<void> {
-  const count = await reserveCheck(database, check, noticeId);
+  const count = await reserveCheck(database, check, { targetType: 'card_holder', targetId: noticeId });
   if (count < IDENTITY_CHECK_MAX_FAILURES) return;
   await transaction(database, check.actor, (tx) => raiseAlert(tx, spentBudgetAlert(check.user)));
 }

@@ -7,8 +7,9 @@ import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
 import { lineSchema, parseForm } from '../../lib/validation.js';
 import { authenticateCitizen, type CitizenLoginResult } from './login-service.js';
+import { applicantRoutes } from './applicant-routes.js';
 import { watchLogouts } from './logouts.js';
-import { loadCitizen } from './session.js';
+import { applicantSessions, loadCitizen, type Booker } from './session.js';
 
 const loginForm = z.object({
   noticeId: lineSchema(64, 'citizen.login.failed').pipe(z.string().min(1, 'citizen.login.noticeIdRequired')),
@@ -26,11 +27,12 @@ const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason
 export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
   const { db, config, secrets } = context;
   const router = Router();
-  const citizenLeft = async (cardHolderId: number) => {
-    for (const feature of features) await feature.citizenLeft?.(cardHolderId);
+  const citizenLeft = async (booker: Booker) => {
+    for (const feature of features) await feature.citizenLeft?.(booker);
   };
   const generations = watchLogouts(db, config.SESSION_ABSOLUTE_HOURS);
-  router.use(loadCitizen(config, generations, citizenLeft));
+  const applicants = applicantSessions(db);
+  router.use(loadCitizen(config, { generations, applicants }, citizenLeft));
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
@@ -43,7 +45,7 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   ) => res.status(status).render('citizen/login', { title: res.locals.t('citizen.login.title'), noticeId: '', errors: {}, error: null, notice: null, ...locals });
 
   router.get('/login', noStore, (req, res) => {
-    if (res.locals.cardHolderId !== undefined) return res.redirect(303, '/booking');
+    if (res.locals.booker !== undefined) return res.redirect(303, '/booking');
     renderLogin(res, 200, {
       notice: req.query.expired || res.locals.sessionExpired ? res.locals.t('citizen.login.expired') : req.query.loggedOut ? res.locals.t('citizen.login.loggedOut') : null,
     });
@@ -67,21 +69,21 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   });
 
   router.post('/logout', async (req, res) => {
-    const cardHolderId = res.locals.cardHolderId;
-    if (cardHolderId !== undefined) {
-      await citizenLeft(cardHolderId);
-      await generations.logOut(cardHolderId);
-    }
+    const booker = res.locals.booker;
+    if (booker) await citizenLeft(booker);
+    if (booker && 'cardHolderId' in booker) await generations.logOut(booker.cardHolderId);
+    if (req.session.applicant) await applicants.end(req.session.applicant.verificationId);
     await destroySession(req); // the cookie is cleared as the response goes out
     res.redirect(303, '/login?loggedOut=1');
   });
 
   /** The "extend" button of the time-out warning: any request renews the idle timer. */
   router.post('/session/extend', (req, res) => {
-    if (res.locals.cardHolderId === undefined) return res.status(401).json({ ok: false });
+    if (res.locals.booker === undefined) return res.status(401).json({ ok: false });
     res.json({ ok: true, idleSeconds: config.CITIZEN_SESSION_IDLE_MINUTES * 60 });
   });
 
+  router.use(applicantRoutes(context));
   for (const feature of features) if (feature.citizenRouter) router.use(feature.citizenRouter);
   return router;
 }

@@ -11,6 +11,7 @@ import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditAction } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';
 import { counterOrFail } from './scope.js';
+import { bookedPerson, PERSON_SELECT } from './person.js';
 
 export interface BoardBooking {
   id: number;
@@ -19,7 +20,9 @@ export interface BoardBooking {
   status: BookingStatus;
   /** The procedure's name. */
   procedure: string;
-  holderId: number;
+  /** The card holder's page, or null for an applicant (booked without a notice ID). */
+  holderId: number | null;
+  applicantId: number | null;
   noticeId: string;
   name: string;
   storagePlace: string;
@@ -75,7 +78,8 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
         status: true,
         slotId: true,
         procedure: { select: { name: true, displayOrder: true, documents: true } },
-        cardHolder: { select: { id: true, noticeId: true, name: true, storagePlace: true, counterId: true, counter: { select: { name: true } } } },
+        ...PERSON_SELECT,
+        cardHolder: { select: { ...PERSON_SELECT.cardHolder.select, counterId: true, counter: { select: { name: true } } } },
       },
     }),
   ]);
@@ -94,18 +98,24 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
       heldBackFree: free - web,
       bookings: bookings
         .filter((booking) => booking.slotId === slot.id)
-        .map(({ cardHolder: holder, ...booking }) => ({
-          id: booking.id,
-          code: booking.code,
-          channel: booking.channel,
-          status: booking.status,
-          procedure: booking.procedure.name,
-          holderId: holder.id,
-          noticeId: holder.noticeId,
-          name: holder.name,
-          storagePlace: holder.storagePlace,
-          storedAt: holder.counterId !== null && holder.counterId !== counterId ? (holder.counter?.name ?? null) : null,
-        })),
+        .map((booking) => {
+          const { holderId, applicantId, noticeId, name, storagePlace } = bookedPerson(booking);
+          const stored = booking.cardHolder?.counterId ?? counterId;
+          const storedAt = stored !== counterId ? (booking.cardHolder?.counter?.name ?? null) : null;
+          return {
+            id: booking.id,
+            code: booking.code,
+            channel: booking.channel,
+            status: booking.status,
+            procedure: booking.procedure.name,
+            holderId,
+            applicantId,
+            noticeId,
+            name,
+            storagePlace,
+            storedAt,
+          };
+        }),
     };
   });
   const sum = (pick: (slot: BoardSlot) => number) => board.reduce((total, slot) => total + pick(slot), 0);

@@ -8,6 +8,7 @@ import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';
 import { bookingScope, ensureCounter } from '../../policies/index.js';
+import { PERSON_SELECT } from './person.js';
 
 export interface BookingFilter {
   counterId?: number;
@@ -29,7 +30,7 @@ const EXPORT_SELECT = {
   createdAt: true,
   procedure: { select: { name: true } },
   slot: { select: { startsAt: true, counter: { select: { code: true, name: true } } } },
-  cardHolder: { select: { noticeId: true, name: true, nameKana: true, storagePlace: true } },
+  ...PERSON_SELECT,
 } satisfies Prisma.BookingSelect;
 
 export type ExportRow = Prisma.BookingGetPayload<{ select: typeof EXPORT_SELECT }>;

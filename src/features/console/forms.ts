@@ -36,6 +36,17 @@ export const bookForm = z
     if (form.override && form.reason === '') ctx.addIssue({ code: 'custom', path: ['reason'], message: 'console.override.reasonRequired' });
   });
 
+/** A booking for a caller without a notice ID (their identity fields are parsed with the city's identity form). */
+export const applicantBookForm = z
+  .object({
+    slotId: id.optional(),
+    procedure: codeSchema,
+    email: optional(z.string().trim().max(254).email('console.field.badEmail')),
+  })
+  .superRefine((form, ctx) => {
+    if (form.slotId === undefined) ctx.addIssue({ code: 'custom', path: ['slotId'], message: 'console.field.chooseSlot' });
+  });
+
 export const moveForm = z.object({ bookingId: id, slotId: id.optional(), birth }).superRefine((form, ctx) => {
   if (form.slotId === undefined) ctx.addIssue({ code: 'custom', path: ['slotId'], message: 'console.field.chooseSlot' });
 });

@@ -1,12 +1,14 @@
 import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
+import { Router } from 'express';
+import { applicantRoutes } from './applicant-routes.js';
 import { consoleRoutes } from './routes.js';
 
 /** The staff and call-center console: day board, search, booking on behalf, counter work, CSV. */
 export function consoleFeature(context: AppContext): Feature {
   return {
     name: 'console',
-    staffRouter: consoleRoutes(context),
+    staffRouter: Router().use(consoleRoutes(context), applicantRoutes(context)),
     staffMenu: [
       { href: '/staff/console', labelKey: 'console.menu.index', action: 'console.view' },
       { href: '/staff/console/export', labelKey: 'console.menu.export', action: 'bookings.export' },

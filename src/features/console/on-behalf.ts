@@ -5,14 +5,17 @@
 import type { Database, Reader } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
-import { dateColumn } from '../../lib/jst.js';
+import type { Request } from 'express';
+import { addDays, dateColumn, todayInJapan } from '../../lib/jst.js';
+import { parseQuery } from '../../lib/validation.js';
+import { pickerQuery } from './forms.js';
 import { AppError } from '../../lib/app-error.js';
-import { BookingError } from '../booking/index.js';
+import { BookingError, listCounters } from '../booking/index.js';
 import { allPlacesLeft, webPlacesLeft } from '../../domain/booking-rules.js';
 import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../citizen/identity-checks.js';
 import type { StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
-import { bookingScope, ensureCounter, holderScope } from '../../policies/index.js';
+import { bookingScope, can, ensureCounter, holderScope } from '../../policies/index.js';
 
 /** Operators book for callers on the phone; staff and admins for people at the counter. */
 export const channelOf = (user: StaffPrincipal): BookingChannel => (user.role === 'operator' ? 'phone' : 'counter');
@@ -52,6 +55,19 @@ export async function ensureSlotCounter(reader: Reader, slotId: number, user: St
   const slot = await reader.db.slot.findUnique({ where: { id: slotId }, select: { counterId: true } });
   if (!slot) throw new BookingError('slot_not_found');
   ensureCounter(user, slot.counterId);
+}
+
+/** The counters this user may see, in display order (the pickers of the console). */
+export async function countersOf(reader: Reader, user: StaffPrincipal) {
+  return (await listCounters(reader.db)).filter((counter) => can(user, 'console.view', counter.id));
+}
+
+/** The counter and day a picker shows: as asked (a GET's query, a POST's fields), else the user's first counter and tomorrow. */
+export function pickedDay(req: Request, counters: { id: number }[], preferredCounterId?: number | null) {
+  const source = req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date };
+  const picked = parseQuery(pickerQuery, source);
+  const counterId = picked.counterId ?? counters.find((counter) => counter.id === preferredCounterId)?.id ?? counters[0]?.id;
+  return { counterId, date: picked.date ?? addDays(todayInJapan(), 1) };
 }
 
 /** Slots of a counter's day with every free place (held-back places included) for the picker. */

@@ -4,19 +4,21 @@ import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
-import { addDays, formatDateJa, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { addDays, formatJstDateTime, formatMinutes, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
 import { parseForm, parseQuery, type FieldErrors } from '../../lib/validation.js';
 import { transaction, type Tx } from '../../db/transaction.js';
-import { bookSlot, cancelBooking, checkIn, handOver, listCounters, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
+import { bookSlot, cancelBooking, checkIn, handOver, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
-import { can } from '../../policies/index.js';
 import { dayBoard, previewNoShows, weekOverview, type DayBoard } from './board.js';
 import { auditExport, exportBookings, type ExportRow } from './export.js';
-import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, pickerQuery, searchQuery, STATUSES, weekQuery } from './forms.js';
+import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, searchQuery, STATUSES, weekQuery } from './forms.js';
 import { IdentityError } from '../citizen/identity-checks.js';
-import { channelOf, confirmIdentity, ensureSlotCounter, holderForConsole, slotChoices } from './on-behalf.js';
-import { searchHolders } from './search.js';
+import { channelOf, confirmIdentity, countersOf, ensureSlotCounter, holderForConsole, pickedDay, slotChoices } from './on-behalf.js';
+import { searchPeople } from './search.js';
+import { bookedPerson } from './person.js';
+import { page } from './render.js';
+import { applicantPageOf } from './applicant-routes.js';
 
 const viewers = requirePermission('console.view');
 const onBehalfBookers = requirePermission('booking.onBehalf');
@@ -26,12 +28,6 @@ const exporters = requirePermission('bookings.export');
 /** The board refreshes every 15 s; ?refresh=N (2-60) changes that (a wall screen, a test). */
 const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(value) || 15));
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
-
-function page(res: Response, view: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) {
-  res
-    .status(status)
-    .render(`console/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, jstDateOf, today: todayInJapan(), ...locals });
-}
 
 /** The board as JSON for the refresh script, with labels already translated. */
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
@@ -44,6 +40,7 @@ function boardJson(board: DayBoard, t: Response['locals']['t']) {
         channelLabel: t(`console.channel.${booking.channel}`),
         statusLabel: t(`console.status.${booking.status}`),
         transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '',
+        personLabel: booking.holderId === null ? t('console.applicant.label') : '',
       })),
     })),
   };
@@ -54,16 +51,17 @@ const CSV_COLUMNS = ['code', 'date', 'time', 'counterCode', 'counter', 'noticeId
 function csvRows(rows: AsyncIterable<ExportRow>, t: Response['locals']['t']) {
   return (async function* () {
     for await (const row of rows) {
+      const person = bookedPerson(row);
       yield [
         row.code,
         jstDateOf(row.slot.startsAt),
         formatMinutes(jstMinutesOf(row.slot.startsAt)),
         row.slot.counter.code,
         row.slot.counter.name,
-        row.cardHolder.noticeId,
-        row.cardHolder.name,
-        row.cardHolder.nameKana,
-        row.cardHolder.storagePlace,
+        person.noticeId,
+        person.name,
+        person.nameKana,
+        person.storagePlace,
         t(`console.status.${row.status}`),
         t(`console.channel.${row.channel}`),
         row.email ?? '',
@@ -83,7 +81,7 @@ export function consoleRoutes(context: AppContext): Router {
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const identityCheck = (req: Request, res: Response) => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper });
   const holderPage = (req: Request, res: Response, holderId: number) => asStaff(req, res, (tx) => holderForConsole(tx, holderId, user(res)));
-  const myCounters = async (res: Response) => (await listCounters(prisma)).filter((counter) => can(user(res), 'console.view', counter.id));
+  const myCounters = (res: Response) => countersOf(db, user(res));
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
 
@@ -93,9 +91,10 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/search', viewers, async (req, res) => {
     const { q } = parseQuery(searchQuery, req.query);
-    const { query, results } = await asStaff(req, res, (tx) => searchHolders(tx, q, user(res)));
-    if (results.length === 1) return res.redirect(303, `/staff/console/holders/${results[0].id}`);
-    page(res, 'search', 'console.search.title', { q: query, results });
+    const { query, holders, applicants } = await asStaff(req, res, (tx) => searchPeople(tx, q, user(res)));
+    // One card holder found: their page. An applicant has none, so they are always listed.
+    if (holders.length === 1 && applicants.length === 0) return res.redirect(303, `/staff/console/holders/${holders[0].id}`);
+    page(res, 'search', 'console.search.title', { q: query, holders, applicants });
   });
 
   router.get('/console/counters/:id/day', viewers, async (req, res) => {
@@ -146,12 +145,7 @@ export function consoleRoutes(context: AppContext): Router {
     const holderId = parseQuery(id, req.params.id);
     const holder = await holderPage(req, res, holderId);
     const counters = await myCounters(res);
-    const picked = parseQuery(
-      pickerQuery,
-      req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date },
-    );
-    const counterId = picked.counterId ?? counters.find((counter) => counter.id === holder.counterId)?.id ?? counters[0]?.id;
-    const date = picked.date ?? addDays(todayInJapan(), 1);
+    const { counterId, date } = pickedDay(req, counters, holder.counterId);
     const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res));
     const procedures = counterId === undefined ? [] : await procedureChoices(db, counterId);
     const active = holder.bookings.find((booking) => booking.status === 'active');
@@ -228,22 +222,26 @@ export function consoleRoutes(context: AppContext): Router {
   });
 
   const VISITS = { check_in: checkIn, hand_over: handOver, no_show: markNoShow };
+  /** Whose booking it is: a card holder's, or an applicant's (each has a console page). */
+  const personOf = async (bookingId: number) => {
+    const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true, applicantId: true } });
+    return { holderId: booking.cardHolderId, applicantId: booking.applicantId };
+  };
+  const applicantPage = applicantPageOf(context);
   const visit = (action: VisitAction) => async (req: Request, res: Response) => {
     const bookingId = parseQuery(id, req.params.id);
     const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
     try {
-      const { holderId } = await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
-      res.redirect(303, `/staff/console/holders/${holderId}?done=${action}`);
+      await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
+      const { holderId, applicantId } = await personOf(bookingId);
+      res.redirect(303, holderId === null ? `/staff/console/applicants/${applicantId}?done=${action}` : `/staff/console/holders/${holderId}?done=${action}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'not_booking_day') throw error;
-      const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { cardHolderId: true } });
-      page(
-        res,
-        'holder',
-        'console.holder.title',
-        { holder: await holderPage(req, res, booking.cardHolderId), done: '', errors: { _form: error.messageKey }, problem: '' },
-        error.status,
-      );
+      // Shown on the person's page, where the clerk confirms the other day.
+      const { holderId, applicantId } = await personOf(bookingId);
+      const errors = { _form: error.messageKey };
+      if (holderId === null) return applicantPage(req, res, applicantId!, { errors }, error.status);
+      page(res, 'holder', 'console.holder.title', { holder: await holderPage(req, res, holderId), done: '', errors, problem: '' }, error.status);
     }
   };
   router.post('/console/bookings/:id/check-in', counterWorkers, visit('check_in'));

@@ -52,11 +52,18 @@ export async function offerProcedures(tx: SqlTx, counterId: number, codes: strin
   await tx.query(`INSERT INTO counter_procedures (counter_id, procedure_code) SELECT $1::int, unnest($2::text[]) ON CONFLICT DO NOTHING`, [counterId, codes]);
 }
 
-/** The procedures a counter offers, in display order; retired ones only when asked (the counter form keeps showing them). */
-export function procedureChoices(reader: Queryable, counterId: number, options: { includeRetired?: boolean } = {}): Promise<{ code: string; name: string }[]> {
+/**
+ * The procedures a counter offers, in display order; retired ones only when asked (the counter
+ * form keeps showing them); only those booked without a notice ID when asked (applicants).
+ */
+export function procedureChoices(
+  reader: Queryable,
+  counterId: number,
+  options: { includeRetired?: boolean; withoutNoticeId?: boolean } = {},
+): Promise<{ code: string; name: string }[]> {
   return reader.query(
     `SELECT p.code, p.name FROM procedures p JOIN counter_procedures cp ON cp.procedure_code = p.code
-     WHERE cp.counter_id = $1::int AND ($2::boolean OR p.retired_at IS NULL) ORDER BY p.display_order, p.id`,
-    [counterId, options.includeRetired ?? false],
+     WHERE cp.counter_id = $1::int AND ($2::boolean OR p.retired_at IS NULL) AND NOT ($3::boolean AND p.needs_notice_id) ORDER BY p.display_order, p.id`,
+    [counterId, options.includeRetired ?? false, options.withoutNoticeId ?? false],
   );
 }

@@ -42,9 +42,11 @@ export const AUDIT_ACTIONS = [
   'citizen.email.requested',
   'citizen.email.verified',
   'citizen.email.failed',
+  'citizen.applicant.identified',
   'console.capacity.override',
   'console.export',
   'console.holder.view',
+  'console.applicant.view',
   'console.identity.failed',
   'console.search',
   'console.day.view',
@@ -91,6 +93,7 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const AUDIT_TARGETS = [
   'alert',
+  'applicant',
   'booking',
   'card_holder',
   'email_verification',
