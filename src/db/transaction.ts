@@ -82,6 +82,25 @@ export function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) =>
 export async function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   // A transaction opened inside another would wait on the outer one's locks from a second connection.
   if (opening.getStore() && !options.alongside) throw new Error('transactions do not nest: pass the open Tx down instead');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runOnce(database, actor, fn, options);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+// A deadlock or a serialization failure is PostgreSQL rolling the transaction back and asking for
+// it to be run again (its work was all undone): it is, a few times, before the error goes on.
+const MAX_ATTEMPTS = 3;
+const RETRYABLE = new Set(['40P01', '40001', 'P2034']); // P2034: Prisma's name for the same
+const isRetryable = (error: unknown): boolean =>
+  RETRYABLE.has(String((error as { code?: unknown })?.code)) || (error instanceof Error && error.cause !== undefined && isRetryable(error.cause));
+
+/** One attempt: the transaction opened with its settings, the callback run in it, then COMMIT. */
+async function runOnce<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
   const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } };
   if (options.models !== false) return opening.run(open, () => modelTransaction(database, open, actor, fn));
   const client = await database.pool.connect(); // taken before `open` is current: nothing to catch here

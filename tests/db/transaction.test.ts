@@ -177,4 +177,42 @@ describe('transaction() for plain SQL only ({ models: false })', () => {
     ).rejects.toThrow(/rolled back at COMMIT/);
     expect((await db.prisma.counter.findUniqueOrThrow({ where: { id: counter.id } })).name).toBe('元の名前');
   });
+
+  it('When two transactions deadlock (each locks a row the other then wants), then PostgreSQL aborts one, the helper runs it again, and both commit', async () => {
+    const [a, b] = [await createCounter(db), await createCounter(db)];
+    let attempts = 0;
+    let arrived = 0;
+    let release: () => void = () => {};
+    const bothLocked = new Promise<void>((resolve) => (release = resolve));
+    // Each takes its first row, waits until the other has too (first attempts only), then wants the other's.
+    const crossing = (first: number, second: number, name: string) =>
+      transaction(
+        db,
+        actor,
+        async (tx) => {
+          attempts += 1;
+          await tx.query(`UPDATE counters SET address = $2 WHERE id = $1`, [first, name]);
+          if ((arrived += 1) === 2) release();
+          if (arrived <= 2) await bothLocked;
+          await tx.query(`UPDATE counters SET address = $2 WHERE id = $1`, [second, name]);
+        },
+        { models: false },
+      );
+    await Promise.all([crossing(a.id, b.id, 'A'), crossing(b.id, a.id, 'B')]);
+    expect(attempts).toBe(3);
+    const rows = await db.prisma.counter.findMany({ where: { id: { in: [a.id, b.id] } } });
+    // Whichever ran again ran last and wrote both rows.
+    expect(new Set(rows.map((row) => row.address)).size).toBe(1);
+  });
+
+  it('When the callback fails with an error that is not a deadlock, then it is not run again', async () => {
+    let attempts = 0;
+    await expect(
+      transaction(db, actor, async (tx) => {
+        attempts += 1;
+        await tx.query(`SELECT 1/0`);
+      }),
+    ).rejects.toMatchObject({ code: '22012' });
+    expect(attempts).toBe(1);
+  });
 });
