@@ -91,19 +91,24 @@ describe('one citizen, many taps at once', () => {
   });
 });
 
+/** A citizen who held the slot and reached the review page (with this email, or none): the review's hidden fields. */
+async function reviewed(slotId: number, email: string) {
+  const person = await createCardHolder(t.db);
+  const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
+  await tapTime(agent, slotId);
+  const confirm = await agent.get('/booking/confirm');
+  await agent
+    .post('/booking/confirm')
+    .type('form')
+    .send({ ...hiddenFields(confirm.text, '/booking/confirm'), email, emailAgain: email });
+  return { person, agent, review: hiddenFields((await agent.get('/booking/review')).text, '/booking/complete') };
+}
+
 describe('completion forms no page sends', () => {
   it('When the completion carries a NUL, 2^31, a negative or a doubled hold id, then nothing is booked, the hold stays and the answer is a redirect, never a 500', async () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 15 * 60, capacity: 2 });
-    const person = await createCardHolder(t.db);
-    const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
-    await tapTime(agent, slot.id);
-    const confirm = await agent.get('/booking/confirm');
-    await agent
-      .post('/booking/confirm')
-      .type('form')
-      .send({ ...hiddenFields(confirm.text, '/booking/confirm'), email: 'x@example.jp', emailAgain: 'x@example.jp' });
-    const review = hiddenFields((await agent.get('/booking/review')).text, '/booking/complete');
+    const { person, agent, review } = await reviewed(slot.id, 'x@example.jp');
     const hostile = ['1\u0000', '2147483648', '-1', '9'.repeat(40)];
     for (const holdId of hostile) {
       const answer = await agent
@@ -129,15 +134,7 @@ describe('completion forms no page sends', () => {
     await t.db.prisma.procedure.create({ data: { code: 'elsewhere-only', name: '他の窓口だけの手続き', needsNoticeId: false } });
     await t.db.prisma.counterProcedure.create({ data: { counterId: elsewhere.id, procedureCode: 'elsewhere-only' } });
     const slot = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 16 * 60, capacity: 2 });
-    const person = await createCardHolder(t.db);
-    const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
-    await tapTime(agent, slot.id);
-    const confirm = await agent.get('/booking/confirm');
-    await agent
-      .post('/booking/confirm')
-      .type('form')
-      .send({ ...hiddenFields(confirm.text, '/booking/confirm'), email: '', emailAgain: '' });
-    const review = hiddenFields((await agent.get('/booking/review')).text, '/booking/complete');
+    const { person, agent, review } = await reviewed(slot.id, '');
     expect(review.procedure).toBe('pickup');
     const { procedure: _shown, ...withoutProcedure } = review;
     const forms = [

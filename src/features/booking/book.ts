@@ -21,8 +21,7 @@ import {
   expiredHoldsCovering,
   heldPlaceColumns,
   holderIdsOf,
-  lockApplicants,
-  lockBookingHolders,
+  lockPeople,
   personOf,
   placesChange,
   placesOf,
@@ -156,7 +155,7 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   const now = input.now ?? clockNow();
   const code = input.procedure ?? PICKUP;
   const person = { ...personOf(input), procedure: code };
-  await lockBookers(tx, [person]);
+  await lockPeople(tx, [person], { toBook: true });
   const state = await slotState(tx, [person], input.slotId, now);
   const { holds, slot } = state;
   const procedure = state.procedures.get(code)!;
@@ -219,13 +218,6 @@ function bookedPeople(input: BookSlotInput): Booked[] {
   return people;
 }
 
-/** Locks the people who are to book: card holders in a bookable status, applicants that exist. */
-async function lockBookers(tx: SqlTx, people: Person[]) {
-  const statuses = await lockBookingHolders(tx, holderIdsOf(people));
-  await lockApplicants(tx, applicantIdsOf(people));
-  return statuses;
-}
-
 /**
  * Books one slot for a person and family, all or nothing; turns their hold into the booking.
  * Each person takes a place in every slot of their procedure's run.
@@ -233,7 +225,7 @@ async function lockBookers(tx: SqlTx, people: Person[]) {
 export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedGroup> {
   const now = input.now ?? clockNow();
   const booked = bookedPeople(input);
-  const statuses = await lockBookers(tx, booked);
+  const statuses = await lockPeople(tx, booked, { toBook: true });
   const codes = booked.map((person) => person.procedure);
   const state = await slotState(tx, booked, input.slotId, now);
   const { holds, slot } = state;
@@ -263,7 +255,7 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
         input.email,
         {
           ...slot,
-          endsAt: new Date(Math.max(...[...runs.values()].map((run) => run.endsAt.getTime()))),
+          endsAt: runs.get(codes[0])!.endsAt,
           procedure: groupProcedure(codes.map((code) => state.procedures.get(code)!)),
         },
         deadline,

@@ -13,10 +13,7 @@ import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
 import { checkProcedureLimits, proceduresAt, refuseNoticeIdProcedure } from './procedure-limits.js';
 import {
-  applicantIdsOf,
   holderIdsOf,
-  lockApplicants,
-  lockBookingHolders,
   lockPeople,
   lockSlots,
   personOf,
@@ -166,8 +163,7 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   const person = { ...personOf(input), procedure: input.procedure ?? primary.procedureCode };
-  const statuses = await lockBookingHolders(tx, holderIdsOf([person]));
-  await lockApplicants(tx, applicantIdsOf([person]));
+  const statuses = await lockPeople(tx, [person], { toBook: true });
   await checkChange(tx, slot, input, group.length + 1);
   // The member is booked anew: their procedure must be offered (and bookable by them), within its window and caps.
   const { offered, runs } = await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);

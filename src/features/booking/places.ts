@@ -11,13 +11,13 @@ import { BookingError } from './errors.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 
 /** Locks the card holders in id order; their statuses. */
-export async function lockHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
+async function lockHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
   const rows = await tx.query<{ id: number; status: CardStatus }>(`SELECT id, status FROM card_holders WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`, [ids]);
   return new Map(rows.map((row) => [row.id, row.status]));
 }
 
 /** Locks card holders that are to book: each must exist and be in a bookable status. */
-export async function lockBookingHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
+async function lockBookingHolders(tx: SqlTx, ids: number[]): Promise<Map<number, CardStatus>> {
   const statuses = await lockHolders(tx, ids);
   if (statuses.size !== ids.length || [...statuses.values()].some((status) => !BOOKABLE_CARD_STATUSES.includes(status))) throw new BookingError('card_not_bookable');
   return statuses;
@@ -41,15 +41,19 @@ export const holderIdsOf = (people: Person[]) => defined(people.map((person) => 
 export const applicantIdsOf = (people: Person[]) => defined(people.map((person) => person.applicantId));
 
 /** Locks the applicants in id order; refuses (applicant_not_found) when one is missing. */
-export async function lockApplicants(tx: SqlTx, ids: number[]): Promise<void> {
+async function lockApplicants(tx: SqlTx, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   const rows = await tx.query(`SELECT id FROM applicants WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`, [ids]);
   if (rows.length !== new Set(ids).size) throw new BookingError('applicant_not_found');
 }
 
-/** Locks the people (card holders, then applicants); the card holders' statuses. */
-export async function lockPeople(tx: SqlTx, people: Person[]): Promise<Map<number, CardStatus>> {
-  const statuses = await lockHolders(tx, holderIdsOf(people));
+/**
+ * Locks the people (card holders, then applicants); the card holders' statuses. People who are
+ * `toBook` must exist and, for card holders, be in a bookable status.
+ */
+export async function lockPeople(tx: SqlTx, people: Person[], options: { toBook?: boolean } = {}): Promise<Map<number, CardStatus>> {
+  const holderIds = holderIdsOf(people);
+  const statuses = await (options.toBook ? lockBookingHolders(tx, holderIds) : lockHolders(tx, holderIds));
   await lockApplicants(tx, applicantIdsOf(people));
   return statuses;
 }

@@ -15,7 +15,7 @@ import { noStore } from '../../web/security-headers.js';
 import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { authenticateCitizen } from '../citizen/login-service.js';
-import { requireCitizen, type Booker } from '../citizen/session.js';
+import { citizenActorId, requireCitizen, type Booker } from '../citizen/session.js';
 import { transaction, type SqlTx } from '../../db/transaction.js';
 import {
   activeBookingOf,
@@ -112,8 +112,6 @@ export function whenText(startsAt: Date, endsAt: Date): string {
 const personRef = (who: Booker): PersonRef => ('cardHolderId' in who ? { cardHolderId: who.cardHolderId } : { applicantId: who.applicantId });
 /** The procedure the booker books: an applicant's own, the card pickup for a card holder. */
 const procedureOf = (who: Booker) => ('procedure' in who ? who.procedure : PICKUP);
-/** How the audit log and "who" columns name a citizen: the card holder's id, or applicant:<id>. */
-const citizenActorId = (who: Booker) => ('cardHolderId' in who ? String(who.cardHolderId) : `applicant:${who.applicantId}`);
 
 export function bookingFeature(context: AppContext): Feature {
   const { db, config, secrets } = context;
@@ -129,7 +127,10 @@ export function bookingFeature(context: AppContext): Feature {
 
   const booker = (res: Response) => res.locals.booker!;
   /** The card holder who books, or null for an applicant (who has no family rows nor card). */
-  const holderOf = (res: Response) => ('cardHolderId' in booker(res) ? (booker(res) as { cardHolderId: number }).cardHolderId : null);
+  const holderOf = (res: Response) => {
+    const who = booker(res);
+    return 'cardHolderId' in who ? who.cardHolderId : null;
+  };
   const actor = (req: Request, res: Response) => ({ type: 'citizen' as const, id: citizenActorId(booker(res)), ip: req.ip });
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
@@ -274,7 +275,8 @@ export function bookingFeature(context: AppContext): Feature {
     delete req.session.confirmForm;
     const pending = req.session.pendingBooking?.holdId === hold.id ? req.session.pendingBooking : undefined;
     const entered = pending?.email ? { email: pending.email, emailAgain: pending.email } : {};
-    const verifiedEmail = 'email' in booker(res) ? (booker(res) as { email: string }).email : null;
+    const who = booker(res);
+    const verifiedEmail = 'email' in who ? who.email : null;
     const otherProcedures = verifiedEmail === null ? await procedureChoices(db, hold.slot.counter.id, { withoutNoticeId: true }) : [];
     view(
       res,

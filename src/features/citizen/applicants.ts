@@ -11,6 +11,7 @@ import { todayInJapan } from '../../lib/jst.js';
 import { isCalendarDate, requiredLineSchema } from '../../lib/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { recordAudit } from '../staff/audit.js';
+import { citizenActorId } from './session.js';
 
 export const IDENTITY_MODES = ['kana-birth', 'phone'] as const;
 export type IdentityMode = (typeof IDENTITY_MODES)[number];
@@ -97,7 +98,7 @@ export async function findOrCreateApplicant(tx: SqlTx, pepper: string, identity:
   await recordAudit(
     tx,
     { action: 'citizen.applicant.identified', targetType: 'applicant', targetId: row.id, detail: { mode: identity.mode, created: row.created } },
-    { ...tx.actor, id: `applicant:${row.id}` },
+    { ...tx.actor, id: citizenActorId({ applicantId: row.id }) },
   );
   return { applicantId: row.id, created: row.created };
 }

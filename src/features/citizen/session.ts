@@ -26,6 +26,9 @@ declare module 'express-session' {
 /** Who books on the citizen pages: a card holder (notice ID), or an applicant for one procedure. */
 export type Booker = { cardHolderId: number } | { applicantId: number; procedure: string; email: string };
 
+/** How the audit log and "who" columns name a citizen: the card holder's id, or applicant:<id>. */
+export const citizenActorId = (who: { cardHolderId: number } | { applicantId: number }) => ('cardHolderId' in who ? String(who.cardHolderId) : `applicant:${who.applicantId}`);
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares res.locals in its global namespace
   namespace Express {
