@@ -248,6 +248,25 @@ describe('apply: each step needs the one before it, in the same session', () => 
     expect(await count('applicants')).toBe(applicants);
     expect((await agent.get('/booking')).status).not.toBe(302);
   });
+
+  it('When ten copies of the cookie that holds a confirmed code send the identity step at the same moment, each as a different person, then exactly one becomes an applicant', async () => {
+    const agent = browserAgent(t.app);
+    const verifiedCookie = await verify(agent, 'renewal', 'burst@example.jp');
+    const token = csrfTokenFrom((await agent.get('/apply/renewal/identity')).text);
+    const applicants = await count('applicants');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => {
+        const copy = browserAgent(t.app);
+        copy.jar.setCookie(`${CITIZEN_COOKIE}=${verifiedCookie}`);
+        return copy
+          .post('/apply/renewal/identity')
+          .type('form')
+          .send({ _csrf: token, nameKana: `レンダ ${'アイウエオカキクケコ'[i]}`, birthDate: '19700709' });
+      }),
+    );
+    expect(answers.map((answer) => answer.headers.location).sort()).toEqual(['/booking', ...Array(9).fill('/apply/renewal')].sort());
+    expect(await count('applicants')).toBe(applicants + 1);
+  });
 });
 
 describe('apply: refusals people can read', () => {

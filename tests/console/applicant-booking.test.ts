@@ -150,6 +150,21 @@ describe('cancelling for a caller without a notice ID', () => {
     expect(await t.db.prisma.alert.count({ where: { kind: 'identity_checks', subjectKey: `staff:${user.id}` } })).toBe(1);
   });
 
+  it('When the right identity is sent ten times at once to cancel, then the booking is cancelled once and its place given back once', async () => {
+    const { agent, applicantId, booking, pagePath, slot } = await bookedCaller('イッセイ サブロウ');
+    const token = /name="_csrf" value="([^"]+)"/.exec((await agent.get(pagePath)).text)![1];
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        agent.post(`${pagePath}/cancel`).type('form').send({ _csrf: token, bookingId: booking.id, nameKana: 'イッセイ サブロウ', birthDate: '19800401' }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 303)).toHaveLength(1);
+    expect(answers.every((answer) => answer.status < 500)).toBe(true);
+    expect((await bookingsOf(applicantId))[0].status).toBe('cancelled');
+    expect(await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slot.id } })).toMatchObject({ booked: 0 });
+    expect(await t.db.prisma.outboxMessage.count({ where: { bookingId: booking.id, kind: 'booking.cancellation' } })).toBeLessThanOrEqual(1);
+  });
+
   it('When a clerk checks the caller in and hands over on their page, then they come back to the page with what was done', async () => {
     const { counter, slots, procedure } = await counterOffering(today);
     const applicant = await createApplicant(t.db, { nameKana: 'ライチョウ ハナコ' });
