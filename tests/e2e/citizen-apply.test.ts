@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { addDays } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { DESKTOP, PHONE, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
+import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createSlot } from '../helpers/factories.js';
 
@@ -28,12 +28,7 @@ beforeAll(async () => {
   await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 9 * 60, capacity: 10 });
 });
 
-async function check(page: Page, problems: string[], name: string) {
-  await expectAccessible(page);
-  await screenshot(page, name);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
-  expect(problems).toEqual([]);
-}
+const check = checkPage;
 
 /** Sends the form with errors: the page shows them, and the browser logs the 400 (as intended). */
 async function sendWithErrors(page: Page, problems: string[], button: string, errorSelector: string) {

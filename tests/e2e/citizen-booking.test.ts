@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
-import { DESKTOP, PHONE, expectAccessible, launchBrowser, openPage as openUnpinnedPage, screenshot, serve } from '../helpers/browser.js';
+import { DESKTOP, PHONE, checkPage, launchBrowser, openPage as openUnpinnedPage, screenshot, serve } from '../helpers/browser.js';
 import { pinClock } from '../helpers/clock.js';
 import { addDays } from '../../src/lib/jst.js';
 
@@ -49,12 +49,7 @@ async function openPage(...args: Parameters<typeof openUnpinnedPage>) {
   return opened;
 }
 
-async function check(page: Page, problems: string[], name: string) {
-  await expectAccessible(page);
-  await screenshot(page, name);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
-  expect(problems).toEqual([]);
-}
+const check = checkPage;
 
 async function logIn(page: Page, noticeId: string, mmdd: string) {
   await page.goto(base + '/login');

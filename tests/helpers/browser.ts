@@ -65,3 +65,14 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 export async function expectAccessible(page: Page): Promise<void> {
   expect(await accessibilityViolations(page)).toEqual([]);
 }
+
+/**
+ * A citizen page as it must be: axe-clean, no sideways scrolling at this width, no console
+ * errors or failed requests so far (`problems` from openPage); its screenshot is kept.
+ */
+export async function checkPage(page: Page, problems: string[], name: string): Promise<void> {
+  await expectAccessible(page);
+  await screenshot(page, name);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+  expect(problems).toEqual([]);
+}
