@@ -152,7 +152,7 @@ describe('transaction() for plain SQL only ({ models: false })', () => {
   });
 
   it('When statements are sent together without waiting and one in the middle fails, then its own error is reported and none of them is kept', async () => {
-    const counters = await Promise.all([createCounter(db, { name: '一' }), createCounter(db, { name: '二' })]);
+    const counters = [await createCounter(db, { name: '一' }), await createCounter(db, { name: '二' })]; // in id order
     const rename = (tx: { query: (text: string, values?: unknown[]) => Promise<unknown[]> }, id: number) => tx.query(`UPDATE counters SET name = '変更' WHERE id = $1`, [id]);
     await expect(
       transaction(db, actor, (tx) => Promise.all([rename(tx, counters[0].id), tx.query(`SELECT 1 / 0`), rename(tx, counters[1].id)]), { models: false }),
