@@ -23,7 +23,7 @@
     link.href = booking.holderId === null ? '/staff/console/applicants/' + booking.applicantId : '/staff/console/holders/' + booking.holderId;
     link.textContent = booking.code;
     item.appendChild(link);
-    const person = booking.personLabel ? booking.name + ' [' + booking.personLabel + ']' : booking.name;
+    const person = (booking.personLabel ? booking.name + ' [' + booking.personLabel + ']' : booking.name) + (booking.runLabel ? ' (' + booking.runLabel + ')' : '');
     item.appendChild(document.createTextNode(' ' + person + ' [' + booking.procedure + '] [' + booking.channelLabel + '] [' + booking.statusLabel + '] ' + booking.storagePlace));
     if (booking.transferLabel) {
       const flag = document.createElement('strong');

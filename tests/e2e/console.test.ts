@@ -137,7 +137,8 @@ describe('console in the browser', () => {
     const operator = await loggedIn('operator');
     await operator.page.goto(`${base}/staff/console/holders/${caller.holder.id}/book?counterId=${annex.id}&date=${tomorrow}`);
     await expectAccessible(operator.page);
-    await operator.page.selectOption('#book-procedure', 'cert-renewal');
+    await operator.page.selectOption('#pick-procedure', 'cert-renewal');
+    await Promise.all([operator.page.waitForURL(/procedure=cert-renewal/), operator.page.click('button:has-text("空きを表示")')]);
     await operator.page.check(`input[name=slotId][value="${slot.id}"]`);
     await operator.page.fill('#birth', '0815');
     await Promise.all([operator.page.waitForURL(/done=booked/), operator.page.click('button:has-text("この内容で予約する")')]);

@@ -13,7 +13,7 @@ import { procedureChoices } from '../schedule/procedures.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { applicantForConsole, bookForCaller, confirmApplicant } from './applicants.js';
 import { applicantBookForm, cancelForm, id } from './forms.js';
-import { countersOf, ensureSlotCounter, pickedDay, slotChoices } from './on-behalf.js';
+import { countersOf, ensureSlotCounter, pickedDay, pickedProcedure, slotChoices } from './on-behalf.js';
 import { page } from './render.js';
 
 const viewers = requirePermission('console.view');
@@ -40,11 +40,18 @@ export function applicantRoutes(context: AppContext): Router {
 
   const bookPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
     const counters = await countersOf(db, user(res));
-    const { counterId, date } = pickedDay(req, counters);
-    const [slots, procedures] =
-      counterId === undefined ? [[], []] : await Promise.all([slotChoices(db, counterId, date, user(res)), procedureChoices(db, counterId, { withoutNoticeId: true })]);
+    const { counterId, date, procedure: asked } = pickedDay(req, counters);
+    const procedures = counterId === undefined ? [] : await procedureChoices(db, counterId, { withoutNoticeId: true });
+    const procedure = pickedProcedure(procedures, asked);
+    const slots = counterId === undefined || !procedure ? [] : await slotChoices(db, counterId, date, user(res), procedure.minutes);
     const values = req.method === 'POST' ? { ...(req.body as Record<string, unknown>), birthDate: '' } : {};
-    page(res, 'applicant-book', 'console.applicantBook.title', { counters, counterId, date, slots, procedures, identityMode: config.APPLICANT_IDENTITY, errors, values }, status);
+    page(
+      res,
+      'applicant-book',
+      'console.applicantBook.title',
+      { counters, counterId, date, slots, procedures, procedure, identityMode: config.APPLICANT_IDENTITY, errors, values },
+      status,
+    );
   };
 
   router.get('/console/applicants/book', onBehalfBookers, (req, res) => bookPage(req, res));

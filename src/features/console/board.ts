@@ -1,7 +1,7 @@
 // The day board and week overview of a counter. Free places for the web come from the same
 // function the citizen pages use (dayTimes), so staff see exactly what citizens see.
 import type { Reader } from '../../db/client.js';
-import type { BookingChannel, BookingStatus } from '../../generated/prisma/client.js';
+import type { BookingChannel, BookingStatus, Prisma } from '../../generated/prisma/client.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { addDays, dateColumn, formatMinutes, isoDateOfColumn, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
@@ -28,6 +28,11 @@ export interface BoardBooking {
   storagePlace: string;
   /** The counter where the card is stored when it is not this counter (it must be moved), else null. */
   storedAt: string | null;
+  /** When the booking starts and when its run ends (later than its slot's end for a long procedure). */
+  time: string;
+  endTime: string;
+  /** Listed under a later slot of its run: the person came in an earlier slot and is still at the window. */
+  continued: boolean;
 }
 
 export interface BoardSlot {
@@ -61,6 +66,20 @@ export interface ProcedureOfDay extends ProcedureCount {
   documents: string[];
 }
 
+const BOARD_BOOKING = {
+  id: true,
+  code: true,
+  channel: true,
+  status: true,
+  slotId: true,
+  alsoSlotIds: true,
+  procedure: { select: { name: true, displayOrder: true, documents: true } },
+  ...PERSON_SELECT,
+  cardHolder: { select: { ...PERSON_SELECT.cardHolder.select, counterId: true, counter: { select: { name: true } } } },
+} satisfies Prisma.BookingSelect;
+
+type BookingOfDay = Prisma.BookingGetPayload<{ select: typeof BOARD_BOOKING }>;
+
 /** Every slot of a counter's day with its numbers and the (non-cancelled) bookings in it; audited as a view of personal data. */
 export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: StaffPrincipal, auditAction: AuditAction = 'console.day.view', now = clockNow()): Promise<DayBoard> {
   const db = tx.db;
@@ -71,19 +90,12 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
     db.booking.findMany({
       where: { slot: { counterId, date: dateColumn(date) }, status: { not: 'cancelled' } },
       orderBy: { id: 'asc' },
-      select: {
-        id: true,
-        code: true,
-        channel: true,
-        status: true,
-        slotId: true,
-        procedure: { select: { name: true, displayOrder: true, documents: true } },
-        ...PERSON_SELECT,
-        cardHolder: { select: { ...PERSON_SELECT.cardHolder.select, counterId: true, counter: { select: { name: true } } } },
-      },
+      select: BOARD_BOOKING,
     }),
   ]);
   const webFree = new Map(times.map((time) => [time.id, time.remaining]));
+  const slotById = new Map(slots.map((slot) => [slot.id, slot]));
+  const boardBookings = bookings.map((booking) => boardBooking(booking, counterId, slotById));
   const board = slots.map((slot): BoardSlot => {
     const free = allPlacesLeft(slot);
     const web = webFree.get(slot.id) ?? 0;
@@ -96,26 +108,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
       reserved: slot.reservedCapacity,
       webFree: web,
       heldBackFree: free - web,
-      bookings: bookings
-        .filter((booking) => booking.slotId === slot.id)
-        .map((booking) => {
-          const { holderId, applicantId, noticeId, name, storagePlace } = bookedPerson(booking);
-          const stored = booking.cardHolder?.counterId ?? counterId;
-          const storedAt = stored !== counterId ? (booking.cardHolder?.counter?.name ?? null) : null;
-          return {
-            id: booking.id,
-            code: booking.code,
-            channel: booking.channel,
-            status: booking.status,
-            procedure: booking.procedure.name,
-            holderId,
-            applicantId,
-            noticeId,
-            name,
-            storagePlace,
-            storedAt,
-          };
-        }),
+      bookings: boardBookings.flatMap(({ slotIds, ...booking }) => (slotIds.includes(slot.id) ? [{ ...booking, continued: slotIds[0] !== slot.id }] : [])),
     };
   });
   const sum = (pick: (slot: BoardSlot) => number) => board.reduce((total, slot) => total + pick(slot), 0);
@@ -126,6 +119,30 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
     slots: board,
     totals: { capacity: sum((slot) => slot.capacity), booked: sum((slot) => slot.booked), webFree: sum((slot) => slot.webFree), heldBackFree: sum((slot) => slot.heldBackFree) },
     byProcedure: countByProcedure(bookings.map((booking) => booking.procedure)),
+  };
+}
+
+/** A booking as the board shows it, with the slots of its run (first the booked one). */
+function boardBooking(booking: BookingOfDay, counterId: number, slotById: Map<number, { startsAt: Date; endsAt: Date }>): Omit<BoardBooking, 'continued'> & { slotIds: number[] } {
+  const { holderId, applicantId, noticeId, name, storagePlace } = bookedPerson(booking);
+  const stored = booking.cardHolder?.counterId ?? counterId;
+  const slotIds = [booking.slotId, ...booking.alsoSlotIds];
+  const ends = slotIds.map((slotId) => slotById.get(slotId)!.endsAt.getTime());
+  return {
+    id: booking.id,
+    code: booking.code,
+    channel: booking.channel,
+    status: booking.status,
+    procedure: booking.procedure.name,
+    holderId,
+    applicantId,
+    noticeId,
+    name,
+    storagePlace,
+    storedAt: stored !== counterId ? (booking.cardHolder?.counter?.name ?? null) : null,
+    time: formatMinutes(jstMinutesOf(slotById.get(booking.slotId)!.startsAt)),
+    endTime: formatMinutes(jstMinutesOf(new Date(Math.max(...ends)))),
+    slotIds,
   };
 }
 

@@ -20,7 +20,7 @@ const birth = z.preprocess((value) => normaliseMonthDay(String(value ?? '')), z.
 export const dateQuery = z.object({ date: optional(isoDate) });
 export const weekQuery = z.object({ from: optional(isoDate) });
 export const searchQuery = z.object({ q: lineSchema(200).default('') });
-export const pickerQuery = z.object({ counterId: optional(id), date: optional(isoDate) });
+export const pickerQuery = z.object({ counterId: optional(id), date: optional(isoDate), procedure: optional(codeSchema).catch(undefined) });
 
 export const bookForm = z
   .object({

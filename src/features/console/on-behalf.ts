@@ -10,7 +10,8 @@ import { addDays, dateColumn, todayInJapan } from '../../lib/jst.js';
 import { parseQuery } from '../../lib/validation.js';
 import { pickerQuery } from './forms.js';
 import { AppError } from '../../lib/app-error.js';
-import { BookingError, listCounters } from '../booking/index.js';
+import { BookingError, listCounters, runFrom } from '../booking/index.js';
+import { PICKUP } from '../schedule/procedures.js';
 import { allPlacesLeft, webPlacesLeft } from '../../domain/booking-rules.js';
 import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../citizen/identity-checks.js';
 import type { StaffPrincipal } from '../../policies/index.js';
@@ -24,7 +25,15 @@ export const channelOf = (user: StaffPrincipal): BookingChannel => (user.role ==
 export async function holderForConsole(tx: Tx, holderId: number, user: StaffPrincipal) {
   const holder = await tx.db.cardHolder.findFirst({
     where: { AND: [{ id: holderId }, holderScope(user)] },
-    include: { counter: true, bookings: { where: { status: { not: 'cancelled' } }, orderBy: { id: 'desc' }, take: 10, include: { slot: { include: { counter: true } } } } },
+    include: {
+      counter: true,
+      bookings: {
+        where: { status: { not: 'cancelled' } },
+        orderBy: { id: 'desc' },
+        take: 10,
+        include: { slot: { include: { counter: true } }, procedure: { select: { minutes: true } } },
+      },
+    },
   });
   if (!holder) throw new AppError(404, 'holder_not_found', 'console.holderNotFound');
   await recordAudit(tx, { action: 'console.holder.view', targetType: 'card_holder', targetId: holder.noticeId });
@@ -62,17 +71,32 @@ export async function countersOf(reader: Reader, user: StaffPrincipal) {
   return (await listCounters(reader.db)).filter((counter) => can(user, 'console.view', counter.id));
 }
 
-/** The counter and day a picker shows: as asked (a GET's query, a POST's fields), else the user's first counter and tomorrow. */
+/** The counter, day and procedure a picker shows: as asked (a GET's query, a POST's fields), else the user's first counter and tomorrow. */
 export function pickedDay(req: Request, counters: { id: number }[], preferredCounterId?: number | null) {
-  const source = req.method === 'GET' ? req.query : { counterId: (req.body as Record<string, string>).counterId, date: (req.body as Record<string, string>).date };
+  const fields = req.body as Record<string, string>;
+  const source = req.method === 'GET' ? req.query : { counterId: fields.counterId, date: fields.date, procedure: fields.procedure };
   const picked = parseQuery(pickerQuery, source);
   const counterId = picked.counterId ?? counters.find((counter) => counter.id === preferredCounterId)?.id ?? counters[0]?.id;
-  return { counterId, date: picked.date ?? addDays(todayInJapan(), 1) };
+  return { counterId, date: picked.date ?? addDays(todayInJapan(), 1), procedure: picked.procedure };
 }
 
-/** Slots of a counter's day with every free place (held-back places included) for the picker. */
-export async function slotChoices(reader: Reader, counterId: number, date: string, user: StaffPrincipal) {
+/** The procedure asked for if the counter offers it, else its first (the pickup where it is offered). */
+export function pickedProcedure<T extends { code: string }>(offered: T[], code: string | undefined): T | undefined {
+  return offered.find((procedure) => procedure.code === code) ?? offered.find((procedure) => procedure.code === PICKUP) ?? offered[0];
+}
+
+/**
+ * A counter's day for the picker: each start time with the places left (held-back places
+ * included, and those for the web) for a procedure of `minutes`, the fewest over the slots of
+ * its run; a start where the run cannot be formed (before lunch, at the day's end) cannot be chosen.
+ */
+export async function slotChoices(reader: Reader, counterId: number, date: string, user: StaffPrincipal, minutes: number) {
   ensureCounter(user, counterId);
   const slots = await reader.db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
-  return slots.map((slot) => ({ id: slot.id, startsAt: slot.startsAt, capacity: slot.capacity, booked: slot.booked, free: allPlacesLeft(slot), webFree: webPlacesLeft(slot) }));
+  return slots.map((slot, index) => {
+    const run = runFrom(slot, slots.slice(index + 1), minutes);
+    const covered = slots.filter((each) => run?.includes(each.id));
+    const fewest = (left: (each: (typeof slots)[number]) => number) => (run ? Math.min(...covered.map(left)) : 0);
+    return { id: slot.id, startsAt: slot.startsAt, endsAt: (covered.at(-1) ?? slot).endsAt, fits: run !== null, free: fewest(allPlacesLeft), webFree: fewest(webPlacesLeft) };
+  });
 }

@@ -10,11 +10,11 @@ import { parseForm, parseQuery, type FieldErrors } from '../../lib/validation.js
 import { transaction, type Tx } from '../../db/transaction.js';
 import { bookSlot, cancelBooking, checkIn, handOver, markNoShow, markNoShowsOfDay, moveBooking, type VisitAction } from '../booking/index.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
-import { dayBoard, previewNoShows, weekOverview, type DayBoard } from './board.js';
+import { dayBoard, previewNoShows, weekOverview, type BoardBooking, type BoardSlot, type DayBoard } from './board.js';
 import { auditExport, exportBookings, type ExportRow } from './export.js';
 import { bookForm, cancelForm, CHANNELS, dateQuery, exportQuery, id, moveForm, noShowForm, searchQuery, STATUSES, weekQuery } from './forms.js';
 import { IdentityError } from '../citizen/identity-checks.js';
-import { channelOf, confirmIdentity, countersOf, ensureSlotCounter, holderForConsole, pickedDay, slotChoices } from './on-behalf.js';
+import { channelOf, confirmIdentity, countersOf, ensureSlotCounter, holderForConsole, pickedDay, pickedProcedure, slotChoices } from './on-behalf.js';
 import { searchPeople } from './search.js';
 import { bookedPerson } from './person.js';
 import { page } from './render.js';
@@ -30,6 +30,13 @@ const refreshSecondsOf = (value: unknown) => Math.min(60, Math.max(2, Number(val
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
 
 /** The board as JSON for the refresh script, with labels already translated. */
+/** Where a booking of a long procedure started, or until when it goes on ('' when it fits its slot). */
+function runLabel(booking: BoardBooking, slot: BoardSlot, t: Response['locals']['t']): string {
+  if (booking.continued) return t('console.day.continued', { from: booking.time });
+  return booking.endTime === slot.endTime ? '' : t('console.day.until', { until: booking.endTime });
+}
+
+/** The board with its shown values translated (the page and its JSON refresh draw the same). */
 function boardJson(board: DayBoard, t: Response['locals']['t']) {
   return {
     ...board,
@@ -37,6 +44,7 @@ function boardJson(board: DayBoard, t: Response['locals']['t']) {
       ...slot,
       bookings: slot.bookings.map((booking) => ({
         ...booking,
+        runLabel: runLabel(booking, slot, t),
         channelLabel: t(`console.channel.${booking.channel}`),
         statusLabel: t(`console.status.${booking.status}`),
         transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '',
@@ -100,7 +108,7 @@ export function consoleRoutes(context: AppContext): Router {
   router.get('/console/counters/:id/day', viewers, async (req, res) => {
     const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res)));
     page(res, 'day', 'console.day.title', {
-      board,
+      board: boardJson(board, res.locals.t),
       previous: addDays(board.date, -1),
       next: addDays(board.date, 1),
       noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined,
@@ -121,8 +129,9 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/counters/:id/print', counterWorkers, async (req, res) => {
     const board = await asStaff(req, res, (tx) => dayBoard(tx, counterParam(req), dateOf(req), user(res), 'console.print'));
-    const rows = board.slots.flatMap((slot) => slot.bookings.map((booking) => ({ ...booking, time: slot.time, endTime: slot.endTime })));
-    page(res, 'print', 'console.print.title', { board, rows });
+    const printed = boardJson(board, res.locals.t);
+    const rows = printed.slots.flatMap((slot) => slot.bookings.filter((booking) => !booking.continued));
+    page(res, 'print', 'console.print.title', { board: printed, rows });
   });
 
   router.get('/console/counters/:id/no-show', counterWorkers, async (req, res) => {
@@ -145,15 +154,17 @@ export function consoleRoutes(context: AppContext): Router {
     const holderId = parseQuery(id, req.params.id);
     const holder = await holderPage(req, res, holderId);
     const counters = await myCounters(res);
-    const { counterId, date } = pickedDay(req, counters, holder.counterId);
-    const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res));
+    const { counterId, date, procedure: asked } = pickedDay(req, counters, holder.counterId);
     const procedures = counterId === undefined ? [] : await procedureChoices(db, counterId);
     const active = holder.bookings.find((booking) => booking.status === 'active');
+    const procedure = pickedProcedure(procedures, active?.procedureCode ?? asked);
+    const minutes = active?.procedure.minutes ?? procedure?.minutes ?? 0;
+    const slots = counterId === undefined ? [] : await slotChoices(db, counterId, date, user(res), minutes);
     page(
       res,
       'book',
       active ? 'console.book.moveTitle' : 'console.book.title',
-      { holder, active, counters, counterId, date, slots, procedures, errors, values: req.method === 'POST' ? req.body : {} },
+      { holder, active, counters, counterId, date, slots, procedures, procedure, errors, values: req.method === 'POST' ? req.body : {} },
       status,
     );
   };

@@ -60,9 +60,9 @@ export function procedureChoices(
   reader: Queryable,
   counterId: number,
   options: { includeRetired?: boolean; withoutNoticeId?: boolean } = {},
-): Promise<{ code: string; name: string }[]> {
+): Promise<{ code: string; name: string; minutes: number }[]> {
   return reader.query(
-    `SELECT p.code, p.name FROM procedures p JOIN counter_procedures cp ON cp.procedure_code = p.code
+    `SELECT p.code, p.name, p.minutes FROM procedures p JOIN counter_procedures cp ON cp.procedure_code = p.code
      WHERE cp.counter_id = $1::int AND ($2::boolean OR p.retired_at IS NULL) AND NOT ($3::boolean AND p.needs_notice_id) ORDER BY p.display_order, p.id`,
     [counterId, options.includeRetired ?? false, options.withoutNoticeId ?? false],
   );
