@@ -104,10 +104,16 @@ async function calendarOffers(page: Page, counter: string, date: IsoDate): Promi
   return (await page.locator(`a[href$="/days/${date}"]`).count()) === 1;
 }
 
+/** Only the pickup's pages speak of receiving the card (受け取る). */
+async function speaksOfItsProcedure(page: Page, code: string) {
+  if (code !== 'pickup') expect(await page.locator('main').textContent()).not.toContain('受け取');
+}
+
 /** From the counter list to the booking, checking what the procedure offers on the way. */
 async function book(page: Page, check: (name: string) => Promise<void>, procedure: ProcedureCase, time: string) {
   const listed = await page.locator('.counter-list h2').allTextContents();
   expect(listed.map((name) => name.trim())).toEqual(counterNamesOffering(procedure.code));
+  await speaksOfItsProcedure(page, procedure.code);
   await check('05-counters');
   for (const calendar of procedure.calendars) expect(await calendarOffers(page, calendar.counter, calendar.date), `${calendar.counter} ${calendar.date}`).toBe(calendar.bookable);
 
@@ -115,6 +121,7 @@ async function book(page: Page, check: (name: string) => Promise<void>, procedur
   const counterName = setup.counters.find((counter) => counter.fields.code === procedure.counter)!.fields.name;
   await page.getByRole('link', { name: counterName }).click();
   await page.waitForURL(/\/booking\/counters\/\d+$/);
+  await speaksOfItsProcedure(page, procedure.code);
   await check('06-calendar');
   await page.locator(`a[href$="/days/${procedure.day}"]`).click();
   await page.waitForURL(/\/days\//);
