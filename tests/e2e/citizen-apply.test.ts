@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { addDays } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
+import { mailedCode } from '../helpers/citizen.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createSlot } from '../helpers/factories.js';
 
@@ -37,11 +38,6 @@ async function sendWithErrors(page: Page, problems: string[], button: string, er
   problems.length = 0;
 }
 
-async function mailedCode(email: string): Promise<string> {
-  const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { toAddress: email, kind: 'email.verification' }, orderBy: { id: 'desc' } });
-  return mail.textBody.match(/確認コード: (\d{6})/)![1];
-}
-
 describe.each([
   ['phone', PHONE, '19850402'],
   ['desktop', { ...DESKTOP, width: 1366 }, '19850403'], // another person: one person books a procedure once
@@ -66,7 +62,7 @@ describe.each([
     await page.waitForURL(/\/apply\/application\/code$/);
     await check(page, problems, `apply-${device}-04-code`);
 
-    const code = await mailedCode(email);
+    const code = await mailedCode(t.db, email);
     await page.getByLabel('確認コード(6桁の数字)').fill('12345');
     await sendWithErrors(page, problems, '確認する', '#code-error');
     await check(page, problems, `apply-${device}-05-code-errors`);

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { DESKTOP, PHONE, checkPage, launchBrowser, openPage as openUnpinnedPage, screenshot, serve } from '../helpers/browser.js';
+import { logIn } from '../helpers/citizen.js';
 import { pinClock } from '../helpers/clock.js';
 import { addDays } from '../../src/lib/jst.js';
 
@@ -51,14 +52,6 @@ async function openPage(...args: Parameters<typeof openUnpinnedPage>) {
 
 const check = checkPage;
 
-async function logIn(page: Page, noticeId: string, mmdd: string) {
-  await page.goto(base + '/login');
-  await page.getByLabel('予約用ID(交付通知書に記載)').fill(noticeId);
-  await page.getByLabel('生年月日の月日(4桁)').fill(mmdd);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForURL(/\/booking/);
-}
-
 async function pickDay(page: Page, date: string) {
   await page.getByRole('link', { name: '市民課 交付センター' }).click();
   await page.waitForURL(/\/booking\/counters\/\d+/);
@@ -88,7 +81,7 @@ describe.each([
     await expect.poll(() => page.locator('#noticeId-error').count()).toBe(1);
     problems.length = 0; // the 400 response of the empty form is logged by the browser, as intended
     await check(page, problems, `citizen-${name}-02-login-errors`);
-    await logIn(page, person.noticeId, '0315');
+    await logIn(page, base, person.noticeId, '0315');
     expect(page.url()).toContain('/booking/counters');
     await check(page, problems, `citizen-${name}-03-counters`);
     await page.getByRole('link', { name: '市民課 交付センター' }).click();
@@ -116,7 +109,7 @@ describe.each([
     await page.getByRole('button', { name: 'ログアウト' }).click();
     await page.waitForURL(/loggedOut/);
     await check(page, problems, `citizen-${name}-09-logged-out`);
-    await logIn(page, person.noticeId, '0315');
+    await logIn(page, base, person.noticeId, '0315');
     expect(await page.locator('.booking-code').textContent()).toBe(code);
     await page.getByRole('link', { name: '日時・場所を変更する' }).click();
     await pickDay(page, otherDay);
@@ -194,7 +187,7 @@ describe('session time-out warning (WCAG 2.2.1)', () => {
     const person = await createCardHolder(t.db, { mmdd: '0909', counterId });
     const { page, problems } = await openUnpinnedPage(browser, PHONE);
     await page.clock.install({ time: now });
-    await logIn(page, person.noticeId, '0909');
+    await logIn(page, base, person.noticeId, '0909');
     await page.waitForURL(/\/booking\/counters/);
     await page.waitForLoadState('load'); // the timer script has started before the clock jumps
     const warning = page.getByRole('alertdialog');
@@ -216,7 +209,7 @@ describe('pages that refuse', () => {
     await t.db.prisma.slot.update({ where: { id: full.id }, data: { booked: 1 } });
     const person = await createCardHolder(t.db, { mmdd: '0214', counterId });
     const { page, problems } = await openPage(browser, PHONE);
-    await logIn(page, person.noticeId, '0214');
+    await logIn(page, base, person.noticeId, '0214');
     await pickDay(page, day);
     await page.getByRole('button', { name: /9:00〜9:30/ }).click();
     await page.waitForURL(/\/booking\/confirm/);
@@ -243,7 +236,7 @@ describe('pages that refuse', () => {
 
     const handedOver = await createCardHolder(t.db, { mmdd: '0606', status: 'handed_over' });
     const second = await openPage(browser, PHONE);
-    await logIn(second.page, handedOver.noticeId, '0606');
+    await logIn(second.page, base, handedOver.noticeId, '0606');
     expect(await second.page.getByRole('status').textContent()).toContain('お受け取り済み');
     await check(second.page, second.problems, 'citizen-phone-blocked');
     await second.page.context().close();

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { addDays } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
+import { logIn } from '../helpers/citizen.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 
@@ -39,11 +40,7 @@ describe.each([
     const person = await createCardHolder(t.db);
     const { page, problems } = await openPage(browser, viewport);
     await page.clock.setFixedTime(now);
-    await page.goto(`${base}/login`);
-    await page.getByLabel('予約用ID(交付通知書に記載)').fill(person.noticeId);
-    await page.getByLabel('生年月日の月日(4桁)').fill(person.mmdd);
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await page.waitForURL(/\/booking/);
+    await logIn(page, base, person.noticeId, person.mmdd);
     await page.goto(`${base}/booking/counters/${counterId}/days/${day}`);
     await page.getByRole('button', { name: /11:00〜11:30/ }).click();
     await page.waitForURL(/\/booking\/confirm/);
