@@ -8,8 +8,9 @@ export function pgPoolConfig(databaseUrl: string, extra: PoolConfig = {}): PoolC
   const url = new URL(databaseUrl);
   const params = url.searchParams;
   return {
-    host: decodeURIComponent(url.hostname) || params.get('host') || 'localhost',
-    port: url.port ? Number(url.port) : 5432,
+    // As libpq reads it: ?host= (a directory means a Unix socket) and ?port= override the URL's.
+    host: params.get('host') || decodeURIComponent(url.hostname) || 'localhost',
+    port: Number(params.get('port') || url.port || 5432),
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database: decodeURIComponent(url.pathname.replace(/^\//, '')),

@@ -107,14 +107,36 @@ async function runOnce<T>(database: Database, actor: Actor, fn: (tx: Tx) => Prom
   return opening.run({ ...open, client }, () => plainTransaction(client, open, actor, fn as (tx: SqlTx) => Promise<T>));
 }
 
+/**
+ * Makes the statements sent on a connection in one tick leave in one write: the connection
+ * pipelines them (connectDatabase), and a socket write costs the app more CPU than building a
+ * statement (bench/README.md, "Fewer writes"). pg corks its socket around each statement's
+ * messages; this holds the cork until the tick ends.
+ */
+function writeTogether(client: pg.PoolClient): () => void {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  let corked = false;
+  return () => {
+    if (corked || !stream?.cork || !stream.uncork) return;
+    corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      corked = false;
+      stream.uncork!();
+    });
+  };
+}
+
 /** Plain SQL on the transaction's connection, refused once the transaction has ended. */
 function queryOn(client: pg.PoolClient) {
   let ended = false;
+  const together = writeTogether(client);
   const query = async <Row>(text: string, values: unknown[] = []) => {
     if (ended) throw new Error('a query was sent after its transaction ended');
+    together();
     return (await client.query(preparedQuery(text, values))).rows as Row[];
   };
-  return { query, end: () => (ended = true) };
+  return { query, together, end: () => (ended = true) };
 }
 
 /** Prisma's interactive transaction, with plain SQL on the connection it took. */
@@ -137,9 +159,10 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
 
 /** BEGIN (with the settings) and COMMIT on a pool connection, for work that needs plain SQL only. */
 async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: Actor, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-  const { query, end } = queryOn(client);
+  const { query, together, end } = queryOn(client);
   let broken: Error | undefined;
   try {
+    together();
     // BEGIN goes out with the first statement (the connection pipelines, see connectDatabase).
     // It cannot fail alone on a working connection, and a failed setting aborts the transaction
     // block, so every statement after it fails too; its own error is the one reported.

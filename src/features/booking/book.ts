@@ -1,8 +1,8 @@
 // Holding a time and booking it: the two commands on the hot path of a booking storm, each a
-// few statements in one transaction. The card holders are locked first; then one statement
-// reads what the command needs (open bookings, the slot with its counter's rules) and removes
-// the people's holds; the booking rows, card statuses, email and audit row follow; the slot's
-// places are taken last.
+// few statements in one transaction. The people are locked first; then one statement, sent
+// with the locks (the connection runs them in order), reads what the command needs (open
+// bookings, the slot with its counter's rules) and removes the people's holds; the booking
+// rows, card statuses, email and audit row follow; the slot's places are taken last.
 import type { SqlTx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { actorKey } from '../../lib/actor.js';
@@ -155,8 +155,7 @@ export async function holdSlot(tx: SqlTx, input: HoldSlotInput): Promise<{ expir
   const now = input.now ?? clockNow();
   const code = input.procedure ?? PICKUP;
   const person = { ...personOf(input), procedure: code };
-  await lockPeople(tx, [person], { toBook: true });
-  const state = await slotState(tx, [person], input.slotId, now);
+  const [, state] = await Promise.all([lockPeople(tx, [person], { toBook: true }), slotState(tx, [person], input.slotId, now)]);
   const { holds, slot } = state;
   const procedure = state.procedures.get(code)!;
   if (plainlyFull(state, 1, false, heldIn(holds, slot.id))) throw new BookingError('slot_full');
@@ -225,9 +224,8 @@ function bookedPeople(input: BookSlotInput): Booked[] {
 export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedGroup> {
   const now = input.now ?? clockNow();
   const booked = bookedPeople(input);
-  const statuses = await lockPeople(tx, booked, { toBook: true });
+  const [statuses, state] = await Promise.all([lockPeople(tx, booked, { toBook: true }), slotState(tx, booked, input.slotId, now)]);
   const codes = booked.map((person) => person.procedure);
-  const state = await slotState(tx, booked, input.slotId, now);
   const { holds, slot } = state;
   const procedures = [...new Set(codes)].sort().map((code) => state.procedures.get(code)!);
   if (input.holdId !== undefined) checkConfirmedHold(holds, input.holdId, slot.id, codes[0]);

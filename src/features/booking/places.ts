@@ -53,8 +53,8 @@ async function lockApplicants(tx: SqlTx, ids: number[]): Promise<void> {
  */
 export async function lockPeople(tx: SqlTx, people: Person[], options: { toBook?: boolean } = {}): Promise<Map<number, CardStatus>> {
   const holderIds = holderIdsOf(people);
-  const statuses = await (options.toBook ? lockBookingHolders(tx, holderIds) : lockHolders(tx, holderIds));
-  await lockApplicants(tx, applicantIdsOf(people));
+  // Sent together, run in this order: a statement the caller sends right after runs with them locked.
+  const [statuses] = await Promise.all([options.toBook ? lockBookingHolders(tx, holderIds) : lockHolders(tx, holderIds), lockApplicants(tx, applicantIdsOf(people))]);
   return statuses;
 }
 
