@@ -4,13 +4,15 @@
 // applies; its documents reach the mail.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
-import { bookSlot, dayPage, holdSlot, monthCalendar, moveBooking } from '../../src/features/booking/index.js';
-import { addDays } from '../../src/lib/jst.js';
+import { bookSlot, cancelBooking, dayPage, holdSlot, monthCalendar, moveBooking, slotDeadline } from '../../src/features/booking/index.js';
+import { counterRules } from '../../src/features/booking/counter-rules.js';
+import { addDays, formatMomentJa, jstInstant } from '../../src/lib/jst.js';
 import { TEST_CLERK } from '../helpers/booking.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 import { waitUntilBlockedBy } from '../helpers/db.js';
+import { loggedInCitizen } from '../citizen/citizen-agent.js';
 
 const { today } = pinClock('2027-01-15T10:00:00+09:00');
 let t: TestApp;
@@ -212,5 +214,32 @@ describe('procedures in the booking core', () => {
     expect(await todayIn(sameDay)).toBe('free');
     expect(await todayIn()).toBe('outside');
     expect(await dayPage(t.db, other.id, today, sameDay)).toBeNull();
+  });
+  it('When a procedure allows same-day booking, then its deadline is the set minutes before the time (day page, booked page, mail), the citizen may still cancel on the day until then, and a family mixing it with the pickup has the earlier deadline of the two', async () => {
+    const counter = await createCounter(t.db);
+    const sameDay = await createProcedure(counter.id, { sameDayAllowed: true });
+    const { policy } = await counterRules(t.db, counter.id);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: today, startMinute: 15 * 60 });
+    const closes = new Date(jstInstant(today, 15 * 60).getTime() - policy.sameDayUntilMinutes * 60_000);
+    const [a] = await people(1);
+    const { bookings } = await transaction(t.db, citizen(a.holder.id), (tx) =>
+      bookSlot(tx, { slotId: slot.id, cardHolderIds: [a.holder.id], channel: 'web', procedure: sameDay, email: 'same-day@example.jp', by: null, baseUrl }),
+    );
+    expect(await slotDeadline(t.db, slot, [sameDay])).toEqual(closes);
+    expect((await dayPage(t.db, counter.id, today, sameDay))!.minutesBefore).toBe(policy.sameDayUntilMinutes);
+    expect((await dayPage(t.db, counter.id, today))!.minutesBefore).toBeNull();
+    const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { bookingId: bookings[0].id } });
+    expect(mail.textBody).toContain(`変更・取消の受付締切: ${formatMomentJa(closes)}まで`);
+    const page = await (await loggedInCitizen(t.app, a.noticeId, a.mmdd)).get('/booking');
+    expect(page.text).toContain(`変更・取消は${formatMomentJa(closes)}まで`);
+
+    await transaction(t.db, citizen(a.holder.id), (tx) => cancelBooking(tx, { bookingId: bookings[0].id, by: null, baseUrl }), { models: false });
+    expect(await t.db.prisma.booking.findUniqueOrThrow({ where: { id: bookings[0].id } })).toMatchObject({ status: 'cancelled' });
+
+    const later = await createSlot(t.db, { counterId: counter.id, date: day, startMinute: 15 * 60 });
+    const pickupCloses = await slotDeadline(t.db, later, ['pickup']);
+    expect(pickupCloses.getTime()).toBeLessThan(jstInstant(day, 0).getTime());
+    expect(await slotDeadline(t.db, later, ['pickup', sameDay])).toEqual(pickupCloses);
+    expect(await slotDeadline(t.db, later, [sameDay])).toEqual(new Date(jstInstant(day, 15 * 60).getTime() - policy.sameDayUntilMinutes * 60_000));
   });
 });

@@ -32,6 +32,13 @@ describe('booking window in Japan time', () => {
     expect(bookingWindowProblem(visit, sameDay, jstInstant('2026-12-10', 8 * 60 + 1))).toBe('deadline_passed');
     expect(bookingWindowProblem(visit, policy, jstInstant('2026-12-10', 7 * 60))).toBe('deadline_passed');
   });
+
+  it('When same-day booking is allowed, then a visit tomorrow stays open through the evening before (no day deadline at 17:00)', () => {
+    const sameDay = { ...policy, sameDayAllowed: true };
+    expect(bookingWindowProblem(visit, sameDay, jstInstant('2026-12-09', 20 * 60))).toBeNull();
+    expect(changeWindowProblem(visit, sameDay, jstInstant('2026-12-09', 23 * 60 + 59))).toBeNull();
+    expect(bookingWindowProblem(visit, policy, jstInstant('2026-12-09', 20 * 60))).toBe('deadline_passed');
+  });
 });
 
 describe("deadline counted in the counter's opening days (開庁日)", () => {
@@ -73,7 +80,7 @@ describe("deadline counted in the counter's opening days (開庁日)", () => {
   });
 
   it('When the year-end closure lies between, then the visit on 1/4 closes on 12/28, the last opening day of the year', async () => {
-    const deadline = await slotDeadline(db, { counterId, startsAt: jstInstant('2027-01-04', 9 * 60) });
+    const deadline = await slotDeadline(db, { counterId, startsAt: jstInstant('2027-01-04', 9 * 60) }, ['pickup']);
     expect(deadline).toEqual(jstInstant('2026-12-28', 17 * 60));
     expect(formatMomentJa(deadline)).toBe('2026年12月28日(月) 17:00');
   });

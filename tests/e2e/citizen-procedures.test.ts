@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadSetup, parseSetupFile, type CitySetup } from '../../src/features/schedule/setup-file.js';
-import { addDays, jstInstant, type IsoDate } from '../../src/lib/jst.js';
+import { addDays, formatMomentJa, jstInstant, type IsoDate } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
 import { logIn, mailedCode } from '../helpers/citizen.js';
@@ -48,6 +48,8 @@ interface ProcedureCase {
   calendars: { counter: string; date: IsoDate; bookable: boolean }[];
   /** Times of the booked day shown but not offered. */
   closedTimes: string[];
+  /** Where the same day is allowed: how many minutes before its time a visit closes (else the day's deadline applies). */
+  closesMinutesBefore?: number;
 }
 
 const PROCEDURES: ProcedureCase[] = [
@@ -56,7 +58,7 @@ const PROCEDURES: ProcedureCase[] = [
   { code: 'card-renewal', counter: 'center', day: IN_A_WEEK, calendars: [], closedTimes: [] },
   { code: 'cert-renewal', counter: 'kita', day: IN_A_WEEK, calendars: [{ counter: 'kita', date: today, bookable: false }], closedTimes: [] },
   // Same day allowed until 60 minutes before the time: 10:30 has passed that, 13:00 has not.
-  { code: 'pin-reset', counter: 'nishi', day: today, calendars: [{ counter: 'nishi', date: today, bookable: true }], closedTimes: ['10:30〜11:00'] },
+  { code: 'pin-reset', counter: 'nishi', day: today, calendars: [{ counter: 'nishi', date: today, bookable: true }], closedTimes: ['10:30〜11:00'], closesMinutesBefore: 60 },
   // Open 14 days ahead, not 90 as the center's other procedures.
   { code: 'express', counter: 'center', day: addDays(today, 14), calendars: [{ counter: 'center', date: addDays(today, 20), bookable: false }], closedTimes: [] },
 ];
@@ -126,6 +128,7 @@ async function book(page: Page, check: (name: string) => Promise<void>, procedur
   await page.locator(`a[href$="/days/${procedure.day}"]`).click();
   await page.waitForURL(/\/days\//);
   await check('07-day');
+  if (procedure.closesMinutesBefore) await expect.poll(() => page.locator('main').textContent()).toContain(`それぞれの時間の${procedure.closesMinutesBefore}分前`);
   for (const closed of procedure.closedTimes) {
     await expect.poll(() => page.locator('.time-closed').filter({ hasText: closed }).count()).toBe(1);
     expect(await page.getByRole('button', { name: new RegExp(closed) }).count()).toBe(0);
@@ -137,11 +140,17 @@ async function book(page: Page, check: (name: string) => Promise<void>, procedur
   await check('08-confirm');
   await page.getByRole('button', { name: '入力内容を確認する' }).click();
   await page.waitForURL(/\/booking\/review$/);
+  const bringing = () => page.getByRole('region', { name: '当日の持ち物' }).getByRole('listitem').allTextContents();
+  expect((await bringing()).map((item) => item.trim())).toEqual(documents);
   await check('09-review');
   await page.getByRole('button', { name: '予約を確定する' }).click();
   await page.waitForURL(/done=booked/);
-  const bring = page.getByRole('region', { name: '当日の持ち物' });
-  expect((await bring.getByRole('listitem').allTextContents()).map((item) => item.trim())).toEqual(documents);
+  if (procedure.closesMinutesBefore) {
+    const startsAt = jstInstant(procedure.day, Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5)));
+    const closes = formatMomentJa(new Date(startsAt.getTime() - procedure.closesMinutesBefore * 60_000));
+    expect(await page.locator('main').textContent()).toContain(`変更・取消は${closes}まで`);
+  }
+  expect((await bringing()).map((item) => item.trim())).toEqual(documents);
   await check('10-booked');
 }
 
@@ -151,7 +160,7 @@ describe.each(DEVICES)('each procedure of the example city on a $device', (who) 
     t.db.prisma.booking.findFirstOrThrow({ where: { ...where, status: 'active' }, include: { applicant: true, slot: { include: { counter: true } } } });
 
   it.each(PROCEDURES)(
-    'When a citizen books $code at the counter $counter, then only its counters and days are offered, its documents are listed and every page passes axe',
+    'When a citizen books $code at the counter $counter, then only its counters and days are offered, its documents are listed before and after booking and every page passes axe',
     async (procedure) => {
       const { page, problems } = await openPage(browser, viewport);
       await page.clock.setFixedTime(now);

@@ -178,6 +178,8 @@ export interface DayPage {
   times: TimeChoice[];
   /** The last moment to book this day on the web. */
   deadline: Date;
+  /** Where the same day is allowed, each time closes this many minutes before it instead (else null). */
+  minutesBefore: number | null;
   /** When booking for this day opens, if it has not yet. */
   opensAt: Date | null;
   /** Some hold somewhere has run out: give the places back (releaseExpiredHolds) and read again. */
@@ -199,5 +201,12 @@ export async function dayPage(reader: Reader, counterId: number, date: IsoDate, 
     return { ...slot, bookable, label: days.labelOf(date, jstMinutesOf(slot.startsAt)) };
   });
   const opensAt = date > addDays(todayInJapan(now), policy.opensDaysAhead) ? bookingOpensAt(date, policy) : null;
-  return { counter: { id: counterId, name: row.counter_name }, times, deadline: bookingDeadline(date, policy, days.isOpeningDay), opensAt, expiredHolds: row.expired };
+  return {
+    counter: { id: counterId, name: row.counter_name },
+    times,
+    deadline: bookingDeadline(date, policy, days.isOpeningDay),
+    minutesBefore: policy.sameDayAllowed ? policy.sameDayUntilMinutes : null,
+    opensAt,
+    expiredHolds: row.expired,
+  };
 }

@@ -7,13 +7,12 @@ import type { SqlTx } from '../../db/transaction.js';
 import type { BookingChannel } from '../../generated/prisma/client.js';
 import { actorKey } from '../../lib/actor.js';
 import { now as clockNow } from '../../lib/clock.js';
-import { jstDateOf } from '../../lib/jst.js';
 import { recordAudit } from '../staff/audit.js';
 import { bookingMailKey, composeBookingMail, groupProcedure, type BookingMailDetails, type VisitSlot } from './mail.js';
 import { enqueueMail, headerSafe } from '../notify/outbox.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
-import { checkWindow, counterRulesColumns, rulesOfRow, withProcedure, type CounterRules } from './counter-rules.js';
+import { checkWindow, counterRulesColumns, rulesOfRow, visitDeadline, withProcedure, type CounterRules } from './counter-rules.js';
 import { applyCardEvent } from './card-events.js';
 import { BookingError, refusalOfRow } from './errors.js';
 import {
@@ -35,7 +34,6 @@ import {
   type Run,
 } from './places.js';
 import { OPEN_BOOKING_SQL, webPlacesLeftSql } from '../../domain/booking-rules.js';
-import { bookingDeadline } from './window.js';
 import { offeredByCode, offeredProceduresJson, PICKUP, type OfferedProcedure } from '../schedule/procedures.js';
 import { checkProcedureLimits, offeredOrRefuse, refuseNoticeIdProcedure } from './procedure-limits.js';
 import { formRuns } from './runs.js';
@@ -245,8 +243,10 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   if (takeFirst) await takePlacesIn(tx, take, { heldBack, now });
   const bookings = await insertBookings(tx, { people, channel: input.channel, email: input.email ?? null });
   if (input.overbookReason !== undefined) for (const [slotId, missing] of take) await overbook(tx, slotId, missing, input);
-  const rules = procedureRules(state, state.procedures.get(codes[0])!);
-  const deadline = bookingDeadline(jstDateOf(slot.startsAt), rules.policy, rules.isOpeningDay);
+  const deadline = visitDeadline(
+    slot.startsAt,
+    procedures.map((procedure) => procedureRules(state, procedure)),
+  );
   const mail = input.email
     ? confirmationMail(
         bookings[0],

@@ -8,7 +8,7 @@ import { recordAudit } from '../staff/audit.js';
 import { queueBookingMail } from './mail.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { applyCardEvent } from './card-events.js';
-import { checkWindow, counterRules, withProcedure } from './counter-rules.js';
+import { checkWindow, counterRules, visitRules, withProcedure } from './counter-rules.js';
 import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
 import { checkProcedureLimits, proceduresAt, refuseNoticeIdProcedure } from './procedure-limits.js';
@@ -71,9 +71,10 @@ async function lockedGroup(tx: SqlTx, bookingId: number) {
   return { groupCode, primary, group, slot: { id: primary.slotId, counterId: primary.counterId, startsAt: primary.startsAt, endsAt: primary.endsAt } };
 }
 
-/** A change of the group's booking is allowed now (the citizen's deadlines, unless staff). */
-async function checkChange(tx: SqlTx, slot: { counterId: number; startsAt: Date }, input: ChangeInput, people?: number) {
-  checkWindow('change', slot.startsAt, await counterRules(tx, slot.counterId), { by: input.by, now: input.now ?? clockNow(), people });
+/** A change of the group's booking is allowed now: within every procedure's deadline in it (the citizen's, unless staff). */
+async function checkChange(tx: SqlTx, slot: { counterId: number; startsAt: Date }, group: { procedureCode: string }[], input: ChangeInput, people?: number) {
+  const rules = await visitRules(tx, slot.counterId, [...new Set(group.map((member) => member.procedureCode))]);
+  for (const each of rules) checkWindow('change', slot.startsAt, each, { by: input.by, now: input.now ?? clockNow(), people });
 }
 
 export interface MoveBookingInput extends ChangeInput {
@@ -90,7 +91,7 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
   if (from.id === input.toSlotId) throw new BookingError('same_slot');
   const [to] = await tx.query<TargetSlot>(`SELECT id, counter_id AS "counterId", starts_at AS "startsAt", ends_at AS "endsAt" FROM slots WHERE id = $1::int`, [input.toSlotId]);
   if (!to) throw new BookingError('slot_not_found');
-  await checkChange(tx, from, input);
+  await checkChange(tx, from, group, input);
   const { runs } = await checkBookable(tx, to, group, input.by, now);
   await settleHolds(tx, await takeHoldsOf(tx, group, now));
   const { take, give } = placesChange(placesOf(group.map((member) => runs.get(member.procedureCode)!)), placesOf(group));
@@ -144,7 +145,7 @@ async function cancelRows(tx: SqlTx, bookings: (Run & { id: number })[], now: Da
 export async function cancelBooking(tx: SqlTx, input: ChangeInput): Promise<{ groupCode: string; people: number }> {
   const now = input.now ?? clockNow();
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
-  await checkChange(tx, slot, input);
+  await checkChange(tx, slot, group, input);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'cancellation', eventKey: `cancel:${Date.now()}`, baseUrl: input.baseUrl });
   await cancelRows(tx, group, now);
   await applyCardEvent(tx, 'cancelled', holderIdsOf(group));
@@ -164,7 +165,7 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   const { groupCode, primary, group, slot } = await lockedGroup(tx, input.bookingId);
   const person = { ...personOf(input), procedure: input.procedure ?? primary.procedureCode };
   const statuses = await lockPeople(tx, [person], { toBook: true });
-  await checkChange(tx, slot, input, group.length + 1);
+  await checkChange(tx, slot, group, input, group.length + 1);
   // The member is booked anew: their procedure must be offered (and bookable by them), within its window and caps.
   const { offered, runs } = await checkBookable(tx, slot, [{ ...person, procedureCode: person.procedure }], input.by, now);
   refuseNoticeIdProcedure(person, offered.get(person.procedure)!);
@@ -188,7 +189,7 @@ export async function removeFamilyMember(tx: SqlTx, input: RemoveFamilyMemberInp
   const member = group.find((candidate) => candidate.id === input.memberBookingId);
   if (!member) throw new BookingError('booking_not_found');
   if (member.id === primary.id) throw new BookingError('cannot_remove_primary');
-  await checkChange(tx, slot, input);
+  await checkChange(tx, slot, group, input);
   await cancelRows(tx, [member], input.now ?? clockNow());
   await applyCardEvent(tx, 'familyRemoved', [member.cardHolderId]);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `remove:${member.code}`, baseUrl: input.baseUrl });

@@ -8,9 +8,8 @@ import { policyFromRows, policyRowsJson, type BookingPolicyRules } from '../sche
 import { timetableJson } from '../schedule/slot-generation.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { BookingError } from './errors.js';
-import { jstDateOf } from '../../lib/jst.js';
 import { offeredByCode, offeredProceduresJson, procedurePolicy, type OfferedProcedure } from '../schedule/procedures.js';
-import { bookingDeadline, bookingWindowProblem, changeWindowProblem } from './window.js';
+import { bookingWindowProblem, changeWindowProblem, slotBookingDeadline } from './window.js';
 
 export interface CounterRules extends CounterDays {
   policy: BookingPolicyRules;
@@ -36,13 +35,29 @@ export async function counterRules(reader: Queryable, counterId: number): Promis
 /** The counter's rules with the procedure's own booking window (opens_days_ahead, same_day_allowed). */
 export const withProcedure = (rules: CounterRules, procedure: OfferedProcedure): CounterRules => ({ ...rules, policy: procedurePolicy(rules.policy, procedure) });
 
-const PROCEDURE_RULES = `SELECT ${counterRulesColumns('$1::int')}, ${offeredProceduresJson('ARRAY[$2::text]', '$1::int')} AS procedures`;
+const PROCEDURE_RULES = `SELECT ${counterRulesColumns('$1::int')}, ${offeredProceduresJson('$2::text[]', '$1::int')} AS procedures`;
+type ProcedureRulesRow = { policies: string; timetable: string | null; procedures: string };
 
 /** The rules a citizen booking `procedure` at the counter meets, with the procedure; null when the counter does not offer it. */
 export async function procedureRulesAt(reader: Queryable, counterId: number, procedure: string): Promise<ProcedureRules | null> {
-  const [row] = await reader.query<{ policies: string; timetable: string | null; procedures: string }>(PROCEDURE_RULES, [counterId, procedure]);
+  const [row] = await reader.query<ProcedureRulesRow>(PROCEDURE_RULES, [counterId, [procedure]]);
   return rulesOfProcedureRow(row, counterId, procedure);
 }
+
+/**
+ * The rules of each procedure of a visit at its counter (the counter's own when none is offered
+ * there any more): a change moves everyone in the visit, so it meets all of them.
+ */
+export async function visitRules(reader: Queryable, counterId: number, procedures: string[]): Promise<CounterRules[]> {
+  const [row] = await reader.query<ProcedureRulesRow>(PROCEDURE_RULES, [counterId, procedures]);
+  const rules = rulesOfRow(row, counterId);
+  const offered = [...offeredByCode(row.procedures).values()];
+  return offered.length > 0 ? offered.map((procedure) => withProcedure(rules, procedure)) : [rules];
+}
+
+/** The web deadline of a visit starting at `startsAt`: the earliest of its procedures'. */
+export const visitDeadline = (startsAt: Date, rules: CounterRules[]): Date =>
+  new Date(Math.min(...rules.map(({ policy, isOpeningDay }) => slotBookingDeadline(startsAt, policy, isOpeningDay).getTime())));
 
 export type ProcedureRules = CounterRules & { procedure: OfferedProcedure };
 
@@ -64,8 +79,7 @@ export function checkWindow(kind: 'book' | 'change', startsAt: Date, rules: Coun
   if (problem) throw new BookingError(problem);
 }
 
-/** The web deadline of a slot at its counter, by the counter's policy and opening days. */
-export async function slotDeadline(reader: Queryable, slot: { counterId: number; startsAt: Date }): Promise<Date> {
-  const { policy, isOpeningDay } = await counterRules(reader, slot.counterId);
-  return bookingDeadline(jstDateOf(slot.startsAt), policy, isOpeningDay);
+/** The web deadline of a visit of these procedures in a slot, by its counter's policy and opening days. */
+export async function slotDeadline(reader: Queryable, slot: { counterId: number; startsAt: Date }, procedures: string[]): Promise<Date> {
+  return visitDeadline(slot.startsAt, await visitRules(reader, slot.counterId, procedures));
 }

@@ -34,7 +34,7 @@ export async function anyExpiredHold(reader: Reader, now = clockNow()): Promise<
 
 const HELD_SLOT = `
   SELECT h.id, h.slot_id AS "slotId", h.expires_at AS "expiresAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('h', 's')} AS "endsAt",
-         c.name, c.address, c.access_notes AS "accessNotes", p.code AS "procedureCode", p.name AS "procedureName"
+         c.name, c.address, c.access_notes AS "accessNotes", p.code AS "procedureCode", p.name AS "procedureName", p.documents
   FROM slot_holds h JOIN slots s ON s.id = h.slot_id JOIN counters c ON c.id = s.counter_id JOIN procedures p ON p.code = h.procedure_code
   WHERE (h.card_holder_id = $1::int OR h.applicant_id = $3::int) AND h.expires_at > $2::timestamptz`;
 
@@ -56,13 +56,14 @@ export async function heldSlot(reader: Reader, ref: PersonRef, now = clockNow())
     accessNotes: string;
     procedureCode: string;
     procedureName: string;
+    documents: string[];
   }>(HELD_SLOT, [person.cardHolderId, now, person.applicantId]);
   if (!row) return null;
   return {
     id: row.id,
     slotId: row.slotId,
     expiresAt: row.expiresAt,
-    procedure: { code: row.procedureCode, name: row.procedureName },
+    procedure: { code: row.procedureCode, name: row.procedureName, documents: row.documents },
     slot: { startsAt: row.startsAt, endsAt: row.endsAt, counter: { id: row.counterId, name: row.name, address: row.address, accessNotes: row.accessNotes } },
   };
 }

@@ -111,7 +111,7 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
 const MAILED_BOOKING = `
   SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('b', 's')} AS "endsAt",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
-         (SELECT json_agg(json_build_object('name', p.name, 'documents', p.documents) ORDER BY g.id)
+         (SELECT json_agg(json_build_object('code', p.code, 'name', p.name, 'documents', p.documents) ORDER BY g.id)
             FROM bookings g JOIN procedures p ON p.code = g.procedure_code
            WHERE g.id = b.id OR (g.group_code = b.group_code AND g.status IN ${OPEN_BOOKING_SQL})) AS procedures,
          CASE WHEN b.group_code IS NULL THEN 1
@@ -134,7 +134,7 @@ interface MailedBooking extends VisitSlot {
   email: string | null;
   updatedAt: Date;
   people: number;
-  procedures: BookingMailDetails['procedure'][];
+  procedures: (BookingMailDetails['procedure'] & { code: string })[];
 }
 
 export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; kind: BookingMailKind; eventKey: string; baseUrl: string }): Promise<boolean> {
@@ -151,7 +151,13 @@ export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; 
       endsAt: booking.endsAt,
       people: Math.max(booking.people, 1),
       procedure: groupProcedure(booking.procedures),
-      deadline: TELLS_DEADLINE.includes(options.kind) ? await slotDeadline(tx, booking) : undefined,
+      deadline: TELLS_DEADLINE.includes(options.kind)
+        ? await slotDeadline(
+            tx,
+            booking,
+            booking.procedures.map((procedure) => procedure.code),
+          )
+        : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,

@@ -19,7 +19,7 @@ export async function activeBookingOf(reader: Reader, person: { cardHolderId: nu
   const group = await reader.db.booking.findMany({
     where: { groupCode: primaryCode, ...openBooking },
     orderBy: { id: 'asc' },
-    select: { id: true, code: true, cardHolderId: true, applicantId: true },
+    select: { id: true, code: true, cardHolderId: true, applicantId: true, procedureCode: true },
   });
   return { booking, group, isPrimary: booking.code === primaryCode, primaryCode };
 }

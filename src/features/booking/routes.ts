@@ -163,7 +163,16 @@ export function bookingFeature(context: AppContext): Feature {
         res,
         'show',
         'booking.show.title',
-        { own, deadline: await slotDeadline(db, own.booking.slot), done: doneMessage(own, req.query.done), familyError },
+        {
+          own,
+          deadline: await slotDeadline(
+            db,
+            own.booking.slot,
+            own.group.map((member) => member.procedureCode),
+          ),
+          done: doneMessage(own, req.query.done),
+          familyError,
+        },
         familyError ? 400 : 200,
       );
     const holderId = holderOf(res);
@@ -224,6 +233,7 @@ export function bookingFeature(context: AppContext): Feature {
       date,
       times: page.times,
       deadline: page.deadline,
+      minutesBefore: page.minutesBefore,
       opensAt: page.opensAt,
       changing: req.session.changing ?? false,
     });

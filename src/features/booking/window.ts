@@ -25,6 +25,15 @@ export function bookingDeadline(date: IsoDate, policy: BookingPolicyRules, isOpe
   return jstInstant(day, policy.closesAtMinute);
 }
 
+/**
+ * The last moment a visit starting at `startsAt` may be booked, changed or cancelled on the
+ * web: some minutes before it where the same day is allowed (a PIN reset), else the day's deadline.
+ */
+export function slotBookingDeadline(startsAt: Date, policy: BookingPolicyRules, isOpeningDay: OpeningDays = EVERY_DAY): Date {
+  if (policy.sameDayAllowed) return new Date(startsAt.getTime() - policy.sameDayUntilMinutes * 60_000);
+  return bookingDeadline(jstDateOf(startsAt), policy, isOpeningDay);
+}
+
 /** The first moment a visit on `date` may be booked: midnight JST, opensDaysAhead days before. */
 export function bookingOpensAt(date: IsoDate, policy: BookingPolicyRules): Date {
   return jstInstant(addDays(date, -policy.opensDaysAhead));
@@ -36,11 +45,8 @@ export function bookingWindowProblem(startsAt: Date, policy: BookingPolicyRules,
   const date = jstDateOf(startsAt);
   const today = todayInJapan(now);
   if (date > addDays(today, policy.opensDaysAhead)) return 'not_open_yet';
-  if (date === today) {
-    const sameDayOk = policy.sameDayAllowed && now.getTime() <= startsAt.getTime() - policy.sameDayUntilMinutes * 60_000;
-    return sameDayOk ? null : 'deadline_passed';
-  }
-  return now.getTime() <= bookingDeadline(date, policy, isOpeningDay).getTime() ? null : 'deadline_passed';
+  if (date === today && !policy.sameDayAllowed) return 'deadline_passed';
+  return now.getTime() <= slotBookingDeadline(startsAt, policy, isOpeningDay).getTime() ? null : 'deadline_passed';
 }
 
 /** Changes and cancellations follow the same deadline (how far ahead does not matter). */
