@@ -12,6 +12,8 @@ import { notifyFeature } from './features/notify/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
 import { scheduleFeature } from './features/schedule/routes.js';
+import { StatusBoard } from './features/status/board.js';
+import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { healthRoutes } from './web/health.js';
@@ -24,8 +26,8 @@ import { configureViews } from './web/views.js';
 import { noticeIdIsNumeric, useNoticeIdPattern } from './lib/notice-id.js';
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
-function features(context: AppContext): Feature[] {
-  return [scheduleFeature(context), bookingFeature(context), cardsFeature(context), notifyFeature(context), consoleFeature(context)];
+function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
+  return [scheduleFeature(context), bookingFeature(context), cardsFeature(context), notifyFeature(context), consoleFeature(context), statusFeature(context, statusBoard)];
 }
 
 /**
@@ -60,6 +62,8 @@ export function createApp(context: AppContext): express.Express {
   app.use(defaultLocale(locales));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
   app.use(healthRoutes(db.pool));
+  const statusBoard = new StatusBoard(db);
+  app.use(publicStatusRoutes(statusBoard));
   app.use(staticFiles(path.join(projectRoot, 'public'), config.NODE_ENV === 'production'));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
@@ -78,7 +82,7 @@ export function createApp(context: AppContext): express.Express {
   app.use(exposeCsrfToken);
   app.use(csrfProtection);
 
-  const enabled = features(context);
+  const enabled = features(context, statusBoard);
   app.use('/staff', staffRoutes(context, enabled));
   app.use('/', citizenRoutes(context, enabled));
 

@@ -50,6 +50,8 @@ const GRANTS = {
   'mail.browse': CLERKS,
   /** Delivery alerts, and the mails that belong to no booking (sent to the on-call staff). */
   'alerts.manage': ADMINS,
+  /** Post and change the maintenance and incident notices of the public status page. */
+  'status.manage': CLERKS,
   /** Book, move and cancel for a caller or a visitor after checking who they are. */
   'booking.onBehalf': EVERYONE,
   /** Book, move or cancel past the citizen deadlines and limits of the booking policy. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';
 import { projectRoot } from '../db/paths.js';
-import { formatDateJa, formatJstDateTime, formatMinutes } from '../lib/jst.js';
+import { formatDateJa, formatJstDateTime, formatMinutes, formatMomentJa } from '../lib/jst.js';
 
 export const viewsDir = path.join(projectRoot, 'views');
 
@@ -23,7 +23,7 @@ function renderWithLayout(filePath: string, locals: Record<string, unknown>, cal
 }
 
 export function configureViews(app: Express): void {
-  Object.assign(app.locals, { formatJst: formatJstDateTime, formatDateJa, formatMinutes });
+  Object.assign(app.locals, { formatJst: formatJstDateTime, formatDateJa, formatMinutes, formatMomentJa });
   app.engine('ejs', renderWithLayout as Parameters<Express['engine']>[1]);
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);

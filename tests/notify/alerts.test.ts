@@ -174,11 +174,14 @@ describe('alerts until acknowledged', () => {
 });
 
 /** A TCP proxy in front of PostgreSQL that can be cut and restored, like a network failure. */
+/** A TCP proxy to the database (the embedded server listens on 127.0.0.1 besides its Unix socket). */
 async function startDatabaseProxy(target: URL) {
   const sockets = new Set<net.Socket>();
+  const upstreamPort = Number(target.searchParams.get('port') || target.port || 5432);
+  const upstreamHost = target.searchParams.has('host') || target.hostname === 'localhost' ? '127.0.0.1' : target.hostname;
   const serve = () =>
     net.createServer((socket) => {
-      const upstream = net.connect(Number(target.port || 5432), target.hostname === 'localhost' ? '127.0.0.1' : target.hostname);
+      const upstream = net.connect(upstreamPort, upstreamHost);
       for (const end of [socket, upstream]) {
         sockets.add(end);
         end.on('error', () => {});
@@ -188,16 +191,16 @@ async function startDatabaseProxy(target: URL) {
     });
   let server = serve();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const listening = (server.address() as AddressInfo).port;
   const proxy = {
-    port,
+    port: listening,
     async down() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
     async up() {
       server = serve();
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => server.listen(listening, '127.0.0.1', resolve));
     },
   };
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -222,6 +225,7 @@ describe('health monitor', () => {
     const proxy = await startDatabaseProxy(new URL(db.url));
     const url = new URL(db.url);
     url.host = `127.0.0.1:${proxy.port}`;
+    for (const param of ['host', 'port']) url.searchParams.delete(param);
     const viaProxy = connectDatabase(url.toString(), 2);
     const monitor = monitorFor(viaProxy);
     const t0 = new Date();
