@@ -14,6 +14,7 @@ import type { Feature } from './features/feature.js';
 import { scheduleFeature } from './features/schedule/routes.js';
 import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
+import { createMetrics, metricsRoutes } from './features/status/metrics.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { healthRoutes } from './web/health.js';
@@ -58,12 +59,15 @@ export function createApp(context: AppContext): express.Express {
   configureViews(app);
 
   const locales = loadLocales();
+  const metrics = createMetrics(db);
+  app.use(metrics.requests);
   app.use(requestLogging(logger));
   app.use(defaultLocale(locales));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
   app.use(healthRoutes(db.pool));
   const statusBoard = new StatusBoard(db);
   app.use(publicStatusRoutes(statusBoard));
+  app.use(metricsRoutes(metrics, config.METRICS_TOKEN));
   app.use(staticFiles(path.join(projectRoot, 'public'), config.NODE_ENV === 'production'));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));

@@ -63,6 +63,8 @@ export const configSchema = z.object({
     .pipe(z.array(z.email('メールアドレスをカンマ区切りで指定してください'))),
   /** Optional URL that receives every alert as a JSON POST (e.g. a phone-call service). */
   ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /** Bearer token Prometheus sends to read /metrics; unset, /metrics does not exist (404). */
+  METRICS_TOKEN: secret.optional(),
   /** Minutes between repeats of an alert nobody has acknowledged. */
   ALERT_REPEAT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /** An outbox mail still unsent after this many minutes raises an alert. */
