@@ -51,9 +51,10 @@ async function readOrCreatePassword(file: string): Promise<string> {
 
 /**
  * Starts (initialising on first use) a cluster whose data is kept in `dataDir`.
- * `persistent: false` deletes the data on stop, for throw-away test clusters.
+ * `persistent: false` deletes the data on stop, for throw-away test clusters. `port` keeps the
+ * address of a server started again (a restart drill); a free port otherwise.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; persistent?: boolean; onLog?: (message: string) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dataDir: string; persistent?: boolean; port?: number; onLog?: (message: string) => void }): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => {});
   const requestedDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(requestedDir), { recursive: true });
@@ -63,7 +64,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; persiste
   const dataDir = await reachableDataDir(requestedDir, runAs);
   await stopLeftoverServer(dataDir, log);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, password, runAs, log);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const postmaster = await startPostmaster(binaries, dataDir, port, runAs, log);
   // The app talks to its own server over a Unix socket in the data directory: cheaper per
   // statement than TCP on loopback (bench/README.md, "Fewer writes"). psql and other tools can

@@ -29,6 +29,23 @@ function inputErrorStatus(error: HttpishError): number | undefined {
   return undefined;
 }
 
+// The database cannot be reached or has just gone away (a restart, a failover, a network cut):
+// the connection errors of node and pg, PostgreSQL's shutdown and connection classes, Prisma's.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017', 'P2024']);
+const UNREACHABLE_MESSAGES =
+  /connect (ENOENT|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH)|Connection terminated|timeout exceeded when trying to connect|not queryable|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/;
+
+/** Whether the error means the database is out of reach for now (a 503 and a retry, not a 500). */
+export function databaseUnreachable(error: HttpishError | undefined, depth = 0): boolean {
+  if (!error || depth > 4) return false;
+  const sqlState = error.meta?.driverAdapterError?.cause?.originalCode ?? error.code;
+  if (sqlState && (UNREACHABLE_CODES.has(sqlState) || sqlState.startsWith('08'))) return true;
+  // A Unix socket that is not there: the server is down (its socket goes with it).
+  if (sqlState === 'ENOENT' && (error as { syscall?: string }).syscall === 'connect') return true;
+  if (UNREACHABLE_MESSAGES.test(error.message ?? '')) return true;
+  return databaseUnreachable(error.cause as HttpishError | undefined, depth + 1);
+}
+
 /** Japanese error pages; never a stack trace, SQL or version to the user. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: HttpishError, req, res, _next) => {
@@ -55,6 +72,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error.code === 'EBADCSRFTOKEN') {
       render(403, 'errors/message', { title: res.locals.t('error.403.title'), messageKey: 'error.csrf.body', params: {} });
+      return;
+    }
+    if (databaseUnreachable(error)) {
+      (req.log ?? logger).warn({ err: error, requestId }, 'database unreachable');
+      res.set('Retry-After', '30');
+      render(503, 'errors/message', { title: res.locals.t('error.503.title'), messageKey: 'error.503.body', params: {}, statusLink: true });
       return;
     }
     const refused = inputErrorStatus(error);
