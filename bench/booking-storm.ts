@@ -34,11 +34,11 @@ const WORKERS = num('BENCH_WORKERS', 2);
 const DAYS = num('BENCH_DAYS', 3);
 const CAPACITY = num('BENCH_SLOT_CAPACITY', 12);
 const POOL = num('BENCH_POOL', 20);
-const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
+export const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
 const MAX_TRIES = 5;
 
 // ---------------------------------------------------------------- set-up
-interface Scenario {
+export interface Scenario {
   counterId: number;
   days: string[];
   citizens: { noticeId: string; mmdd: string; id: number }[];
@@ -46,7 +46,7 @@ interface Scenario {
 
 const NOTICE_PREFIX = { http: 7, app: 8, minimal: 9 } as const;
 
-async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOTICE_PREFIX): Promise<Scenario> {
+export async function seed(client: pg.Client, firstDay: string, label: keyof typeof NOTICE_PREFIX): Promise<Scenario> {
   const counter = await client.query(`INSERT INTO counters (code, name, address, updated_at) VALUES ($1, $2, '中央区本町1-1-1', now()) RETURNING id`, [
     `bench-${label}`,
     `ベンチ交付センター ${label}`,
@@ -162,7 +162,7 @@ class Citizen {
   }
 }
 
-async function citizenJourney(base: string, scenario: Scenario, person: Scenario['citizens'][number], requestTimes: number[]): Promise<'booked' | 'full' | 'error'> {
+export async function citizenJourney(base: string, scenario: Scenario, person: Scenario['citizens'][number], requestTimes: number[]): Promise<'booked' | 'full' | 'error'> {
   const c = new Citizen(new URL(base), requestTimes);
   const login = await c.request('GET', '/login');
   const loggedIn = await c.request('POST', '/login', { _csrf: tokenOf(login.text), noticeId: person.noticeId, birth: person.mmdd });
@@ -325,4 +325,4 @@ async function runPrimary(): Promise<void> {
   if (check.overbooked > 0 || app.overbooked > 0 || minimal.overbooked > 0) process.exitCode = 1;
 }
 
-await runPrimary();
+if (import.meta.url === `file://${process.argv[1]}`) await runPrimary();

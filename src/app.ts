@@ -17,7 +17,7 @@ import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
-import { healthRoutes } from './web/health.js';
+import { closeWhileDraining, healthRoutes, type Draining } from './web/health.js';
 import { loadLocales } from './lib/i18n.js';
 import { defaultLocale, localeMiddleware } from './web/locale.js';
 import { requestLogging } from './web/logging.js';
@@ -41,7 +41,7 @@ function staticFiles(root: string, production: boolean): express.RequestHandler 
   return (req, res, next) => (entries.some((entry) => (entry.endsWith('/') ? req.path.startsWith(entry) : req.path === entry)) ? serve(req, res, next) : next());
 }
 
-export function createApp(context: AppContext): express.Express {
+export function createApp(context: AppContext, options: { draining?: Draining } = {}): express.Express {
   const { config, db, secrets, logger } = context;
   const app = express();
   app.disable('x-powered-by');
@@ -64,7 +64,9 @@ export function createApp(context: AppContext): express.Express {
   app.use(requestLogging(logger));
   app.use(defaultLocale(locales));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
-  app.use(healthRoutes(db.pool));
+  const draining = options.draining ?? (() => false);
+  app.use(closeWhileDraining(draining));
+  app.use(healthRoutes(db.pool, draining));
   const statusBoard = new StatusBoard(db);
   app.use(publicStatusRoutes(statusBoard));
   app.use(metricsRoutes(metrics, config.METRICS_TOKEN));

@@ -63,6 +63,11 @@ export const configSchema = z.object({
     .pipe(z.array(z.email('メールアドレスをカンマ区切りで指定してください'))),
   /** Optional URL that receives every alert as a JSON POST (e.g. a phone-call service). */
   ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /**
+   * Seconds a stopping process keeps serving while /readyz says no, so the load balancer moves
+   * new requests elsewhere before it stops listening (5 in production when unset, else 0).
+   */
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(120).optional(),
   /** Bearer token Prometheus sends to read /metrics; unset, /metrics does not exist (404). */
   METRICS_TOKEN: secret.optional(),
   /** Minutes between repeats of an alert nobody has acknowledged. */

@@ -47,7 +47,8 @@ function exitWithStartFailure(error: unknown): never {
 }
 
 const context = { config, db, secrets, logger };
-const app = createApp(context);
+let shuttingDown = false;
+const app = createApp(context, { draining: () => shuttingDown });
 // Mail sender, scheduled jobs and health monitor: in the process, never inside createApp.
 const background = startBackgroundWork(context, { dataDir: server.embedded ? config.EMBEDDED_PG_DIR : null });
 const http: Server = app.listen(config.PORT, config.HOST, () => {
@@ -75,11 +76,13 @@ function printBanner(base: string, embedded: boolean) {
   console.log(lines.join('\n'));
 }
 
-let shuttingDown = false;
 async function shutdown(signal: string) {
   if (shuttingDown) return;
   shuttingDown = true;
-  logger.info({ signal }, 'shutting down');
+  // /readyz says no from now on; requests keep being served until the load balancer has noticed.
+  const drainSeconds = config.SHUTDOWN_DRAIN_SECONDS ?? (config.NODE_ENV === 'production' ? 5 : 0);
+  logger.info({ signal, drainSeconds }, 'shutting down');
+  await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
   http.closeIdleConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));
   await background.stop();

@@ -124,6 +124,18 @@ describe('npm start', () => {
     expect(await server.exited).toBe(0);
   }, 180_000);
 
+  it('When SIGTERM arrives, then for SHUTDOWN_DRAIN_SECONDS /readyz says draining while pages are still served (each closing its connection), and then the process exits 0', async () => {
+    const db = await createTestDatabase();
+    const server = await startServer({ DATABASE_URL: db.url, SHUTDOWN_DRAIN_SECONDS: '3' });
+    expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    await expect.poll(async () => (await fetch(`${server.base}/readyz`)).status, { timeout: 2_000 }).toBe(503);
+    const page = await fetch(`${server.base}/status`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('connection')).toBe('close');
+    expect(await server.exited).toBe(0);
+  }, 120_000);
+
   it('When npm start was killed with kill -9, then the next npm start stops the PostgreSQL it left running and serves pages', async () => {
     const dataDir = path.join(await tempDir(), 'postgres');
     const first = await startServer({ EMBEDDED_PG_DIR: dataDir });
