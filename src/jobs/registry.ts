@@ -8,6 +8,7 @@ import { expireStaleSessions, pruneJobRuns } from '../features/notify/housekeepi
 import { pruneEmailVerifications } from '../features/citizen/email-verification.js';
 import { queueTomorrowsReminders } from '../features/booking/reminders.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
+import { recoverInterruptedImports } from '../features/cards/import-service.js';
 import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
 
 export type JobCounts = Record<string, number>;
@@ -98,6 +99,13 @@ export const holdReleaseJob: ScheduledJob = {
   run: async (tx) => ({ released: await releaseExpiredHolds(tx) }),
 };
 
+/** Card-file imports whose process stopped mid-way (kill -9, a crash) are failed or reopened, never left stuck. */
+export const importRecoveryJob: ScheduledJob = {
+  name: 'import-recovery',
+  schedules: () => ['* * * * *'],
+  run: (tx, context) => recoverInterruptedImports(tx, context.now),
+};
+
 export function scheduledJobs(): ScheduledJob[] {
-  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob];
+  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob, importRecoveryJob];
 }

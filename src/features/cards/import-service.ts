@@ -7,7 +7,7 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Db, DbTx, Reader } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transaction, type SqlTx, type Tx } from '../../db/transaction.js';
 import { actorKey, type Actor } from '../../lib/actor.js';
 import type { CardStatus, ImportBatch, ImportProfile } from '../../generated/prisma/client.js';
 import { pagedRows } from '../../lib/csv.js';
@@ -25,6 +25,53 @@ export interface ImportSettings {
 
 const CHUNK_ROWS = 2000;
 const IMPORT_LOCK = 7_310_601;
+
+/**
+ * The work on one batch (its preview, its commit) holds this advisory lock, keyed by the batch,
+ * on a connection of its own from before it claims the batch until it ends: if the process dies
+ * (kill -9, a crash), its connection goes and the lock with it, so recoverInterruptedImports can
+ * tell a batch nobody works on any more from one still being worked on.
+ */
+const BATCH_WORK = 7_310_602;
+
+async function holdBatchWork(database: Database, batchId: number): Promise<() => void> {
+  const holder = await database.pool.connect();
+  try {
+    await holder.query('SELECT pg_advisory_lock($1, $2)', [BATCH_WORK, batchId]);
+  } catch (error) {
+    holder.release(true);
+    throw error;
+  }
+  return () => {
+    holder.query('SELECT pg_advisory_unlock($1, $2)', [BATCH_WORK, batchId]).then(
+      () => holder.release(),
+      (error: Error) => holder.release(error),
+    );
+  };
+}
+
+/**
+ * Batches whose work stopped with its process (nobody holds their work lock): a preview that
+ * was running fails (upload the file again), a commit that was running goes back to previewed
+ * (its transaction rolled back: nothing was written, and it can be committed again), and an
+ * upload whose preview never started within two minutes fails. Never stuck in between.
+ */
+export async function recoverInterruptedImports(tx: SqlTx, now: Date): Promise<{ failed: number; reopened: number }> {
+  const rows = await tx.query<{ before: string }>(
+    `WITH stuck AS (
+       SELECT id, status FROM import_batches
+        WHERE (status IN ('previewing', 'committing') OR (status = 'uploaded' AND created_at < $1::timestamptz - interval '2 minutes'))
+          AND pg_try_advisory_xact_lock($2, id)
+        FOR UPDATE SKIP LOCKED)
+     UPDATE import_batches b
+        SET status = (CASE WHEN s.status = 'committing' THEN 'previewed' ELSE 'failed' END)::import_batch_status, phase = '',
+            failure = CASE WHEN s.status = 'committing' THEN 'cards.import.interruptedCommit' ELSE 'cards.import.interruptedPreview' END
+       FROM stuck s WHERE b.id = s.id
+     RETURNING s.status::text AS before`,
+    [now, BATCH_WORK],
+  );
+  return { failed: rows.filter((row) => row.before !== 'committing').length, reopened: rows.filter((row) => row.before === 'committing').length };
+}
 /** Reading and checking a whole J-LIS file, or applying it, may take this long. */
 const IMPORT_TIMEOUT_MS = 15 * 60_000;
 
@@ -185,6 +232,15 @@ async function loadBatch(db: DbTx, batchId: number) {
  * progress commit as they change, since the batch page polls them while the preview runs.
  */
 export async function previewImportBatch(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<void> {
+  const release = await holdBatchWork(database, batchId);
+  try {
+    await previewHeld(database, actor, batchId, settings);
+  } finally {
+    release();
+  }
+}
+
+async function previewHeld(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<void> {
   const write = batchWriter(database, actor);
   const started = await write(`UPDATE import_batches SET status = 'previewing', phase = 'reading', failure = '' WHERE id = $1 AND status = 'uploaded' RETURNING id`, [batchId]);
   if (started.length !== 1) return;
@@ -226,9 +282,15 @@ const t = translator();
  */
 export async function beginCommit(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
   const write = batchWriter(database, actor);
-  const claimed = await write(`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = $1 AND status = 'previewed' RETURNING id`, [batchId]);
-  if (claimed.length !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
-  return { done: applyClaimed(database, actor, batchId, settings) };
+  const release = await holdBatchWork(database, batchId);
+  try {
+    const claimed = await write(`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = $1 AND status = 'previewed' RETURNING id`, [batchId]);
+    if (claimed.length !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return { done: applyClaimed(database, actor, batchId, settings).finally(release) };
 }
 
 async function applyClaimed(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<Counts> {

@@ -1,0 +1,74 @@
+// Imports that survive kill -9 (issue 17.4, first part): a process that dies while previewing
+// or committing a J-LIS file leaves its batch to the recovery job, which fails an interrupted
+// preview and reopens an interrupted commit (its transaction rolled back, nothing was written),
+// while a batch some live process is still working on is left alone.
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importRecoveryJob } from '../../src/jobs/registry.js';
+import { runJob } from '../../src/jobs/runner.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+let profileId: number;
+const BATCH_WORK = 7_310_602;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  profileId = (await t.db.prisma.importProfile.create({ data: { name: 'recovery', columns: {} } })).id;
+});
+
+async function batchIn(status: 'uploaded' | 'previewing' | 'committing' | 'previewed', createdMinutesAgo = 0): Promise<number> {
+  const [{ id }] = await t.db.query<{ id: number }>(
+    `INSERT INTO import_batches (storage_key, file_name, sha256, size_bytes, profile_id, status, uploaded_by, created_at)
+     VALUES (gen_random_uuid()::text, 'jlis.csv', 'x', 10, $1, $2::import_batch_status, 'staff:1', now() - make_interval(mins => $3)) RETURNING id`,
+    [profileId, status, createdMinutesAgo],
+  );
+  return id;
+}
+
+/** A separate process working on the batch the way the app does: its work lock held on its connection. */
+async function workerProcess(batchId: number) {
+  const script = `
+    const pg = require('pg');
+    const client = new pg.Client(process.env.URL);
+    client.connect().then(() => client.query('SELECT pg_advisory_lock($1, $2)', [${BATCH_WORK}, ${batchId}])).then(() => console.log('working'));
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, URL: t.db.url }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('working') && resolve()));
+  return child;
+}
+
+const recover = () => runJob(t.db, importRecoveryJob, { config: t.context.config, now: new Date(), baseUrl: 'http://127.0.0.1', secret: 'x' });
+const stateOf = async (id: number) => (await t.db.query<{ status: string; failure: string }>(`SELECT status::text AS status, failure FROM import_batches WHERE id = $1`, [id]))[0];
+
+describe('imports after kill -9', () => {
+  it('When the processes working on a preview and a commit are killed with SIGKILL, then recovery fails the preview and reopens the commit; batches still worked on, or just uploaded, are left alone', async () => {
+    const [previewing, committing, alive, justUploaded, longUploaded] = await Promise.all([
+      batchIn('previewing'),
+      batchIn('committing'),
+      batchIn('committing'),
+      batchIn('uploaded'),
+      batchIn('uploaded', 10),
+    ]);
+    const [dying1, dying2, living] = await Promise.all([workerProcess(previewing), workerProcess(committing), workerProcess(alive)]);
+    expect((await recover()).status).toBe('ok');
+    expect(await stateOf(previewing)).toEqual({ status: 'previewing', failure: '' });
+    expect(await stateOf(committing)).toEqual({ status: 'committing', failure: '' });
+
+    for (const child of [dying1, dying2]) child.kill('SIGKILL');
+    await Promise.all([dying1, dying2].map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    await expect
+      .poll(async () => {
+        await recover();
+        return [(await stateOf(previewing)).status, (await stateOf(committing)).status];
+      })
+      .toEqual(['failed', 'previewed']);
+    expect(await stateOf(previewing)).toEqual({ status: 'failed', failure: 'cards.import.interruptedPreview' });
+    expect(await stateOf(committing)).toEqual({ status: 'previewed', failure: 'cards.import.interruptedCommit' });
+    expect(await stateOf(alive)).toEqual({ status: 'committing', failure: '' });
+    expect(await stateOf(justUploaded)).toEqual({ status: 'uploaded', failure: '' });
+    expect(await stateOf(longUploaded)).toEqual({ status: 'failed', failure: 'cards.import.interruptedPreview' });
+
+    living.kill('SIGKILL');
+  });
+});
