@@ -3,19 +3,30 @@
 // preview and reopens an interrupted commit (its transaction rolled back, nothing was written),
 // while a batch some live process is still working on is left alone.
 import { spawn } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../../src/db/transaction.js';
+import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '../../src/features/cards/import-service.js';
+import { csvText, noticeIdFor } from './helpers.js';
 import { importRecoveryJob } from '../../src/jobs/registry.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createCounter } from '../helpers/factories.js';
 
 let t: TestApp;
 let profileId: number;
+let dir: string;
 const BATCH_WORK = 7_310_602;
 
 beforeAll(async () => {
   t = await createTestApp();
   profileId = (await t.db.prisma.importProfile.create({ data: { name: 'recovery', columns: {} } })).id;
+  dir = await mkdtemp(path.join(os.tmpdir(), 'import-recovery-'));
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function batchIn(status: 'uploaded' | 'previewing' | 'committing' | 'previewed', createdMinutesAgo = 0): Promise<number> {
   const [{ id }] = await t.db.query<{ id: number }>(
@@ -71,4 +82,66 @@ describe('imports after kill -9', () => {
 
     living.kill('SIGKILL');
   });
+
+  it('When the real import process is killed with SIGKILL in the middle of its preview and then of its commit, then the preview fails, the commit is reopened with no card written, and committing it again imports every row', async () => {
+    const rows = 100_000;
+    const source = path.join(dir, 'jlis.csv');
+    const { code } = await createCounter(t.db, { name: '本庁舎' });
+    const line = (i: number) => [noticeIdFor(i + 1), '19800401', `試験 ${i}`, 'ｼｹﾝ ﾀﾛｳ', `C${i}`, code, `箱${i % 100}`, '20261101', '20270531'];
+    await writeFile(source, csvText(Array.from({ length: rows }, (_, i) => line(i))));
+    const { id: defaultProfile } = await t.db.prisma.importProfile.findFirstOrThrow({ where: { NOT: { id: profileId } }, orderBy: { id: 'asc' } });
+    const newBatch = async () => {
+      const key = randomUUID();
+      await copyFile(source, uploadPath(dir, key));
+      const batch = await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
+        createImportBatch(tx, { storageKey: key, fileName: 'jlis.csv', sha256: 'x', sizeBytes: 1, profileId: defaultProfile, encoding: 'auto' }),
+      );
+      return batch.id;
+    };
+    const killedWhile = async (batchId: number, mode: 'preview' | 'commit', under: (state: { status: string; rows: number }) => boolean) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/import-worker.fixture.ts'], {
+        env: { ...process.env, URL: t.db.url, DIR: dir, BATCH: String(batchId), MODE: mode },
+        stdio: 'inherit',
+      });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await expect
+        .poll(
+          async () =>
+            under((await t.db.query<{ status: string; rows: number }>(`SELECT status::text AS status, rows_read AS rows FROM import_batches WHERE id = $1`, [batchId]))[0]),
+          {
+            timeout: 30_000,
+            interval: 20,
+          },
+        )
+        .toBe(true);
+      child.kill('SIGKILL');
+      await exited;
+    };
+    const recovered = async (batchId: number, status: string) => {
+      await expect
+        .poll(async () => {
+          await recover();
+          return (await stateOf(batchId)).status;
+        })
+        .toBe(status);
+    };
+
+    const previewed = await newBatch();
+    await killedWhile(previewed, 'preview', (state) => state.status === 'previewing' && state.rows > 5_000);
+    await recovered(previewed, 'failed');
+    expect(await stateOf(previewed)).toEqual({ status: 'failed', failure: 'cards.import.interruptedPreview' });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: previewed } })).toBe(0);
+
+    const committed = await newBatch();
+    const settings = { dir, pepper: 'import-worker-pepper-0123456789abcdef0123' };
+    await previewImportBatch(t.db, { type: 'system', id: 'test' }, committed, settings);
+    await killedWhile(committed, 'commit', (state) => state.status === 'committing');
+    await recovered(committed, 'previewed');
+    expect(await stateOf(committed)).toEqual({ status: 'previewed', failure: 'cards.import.interruptedCommit' });
+    expect(await t.db.prisma.cardHolder.count()).toBe(0);
+    await (
+      await beginCommit(t.db, { type: 'system', id: 'test' }, committed, settings)
+    ).done;
+    expect(await t.db.prisma.cardHolder.count()).toBe(rows);
+  }, 120_000);
 });
