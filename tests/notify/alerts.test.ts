@@ -254,12 +254,24 @@ describe('health monitor', () => {
       expect(alert).toMatchObject({ kind: 'db_unreachable', notifications: 2, acknowledgedAt: null });
       expect(alert.openedAt.getTime()).toBe(minutes(t0, 1).getTime());
       expect(alert.detail).toContain('直接通知 2 回');
+      // The public status page's history shows it, once however many processes saw it.
+      const notice = { kind: 'incident', startsAt: minutes(t0, 1), endsAt: minutes(t0, 17), title: 'システムに接続できない状態が発生しました(自動検知)' };
+      expect(await db.prisma.statusNotice.findMany({ select: { kind: true, startsAt: true, endsAt: true, title: true } })).toEqual([notice]);
 
       await dispatchAndSend(minutes(t0, 20)); // last direct notice at +16: not due yet
       expect(smtp.messages).toHaveLength(4);
       await dispatchAndSend(minutes(t0, 32)); // still unacknowledged: repeats through the outbox now
       expect(smtp.messages).toHaveLength(6);
       expect(smtp.messages[5].text).toContain('/alerts/ack?token=');
+
+      // Another process saw the same outage (a little longer): still one notice, widened.
+      const otherProcess = monitorFor(viaProxy);
+      await proxy.down();
+      await otherProcess.check(minutes(t0, 2));
+      await otherProcess.check(minutes(t0, 3));
+      await proxy.up();
+      await otherProcess.check(minutes(t0, 18));
+      expect(await db.prisma.statusNotice.findMany({ select: { kind: true, startsAt: true, endsAt: true, title: true } })).toEqual([{ ...notice, endsAt: minutes(t0, 18) }]);
     } finally {
       await viaProxy.close();
     }

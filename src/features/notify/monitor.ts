@@ -11,6 +11,7 @@ import { transaction } from '../../db/transaction.js';
 import type { Actor } from '../../lib/actor.js';
 import { translator } from '../../lib/i18n.js';
 import { composeAlertMail, postAlertWebhook, raiseAlert, type AlertNotice } from './alerts.js';
+import { recordDetectedOutage } from '../status/notices.js';
 import type { Mailer } from './mailer.js';
 
 export interface MonitorOptions {
@@ -52,7 +53,7 @@ export class HealthMonitor {
     const error = await this.probeDatabase();
     if (error) return this.onDatabaseFailure(error, now);
     this.failures = 0;
-    if (this.outage) await this.recordOutage(this.outage);
+    if (this.outage) await this.recordOutage(this.outage, now);
     await this.checkBacklog();
     await this.checkDisk();
   }
@@ -102,8 +103,9 @@ export class HealthMonitor {
     if (config.ALERT_WEBHOOK_URL) await postAlertWebhook(config.ALERT_WEBHOOK_URL, notice);
   }
 
-  private async recordOutage(outage: Outage): Promise<void> {
+  private async recordOutage(outage: Outage, now: Date): Promise<void> {
     await transaction(this.options.db, MONITOR, async (tx) => {
+      await recordDetectedOutage(tx, outage.since, now);
       const id = await raiseAlert(tx, {
         kind: 'db_unreachable',
         subjectKey: this.process,

@@ -4,6 +4,7 @@
 import type { Queryable } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
+import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 
 export type NoticeKind = 'maintenance' | 'incident';
@@ -57,4 +58,32 @@ export async function saveNotice(tx: SqlTx, notice: NoticeInput, id?: number): P
       detail: { kind: notice.kind },
     });
   return row?.id ?? 0;
+}
+
+/** Who posts the outages the health monitor detects (not a person). */
+const DETECTED_BY = 'system:monitor';
+const DETECTED_LOCK = 7_310_701;
+
+/**
+ * An outage a health monitor detected (the database did not answer from `since` until `until`),
+ * on the public page as an ended incident. Every app process sees the same outage: the notices
+ * that overlap it are one notice, widened to cover them all.
+ */
+export async function recordDetectedOutage(tx: SqlTx, since: Date, until: Date): Promise<void> {
+  const ends = new Date(Math.max(until.getTime(), since.getTime() + 1000));
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [DETECTED_LOCK]);
+  const widened = await tx.query(
+    `UPDATE status_notices SET starts_at = least(starts_at, $1::timestamptz), ends_at = greatest(ends_at, $2::timestamptz), updated_at = now()
+      WHERE created_by = $3 AND starts_at <= $2::timestamptz AND ends_at >= $1::timestamptz RETURNING id`,
+    [since, ends, DETECTED_BY],
+  );
+  if (widened.length > 0) return;
+  const t = translator();
+  await tx.query(`INSERT INTO status_notices (kind, title, body, starts_at, ends_at, created_by, updated_at) VALUES ('incident', $1, $2, $3, $4, $5, now())`, [
+    t('status.detected.title'),
+    t('status.detected.body'),
+    since,
+    ends,
+    DETECTED_BY,
+  ]);
 }
