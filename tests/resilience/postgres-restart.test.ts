@@ -37,7 +37,7 @@ beforeAll(async () => {
   await applyMigrations(url);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, SMTP_URL: smtp.url, OUTBOX_POLL_SECONDS: '1' });
   db = connectDatabase(url, 4);
-  const context = { config, db, secrets: TEST_SECRETS, logger: pino({ level: process.env.DRILL_LOG ?? 'silent' }) };
+  const context = { config, db, secrets: TEST_SECRETS, logger: pino({ level: 'silent' }) };
   app = createApp(context);
   work = startBackgroundWork(context, { monitorIntervalMs: 3_600_000 });
 }, 60_000);
