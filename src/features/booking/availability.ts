@@ -8,7 +8,7 @@ import { counterRules, counterRulesColumns, procedureRulesAt, rulesOfProcedureRo
 import { offeredProceduresJson, PICKUP } from '../schedule/procedures.js';
 import type { BookingPolicyRules } from '../schedule/policy.js';
 import { webPlacesLeft, webPlacesLeftSql } from '../../domain/booking-rules.js';
-import { runFrom, type TimedSlot } from './runs.js';
+import { runsOfDay, type TimedSlot } from './runs.js';
 import { bookingDeadline, bookingOpensAt, bookingWindowProblem } from './window.js';
 
 /** upcoming: the counter is open that day but booking has not opened yet (opensAt says when). */
@@ -53,11 +53,8 @@ interface SlotRow {
  * order): the fewest left in the slots of its run, 0 where the run cannot be formed (runs.ts).
  */
 export function placesLeftForRuns<T extends TimedSlot & { remaining: number }>(slots: T[], minutes: number): T[] {
-  const remaining = new Map(slots.map((slot) => [slot.id, slot.remaining]));
-  return slots.map((slot, index) => {
-    const run = runFrom(slot, slots.slice(index + 1), minutes);
-    return { ...slot, remaining: run ? Math.min(...run.map((id) => remaining.get(id)!)) : 0 };
-  });
+  const runs = runsOfDay(slots, minutes);
+  return slots.map((slot, index) => ({ ...slot, remaining: Math.min(...(runs[index] ?? [{ remaining: 0 }]).map((each) => each.remaining)) }));
 }
 
 /** "Few left" is at most a fifth of the day's web places (at least one place). */

@@ -10,4 +10,4 @@ export { BookingError, type BookingErrorCode } from './errors.js';
 export { bookingWindowProblem, changeWindowProblem } from './window.js';
 export { slotDeadline } from './counter-rules.js';
 export { monthCalendar, dayTimes, dayPage, listCounters } from './availability.js';
-export { runFrom } from './runs.js';
+export { runsOfDay } from './runs.js';

@@ -33,6 +33,12 @@ export function runFrom(start: TimedSlot, later: TimedSlot[], minutes: number): 
   return run[run.length - 1].endsAt.getTime() >= until ? run.map((slot) => slot.id) : null;
 }
 
+/** For each of a day's slots (in start order), the slots of the run of `minutes` starting there, or null where none can be formed. */
+export function runsOfDay<T extends TimedSlot>(slots: T[], minutes: number): (T[] | null)[] {
+  const byId = new Map(slots.map((slot) => [slot.id, slot]));
+  return slots.map((slot, index) => runFrom(slot, slots.slice(index + 1), minutes)?.map((id) => byId.get(id)!) ?? null);
+}
+
 const fits = (slot: TimedSlot, minutes: number) => slot.endsAt.getTime() - slot.startsAt.getTime() >= minutes * 60_000;
 
 const LATER_SLOTS = `

@@ -10,7 +10,7 @@ import { addDays, dateColumn, todayInJapan } from '../../lib/jst.js';
 import { parseQuery } from '../../lib/validation.js';
 import { pickerQuery } from './forms.js';
 import { AppError } from '../../lib/app-error.js';
-import { BookingError, listCounters, runFrom } from '../booking/index.js';
+import { BookingError, listCounters, runsOfDay } from '../booking/index.js';
 import { PICKUP } from '../schedule/procedures.js';
 import { allPlacesLeft, webPlacesLeft } from '../../domain/booking-rules.js';
 import { confirmCallerIdentity, type CheckedHolder, type StaffCheck } from '../citizen/identity-checks.js';
@@ -93,10 +93,10 @@ export function pickedProcedure<T extends { code: string }>(offered: T[], code: 
 export async function slotChoices(reader: Reader, counterId: number, date: string, user: StaffPrincipal, minutes: number) {
   ensureCounter(user, counterId);
   const slots = await reader.db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } });
+  const runs = runsOfDay(slots, minutes);
   return slots.map((slot, index) => {
-    const run = runFrom(slot, slots.slice(index + 1), minutes);
-    const covered = slots.filter((each) => run?.includes(each.id));
-    const fewest = (left: (each: (typeof slots)[number]) => number) => (run ? Math.min(...covered.map(left)) : 0);
-    return { id: slot.id, startsAt: slot.startsAt, endsAt: (covered.at(-1) ?? slot).endsAt, fits: run !== null, free: fewest(allPlacesLeft), webFree: fewest(webPlacesLeft) };
+    const run = runs[index];
+    const fewest = (left: (each: (typeof slots)[number]) => number) => (run ? Math.min(...run.map(left)) : 0);
+    return { id: slot.id, startsAt: slot.startsAt, endsAt: (run?.at(-1) ?? slot).endsAt, fits: run !== null, free: fewest(allPlacesLeft), webFree: fewest(webPlacesLeft) };
   });
 }
