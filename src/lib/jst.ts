@@ -65,3 +65,9 @@ export function formatMomentJa(instant: Date): string {
 export function formatJstDateTime(instant: Date): string {
   return `${jstDateOf(instant)} ${formatMinutes(jstMinutesOf(instant)).padStart(5, '0')}`;
 }
+
+/** Minutes after midnight as 'HH:MM' (09:30): a time input's value, the schedule file's times. */
+export function timeText(minutes: number | null | undefined): string {
+  if (minutes === null || minutes === undefined) return '';
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}

@@ -97,3 +97,13 @@ export const requiredLineSchema = (max: number, required: string, invalid: strin
     .string({ error: (issue) => (issue.input === undefined ? required : invalid) })
     .pipe(lineSchema(max, invalid))
     .pipe(z.string().min(1, required));
+
+/** A time of day 'H:MM' or 'HH:MM' (全角 too), 00:00 to 23:59, as minutes after midnight. */
+export const timeOfDaySchema = (message = 'validation.invalid') =>
+  z.preprocess(
+    half,
+    z
+      .string({ message })
+      .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, message)
+      .transform((value) => Number(value.split(':')[0]) * 60 + Number(value.split(':')[1])),
+  );

@@ -2,19 +2,13 @@
 import { z } from 'zod';
 import { codeSchema } from '../schedule/forms.js';
 import { PICKUP } from '../schedule/procedures.js';
-import { idSchema, isoDateSchema, lineSchema } from '../../lib/validation.js';
+import { idSchema, isoDateSchema, lineSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { normaliseMonthDay } from '../citizen/login-service.js';
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 export const id = idSchema();
 export const isoDate = isoDateSchema('console.field.badDate');
-const hhmm = z
-  .string()
-  .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'console.field.badTime')
-  .transform((value) => {
-    const [hours, minutes] = value.split(':').map(Number);
-    return hours * 60 + minutes;
-  });
+const hhmm = timeOfDaySchema('console.field.badTime');
 const birth = z.preprocess((value) => normaliseMonthDay(String(value ?? '')), z.string().regex(/^\d{4}$/, 'console.field.birthFormat'));
 
 export const dateQuery = z.object({ date: optional(isoDate) });

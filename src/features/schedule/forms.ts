@@ -34,11 +34,6 @@ export function parseTime(value: string): number | undefined {
   return Number(match[2]) < 60 && minutes <= 1440 ? minutes : undefined;
 }
 
-export function timeText(minutes: number | null | undefined): string {
-  if (minutes === null || minutes === undefined) return '';
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-}
-
 const time = z.string().transform((value, context) => {
   const minutes = parseTime(value);
   if (minutes === undefined) {

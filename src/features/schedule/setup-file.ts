@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { DbTx } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { addDays, dateColumn, isoDateOfColumn, type IsoDate } from '../../lib/jst.js';
+import { addDays, dateColumn, isoDateOfColumn, timeText, type IsoDate } from '../../lib/jst.js';
 import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 import {
@@ -15,7 +15,6 @@ import {
   overrideForm,
   procedureForm,
   ruleForm,
-  timeText,
   type ClosureFields,
   type CounterFields,
   type OverrideFields,

@@ -1,8 +1,7 @@
 // Stored rows -> the string values the forms show (the forms post strings back).
 import type { OpeningRule } from '../../generated/prisma/client.js';
-import { dayOfWeek, formatDateJa, isoDateOfColumn, jstDateOf, jstMinutesOf, type IsoDate } from '../../lib/jst.js';
+import { dayOfWeek, formatDateJa, isoDateOfColumn, jstDateOf, jstMinutesOf, timeText, type IsoDate } from '../../lib/jst.js';
 import { totalsOf } from './calendar.js';
-import { timeText } from './forms.js';
 
 export function blankRuleValues(today: IsoDate): Record<string, unknown> {
   return {

@@ -1,14 +1,11 @@
 // The notice form of the console; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { hasStrayControlCharacters, isoDateSchema, requiredLineSchema } from '../../lib/validation.js';
+import { hasStrayControlCharacters, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 import type { NoticeInput } from './notices.js';
 
 const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
-const time = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'status.field.badTime');
-const minutesOf = (hhmm: string) => Number(hhmm.split(':')[0]) * 60 + Number(hhmm.split(':')[1]);
-/** Minutes after midnight as a time input's value (09:30). */
-export const timeValue = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const time = timeOfDaySchema('status.field.badTime');
 
 export const noticeForm = z
   .object({
@@ -27,13 +24,13 @@ export const noticeForm = z
   })
   .superRefine((form, context) => {
     if ((form.endDate === undefined) !== (form.endTime === undefined)) context.addIssue({ code: 'custom', path: ['endDate'], message: 'status.field.endBoth' });
-    else if (form.endDate && form.endTime && jstInstant(form.endDate, minutesOf(form.endTime)) <= jstInstant(form.startDate, minutesOf(form.startTime)))
+    else if (form.endDate !== undefined && form.endTime !== undefined && jstInstant(form.endDate, form.endTime) <= jstInstant(form.startDate, form.startTime))
       context.addIssue({ code: 'custom', path: ['endDate'], message: 'status.field.endAfterStart' });
   })
   .transform((form): NoticeInput => ({
     kind: form.kind,
     title: form.title,
     body: form.body,
-    startsAt: jstInstant(form.startDate, minutesOf(form.startTime)),
-    endsAt: form.endDate && form.endTime ? jstInstant(form.endDate, minutesOf(form.endTime)) : null,
+    startsAt: jstInstant(form.startDate, form.startTime),
+    endsAt: form.endDate !== undefined && form.endTime !== undefined ? jstInstant(form.endDate, form.endTime) : null,
   }));

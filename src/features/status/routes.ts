@@ -4,13 +4,13 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { transaction } from '../../db/transaction.js';
 import { AppError } from '../../lib/app-error.js';
-import { jstDateOf, jstMinutesOf } from '../../lib/jst.js';
+import { jstDateOf, jstMinutesOf, timeText } from '../../lib/jst.js';
 import { parseForm, pathId, type FieldErrors } from '../../lib/validation.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { requirePermission, staffActor } from '../staff/access.js';
 import type { Feature } from '../feature.js';
 import { StatusBoard } from './board.js';
-import { noticeForm, timeValue } from './forms.js';
+import { noticeForm } from './forms.js';
 import { noticeById, noticesSince, saveNotice, type StatusNotice } from './notices.js';
 
 const managers = requirePermission('status.manage');
@@ -29,7 +29,7 @@ export function publicStatusRoutes(board: StatusBoard): Router {
 
 /** A notice as the form shows it (Japan time). */
 function formValues(notice: StatusNotice) {
-  const at = (instant: Date | null) => (instant ? { date: jstDateOf(instant), time: timeValue(jstMinutesOf(instant)) } : { date: '', time: '' });
+  const at = (instant: Date | null) => (instant ? { date: jstDateOf(instant), time: timeText(jstMinutesOf(instant)) } : { date: '', time: '' });
   const [start, end] = [at(notice.startsAt), at(notice.endsAt)];
   return { kind: notice.kind, title: notice.title, body: notice.body, startDate: start.date, startTime: start.time, endDate: end.date, endTime: end.time };
 }
