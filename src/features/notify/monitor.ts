@@ -10,6 +10,7 @@ import type { Database } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import type { Actor } from '../../lib/actor.js';
 import { translator } from '../../lib/i18n.js';
+import { withinMs } from '../../lib/timeout.js';
 import { composeAlertMail, postAlertWebhook, raiseAlert, type AlertNotice } from './alerts.js';
 import { recordDetectedOutage } from '../status/notices.js';
 import type { Mailer } from './mailer.js';
@@ -59,18 +60,11 @@ export class HealthMonitor {
   }
 
   private async probeDatabase(): Promise<string | null> {
-    const timeout = this.options.probeTimeoutMs ?? 5000;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.options.db.pool.query('SELECT 1'),
-        new Promise((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout))),
-      ]);
+      await withinMs(this.options.db.pool.query('SELECT 1'), this.options.probeTimeoutMs ?? 5000, 'database probe');
       return null;
     } catch (failure) {
       return String((failure as Error)?.message ?? failure);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

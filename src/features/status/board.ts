@@ -3,6 +3,7 @@
 // CHECK_TIMEOUT_MS, the last notices read are shown with the state "cannot book".
 import type { Queryable } from '../../db/client.js';
 import { now as clockNow } from '../../lib/clock.js';
+import { withinMs } from '../../lib/timeout.js';
 import { HISTORY_DAYS, noticesSince, type StatusNotice } from './notices.js';
 
 const REFRESH_MS = 15_000;
@@ -31,9 +32,6 @@ export function sortNotices(notices: StatusNotice[], now: Date): Pick<StatusView
   };
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('status check timed out')), ms).unref())]);
-
 export class StatusBoard {
   private notices: StatusNotice[] = [];
   private checkedAt: Date | null = null;
@@ -51,7 +49,7 @@ export class StatusBoard {
   private async ask(now: Date): Promise<void> {
     this.askedAt = Date.now();
     try {
-      this.notices = await withTimeout(noticesSince(this.reader, new Date(now.getTime() - HISTORY_DAYS * 86_400_000)), CHECK_TIMEOUT_MS);
+      this.notices = await withinMs(noticesSince(this.reader, new Date(now.getTime() - HISTORY_DAYS * 86_400_000)), CHECK_TIMEOUT_MS, 'status notices');
       this.checkedAt = now;
       this.answered = true;
     } catch {
