@@ -120,4 +120,22 @@ describe('a procedure longer than its slot in the console', () => {
     expect(print).toContain('<td>9:00 (10:00まで)</td>');
     expect(print).toContain('予約 2件');
   });
+
+  it('When the picker is asked for odd values (NUL, a long or doubled procedure, 2^31, 2026-02-31), then it answers in Japanese without a 500 and shows a procedure the counter offers', async () => {
+    const { counter, caller } = fixture;
+    const base = `/staff/console/holders/${caller.holder.id}/book`;
+    for (const query of [
+      `procedure=%00`,
+      `procedure=${'x'.repeat(300)}`,
+      'procedure=a&procedure=b',
+      `counterId=2147483648`,
+      'date=2026-02-31',
+      `counterId=${counter.id}&procedure=no-such`,
+    ]) {
+      const response = await agent.get(`${base}?${query}`);
+      expect(response.status, query).toBeLessThan(500);
+      expect(response.text, query).not.toContain('no-such');
+      if (response.status === 200) expect(response.text, query).toContain('手続き: ');
+    }
+  });
 });

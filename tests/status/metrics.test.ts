@@ -6,11 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { transaction } from '../../src/db/transaction.js';
 import { bookSlot } from '../../src/features/booking/index.js';
-import { addDays, todayInJapan } from '../../src/lib/jst.js';
+import { addDays } from '../../src/lib/jst.js';
+import { pinClock } from '../helpers/clock.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
 
+const { today } = pinClock('2027-02-10T10:00:00+09:00');
 const TOKEN = 'metrics-token-0123456789abcdef0123456789';
 let t: TestApp;
 
@@ -32,7 +34,7 @@ describe('metrics', () => {
 
   it('When Prometheus scrapes, then it reads requests by route pattern, bookings by status, the outbox, job ages and the pool', async () => {
     const counter = await createCounter(t.db);
-    const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(todayInJapan(), 3) });
+    const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(today, 3) });
     const person = await createCardHolder(t.db, { counterId: counter.id });
     await transaction(t.db, STAFF_ACTOR, (tx) =>
       bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'phone', email: 'metrics@example.jp', by: TEST_CLERK, baseUrl: 'http://127.0.0.1' }),

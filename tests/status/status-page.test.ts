@@ -11,6 +11,8 @@ import { pino } from 'pino';
 import { addDays, jstInstant } from '../../src/lib/jst.js';
 import { createTestApp, TEST_SECRETS, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
+import { transaction } from '../../src/db/transaction.js';
+import { recordDetectedOutage } from '../../src/features/status/notices.js';
 import { createCardHolder } from '../helpers/factories.js';
 import { postForm, staffOf } from '../console/helpers.js';
 
@@ -136,11 +138,20 @@ describe('posting notices in the console', () => {
     expect(page.slice(page.indexOf('id="past-heading"'))).toContain('終わる障害');
     const audit = await t.db.prisma.auditLog.findMany({ where: { actorId: String(user.id), targetType: 'status_notice' }, orderBy: { id: 'asc' } });
     expect(audit.map((row) => row.action)).toEqual(['status.notice.create', 'status.notice.update']);
-    expect((await agent.get('/staff/status/999999/edit')).status).toBe(404);
+    for (const id of ['999999', '2147483648', '%00', '1e3']) expect((await agent.get(`/staff/status/${id}/edit`)).status, id).toBe(404);
   });
 
   it('When an operator tries the notice pages, then they are refused', async () => {
     const { agent } = await staffOf(t, 'operator');
     expect((await agent.get('/staff/status')).status).toBe(403);
+  });
+
+  it('When eight processes record the same outage at once, each seeing a slightly different period, then the page has one notice covering them all', async () => {
+    const minute = (n: number) => jstInstant(addDays(today, -2), 3 * 60 + n);
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => transaction(t.db, { type: 'system', id: 'monitor' }, (tx) => recordDetectedOutage(tx, minute(i), minute(20 + i)), { models: false })),
+    );
+    const detected = await t.db.prisma.statusNotice.findMany({ where: { createdBy: 'system:monitor' } });
+    expect(detected.map(({ kind, startsAt, endsAt }) => ({ kind, startsAt, endsAt }))).toEqual([{ kind: 'incident', startsAt: minute(0), endsAt: minute(27) }]);
   });
 });
