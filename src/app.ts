@@ -59,8 +59,9 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
   configureViews(app);
 
   const locales = loadLocales();
-  const metrics = createMetrics(db);
-  app.use(metrics.requests);
+  // Counted only where Prometheus reads them: without a token, no request pays for metrics.
+  const metrics = config.METRICS_TOKEN ? createMetrics(db) : null;
+  if (metrics) app.use(metrics.requests);
   app.use(requestLogging(logger));
   app.use(defaultLocale(locales));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
@@ -69,7 +70,7 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
   app.use(healthRoutes(db.pool, draining));
   const statusBoard = new StatusBoard(db);
   app.use(publicStatusRoutes(statusBoard));
-  app.use(metricsRoutes(metrics, config.METRICS_TOKEN));
+  if (metrics) app.use(metricsRoutes(metrics, config.METRICS_TOKEN!));
   app.use(staticFiles(path.join(projectRoot, 'public'), config.NODE_ENV === 'production'));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));

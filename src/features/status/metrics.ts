@@ -1,5 +1,5 @@
 // /metrics for Prometheus (prom-client): not public (a bearer token; without one configured the
-// path does not exist). Per process: request rate and latency by route, the connection pool,
+// app neither counts nor serves metrics). Per process: request rate and latency by route, the connection pool,
 // Node's own figures. From the database at each scrape, the same from every process: bookings
 // by status, the outbox waiting to be sent, how long ago each job last ran well.
 import { timingSafeEqual } from 'node:crypto';
@@ -113,10 +113,9 @@ function authorised(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** GET /metrics for Prometheus; absent (404) when no token is configured, 401 without the right one. */
-export function metricsRoutes(metrics: Metrics, token: string | undefined): Router {
+/** GET /metrics for Prometheus (mounted only when a token is configured); 401 without the right token. */
+export function metricsRoutes(metrics: Metrics, token: string): Router {
   const router = Router();
-  if (!token) return router;
   router.get('/metrics', async (req, res) => {
     if (!authorised(req.get('authorization'), token)) return res.status(401).set('WWW-Authenticate', 'Bearer').type('text/plain').send('unauthorised\n');
     try {
