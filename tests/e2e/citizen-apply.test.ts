@@ -4,8 +4,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { addDays } from '../../src/lib/jst.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
+import type { TestApp } from '../helpers/app.js';
+import { appInBrowser, checkPage, DESKTOP, openPage, PHONE } from '../helpers/browser.js';
 import { mailedCode } from '../helpers/citizen.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createSlot } from '../helpers/factories.js';
@@ -17,9 +17,7 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  base = await serve(t);
-  browser = await launchBrowser();
+  ({ t, base, browser } = await appInBrowser());
   await t.db.prisma.procedure.create({
     data: { code: 'application', name: 'マイナンバーカードの申請', needsNoticeId: false, documents: ['本人確認書類(運転免許証など)', '顔写真(縦4.5cm×横3.5cm)'] },
   });

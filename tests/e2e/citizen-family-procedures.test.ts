@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { addDays } from '../../src/lib/jst.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
+import type { TestApp } from '../helpers/app.js';
+import { appInBrowser, checkPage, DESKTOP, openPage, PHONE } from '../helpers/browser.js';
 import { logIn } from '../helpers/citizen.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
@@ -21,9 +21,7 @@ let counterId: number;
 let renewal: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  base = await serve(t);
-  browser = await launchBrowser();
+  ({ t, base, browser } = await appInBrowser());
   const counter = await createCounter(t.db, { name: '市民課 総合窓口' });
   counterId = counter.id;
   renewal = await offerProcedure(t.db, counter.id, { name: '電子証明書の更新', documents: ['マイナンバーカード', '本人確認書類'] });

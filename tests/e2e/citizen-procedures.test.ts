@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadSetup, parseSetupFile, type CitySetup } from '../../src/features/schedule/setup-file.js';
 import { addDays, formatMomentJa, jstInstant, type IsoDate } from '../../src/lib/jst.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
+import type { TestApp } from '../helpers/app.js';
+import { appInBrowser, checkPage, DESKTOP, openPage, PHONE } from '../helpers/browser.js';
 import { logIn, mailedCode } from '../helpers/citizen.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createCardHolder } from '../helpers/factories.js';
@@ -29,9 +29,7 @@ let setup: CitySetup;
 const counterIds = new Map<string, number>();
 
 beforeAll(async () => {
-  t = await createTestApp();
-  base = await serve(t);
-  browser = await launchBrowser();
+  ({ t, base, browser } = await appInBrowser());
   const parsed = parseSetupFile(await readFile('examples/schedule/large-city.yaml', 'utf8'));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   setup = parsed.setup;

@@ -6,7 +6,7 @@ import type { AddressInfo, Server } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, expect } from 'vitest';
-import type { TestApp } from './app.js';
+import { createTestApp, type TestApp } from './app.js';
 
 export const PHONE = { width: 360, height: 740 };
 export const DESKTOP = { width: 1280, height: 900 };
@@ -29,6 +29,12 @@ export async function serve(t: TestApp): Promise<string> {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The app on a fresh database, listening on loopback, and a browser to use it (both closed after the file). */
+export async function appInBrowser(overrides?: Parameters<typeof createTestApp>[0]): Promise<{ t: TestApp; base: string; browser: Browser }> {
+  const t = await createTestApp(overrides);
+  return { t, base: await serve(t), browser: await launchBrowser() };
 }
 
 /** A page that fails the test on any console error (CSP violations are reported there). */

@@ -1,10 +1,10 @@
 // The status pages in a real browser: staff post an incident through the console form (its
 // errors shown accessibly), and the public page shows it on a phone and a desktop; every page
 // passes axe with no console errors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { DESKTOP, PHONE, checkPage, launchBrowser, openPage, serve } from '../helpers/browser.js';
+import type { TestApp } from '../helpers/app.js';
+import { appInBrowser, checkPage, DESKTOP, openPage, PHONE } from '../helpers/browser.js';
 import { pinClock } from '../helpers/clock.js';
 import { createStaff } from '../helpers/factories.js';
 
@@ -14,11 +14,8 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  base = await serve(t);
-  browser = await launchBrowser();
+  ({ t, base, browser } = await appInBrowser());
 });
-afterAll(() => browser?.close());
 
 describe('status pages in a browser', () => {
   it('When staff post an incident (first with a mistake), then the public page shows it on a phone and a desktop, and every page passes axe', async () => {
