@@ -12,7 +12,7 @@
 //        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20),
 //        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32),
 //        BENCH_PROFILE=DIR (a CPU profile of each app process, --cpu-prof, written into DIR)
-import { benchDatabase } from './support.js';
+import { benchDatabase, SECRETS } from './support.js';
 import { spawnSync } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
@@ -34,7 +34,6 @@ const WORKERS = num('BENCH_WORKERS', 2);
 const DAYS = num('BENCH_DAYS', 3);
 const CAPACITY = num('BENCH_SLOT_CAPACITY', 12);
 const POOL = num('BENCH_POOL', 20);
-export const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
 const MAX_TRIES = 5;
 
 // ---------------------------------------------------------------- set-up

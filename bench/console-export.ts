@@ -4,7 +4,7 @@
 // JSON for a full day (what each console terminal polls every 15 s).
 //   npx tsx bench/console-export.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... BENCH_DAYS=365 BENCH_CAPACITY=40 npx tsx bench/console-export.ts
-import { benchDatabase } from './support.js';
+import { benchDatabase, SECRETS } from './support.js';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
@@ -18,7 +18,6 @@ const DAYS = Math.min(Number(process.env.BENCH_DAYS ?? 365), 730);
 const CAPACITY = Math.min(Number(process.env.BENCH_CAPACITY ?? 40), 200);
 const SLOTS_PER_DAY = 16;
 const BOARD_RUNS = 20;
-const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
 
 /** One counter, a year of full slots, one card holder and one booking per place (set-based SQL). */
 async function seed(db: Database, first: string): Promise<{ counterId: number; bookings: number }> {

@@ -9,9 +9,8 @@
 //   npm run build && npx tsx bench/rolling-restart.ts
 // Knobs: BENCH_CLIENTS (citizens at once, 100), BENCH_CITIZENS (3000), BENCH_SLOT_CAPACITY (24),
 //        BENCH_DRAIN_SECONDS (3)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +20,7 @@ import { applyMigrations } from '../src/db/migrator.js';
 import pg from 'pg';
 import { addDays, todayInJapan } from '../src/lib/jst.js';
 import { overbooked } from './booking-core.js';
-import { benchDatabase } from './support.js';
+import { benchDatabase, ready, startApp } from './support.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 process.env.BENCH_CITIZENS ??= '3000';
@@ -30,51 +29,6 @@ process.env.BENCH_SLOT_CAPACITY ??= '24';
 const storm = await import('./booking-storm.js');
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 3);
 const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((file) => spawnSync(file, ['-v']).status === 0);
-const SECRETS = { SESSION_SECRET: storm.SECRETS.sessionSecret, BIRTH_DATE_PEPPER: storm.SECRETS.birthDatePepper };
-
-interface AppProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-function startApp(url: string, port: number): AppProcess {
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    env: {
-      ...process.env,
-      ...SECRETS,
-      NODE_ENV: 'production',
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_BASE_URL: 'http://127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
-      BACKGROUND_WORK: 'false',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return { child, exited: new Promise((resolve) => child.on('exit', resolve)) };
-}
-
-function get(port: number, pathname: string, agent?: http.Agent): Promise<number> {
-  return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: pathname, agent }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', () => resolve(0));
-    });
-    request.on('error', () => resolve(0));
-    request.setTimeout(10_000, () => request.destroy());
-  });
-}
-
-async function ready(port: number): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    if ((await get(port, '/readyz')) === 200) return;
-    await sleep(100);
-  }
-  throw new Error(`the app on port ${port} did not become ready`);
-}
 
 function haproxyConfig(front: number, backs: number[]): string {
   return `global
@@ -114,8 +68,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rolling-'));
   const [front, ...backs] = [await freePort(), await freePort(), await freePort()];
   await writeFile(path.join(dir, 'haproxy.cfg'), haproxyConfig(front, backs));
-  const apps = backs.map((port) => startApp(database.url, port));
-  await Promise.all(backs.map(ready));
+  const apps = backs.map((port) => startApp(database.url, port, DRAIN_SECONDS));
+  await Promise.all(backs.map((port) => ready(port)));
   console.log('both app processes ready');
   const haproxy = spawn(HAPROXY, ['-f', path.join(dir, 'haproxy.cfg'), '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
   await ready(front);
@@ -138,7 +92,7 @@ async function main(): Promise<void> {
     apps[i].child.kill('SIGTERM');
     const code = await apps[i].exited;
     if (code !== 0) throw new Error(`app ${i + 1} exited with ${code}`);
-    apps[i] = startApp(database.url, port);
+    apps[i] = startApp(database.url, port, DRAIN_SECONDS);
     await ready(port);
     await sleep(1_000); // HAProxy's rise: two good checks
     restarts.push((performance.now() - started) / 1000);

@@ -1,8 +1,11 @@
 // What every benchmark needs first: a fresh, migrated database. On BENCH_DATABASE_URL's server
 // when set, otherwise on a throw-away embedded PostgreSQL in a temporary directory.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { applyMigrations } from '../src/db/migrator.js';
 
@@ -31,4 +34,55 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   const url = await ensureDatabase(serverUrl, `bench_${name.replace(/\W/g, '_')}_${Date.now()}`);
   await applyMigrations(url);
   return { url, dataDir, stop };
+}
+
+/** The secrets every bench's app runs with (the seeded birth keys are made with the same pepper). */
+export const SECRETS = { sessionSecret: 'bench-session-secret-0123456789abcdef0123', birthDatePepper: 'bench-birth-pepper-0123456789abcdef012345' };
+
+export interface AppProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** One app process as `npm start` runs it in production (the build in dist/), without background jobs. */
+export function startApp(url: string, port: number, drainSeconds: number): AppProcess {
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    env: {
+      ...process.env,
+      SESSION_SECRET: SECRETS.sessionSecret,
+      BIRTH_DATE_PEPPER: SECRETS.birthDatePepper,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_BASE_URL: 'http://127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_SECONDS: String(drainSeconds),
+      BACKGROUND_WORK: 'false',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { child, exited: new Promise((resolve) => child.on('exit', resolve)) };
+}
+
+/** The status code of a GET on this machine (0 when there is no answer). */
+export function get(port: number, pathname: string, agent?: http.Agent): Promise<number> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: pathname, agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', () => resolve(0));
+    });
+    request.on('error', () => resolve(0));
+    request.setTimeout(10_000, () => request.destroy());
+  });
+}
+
+/** Waits until GET pathname answers 200 (an app's /readyz, a Patroni node's /primary). */
+export async function ready(port: number, pathname = '/readyz', seconds = 30): Promise<void> {
+  for (let i = 0; i < seconds * 10; i += 1) {
+    if ((await get(port, pathname)) === 200) return;
+    await sleep(100);
+  }
+  throw new Error(`GET ${pathname} on port ${port} did not answer 200 within ${seconds} s`);
 }

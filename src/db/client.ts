@@ -34,8 +34,12 @@ export function connectDatabase(databaseUrl: string, poolSize = 10): Database {
   // together, as in bookSlot), each with its own Sync, so an error still ends only its own statement
   // and, in a transaction, aborts the rest. pg refuses cursors and COPY on such a connection.
   const pool = new AppPool(pgPoolConfig(databaseUrl, { max: poolSize, application_name: 'mynumber-booking', connectionTimeoutMillis: 20_000, pipeline: true }));
-  // An idle client that loses its server must not crash the process; the next query reconnects.
+  // A client that loses its server must not crash the process: the pool handles it while idle;
+  // while checked out (an open transaction between two statements) pg emits the server's farewell
+  // as an 'error' event on the client, which would end the process unheard. The transaction's next
+  // statement fails instead, and the pool drops the client when it comes back.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
