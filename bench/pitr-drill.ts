@@ -1,18 +1,18 @@
-// Backup and point-in-time recovery drill (issue 17.1), with PostgreSQL's own tools only: WAL
-// archiving (archive_command) and a base backup through the backup API (pg_backup_start, a copy
-// of the data directory, pg_backup_stop). Citizens book in three batches; the base backup is
+// Backup and point-in-time recovery drill (issue 17.1), with the app's own backup code
+// (src/db/backup.ts: PostgreSQL's archive_command, and a base backup through the backup API,
+// pg_backup_start, a copy of the data directory, pg_backup_stop). Citizens book in three batches; the base backup is
 // taken after the first; a moment is chosen between the second and the third; the server is
 // then thrown away and a new one restored from the backup and the archive to that moment.
 // Every booking committed before it must be there, none after.
 //
 //   npx tsx bench/pitr-drill.ts        Knobs: BENCH_BATCH (300 bookings per batch)
-import { spawnSync } from 'node:child_process';
-import { chmod, copyFile, cp, mkdir, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { archiveDirOf, prepareRestore, takeBaseBackup } from '../src/db/backup.js';
 import { connectDatabase } from '../src/db/client.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { applyMigrations } from '../src/db/migrator.js';
@@ -23,11 +23,6 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 300);
 // Places for all three batches in the scenario's 3 days x 32 slots (the core bench reads this when loaded).
 process.env.BENCH_SLOT_CAPACITY ??= String(Math.max(12, Math.ceil((BATCH * 3) / 96)));
 const { seedCoreScenario } = await import('./booking-core.js');
-const asRoot = process.getuid?.() === 0;
-
-/** As root, PostgreSQL runs as the postgres user: files it reads and writes must be its own. */
-const giveToPostgres = (dir: string) => asRoot && spawnSync('chown', ['-R', 'postgres:postgres', dir]);
-
 async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -41,17 +36,10 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
 async function main(): Promise<void> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'pitr-'));
   await chmod(root, 0o755);
-  const [dataDir, archive, backup, restored] = ['pg', 'archive', 'base', 'restored'].map((name) => path.join(root, name));
-  await mkdir(archive);
-  giveToPostgres(archive);
+  const [dataDir, backupDir, restored] = ['pg', 'backups', 'restored'].map((name) => path.join(root, name));
 
-  // The server, with every finished WAL segment copied to the archive.
-  let server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, persistent: true });
-  const port = Number(new URL(server.url).searchParams.get('port'));
-  await query(server.url, `ALTER SYSTEM SET archive_mode = 'on'`);
-  await query(server.url, `ALTER SYSTEM SET archive_command = 'test ! -f ${archive}/%f && cp %p ${archive}/%f'`);
-  await server.stop();
-  server = await startEmbeddedPostgres({ dataDir, persistent: true, port });
+  // The server, with every finished WAL segment copied to the archive (as `npm start` with BACKUP_DIR).
+  const server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, persistent: true, archiveDir: archiveDirOf(backupDir) });
   const url = await ensureDatabase(server.url, 'pitr');
   await applyMigrations(url);
 
@@ -78,19 +66,14 @@ async function main(): Promise<void> {
   };
 
   const first = await bookBatch();
-  // Base backup: the backup API around a plain copy of the data directory.
+  // Base backup: the base-backup job's own code (src/db/backup.ts).
   const started = performance.now();
-  await client.query(`SELECT pg_backup_start('drill', true)`);
-  await cp(dataDir, backup, {
-    recursive: true,
-    filter: (source) => !/(postmaster\.(pid|opts)|\.s\.PGSQL\.\d+(\.lock)?)$/.test(source) && !source.includes(`${path.sep}pg_wal${path.sep}`),
-  });
-  const [{ labelfile }] = (await client.query<{ labelfile: string }>(`SELECT labelfile FROM pg_backup_stop(true)`)).rows;
-  await writeFile(path.join(backup, 'backup_label'), labelfile);
+  await takeBaseBackup({ query: async (text: string, values?: unknown[]) => (await client.query(text, values)).rows }, backupDir, `${dataDir}.password`);
   const backupSeconds = (performance.now() - started) / 1000;
 
   const second = await bookBatch();
-  const [{ target }] = (await client.query<{ target: string }>(`SELECT clock_timestamp()::text AS target`)).rows;
+  // One millisecond on: a Date keeps milliseconds, the server microseconds.
+  const [{ target }] = (await client.query<{ target: Date }>(`SELECT clock_timestamp() + interval '1 millisecond' AS target`)).rows;
   await sleep(1_100);
   const third = await bookBatch();
   // Make the last segment archivable and wait until the archive has it.
@@ -104,17 +87,9 @@ async function main(): Promise<void> {
   await db.close();
   await server.stop(); // the server is lost
 
-  // Restore: the base backup, then the archive replayed up to the chosen moment.
+  // Restore: the base backup, then the archive replayed up to the chosen moment (`npm run db:restore`'s code).
   const restoreStarted = performance.now();
-  await cp(backup, restored, { recursive: true });
-  await mkdir(path.join(restored, 'pg_wal'), { recursive: true });
-  await copyFile(`${dataDir}.password`, `${restored}.password`);
-  await appendFile(
-    path.join(restored, 'postgresql.auto.conf'),
-    `archive_mode = 'off'\nrestore_command = 'cp ${archive}/%f %p'\nrecovery_target_time = '${target}'\nrecovery_target_action = 'promote'\n`,
-  );
-  await writeFile(path.join(restored, 'recovery.signal'), '');
-  giveToPostgres(restored);
+  await prepareRestore(backupDir, restored, target);
   const again = await startEmbeddedPostgres({ dataDir: restored, persistent: true });
   const restoredUrl = new URL(again.url);
   restoredUrl.pathname = '/pitr';
@@ -128,7 +103,7 @@ async function main(): Promise<void> {
   const count = (codes: string[]) => codes.filter((code) => present.has(code)).length;
 
   console.log(`point-in-time recovery drill: ${BATCH} bookings per batch, WAL archived by archive_command, base backup by pg_backup_start/stop`);
-  console.log(`  base backup (after batch 1): ${backupSeconds.toFixed(1)} s; restore to ${target} (between batches 2 and 3): ${restoreSeconds.toFixed(1)} s`);
+  console.log(`  base backup (after batch 1): ${backupSeconds.toFixed(1)} s; restore to ${target.toISOString()} (between batches 2 and 3): ${restoreSeconds.toFixed(1)} s`);
   console.log(
     `  after the restore: batch 1 ${count(first)}/${first.length}, batch 2 ${count(second)}/${second.length} (both before the moment), batch 3 ${count(third)}/${third.length} (after it)`,
   );

@@ -76,6 +76,16 @@ export const configSchema = z.object({
   OUTBOX_BACKLOG_ALERT_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   /** Alert when the embedded database's disk is fuller than this percentage. */
   DISK_ALERT_PERCENT: z.coerce.number().int().min(1).max(100).default(90),
+  /**
+   * Embedded PostgreSQL only: WAL is archived into BACKUP_DIR/archive and a base backup taken daily
+   * at BACKUP_TIME into BACKUP_DIR/base, keeping BACKUP_KEEP of them (docs/operations.md).
+   */
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (日本時間) で指定してください')
+    .default('02:30'),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),
   /** Run the mail sender, scheduled jobs and monitors in this process (false for web-only replicas). */
   BACKGROUND_WORK: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

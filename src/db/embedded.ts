@@ -54,7 +54,14 @@ async function readOrCreatePassword(file: string): Promise<string> {
  * `persistent: false` deletes the data on stop, for throw-away test clusters. `port` keeps the
  * address of a server started again (a restart drill); a free port otherwise.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; persistent?: boolean; port?: number; onLog?: (message: string) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  persistent?: boolean;
+  port?: number;
+  /** Every finished WAL segment is copied here (src/db/backup.ts); unset, nothing is archived. */
+  archiveDir?: string;
+  onLog?: (message: string) => void;
+}): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => {});
   const requestedDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(requestedDir), { recursive: true });
@@ -65,7 +72,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; persiste
   await stopLeftoverServer(dataDir, log);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, password, runAs, log);
   const port = options.port ?? (await freePort());
-  const postmaster = await startPostmaster(binaries, dataDir, port, runAs, log);
+  const settings = options.archiveDir ? await archiveSettings(options.archiveDir, runAs) : [];
+  const postmaster = await startPostmaster(binaries, dataDir, port, runAs, settings, log);
   // The app talks to its own server over a Unix socket in the data directory: cheaper per
   // statement than TCP on loopback (bench/README.md, "Fewer writes"). psql and other tools can
   // still use 127.0.0.1 and the port.
@@ -339,8 +347,34 @@ async function initialise(binaries: Binaries, dataDir: string, password: string,
   }
 }
 
-async function startPostmaster(binaries: Binaries, dataDir: string, port: number, runAs: RunAs | undefined, log: (message: string) => void): Promise<ChildProcess> {
-  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=300', '-c', 'fsync=on'];
+/** The settings that archive every finished WAL segment into `archiveDir` (made writable for the server's user). */
+async function archiveSettings(archiveDir: string, runAs: RunAs | undefined): Promise<string[]> {
+  const dir = path.resolve(archiveDir);
+  if (/['\n]/.test(dir)) throw new EmbeddedPostgresError(`BACKUP_DIR に ' や改行を含むパスは使えません (${dir})`);
+  await mkdir(dir, { recursive: true });
+  if (runAs) {
+    await chown(dir, runAs.uid, runAs.gid);
+    if (!canReach(runAs, dir)) throw new EmbeddedPostgresError(`BACKUP_DIR (${dir}) に PostgreSQL のユーザー postgres が入れません。postgres が辿れる場所を指定してください。`);
+  }
+  // test ! -f: a segment already archived is never overwritten (a restored server starts a new timeline).
+  return ['-c', 'archive_mode=on', '-c', `archive_command=test ! -f '${dir}/%f' && cp '%p' '${dir}/%f'`];
+}
+
+/** As root, the server runs as the postgres user: a directory it must own (a restored data directory) is given to it. */
+export async function giveToServerUser(dir: string): Promise<void> {
+  const runAs = await postgresUser();
+  if (runAs) spawnSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, dir]);
+}
+
+async function startPostmaster(
+  binaries: Binaries,
+  dataDir: string,
+  port: number,
+  runAs: RunAs | undefined,
+  settings: string[],
+  log: (message: string) => void,
+): Promise<ChildProcess> {
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=300', '-c', 'fsync=on', ...settings];
   const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], runAs);
   const output = captureOutput(child, log);
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,8 @@
 // Every scheduled job in one list. Adding a job is one entry here: a name, its cron schedules
 // (Japan time) and a function that does its work in the transaction that holds its lock.
+import path from 'node:path';
 import type { Config } from '../config.js';
+import { pruneBackups, takeBaseBackup } from '../db/backup.js';
 import type { Tx } from '../db/transaction.js';
 import { dispatchDueAlerts, postAlertWebhook } from '../features/notify/alerts.js';
 import { markPastBookingsNoShow, releaseExpiredHolds } from '../features/booking/index.js';
@@ -106,6 +108,21 @@ export const importRecoveryJob: ScheduledJob = {
   run: (tx, context) => recoverInterruptedImports(tx, context.now),
 };
 
+/** A base backup of the embedded PostgreSQL, daily at BACKUP_TIME when BACKUP_DIR is set; old ones and their WAL are pruned. */
+export const baseBackupJob: ScheduledJob = {
+  name: 'base-backup',
+  schedules(config) {
+    if (!config.BACKUP_DIR || config.DATABASE_URL) return [];
+    const [hour, minute] = config.BACKUP_TIME.split(':').map(Number);
+    return [`${minute} ${hour} * * *`];
+  },
+  async run(tx, { config }) {
+    const backupDir = config.BACKUP_DIR!;
+    await takeBaseBackup(tx, backupDir, `${path.resolve(config.EMBEDDED_PG_DIR)}.password`);
+    return { taken: 1, ...(await pruneBackups(backupDir, config.BACKUP_KEEP)) };
+  },
+};
+
 export function scheduledJobs(): ScheduledJob[] {
-  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob, importRecoveryJob];
+  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob, importRecoveryJob, baseBackupJob];
 }

@@ -37,11 +37,18 @@ export async function runJob(db: Database, job: ScheduledJob, context: Omit<JobC
   }
 }
 
+const t = translator();
+/** The job's name for staff (locales: job.name.*); a job without one (a test's) by its code. */
+const jobLabel = (name: string) => {
+  const label = t(`job.name.${name}`);
+  return label === `job.name.${name}` ? name : label;
+};
+
 async function recordFailure(db: Database, name: string, startedAt: Date, error: string): Promise<void> {
   try {
     await transaction(db, jobActor(name), async (tx) => {
       await tx.db.jobRun.create({ data: { job: name, startedAt, finishedAt: new Date(), status: 'failed', error } });
-      await raiseAlert(tx, { kind: 'job_failed', subjectKey: name, summary: translator()('alert.summary.job_failed', { job: name }), detail: error });
+      await raiseAlert(tx, { kind: 'job_failed', subjectKey: name, summary: t('alert.summary.job_failed', { job: jobLabel(name) }), detail: error });
     });
   } catch {
     // The database itself is failing; the health monitor alerts on that directly.

@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/client.js';
 import { queueTomorrowsReminders } from '../../src/features/booking/reminders.js';
 import { horizonEnd } from '../../src/features/schedule/slot-generation.js';
-import { pastBookingsJob, reminderJob, sessionExpiryJob, slotGenerationJob, type ScheduledJob } from '../../src/jobs/registry.js';
+import { pastBookingsJob, reminderJob, scheduledJobs, sessionExpiryJob, slotGenerationJob, type ScheduledJob } from '../../src/jobs/registry.js';
+import { translator } from '../../src/lib/i18n.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { addDays, jstInstant } from '../../src/lib/jst.js';
 import { createTestDatabase, truncateAll } from '../helpers/db.js';
@@ -126,6 +127,14 @@ describe('other scheduled jobs', () => {
     const alerts = await db.prisma.alert.findMany();
     expect(alerts).toHaveLength(1); // one open alert, counted twice
     expect(alerts[0]).toMatchObject({ kind: 'job_failed', subjectKey: 'broken', occurrences: 2, summary: '定期処理「broken」が失敗しました' });
+  });
+
+  it('When a scheduled job of the app fails, then its alert names it in Japanese, as every scheduled job has a name for staff', async () => {
+    const t = translator();
+    for (const job of scheduledJobs()) expect(t(`job.name.${job.name}`), job.name).not.toBe(`job.name.${job.name}`);
+    await runJob(db, { ...slotGenerationJob, run: async () => Promise.reject(new Error('disk on fire')) }, context());
+    const alert = await db.prisma.alert.findFirstOrThrow({ where: { subjectKey: 'slot-generation' } });
+    expect(alert.summary).toBe('定期処理「予約枠の作成」が失敗しました');
   });
 
   it('When stale sessions exist, then the expiry job deletes only those and logs the count', async () => {
