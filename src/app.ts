@@ -64,6 +64,7 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
   if (metrics) app.use(metrics.requests);
   app.use(requestLogging(logger));
   app.use(defaultLocale(locales));
+  app.use(localeMiddleware(locales, { secure: config.COOKIE_SECURE }));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
   const draining = options.draining ?? (() => false);
   app.use(closeWhileDraining(draining));
@@ -85,7 +86,6 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
       absoluteHours: config.SESSION_ABSOLUTE_HOURS,
     }),
   );
-  app.use(localeMiddleware(locales));
   app.use(exposeCsrfToken);
   app.use(csrfProtection);
 

@@ -71,3 +71,47 @@ export function timeText(minutes: number | null | undefined): string {
   if (minutes === null || minutes === undefined) return '';
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
+
+/** How dates and times read in one language, always in Japan time (citizen pages, mails, calendar files). */
+export interface DateFormats {
+  /** 2026年12月4日(金) / Fri, December 4, 2026 */
+  date(date: IsoDate): string;
+  /** a date with its time: a deadline, an opening time */
+  moment(instant: Date): string;
+  /** 9:00〜9:15 / 9:00–9:15 */
+  timeRange(from: Date, to: Date): string;
+  /** a booked time: its date and its range */
+  slot(from: Date, to: Date): string;
+  /** the short weekday names, Sunday first */
+  weekdays: readonly string[];
+}
+
+function formats(date: (day: IsoDate) => string, rangeMark: string, weekdays: readonly string[]): DateFormats {
+  const timeRange = (from: Date, to: Date) => `${formatMinutes(jstMinutesOf(from))}${rangeMark}${formatMinutes(jstMinutesOf(to))}`;
+  return {
+    date,
+    moment: (instant) => `${date(jstDateOf(instant))} ${formatMinutes(jstMinutesOf(instant))}`,
+    timeRange,
+    slot: (from, to) => `${date(jstDateOf(from))} ${timeRange(from, to)}`,
+    weekdays,
+  };
+}
+
+const japaneseFormats = formats(formatDateJa, '〜', WEEKDAYS_JA);
+const formatsByTag = new Map<string, DateFormats>([['ja', japaneseFormats]]);
+
+/** The formats of a language tag (a page's lang attribute); made once per language. */
+export function dateFormats(tag: string): DateFormats {
+  let found = formatsByTag.get(tag);
+  if (!found) {
+    // A calendar date is a UTC midnight formatted in UTC: the same day whatever the server's TZ.
+    const long = new Intl.DateTimeFormat(tag, { timeZone: 'UTC', weekday: 'short', year: 'numeric', month: 'long', day: 'numeric' });
+    const weekday = new Intl.DateTimeFormat(tag, { timeZone: 'UTC', weekday: 'short' });
+    const date = (day: IsoDate) => long.format(new Date(`${day}T00:00:00Z`));
+    // 2026-11-29 was a Sunday.
+    const weekdays = Array.from({ length: 7 }, (_, i) => weekday.format(new Date(Date.UTC(2026, 10, 29 + i))));
+    found = formats(date, '–', weekdays);
+    formatsByTag.set(tag, found);
+  }
+  return found;
+}

@@ -15,7 +15,7 @@ export interface SessionOptions {
   absoluteHours: number;
 }
 
-const STAFF_PATH = /^\/staff(\/|$)/;
+export const STAFF_PATH = /^\/staff(\/|$)/;
 
 /**
  * Staff pages (/staff/...) keep their session in PostgreSQL, as before; every other page (the
@@ -31,7 +31,6 @@ export function sessions(options: SessionOptions): RequestHandler {
 declare module 'express-session' {
   interface SessionData {
     createdAt: number;
-    locale: string;
     /** When the row was last written (ms): an unchanged session is re-written at most every TOUCH_EVERY_MS. */
     touchedAt: number;
   }

@@ -37,9 +37,9 @@ export async function appInBrowser(overrides?: Parameters<typeof createTestApp>[
   return { t, base: await serve(t), browser: await launchBrowser() };
 }
 
-/** A page that fails the test on any console error (CSP violations are reported there). */
-export async function openPage(browser: Browser, viewport = DESKTOP): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+/** A page that fails the test on any console error (CSP violations are reported there); `locale` sets the browser's Accept-Language. */
+export async function openPage(browser: Browser, viewport = DESKTOP, locale = 'ja-JP'): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Tokyo' });
   context.setDefaultTimeout(60_000); // a shared 2-core CI machine runs two test files at once
   const page = await context.newPage();
   const problems: string[] = [];

@@ -187,6 +187,8 @@ export interface BookSlotInput {
   /** A family member's own procedure (by card holder id) when it is not `procedure`. */
   familyProcedures?: Record<number, string>;
   email?: string | null;
+  /** The language the citizen books in (src/lib/languages.ts): the booking's mails use it; Japanese when not given. */
+  language?: string;
   /** The staff member booking (phone, counter); null when the citizen books themselves. */
   by: StaffPrincipal | null;
   baseUrl: string;
@@ -241,7 +243,7 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   const takeFirst = input.overbookReason === undefined && (take.get(slot.id) ?? 0) > placesLeft(state, heldBack);
   if (takeFirst && !state.expiredHolds) throw new BookingError('slot_full');
   if (takeFirst) await takePlacesIn(tx, take, { heldBack, now });
-  const bookings = await insertBookings(tx, { people, channel: input.channel, email: input.email ?? null });
+  const bookings = await insertBookings(tx, { people, channel: input.channel, email: input.email ?? null, language: input.language });
   if (input.overbookReason !== undefined) for (const [slotId, missing] of take) await overbook(tx, slotId, missing, input);
   const deadline = visitDeadline(
     slot.startsAt,
@@ -260,6 +262,7 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
         people.length,
         now,
         input.baseUrl,
+        input.language,
       )
     : null;
   // None of these needs another's answer: they go out together (the connection pipelines) and
@@ -295,8 +298,10 @@ function checkConfirmedHold(holds: HeldPlace[], holdId: number, slotId: number, 
 // codes are drawn.
 const INSERT_BOOKINGS = `
   WITH free AS (SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE code = ANY($4::text[])) AS ok)
-  INSERT INTO bookings (code, slot_id, also_slot_ids, card_holder_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, updated_at)
-  SELECT t.code, t.slot, t.also::int[], t.holder, t.applicant, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure, now()
+  INSERT INTO bookings (code, slot_id, also_slot_ids, card_holder_id, applicant_id, group_code, status, channel, email, created_by, procedure_code, language, updated_at)
+  SELECT t.code, t.slot, t.also::int[], t.holder, t.applicant, coalesce($7::text, ($4::text[])[1]), 'active', $2::booking_channel, CASE WHEN t.n = 1 THEN $3::text END, $6::text, t.procedure,
+         -- A family member joins in the language of the booking whose group it joins.
+         coalesce($11::text, (SELECT g.language FROM bookings g WHERE g.code = $7::text), 'ja'), now()
   FROM unnest($4::text[], $1::int[], $10::text[], $5::int[], $9::int[], $8::text[]) WITH ORDINALITY AS t(code, slot, also, holder, applicant, procedure, n)
   WHERE (SELECT ok FROM free)
   ON CONFLICT (code) DO NOTHING
@@ -305,7 +310,7 @@ const INSERT_BOOKINGS = `
 export async function insertBookings(
   tx: SqlTx,
   /** people: each with their procedure and run; the first gets the email (a new group's first booking). */
-  row: { people: (Booked & Run)[]; channel: BookingChannel; email: string | null; groupCode?: string },
+  row: { people: (Booked & Run)[]; channel: BookingChannel; email: string | null; groupCode?: string; language?: string },
 ): Promise<BookedGroup['bookings']> {
   const { people } = row;
   for (;;) {
@@ -324,6 +329,7 @@ export async function insertBookings(
         people.map((person) => person.applicantId),
         // As array literals: a column of arrays cannot be unnested from one parameter.
         people.map((person) => `{${person.alsoSlotIds.join(',')}}`),
+        row.language ?? null,
       ]);
     } catch (error) {
       refusalOfRow(error);
@@ -343,6 +349,7 @@ function confirmationMail(
   people: number,
   now: Date,
   baseUrl: string,
+  language: string | undefined,
 ) {
   const details = {
     procedure: slot.procedure,
@@ -361,7 +368,7 @@ function confirmationMail(
     kind: 'booking.confirmation',
     to: headerSafe(email),
     bookingId: primary.id,
-    ...composeBookingMail('confirmation', details, baseUrl),
+    ...composeBookingMail('confirmation', details, baseUrl, language),
   };
 }
 

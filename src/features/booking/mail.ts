@@ -2,7 +2,8 @@
 // are composed from the committed booking and written to the outbox in the same transaction.
 import { runEndSql } from './runs.js';
 import type { SqlTx } from '../../db/transaction.js';
-import { formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf } from '../../lib/jst.js';
+import { dateFormats } from '../../lib/jst.js';
+import { languageOf } from '../../lib/languages.js';
 import { translator } from '../../lib/i18n.js';
 import { visitCalendar } from '../notify/calendar.js';
 import { enqueueMail, headerSafe, type MailAttachment } from '../notify/outbox.js';
@@ -46,9 +47,12 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-export function composeBookingMail(kind: BookingMailKind, details: BookingMailDetails, baseUrl: string, locale = 'ja'): ComposedMail {
-  const t = translator(locale);
-  const when = `${formatDateJa(jstDateOf(details.startsAt))} ${formatMinutes(jstMinutesOf(details.startsAt))}〜${formatMinutes(jstMinutesOf(details.endsAt))}`;
+/** A booking's mail in the language it was booked in (Japanese when not given). */
+export function composeBookingMail(kind: BookingMailKind, details: BookingMailDetails, baseUrl: string, languageCode?: string): ComposedMail {
+  const language = languageOf(languageCode);
+  const t = translator(language.code);
+  const dates = dateFormats(language.htmlLang);
+  const when = dates.slot(details.startsAt, details.endsAt);
   const params = {
     code: details.code,
     procedure: details.procedure.name,
@@ -68,12 +72,12 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     `${t('mail.field.address')}: ${details.counterAddress}`,
     ...(details.accessNotes ? [`${t('mail.field.access')}: ${details.accessNotes}`] : []),
     `${t('mail.field.people')}: ${t('mail.peopleCount', params)}`,
-    ...(details.deadline && TELLS_DEADLINE.includes(kind) ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: formatMomentJa(details.deadline) })}`] : []),
+    ...(details.deadline && TELLS_DEADLINE.includes(kind) ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: dates.moment(details.deadline) })}`] : []),
   ];
   if (kind !== 'cancellation' && details.procedure.documents.length > 0) lines.push('', t('mail.bring.title'), ...details.procedure.documents.map((item) => `・${item}`));
   lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
   const text = lines.join('\n');
-  const html = `<!doctype html><html lang="ja"><body><div style="font-family:sans-serif;line-height:1.7">${text
+  const html = `<!doctype html><html lang="${language.htmlLang}"><body><div style="font-family:sans-serif;line-height:1.7">${text
     .split('\n')
     .map((line) => (line === '' ? '<br>' : `<p style="margin:0">${escapeHtml(line)}</p>`))
     .join('')}</div></body></html>`;
@@ -109,7 +113,7 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
  * queues one email.
  */
 const MAILED_BOOKING = `
-  SELECT b.id, b.code, b.email, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('b', 's')} AS "endsAt",
+  SELECT b.id, b.code, b.email, b.language, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('b', 's')} AS "endsAt",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          (SELECT json_agg(json_build_object('code', p.code, 'name', p.name, 'documents', p.documents) ORDER BY g.id)
             FROM bookings g JOIN procedures p ON p.code = g.procedure_code
@@ -132,6 +136,7 @@ interface MailedBooking extends VisitSlot {
   id: number;
   code: string;
   email: string | null;
+  language: string;
   updatedAt: Date;
   people: number;
   procedures: (BookingMailDetails['procedure'] & { code: string })[];
@@ -161,6 +166,7 @@ export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; 
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
     },
     options.baseUrl,
+    booking.language,
   );
   return enqueueMail(tx, {
     dedupeKey: bookingMailKey(booking.code, options.kind, options.eventKey),

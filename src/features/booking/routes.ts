@@ -10,7 +10,7 @@ import type { PersonRef } from './places.js';
 import type { AppContext } from '../../context.js';
 import { BOOKABLE_CARD_STATUSES } from '../../domain/booking-rules.js';
 import type { Feature } from '../feature.js';
-import { formatDateJa, formatMinutes, formatMomentJa, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { formatMinutes, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
 import { noStore } from '../../web/security-headers.js';
 import { idSchema, isoDateSchema, monthSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { visitCalendar } from '../notify/calendar.js';
@@ -104,10 +104,6 @@ function doneMessage(own: { isPrimary: boolean; booking: { email: string | null 
 const MAILED_DONE = ['booked', 'moved'];
 const DONE_MESSAGES = [...MAILED_DONE, 'familyAdded', 'familyRemoved'];
 
-export function whenText(startsAt: Date, endsAt: Date): string {
-  return `${formatDateJa(jstDateOf(startsAt))} ${formatMinutes(jstMinutesOf(startsAt))}〜${formatMinutes(jstMinutesOf(endsAt))}`;
-}
-
 /** The booker as the booking commands name a person. */
 const personRef = (who: Booker): PersonRef => ('cardHolderId' in who ? { cardHolderId: who.cardHolderId } : { applicantId: who.applicantId });
 /** The procedure the booker books: an applicant's own, the card pickup for a card holder. */
@@ -134,7 +130,7 @@ export function bookingFeature(context: AppContext): Feature {
   const actor = (req: Request, res: Response) => ({ type: 'citizen' as const, id: citizenActorId(booker(res)), ip: req.ip });
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const view = (res: Response, name: string, titleKey: string, locals: Record<string, unknown> = {}, status = 200) =>
-    res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), whenText, formatDateJa, formatMinutes, formatMomentJa, jstDateOf, jstMinutesOf, ...locals });
+    res.status(status).render(`booking/${name}`, { title: res.locals.t(titleKey), formatMinutes, jstDateOf, jstMinutesOf, ...locals });
   // Every POST ends in a redirect (a reload or Back never sends a form again): a refusal is
   // kept in the session for the one GET that shows it.
   const refuseWith = (req: Request, res: Response, code: BookingErrorCode, back: string) => {
@@ -413,6 +409,7 @@ export function bookingFeature(context: AppContext): Feature {
           : { cardHolderIds: [], applicants: [{ id: whom.applicantId, procedure: shown.procedure }] }),
         channel: 'web' as const,
         email: pending.email,
+        language: res.locals.lang,
         by: null,
         baseUrl: baseUrl(req),
       };

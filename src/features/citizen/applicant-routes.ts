@@ -123,6 +123,7 @@ export function applicantRoutes(context: AppContext): Router {
       sessionNonce: nonceOf(req),
       ip: req.ip ?? '',
       baseUrl: config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`,
+      language: res.locals.lang,
     });
     if (!result.ok) {
       const error = res.locals.t(`citizen.verify.error.${result.reason}`, { phone: config.CALL_CENTER_PHONE });

@@ -12,6 +12,7 @@ import type { Actor } from '../../lib/actor.js';
 import { reserveAttempt } from '../../lib/attempt-budget.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { translator } from '../../lib/i18n.js';
+import { languageOf } from '../../lib/languages.js';
 import { randomCode } from '../../lib/random-code.js';
 import { toHalfWidth } from '../../lib/width.js';
 import type { Secrets } from '../../secrets.js';
@@ -39,6 +40,8 @@ export interface CodeRequest {
   sessionNonce: string;
   ip: string;
   baseUrl: string;
+  /** The language of the page the code was asked for on: the mail is in it. */
+  language?: string;
   now?: Date;
 }
 
@@ -86,7 +89,7 @@ async function createVerification(tx: SqlTx, secrets: Secrets, request: CodeRequ
     [email, procedureCode, sessionNonce, codeHash(secrets, code), now, CODE_MINUTES],
   );
   await Promise.all([
-    enqueueMail(tx, { dedupeKey: `email-verification:${id}`, kind: 'email.verification', to: email, ...codeMail(code, procedure.name, baseUrl) }),
+    enqueueMail(tx, { dedupeKey: `email-verification:${id}`, kind: 'email.verification', to: email, ...codeMail(code, procedure.name, baseUrl, request.language) }),
     recordAudit(tx, { action: 'citizen.email.requested', targetType: 'email_verification', targetId: id, detail: { emailSha256: digest, procedureCode } }),
   ]);
   return { ok: true, verificationId: id };
@@ -94,8 +97,8 @@ async function createVerification(tx: SqlTx, secrets: Secrets, request: CodeRequ
 
 const THROTTLED = { ok: false, reason: 'throttled' } as const;
 
-function codeMail(code: string, procedure: string, baseUrl: string): { subject: string; text: string } {
-  const t = translator();
+function codeMail(code: string, procedure: string, baseUrl: string, language?: string): { subject: string; text: string } {
+  const t = translator(languageOf(language).code);
   const text = [
     t('citizen.verify.mail.lead', { procedure }),
     '',

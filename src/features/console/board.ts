@@ -17,6 +17,8 @@ export interface BoardBooking {
   id: number;
   code: string;
   channel: BookingChannel;
+  /** The language the citizen booked in (src/lib/languages.ts). */
+  language: string;
   status: BookingStatus;
   /** The procedure's name. */
   procedure: string;
@@ -70,6 +72,7 @@ const BOARD_BOOKING = {
   id: true,
   code: true,
   channel: true,
+  language: true,
   status: true,
   slotId: true,
   alsoSlotIds: true,
@@ -132,6 +135,7 @@ function boardBooking(booking: BookingOfDay, counterId: number, slotById: Map<nu
     id: booking.id,
     code: booking.code,
     channel: booking.channel,
+    language: booking.language,
     status: booking.status,
     procedure: booking.procedure.name,
     holderId,
