@@ -12,8 +12,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { connectDatabase, type Database } from '../src/db/client.js';
+import { pgPoolConfig } from '../src/db/pool-config.js';
 import { transaction } from '../src/db/transaction.js';
 import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '../src/features/cards/import-service.js';
 
@@ -66,8 +68,10 @@ async function importOnce(database: Database, dir: string, file: string, sizeByt
 }
 
 /** The ceiling: the same rows (already decoded, no checks) streamed by COPY into an empty copy of card_holders. */
-async function plainCopy(database: Database, rows: number, offset: number, counterId: number) {
-  const client = await database.pool.connect();
+async function plainCopy(url: string, rows: number, offset: number, counterId: number) {
+  // Its own connection: the app's pool pipelines, and pg refuses COPY on a pipelined connection.
+  const client = new pg.Client(pgPoolConfig(url));
+  await client.connect();
   try {
     await client.query('DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE card_holders INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
     const text = (function* () {
@@ -87,7 +91,7 @@ async function plainCopy(database: Database, rows: number, offset: number, count
       ),
     );
   } finally {
-    client.release();
+    await client.end();
   }
 }
 
@@ -106,7 +110,7 @@ async function main() {
       const size = await writeFile(file, rows, offset, counter.code);
       const first = await importOnce(database, dir, file, size, profile.id);
       const again = await importOnce(database, dir, file, size, profile.id);
-      const copy = await plainCopy(database, rows, offset, counter.id);
+      const copy = await plainCopy(url, rows, offset, counter.id);
       const rate = (seconds: number) => Math.round(rows / seconds).toLocaleString('en-US');
       console.log(`\n${rows.toLocaleString('en-US')} rows, Shift_JIS ${(size / 1024 / 1024).toFixed(1)} MiB`);
       console.log(

@@ -239,6 +239,26 @@ describe('J-LIS import', () => {
     expect(page.text).toContain('閉じられていません');
   });
 
+  it('When the quote that is never closed opens after thousands of lines were already streamed to the database, then the batch fails naming that line and keeps no staged row', async () => {
+    const lines = Array.from({ length: 6000 }, (_, index) => row(10_000 + index));
+    lines[4999] = row(14_999, { 2: '"試験 開いたまま' }); // file line 5,001 (after the header)
+    const batch = await settled(t.db, await uploadOk(agent, sjis(csvText(lines)), 'late-quote.csv'));
+    expect(batch).toMatchObject({ status: 'failed', failure: 'cards.import.unclosedQuote', failureParams: { line: 5001 } });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: batch.id } })).toBe(0);
+    expect((await agent.get(`/staff/cards/imports/${batch.id}`)).text).toContain('5001行目');
+    const next = await settled(t.db, await uploadOk(agent, sjis(csvText([row(16_001)])), 'after.csv'));
+    expect(next).toMatchObject({ status: 'previewed', createdCount: 1, errorCount: 0 });
+  });
+
+  it('When a NUL byte sits in a name far into the file (past the upload check), then the preview fails with its Japanese message and keeps no staged row', async () => {
+    const lines = Array.from({ length: 3000 }, (_, index) => row(20_000 + index));
+    lines[2500] = row(22_500, { 2: '試験\u0000太郎' });
+    const batch = await settled(t.db, await uploadOk(agent, sjis(csvText(lines)), 'nul.csv'));
+    expect(batch).toMatchObject({ status: 'failed', failure: 'cards.import.readFailed' });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: batch.id } })).toBe(0);
+    expect((await agent.get(`/staff/cards/imports/${batch.id}`)).text).toContain('ファイルを読み取れませんでした');
+  });
+
   it('When a file is larger than IMPORT_MAX_BYTES or is not a text file, then it is refused with a clear message and nothing is kept', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cards-refused-'));
     const small = await createTestApp({ IMPORT_MAX_BYTES: '2048', IMPORT_DIR: dir });

@@ -38,14 +38,20 @@ const DATE_PATTERNS: Record<DateFormat, RegExp> = {
   'YYYY/MM/DD': /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/,
 };
 
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const twoDigits = (value: number) => (value < 10 ? `0${value}` : String(value));
+
 /** A real calendar date in the given format, as an IsoDate; null when impossible (e.g. 0231). */
 export function parseDate(value: string, format: DateFormat): string | null {
   const match = DATE_PATTERNS[format].exec(value) ?? DATE_PATTERNS.YYYYMMDD.exec(value);
   if (!match) return null;
-  const [year, month, day] = match.slice(1).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1900 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
-  return date.toISOString().slice(0, 10);
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (year < 1900 || month < 1 || month > 12 || day < 1) return null;
+  if (day > DAYS_IN_MONTH[month - 1] + (month === 2 && isLeapYear(year) ? 1 : 0)) return null;
+  return `${match[1]}-${twoDigits(month)}-${twoDigits(day)}`;
 }
 
 /** MMDD of a birth date given as a full date or as MMDD alone; null when impossible. */
@@ -61,7 +67,8 @@ export function normaliseKana(value: string): string {
 }
 
 function clean(value: string | undefined): string {
-  return (value ?? '').replace(/\u3000/g, ' ').trim();
+  if (value === undefined) return '';
+  return (value.includes('\u3000') ? value.replace(/\u3000/g, ' ') : value).trim();
 }
 
 function problem(field: RowProblem['field'], key: string, params?: RowProblem['params']): { ok: false; problem: RowProblem } {

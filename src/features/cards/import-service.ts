@@ -15,15 +15,14 @@ import { AppError } from '../../lib/app-error.js';
 import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
-import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
-import { stagingChunk, STAGING_INSERT } from './import-staging.js';
+import { detectEncoding, readImportFile, type FileEncoding, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
+import { stagingLine, STAGING_COPY } from './import-staging.js';
 
 export interface ImportSettings {
   dir: string;
   pepper: string;
 }
 
-const CHUNK_ROWS = 2000;
 const IMPORT_LOCK = 7_310_601;
 
 /**
@@ -131,37 +130,47 @@ const batchWriter =
 
 const SET_PROGRESS = 'UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1';
 
+/** Lines of COPY text sent together, and between two progress writes. */
+const CHUNK_ROWS = 2000;
+const PROGRESS_ROWS = 10_000;
+
 /**
- * Parses and checks each line, staging it in import_rows; only bad lines keep a reason. The
- * insert of one chunk overlaps the parsing of the next (at most one chunk waits in memory).
+ * Parses and checks each line, streaming it into import_rows by COPY; only bad lines keep a
+ * reason. Parsing overlaps PostgreSQL's work on the lines before (the COPY stream's buffer is
+ * the only backlog), and progress is written alongside without holding the reading up.
  */
 async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
   const counter: ReadCounter = { bytes: 0 };
-  let chunk: FileLine[] = [];
-  let rowsRead = 0;
-  let inFlight: Promise<void> = Promise.resolve();
   const open = await tx.db.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
   const counters = new Map(open.map((counter) => [counter.code, counter.id]));
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const checked = chunk.map((line) => ({ line: line.line, checked: line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat), shortOf: line.shortOf }));
-    const parameters = stagingChunk(batch.id, checked, counters);
-    rowsRead += chunk.length;
-    chunk = [];
-    await inFlight;
-    const read = [batch.id, rowsRead, counter.bytes, 'reading'];
-    inFlight = (async () => {
-      await tx.query(STAGING_INSERT, parameters);
-      await progress(SET_PROGRESS, read);
-    })();
-    inFlight.catch(() => undefined); // handled: the error surfaces at the next await of inFlight
+  let reported: Promise<unknown> = Promise.resolve();
+  let writing = false;
+  const report = (rowsRead: number) => {
+    if (writing) return; // the next chunk reports again
+    writing = true;
+    reported = progress(SET_PROGRESS, [batch.id, rowsRead, counter.bytes, 'reading']).finally(() => (writing = false));
+    reported.catch(() => undefined); // awaited below
   };
-  for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
-    chunk.push(line);
-    if (chunk.length >= CHUNK_ROWS) await flush();
+  async function* copyText(): AsyncGenerator<string> {
+    let text = '';
+    let rows = 0;
+    for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
+      const checked = line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat);
+      text += stagingLine(batch.id, { line: line.line, checked, shortOf: line.shortOf }, counters);
+      rows += 1;
+      if (rows % CHUNK_ROWS === 0) {
+        yield text;
+        text = '';
+        if (rows % PROGRESS_ROWS === 0) report(rows);
+      }
+    }
+    if (text !== '') yield text;
   }
-  await flush();
-  await inFlight;
+  try {
+    await tx.copyFrom(STAGING_COPY, copyText());
+  } finally {
+    await reported.catch(() => undefined);
+  }
 }
 
 /** Set-based check across the whole file: IDs that appear twice. */
