@@ -22,6 +22,9 @@ import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '
 const SIZES = (process.env.BENCH_ROWS ?? '20000,100000').split(',').map(Number);
 const PEPPER = 'bench-birth-date-pepper-0123456789abcdef0123';
 const actor = { type: 'system' as const, id: 'bench' };
+/** Issue 17.4: preview + commit of new rows at this rate, and the process growing less than this. */
+const AIM_ROWS_PER_SECOND = 50_000;
+const AIM_RSS_GROWTH_MIB = 100;
 
 function line(n: number, offset: number, counterCode: string): string {
   const id = String(offset + n).padStart(16, '0');
@@ -103,11 +106,16 @@ async function main() {
   try {
     const counter = await database.prisma.counter.create({ data: { code: 'BENCH', name: 'ベンチ窓口' } });
     const profile = await database.prisma.importProfile.findFirstOrThrow();
-    console.log(`baseline RSS ${(process.memoryUsage.rss() / 1024 / 1024).toFixed(0)} MiB`);
-    let offset = 1_000_000_000_000;
-    for (const rows of SIZES) {
+    // Every file is written first, so the baseline holds nothing left over from writing them.
+    const files = [];
+    for (const [index, rows] of SIZES.entries()) {
       const file = path.join(dir, `jlis-${rows}.csv`);
-      const size = await writeFile(file, rows, offset, counter.code);
+      const offset = 1_000_000_000_000 + index * 10_000_000;
+      files.push({ rows, file, offset, size: await writeFile(file, rows, offset, counter.code) });
+    }
+    const baselineMiB = process.memoryUsage.rss() / 1024 / 1024;
+    console.log(`baseline RSS ${baselineMiB.toFixed(0)} MiB`);
+    for (const { rows, file, offset, size } of files) {
       const first = await importOnce(database, dir, file, size, profile.id);
       const again = await importOnce(database, dir, file, size, profile.id);
       const copy = await plainCopy(url, rows, offset, counter.id);
@@ -122,7 +130,13 @@ async function main() {
       );
       console.log(`  re-import commit           ${again.commit.seconds.toFixed(2)} s  ${rate(again.commit.seconds)} rows/s  peak RSS ${again.commit.peakMiB.toFixed(0)} MiB`);
       console.log(`  plain COPY (ceiling)       ${copy.seconds.toFixed(2)} s  ${rate(copy.seconds)} rows/s  peak RSS ${copy.peakMiB.toFixed(0)} MiB`);
-      offset += 10_000_000;
+      const endToEnd = first.preview.seconds + first.commit.seconds;
+      const growth = Math.max(first.preview.peakMiB, first.commit.peakMiB) - baselineMiB;
+      const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+      console.log(
+        `  end to end (new rows)      ${endToEnd.toFixed(2)} s  ${rate(endToEnd)} rows/s  (aim >= ${AIM_ROWS_PER_SECOND.toLocaleString('en-US')} rows/s: ${verdict(rows / endToEnd >= AIM_ROWS_PER_SECOND)}; ${((rows / endToEnd / (rows / copy.seconds)) * 100).toFixed(0)}% of the COPY ceiling)`,
+      );
+      console.log(`  RSS growth over baseline   +${growth.toFixed(0)} MiB at peak  (aim < ${AIM_RSS_GROWTH_MIB} MiB: ${verdict(growth < AIM_RSS_GROWTH_MIB)})`);
     }
   } finally {
     await database.close();

@@ -203,8 +203,11 @@ function comparedFields(layout: ImportLayout): CardField[] {
   return (Object.keys(COMPARED) as CardField[]).filter((field) => field === 'birthDate' || layout.columns[field] !== undefined);
 }
 
-/** Each good row as created / updated / unchanged against card_holders, with the changed fields. */
-function diffQuery(layout: ImportLayout): string {
+/**
+ * Each good row as created / updated / unchanged against card_holders, with the changed fields;
+ * `held`: only the rows whose card holder exists (updated and unchanged).
+ */
+function diffQuery(layout: ImportLayout, held = false): string {
   const changed = comparedFields(layout).map((field) => {
     const [staged, held] = COMPARED[field]!;
     return `CASE WHEN r.${staged} IS DISTINCT FROM h.${held} THEN '${field}' END`;
@@ -212,7 +215,7 @@ function diffQuery(layout: ImportLayout): string {
   return `SELECT r.line, r.notice_id, h.id AS holder_id, h.status AS holder_status, d.changed,
             CASE WHEN h.id IS NULL THEN 'created' WHEN cardinality(d.changed) = 0 THEN 'unchanged' ELSE 'updated' END AS kind
        FROM import_rows r
-       LEFT JOIN card_holders h ON h.notice_id = r.notice_id
+       ${held ? '' : 'LEFT '}JOIN card_holders h ON h.notice_id = r.notice_id
        CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${changed.join(', ')}]::text[], NULL) AS changed) d
       WHERE r.batch_id = $1 AND r.error IS NULL`;
 }
@@ -325,10 +328,12 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   await tx.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
   const [{ bad }] = await tx.query<{ bad: number }>(COUNT_BAD_ROWS, [batch.id]);
   if (bad > 0) throw new AppError(409, 'batch_has_errors', 'cards.import.hasErrors');
-  await tx.query(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, [batch.id]);
+  // The card holders that exist now; every other good row is created (a holder added meanwhile
+  // by someone else makes the insert fail on its notice ID instead of being skipped).
+  await tx.query(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout, true)}`, [batch.id]);
   await tx.query('ANALYZE import_diff');
-  const counts = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
-  await insertCreated(tx, batch.id, batch.profile.startStatus);
+  const { updated, unchanged } = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
+  const counts = { created: await insertCreated(tx, batch.id, batch.profile.startStatus), updated, unchanged };
   await updateChanged(tx, batch.id, layout);
   await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batch.id]);
   await tx.db.importBatch.update({
@@ -347,18 +352,23 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   return counts;
 }
 
-async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): Promise<void> {
-  await tx.query(
+/** Inserts the good rows that have no card holder yet, with their history; returns how many. */
+async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): Promise<number> {
+  const [{ created }] = await tx.query<{ created: number }>(
     `WITH created AS (
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
        SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
-         FROM import_rows r JOIN import_diff d ON d.line = r.line
-        WHERE r.batch_id = $1 AND d.kind = 'created'
-       RETURNING id)
-     INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-     SELECT id, NULL, $4::card_status, $2, $3 FROM created`,
+         FROM import_rows r
+        WHERE r.batch_id = $1 AND r.error IS NULL AND NOT EXISTS (SELECT 1 FROM import_diff d WHERE d.line = r.line)
+       RETURNING id),
+     history AS (
+       INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+       SELECT id, NULL, $4::card_status, $2, $3 FROM created
+       RETURNING 1)
+     SELECT count(*)::int AS created FROM history`,
     [batchId, t('cards.history.imported', { batch: batchId }), actorKey(tx.actor), startStatus],
   );
+  return created;
 }
 
 async function updateChanged(tx: Tx, batchId: number, layout: ImportLayout): Promise<void> {
