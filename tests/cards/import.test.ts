@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { birthKeyMatches } from '../../src/features/citizen/birth-key.js';
 import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
-import { binaryBody } from '../helpers/http.js';
+import { binaryBody, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { commit, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
 import { createBooking } from '../helpers/bookings.js';
@@ -166,6 +166,21 @@ describe('J-LIS import', () => {
     expect(birthKeyMatches(TEST_SECRETS.birthDatePepper, noticeIdFor(402), '0402', rebirthed.birthKey)).toBe(true);
     expect(rebirthed.statusChanges[0].reason).toContain('生年月日');
     expect(rebirthed.statusChanges[0].reason).not.toContain('0402');
+  });
+
+  it('When one batch is committed and another discarded, then no staged row of either is left behind', async () => {
+    const committed = await settled(t.db, await uploadOk(agent, sjis(csvText([row(450), row(451)]))));
+    const discarded = await settled(t.db, await uploadOk(agent, sjis(csvText([row(452), row(453, { 1: '19801332' })]))));
+    expect(await t.db.prisma.importRow.count({ where: { batchId: { in: [committed.id, discarded.id] } } })).toBe(4);
+    await commit(agent, t.db, committed.id);
+    const page = await agent.get(`/staff/cards/imports/${discarded.id}`);
+    const response = await agent
+      .post(`/staff/cards/imports/${discarded.id}/discard`)
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text) });
+    expect(response.status).toBe(303);
+    expect(await t.db.prisma.importBatch.findUniqueOrThrow({ where: { id: discarded.id } })).toMatchObject({ status: 'discarded' });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: { in: [committed.id, discarded.id] } } })).toBe(0);
   });
 
   it('When two staff confirm the same batch at the same moment, then it is committed once and the other is told it is not ready', async () => {
