@@ -90,6 +90,23 @@ describe('J-LIS import', () => {
     expect(await t.db.prisma.cardHolder.count({ where: { noticeId: noticeIdFor(100) } })).toBe(0);
   });
 
+  it('When an ID appears three times, and another after a line that is bad for its date, then every repeat names the first line of its ID', async () => {
+    const lines = [row(120), row(121), row(120, { 2: '二度目' }), row(120, { 2: '三度目' }), row(122, { 7: '20261345' }), row(122)];
+    const batch = await settled(t.db, await uploadOk(agent, sjis(csvText(lines)), 'repeats.csv'));
+    expect(batch).toMatchObject({ status: 'previewed', createdCount: 2, errorCount: 4 });
+    const errors = await t.db.prisma.importRow.findMany({
+      where: { batchId: batch.id, error: { not: null } },
+      orderBy: { line: 'asc' },
+      select: { line: true, error: true, errorParams: true },
+    });
+    expect(errors).toEqual([
+      { line: 4, error: 'cards.row.duplicate', errorParams: { first: 2 } },
+      { line: 5, error: 'cards.row.duplicate', errorParams: { first: 2 } },
+      { line: 6, error: 'cards.row.badDate', errorParams: { field: 'noticeSentOn', value: '20261345' } },
+      { line: 7, error: 'cards.row.duplicate', errorParams: { first: 6 } },
+    ]);
+  });
+
   it('When one bad line sits at line 99,999 of a generated 100,000-line file, then the preview reports exactly that line and nothing is imported', async () => {
     const parts: string[] = [csvText([], true)];
     for (let n = 1; n <= 99_999; n += 1) parts.push(`${noticeIdFor(200_000 + n)},${n === 99_998 ? '19990229' : '19800401'},試験 太郎,ｼｹﾝ ﾀﾛｳ,,${counterCode},箱${n},20261101,\r\n`);

@@ -175,12 +175,16 @@ async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layou
 
 /** Set-based check across the whole file: IDs that appear twice. */
 async function checkAcrossRows(tx: Tx, batchId: number): Promise<void> {
-  await tx.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
-  // Only the repeats come out of the window, so the join back is by primary key.
+  // Fresh bulk rows: give the planner real numbers (for the columns the checks and the diff search and join on).
+  await tx.query('ANALYZE import_rows (batch_id, line, notice_id, error, counter_id)');
+  // Only the IDs that repeat go through the window (a hash count finds them), and only the
+  // repeats come out of it, so the join back is by primary key.
   await tx.query(
     `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
        FROM (SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
-                                       WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId') w
+                                       WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId'
+                                         AND notice_id IN (SELECT notice_id FROM import_rows WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId'
+                                                            GROUP BY notice_id HAVING count(*) > 1)) w
               WHERE w.first <> w.line) d
       WHERE r.batch_id = $1 AND r.line = d.line AND r.error IS NULL`,
     [batchId],
