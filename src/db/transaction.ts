@@ -159,20 +159,21 @@ function queryOn(client: pg.PoolClient) {
   return { query, copyFrom, together, end: () => (ended = true) };
 }
 
+/** What a COPY's source may run ahead of PostgreSQL by, on each side of the stream. */
+const COPY_BUFFER_BYTES = 256 * 1024;
+
 /**
  * pg refuses COPY on a pipelined connection (connectDatabase): once everything sent before it is
  * answered (a plain transaction's BEGIN too), the connection stops pipelining for the COPY and
  * starts again after it.
  */
-const COPY_BUFFER_BYTES = 1024 * 1024;
-
 async function copyAlone(client: pg.PoolClient, text: string, source: Iterable<string> | AsyncIterable<string>): Promise<number> {
   await client.query('SELECT 1'); // answered after everything sent before it
   const connection = client as unknown as { pipeline: boolean };
   const pipelined = connection.pipeline;
   connection.pipeline = false;
   try {
-    // Generous buffers, so the source runs ahead while PostgreSQL works on what it was sent.
+    // The source runs ahead while PostgreSQL works on what it was sent.
     const copy = client.query(copyStream(text, { highWaterMark: COPY_BUFFER_BYTES }));
     await pipeline(Readable.from(source, { objectMode: false, highWaterMark: COPY_BUFFER_BYTES }), copy);
     return copy.rowCount;

@@ -130,8 +130,9 @@ const batchWriter =
 
 const SET_PROGRESS = 'UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1';
 
-/** Lines of COPY text sent together, and between two progress writes. */
-const CHUNK_ROWS = 2000;
+/** Lines of COPY text sent together: small pieces are garbage before the heap's young space fills (less RSS). */
+const CHUNK_ROWS = 500;
+/** Lines between two progress writes. */
 const PROGRESS_ROWS = 10_000;
 
 /**
