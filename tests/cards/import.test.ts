@@ -107,6 +107,14 @@ describe('J-LIS import', () => {
     ]);
   });
 
+  it('When a file holds only its header, or only blank lines after it, then the preview counts nothing and nothing is staged', async () => {
+    for (const text of [csvText([]), csvText([]) + '\r\n  \r\n,,,\r\n']) {
+      const batch = await settled(t.db, await uploadOk(agent, sjis(text), 'header-only.csv'));
+      expect(batch).toMatchObject({ status: 'previewed', createdCount: 0, updatedCount: 0, unchangedCount: 0, errorCount: 0, rowsRead: 0 });
+      expect(await t.db.prisma.importRow.count({ where: { batchId: batch.id } })).toBe(0);
+    }
+  });
+
   it('When one bad line sits at line 99,999 of a generated 100,000-line file, then the preview reports exactly that line and nothing is imported', async () => {
     const parts: string[] = [csvText([], true)];
     for (let n = 1; n <= 99_999; n += 1) parts.push(`${noticeIdFor(200_000 + n)},${n === 99_998 ? '19990229' : '19800401'},試験 太郎,ｼｹﾝ ﾀﾛｳ,,${counterCode},箱${n},20261101,\r\n`);
