@@ -12,14 +12,19 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { connectDatabase, type Database } from '../src/db/client.js';
+import { pgPoolConfig } from '../src/db/pool-config.js';
 import { transaction } from '../src/db/transaction.js';
 import { beginCommit, createImportBatch, previewImportBatch, uploadPath } from '../src/features/cards/import-service.js';
 
 const SIZES = (process.env.BENCH_ROWS ?? '20000,100000').split(',').map(Number);
 const PEPPER = 'bench-birth-date-pepper-0123456789abcdef0123';
 const actor = { type: 'system' as const, id: 'bench' };
+/** Issue 17.4: preview + commit of new rows at this rate, and the process growing less than this. */
+const AIM_ROWS_PER_SECOND = 50_000;
+const AIM_RSS_GROWTH_MIB = 100;
 
 function line(n: number, offset: number, counterCode: string): string {
   const id = String(offset + n).padStart(16, '0');
@@ -66,8 +71,10 @@ async function importOnce(database: Database, dir: string, file: string, sizeByt
 }
 
 /** The ceiling: the same rows (already decoded, no checks) streamed by COPY into an empty copy of card_holders. */
-async function plainCopy(database: Database, rows: number, offset: number, counterId: number) {
-  const client = await database.pool.connect();
+async function plainCopy(url: string, rows: number, offset: number, counterId: number) {
+  // Its own connection: the app's pool pipelines, and pg refuses COPY on a pipelined connection.
+  const client = new pg.Client(pgPoolConfig(url));
+  await client.connect();
   try {
     await client.query('DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE card_holders INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
     const text = (function* () {
@@ -87,7 +94,7 @@ async function plainCopy(database: Database, rows: number, offset: number, count
       ),
     );
   } finally {
-    client.release();
+    await client.end();
   }
 }
 
@@ -99,14 +106,19 @@ async function main() {
   try {
     const counter = await database.prisma.counter.create({ data: { code: 'BENCH', name: 'ベンチ窓口' } });
     const profile = await database.prisma.importProfile.findFirstOrThrow();
-    console.log(`baseline RSS ${(process.memoryUsage.rss() / 1024 / 1024).toFixed(0)} MiB`);
-    let offset = 1_000_000_000_000;
-    for (const rows of SIZES) {
+    // Every file is written first, so the baseline holds nothing left over from writing them.
+    const files = [];
+    for (const [index, rows] of SIZES.entries()) {
       const file = path.join(dir, `jlis-${rows}.csv`);
-      const size = await writeFile(file, rows, offset, counter.code);
+      const offset = 1_000_000_000_000 + index * 10_000_000;
+      files.push({ rows, file, offset, size: await writeFile(file, rows, offset, counter.code) });
+    }
+    const baselineMiB = process.memoryUsage.rss() / 1024 / 1024;
+    console.log(`baseline RSS ${baselineMiB.toFixed(0)} MiB`);
+    for (const { rows, file, offset, size } of files) {
       const first = await importOnce(database, dir, file, size, profile.id);
       const again = await importOnce(database, dir, file, size, profile.id);
-      const copy = await plainCopy(database, rows, offset, counter.id);
+      const copy = await plainCopy(url, rows, offset, counter.id);
       const rate = (seconds: number) => Math.round(rows / seconds).toLocaleString('en-US');
       console.log(`\n${rows.toLocaleString('en-US')} rows, Shift_JIS ${(size / 1024 / 1024).toFixed(1)} MiB`);
       console.log(
@@ -118,7 +130,13 @@ async function main() {
       );
       console.log(`  re-import commit           ${again.commit.seconds.toFixed(2)} s  ${rate(again.commit.seconds)} rows/s  peak RSS ${again.commit.peakMiB.toFixed(0)} MiB`);
       console.log(`  plain COPY (ceiling)       ${copy.seconds.toFixed(2)} s  ${rate(copy.seconds)} rows/s  peak RSS ${copy.peakMiB.toFixed(0)} MiB`);
-      offset += 10_000_000;
+      const endToEnd = first.preview.seconds + first.commit.seconds;
+      const growth = Math.max(first.preview.peakMiB, first.commit.peakMiB) - baselineMiB;
+      const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+      console.log(
+        `  end to end (new rows)      ${endToEnd.toFixed(2)} s  ${rate(endToEnd)} rows/s  (aim >= ${AIM_ROWS_PER_SECOND.toLocaleString('en-US')} rows/s: ${verdict(rows / endToEnd >= AIM_ROWS_PER_SECOND)}; ${((rows / endToEnd / (rows / copy.seconds)) * 100).toFixed(0)}% of the COPY ceiling)`,
+      );
+      console.log(`  RSS growth over baseline   +${growth.toFixed(0)} MiB at peak  (aim < ${AIM_RSS_GROWTH_MIB} MiB: ${verdict(growth < AIM_RSS_GROWTH_MIB)})`);
     }
   } finally {
     await database.close();

@@ -5,7 +5,10 @@
 // `SqlTx` and is run with `{ models: false }`: no Prisma transaction around it, which costs
 // about half a millisecond of CPU per transaction (docs/decisions/0014).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyStream } from 'pg-copy-streams';
 import { actorKey, type Actor } from '../lib/actor.js';
 import type { Database, DbTx, Queryable } from './client.js';
 
@@ -13,6 +16,12 @@ import type { Database, DbTx, Queryable } from './client.js';
 export interface SqlTx extends Queryable {
   /** Who acts: audit rows and "who" columns written in this transaction name them. */
   readonly actor: Actor;
+  /**
+   * COPY ... FROM STDIN fed by `source` (text in COPY's format), for bulk loads; resolves with
+   * the rows copied. Nothing else may run on the transaction meanwhile. When the source fails,
+   * the COPY is abandoned (so the transaction is too) and its error comes out.
+   */
+  copyFrom(text: string, source: Iterable<string> | AsyncIterable<string>): Promise<number>;
 }
 
 /** A transaction with Prisma's models too. */
@@ -130,13 +139,47 @@ function writeTogether(client: pg.PoolClient): () => void {
 /** Plain SQL on the transaction's connection, refused once the transaction has ended. */
 function queryOn(client: pg.PoolClient) {
   let ended = false;
+  let running = 0;
   const together = writeTogether(client);
   const query = async <Row>(text: string, values: unknown[] = []) => {
     if (ended) throw new Error('a query was sent after its transaction ended');
     together();
-    return (await client.query(preparedQuery(text, values))).rows as Row[];
+    running += 1;
+    try {
+      return (await client.query(preparedQuery(text, values))).rows as Row[];
+    } finally {
+      running -= 1;
+    }
   };
-  return { query, together, end: () => (ended = true) };
+  const copyFrom = async (text: string, source: Iterable<string> | AsyncIterable<string>) => {
+    if (ended) throw new Error('a query was sent after its transaction ended');
+    if (running > 0) throw new Error('COPY waits for the statements sent before it');
+    return copyAlone(client, text, source);
+  };
+  return { query, copyFrom, together, end: () => (ended = true) };
+}
+
+/** What a COPY's source may run ahead of PostgreSQL by, on each side of the stream. */
+const COPY_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * pg refuses COPY on a pipelined connection (connectDatabase): once everything sent before it is
+ * answered (a plain transaction's BEGIN too), the connection stops pipelining for the COPY and
+ * starts again after it.
+ */
+async function copyAlone(client: pg.PoolClient, text: string, source: Iterable<string> | AsyncIterable<string>): Promise<number> {
+  await client.query('SELECT 1'); // answered after everything sent before it
+  const connection = client as unknown as { pipeline: boolean };
+  const pipelined = connection.pipeline;
+  connection.pipeline = false;
+  try {
+    // The source runs ahead while PostgreSQL works on what it was sent.
+    const copy = client.query(copyStream(text, { highWaterMark: COPY_BUFFER_BYTES }));
+    await pipeline(Readable.from(source, { objectMode: false, highWaterMark: COPY_BUFFER_BYTES }), copy);
+    return copy.rowCount;
+  } finally {
+    connection.pipeline = pipelined;
+  }
 }
 
 /** Prisma's interactive transaction, with plain SQL on the connection it took. */
@@ -145,10 +188,10 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
     async (db) => {
       const client = open.client;
       if (!client) throw new Error('the transaction did not get its connection from AppPool');
-      const { query, end } = queryOn(client);
+      const { query, copyFrom, end } = queryOn(client);
       await client.query(settingsSql(client, open)); // Prisma sent BEGIN on its own
       try {
-        return await fn({ db, query, actor });
+        return await fn({ db, query, copyFrom, actor });
       } finally {
         end();
       }
@@ -159,7 +202,7 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
 
 /** BEGIN (with the settings) and COMMIT on a pool connection, for work that needs plain SQL only. */
 async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: Actor, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-  const { query, together, end } = queryOn(client);
+  const { query, copyFrom, together, end } = queryOn(client);
   let broken: Error | undefined;
   try {
     together();
@@ -168,7 +211,7 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
     // block, so every statement after it fails too; its own error is the one reported.
     const begun = client.query(`BEGIN; ${settingsSql(client, open)}`);
     begun.catch(() => {});
-    const value = await fn({ query, actor });
+    const value = await fn({ query, copyFrom, actor });
     await begun;
     const committed = await client.query('COMMIT');
     // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error.

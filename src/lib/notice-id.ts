@@ -46,8 +46,12 @@ export function useNoticeIdPattern(source: string): void {
   format = formatOf(source);
 }
 
+/** Already in printed form: nothing to fold, unify or remove. */
+const PRINTED = /^[0-9A-Z]*$/;
+
 /** As typed or printed -> half-width, upper case, hyphens of any width unified, spaces gone. */
 function printedForm(raw: string): string {
+  if (PRINTED.test(raw)) return raw;
   return toHalfWidth(raw)
     .replace(/[\u2010-\u2015\u2212\u30FC\uFF70]/g, '-')
     .replace(/[\s_]/g, '')

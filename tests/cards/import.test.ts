@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { birthKeyMatches } from '../../src/features/citizen/birth-key.js';
 import { TEST_SECRETS, createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
-import { binaryBody } from '../helpers/http.js';
+import { binaryBody, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { commit, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
 import { createBooking } from '../helpers/bookings.js';
@@ -90,6 +90,31 @@ describe('J-LIS import', () => {
     expect(await t.db.prisma.cardHolder.count({ where: { noticeId: noticeIdFor(100) } })).toBe(0);
   });
 
+  it('When an ID appears three times, and another after a line that is bad for its date, then every repeat names the first line of its ID', async () => {
+    const lines = [row(120), row(121), row(120, { 2: '二度目' }), row(120, { 2: '三度目' }), row(122, { 7: '20261345' }), row(122)];
+    const batch = await settled(t.db, await uploadOk(agent, sjis(csvText(lines)), 'repeats.csv'));
+    expect(batch).toMatchObject({ status: 'previewed', createdCount: 2, errorCount: 4 });
+    const errors = await t.db.prisma.importRow.findMany({
+      where: { batchId: batch.id, error: { not: null } },
+      orderBy: { line: 'asc' },
+      select: { line: true, error: true, errorParams: true },
+    });
+    expect(errors).toEqual([
+      { line: 4, error: 'cards.row.duplicate', errorParams: { first: 2 } },
+      { line: 5, error: 'cards.row.duplicate', errorParams: { first: 2 } },
+      { line: 6, error: 'cards.row.badDate', errorParams: { field: 'noticeSentOn', value: '20261345' } },
+      { line: 7, error: 'cards.row.duplicate', errorParams: { first: 6 } },
+    ]);
+  });
+
+  it('When a file holds only its header, or only blank lines after it, then the preview counts nothing and nothing is staged', async () => {
+    for (const text of [csvText([]), csvText([]) + '\r\n  \r\n,,,\r\n']) {
+      const batch = await settled(t.db, await uploadOk(agent, sjis(text), 'header-only.csv'));
+      expect(batch).toMatchObject({ status: 'previewed', createdCount: 0, updatedCount: 0, unchangedCount: 0, errorCount: 0, rowsRead: 0 });
+      expect(await t.db.prisma.importRow.count({ where: { batchId: batch.id } })).toBe(0);
+    }
+  });
+
   it('When one bad line sits at line 99,999 of a generated 100,000-line file, then the preview reports exactly that line and nothing is imported', async () => {
     const parts: string[] = [csvText([], true)];
     for (let n = 1; n <= 99_999; n += 1) parts.push(`${noticeIdFor(200_000 + n)},${n === 99_998 ? '19990229' : '19800401'},試験 太郎,ｼｹﾝ ﾀﾛｳ,,${counterCode},箱${n},20261101,\r\n`);
@@ -168,6 +193,21 @@ describe('J-LIS import', () => {
     expect(rebirthed.statusChanges[0].reason).not.toContain('0402');
   });
 
+  it('When one batch is committed and another discarded, then no staged row of either is left behind', async () => {
+    const committed = await settled(t.db, await uploadOk(agent, sjis(csvText([row(450), row(451)]))));
+    const discarded = await settled(t.db, await uploadOk(agent, sjis(csvText([row(452), row(453, { 1: '19801332' })]))));
+    expect(await t.db.prisma.importRow.count({ where: { batchId: { in: [committed.id, discarded.id] } } })).toBe(4);
+    await commit(agent, t.db, committed.id);
+    const page = await agent.get(`/staff/cards/imports/${discarded.id}`);
+    const response = await agent
+      .post(`/staff/cards/imports/${discarded.id}/discard`)
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text) });
+    expect(response.status).toBe(303);
+    expect(await t.db.prisma.importBatch.findUniqueOrThrow({ where: { id: discarded.id } })).toMatchObject({ status: 'discarded' });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: { in: [committed.id, discarded.id] } } })).toBe(0);
+  });
+
   it('When two staff confirm the same batch at the same moment, then it is committed once and the other is told it is not ready', async () => {
     const batchId = (await settled(t.db, await uploadOk(agent, sjis(csvText([row(600), row(601)]))))).id;
     const { user, password } = await createStaff(t.db, { role: 'staff' });
@@ -237,6 +277,26 @@ describe('J-LIS import', () => {
     const page = await agent.get(`/staff/cards/imports/${batch.id}`);
     expect(page.text).toContain('4行目');
     expect(page.text).toContain('閉じられていません');
+  });
+
+  it('When the quote that is never closed opens after thousands of lines were already streamed to the database, then the batch fails naming that line and keeps no staged row', async () => {
+    const lines = Array.from({ length: 6000 }, (_, index) => row(10_000 + index));
+    lines[4999] = row(14_999, { 2: '"試験 開いたまま' }); // file line 5,001 (after the header)
+    const batch = await settled(t.db, await uploadOk(agent, sjis(csvText(lines)), 'late-quote.csv'));
+    expect(batch).toMatchObject({ status: 'failed', failure: 'cards.import.unclosedQuote', failureParams: { line: 5001 } });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: batch.id } })).toBe(0);
+    expect((await agent.get(`/staff/cards/imports/${batch.id}`)).text).toContain('5001行目');
+    const next = await settled(t.db, await uploadOk(agent, sjis(csvText([row(16_001)])), 'after.csv'));
+    expect(next).toMatchObject({ status: 'previewed', createdCount: 1, errorCount: 0 });
+  });
+
+  it('When a NUL byte sits in a name far into the file (past the upload check), then the preview fails with its Japanese message and keeps no staged row', async () => {
+    const lines = Array.from({ length: 3000 }, (_, index) => row(20_000 + index));
+    lines[2500] = row(22_500, { 2: '試験\u0000太郎' });
+    const batch = await settled(t.db, await uploadOk(agent, sjis(csvText(lines)), 'nul.csv'));
+    expect(batch).toMatchObject({ status: 'failed', failure: 'cards.import.readFailed' });
+    expect(await t.db.prisma.importRow.count({ where: { batchId: batch.id } })).toBe(0);
+    expect((await agent.get(`/staff/cards/imports/${batch.id}`)).text).toContain('ファイルを読み取れませんでした');
   });
 
   it('When a file is larger than IMPORT_MAX_BYTES or is not a text file, then it is refused with a clear message and nothing is kept', async () => {

@@ -216,3 +216,37 @@ describe('transaction() for plain SQL only ({ models: false })', () => {
     expect(attempts).toBe(1);
   });
 });
+
+describe('tx.copyFrom (COPY FROM STDIN on the pipelined connection)', () => {
+  const copyNames = `COPY copied (code, name) FROM STDIN`;
+  const createCopied = (database: TestDatabase) => database.query(`CREATE TABLE IF NOT EXISTS copied (code text PRIMARY KEY, name text NOT NULL)`);
+  beforeAll(() => createCopied(db));
+  const names = (prefix: string, count: number) => Array.from({ length: count }, (_, n) => `${prefix}${n}\t${prefix} ${n}\n`);
+  const counted = async (prefix: string) => Number((await db.query<{ count: string }>(`SELECT count(*) FROM copied WHERE code LIKE $1`, [`${prefix}%`]))[0].count);
+
+  it('When rows are copied in a transaction of either kind, then they are committed with it and the count of copied rows comes back', async () => {
+    expect(await transaction(db, actor, (tx) => tx.copyFrom(copyNames, names('cpm', 3)))).toBe(3);
+    expect(await transaction(db, actor, (tx) => tx.copyFrom(copyNames, names('cpp', 2)), { models: false })).toBe(2);
+    expect([await counted('cpm'), await counted('cpp')]).toEqual([3, 2]);
+  });
+
+  it('When the source fails half-way through a COPY, then its own error comes out, nothing copied is kept, and the same connection pipelines statements again after it', async () => {
+    const single = await createTestDatabase(1); // one connection: the next transaction gets the same one
+    await createCopied(single);
+    async function* failing() {
+      yield* names('cpx', 5000);
+      throw new Error('source broke');
+    }
+    await expect(transaction(single, actor, (tx) => tx.copyFrom(copyNames, failing()))).rejects.toThrow('source broke');
+    expect(Number((await single.query<{ count: string }>(`SELECT count(*) FROM copied WHERE code LIKE 'cpx%'`))[0].count)).toBe(0);
+    // Statements sent together after the COPY still each get their own answer.
+    const answers = await transaction(single, actor, (tx) => Promise.all([tx.query(`SELECT 1 AS n`), tx.query(`SELECT 2 AS n`), tx.query(`SELECT 3 AS n`)]), { models: false });
+    expect(answers).toEqual([[{ n: 1 }], [{ n: 2 }], [{ n: 3 }]]);
+    expect(await transaction(single, actor, (tx) => tx.copyFrom(copyNames, names('cpy', 2)))).toBe(2);
+  });
+
+  it('When PostgreSQL refuses a copied line, then the COPY fails with its error and the transaction keeps nothing', async () => {
+    await expect(transaction(db, actor, (tx) => tx.copyFrom(copyNames, [...names('cpz', 10), 'only-one-column\n']), { models: false })).rejects.toThrow(/missing data/);
+    expect(await counted('cpz')).toBe(0);
+  });
+});

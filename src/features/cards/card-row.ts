@@ -38,14 +38,33 @@ const DATE_PATTERNS: Record<DateFormat, RegExp> = {
   'YYYY/MM/DD': /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/,
 };
 
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const twoDigits = (value: number) => (value < 10 ? `0${value}` : String(value));
+
+/** The number written by `count` ASCII digits from `start`; -1 when one is not a digit. */
+function digitsAt(value: string, start: number, count: number): number {
+  let number = 0;
+  for (let at = start; at < start + count; at += 1) {
+    const digit = value.charCodeAt(at) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
 /** A real calendar date in the given format, as an IsoDate; null when impossible (e.g. 0231). */
 export function parseDate(value: string, format: DateFormat): string | null {
-  const match = DATE_PATTERNS[format].exec(value) ?? DATE_PATTERNS.YYYYMMDD.exec(value);
-  if (!match) return null;
-  const [year, month, day] = match.slice(1).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1900 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
-  return date.toISOString().slice(0, 10);
+  // Eight digits can only be YYYYMMDD, whatever the format (every format accepts it).
+  if (value.length === 8 && digitsAt(value, 0, 8) >= 0) return calendarDate(digitsAt(value, 0, 4), digitsAt(value, 4, 2), digitsAt(value, 6, 2));
+  const match = DATE_PATTERNS[format].exec(value);
+  return match ? calendarDate(Number(match[1]), Number(match[2]), Number(match[3])) : null;
+}
+
+function calendarDate(year: number, month: number, day: number): string | null {
+  if (year < 1900 || month < 1 || month > 12 || day < 1) return null;
+  if (day > DAYS_IN_MONTH[month - 1] + (month === 2 && isLeapYear(year) ? 1 : 0)) return null;
+  return `${year}-${twoDigits(month)}-${twoDigits(day)}`;
 }
 
 /** MMDD of a birth date given as a full date or as MMDD alone; null when impossible. */
@@ -61,7 +80,8 @@ export function normaliseKana(value: string): string {
 }
 
 function clean(value: string | undefined): string {
-  return (value ?? '').replace(/\u3000/g, ' ').trim();
+  if (value === undefined) return '';
+  return (value.includes('\u3000') ? value.replace(/\u3000/g, ' ') : value).trim();
 }
 
 function problem(field: RowProblem['field'], key: string, params?: RowProblem['params']): { ok: false; problem: RowProblem } {
@@ -75,13 +95,23 @@ function optionalDate(raw: RawCardRow, field: 'noticeSentOn' | 'noticeValidUntil
   return iso ? { ok: true as const, value: iso } : problem(field, 'cards.row.badDate', { value });
 }
 
+/** A character that did not decode, in any field; else the first field that is too long. */
+function textProblem(raw: RawCardRow): { ok: false; problem: RowProblem } | null {
+  let tooLong: CardField | undefined;
+  for (const field in raw) {
+    const value = raw[field as CardField]!;
+    if (value.includes('\uFFFD')) return problem('encoding', 'cards.row.encoding');
+    if (tooLong === undefined && value.length > MAX_TEXT) tooLong = field as CardField;
+  }
+  return tooLong === undefined ? null : problem(tooLong, 'cards.row.tooLong');
+}
+
 function checkFields(raw: RawCardRow, pepper: string, format: DateFormat): { ok: true; row: CardRow } | { ok: false; problem: RowProblem } {
-  const texts = Object.entries(raw) as [CardField, string][];
-  if (texts.some(([, value]) => value.includes('\uFFFD'))) return problem('encoding', 'cards.row.encoding');
-  const tooLong = texts.find(([, value]) => value.length > MAX_TEXT);
-  if (tooLong) return problem(tooLong[0], 'cards.row.tooLong');
-  if (!isNoticeId(clean(raw.noticeId))) return problem('noticeId', 'cards.row.badNoticeId');
-  const noticeId = noticeIdOf(clean(raw.noticeId));
+  const text = textProblem(raw);
+  if (text) return text;
+  const typedId = clean(raw.noticeId);
+  if (!isNoticeId(typedId)) return problem('noticeId', 'cards.row.badNoticeId');
+  const noticeId = noticeIdOf(typedId);
   const mmdd = birthMonthDay(toHalfWidth(clean(raw.birthDate)), format);
   // The birth date itself is never echoed back: not in messages, logs or audit detail.
   if (!mmdd) return problem('birthDate', 'cards.row.badBirthDate');

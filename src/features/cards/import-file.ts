@@ -107,7 +107,59 @@ async function* fixedWidthLines(path: string, layout: ImportLayout, encoding: Fi
   }
 }
 
+/**
+ * Whether a CSV file splits on commas and line breaks alone, as csv-parse would split it: no
+ * quote anywhere, and one kind of line break throughout (CRLF, or LF). The bytes tell, whatever
+ * the encoding: in Shift_JIS a second byte is never a quote, CR or LF.
+ */
+async function isPlainCsv(path: string): Promise<boolean> {
+  let crs = 0;
+  let crlfs = 0;
+  let lfs = 0;
+  let previous = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+    if (chunk.includes(0x22)) return false;
+    for (let at = chunk.indexOf(0x0d); at !== -1; at = chunk.indexOf(0x0d, at + 1)) crs += 1;
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) {
+      if ((at === 0 ? previous : chunk[at - 1]) === 0x0d) crlfs += 1;
+      else lfs += 1;
+    }
+    previous = chunk[chunk.length - 1];
+  }
+  return crs === crlfs && (crlfs === 0 || lfs === 0);
+}
+
+/** The lines of a plain CSV file (isPlainCsv), numbered and split as csv-parse numbers and splits them. */
+async function* plainCsvLines(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine> {
+  const fields = mappedFields(layout.columns);
+  let line = 0;
+  let rest = '';
+  const record = (text: string) => {
+    line += 1;
+    const body = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if ((line === 1 && layout.hasHeader) || body.trim() === '') return null;
+    const cells = body.split(',');
+    return cells.every((cell) => cell.trim() === '') ? null : csvLine(cells, line, layout, fields);
+  };
+  for await (const text of readBytes(path, counter).pipe(iconv.decodeStream(encoding === 'utf8' ? 'utf8' : 'CP932')) as AsyncIterable<string>) {
+    const data = line === 0 && rest === '' && text.startsWith('\uFEFF') ? text.slice(1) : rest + text;
+    let start = 0;
+    for (let end = data.indexOf('\n'); end !== -1; end = data.indexOf('\n', start)) {
+      const found = record(data.slice(start, end));
+      start = end + 1;
+      if (found) yield found;
+    }
+    rest = data.slice(start);
+  }
+  const last = rest === '' ? null : record(rest);
+  if (last) yield last;
+}
+
 async function* csvLines(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine> {
+  if (await isPlainCsv(path)) {
+    yield* plainCsvLines(path, layout, encoding, counter);
+    return;
+  }
   const fields = mappedFields(layout.columns);
   const firstLine = layout.hasHeader ? 2 : 1;
   // Empty lines come through as records (skipped below), so the line after the last record is

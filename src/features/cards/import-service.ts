@@ -15,15 +15,14 @@ import { AppError } from '../../lib/app-error.js';
 import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
-import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
-import { stagingChunk, STAGING_INSERT } from './import-staging.js';
+import { detectEncoding, readImportFile, type FileEncoding, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
+import { stagingLine, STAGING_COPY } from './import-staging.js';
 
 export interface ImportSettings {
   dir: string;
   pepper: string;
 }
 
-const CHUNK_ROWS = 2000;
 const IMPORT_LOCK = 7_310_601;
 
 /**
@@ -131,47 +130,62 @@ const batchWriter =
 
 const SET_PROGRESS = 'UPDATE import_batches SET rows_read = $2, bytes_read = $3, phase = $4 WHERE id = $1';
 
+/** Lines of COPY text sent together: small pieces are garbage before the heap's young space fills (less RSS). */
+const CHUNK_ROWS = 500;
+/** Lines between two progress writes. */
+const PROGRESS_ROWS = 10_000;
+
 /**
- * Parses and checks each line, staging it in import_rows; only bad lines keep a reason. The
- * insert of one chunk overlaps the parsing of the next (at most one chunk waits in memory).
+ * Parses and checks each line, streaming it into import_rows by COPY; only bad lines keep a
+ * reason. Parsing overlaps PostgreSQL's work on the lines before (the COPY stream's buffer is
+ * the only backlog), and progress is written alongside without holding the reading up.
  */
 async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
   const counter: ReadCounter = { bytes: 0 };
-  let chunk: FileLine[] = [];
-  let rowsRead = 0;
-  let inFlight: Promise<void> = Promise.resolve();
   const open = await tx.db.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
   const counters = new Map(open.map((counter) => [counter.code, counter.id]));
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const checked = chunk.map((line) => ({ line: line.line, checked: line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat), shortOf: line.shortOf }));
-    const parameters = stagingChunk(batch.id, checked, counters);
-    rowsRead += chunk.length;
-    chunk = [];
-    await inFlight;
-    const read = [batch.id, rowsRead, counter.bytes, 'reading'];
-    inFlight = (async () => {
-      await tx.query(STAGING_INSERT, parameters);
-      await progress(SET_PROGRESS, read);
-    })();
-    inFlight.catch(() => undefined); // handled: the error surfaces at the next await of inFlight
+  let reported: Promise<unknown> = Promise.resolve();
+  let writing = false;
+  const report = (rowsRead: number) => {
+    if (writing) return; // the next chunk reports again
+    writing = true;
+    reported = progress(SET_PROGRESS, [batch.id, rowsRead, counter.bytes, 'reading']).finally(() => (writing = false));
+    reported.catch(() => undefined); // awaited below
   };
-  for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
-    chunk.push(line);
-    if (chunk.length >= CHUNK_ROWS) await flush();
+  async function* copyText(): AsyncGenerator<string> {
+    let text = '';
+    let rows = 0;
+    for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
+      const checked = line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat);
+      text += stagingLine(batch.id, { line: line.line, checked, shortOf: line.shortOf }, counters);
+      rows += 1;
+      if (rows % CHUNK_ROWS === 0) {
+        yield text;
+        text = '';
+        if (rows % PROGRESS_ROWS === 0) report(rows);
+      }
+    }
+    if (text !== '') yield text;
   }
-  await flush();
-  await inFlight;
+  try {
+    await tx.copyFrom(STAGING_COPY, copyText());
+  } finally {
+    await reported.catch(() => undefined);
+  }
 }
 
 /** Set-based check across the whole file: IDs that appear twice. */
 async function checkAcrossRows(tx: Tx, batchId: number): Promise<void> {
-  await tx.query('ANALYZE import_rows'); // fresh bulk rows: give the planner real numbers
-  // Only the repeats come out of the window, so the join back is by primary key.
+  // Fresh bulk rows: give the planner real numbers (for the columns the checks and the diff search and join on).
+  await tx.query('ANALYZE import_rows (batch_id, line, notice_id, error, counter_id)');
+  // Only the IDs that repeat go through the window (a hash count finds them), and only the
+  // repeats come out of it, so the join back is by primary key.
   await tx.query(
     `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
        FROM (SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
-                                       WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId') w
+                                       WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId'
+                                         AND notice_id IN (SELECT notice_id FROM import_rows WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId'
+                                                            GROUP BY notice_id HAVING count(*) > 1)) w
               WHERE w.first <> w.line) d
       WHERE r.batch_id = $1 AND r.line = d.line AND r.error IS NULL`,
     [batchId],
@@ -194,8 +208,11 @@ function comparedFields(layout: ImportLayout): CardField[] {
   return (Object.keys(COMPARED) as CardField[]).filter((field) => field === 'birthDate' || layout.columns[field] !== undefined);
 }
 
-/** Each good row as created / updated / unchanged against card_holders, with the changed fields. */
-function diffQuery(layout: ImportLayout): string {
+/**
+ * Each good row as created / updated / unchanged against card_holders, with the changed fields;
+ * `held`: only the rows whose card holder exists (updated and unchanged).
+ */
+function diffQuery(layout: ImportLayout, held = false): string {
   const changed = comparedFields(layout).map((field) => {
     const [staged, held] = COMPARED[field]!;
     return `CASE WHEN r.${staged} IS DISTINCT FROM h.${held} THEN '${field}' END`;
@@ -203,7 +220,7 @@ function diffQuery(layout: ImportLayout): string {
   return `SELECT r.line, r.notice_id, h.id AS holder_id, h.status AS holder_status, d.changed,
             CASE WHEN h.id IS NULL THEN 'created' WHEN cardinality(d.changed) = 0 THEN 'unchanged' ELSE 'updated' END AS kind
        FROM import_rows r
-       LEFT JOIN card_holders h ON h.notice_id = r.notice_id
+       ${held ? '' : 'LEFT '}JOIN card_holders h ON h.notice_id = r.notice_id
        CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${changed.join(', ')}]::text[], NULL) AS changed) d
       WHERE r.batch_id = $1 AND r.error IS NULL`;
 }
@@ -316,10 +333,12 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   await tx.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
   const [{ bad }] = await tx.query<{ bad: number }>(COUNT_BAD_ROWS, [batch.id]);
   if (bad > 0) throw new AppError(409, 'batch_has_errors', 'cards.import.hasErrors');
-  await tx.query(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout)}`, [batch.id]);
+  // The card holders that exist now; every other good row is created (a holder added meanwhile
+  // by someone else makes the insert fail on its notice ID instead of being skipped).
+  await tx.query(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout, true)}`, [batch.id]);
   await tx.query('ANALYZE import_diff');
-  const counts = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
-  await insertCreated(tx, batch.id, batch.profile.startStatus);
+  const { updated, unchanged } = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
+  const counts = { created: await insertCreated(tx, batch.id, batch.profile.startStatus), updated, unchanged };
   await updateChanged(tx, batch.id, layout);
   await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batch.id]);
   await tx.db.importBatch.update({
@@ -338,18 +357,23 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   return counts;
 }
 
-async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): Promise<void> {
-  await tx.query(
+/** Inserts the good rows that have no card holder yet, with their history; returns how many. */
+async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): Promise<number> {
+  const [{ created }] = await tx.query<{ created: number }>(
     `WITH created AS (
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
        SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
-         FROM import_rows r JOIN import_diff d ON d.line = r.line
-        WHERE r.batch_id = $1 AND d.kind = 'created'
-       RETURNING id)
-     INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
-     SELECT id, NULL, $4::card_status, $2, $3 FROM created`,
+         FROM import_rows r
+        WHERE r.batch_id = $1 AND r.error IS NULL AND NOT EXISTS (SELECT 1 FROM import_diff d WHERE d.line = r.line)
+       RETURNING id),
+     history AS (
+       INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
+       SELECT id, NULL, $4::card_status, $2, $3 FROM created
+       RETURNING 1)
+     SELECT count(*)::int AS created FROM history`,
     [batchId, t('cards.history.imported', { batch: batchId }), actorKey(tx.actor), startStatus],
   );
+  return created;
 }
 
 async function updateChanged(tx: Tx, batchId: number, layout: ImportLayout): Promise<void> {

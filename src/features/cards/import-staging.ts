@@ -1,11 +1,9 @@
-// One multi-row statement per chunk of lines (unnest of arrays): no query per row.
+// Staged lines go to import_rows through COPY FROM STDIN: one line of COPY text per file line,
+// built straight from the checked fields (no statement parameters, no arrays).
 import type { CardRow, CheckedRow } from './card-row.js';
 
-export const STAGING_INSERT = `
-  INSERT INTO import_rows (batch_id, line, notice_id, birth_key, name, name_kana, card_number, counter_code,
-                           counter_id, storage_place, notice_sent_on, notice_valid_until, error, error_params)
-  SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                           $9::int[], $10::text[], $11::date[], $12::date[], $13::text[], $14::jsonb[])`;
+export const STAGING_COPY = `COPY import_rows (batch_id, line, notice_id, birth_key, name, name_kana, card_number, counter_code,
+                                  counter_id, storage_place, notice_sent_on, notice_valid_until, error, error_params) FROM STDIN`;
 
 export interface StagedLine {
   line: number;
@@ -22,31 +20,37 @@ function withCounter(checked: CheckedRow | null, counters: Map<string, number>):
   return { ok: false, noticeId: checked.row.noticeId, problem: { field: 'counterCode', key: 'cards.row.unknownCounter', params: { code: checked.row.counterCode } } };
 }
 
-/** Parameters of STAGING_INSERT for a chunk: one array per column. Counters are resolved here (a small table, read once). */
-export function stagingChunk(batchId: number, lines: StagedLine[], counters: Map<string, number>): unknown[] {
-  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
-  for (const staged of lines) {
-    const { line, shortOf } = staged;
-    const checked = withCounter(staged.checked, counters);
-    const row = checked?.ok ? checked.row : { ...EMPTY, noticeId: checked?.noticeId ?? '' };
-    const error = checked === null ? 'cards.row.columns' : checked.ok ? null : checked.problem.key;
-    const params = checked === null ? { field: shortOf ?? '' } : checked.ok ? null : { field: checked.problem.field, ...checked.problem.params };
-    const values = [
-      line,
-      row.noticeId,
-      row.birthKey,
-      row.name,
-      row.nameKana,
-      row.cardNumber,
-      row.counterCode,
-      counters.get(row.counterCode) ?? null,
-      row.storagePlace,
-      row.noticeSentOn,
-      row.noticeValidUntil,
-      error,
-      params === null ? null : JSON.stringify(params),
-    ];
-    values.forEach((value, index) => columns[index].push(value));
-  }
-  return [batchId, ...columns];
+const SPECIAL = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value in COPY's text format: \N for NULL; backslash, tab and line breaks escaped. */
+function copyText(value: string | number | null): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return String(value);
+  return SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => ESCAPES[char]) : value;
+}
+
+/** One staged line as a line of COPY text. Counters are resolved here (a small table, read once). */
+export function stagingLine(batchId: number, staged: StagedLine, counters: Map<string, number>): string {
+  const checked = withCounter(staged.checked, counters);
+  const row = checked?.ok ? checked.row : { ...EMPTY, noticeId: checked?.noticeId ?? '' };
+  const error = checked === null ? 'cards.row.columns' : checked.ok ? null : checked.problem.key;
+  const params = checked === null ? { field: staged.shortOf ?? '' } : checked.ok ? null : { field: checked.problem.field, ...checked.problem.params };
+  const values = [
+    batchId,
+    staged.line,
+    row.noticeId,
+    row.birthKey,
+    row.name,
+    row.nameKana,
+    row.cardNumber,
+    row.counterCode,
+    counters.get(row.counterCode) ?? null,
+    row.storagePlace,
+    row.noticeSentOn,
+    row.noticeValidUntil,
+    error,
+    params === null ? null : JSON.stringify(params),
+  ];
+  return values.map(copyText).join('\t') + '\n';
 }
