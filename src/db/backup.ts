@@ -1,5 +1,5 @@
 // Backups of the embedded PostgreSQL that `npm start` runs without DATABASE_URL, with
-// PostgreSQL's own tools (docs/decisions/0018): archive_command copies every finished WAL segment
+// PostgreSQL's own tools (docs/decisions/0020): archive_command copies every finished WAL segment
 // to BACKUP_DIR/archive (set when the server starts, src/db/embedded.ts); the base-backup job
 // copies the data directory between pg_backup_start and pg_backup_stop into
 // BACKUP_DIR/base/<the moment it became restorable>. A restore is the newest base backup before a
