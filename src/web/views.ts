@@ -22,8 +22,15 @@ function renderWithLayout(filePath: string, locals: Record<string, unknown>, cal
   });
 }
 
+/**
+ * Whether `name` is the form's first field with an error (errors keep the form's order): that
+ * field gets autofocus, so after a refused form the keyboard and the screen reader start there,
+ * reading its label and its error (aria-describedby).
+ */
+export const firstError = (errors: Record<string, unknown> | undefined, name: string): boolean => Object.keys(errors ?? {})[0] === name;
+
 export function configureViews(app: Express): void {
-  Object.assign(app.locals, { formatJst: formatJstDateTime, formatDateJa, formatMinutes, formatMomentJa });
+  Object.assign(app.locals, { formatJst: formatJstDateTime, formatDateJa, formatMinutes, formatMomentJa, firstError });
   app.engine('ejs', renderWithLayout as Parameters<Express['engine']>[1]);
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
