@@ -23,6 +23,9 @@ const FAILURE_MESSAGES: Record<Exclude<CitizenLoginResult, { ok: true }>['reason
   throttled: [429, 'citizen.login.throttled'],
 };
 
+/** The groups of WCAG 2.2 AA criteria on the accessibility page, in its order (locales: citizen.accessibility.sc.*). */
+export const ACCESSIBILITY_CRITERIA = ['nonText', 'contrast', 'reflow', 'keyboard', 'focus', 'timing', 'bypass', 'target', 'language', 'errors', 'status'];
+
 /** Citizen pages: the start page, log-in and log-out, and the features' citizen pages. */
 export function citizenRoutes(context: AppContext, features: Feature[] = []): Router {
   const { db, config, secrets } = context;
@@ -36,6 +39,11 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
 
   router.get('/', (_req, res) => {
     res.render('citizen/start'); // the page title is the site name alone
+  });
+
+  // The accessibility policy and test results (試験結果表示); each group is tested by the e2e suite.
+  router.get('/accessibility', (_req, res) => {
+    res.render('citizen/accessibility', { title: res.locals.t('citizen.accessibility.title'), criteria: ACCESSIBILITY_CRITERIA });
   });
 
   const renderLogin = (
