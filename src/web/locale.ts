@@ -54,7 +54,12 @@ export function languageFromHeader(header: string | undefined): CitizenLanguage 
 
 /** The switch's links: this page in each language (the `lang` parameter replaced, the rest kept). */
 function switchLinks(req: Request) {
-  const url = new URL(req.originalUrl, 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.originalUrl, 'http://localhost'); // only its path and query are used
+  } catch {
+    url = new URL('/', 'http://localhost');
+  }
   return CITIZEN_LANGUAGES.map((language) => {
     url.searchParams.set('lang', language.code);
     return { ...language, href: `${url.pathname}?${url.searchParams.toString()}` };
