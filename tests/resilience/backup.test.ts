@@ -135,6 +135,15 @@ describe('backups of the embedded PostgreSQL', () => {
     expect(await readdir(existing)).toEqual([]);
   });
 
+  it('When two app processes start the daily backup at the same moment, then one takes it and the other skips', async () => {
+    const before = (await baseBackups(backupDir)).length;
+    const context = { config: config(), now: new Date(), baseUrl: 'http://127.0.0.1', secret: 'x'.repeat(32) };
+    const results = await Promise.all([runJob(db, baseBackupJob, context), runJob(db, baseBackupJob, context)]);
+    expect(results.map((result) => result.status).sort()).toEqual(['ok', 'skipped']);
+    expect((await baseBackups(backupDir)).length).toBe(Math.min(before + 1, 2)); // BACKUP_KEEP is 2
+    expect((await readdir(path.join(backupDir, 'base'))).filter((name) => name.startsWith('partial-'))).toEqual([]);
+  }, 60_000);
+
   it('When a backup was cut off half-way (the process died), then the next prune removes its partial copy', async () => {
     const partial = path.join(backupDir, 'base', 'partial-1-1');
     await mkdir(partial, { recursive: true });
