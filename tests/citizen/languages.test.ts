@@ -9,7 +9,7 @@ import { CITIZEN_LANGUAGES, isCitizenKey } from '../../src/lib/languages.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
-import { browserAgent } from '../helpers/http.js';
+import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { signedInStaff } from '../helpers/staff.js';
 import { inTx } from '../helpers/tx.js';
 import { book, loggedInCitizen } from './citizen-agent.js';
@@ -137,6 +137,21 @@ describe('the citizen languages', () => {
       expect(reminder.textBody).toContain(t9n('mail.field.when'));
     });
   }
+
+  it('When a person without a notice ID asks for an email code on a Korean page, then the code mail is in Korean', async () => {
+    await t.db.prisma.procedure.create({ data: { code: 'lang-renewal', name: '電子証明書の更新', needsNoticeId: false } });
+    await t.db.prisma.counter.create({ data: { code: 'lang-center', name: '申請センター', windows: 1, procedures: { create: [{ procedureCode: 'lang-renewal' }] } } });
+    const agent = browserAgent(t.app);
+    const page = await agent.get('/apply/lang-renewal?lang=ko');
+    expect(page.status).toBe(200);
+    const sent = await agent
+      .post('/apply/lang-renewal')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(page.text), email: 'ko-code@example.jp', emailAgain: 'ko-code@example.jp' });
+    expect(sent.status, sent.text).toBe(303);
+    const mail = await t.db.prisma.outboxMessage.findFirstOrThrow({ where: { toAddress: 'ko-code@example.jp', kind: 'email.verification' } });
+    expect(mail.subject).toBe(locales.get('ko')!['citizen.verify.mail.subject']);
+  });
 
   it('When a citizen booked in English, then the console shows 英語 beside how the booking was made', async () => {
     const booking = await t.db.prisma.booking.findFirstOrThrow({ where: { language: 'en' } });
