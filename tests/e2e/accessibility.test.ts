@@ -236,24 +236,29 @@ async function walkCitizenPages(page: Page, problems: string[], lang: string, vi
   await visit('blocked (card already handed over)');
 }
 
-describe.each(CITIZEN_LANGUAGES.map((language) => [language.code] as const))('citizen pages in %s', (lang) => {
-  it('When a citizen walks every page, then axe finds nothing at 360 and 1366 px, nothing reflows badly at 320 px or 200 % zoom, focus is visible and targets are 44x44 px', async () => {
-    const { page, problems } = await zoomedPage();
-    const findings = emptyFindings();
-    const visited: string[] = [];
-    await walkCitizenPages(page, problems, lang, async (name) => {
-      visited.push(name);
-      if (name === '404') problems.length = 0; // the browser logs the 404 answer, as intended
-      await checkCitizenPage(page, name, findings, lang === 'ja'); // focus styles do not depend on the language
-    });
-    expect(visited).toHaveLength(22);
-    expect(problems).toEqual([]);
-    expect.soft(findings.axe).toEqual([]);
-    expect.soft(findings.reflow).toEqual([]);
-    expect.soft(findings.focus).toEqual([]);
-    expect.soft(findings.targets).toEqual([]);
-    await page.context().close();
-  }, 120_000);
+// The languages at the same time: the browser renders one while the app answers another.
+describe('citizen pages', { concurrent: true }, () => {
+  it.for(CITIZEN_LANGUAGES.map((language) => language.code))(
+    'When a citizen reading %s walks every page, then axe finds nothing at 360 and 1366 px, nothing reflows badly at 320 px or 200 % zoom, focus is visible and targets are 44x44 px',
+    { timeout: 120_000 },
+    async (lang, { expect }) => {
+      const { page, problems } = await zoomedPage();
+      const findings = emptyFindings();
+      const visited: string[] = [];
+      await walkCitizenPages(page, problems, lang, async (name) => {
+        visited.push(name);
+        if (name === '404') problems.length = 0; // the browser logs the 404 answer, as intended
+        await checkCitizenPage(page, name, findings, lang === 'ja'); // focus styles do not depend on the language
+      });
+      expect(visited).toHaveLength(22);
+      expect(problems).toEqual([]);
+      expect.soft(findings.axe).toEqual([]);
+      expect.soft(findings.reflow).toEqual([]);
+      expect.soft(findings.focus).toEqual([]);
+      expect.soft(findings.targets).toEqual([]);
+      await page.context().close();
+    },
+  );
 });
 
 /** Staff pages: GET routes that answer a page (not a file, JSON, the rule form's preview fragment, or log-out). */
