@@ -167,6 +167,11 @@ async function walkCitizenPages(page: Page, problems: string[], lang: string, vi
   await visit('status');
   await page.goto(`${base}/no-such-page`);
   await visit('404');
+  await page.goto(`${base}/login`);
+  await page.locator('input[name=_csrf]').evaluate((input: HTMLInputElement) => (input.value = 'stale'));
+  await submit(page, '/login');
+  await page.waitForSelector('form[action="/login"]', { state: 'detached' });
+  await visit('error message (stale form)');
 
   const email = `a11y-${lang}@example.jp`;
   await page.goto(`${base}/apply`);
@@ -245,12 +250,13 @@ describe('citizen pages', { concurrent: true }, () => {
       const { page, problems } = await zoomedPage();
       const findings = emptyFindings();
       const visited: string[] = [];
+      const htmlLang = CITIZEN_LANGUAGES.find((language) => language.code === lang)!.htmlLang;
       await walkCitizenPages(page, problems, lang, async (name) => {
-        visited.push(name);
-        if (name === '404') problems.length = 0; // the browser logs the 404 answer, as intended
+        visited.push(`${name}: ${await page.evaluate(() => document.documentElement.lang)}`); // each page is in the language walked
+        if (name === '404' || name.startsWith('error')) problems.length = 0; // the browser logs the 404 and 403 answers, as intended
         await checkCitizenPage(page, name, findings, lang === 'ja'); // focus styles do not depend on the language
       });
-      expect(visited).toHaveLength(22);
+      expect(visited.filter((entry) => entry.endsWith(`: ${htmlLang}`))).toHaveLength(23);
       expect(problems).toEqual([]);
       expect.soft(findings.axe).toEqual([]);
       expect.soft(findings.reflow).toEqual([]);
