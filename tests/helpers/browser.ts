@@ -37,9 +37,16 @@ export async function appInBrowser(overrides?: Parameters<typeof createTestApp>[
   return { t, base: await serve(t), browser: await launchBrowser() };
 }
 
-/** A page that fails the test on any console error (CSP violations are reported there); `locale` sets the browser's Accept-Language. */
-export async function openPage(browser: Browser, viewport = DESKTOP, locale = 'ja-JP'): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Tokyo' });
+/**
+ * A page that fails the test on any console error (CSP violations are reported there); `locale`
+ * sets the browser's Accept-Language; a `deviceScaleFactor` of 2 is a 200 % zoomed browser.
+ */
+export async function openPage(
+  browser: Browser,
+  { deviceScaleFactor, ...viewport }: { width: number; height: number; deviceScaleFactor?: number } = DESKTOP,
+  locale = 'ja-JP',
+): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor, locale, timezoneId: 'Asia/Tokyo' });
   context.setDefaultTimeout(60_000); // a shared 2-core CI machine runs two test files at once
   const page = await context.newPage();
   const problems: string[] = [];
@@ -57,12 +64,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Runs axe-core with the WCAG 2 A and AA rules; returns the violations (ids and targets). */
+/** Runs axe-core with the WCAG 2.0, 2.1 and 2.2 A and AA rules; returns the violations (ids and targets). */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource); // once per page load
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, resultTypes: ['violations'] });
     return result.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   });
   return violations;

@@ -9,7 +9,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Express } from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -20,31 +19,7 @@ import * as scheduleForms from '../../src/features/schedule/forms.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
-
-interface Route {
-  method: string;
-  path: string;
-}
-
-/** Every method + path the app routes, walking nested routers (Express 5 / router 2 layers). */
-function routesOf(app: Express): Route[] {
-  const found: Route[] = [];
-  type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> }; rawPath?: string | string[]; handle?: { stack?: Layer[] } };
-  const list = (value: string | string[] | undefined) => (value === undefined ? [''] : Array.isArray(value) ? value : [value]);
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const routePath of list(layer.route.path))
-          for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: prefix + routePath });
-      } else if (layer.handle?.stack) {
-        for (const mount of list(layer.rawPath)) walk(layer.handle.stack, prefix + (mount === '/' ? '' : mount));
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  const unique = new Map(found.map((route) => [`${route.method} ${route.path}`, route]));
-  return [...unique.values()].filter((route) => route.method === 'GET' || route.method === 'POST');
-}
+import { routesOf, type Route } from '../helpers/routes.js';
 
 /** The values the brief names; path parameters also get a few spellings of a number. */
 const HOSTILE = ['\u0000', '99999999999999999999', '-1', '0', '2026-02-31', '2026-13-45', '0000-01', 'x'.repeat(600), '%00', '../'];
