@@ -9,14 +9,14 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 
 /** Where each group's check lives: a test file and words that show the check is there. */
 const TESTED_BY: Record<string, [file: string, evidence: string]> = {
-  nonText: ['tests/e2e/accessibility.test.ts', 'wcag22aa'],
-  contrast: ['tests/e2e/accessibility.test.ts', 'wcag22aa'],
-  reflow: ['tests/e2e/accessibility.test.ts', '320'],
+  nonText: ['tests/helpers/browser.ts', "'wcag22aa'"], // the axe run of tests/e2e/accessibility.test.ts on every page
+  contrast: ['tests/e2e/accessibility.test.ts', 'axe finds nothing at 360 and 1366 px'],
+  reflow: ['tests/e2e/accessibility.test.ts', 'nothing reflows badly at 320 px or 200 % zoom'],
   keyboard: ['tests/e2e/citizen-booking.test.ts', "describe('keyboard only'"],
-  focus: ['tests/e2e/accessibility.test.ts', 'focus'],
+  focus: ['tests/e2e/accessibility.test.ts', 'focus is visible'],
   timing: ['tests/e2e/citizen-booking.test.ts', 'session time-out warning (WCAG 2.2.1)'],
   bypass: ['tests/e2e/foundation.test.ts', 'skip link'],
-  target: ['tests/e2e/citizen-layout.test.ts', '44'],
+  target: ['tests/e2e/accessibility.test.ts', 'targets are 44x44 px'],
   language: ['tests/citizen/languages.test.ts', '<html lang='],
   errors: ['tests/e2e/citizen-form-errors.test.ts', 'aria-describedby'],
   status: ['tests/e2e/citizen-booking.test.ts', "getByRole('status')"],
