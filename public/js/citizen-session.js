@@ -6,6 +6,8 @@
   var idle = Number(box.getAttribute('data-idle-seconds')) || 900;
   var warnBefore = Number(box.getAttribute('data-warn-seconds')) || 120;
   var remainingText = box.querySelector('.session-remaining');
+  // The page's own words for the time left (locales: citizen.session.remaining), e.g. 残り{seconds}秒.
+  var remainingWords = box.getAttribute('data-remaining') || '{seconds}';
   var button = document.getElementById('session-extend');
   var deadline;
   var timer;
@@ -24,7 +26,7 @@
     if (left <= warnBefore) {
       var wasHidden = box.hidden;
       box.hidden = false;
-      remainingText.textContent = '(残り' + left + '秒)';
+      remainingText.textContent = '(' + remainingWords.replace('{seconds}', String(left)) + ')';
       if (wasHidden) button.focus();
     }
   }

@@ -71,6 +71,26 @@ describe('a citizen who reads English', () => {
     await checkPage(page, problems, 'languages-ko-06-booking');
   });
 
+  it('When the idle time is nearly over on an English page, then the warning and its countdown are in English', async () => {
+    const person = await createCardHolder(t.db, { mmdd: '0808', counterId });
+    const { page } = await openPage(browser, PHONE, 'en-US');
+    await page.clock.install({ time: now });
+    await page.goto(base + '/login');
+    await page.locator('input[name="noticeId"]').fill(person.noticeId);
+    await page.locator('input[name="birth"]').fill('0808');
+    await page.getByRole('button', { name: english('citizen.login.submit') }).click();
+    await page.waitForURL(/\/booking/);
+    await page.waitForLoadState('load'); // the timer script has started before the clock jumps
+    await page.clock.fastForward(14 * 60 * 1000);
+    const warning = page.getByRole('alertdialog');
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    const text = (await warning.textContent())!;
+    expect(text).toContain(english('citizen.session.warning'));
+    expect(text).toMatch(/\(\d+ seconds left\)/);
+    expect(text).not.toMatch(/[\u3040-\u30ff]/); // no kana left over
+    await page.context().close();
+  }, 60_000);
+
   for (const code of ['ja-easy', 'zh-Hans', 'zh-Hant']) {
     it(`When a citizen chooses ${code} on the switch, then the log-in and start pages are in it and pass axe`, async () => {
       const translate = createTranslator(locales, code);
