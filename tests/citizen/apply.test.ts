@@ -149,6 +149,10 @@ describe('apply: the whole way to a booking', () => {
     expect(booking).toMatchObject({ procedureCode: 'application', email: 'hanako@example.jp', cardHolderId: null, applicant: { nameKana: 'ヤマダタロウ' } });
     const mails = await t.db.prisma.outboxMessage.findMany({ where: { bookingId: booking.id } });
     expect(mails.map((mail) => mail.toAddress)).toContain('hanako@example.jp');
+    // Without a notice ID, the mail leads back through the procedure page, not the notice log-in.
+    const confirmation = mails.find((mail) => mail.kind === 'booking.confirmation')!;
+    expect(confirmation.textBody).toContain('/apply');
+    expect(confirmation.textBody).not.toContain('予約用ID');
     expect((await agent.get('/booking')).text).toContain(booking.code);
   });
 

@@ -342,7 +342,7 @@ export async function insertBookings(
 
 /** The confirmation email of a new booking, from what the transaction already read. */
 function confirmationMail(
-  primary: { id: number; code: string },
+  primary: { id: number; code: string; applicantId: number | null },
   email: string,
   slot: BookingSlot & { procedure: BookingMailDetails['procedure'] },
   deadline: Date,
@@ -362,6 +362,7 @@ function confirmationMail(
     deadline,
     people,
     revision: Math.floor(now.getTime() / 1000),
+    applicant: primary.applicantId !== null,
   };
   return {
     dedupeKey: bookingMailKey(primary.code, 'confirmation', 'new'),

@@ -29,6 +29,8 @@ export interface BookingMailDetails {
   deadline?: Date;
   /** Calendar SEQUENCE: e.g. the booking's last update in epoch seconds. */
   revision?: number;
+  /** Booked without a notice ID: the person finds the booking again through /apply, not the notice log-in. */
+  applicant?: boolean;
 }
 
 /** What a group's mail says of its procedures: their names, and everything any of them asks to bring (once each). */
@@ -60,7 +62,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     counter: details.counterName,
     address: details.counterAddress,
     people: details.people,
-    url: `${baseUrl}/login`,
+    url: details.applicant ? `${baseUrl}/apply` : `${baseUrl}/login`,
   };
   const lines = [
     t(`mail.${kind}.lead`, params),
@@ -75,7 +77,7 @@ export function composeBookingMail(kind: BookingMailKind, details: BookingMailDe
     ...(details.deadline && TELLS_DEADLINE.includes(kind) ? [`${t('mail.field.deadline')}: ${t('booking.deadline', { moment: dates.moment(details.deadline) })}`] : []),
   ];
   if (kind !== 'cancellation' && details.procedure.documents.length > 0) lines.push('', t('mail.bring.title'), ...details.procedure.documents.map((item) => `・${item}`));
-  lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : 'mail.manage', params), '', t('mail.footer'));
+  lines.push('', t(kind === 'cancellation' ? 'mail.rebook' : details.applicant ? 'mail.manageApplicant' : 'mail.manage', params), '', t('mail.footer'));
   const text = lines.join('\n');
   const html = `<!doctype html><html lang="${language.htmlLang}"><body><div style="font-family:sans-serif;line-height:1.7">${text
     .split('\n')
@@ -113,7 +115,7 @@ export function bookingMailKey(code: string, kind: BookingMailKind, eventKey: st
  * queues one email.
  */
 const MAILED_BOOKING = `
-  SELECT b.id, b.code, b.email, b.language, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('b', 's')} AS "endsAt",
+  SELECT b.id, b.code, b.email, b.language, b.applicant_id IS NOT NULL AS applicant, b.updated_at AS "updatedAt", s.counter_id AS "counterId", s.starts_at AS "startsAt", ${runEndSql('b', 's')} AS "endsAt",
          c.name AS "counterName", c.address AS "counterAddress", c.access_notes AS "accessNotes",
          (SELECT json_agg(json_build_object('code', p.code, 'name', p.name, 'documents', p.documents) ORDER BY g.id)
             FROM bookings g JOIN procedures p ON p.code = g.procedure_code
@@ -137,6 +139,7 @@ interface MailedBooking extends VisitSlot {
   code: string;
   email: string | null;
   language: string;
+  applicant: boolean;
   updatedAt: Date;
   people: number;
   procedures: (BookingMailDetails['procedure'] & { code: string })[];
@@ -164,6 +167,7 @@ export async function queueBookingMail(tx: SqlTx, options: { bookingId: number; 
           )
         : undefined,
       revision: Math.floor(booking.updatedAt.getTime() / 1000),
+      applicant: booking.applicant,
     },
     options.baseUrl,
     booking.language,
