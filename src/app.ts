@@ -14,6 +14,7 @@ import type { Feature } from './features/feature.js';
 import { scheduleFeature } from './features/schedule/routes.js';
 import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
+import { helpFeature } from './features/help/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
@@ -28,7 +29,15 @@ import { noticeIdIsNumeric, useNoticeIdPattern } from './lib/notice-id.js';
 
 /** Feature folders that contribute pages; each owns its routes, services and views. */
 function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
-  return [scheduleFeature(context), bookingFeature(context), cardsFeature(context), notifyFeature(context), consoleFeature(context), statusFeature(context, statusBoard)];
+  return [
+    scheduleFeature(context),
+    bookingFeature(context),
+    cardsFeature(context),
+    notifyFeature(context),
+    consoleFeature(context),
+    statusFeature(context, statusBoard),
+    helpFeature(context),
+  ];
 }
 
 /**

@@ -50,6 +50,8 @@ const GRANTS = {
   'mail.browse': CLERKS,
   /** Delivery alerts, and the mails that belong to no booking (sent to the on-call staff). */
   'alerts.manage': ADMINS,
+  /** The manuals (citizen guide, staff and operator manuals) as help pages. */
+  'help.read': EVERYONE,
   /** Post and change the maintenance and incident notices of the public status page. */
   'status.manage': CLERKS,
   /** Book, move and cancel for a caller or a visitor after checking who they are. */

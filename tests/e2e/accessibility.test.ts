@@ -272,8 +272,8 @@ describe('citizen pages', { concurrent: true }, () => {
   );
 });
 
-/** Staff pages: GET routes that answer a page (not a file, JSON, the rule form's preview fragment, or log-out). */
-const isStaffPage = (path: string) => path.startsWith('/staff') && !/\.(csv|json|ics)$|\/progress$|\/preview$|\/logout$|\/login$/.test(path);
+/** Staff pages: GET routes that answer a page (not a file, JSON, a manual's picture, the rule form's preview fragment, or log-out). */
+const isStaffPage = (path: string) => path.startsWith('/staff') && !/\.(csv|json|ics)$|\/progress$|\/preview$|\/logout$|\/login$|\/help\/images\//.test(path);
 
 describe('staff pages', () => {
   it('When a staff member opens every staff page, then axe finds nothing at 360 and 1366 px', async () => {
@@ -301,6 +301,7 @@ describe('staff pages', () => {
       [/^\/staff\/schedule\/procedures\//, procedure.id],
       [/^\/staff\/status\//, notice.id],
       [/^\/staff\/mail\//, String(mail.id)],
+      [/^\/staff\/help\//, 'staff-manual'],
     ];
     const fill = (path: string) =>
       path.replace(/:(\w+)/g, (_match, name: string) => (name === 'ruleId' ? String(rule.id) : name === 'date' ? day : String(ids.find(([pattern]) => pattern.test(path))![1])));

@@ -35,6 +35,7 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'mail.browse': STAFF_UP,
   'alerts.manage': ADMIN,
   'status.manage': STAFF_UP,
+  'help.read': ALL,
   'booking.onBehalf': ALL,
   'booking.bypassWindow': ALL,
   'booking.useHeldBackPlaces': ALL,
@@ -144,6 +145,9 @@ export const STAFF_ROUTES: Route[] = [
   ['GET', '/staff/mail/{missingId}', 'mail.view'],
   ['GET', '/staff/alerts', 'alerts.manage'],
   ['GET', '/staff/status', 'status.manage'],
+  // help (issue 16)
+  ['GET', '/staff/help', 'help.read'],
+  ['GET', '/staff/help/staff-manual', 'help.read'],
   ['GET', '/staff/status/new', 'status.manage'],
   ['POST', '/staff/status/new', 'status.manage'],
   ['GET', '/staff/status/{missingId}/edit', 'status.manage'],

@@ -1,0 +1,76 @@
+// The manuals as help pages of the console (issue 16.3): every staff role reads them, each is
+// one page with its chapters, a picture the browser tests have not made yet is a note (never a
+// broken image), and nothing outside docs/manuals can be reached through them.
+import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MANUAL_IMAGES_DIR, MANUALS, MANUALS_DIR } from '../../src/features/help/manuals.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { browserAgent } from '../helpers/http.js';
+import { signedInStaff } from '../helpers/staff.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+
+const picturesOf = (markdown: string) => [...markdown.matchAll(/!\[[^\]]*\]\(images\/([^)]+)\)/g)].map((match) => match[1]);
+
+describe('the manuals in the console', () => {
+  it('When an operator opens the help pages, then every manual is listed and shows its title and chapters', async () => {
+    const { agent } = await signedInStaff(t, 'operator');
+    const list = await agent.get('/staff/help');
+    expect(list.status).toBe(200);
+    for (const name of MANUALS) {
+      expect(list.text).toContain(`href="/staff/help/${name}"`);
+      const page = await agent.get(`/staff/help/${name}`);
+      expect(page.status, name).toBe(200);
+      const markdown = await readFile(path.join(MANUALS_DIR, `${name}.md`), 'utf8');
+      expect(page.text).toContain(`<h1>${/^# (.+)$/m.exec(markdown)![1]}</h1>`);
+      expect((page.text.match(/<h2>/g) ?? []).length, name).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('When a manual shows a picture, then the picture is in its list of screens, and one not made yet is a note, not a broken image', async () => {
+    const { agent } = await signedInStaff(t, 'staff');
+    for (const name of MANUALS) {
+      const markdown = await readFile(path.join(MANUALS_DIR, `${name}.md`), 'utf8');
+      const listed = markdown.split('## 画面の一覧')[1] ?? '';
+      for (const picture of picturesOf(markdown)) expect(listed, `${name}: ${picture}`).toContain(picture.replace(/\.png$/, ''));
+    }
+    const [first] = picturesOf(await readFile(path.join(MANUALS_DIR, 'staff-manual.md'), 'utf8'));
+    await rm(path.join(MANUAL_IMAGES_DIR, first), { force: true });
+    const without = await agent.get('/staff/help/staff-manual');
+    expect(without.text).not.toContain(`src="/staff/help/images/${first}"`);
+    expect(without.text).toContain('画面の図はまだ作られていません');
+    await mkdir(MANUAL_IMAGES_DIR, { recursive: true });
+    await writeFile(path.join(MANUAL_IMAGES_DIR, first), Buffer.from('89504e470d0a1a0a', 'hex'));
+    const withPicture = await agent.get('/staff/help/staff-manual');
+    expect(withPicture.text).toContain(`src="/staff/help/images/${first}"`);
+    expect((await agent.get(`/staff/help/images/${first}`)).status).toBe(200);
+    await rm(path.join(MANUAL_IMAGES_DIR, first), { force: true }); // not a real screenshot: gone again
+  });
+
+  it('When odd or hostile addresses are asked for, then the answer is 404, never a file from elsewhere or a 500', async () => {
+    const { agent } = await signedInStaff(t, 'admin');
+    for (const target of [
+      '/staff/help/nope',
+      '/staff/help/..%2f..%2fpackage.json',
+      '/staff/help/%00',
+      '/staff/help/images/..%2f..%2f..%2fpackage.json',
+      '/staff/help/images/x.PNG',
+      '/staff/help/images/missing-picture.png',
+      '/staff/help/images/%2e%2e',
+    ]) {
+      const response = await agent.get(target);
+      expect(response.status, target).toBe(404);
+      expect(response.text, target).not.toContain('"name": "mynumber-card-booking"');
+    }
+  });
+
+  it('When someone who is not signed in asks for a manual, then they are sent to the staff log-in', async () => {
+    const response = await browserAgent(t.app).get('/staff/help/staff-manual');
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toMatch(/^\/staff\/login/);
+  });
+});
