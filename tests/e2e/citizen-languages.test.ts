@@ -91,6 +91,29 @@ describe('a citizen who reads English', () => {
     await page.context().close();
   }, 60_000);
 
+  it('When a screen reader reads the calendar, then each day is named by its date and its state, in the page language (WCAG 1.1.1, 4.1.2)', async () => {
+    const person = await createCardHolder(t.db, { mmdd: '0606', counterId });
+    const { page } = await openPage(browser, PHONE);
+    await page.clock.setFixedTime(now);
+    await page.goto(base + '/login');
+    await page.locator('input[name="noticeId"]').fill(person.noticeId);
+    await page.locator('input[name="birth"]').fill('0606');
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.waitForURL(/\/booking/);
+    for (const [lang, translate] of [
+      ['ja', createTranslator(locales, 'ja')],
+      ['en', english],
+    ] as const) {
+      await page.goto(`${base}/booking/counters/${counterId}?month=2027-01&lang=${lang}`);
+      // The bookable day is a link whose name ends with its full label; a past day is an image with the label as its name.
+      const bookable = translate('booking.calendar.dayLabel', { month: 1, day: 18, state: translate('booking.state.free') });
+      await expect.poll(() => page.getByRole('link', { name: new RegExp(`^18 .*${bookable.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }).count(), { message: lang }).toBe(1);
+      const past = translate('booking.calendar.dayLabel', { month: 1, day: 14, state: translate('booking.state.outside') });
+      await expect.poll(() => page.getByRole('img', { name: past, exact: true }).count(), { message: lang }).toBe(1);
+    }
+    await page.context().close();
+  });
+
   for (const code of ['ja-easy', 'zh-Hans', 'zh-Hant']) {
     it(`When a citizen chooses ${code} on the switch, then the log-in and start pages are in it and pass axe`, async () => {
       const translate = createTranslator(locales, code);
