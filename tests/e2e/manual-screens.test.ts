@@ -52,6 +52,13 @@ async function pinnedPage(viewport: { width: number; height: number }): Promise<
   return page;
 }
 
+async function loginPicture(name: string): Promise<void> {
+  const page = await pinnedPage(WIDE);
+  await page.goto(`${base}/staff/login`);
+  await shoot(page, name);
+  await page.context().close();
+}
+
 async function staffPage(role: 'admin' | 'staff' | 'operator'): Promise<Page> {
   const account = DEMO_STAFF.find((staff) => staff.role === role)!;
   const page = await pinnedPage(WIDE);
@@ -69,6 +76,12 @@ async function book(holderId: number, date: string, startMinute: number, options
     bookSlot(tx, { slotId: slot.id, cardHolderIds: [holderId], channel: options.channel, email: options.email ?? null, language: options.language, baseUrl: base, by: TEST_CLERK }),
   );
   return group.groupCode;
+}
+
+/** Books the central counter's slots of `date` up to `left` web places each. */
+async function leaveWebPlaces(date: string, left: number): Promise<void> {
+  await t.db.prisma.$executeRaw`UPDATE slots SET booked = GREATEST(capacity - reserved_capacity - ${left}, 0)
+    WHERE counter_id = ${centralId} AND starts_at >= ${jstInstant(date)} AND starts_at < ${jstInstant(addDays(date, 1))}`;
 }
 
 async function upload(page: Page, rows: string[][]): Promise<void> {
@@ -107,19 +120,19 @@ beforeAll(async () => {
     if (status === 'data_received') await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { status } }); // booked before the card came
     bookedToday.push(person.holder.id);
   }
-  // A full time tomorrow, beside times with room (the citizen's day of times).
+  // A full time tomorrow, beside times with room (the citizen's day of times); a full day, a day
+  // with few places and days whose booking has not opened (the calendar's ○ △ × 休 ／ ◇).
   const full = await t.db.prisma.slot.findFirstOrThrow({ where: { counterId: centralId, startsAt: jstInstant(tomorrow, 10 * 60) } });
   await t.db.prisma.slot.update({ where: { id: full.id }, data: { booked: full.capacity } });
+  await leaveWebPlaces(addDays(today, 8), 0);
+  await leaveWebPlaces(addDays(today, 9), 1);
+  await t.db.prisma.bookingPolicy.upsert({ where: { counterId: centralId }, create: { counterId: centralId, opensDaysAhead: 14 }, update: { opensDaysAhead: 14 } });
 }, 60_000);
 
 describe('the pictures of the manuals', () => {
   it('When an admin and a clerk walk the staff manual, then its pictures are taken', async () => {
-    let page = await pinnedPage(WIDE);
-    await page.goto(`${base}/staff/login`);
-    await shoot(page, 'staff-login.png');
-    await page.context().close();
-
-    page = await staffPage('admin');
+    await loginPicture('staff-login.png');
+    let page = await staffPage('admin');
     await shoot(page, 'staff-home-admin.png');
     await page.goto(`${base}/staff/schedule/counters/${centralId}`);
     await shoot(page, 'schedule-counter-detail.png');
@@ -196,7 +209,12 @@ describe('the pictures of the manuals', () => {
     const citizen = await createCardHolder(t.db, { counterId: centralId, mmdd: '0315', status: 'card_arrived' });
     await logIn(page, base, citizen.noticeId, citizen.mmdd);
     await shoot(page, 'citizen-counters.png');
-    await shoot(page, 'citizen-session-warning.png'); // approximation: the warning needs two idle minutes
+    const idleSeconds = Number(await page.getAttribute('#session-warning', 'data-idle-seconds'));
+    await page.clock.setFixedTime(now.getTime() + (idleSeconds - 118) * 1000); // two minutes before the idle log-out
+    await page.waitForSelector('#session-warning', { state: 'visible' });
+    await shoot(page, 'citizen-session-warning.png');
+    await page.clock.setFixedTime(now);
+    await page.reload();
     await page.getByRole('link', { name: '市民課 マイナンバーカード交付センター' }).click();
     await page.waitForURL(/\/booking\/counters\/\d+$/);
     await shoot(page, 'citizen-calendar.png');
@@ -236,12 +254,8 @@ describe('the pictures of the manuals', () => {
   }, 60_000);
 
   it('When an operator walks the operator manual, then its pictures are taken', async () => {
-    let page = await pinnedPage(WIDE);
-    await page.goto(`${base}/staff/login`);
-    await shoot(page, 'operator-login.png');
-    await page.context().close();
-
-    page = await staffPage('operator');
+    await loginPicture('operator-login.png');
+    const page = await staffPage('operator');
     await page.goto(`${base}/staff/console`);
     await shoot(page, 'operator-console-home.png');
     await page.goto(`${base}/staff/console/search?q=${encodeURIComponent('ヤマ')}`);
