@@ -110,11 +110,17 @@ beforeAll(async () => {
   await t.db.prisma.counterProcedure.create({ data: { counterId: centralId, procedureCode: RENEWAL } });
   // Today's visitors at the central counter: by web and by phone, one card not yet arrived.
   bookedToday = [];
-  for (const [index, status] of (['card_arrived', 'card_arrived', 'data_received', 'card_arrived'] as const).entries()) {
+  const visitors = [
+    ['佐藤 一郎', 'サトウ イチロウ', 'card_arrived'],
+    ['鈴木 次郎', 'スズキ ジロウ', 'card_arrived'],
+    ['田中 三郎', 'タナカ サブロウ', 'data_received'],
+    ['伊藤 四郎', 'イトウ シロウ', 'card_arrived'],
+  ] as const;
+  for (const [index, [name, nameKana, status]] of visitors.entries()) {
     const person = await createCardHolder(t.db, { counterId: centralId, status: 'card_arrived' });
     await t.db.prisma.cardHolder.update({
       where: { id: person.holder.id },
-      data: { name: ['佐藤 一郎', '鈴木 次郎', '田中 三郎', '伊藤 四郎'][index], storagePlace: `A-02-00${index + 1}` },
+      data: { name, nameKana, storagePlace: `A-02-00${index + 1}` },
     });
     await book(person.holder.id, today, 14 * 60 + index * 30, { channel: index % 2 ? 'phone' : 'web' });
     if (status === 'data_received') await t.db.prisma.cardHolder.update({ where: { id: person.holder.id }, data: { status } }); // booked before the card came
