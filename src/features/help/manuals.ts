@@ -28,8 +28,8 @@ export interface RenderedManual {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
-/** Renders one manual; its first heading is its title. */
-export async function renderManual(name: ManualName, missingNote: string): Promise<RenderedManual> {
+/** Renders one manual; its first heading is its title. `imagesDir`: where its pictures are looked for. */
+export async function renderManual(name: ManualName, missingNote: string, imagesDir = MANUAL_IMAGES_DIR): Promise<RenderedManual> {
   const markdown = await readFile(path.join(MANUALS_DIR, `${name}.md`), 'utf8');
   const title = /^# (.+)$/m.exec(markdown)?.[1].trim() ?? name;
   const missingImages: string[] = [];
@@ -41,7 +41,7 @@ export async function renderManual(name: ManualName, missingNote: string): Promi
         const file = href.replace(/^images\//, '');
         if (!IMAGE_NAME.test(file)) return escapeHtml(text);
         const alt = escapeHtml(text);
-        if (!existsSync(path.join(MANUAL_IMAGES_DIR, file))) {
+        if (!existsSync(path.join(imagesDir, file))) {
           missingImages.push(file);
           return `<span class="manual-missing-image">${alt} (${escapeHtml(missingNote)})</span>`;
         }
