@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MANUALS, MANUALS_DIR, renderManual } from '../../src/features/help/manuals.js';
+import { MANUALS, MANUALS_DIR, renderManual, renderMarkdown } from '../../src/features/help/manuals.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { browserAgent } from '../helpers/http.js';
 import { signedInStaff } from '../helpers/staff.js';
@@ -69,6 +69,21 @@ describe('the manuals in the console', () => {
       expect(response.status, target).toBe(404);
       expect(response.text, target).not.toContain('"name": "mynumber-card-booking"');
     }
+  });
+
+  it('When a manual held markup, a script link or a picture from elsewhere, then the page shows them as text and links nowhere unsafe', async () => {
+    const hostile = [
+      '# 題',
+      '<script>alert(1)</script>',
+      '<img src=x onerror=alert(1)>',
+      '[押す](javascript:alert(1)) [外](//evil.example/x) [戻る](/staff/help)',
+      '![図](https://evil.example/x.png) ![図2](images/../../package.json)',
+    ].join('\n\n');
+    const { html } = await renderMarkdown(hostile, 'x', '見本なし', os.tmpdir());
+    expect(html).not.toMatch(/<script|<img|href="javascript:|href="\/\/evil/i); // onerror= is left only as text
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(html).toContain('<a href="/staff/help">戻る</a>');
+    expect(html).toContain('押す');
   });
 
   it('When someone who is not signed in asks for a manual, then they are sent to the staff log-in', async () => {

@@ -31,12 +31,27 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${cha
 /** Renders one manual; its first heading is its title. `imagesDir`: where its pictures are looked for. */
 export async function renderManual(name: ManualName, missingNote: string, imagesDir = MANUAL_IMAGES_DIR): Promise<RenderedManual> {
   const markdown = await readFile(path.join(MANUALS_DIR, `${name}.md`), 'utf8');
-  const title = /^# (.+)$/m.exec(markdown)?.[1].trim() ?? name;
+  return renderMarkdown(markdown, name, missingNote, imagesDir);
+}
+
+/** Links a manual may hold: pages of this site, web addresses, mail and phone. */
+const SAFE_LINK = /^(\/(?!\/)|#|https?:|mailto:|tel:)/i;
+
+/**
+ * A manual's HTML. Nothing from the file reaches the page as markup: raw HTML is shown as text,
+ * a link goes only to a safe address, and a picture only from the manuals' pictures.
+ */
+export async function renderMarkdown(markdown: string, fallbackTitle: string, missingNote: string, imagesDir: string): Promise<RenderedManual> {
+  const title = /^# (.+)$/m.exec(markdown)?.[1].trim() ?? fallbackTitle;
   const missingImages: string[] = [];
   const marked = new Marked({
     renderer: {
       // The manuals are ours, but a page never carries raw HTML from a file.
       html: ({ text }) => escapeHtml(text),
+      link({ href, tokens }) {
+        const text = this.parser.parseInline(tokens);
+        return SAFE_LINK.test(href) ? `<a href="${escapeHtml(href)}">${text}</a>` : text;
+      },
       image: ({ href, text }) => {
         const file = href.replace(/^images\//, '');
         if (!IMAGE_NAME.test(file)) return escapeHtml(text);
