@@ -73,15 +73,16 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
   if (metrics) app.use(metrics.requests);
   app.use(requestLogging(logger));
   app.use(defaultLocale(locales));
-  app.use(localeMiddleware(locales, { secure: config.COOKIE_SECURE }));
   app.use(securityHeaders({ tls: config.COOKIE_SECURE }));
   const draining = options.draining ?? (() => false);
   app.use(closeWhileDraining(draining));
   app.use(healthRoutes(db.pool, draining));
-  const statusBoard = new StatusBoard(db);
-  app.use(publicStatusRoutes(statusBoard));
   if (metrics) app.use(metricsRoutes(metrics, config.METRICS_TOKEN!));
   app.use(staticFiles(path.join(projectRoot, 'public'), config.NODE_ENV === 'production'));
+  // After the files (a stylesheet needs no language), before every page, the status page included.
+  app.use(localeMiddleware(locales, { secure: config.COOKIE_SECURE }));
+  const statusBoard = new StatusBoard(db);
+  app.use(publicStatusRoutes(statusBoard));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));

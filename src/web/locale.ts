@@ -78,7 +78,8 @@ export function localeMiddleware(locales: Map<string, Messages>, options: { secu
     const language = asked ?? kept ?? languageFromHeader(req.headers['accept-language']) ?? japanese;
     if (!asked && !kept) res.vary('Accept-Language');
     useLanguage(res, language, translators.get(language.code)!);
-    res.locals.languages = switchLinks(req);
+    // Made only when a page shows the switch, not for every redirect or JSON answer.
+    res.locals.languageLinks = () => switchLinks(req);
     next();
   };
 }
