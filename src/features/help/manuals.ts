@@ -34,6 +34,9 @@ export async function renderManual(name: ManualName, missingNote: string, images
   return renderMarkdown(markdown, name, missingNote, imagesDir);
 }
 
+/** A manual's title: its first heading. */
+const titleOf = (markdown: string, fallback: string) => /^# (.+)$/m.exec(markdown)?.[1].trim() ?? fallback;
+
 /** Links a manual may hold: pages of this site, web addresses, mail and phone. */
 const SAFE_LINK = /^(\/(?!\/)|#|https?:|mailto:|tel:)/i;
 
@@ -42,7 +45,7 @@ const SAFE_LINK = /^(\/(?!\/)|#|https?:|mailto:|tel:)/i;
  * a link goes only to a safe address, and a picture only from the manuals' pictures.
  */
 export async function renderMarkdown(markdown: string, fallbackTitle: string, missingNote: string, imagesDir: string): Promise<RenderedManual> {
-  const title = /^# (.+)$/m.exec(markdown)?.[1].trim() ?? fallbackTitle;
+  const title = titleOf(markdown, fallbackTitle);
   const missingImages: string[] = [];
   const marked = new Marked({
     renderer: {
@@ -72,7 +75,7 @@ export async function manualTitles(): Promise<{ name: ManualName; title: string 
   return Promise.all(
     MANUALS.filter(isManual).map(async (name) => ({
       name,
-      title: /^# (.+)$/m.exec(await readFile(path.join(MANUALS_DIR, `${name}.md`), 'utf8'))?.[1].trim() ?? name,
+      title: titleOf(await readFile(path.join(MANUALS_DIR, `${name}.md`), 'utf8'), name),
     })),
   );
 }
