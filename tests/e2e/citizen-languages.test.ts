@@ -8,6 +8,7 @@ import { addDays } from '../../src/lib/jst.js';
 import { createTranslator, loadLocales } from '../../src/lib/i18n.js';
 import type { TestApp } from '../helpers/app.js';
 import { appInBrowser, checkPage, openPage, PHONE } from '../helpers/browser.js';
+import { logIn } from '../helpers/citizen.js';
 import { pinClock } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 
@@ -75,11 +76,7 @@ describe('a citizen who reads English', () => {
     const person = await createCardHolder(t.db, { mmdd: '0808', counterId });
     const { page } = await openPage(browser, PHONE, 'en-US');
     await page.clock.install({ time: now });
-    await page.goto(base + '/login');
-    await page.locator('input[name="noticeId"]').fill(person.noticeId);
-    await page.locator('input[name="birth"]').fill('0808');
-    await page.getByRole('button', { name: english('citizen.login.submit') }).click();
-    await page.waitForURL(/\/booking/);
+    await logIn(page, base, person.noticeId, '0808');
     await page.waitForLoadState('load'); // the timer script has started before the clock jumps
     await page.clock.fastForward(14 * 60 * 1000);
     const warning = page.getByRole('alertdialog');
@@ -95,11 +92,7 @@ describe('a citizen who reads English', () => {
     const person = await createCardHolder(t.db, { mmdd: '0606', counterId });
     const { page } = await openPage(browser, PHONE);
     await page.clock.setFixedTime(now);
-    await page.goto(base + '/login');
-    await page.locator('input[name="noticeId"]').fill(person.noticeId);
-    await page.locator('input[name="birth"]').fill('0606');
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await page.waitForURL(/\/booking/);
+    await logIn(page, base, person.noticeId, '0606');
     for (const [lang, translate] of [
       ['ja', createTranslator(locales, 'ja')],
       ['en', english],

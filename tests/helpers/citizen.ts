@@ -3,11 +3,12 @@
 import type { Page } from 'playwright-core';
 import type { Database } from '../../src/db/client.js';
 
+/** Logs in on the log-in page in whatever language the browser reads it (the fields by name, the form's own button). */
 export async function logIn(page: Page, base: string, noticeId: string, mmdd: string): Promise<void> {
   await page.goto(base + '/login');
-  await page.getByLabel('予約用ID(交付通知書に記載)').fill(noticeId);
-  await page.getByLabel('生年月日の月日(4桁)').fill(mmdd);
-  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.locator('input[name="noticeId"]').fill(noticeId);
+  await page.locator('input[name="birth"]').fill(mmdd);
+  await page.locator('form[action="/login"] button[type="submit"]').click();
   await page.waitForURL(/\/booking/);
 }
 
