@@ -11,7 +11,7 @@
 // the recorded statements with those values, BEGIN to COMMIT, one round trip each (no pipelining).
 //
 //   npx tsx bench/booking-sql.ts      (needs pgbench: apt-get install postgresql-client)
-// Knobs: BENCH_CITIZENS (1500), BENCH_CONNECTIONS (40), BENCH_DAYS (3)
+// Knobs: BENCH_CITIZENS (1500), BENCH_CONNECTIONS (40), BENCH_DAYS (3), BENCH_SHOW_SCRIPT=1 (print the pgbench scripts)
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

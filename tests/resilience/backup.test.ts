@@ -64,7 +64,8 @@ describe('backups of the embedded PostgreSQL', () => {
     expect(baseBackupJob.schedules(loadConfig({ BACKUP_DIR: backupDir, BACKUP_TIME: '23:05' }))).toEqual(['5 23 * * *']);
     expect(baseBackupJob.schedules(loadConfig({}))).toEqual([]);
     expect(baseBackupJob.schedules(loadConfig({ BACKUP_DIR: backupDir, DATABASE_URL: 'postgres://db.example/x' }))).toEqual([]);
-    expect(() => loadConfig({ BACKUP_TIME: '24:00' })).toThrow(/BACKUP_TIME/);
+    for (const time of ['24:00', '2:30', '02:30\u0000']) expect(() => loadConfig({ BACKUP_TIME: time }), time).toThrow(/BACKUP_TIME/);
+    for (const keep of ['0', '2147483648', '1.5', 'seven']) expect(() => loadConfig({ BACKUP_KEEP: keep }), keep).toThrow(/BACKUP_KEEP/);
   });
 
   it('When the server is lost after a backup, then a restore to a chosen moment has every row committed before it and none after', async () => {
