@@ -15,6 +15,8 @@ import { scheduleFeature } from './features/schedule/routes.js';
 import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { helpFeature } from './features/help/routes.js';
+import { FloorLive } from './features/floor/live.js';
+import { floorFeature, publicFloorRoutes } from './features/floor/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
@@ -37,6 +39,7 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     consoleFeature(context),
     statusFeature(context, statusBoard),
     helpFeature(context),
+    floorFeature(context),
   ];
 }
 
@@ -83,6 +86,7 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
   app.use(localeMiddleware(locales, { secure: config.COOKIE_SECURE }));
   const statusBoard = new StatusBoard(db);
   app.use(publicStatusRoutes(statusBoard));
+  app.use(publicFloorRoutes(context, new FloorLive(db, draining)));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));

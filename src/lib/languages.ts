@@ -20,5 +20,5 @@ export const CITIZEN_LANGUAGES: readonly CitizenLanguage[] = [
 export const languageOf = (code: string | null | undefined): CitizenLanguage => CITIZEN_LANGUAGES.find((language) => language.code === code) ?? CITIZEN_LANGUAGES[0];
 
 /** Keys citizens see (pages, mails, calendar files): every citizen language has each of them. */
-const CITIZEN_KEYS = /^(app\.name$|citizen\.|error\.|validation\.|nav\.|lang\.|booking\.|mail\.|status\.(?!field\.|form\.|menu$))/;
+const CITIZEN_KEYS = /^(app\.name$|citizen\.|error\.|validation\.|nav\.|lang\.|booking\.|mail\.|floor\.public\.|status\.(?!field\.|form\.|menu$))/;
 export const isCitizenKey = (key: string): boolean => CITIZEN_KEYS.test(key);

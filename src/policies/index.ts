@@ -64,6 +64,10 @@ const GRANTS = {
   'booking.overCapacity': CLERKS,
   /** Counter work: check-in, hand-over, no-show, the day's printed list. */
   'counter.work': CLERKS,
+  /** The counter floor: walk-in tickets, calling tickets to a window, marking them served or absent. */
+  'floor.work': CLERKS,
+  /** The ticket number ranges of a counter's queues. */
+  'floor.settings': ADMINS,
   /** The bookings CSV export. */
   'bookings.export': CLERKS,
   'users.manage': ADMINS,

@@ -35,6 +35,8 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'mail.browse': STAFF_UP,
   'alerts.manage': ADMIN,
   'status.manage': STAFF_UP,
+  'floor.work': STAFF_UP,
+  'floor.settings': ADMIN,
   'help.read': ALL,
   'booking.onBehalf': ALL,
   'booking.bypassWindow': ALL,

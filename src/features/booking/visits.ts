@@ -1,7 +1,8 @@
 // The visit at the counter: check a person in, hand the card over (交付済), mark a no-show, and
 // mark every unvisited booking of a day (a clerk at day's end, or the nightly job for days
 // gone by). Each moves bookings only from the statuses the move may come from (VISIT_MOVES),
-// with the people locked first, and audits it in the same transaction.
+// with the people locked first, and audits it in the same transaction. A check-in gives the
+// visitor a numbered ticket for the counter's queue; a hand-over ends it (src/features/floor).
 import type { SqlTx } from '../../db/transaction.js';
 import { now as clockNow } from '../../lib/clock.js';
 import { jstInstant, todayInJapan, type IsoDate } from '../../lib/jst.js';
@@ -9,6 +10,7 @@ import { AppError } from '../../lib/app-error.js';
 import { CardTransitionError } from '../cards/status.js';
 import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
+import { serveTicketOfBooking, ticketForBooking, type IssuedTicket } from '../floor/tickets.js';
 import { applyCardEvent } from './card-events.js';
 import { lockPeople, type Person } from './places.js';
 import { VISIT_MOVES, type VisitAction } from './rules.js';
@@ -44,12 +46,18 @@ export interface VisitInput {
 const SAME_DAY_ACTIONS: VisitAction[] = ['check_in', 'hand_over'];
 
 const VISITED_BOOKING = `
-  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId", s.counter_id AS "counterId", s.date::text AS date
+  SELECT b.id, b.code, b.card_holder_id AS "cardHolderId", b.applicant_id AS "applicantId", b.procedure_code AS "procedureCode", s.counter_id AS "counterId", s.date::text AS date
   FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1::int`;
 
-async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): Promise<{ holderId: number | null }> {
+export interface Visit {
+  holderId: number | null;
+  /** The ticket a check-in gives (its number is called at the counter). */
+  ticket?: IssuedTicket;
+}
+
+async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): Promise<Visit> {
   // The date as text: a date column read by pg would be a midnight in the server's time zone.
-  const [booking] = await tx.query<Person & { id: number; code: string; counterId: number; date: IsoDate }>(VISITED_BOOKING, [input.bookingId]);
+  const [booking] = await tx.query<Person & { id: number; code: string; counterId: number; procedureCode: string; date: IsoDate }>(VISITED_BOOKING, [input.bookingId]);
   if (!booking || !can(input.by, 'counter.work', booking.counterId)) throw new AppError(404, 'booking_not_found', 'booking.error.booking_not_found');
   const bookingDate = booking.date;
   const otherDay = bookingDate !== todayInJapan(input.now ?? clockNow());
@@ -58,7 +66,9 @@ async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): P
   const moved = await moveBookings(tx, [booking.id], action);
   if (moved.length === 0) throw new AppError(409, 'wrong_status', `console.visit.wrongStatus.${action}`);
   await recordAudit(tx, { action: `booking.${action}`, targetType: 'booking', targetId: booking.code, detail: otherDay ? { bookingDate } : {} });
-  return { holderId: booking.cardHolderId };
+  if (action === 'hand_over') await serveTicketOfBooking(tx, booking.id, input.now);
+  if (action !== 'check_in') return { holderId: booking.cardHolderId };
+  return { holderId: booking.cardHolderId, ticket: await ticketForBooking(tx, { ...booking, now: input.now }) };
 }
 
 export const checkIn = (tx: SqlTx, input: VisitInput) => recordVisit(tx, 'check_in', input);

@@ -4,11 +4,10 @@
 // (LISTEN/NOTIFY) and keeps them in memory, so a request reads nothing to check its cookie;
 // while a process is not listening it reads the generation instead (never trusts a stale map).
 // See docs/decisions/0015-citizen-sessions-in-a-cookie.md.
-import pg from 'pg';
 import type { Database } from '../../db/client.js';
+import { listenForNotifications } from '../../db/notifications.js';
 
 const CHANNEL = 'citizen_logout';
-const RETRY_MS = 2_000;
 
 export interface SessionGenerations {
   /** Whether a cookie issued under `generation` is still good for this card holder. */
@@ -38,36 +37,18 @@ export function watchLogouts(database: Database, absoluteHours: number): Session
     for (const [id, { at }] of bumped) if (Date.now() - at > lifetimeMs) bumped.delete(id);
   }, 3_600_000).unref();
 
-  const listen = async () => {
-    const client = new pg.Client(database.pool.options);
-    let retried = false;
-    const retry = () => {
-      if (retried) return;
-      retried = true;
-      listening = false;
-      client.removeAllListeners('end');
-      void client.end().catch(() => {});
-      // The app's pool closing (shut-down, a test's dropped database) ends the listening too.
-      if (!database.pool.ending) setTimeout(listen, RETRY_MS).unref();
-    };
-    client.on('error', retry);
-    client.on('end', retry);
-    client.on('notification', (message) => {
-      const [id, generation] = (message.payload ?? '').split(':').map(Number);
+  listenForNotifications(database, CHANNEL, {
+    notified(payload) {
+      const [id, generation] = payload.split(':').map(Number);
       if (Number.isInteger(id) && Number.isInteger(generation)) note(id, generation);
-    });
-    try {
-      await client.connect();
-      (client as unknown as { connection: { stream: { unref?: () => void } } }).connection.stream.unref?.();
-      await client.query(`LISTEN ${CHANNEL}`);
+    },
+    async listening(client) {
       const recent = await client.query<{ id: number; generation: number }>(RECENT, [absoluteHours]);
       for (const row of recent.rows) note(row.id, row.generation);
       listening = true;
-    } catch {
-      retry();
-    }
-  };
-  void listen();
+    },
+    lost: () => (listening = false),
+  });
 
   return {
     async isCurrent(cardHolderId, generation) {

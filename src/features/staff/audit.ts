@@ -90,6 +90,8 @@ export const AUDIT_ACTIONS = [
   'schedule.procedure.retire',
   'schedule.procedure.reinstate',
   'schedule.procedure.delete',
+  'floor.walk_in',
+  'floor.ranges.save',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -112,6 +114,7 @@ export const AUDIT_TARGETS = [
   'slots',
   'policy',
   'procedure',
+  'ticket',
 ] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 

@@ -1,0 +1,194 @@
+// The counter floor (issue 18). Staff, under /staff/floor: a window's page (call the next ticket
+// or a chosen one, call again, served, absent), walk-in tickets, the ticket print, the day's
+// queue figures and the number ranges. Anyone, without log-in (mounted before sessions): the call
+// display for a monitor, the waiting page of a counter, a visitor's ticket on their phone, and
+// the live stream all three follow.
+import bwipjs from 'bwip-js';
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../context.js';
+import { transaction, type SqlTx } from '../../db/transaction.js';
+import { AppError } from '../../lib/app-error.js';
+import { formatDateJa, formatMinutes, jstMinutesOf, todayInJapan } from '../../lib/jst.js';
+import { parseForm, parseQuery, pathId, type FieldErrors } from '../../lib/validation.js';
+import { authorize, visibleCounterIds } from '../../policies/index.js';
+import { procedureChoices } from '../schedule/procedures.js';
+import { recordAudit } from '../staff/audit.js';
+import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
+import type { Feature } from '../feature.js';
+import { callForm, dateQuery, paperQuery, rangesForm, walkInForm, windowQuery } from './forms.js';
+import type { FloorLive } from './live.js';
+import { counterIdByCode, floorNow, queueStats, ticketByToken, ticketForStaff } from './queue.js';
+import { rangesOf, saveRange, type TicketRange } from './ranges.js';
+import { callNext, issueWalkIn, moveTicket, TICKET_MOVES, type TicketMove } from './tickets.js';
+
+const workers = requirePermission('floor.work');
+const settings = requirePermission('floor.settings');
+const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
+const staffPage = (res: Response, view: string, titleKey: string, locals: Record<string, unknown>, status = 200) =>
+  res.status(status).render(`floor/${view}`, { title: res.locals.t(titleKey), layout: 'layouts/staff', formatDateJa, formatMinutes, jstMinutesOf, ...locals });
+
+/** The QR code of a ticket's phone page, as SVG. */
+const qrCode = (url: string) => bwipjs.toSVG({ bcid: 'qrcode', text: url, scale: 3 });
+
+/** The public pages of the floor, by the counter's code (404 for an unknown or retired one). */
+export function publicFloorRoutes({ db }: AppContext, live: FloorLive): Router {
+  const router = Router();
+  const counterOf = async (req: Request) => {
+    const counterId = await counterIdByCode(db, String(req.params.code));
+    if (counterId === null) throw new AppError(404, 'counter_not_found', 'error.404.body');
+    return counterId;
+  };
+  const floorOf = async (req: Request) => (await floorNow(db, await counterOf(req)))!;
+
+  router.get('/floor/:code', async (req, res) => {
+    const floor = await floorOf(req);
+    res.set('Cache-Control', 'no-store');
+    res.render('floor/waiting', { title: res.locals.t('floor.public.title', { counter: floor.counter.name }), layout: 'layouts/citizen', floor, scripts: ['/js/floor-follow.js'] });
+  });
+
+  router.get('/floor/:code/display', async (req, res) => {
+    const floor = await floorOf(req);
+    res.set('Cache-Control', 'no-store');
+    res.render('floor/display', { layout: false, floor, scripts: ['/js/floor-display.js'] });
+  });
+
+  router.get('/floor/:code/events', async (req, res) => {
+    const counterId = await counterOf(req);
+    if (!(await live.follow(counterId, res))) res.status(503).set('Retry-After', '5').end();
+  });
+
+  router.get('/tickets/:token', async (req, res) => {
+    const ticket = await ticketByToken(db, String(req.params.token));
+    if (!ticket) throw new AppError(404, 'ticket_not_found', 'floor.public.ticketNotFound');
+    const floor = (await floorNow(db, ticket.counterId))!;
+    res.set('Cache-Control', 'no-store');
+    const today = ticket.date === todayInJapan();
+    res.render('floor/ticket', { title: res.locals.t('floor.public.ticketTitle', { number: ticket.number }), layout: 'layouts/citizen', ticket, floor, today, scripts: ['/js/floor-follow.js'] });
+  });
+  return router;
+}
+
+export function floorFeature(context: AppContext): Feature {
+  const { db, config } = context;
+  const router = Router();
+  const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
+  const asStaff = <T>(req: Request, res: Response, fn: (tx: SqlTx) => Promise<T>) => transaction(db, staffActor(req, res), fn, { models: false });
+  const counterParam = (req: Request, res: Response, action: 'floor.work' | 'floor.settings' = 'floor.work') => {
+    const counterId = pathId(req.params.id);
+    authorize(user(res), action, counterId, 'console.counterForbidden');
+    return counterId;
+  };
+
+  router.get('/floor', workers, async (_req, res) => {
+    const ids = visibleCounterIds(user(res));
+    const counters = await db.prisma.counter.findMany({ where: { retiredAt: null, ...(ids ? { id: { in: ids } } : {}) }, orderBy: [{ displayOrder: 'asc' }, { id: 'asc' }] });
+    staffPage(res, 'index', 'floor.index.title', { counters });
+  });
+
+  /** The window page, with what just happened (done) or what was refused (errors). */
+  const windowPage = async (req: Request, res: Response, locals: { done?: string; errors?: FieldErrors } = {}, status = 200) => {
+    const counterId = counterParam(req, res);
+    const window = parseQuery(windowQuery, req.method === 'POST' ? req.body : req.query).window;
+    const [floor, procedures] = await Promise.all([floorNow(db, counterId), procedureChoices(db, counterId)]);
+    if (!floor) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
+    staffPage(res, 'window', 'floor.window.title', { counterId, floor, procedures, window, done: locals.done ?? '', errors: locals.errors ?? {}, scripts: ['/js/floor-window.js'] }, status);
+  };
+  /** Runs a window's change, then shows the window page again (a refusal on it, with its status). */
+  const onWindow = async (req: Request, res: Response, counterId: number, change: () => Promise<string>) => {
+    try {
+      const done = await change();
+      const window = parseQuery(windowQuery, req.body).window;
+      res.redirect(303, `/staff/floor/counters/${counterId}?${new URLSearchParams({ ...(window ? { window: String(window) } : {}), done })}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500 || error.status === 403) throw error;
+      req.params.id = String(counterId);
+      await windowPage(req, res, { errors: { _form: res.locals.t(error.messageKey, error.params) } }, error.status);
+    }
+  };
+
+  router.get('/floor/counters/:id', workers, (req, res) => windowPage(req, res, { done: typeof req.query.done === 'string' ? req.query.done : '' }));
+
+  router.post('/floor/counters/:id/call-next', workers, async (req, res) => {
+    const counterId = counterParam(req, res);
+    const parsed = parseForm(callForm, req.body);
+    if (!parsed.ok) return windowPage(req, res, { errors: parsed.errors }, 400);
+    await onWindow(req, res, counterId, async () => {
+      const called = await asStaff(req, res, (tx) => callNext(tx, { counterId, window: parsed.data.window, by: user(res) }));
+      return called ? `called:${called.number}` : 'nobody';
+    });
+  });
+
+  router.post('/floor/counters/:id/walk-in', workers, async (req, res) => {
+    const counterId = counterParam(req, res);
+    const parsed = parseForm(walkInForm, req.body);
+    if (!parsed.ok) return windowPage(req, res, { errors: parsed.errors }, 400);
+    try {
+      const ticket = await asStaff(req, res, (tx) => issueWalkIn(tx, { counterId, procedureCode: parsed.data.procedure, by: user(res) }));
+      res.redirect(303, `/staff/floor/tickets/${ticket.id}/print`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 400) throw error;
+      await windowPage(req, res, { errors: { procedure: error.messageKey } }, 400);
+    }
+  });
+
+  const move = (name: TicketMove) => async (req: Request, res: Response) => {
+    const ticketId = pathId(req.params.id);
+    const window = name === 'call' ? parseForm(callForm, req.body) : null;
+    const ticket = await ticketForStaff(db, ticketId);
+    if (!ticket) throw new AppError(404, 'ticket_not_found', 'floor.error.ticketNotFound');
+    authorize(user(res), 'floor.work', ticket.counterId, 'console.counterForbidden');
+    req.params.id = String(ticket.counterId);
+    if (window && !window.ok) return windowPage(req, res, { errors: window.errors }, 400);
+    await onWindow(req, res, ticket.counterId, async () => {
+      await asStaff(req, res, (tx) => moveTicket(tx, { ticketId, move: name, window: window?.ok ? window.data.window : undefined, by: user(res) }));
+      return `${name}:${ticket.number}`;
+    });
+  };
+  for (const name of TICKET_MOVES) router.post(`/floor/tickets/:id/${name}`, workers, move(name));
+
+  router.get('/floor/tickets/:id/print', workers, async (req, res) => {
+    const ticket = await ticketForStaff(db, pathId(req.params.id));
+    if (!ticket) throw new AppError(404, 'ticket_not_found', 'floor.error.ticketNotFound');
+    authorize(user(res), 'floor.work', ticket.counterId, 'console.counterForbidden');
+    const { paper } = parseQuery(paperQuery, req.query);
+    const url = `${baseUrl(req)}/tickets/${ticket.token}`;
+    staffPage(res, 'print', 'floor.print.title', { ticket, paper, url, qr: qrCode(url), checkedIn: req.query.checkedIn === '1', scripts: ['/js/floor-print.js'] });
+  });
+
+  router.get('/floor/counters/:id/stats', workers, async (req, res) => {
+    const counterId = counterParam(req, res);
+    const date = parseQuery(dateQuery, req.query).date ?? todayInJapan();
+    const counter = await db.prisma.counter.findUnique({ where: { id: counterId }, select: { name: true } });
+    if (!counter) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
+    staffPage(res, 'stats', 'floor.stats.title', { counterId, counter, date, stats: await queueStats(db, counterId, date) });
+  });
+
+  const rangesPage = async (req: Request, res: Response, values?: Record<string, unknown>, errors: FieldErrors = {}, status = 200) => {
+    const counterId = counterParam(req, res, 'floor.settings');
+    const counter = await db.prisma.counter.findUnique({ where: { id: counterId }, select: { name: true } });
+    if (!counter) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
+    const ranges = await rangesOf(db, counterId);
+    const shown = values ?? { ...fieldsOf('booked', ranges.booked), ...fieldsOf('walkIn', ranges.walk_in) };
+    staffPage(res, 'ranges', 'floor.ranges.title', { counterId, counter, values: shown, errors, done: req.query.done === 'saved' }, status);
+  };
+  router.get('/floor/counters/:id/ranges', settings, (req, res) => rangesPage(req, res));
+  router.post('/floor/counters/:id/ranges', settings, async (req, res) => {
+    const counterId = counterParam(req, res, 'floor.settings');
+    const parsed = parseForm(rangesForm, req.body);
+    if (!parsed.ok) return rangesPage(req, res, req.body as Record<string, unknown>, parsed.errors, 400);
+    const form = parsed.data;
+    await asStaff(req, res, async (tx) => {
+      await saveRange(tx, counterId, 'booked', { prefix: form.bookedPrefix, firstNumber: form.bookedFirst, lastNumber: form.bookedLast });
+      await saveRange(tx, counterId, 'walk_in', { prefix: form.walkInPrefix, firstNumber: form.walkInFirst, lastNumber: form.walkInLast });
+      await recordAudit(tx, { action: 'floor.ranges.save', targetType: 'counter', targetId: counterId, detail: form });
+    });
+    res.redirect(303, `/staff/floor/counters/${counterId}/ranges?done=saved`);
+  });
+
+  return { name: 'floor', staffRouter: router, staffMenu: [{ href: '/staff/floor', labelKey: 'floor.menu', action: 'floor.work' }] };
+}
+
+/** A range as the form's fields (bookedPrefix, bookedFirst, ...). */
+function fieldsOf(prefix: string, range: TicketRange) {
+  return { [`${prefix}Prefix`]: range.prefix, [`${prefix}First`]: range.firstNumber, [`${prefix}Last`]: range.lastNumber };
+}
