@@ -68,7 +68,11 @@
     waiting.textContent = fill('waiting', { count: floor.waiting.length, minutes: floor.waitMinutes });
     // A call (or a call again) not seen before is announced; the first picture after loading is not.
     const keys = floor.called.map((call) => call.number + '@' + call.at + '#' + call.calls);
-    if (seen) floor.called.filter((call, index) => !seen.has(keys[index])).reverse().forEach(announce);
+    if (seen)
+      floor.called
+        .filter((call, index) => !seen.has(keys[index]))
+        .reverse()
+        .forEach(announce);
     seen = new Set(keys);
   }
 

@@ -21,7 +21,10 @@
   function draw(floor) {
     const waiting = document.getElementById('follow-waiting');
     if (waiting) waiting.textContent = text('waiting', { count: floor.waiting.length, minutes: floor.waitMinutes });
-    fill(document.getElementById('follow-procedures'), floor.byProcedure.map((p) => text('procedure-waiting', { procedure: p.name, count: p.waiting })));
+    fill(
+      document.getElementById('follow-procedures'),
+      floor.byProcedure.map((p) => text('procedure-waiting', { procedure: p.name, count: p.waiting })),
+    );
     const calls = document.getElementById('follow-calls');
     const called = floor.called.map((c) => text('now-calling', { number: c.number, window: c.window }));
     fill(calls, called.length ? called : [calls ? calls.getAttribute('data-none') : '']);

@@ -12,6 +12,8 @@ import { createCardHolder, createCounter, createSlot } from '../helpers/factorie
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { signedInStaff } from '../helpers/staff.js';
 import { inTx } from '../helpers/tx.js';
+import { issueWalkIn } from '../../src/features/floor/tickets.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { book, loggedInCitizen } from './citizen-agent.js';
 
 const { now, today } = pinClock('2027-01-15T10:00:00+09:00');
@@ -20,7 +22,7 @@ const japanese = locales.get('ja')!;
 const citizenKeys = Object.keys(japanese).filter(isCitizenKey);
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 /** A message key on a page: what a missing translation would show. */
-const SHOWN_KEY = /\b(?:app|citizen|error|validation|nav|lang|booking|mail|status)\.[a-zA-Z]+(?:\.[a-zA-Z_]+)*\b/;
+const SHOWN_KEY = /\b(?:app|citizen|error|validation|nav|lang|booking|mail|status|floor)\.[a-zA-Z]+(?:\.[a-zA-Z_]+)*\b/;
 /** What a page shows: its text and the attributes read aloud, not its markup, links or styles. */
 const shown = (html: string) =>
   [...html.replace(/<(script|style)[\s\S]*?<\/\1>/g, '').matchAll(/(?:aria-label|title|alt|placeholder)="([^"]*)"|>([^<]+)</g)].map((match) => match[1] ?? match[2]).join('\n');
@@ -108,12 +110,15 @@ describe('the citizen languages', () => {
       const person = await createCardHolder(t.db);
       const agent = await loggedInCitizen(t.app, person.noticeId, person.mmdd);
       await agent.get(`/booking?lang=${code}`);
+      const ticket = await inTx(t.db, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK, now }));
       for (const path of [
         '/booking',
         '/booking/counters',
         `/booking/counters/${counter.id}`,
         `/booking/counters/${counter.id}/days/${slot.date.toISOString().slice(0, 10)}`,
         '/status',
+        `/floor/${counter.code}`,
+        `/tickets/${ticket.token}`,
         '/login',
         '/apply',
       ]) {

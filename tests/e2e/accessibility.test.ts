@@ -13,6 +13,9 @@ import { accessibilityViolations, appInBrowser, openPage } from '../helpers/brow
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createApplicant, createCardHolder, createCounter, createSlot, createStaff, createWeekdayRule } from '../helpers/factories.js';
 import { routesOf } from '../helpers/routes.js';
+import { callNext, issueWalkIn } from '../../src/features/floor/tickets.js';
+import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
+import { inTx } from '../helpers/tx.js';
 
 const { now, today } = pinClock(WORKING_WEDNESDAY);
 const day = addDays(today, 9);
@@ -32,18 +35,26 @@ let t: TestApp;
 let browser: Browser;
 let base: string;
 let counterId: number;
+let counterCode: string;
+/** A walk-in ticket waiting behind one called to window 2: the floor pages have something to show. */
+let floorTicket: { id: number; token: string };
 let fullSlotId: number;
 let otherSlotId: number;
 
 beforeAll(async () => {
   ({ t, base, browser } = await appInBrowser());
-  counterId = (await createCounter(t.db, { name: '市民課 交付センター' })).id;
+  const counter = await createCounter(t.db, { name: '市民課 交付センター', windows: 3 });
+  counterId = counter.id;
+  counterCode = counter.code;
   await t.db.prisma.procedure.create({ data: { code: 'application', name: 'マイナンバーカードの申請', needsNoticeId: false, documents: ['本人確認書類'] } });
   await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: 'application' } });
   await createSlot(t.db, { counterId, date: day, startMinute: 9 * 60, capacity: 20 });
   fullSlotId = (await createSlot(t.db, { counterId, date: day, startMinute: 10 * 60, capacity: 1 })).id;
   await t.db.prisma.slot.update({ where: { id: fullSlotId }, data: { booked: 1 } });
   otherSlotId = (await createSlot(t.db, { counterId, date: otherDay, startMinute: 9 * 60, capacity: 20 })).id;
+  await inTx(t.db, (tx) => issueWalkIn(tx, { counterId, procedureCode: 'pickup', by: TEST_CLERK }), STAFF_ACTOR);
+  floorTicket = await inTx(t.db, (tx) => issueWalkIn(tx, { counterId, procedureCode: 'application', by: TEST_CLERK }), STAFF_ACTOR);
+  await inTx(t.db, (tx) => callNext(tx, { counterId, window: 2, by: TEST_CLERK }), STAFF_ACTOR);
 });
 
 /** A context whose clock shows the pinned time, at 200 % zoom (layout is in CSS px whatever the zoom). */
@@ -170,6 +181,10 @@ async function walkCitizenPages(page: Page, problems: string[], lang: string, vi
   await visit('login with errors');
   await page.goto(`${base}/status`);
   await visit('status');
+  await page.goto(`${base}/floor/${counterCode}`);
+  await visit('floor waiting');
+  await page.goto(`${base}/tickets/${floorTicket.token}`);
+  await visit('floor ticket');
   await page.goto(`${base}/no-such-page`);
   await visit('404');
   await page.goto(`${base}/login`);
@@ -261,7 +276,7 @@ describe('citizen pages', { concurrent: true }, () => {
         if (name === '404' || name.startsWith('error')) problems.length = 0; // the browser logs the 404 and 403 answers, as intended
         await checkCitizenPage(page, name, findings, lang === 'ja'); // focus styles do not depend on the language
       });
-      expect(visited.filter((entry) => entry.endsWith(`: ${htmlLang}`))).toHaveLength(23);
+      expect(visited.filter((entry) => entry.endsWith(`: ${htmlLang}`))).toHaveLength(25);
       expect(problems).toEqual([]);
       expect.soft(findings.axe).toEqual([]);
       expect.soft(findings.reflow).toEqual([]);
@@ -295,7 +310,8 @@ describe('staff pages', () => {
       [/^\/staff\/users\//, target.user.id],
       [/^\/staff\/cards\/profiles\//, profile.id],
       [/^\/staff\/cards\/imports\//, batch.id],
-      [/^\/staff\/(schedule|console)\/counters\//, counterId],
+      [/^\/staff\/(schedule|console|floor)\/counters\//, counterId],
+      [/^\/staff\/floor\/tickets\//, floorTicket.id],
       [/^\/staff\/(cards|console\/holders)\//, holder.id],
       [/^\/staff\/console\/applicants\//, applicant.id],
       [/^\/staff\/schedule\/procedures\//, procedure.id],
@@ -323,6 +339,8 @@ describe('staff pages', () => {
       if (answer?.status() !== 200) notFound.push(`${path}: ${answer?.status()}`);
       await axeAtBothWidths(page, path, findings);
     }
+    await page.goto(`${base}/floor/${counterCode}/display`); // the call display, on a monitor
+    await axeAtBothWidths(page, 'call display', findings);
     expect.soft(notFound).toEqual([]);
     expect.soft(problems).toEqual([]);
     expect.soft(findings).toEqual([]);

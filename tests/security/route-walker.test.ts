@@ -20,6 +20,9 @@ import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { routesOf, type Route } from '../helpers/routes.js';
+import { issueWalkIn } from '../../src/features/floor/tickets.js';
+import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
+import { inTx } from '../helpers/tx.js';
 
 /** The values the brief names; path parameters also get a few spellings of a number. */
 const HOSTILE = ['\u0000', '99999999999999999999', '-1', '0', '2026-02-31', '2026-13-45', '0000-01', 'x'.repeat(600), '%00', '../'];
@@ -134,6 +137,11 @@ function send(method: string, target: string, options: { cookie?: string; csrf?:
       headers['content-length'] = Buffer.byteLength(options.body);
     }
     const request = http.request({ host: '127.0.0.1', port, method, path: target, headers, agent }, (response) => {
+      // A live stream never ends: its answer is its status, and the socket is let go.
+      if (String(response.headers['content-type']).startsWith('text/event-stream')) {
+        request.destroy();
+        return resolve({ status: response.statusCode ?? 0, text: '', setCookie: [], location: '' });
+      }
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
@@ -284,16 +292,20 @@ beforeAll(async () => {
   const { holder, noticeId, mmdd } = await createCardHolder(t.db, { counterId: counter.id });
   const target = await createStaff(t.db, { role: 'staff' });
   const profile = await t.db.prisma.importProfile.findFirstOrThrow();
+  const ticket = await inTx(t.db, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }), STAFF_ACTOR);
   const byPrefix: [RegExp, number | string][] = [
     [/^\/staff\/users\//, target.user.id],
     [/^\/staff\/cards\/profiles\//, profile.id],
-    [/^\/staff\/(schedule|console)\/counters\//, counter.id],
+    [/^\/staff\/(schedule|console|floor)\/counters\//, counter.id],
+    [/^\/staff\/floor\/tickets\//, ticket.id],
     [/^\/staff\/(cards|console\/holders)\//, holder.id],
   ];
   validParams = (routePath, name) => {
     if (name === 'date') return day;
     if (name === 'counterId') return String(counter.id);
     if (name === 'slotId') return String(slot.id);
+    if (name === 'code') return counter.code;
+    if (name === 'token') return ticket.token;
     return String(byPrefix.find(([pattern]) => pattern.test(routePath))?.[1] ?? 1);
   };
 

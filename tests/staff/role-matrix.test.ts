@@ -9,6 +9,8 @@ import { ACTIONS, can, type Action, type StaffPrincipal } from '../../src/polici
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
+import { issueWalkIn } from '../../src/features/floor/tickets.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
@@ -174,6 +176,19 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/console/bookings/{bookingId}/no-show', 'counter.work'],
   ['GET', '/staff/console/export', 'bookings.export'],
   ['GET', '/staff/console/export.csv?from=2026-01-01&to=2026-12-31', 'bookings.export'],
+  // counter floor (issue 18)
+  ['GET', '/staff/floor', 'floor.work'],
+  ['GET', '/staff/floor/counters/{counterId}', 'floor.work'],
+  ['POST', '/staff/floor/counters/{counterId}/call-next', 'floor.work'],
+  ['POST', '/staff/floor/counters/{counterId}/walk-in', 'floor.work'],
+  ['GET', '/staff/floor/counters/{counterId}/stats', 'floor.work'],
+  ['GET', '/staff/floor/counters/{counterId}/ranges', 'floor.settings'],
+  ['POST', '/staff/floor/counters/{counterId}/ranges', 'floor.settings'],
+  ['POST', '/staff/floor/tickets/{ticketId}/call', 'floor.work'],
+  ['POST', '/staff/floor/tickets/{ticketId}/recall', 'floor.work'],
+  ['POST', '/staff/floor/tickets/{ticketId}/served', 'floor.work'],
+  ['POST', '/staff/floor/tickets/{ticketId}/absent', 'floor.work'],
+  ['GET', '/staff/floor/tickets/{ticketId}/print', 'floor.work'],
 ];
 
 let t: TestApp;
@@ -195,7 +210,9 @@ beforeAll(async () => {
   const booking = await transaction(t.db, { type: 'system', id: 'test' }, (tx) =>
     bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }),
   );
+  const ticket = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }));
   ids = {
+    ticketId: String(ticket.id),
     staffId: String(target.id),
     counterId: String(counter.id),
     holderId: String(person.holder.id),

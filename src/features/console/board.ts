@@ -10,6 +10,7 @@ import { allPlacesLeft, webPlacesLeft } from '../../domain/booking-rules.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { recordAudit, type AuditAction } from '../staff/audit.js';
 import type { Tx } from '../../db/transaction.js';
+import { walkInsOfDay } from '../floor/queue.js';
 import { counterOrFail } from './scope.js';
 import { bookedPerson, PERSON_SELECT } from './person.js';
 
@@ -35,6 +36,8 @@ export interface BoardBooking {
   endTime: string;
   /** Listed under a later slot of its run: the person came in an earlier slot and is still at the window. */
   continued: boolean;
+  /** The ticket number given at check-in ('' before). */
+  ticket: string;
 }
 
 export interface BoardSlot {
@@ -56,6 +59,8 @@ export interface DayBoard {
   totals: { capacity: number; booked: number; webFree: number; heldBackFree: number };
   /** People booked (cancelled bookings not counted) per procedure, in the procedures' order. */
   byProcedure: ProcedureOfDay[];
+  /** Visitors without a booking (walk-in tickets) per procedure. */
+  walkIns: ProcedureCount[];
 }
 
 export interface ProcedureCount {
@@ -77,6 +82,7 @@ const BOARD_BOOKING = {
   slotId: true,
   alsoSlotIds: true,
   procedure: { select: { name: true, displayOrder: true, documents: true } },
+  ticket: { select: { number: true } },
   ...PERSON_SELECT,
   cardHolder: { select: { ...PERSON_SELECT.cardHolder.select, counterId: true, counter: { select: { name: true } } } },
 } satisfies Prisma.BookingSelect;
@@ -87,7 +93,7 @@ type BookingOfDay = Prisma.BookingGetPayload<{ select: typeof BOARD_BOOKING }>;
 export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: StaffPrincipal, auditAction: AuditAction = 'console.day.view', now = clockNow()): Promise<DayBoard> {
   const db = tx.db;
   const counter = await counterOrFail(db, user, counterId);
-  const [slots, times, bookings] = await Promise.all([
+  const [slots, times, bookings, walkIns] = await Promise.all([
     db.slot.findMany({ where: { counterId, date: dateColumn(date) }, orderBy: { startsAt: 'asc' } }),
     dayTimes(tx, counterId, date, now),
     db.booking.findMany({
@@ -95,6 +101,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
       orderBy: { id: 'asc' },
       select: BOARD_BOOKING,
     }),
+    walkInsOfDay(tx, counterId, date),
   ]);
   const webFree = new Map(times.map((time) => [time.id, time.remaining]));
   const slotById = new Map(slots.map((slot) => [slot.id, slot]));
@@ -122,6 +129,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
     slots: board,
     totals: { capacity: sum((slot) => slot.capacity), booked: sum((slot) => slot.booked), webFree: sum((slot) => slot.webFree), heldBackFree: sum((slot) => slot.heldBackFree) },
     byProcedure: countByProcedure(bookings.map((booking) => booking.procedure)),
+    walkIns,
   };
 }
 
@@ -143,6 +151,7 @@ function boardBooking(booking: BookingOfDay, counterId: number, slotById: Map<nu
     noticeId,
     name,
     storagePlace,
+    ticket: booking.ticket?.number ?? '',
     storedAt: stored !== counterId ? (booking.cardHolder?.counter?.name ?? null) : null,
     time: formatMinutes(jstMinutesOf(slotById.get(booking.slotId)!.startsAt)),
     endTime: formatMinutes(jstMinutesOf(new Date(Math.max(...ends)))),

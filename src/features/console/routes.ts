@@ -46,7 +46,7 @@ function boardJson(board: DayBoard, t: Response['locals']['t']) {
         ...booking,
         runLabel: runLabel(booking, slot, t),
         channelLabel: t(`console.channel.${booking.channel}`),
-        statusLabel: t(`console.status.${booking.status}`),
+        statusLabel: t(`console.status.${booking.status}`) + (booking.ticket ? ` ${booking.ticket}` : ''),
         transferLabel: booking.storedAt ? t('cards.pull.elsewhere', { counter: booking.storedAt }) : '',
         personLabel: booking.holderId === null ? t('console.applicant.label') : '',
       })),

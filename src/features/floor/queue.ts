@@ -128,10 +128,16 @@ const TICKET_BY_TOKEN = `
 /** The ticket a visitor's phone follows, by the token in its QR code; null when unknown. */
 export async function ticketByToken(db: Queryable, token: string) {
   if (!/^[A-Za-z0-9_-]{24}$/.test(token)) return null;
-  const [row] = await db.query<{ number: string; status: TicketStatus; window: number | null; counterId: number; counterCode: string; counter: string; procedure: string; date: IsoDate }>(
-    TICKET_BY_TOKEN,
-    [token],
-  );
+  const [row] = await db.query<{
+    number: string;
+    status: TicketStatus;
+    window: number | null;
+    counterId: number;
+    counterCode: string;
+    counter: string;
+    procedure: string;
+    date: IsoDate;
+  }>(TICKET_BY_TOKEN, [token]);
   return row ?? null;
 }
 
@@ -142,10 +148,18 @@ const STAFF_TICKET = `
 
 /** A ticket as staff print it (the token makes its QR code). */
 export async function ticketForStaff(db: Queryable, ticketId: number) {
-  const [row] = await db.query<{ id: number; number: string; kind: TicketKind; status: TicketStatus; token: string; counterId: number; counter: string; procedure: string; issuedAt: Date; date: IsoDate }>(
-    STAFF_TICKET,
-    [ticketId],
-  );
+  const [row] = await db.query<{
+    id: number;
+    number: string;
+    kind: TicketKind;
+    status: TicketStatus;
+    token: string;
+    counterId: number;
+    counter: string;
+    procedure: string;
+    issuedAt: Date;
+    date: IsoDate;
+  }>(STAFF_TICKET, [ticketId]);
   return row ?? null;
 }
 

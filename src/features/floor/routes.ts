@@ -63,7 +63,14 @@ export function publicFloorRoutes({ db }: AppContext, live: FloorLive): Router {
     const floor = (await floorNow(db, ticket.counterId))!;
     res.set('Cache-Control', 'no-store');
     const today = ticket.date === todayInJapan();
-    res.render('floor/ticket', { title: res.locals.t('floor.public.ticketTitle', { number: ticket.number }), layout: 'layouts/citizen', ticket, floor, today, scripts: ['/js/floor-follow.js'] });
+    res.render('floor/ticket', {
+      title: res.locals.t('floor.public.ticketTitle', { number: ticket.number }),
+      layout: 'layouts/citizen',
+      ticket,
+      floor,
+      today,
+      scripts: ['/js/floor-follow.js'],
+    });
   });
   return router;
 }
@@ -91,7 +98,13 @@ export function floorFeature(context: AppContext): Feature {
     const window = parseQuery(windowQuery, req.method === 'POST' ? req.body : req.query).window;
     const [floor, procedures] = await Promise.all([floorNow(db, counterId), procedureChoices(db, counterId)]);
     if (!floor) throw new AppError(404, 'counter_not_found', 'schedule.counter.notFound');
-    staffPage(res, 'window', 'floor.window.title', { counterId, floor, procedures, window, done: locals.done ?? '', errors: locals.errors ?? {}, scripts: ['/js/floor-window.js'] }, status);
+    staffPage(
+      res,
+      'window',
+      'floor.window.title',
+      { counterId, floor, procedures, window, done: locals.done ?? '', errors: locals.errors ?? {}, scripts: ['/js/floor-window.js'] },
+      status,
+    );
   };
   /** Runs a window's change, then shows the window page again (a refusal on it, with its status). */
   const onWindow = async (req: Request, res: Response, counterId: number, change: () => Promise<string>) => {
