@@ -4,7 +4,7 @@
 // only after someone clicks the page once: the button does that.
 (function () {
   const root = document.getElementById('display');
-  if (!root || !window.EventSource) return;
+  if (!root || !window.followFloor) return;
   const fill = (name, values) => (root.getAttribute('data-' + name) || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
   const body = document.getElementById('display-calls');
   const waiting = document.getElementById('display-waiting');
@@ -76,6 +76,5 @@
     seen = new Set(keys);
   }
 
-  const stream = new EventSource(root.getAttribute('data-events'));
-  stream.onmessage = (event) => draw(JSON.parse(event.data));
+  window.followFloor(root.getAttribute('data-events'), draw);
 })();

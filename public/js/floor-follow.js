@@ -3,7 +3,7 @@
 // Without JavaScript the page offers a reload link.
 (function () {
   const root = document.getElementById('follow');
-  if (!root || !window.EventSource) return;
+  if (!root || !window.followFloor) return;
   const text = (name, values) => (root.getAttribute('data-' + name) || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
   const fill = (list, items) => {
     if (!list) return;
@@ -52,6 +52,5 @@
     } else state.removeAttribute('role');
   }
 
-  const stream = new EventSource(root.getAttribute('data-events'));
-  stream.onmessage = (event) => draw(JSON.parse(event.data));
+  window.followFloor(root.getAttribute('data-events'), draw);
 })();

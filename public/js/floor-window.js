@@ -3,7 +3,7 @@
 // other windows without reloading. Forms outside the queue keep what the clerk typed.
 (function () {
   const queue = document.getElementById('floor-queue');
-  if (!queue || !window.EventSource || !window.DOMParser) return;
+  if (!queue || !window.followFloor || !window.DOMParser) return;
   let busy = false;
   async function reload() {
     if (busy) return;
@@ -18,9 +18,8 @@
     }
   }
   let first = true;
-  const stream = new EventSource(queue.getAttribute('data-events'));
-  stream.onmessage = () => {
+  window.followFloor(queue.getAttribute('data-events'), () => {
     if (first) first = false;
     else void reload();
-  };
+  });
 })();

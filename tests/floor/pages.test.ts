@@ -195,4 +195,17 @@ describe('live across processes', () => {
     stream.close();
     await second.close();
   });
+
+  it('When a process starts shutting down, then its live streams end (browsers reconnect elsewhere) and it takes no new follower', async () => {
+    const counter = await createCounter(t.db);
+    let draining = false;
+    const base = await listen(createApp(t.context, { draining: () => draining }));
+    const stream = await followEvents<PublicFloor>(`${base}/floor/${counter.code}/events`);
+    await stream.next(() => true);
+    draining = true;
+    await stream.ended(2_000);
+    const refused = await followEvents(`${base}/floor/${counter.code}/events`);
+    expect(refused.status).toBe(503);
+    refused.close();
+  });
 });

@@ -7,6 +7,8 @@ export interface Followed<T> {
   /** Resolves with the first message (already received or still to come) that `match` accepts. */
   next(match: (message: T) => boolean, timeoutMs?: number): Promise<T>;
   messages: T[];
+  /** Resolves when the server ends the stream. */
+  ended(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
@@ -16,6 +18,7 @@ export function followEvents<T = unknown>(url: string): Promise<Followed<T>> {
       const messages: T[] = [];
       const waiting: { match: (message: T) => boolean; done: (message: T) => void }[] = [];
       let buffer = '';
+      const end = new Promise<void>((done) => response.on('end', done).on('close', done));
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         buffer += chunk;
@@ -53,6 +56,8 @@ export function followEvents<T = unknown>(url: string): Promise<Followed<T>> {
             waiting.push(waiter);
           });
         },
+        ended: (timeoutMs = 5_000) =>
+          Promise.race([end, new Promise<void>((_, fail) => setTimeout(() => fail(new Error(`the stream did not end within ${timeoutMs} ms`)), timeoutMs).unref())]),
         close: () => request.destroy(),
       });
     });

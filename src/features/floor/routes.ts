@@ -43,13 +43,18 @@ export function publicFloorRoutes({ db }: AppContext, live: FloorLive): Router {
   router.get('/floor/:code', async (req, res) => {
     const floor = await floorOf(req);
     res.set('Cache-Control', 'no-store');
-    res.render('floor/waiting', { title: res.locals.t('floor.public.title', { counter: floor.counter.name }), layout: 'layouts/citizen', floor, scripts: ['/js/floor-follow.js'] });
+    res.render('floor/waiting', {
+      title: res.locals.t('floor.public.title', { counter: floor.counter.name }),
+      layout: 'layouts/citizen',
+      floor,
+      scripts: ['/js/floor-stream.js', '/js/floor-follow.js'],
+    });
   });
 
   router.get('/floor/:code/display', async (req, res) => {
     const floor = await floorOf(req);
     res.set('Cache-Control', 'no-store');
-    res.render('floor/display', { layout: false, floor, scripts: ['/js/floor-display.js'] });
+    res.render('floor/display', { layout: false, floor, scripts: ['/js/floor-stream.js', '/js/floor-display.js'] });
   });
 
   router.get('/floor/:code/events', async (req, res) => {
@@ -69,7 +74,7 @@ export function publicFloorRoutes({ db }: AppContext, live: FloorLive): Router {
       ticket,
       floor,
       today,
-      scripts: ['/js/floor-follow.js'],
+      scripts: ['/js/floor-stream.js', '/js/floor-follow.js'],
     });
   });
   return router;
@@ -102,7 +107,7 @@ export function floorFeature(context: AppContext): Feature {
       res,
       'window',
       'floor.window.title',
-      { counterId, floor, procedures, window, done: locals.done ?? '', errors: locals.errors ?? {}, scripts: ['/js/floor-window.js'] },
+      { counterId, floor, procedures, window, done: locals.done ?? '', errors: locals.errors ?? {}, scripts: ['/js/floor-stream.js', '/js/floor-window.js'] },
       status,
     );
   };
