@@ -91,4 +91,27 @@ describe('the floor in a browser', () => {
     expect(clerk.problems).toEqual([]);
     await clerk.page.context().close();
   }, 60_000);
+
+  it('When a clerk prints a ticket, then it is one page of 80 mm paper for the receipt printer, one A4 page otherwise, with the QR code on it', async () => {
+    const counter = await createCounter(t.db);
+    const ticket = await walkIn(counter.id);
+    const clerk = await clerkAtWindow(counter.id, 1);
+    const MM = 72 / 25.4; // PDF points per millimetre
+    for (const [paper, width] of [
+      ['receipt', 80],
+      ['a4', 210],
+    ] as const) {
+      await clerk.page.goto(`${base}/staff/floor/tickets/${ticket.id}/print?paper=${paper}`);
+      expect(await clerk.page.locator('.ticket-qr svg path').count()).toBe(1);
+      await clerk.page.emulateMedia({ media: 'print' });
+      expect(await clerk.page.locator('.staff-header').isVisible()).toBe(false);
+      const pdf = (await clerk.page.pdf({ preferCSSPageSize: true })).toString('latin1');
+      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((match) => Number(match[1]));
+      expect(boxes, paper).toHaveLength(1);
+      expect(Math.abs(boxes[0] - width * MM), `${paper} width ${boxes[0]} pt`).toBeLessThan(2);
+      await clerk.page.emulateMedia({ media: 'screen' });
+    }
+    expect(clerk.problems).toEqual([]);
+    await clerk.page.context().close();
+  }, 60_000);
 });
