@@ -160,7 +160,22 @@ describe('the pictures of the manuals', () => {
 
     page = await staffPage('staff');
     await page.goto(`${base}/staff/console/holders/${bookedToday[0]}`);
-    await Promise.all([page.waitForURL(/done=/), page.click('button:has-text("受付(来庁)")')]); // one visitor has come
+    await Promise.all([page.waitForURL(/checkedIn=1/), page.click('button:has-text("受付(来庁)")')]); // one visitor has come
+    await shoot(page, 'floor-ticket-print.png');
+    const ticketUrl = (await page.textContent('.ticket-url'))!;
+    await page.goto(`${base}/staff/floor/counters/${centralId}?window=2`);
+    await page.selectOption('#walk-in-procedure', RENEWAL);
+    await Promise.all([page.waitForURL(/\/print$/), page.click('form[action$="/walk-in"] button')]);
+    await page.goto(`${base}/staff/floor/counters/${centralId}?window=2`);
+    await Promise.all([page.waitForURL(/done=called/), page.click('form[action$="/call-next"] button')]);
+    await shoot(page, 'floor-window.png');
+    const display = await pinnedPage(WIDE);
+    await display.goto(`${base}/floor/central/display`);
+    await shoot(display, 'floor-display.png');
+    await display.goto(ticketUrl.replace(/^https?:\/\/[^/]+/, base));
+    await display.setViewportSize(PHONE);
+    await shoot(display, 'floor-phone-ticket.png');
+    await display.context().close();
     await page.goto(`${base}/staff/cards/pull-list?counterId=${centralId}&date=${today}`);
     await shoot(page, 'cards-pull-list.png');
     await page.goto(`${base}/staff/console/counters/${centralId}/day?date=${today}`);

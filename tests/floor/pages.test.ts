@@ -69,6 +69,8 @@ describe('the window', () => {
     expect((await agent.get(`${response.headers.location}&paper=a4`)).text).toContain('paper-a4');
     const day = await agent.get(`/staff/console/counters/${counter.id}/day?date=${today}`);
     expect(day.text).toContain('来庁済 A-001');
+    const window = await agent.get(`/staff/floor/counters/${counter.id}?window=1`);
+    expect(window.text).toContain(`<a href="/staff/console/holders/${holder.id}">A-001</a>`);
   });
 
   it('When a clerk issues a walk-in ticket, calls the next at window 2 and marks it served, then each page says so; the day list counts the walk-in', async () => {

@@ -26,12 +26,16 @@ export interface QueueTicket {
   issuedAt: Date;
   calledAt: Date | null;
   bookingId: number | null;
+  /** Whose booking it is (the console page staff open to hand the card over); null for a walk-in. */
+  holderId: number | null;
+  applicantId: number | null;
 }
 
 const TICKETS_OF_DAY = `
   SELECT t.id, t.number, t.kind::text AS kind, t.status::text AS status, t.procedure_code AS "procedureCode", p.name AS procedure,
-         t."window", t.calls, t.issued_at AS "issuedAt", t.called_at AS "calledAt", t.booking_id AS "bookingId"
-  FROM tickets t JOIN procedures p ON p.code = t.procedure_code
+         t."window", t.calls, t.issued_at AS "issuedAt", t.called_at AS "calledAt", t.booking_id AS "bookingId",
+         b.card_holder_id AS "holderId", b.applicant_id AS "applicantId"
+  FROM tickets t JOIN procedures p ON p.code = t.procedure_code LEFT JOIN bookings b ON b.id = t.booking_id
   WHERE t.counter_id = $1 AND t.date = $2::date AND t.status IN ('waiting', 'called')
   ORDER BY t.issued_at, t.id`;
 
