@@ -160,7 +160,8 @@ describe('the pictures of the manuals', () => {
 
     page = await staffPage('staff');
     await page.goto(`${base}/staff/console/holders/${bookedToday[0]}`);
-    await Promise.all([page.waitForURL(/checkedIn=1/), page.click('button:has-text("受付(来庁)")')]); // one visitor has come
+    await Promise.all([page.waitForURL(/done=/), page.click('button:has-text("受付(来庁)")')]); // one visitor has come
+    await Promise.all([page.waitForURL(/\/print$/), page.click('.visit-ticket a')]);
     await shoot(page, 'floor-ticket-print.png');
     const ticketUrl = (await page.textContent('.ticket-url'))!;
     await page.goto(`${base}/staff/floor/counters/${centralId}?window=2`);

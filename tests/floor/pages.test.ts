@@ -53,20 +53,21 @@ async function bookedVisitor() {
 }
 
 describe('the window', () => {
-  it('When a clerk checks a booked visitor in, then the ticket page opens with the number, a QR code to the phone page, and the day list shows the number', async () => {
+  it("When a clerk checks a booked visitor in, then their page shows the ticket's number with its print, which has the QR code to the phone page; the day list and the window show the number", async () => {
     const { counter, holder, booking } = await bookedVisitor();
     const { agent } = await signedInStaff(t);
     const response = await submitForm(agent, `/staff/console/holders/${holder.id}`, `/staff/console/bookings/${booking.id}/check-in`, {});
-    expect(response.status).toBe(303);
-    expect(response.headers.location).toMatch(/^\/staff\/floor\/tickets\/\d+\/print\?checkedIn=1$/);
-    const print = await agent.get(response.headers.location);
-    expect(print.status).toBe(200);
+    expect(response.headers.location).toBe(`/staff/console/holders/${holder.id}?done=check_in`);
     const ticket = await t.db.prisma.ticket.findFirstOrThrow({ where: { bookingId: booking.id } });
+    const person = await agent.get(response.headers.location);
+    expect(person.text).toContain('受付しました(来庁済)。番号札を印刷してお渡しください。');
+    expect(person.text).toContain(`番号札 A-001 <a href="/staff/floor/tickets/${ticket.id}/print">番号札を印刷</a>`);
+    const print = await agent.get(`/staff/floor/tickets/${ticket.id}/print`);
+    expect(print.status).toBe(200);
     expect(print.text).toContain('A-001');
-    expect(print.text).toContain('受付しました。番号札 A-001 を印刷してお渡しください。');
     expect(print.text).toContain(`/tickets/${ticket.token}`);
     expect(print.text).toMatch(/<svg[^>]*>[\s\S]*<\/svg>/);
-    expect((await agent.get(`${response.headers.location}&paper=a4`)).text).toContain('paper-a4');
+    expect((await agent.get(`/staff/floor/tickets/${ticket.id}/print?paper=a4`)).text).toContain('paper-a4');
     const day = await agent.get(`/staff/console/counters/${counter.id}/day?date=${today}`);
     expect(day.text).toContain('来庁済 A-001');
     const window = await agent.get(`/staff/floor/counters/${counter.id}?window=1`);

@@ -22,7 +22,12 @@ export async function applicantForConsole(tx: Tx, applicantId: number, user: Sta
       id: true,
       nameKana: true,
       phone: true,
-      bookings: { where: { status: { not: 'cancelled' } }, orderBy: { id: 'desc' }, take: 10, include: { slot: { include: { counter: true } }, procedure: true } },
+      bookings: {
+        where: { status: { not: 'cancelled' } },
+        orderBy: { id: 'desc' },
+        take: 10,
+        include: { slot: { include: { counter: true } }, procedure: true, ticket: { select: { id: true, number: true } } },
+      },
     },
   });
   if (!applicant) throw notFound();

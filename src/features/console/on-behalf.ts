@@ -31,7 +31,7 @@ export async function holderForConsole(tx: Tx, holderId: number, user: StaffPrin
         where: { status: { not: 'cancelled' } },
         orderBy: { id: 'desc' },
         take: 10,
-        include: { slot: { include: { counter: true } }, procedure: { select: { minutes: true } } },
+        include: { slot: { include: { counter: true } }, procedure: { select: { minutes: true } }, ticket: { select: { id: true, number: true } } },
       },
     },
   });

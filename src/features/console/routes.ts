@@ -243,9 +243,7 @@ export function consoleRoutes(context: AppContext): Router {
     const bookingId = parseQuery(id, req.params.id);
     const otherDayConfirmed = (req.body as Record<string, unknown> | undefined)?.otherDay === 'yes';
     try {
-      const { ticket } = await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
-      // A check-in gives a numbered ticket: its print page, to hand it over.
-      if (ticket) return res.redirect(303, `/staff/floor/tickets/${ticket.id}/print?checkedIn=1`);
+      await asStaff(req, res, (tx) => VISITS[action](tx, { bookingId, by: user(res), otherDayConfirmed }));
       const { holderId, applicantId } = await personOf(bookingId);
       res.redirect(303, holderId === null ? `/staff/console/applicants/${applicantId}?done=${action}` : `/staff/console/holders/${holderId}?done=${action}`);
     } catch (error) {
