@@ -170,7 +170,7 @@ export function floorFeature(context: AppContext): Feature {
     authorize(user(res), 'floor.work', ticket.counterId, 'console.counterForbidden');
     const { paper } = parseQuery(paperQuery, req.query);
     const url = `${baseUrl(req)}/tickets/${ticket.token}`;
-    staffPage(res, 'print', 'floor.print.title', { ticket, paper, url, qr: qrCode(url), scripts: ['/js/floor-print.js'] });
+    staffPage(res, 'print', 'floor.print.title', { ticket, paper, url, qrCode, scripts: ['/js/floor-print.js'] });
   });
 
   router.get('/floor/counters/:id/stats', workers, async (req, res) => {
