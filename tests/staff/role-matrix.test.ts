@@ -46,6 +46,7 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'bookings.export': STAFF_UP,
   'users.manage': ADMIN,
   'audit.view': ADMIN,
+  'retention.manage': ADMIN,
 };
 
 /** Pages every signed-in staff user has, whatever the role (home, own password). */
@@ -174,6 +175,9 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/console/bookings/{bookingId}/no-show', 'counter.work'],
   ['GET', '/staff/console/export', 'bookings.export'],
   ['GET', '/staff/console/export.csv?from=2026-01-01&to=2026-12-31', 'bookings.export'],
+  // retention (issue 19)
+  ['GET', '/staff/retention', 'retention.manage'],
+  ['POST', '/staff/retention', 'retention.manage'],
 ];
 
 let t: TestApp;

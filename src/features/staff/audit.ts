@@ -95,6 +95,8 @@ export const AUDIT_ACTIONS = [
   'schedule.procedure.delete',
   'floor.walk_in',
   'floor.ranges.save',
+  'retention.update',
+  'retention.purge',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
