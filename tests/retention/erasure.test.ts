@@ -14,6 +14,7 @@ import { connectDatabase, type Database } from '../../src/db/client.js';
 import { birthKey } from '../../src/features/citizen/birth-key.js';
 import { checkEraseArgs, runErasure, type EraseOptions } from '../../src/features/retention/erase-command.js';
 import { eraseAllPersonalData, ERASED_TABLES, KEPT_TABLES } from '../../src/features/retention/erasure.js';
+import { createEraserLogin } from '../../src/features/retention/eraser-role.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, TEST_SECRETS, type TestApp } from '../helpers/app.js';
 import { createCounter, createSlot, createStaff } from '../helpers/factories.js';
@@ -22,7 +23,7 @@ import { citizenLogin } from '../citizen/citizen-agent.js';
 
 let t: TestApp;
 const suffix = randomBytes(4).toString('hex');
-const ERASER = { user: `eraser_${suffix}`, password: `pw-${suffix}-eraser` };
+const ERASER = { user: `eraser_${suffix}`, password: '' };
 const OUTSIDER = { user: `outsider_${suffix}`, password: `pw-${suffix}-outsider` };
 const opened: Database[] = [];
 
@@ -38,7 +39,7 @@ function connectAs(role: { user: string; password: string }): Database {
 
 beforeAll(async () => {
   t = await createTestApp();
-  await t.db.pool.query(`CREATE ROLE ${ERASER.user} LOGIN PASSWORD '${ERASER.password}' IN ROLE personal_data_eraser`);
+  ERASER.password = await createEraserLogin(t.db, ERASER.user);
   // A role with every right on every table that is not the erasure role: what the app's own role is.
   await t.db.pool.query(`CREATE ROLE ${OUTSIDER.user} LOGIN PASSWORD '${OUTSIDER.password}'`);
   await t.db.pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO ${OUTSIDER.user}`);
@@ -162,7 +163,20 @@ describe('contract-end erasure', () => {
       }
     };
     await walk('src');
-    expect(importers.sort()).toEqual(['features/retention/certificate.ts', 'features/retention/cli/erase.ts', 'features/retention/erase-command.ts']);
+    expect(importers.sort()).toEqual([
+      'features/retention/certificate.ts',
+      'features/retention/cli/erase.ts',
+      'features/retention/cli/eraser-role.ts',
+      'features/retention/erase-command.ts',
+      'features/retention/eraser-role.ts',
+    ]);
+  });
+
+  it('When the operator asks for a login with a bad or taken name, then it is refused in Japanese and nothing is made', async () => {
+    for (const name of ['Robert"; DROP TABLE bookings; --', 'a\u0000b', 'x'.repeat(60), '9lives', ''])
+      await expect(createEraserLogin(t.db, name)).rejects.toMatchObject({ messageKey: 'erasure.role.name' });
+    await expect(createEraserLogin(t.db, ERASER.user)).rejects.toMatchObject({ messageKey: 'erasure.role.exists' });
+    expect((await t.db.pool.query(`SELECT 1 FROM pg_roles WHERE rolname IN ('9lives', 'robert')`)).rowCount).toBe(0);
   });
 
   it('When the tables are listed from information_schema, then each is either erased or kept for a stated reason', async () => {
