@@ -2,6 +2,8 @@
 // bad input is refused with a Japanese message and changes nothing.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retentionPeriods } from '../../src/features/retention/periods.js';
+import { retentionPurgeJob } from '../../src/jobs/registry.js';
+import { runJob } from '../../src/jobs/runner.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { signedInStaff, submitForm } from '../helpers/staff.js';
 
@@ -53,6 +55,21 @@ describe('retention periods page', () => {
     expect(response.text).toContain(message);
     expect(response.text).toContain('aria-invalid="true"');
     expect(await retentionPeriods(t.db)).toEqual(before);
+  });
+
+  it('When the purge job has run, then the page shows when and how it ended and what it deleted', async () => {
+    const context = { config: t.context.config, now: new Date(), baseUrl: 'http://127.0.0.1', secret: 'secret' };
+    const { agent } = await signedInStaff(t, 'admin');
+    expect(await runJob(t.db, retentionPurgeJob, context)).toMatchObject({ status: 'ok' });
+    expect((await agent.get('/staff/retention')).text).toContain('削除するものはありませんでした');
+    const old = new Date(Date.now() - 400 * 86_400_000);
+    await t.db.prisma.outboxMessage.create({
+      data: { dedupeKey: 'page:old', kind: 'alert', toAddress: 'a@example.jp', subject: 's', textBody: 'b', status: 'sent', createdAt: old },
+    });
+    expect(await runJob(t.db, retentionPurgeJob, context)).toMatchObject({ status: 'ok', counts: { outbox_messages: 1 } });
+    const page = await agent.get('/staff/retention');
+    expect(page.text).toContain('に実行(完了)');
+    expect(page.text).toMatch(/<td>送信メール<\/td><td>1<\/td>/);
   });
 
   it('When a clerk asks for the page, then it is refused', async () => {

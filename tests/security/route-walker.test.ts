@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CARD_FIELDS } from '../../src/features/cards/card-row.js';
 import { profileForm } from '../../src/features/cards/import-profiles.js';
+import { periodsForm } from '../../src/features/retention/routes.js';
 import * as consoleForms from '../../src/features/console/forms.js';
 import * as scheduleForms from '../../src/features/schedule/forms.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
@@ -47,7 +48,8 @@ function fieldNames(): string[] {
     }
   };
   walk(path.resolve('views'));
-  for (const module of [scheduleForms, consoleForms, { profileForm }]) for (const schema of Object.values(module)) for (const name of schemaKeys(schema)) names.add(name);
+  for (const module of [scheduleForms, consoleForms, { profileForm, periodsForm }])
+    for (const schema of Object.values(module)) for (const name of schemaKeys(schema)) names.add(name);
   for (const field of CARD_FIELDS) names.add(`${field}_0`); // the quick-add form's first row
   const common = [
     'id',

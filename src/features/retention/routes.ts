@@ -14,7 +14,7 @@ const admins = requirePermission('retention.manage');
 const PURGE_JOB = 'retention-purge';
 
 /** Every kind's days: a whole number of days in the kind's range, sent once. */
-const periodsForm = z.object(
+export const periodsForm = z.object(
   Object.fromEntries(
     RETENTION_KINDS.map((kind) => [
       kind.key,
