@@ -87,8 +87,10 @@ const quoted = (table: string) => `"${table.replace(/"/g, '""')}"`;
 
 /** Takes on the erasure role for this transaction; a role that is not its member is refused. */
 async function actAsEraser(tx: SqlTx): Promise<void> {
+  // CASE: pg_has_role fails on a role that does not exist, and AND does not promise its order.
   const [{ member }] = await tx.query<{ member: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AND pg_has_role(session_user, $1, 'MEMBER') AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS member`,
+    `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) THEN false
+                 ELSE pg_has_role(session_user, $1, 'MEMBER') AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) END AS member`,
     [ERASER_ROLE],
   );
   if (!member) throw new ErasureRefused('erasure.refused.notEraser', { role: ERASER_ROLE });
