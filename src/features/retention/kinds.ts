@@ -22,6 +22,7 @@ export const RETENTION_KINDS: readonly RetentionKind[] = [
   { key: 'bookings', defaultDays: 365, minDays: 30, purgeBatch: purgeFinishedBookings },
   { key: 'card_holders', defaultDays: 365, minDays: 30, purgeBatch: purgeHandedOverCardHolders },
   { key: 'mail', defaultDays: 90, minDays: 30, purgeBatch: purgeOldMail },
-  // The database refuses an audit period under a year (retention_periods_audit_a_year).
+  // The database refuses an audit period under a year (retention_periods_audit_a_year), and its
+  // migration writes this default as the audit row: the append-only trigger reads the period there.
   { key: 'audit', defaultDays: 1825, minDays: 365, purgeBatch: purgeOldAudit },
 ];
