@@ -12,14 +12,14 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 
-const DEFAULTS = { bookings: '365', card_holders: '365', mail: '90', audit: '1825' };
+const DEFAULTS = { bookings: '365', card_holders: '365', mail: '90', login_attempts: '30', alerts: '365', audit: '1825' };
 
 describe('retention periods page', () => {
   it('When an admin opens the page, then every kind shows with its period and default, and the menu leads there', async () => {
     const { agent } = await signedInStaff(t, 'admin');
     const page = await agent.get('/staff/retention');
     expect(page.status).toBe(200);
-    for (const label of ['予約', '交付済みの交付対象者', '送信メール', '操作ログ', '1825日']) expect(page.text).toContain(label);
+    for (const label of ['予約', '交付済みの交付対象者', '送信メール', 'ログイン試行の記録', '確認済みの障害通知', '操作ログ', '1825日']) expect(page.text).toContain(label);
     expect(page.text).toContain('name="audit"');
     expect(page.text).toContain('まだ削除は実行されていません');
     expect((await agent.get('/staff')).text).toContain('href="/staff/retention"');
@@ -29,7 +29,7 @@ describe('retention periods page', () => {
     const { user, agent } = await signedInStaff(t, 'admin');
     const response = await submitForm(agent, '/staff/retention', '/staff/retention', { ...DEFAULTS, bookings: '730', mail: '60' });
     expect(response.status).toBe(303);
-    expect(await retentionPeriods(t.db)).toEqual({ bookings: 730, card_holders: 365, mail: 60, audit: 1825 });
+    expect(await retentionPeriods(t.db)).toEqual({ bookings: 730, card_holders: 365, mail: 60, login_attempts: 30, alerts: 365, audit: 1825 });
     const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'retention.update', actorId: String(user.id) } });
     expect(audit.detail).toEqual({ bookings: { from: 365, to: 730 }, mail: { from: 90, to: 60 } });
     const page = await agent.get('/staff/retention?saved=1');
@@ -45,7 +45,8 @@ describe('retention periods page', () => {
     ['zero days', { ...DEFAULTS, mail: '0' }, '範囲の外です'],
     ['a fraction', { ...DEFAULTS, mail: '1.5' }, '日数を半角数字で入力してください'],
     ['a field sent twice', { ...DEFAULTS, audit: ['400', '500'] }, '日数を半角数字で入力してください'],
-    ['a field left out', { bookings: '400', card_holders: '400', mail: '90' }, '日数を半角数字で入力してください'],
+    ['a field left out', { bookings: '400', card_holders: '400', mail: '90', login_attempts: '30', alerts: '365' }, '日数を半角数字で入力してください'],
+    ['login attempts under a week', { ...DEFAULTS, login_attempts: '6' }, '範囲の外です'],
   ];
   it.each(hostile)('When the form carries %s, then it answers 400 in Japanese and changes nothing', async (_name, fields, message) => {
     const before = await retentionPeriods(t.db);

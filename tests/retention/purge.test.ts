@@ -189,6 +189,36 @@ describe('the retention purge', () => {
     await expect(t.db.pool.query(`UPDATE retention_periods SET days = 30 WHERE kind = 'audit'`)).rejects.toThrow(/retention_periods_audit_a_year/);
   });
 
+  it('When log-in counts began before their period and alerts were acknowledged before theirs, then they go; running counts, lasting locks and open alerts stay', async () => {
+    const throttle = (key: string, daysOld: number, data: { failures?: number; lockedUntil?: Date | null } = {}) =>
+      t.db.prisma.citizenLoginThrottle.create({ data: { key, failures: data.failures ?? 1, windowStartedAt: instantDaysAgo(daysOld), lockedUntil: data.lockedUntil ?? null } });
+    const tag = code();
+    await throttle(`ip:192.0.2.1:${tag}`, 40);
+    await throttle(`id:1111${tag}`, 40, { failures: 3, lockedUntil: instantDaysAgo(39) });
+    await throttle(`id:2222${tag}`, 40, { failures: 10 }); // locked for good, as a real ID would stay
+    await throttle(`ip:192.0.2.2:${tag}`, 1);
+    const alert = (subjectKey: string, acknowledgedDaysAgo: number | null) =>
+      t.db.prisma.alert.create({
+        data: {
+          kind: 'job_failed',
+          subjectKey,
+          summary: 's',
+          acknowledgedAt: acknowledgedDaysAgo === null ? null : instantDaysAgo(acknowledgedDaysAgo),
+          acknowledgementIp: '192.0.2.9',
+        },
+      });
+    const [oldAlert, recentAlert, openAlert] = [await alert(`old-${tag}`, 400), await alert(`recent-${tag}`, 10), await alert(`open-${tag}`, null)];
+
+    const deleted = await purge();
+
+    const keys = (await t.db.prisma.citizenLoginThrottle.findMany({ where: { key: { contains: tag } } })).map((row) => row.key).sort();
+    expect(keys).toEqual([`id:2222${tag}`, `ip:192.0.2.2:${tag}`]);
+    expect(deleted.citizen_login_throttles).toBeGreaterThanOrEqual(2);
+    const alerts = (await t.db.prisma.alert.findMany({ where: { subjectKey: { contains: tag } } })).map((row) => row.id);
+    expect(alerts.sort()).toEqual([recentAlert.id, openAlert.id].sort());
+    expect(alerts).not.toContain(oldAlert.id);
+  });
+
   it('When the purge runs again at once, then it deletes nothing more and still records its run', async () => {
     await pastBooking(400, 'no_show');
     await purge();

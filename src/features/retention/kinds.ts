@@ -3,7 +3,7 @@
 // audit row pick it up. Periods are set by each city's contract; the defaults are explained in
 // docs/decisions/0022-retention-and-contract-end-erasure.md.
 import type { SqlTx } from '../../db/transaction.js';
-import { purgeFinishedBookings, purgeHandedOverCardHolders, purgeOldAudit, purgeOldMail, type BatchResult } from './records.js';
+import { purgeAcknowledgedAlerts, purgeFinishedBookings, purgeHandedOverCardHolders, purgeOldAudit, purgeOldLoginAttempts, purgeOldMail, type BatchResult } from './records.js';
 
 export interface RetentionKind {
   /** The key of retention_periods and of the texts retention.kind.<key>. */
@@ -22,6 +22,8 @@ export const RETENTION_KINDS: readonly RetentionKind[] = [
   { key: 'bookings', defaultDays: 365, minDays: 30, purgeBatch: purgeFinishedBookings },
   { key: 'card_holders', defaultDays: 365, minDays: 30, purgeBatch: purgeHandedOverCardHolders },
   { key: 'mail', defaultDays: 90, minDays: 30, purgeBatch: purgeOldMail },
+  { key: 'login_attempts', defaultDays: 30, minDays: 7, purgeBatch: purgeOldLoginAttempts },
+  { key: 'alerts', defaultDays: 365, minDays: 30, purgeBatch: purgeAcknowledgedAlerts },
   // The database refuses an audit period under a year (retention_periods_audit_a_year), and its
   // migration writes this default as the audit row: the append-only trigger reads the period there.
   { key: 'audit', defaultDays: 1825, minDays: 365, purgeBatch: purgeOldAudit },

@@ -2,6 +2,7 @@
 // an order that respects the foreign keys. Every batch locks the rows it takes with SKIP LOCKED,
 // so two purges at once never take the same row and never wait on each other.
 import type { SqlTx } from '../../db/transaction.js';
+import { CITIZEN_MAX_FAILURES } from '../citizen/login-service.js';
 
 /** Rows deleted per table. */
 export type TableCounts = Record<string, number>;
@@ -126,4 +127,33 @@ export async function purgeOldAudit(tx: SqlTx, cutoff: Date, limit: number): Pro
   );
   await tx.query(`SELECT set_config('app.retention_purge', '', true)`);
   return { taken: n, deleted: n > 0 ? { audit_logs: n } : {} };
+}
+
+/**
+ * Log-in and request counts whose window began before the cutoff (their keys name client
+ * addresses and mistyped notice IDs). An unknown ID locked for good stays, as a real one does
+ * until staff unlock it, so its absence does not tell that the ID does not exist.
+ */
+export async function purgeOldLoginAttempts(tx: SqlTx, cutoff: Date, limit: number): Promise<BatchResult> {
+  const n = await deletedCount(
+    tx,
+    `DELETE FROM citizen_login_throttles WHERE key IN (
+       SELECT key FROM citizen_login_throttles
+        WHERE window_started_at < $1::timestamptz AND (locked_until IS NULL OR locked_until < now())
+          AND NOT (key LIKE 'id:%' AND failures >= $3::int)
+        ORDER BY key LIMIT $2::int FOR UPDATE SKIP LOCKED)`,
+    [cutoff, limit, CITIZEN_MAX_FAILURES],
+  );
+  return { taken: n, deleted: n > 0 ? { citizen_login_throttles: n } : {} };
+}
+
+/** Alerts acknowledged before the cutoff (who acknowledged them, from which address); open ones stay. */
+export async function purgeAcknowledgedAlerts(tx: SqlTx, cutoff: Date, limit: number): Promise<BatchResult> {
+  const n = await deletedCount(
+    tx,
+    `DELETE FROM alerts WHERE id IN (
+       SELECT id FROM alerts WHERE acknowledged_at < $1::timestamptz ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED)`,
+    [cutoff, limit],
+  );
+  return { taken: n, deleted: n > 0 ? { alerts: n } : {} };
 }
