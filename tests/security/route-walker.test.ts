@@ -189,6 +189,7 @@ function fill(routePath: string, override?: { name: string; value: string }): st
 }
 
 type Outgoing = { method: string; target: string; body?: string; json?: boolean };
+const MAX_URL = 12_000;
 
 /** The requests one role sends to one route: `full` when the role reaches its handler, else a probe. */
 function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
@@ -196,18 +197,25 @@ function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
   const base = fill(route.path);
   const post = route.method === 'POST';
   const values = full ? HOSTILE : PROBE;
-  const fields = (value: (name: string) => string[]) => names.flatMap((name) => value(name).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
+  const fields = (value: (name: string) => string[], some = names) =>
+    some.flatMap((name) => value(name).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
+  const halves = [names.slice(0, names.length / 2), names.slice(names.length / 2)];
+  // A URL holds about 16 KB (Node's header limit): a query of every field goes in halves when it would not fit.
+  const queries = (value: string) => {
+    const whole = `${base}?${fields(() => [value])}`;
+    return whole.length <= MAX_URL ? [whole] : halves.map((half) => `${base}?${fields(() => [value], half)}`);
+  };
   const out: Outgoing[] = [];
   for (const name of params)
     for (const value of full ? [...HOSTILE, ...PATH_ONLY] : PROBE) out.push({ method: route.method, target: fill(route.path, { name, value }), body: post ? '' : undefined });
   for (const value of values) {
     const short = value.length > 100 ? value.slice(0, 100) : value; // a URL has room for ~100 characters per field
-    out.push(post ? { method: 'POST', target: base, body: fields(() => [value]) } : { method: 'GET', target: `${base}?${fields(() => [short])}` });
+    if (post) out.push({ method: 'POST', target: base, body: fields(() => [value]) });
+    else out.push(...queries(short).map((target) => ({ method: 'GET', target })));
   }
   if (!full) return out;
   // Every field sent twice; a form body holds at most 200 fields (express.urlencoded's parameterLimit), so in halves.
   const twice = (some: string[]) => some.flatMap((name) => ['1', '2026-01-01'].map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
-  const halves = [names.slice(0, names.length / 2), names.slice(names.length / 2)];
   if (post) out.push(...halves.map((half) => ({ method: 'POST', target: base, body: twice(half) })));
   else out.push({ method: 'GET', target: `${base}?${twice(names)}` });
   if (post) out.push({ method: 'POST', target: `${base}?${fields(() => ['\u0000'])}`, body: '' });
