@@ -15,6 +15,7 @@ import { scheduleFeature } from './features/schedule/routes.js';
 import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { helpFeature } from './features/help/routes.js';
+import { retentionFeature } from './features/retention/routes.js';
 import { FloorLive } from './features/floor/live.js';
 import { floorFeature, publicFloorRoutes } from './features/floor/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
@@ -40,6 +41,7 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     statusFeature(context, statusBoard),
     helpFeature(context),
     floorFeature(context),
+    retentionFeature(context),
   ];
 }
 

@@ -11,6 +11,7 @@ import { pruneEmailVerifications } from '../features/citizen/email-verification.
 import { queueTomorrowsReminders } from '../features/booking/reminders.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { recoverInterruptedImports } from '../features/cards/import-service.js';
+import { purgeExpiredRecords } from '../features/retention/purge.js';
 import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
 
 export type JobCounts = Record<string, number>;
@@ -123,6 +124,13 @@ export const baseBackupJob: ScheduledJob = {
   },
 };
 
+/** Personal data past its retention period (set on /staff/retention) is deleted nightly. */
+export const retentionPurgeJob: ScheduledJob = {
+  name: 'retention-purge',
+  schedules: () => ['20 3 * * *'],
+  run: (tx, context) => purgeExpiredRecords(tx, context.now),
+};
+
 export function scheduledJobs(): ScheduledJob[] {
-  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob, importRecoveryJob, baseBackupJob];
+  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob, importRecoveryJob, baseBackupJob, retentionPurgeJob];
 }

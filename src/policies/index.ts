@@ -72,6 +72,8 @@ const GRANTS = {
   'bookings.export': CLERKS,
   'users.manage': ADMINS,
   'audit.view': ADMINS,
+  /** The retention periods of personal data (each city's contract sets them). */
+  'retention.manage': ADMINS,
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Action = keyof typeof GRANTS;

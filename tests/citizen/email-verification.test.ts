@@ -15,6 +15,7 @@ import {
   type CodeRequest,
 } from '../../src/features/citizen/email-verification.js';
 import { transaction } from '../../src/db/transaction.js';
+import { auditTextKey } from '../../src/features/staff/audit.js';
 import { createMailer } from '../../src/features/notify/mailer.js';
 import { OutboxWorker } from '../../src/features/notify/outbox-worker.js';
 import { translator } from '../../src/lib/i18n.js';
@@ -94,7 +95,8 @@ describe('email verification: the code', () => {
     expect(rows[0].row).not.toContain(code);
     const audit = await db.pool.query<{ row: string }>(`SELECT row_to_json(a)::text AS row FROM audit_logs a WHERE target_id = $1`, [verificationId]);
     expect(audit.rows).toHaveLength(1);
-    expect(audit.rows[0].row).toContain(emailDigest('Hanako.Yamada@example.jp'));
+    expect(audit.rows[0].row).toContain(auditTextKey(secrets.birthDatePepper, 'Hanako.Yamada@example.jp'));
+    expect(audit.rows[0].row).not.toContain(emailDigest('Hanako.Yamada@example.jp'));
     expect(audit.rows[0].row).not.toMatch(/hanako/i);
     expect(audit.rows[0].row).not.toContain(code);
   });

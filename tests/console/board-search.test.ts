@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { auditTextKey } from '../../src/features/staff/audit.js';
+import { createTestApp, TEST_SECRETS, type TestApp } from '../helpers/app.js';
 import { auditActions, counterWithSlots, holderAt, staffOf } from './helpers.js';
 
 let t: TestApp;
@@ -101,10 +102,11 @@ describe('search', () => {
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe(`/staff/console/holders/${person.holder.id}`);
     const audit = (await auditActions(t, user.id)).find((row) => row.action === 'console.search');
-    expect(audit?.detail).toMatchObject({ query: person.noticeId, found: 1 });
+    expect(audit?.detail).toMatchObject({ query: { key: auditTextKey(TEST_SECRETS.birthDatePepper, person.noticeId) }, found: 1 });
+    expect(JSON.stringify(audit?.detail)).not.toContain(person.noticeId);
     const holderPage = await agent.get(response.headers.location);
     expect(holderPage.text).toContain(person.code);
-    expect((await auditActions(t, user.id)).some((row) => row.action === 'console.holder.view' && row.targetId === person.noticeId)).toBe(true);
+    expect((await auditActions(t, user.id)).some((row) => row.action === 'console.holder.view' && row.targetId === String(person.holder.id))).toBe(true);
   });
 
   it('When searching by booking code (lower case) or by email, then the card holder is found', async () => {

@@ -99,7 +99,7 @@ describe('book on behalf', () => {
     expect(response.text).toContain('aria-invalid="true"');
     expect(await activeBookings(caller.holder.id)).toHaveLength(0);
     expect((await t.db.prisma.slot.findUniqueOrThrow({ where: { id: slots[0].id } })).booked).toBe(0);
-    expect((await auditActions(t, user.id)).some((row) => row.action === 'console.identity.failed' && row.targetId === caller.noticeId)).toBe(true);
+    expect((await auditActions(t, user.id)).some((row) => row.action === 'console.identity.failed' && row.targetId === String(caller.holder.id))).toBe(true);
   });
 
   it('When the birth date is not four digits or no time is chosen, then the form says so and nothing changes', async () => {

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { queueBookingMail } from '../../src/features/booking/mail.js';
 import { enqueueMail } from '../../src/features/notify/outbox.js';
-import { createTestApp } from '../helpers/app.js';
+import { auditTextKey, keyedText } from '../../src/features/staff/audit.js';
+import { createTestApp, TEST_SECRETS } from '../helpers/app.js';
 import { truncateAll } from '../helpers/db.js';
 import { createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
@@ -59,8 +60,8 @@ describe('sent-mail log in the staff console', () => {
     expect(byCode.text).not.toContain('jiro@example.jp');
     const audits = await newAudits({ action: 'mail.search', actorId: String(user.id) });
     expect(audits.map((audit) => audit.detail)).toEqual([
-      { q: 'HANAKO@', results: 1 },
-      { q: hanako.code.toLowerCase(), results: 1 },
+      { q: { key: auditTextKey(TEST_SECRETS.birthDatePepper, 'hanako@'), masked: 'H*****@*' }, results: 1 },
+      { q: keyedText(TEST_SECRETS.birthDatePepper, hanako.code.toLowerCase()), results: 1 },
     ]);
   });
 

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CARD_FIELDS } from '../../src/features/cards/card-row.js';
 import { profileForm } from '../../src/features/cards/import-profiles.js';
+import { periodsForm } from '../../src/features/retention/routes.js';
 import * as consoleForms from '../../src/features/console/forms.js';
 import * as scheduleForms from '../../src/features/schedule/forms.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
@@ -50,7 +51,8 @@ function fieldNames(): string[] {
     }
   };
   walk(path.resolve('views'));
-  for (const module of [scheduleForms, consoleForms, { profileForm }]) for (const schema of Object.values(module)) for (const name of schemaKeys(schema)) names.add(name);
+  for (const module of [scheduleForms, consoleForms, { profileForm, periodsForm }])
+    for (const schema of Object.values(module)) for (const name of schemaKeys(schema)) names.add(name);
   for (const field of CARD_FIELDS) names.add(`${field}_0`); // the quick-add form's first row
   const common = [
     'id',
@@ -195,6 +197,7 @@ function fill(routePath: string, override?: { name: string; value: string }): st
 }
 
 type Outgoing = { method: string; target: string; body?: string; json?: boolean };
+const MAX_URL = 12_000;
 
 /** The requests one role sends to one route: `full` when the role reaches its handler, else a probe. */
 function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
@@ -202,18 +205,25 @@ function requestsFor(route: Route, names: string[], full: boolean): Outgoing[] {
   const base = fill(route.path);
   const post = route.method === 'POST';
   const values = full ? HOSTILE : PROBE;
-  const fields = (value: (name: string) => string[]) => names.flatMap((name) => value(name).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
+  const fields = (value: (name: string) => string[], some = names) =>
+    some.flatMap((name) => value(name).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
+  const halves = [names.slice(0, names.length / 2), names.slice(names.length / 2)];
+  // A URL holds about 16 KB (Node's header limit): a query of every field goes in halves when it would not fit.
+  const queries = (value: string) => {
+    const whole = `${base}?${fields(() => [value])}`;
+    return whole.length <= MAX_URL ? [whole] : halves.map((half) => `${base}?${fields(() => [value], half)}`);
+  };
   const out: Outgoing[] = [];
   for (const name of params)
     for (const value of full ? [...HOSTILE, ...PATH_ONLY] : PROBE) out.push({ method: route.method, target: fill(route.path, { name, value }), body: post ? '' : undefined });
   for (const value of values) {
     const short = value.length > 100 ? value.slice(0, 100) : value; // a URL has room for ~100 characters per field
-    out.push(post ? { method: 'POST', target: base, body: fields(() => [value]) } : { method: 'GET', target: `${base}?${fields(() => [short])}` });
+    if (post) out.push({ method: 'POST', target: base, body: fields(() => [value]) });
+    else out.push(...queries(short).map((target) => ({ method: 'GET', target })));
   }
   if (!full) return out;
   // Every field sent twice; a form body holds at most 200 fields (express.urlencoded's parameterLimit), so in halves.
   const twice = (some: string[]) => some.flatMap((name) => ['1', '2026-01-01'].map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
-  const halves = [names.slice(0, names.length / 2), names.slice(names.length / 2)];
   if (post) out.push(...halves.map((half) => ({ method: 'POST', target: base, body: twice(half) })));
   else out.push({ method: 'GET', target: `${base}?${twice(names)}` });
   if (post) out.push({ method: 'POST', target: `${base}?${fields(() => ['\u0000'])}`, body: '' });

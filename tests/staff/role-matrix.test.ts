@@ -48,6 +48,7 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'bookings.export': STAFF_UP,
   'users.manage': ADMIN,
   'audit.view': ADMIN,
+  'retention.manage': ADMIN,
 };
 
 /** Pages every signed-in staff user has, whatever the role (home, own password). */
@@ -189,6 +190,9 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/floor/tickets/{ticketId}/served', 'floor.work'],
   ['POST', '/staff/floor/tickets/{ticketId}/absent', 'floor.work'],
   ['GET', '/staff/floor/tickets/{ticketId}/print', 'floor.work'],
+  // retention (issue 19)
+  ['GET', '/staff/retention', 'retention.manage'],
+  ['POST', '/staff/retention', 'retention.manage'],
 ];
 
 let t: TestApp;

@@ -11,7 +11,7 @@ import { AppError } from '../../lib/app-error.js';
 import { translator } from '../../lib/i18n.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { can, ensureCounter, visibleCounterIds } from '../../policies/index.js';
-import { recordAudit, type AuditActor } from '../staff/audit.js';
+import { keyedText, recordAudit, type AuditActor } from '../staff/audit.js';
 import { openBooking } from '../../domain/booking-rules.js';
 import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
 import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
@@ -62,8 +62,11 @@ const LIST_SELECT = {
 export type CardListRow = Prisma.CardHolderGetPayload<{ select: typeof LIST_SELECT }>;
 export const PAGE_SIZE = 100;
 
+/** A filter as the audit log keeps it: the search text keyed, never in clear. */
+const auditedFilter = (pepper: string, filter: CardFilter) => ({ ...filter, q: keyedText(pepper, filter.q ?? '') });
+
 /** One page of matching card holders and the counts per status; the search is audited. */
-export async function searchCards(tx: Tx, filter: CardFilter, user: StaffPrincipal, page = 1, pageSize = PAGE_SIZE) {
+export async function searchCards(tx: Tx, filter: CardFilter, user: StaffPrincipal, pepper: string, page = 1, pageSize = PAGE_SIZE) {
   const where = whereOf(filter, user);
   const [rows, total, grouped] = await Promise.all([
     tx.db.cardHolder.findMany({ where, select: LIST_SELECT, orderBy: { id: 'asc' }, skip: (page - 1) * pageSize, take: pageSize }),
@@ -71,7 +74,7 @@ export async function searchCards(tx: Tx, filter: CardFilter, user: StaffPrincip
     tx.db.cardHolder.groupBy({ by: ['status'], where: whereOf(filter, user, false), _count: { _all: true } }),
   ]);
   const counts = Object.fromEntries(CARD_STATUSES.map((status) => [status, grouped.find((group) => group.status === status)?._count._all ?? 0]));
-  await recordAudit(tx, { action: 'cards.search', targetType: 'card_holder', detail: { filter: { ...filter }, page, shown: rows.length } });
+  await recordAudit(tx, { action: 'cards.search', targetType: 'card_holder', detail: { filter: auditedFilter(pepper, filter), page, shown: rows.length } });
   return { rows, total, counts: counts as Record<CardStatus, number> };
 }
 
@@ -83,8 +86,8 @@ const pagesOf = (reader: Reader, where: Prisma.CardHolderWhereInput): AsyncGener
  * Every matching card holder (for CSV): the export is audited in `tx`, and the rows are read
  * through `reader` as the CSV is written, after `tx` has committed.
  */
-export async function exportCards(tx: Tx, reader: Reader, filter: CardFilter, user: StaffPrincipal): Promise<AsyncGenerator<CardListRow>> {
-  await recordAudit(tx, { action: 'cards.export', targetType: 'card_holder', detail: { filter: { ...filter } } });
+export async function exportCards(tx: Tx, reader: Reader, filter: CardFilter, user: StaffPrincipal, pepper: string): Promise<AsyncGenerator<CardListRow>> {
+  await recordAudit(tx, { action: 'cards.export', targetType: 'card_holder', detail: { filter: auditedFilter(pepper, filter) } });
   return pagesOf(reader, whereOf(filter, user));
 }
 
@@ -180,7 +183,7 @@ export async function showCard(tx: Tx, id: number, user: StaffPrincipal) {
  */
 export async function spendCheckForUnlock(database: Database, id: number, check: { user: StaffPrincipal; actor: AuditActor }): Promise<void> {
   const holder = await scopedHolder(database.db, id, check.user);
-  await spendUnverifiedCheck(database, check, holder.noticeId);
+  await spendUnverifiedCheck(database, check, holder.id);
 }
 
 /** A manual status change, within the allowed transitions, written to history and audit together. */
@@ -252,7 +255,14 @@ const MOVE_SELECTED = `
  * and one audit row. `expected` is the count the clerk saw in the preview: if the cards changed
  * meanwhile nothing is changed and the clerk is asked to look again.
  */
-export async function applyBulkStatus(tx: Tx, selection: BulkSelection, to: CardStatus, reason: string, expected: number, user: StaffPrincipal): Promise<number> {
+export async function applyBulkStatus(
+  tx: Tx,
+  selection: BulkSelection,
+  change: { to: CardStatus; reason: string; expected: number },
+  user: StaffPrincipal,
+  pepper: string,
+): Promise<number> {
+  const { to, reason, expected } = change;
   if (!(BULK_TARGETS as readonly CardStatus[]).includes(to)) throw new AppError(400, 'bad_target', 'cards.bulk.badTarget');
   const from = CARD_STATUSES.filter((status) => bulkRefusal(status, to) === null);
   const candidates = await tx.db.cardHolder.findMany({ where: { AND: [bulkWhere(selection, user), { status: { in: from } }] }, select: { id: true }, take: BULK_MAX + 1 });
@@ -262,7 +272,7 @@ export async function applyBulkStatus(tx: Tx, selection: BulkSelection, to: Card
   await recordAudit(tx, {
     action: 'cards.status.bulkChange',
     targetType: 'card_holder',
-    detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : { ...selection.filter } },
+    detail: { to, reason, count: moved.length, ids: moved.map((row) => row.id), filter: selection.ids.length > 0 ? null : auditedFilter(pepper, selection.filter) },
   });
   return moved.length;
 }

@@ -149,7 +149,7 @@ export function cardRoutes(context: AppContext): Router {
   router.get('/cards', viewers, async (req, res) => {
     const { page: pageNo = 1, ...filter } = parseQuery(filterSchema, req.query);
     const print = req.query.print === '1' && can(user(res), 'cards.export'); // a printed list is a bulk export
-    const result = await asStaff(req, res, (tx) => searchCards(tx, filter as CardFilter, user(res), print ? 1 : pageNo, print ? 5000 : PAGE_SIZE));
+    const result = await asStaff(req, res, (tx) => searchCards(tx, filter as CardFilter, user(res), settings.pepper, print ? 1 : pageNo, print ? 5000 : PAGE_SIZE));
     page(res, 'index', 'cards.list.title', {
       ...result,
       filter,
@@ -166,7 +166,7 @@ export function cardRoutes(context: AppContext): Router {
 
   router.get('/cards/export.csv', exporters, async (req, res) => {
     const { page: _page, ...filter } = parseQuery(filterSchema, req.query);
-    const rows = await asStaff(req, res, (tx) => exportCards(tx, db, filter as CardFilter, user(res)));
+    const rows = await asStaff(req, res, (tx) => exportCards(tx, db, filter as CardFilter, user(res), settings.pepper));
     const t = res.locals.t;
     await sendCsv(res, {
       filename: `card-holders-${jstDateOf(new Date())}.csv`,
@@ -256,7 +256,9 @@ export function cardRoutes(context: AppContext): Router {
     if (!parsed.ok) return bulkPage(res, parseQuery(bulkSchema, req.body), 400, res.locals.t(Object.values(parsed.errors)[0]));
     const { id: ids, to, reason, expected, page: _page, ...filter } = parsed.data;
     try {
-      const count = await asStaff(req, res, (tx) => applyBulkStatus(tx, { filter: filter as CardFilter, ids }, to, reason, expected, user(res)), { timeoutMs: BULK_TIMEOUT_MS });
+      const count = await asStaff(req, res, (tx) => applyBulkStatus(tx, { filter: filter as CardFilter, ids }, { to, reason, expected }, user(res), settings.pepper), {
+        timeoutMs: BULK_TIMEOUT_MS,
+      });
       res.redirect(303, `/staff/cards?bulkChanged=${count}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status === 403) throw error;

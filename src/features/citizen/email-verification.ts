@@ -17,7 +17,7 @@ import { randomCode } from '../../lib/random-code.js';
 import { toHalfWidth } from '../../lib/width.js';
 import type { Secrets } from '../../secrets.js';
 import { enqueueMail } from '../notify/outbox.js';
-import { recordAudit } from '../staff/audit.js';
+import { keyedText, recordAudit } from '../staff/audit.js';
 
 export const CODE_LENGTH = 6;
 export const CODE_MINUTES = 15;
@@ -90,7 +90,12 @@ async function createVerification(tx: SqlTx, secrets: Secrets, request: CodeRequ
   );
   await Promise.all([
     enqueueMail(tx, { dedupeKey: `email-verification:${id}`, kind: 'email.verification', to: email, ...codeMail(code, procedure.name, baseUrl, request.language) }),
-    recordAudit(tx, { action: 'citizen.email.requested', targetType: 'email_verification', targetId: id, detail: { emailSha256: digest, procedureCode } }),
+    recordAudit(tx, {
+      action: 'citizen.email.requested',
+      targetType: 'email_verification',
+      targetId: id,
+      detail: { email: keyedText(secrets.birthDatePepper, email), procedureCode },
+    }),
   ]);
   return { ok: true, verificationId: id };
 }
@@ -141,14 +146,14 @@ async function checkCode(tx: SqlTx, secrets: Secrets, { verificationId, code, se
   // Both are compared whatever the other's outcome, in constant time.
   const sameSession = sameText(sha256(row.sessionNonce), sha256(sessionNonce));
   const rightCode = sameText(row.codeHash, codeHash(secrets, typed));
-  if (!(sameSession && rightCode)) return refused(tx, verificationId, 'invalid', { emailSha256: emailDigest(row.email), otherSession: !sameSession });
+  if (!(sameSession && rightCode)) return refused(tx, verificationId, 'invalid', { email: keyedText(secrets.birthDatePepper, row.email), otherSession: !sameSession });
   await Promise.all([
     tx.query(`UPDATE email_verifications SET used_at = $2::timestamptz WHERE id = $1::uuid`, [verificationId, now]),
     recordAudit(tx, {
       action: 'citizen.email.verified',
       targetType: 'email_verification',
       targetId: verificationId,
-      detail: { emailSha256: emailDigest(row.email), procedureCode: row.procedureCode },
+      detail: { email: keyedText(secrets.birthDatePepper, row.email), procedureCode: row.procedureCode },
     }),
   ]);
   return { ok: true, email: row.email, procedureCode: row.procedureCode };

@@ -104,7 +104,7 @@ export async function confirmCallerIdentity(
   birth: string,
   named: () => Promise<boolean> = async () => true,
 ): Promise<void> {
-  await countedCheck(database, check, { targetType: 'card_holder', targetId: holder.noticeId }, async () => {
+  await countedCheck(database, check, { targetType: 'card_holder', targetId: holder.id }, async () => {
     const dateMatches = birthKeyMatches(check.pepper, holder.noticeId, normaliseMonthDay(birth), holder.birthKey);
     return (await named()) && dateMatches;
   });
@@ -132,8 +132,8 @@ export async function confirmApplicantIdentity(
  * Lifting a citizen's log-in lock rests on an identity check the system cannot verify (made on
  * the phone or at the counter), so it always spends one check of the staff user's budget.
  */
-export async function spendUnverifiedCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, noticeId: string): Promise<void> {
-  const count = await reserveCheck(database, check, { targetType: 'card_holder', targetId: noticeId });
+export async function spendUnverifiedCheck(database: Database, check: Omit<StaffCheck, 'pepper'>, cardHolderId: number): Promise<void> {
+  const count = await reserveCheck(database, check, { targetType: 'card_holder', targetId: cardHolderId });
   if (count < IDENTITY_CHECK_MAX_FAILURES) return;
   await transaction(database, check.actor, (tx) => raiseAlert(tx, spentBudgetAlert(check.user)));
 }

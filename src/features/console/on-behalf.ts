@@ -36,7 +36,7 @@ export async function holderForConsole(tx: Tx, holderId: number, user: StaffPrin
     },
   });
   if (!holder) throw new AppError(404, 'holder_not_found', 'console.holderNotFound');
-  await recordAudit(tx, { action: 'console.holder.view', targetType: 'card_holder', targetId: holder.noticeId });
+  await recordAudit(tx, { action: 'console.holder.view', targetType: 'card_holder', targetId: holder.id });
   return holder;
 }
 

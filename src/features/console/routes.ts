@@ -99,7 +99,7 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/search', viewers, async (req, res) => {
     const { q } = parseQuery(searchQuery, req.query);
-    const { query, holders, applicants } = await asStaff(req, res, (tx) => searchPeople(tx, q, user(res)));
+    const { query, holders, applicants } = await asStaff(req, res, (tx) => searchPeople(tx, q, user(res), secrets.birthDatePepper));
     // One card holder found: their page. An applicant has none, so they are always listed.
     if (holders.length === 1 && applicants.length === 0) return res.redirect(303, `/staff/console/holders/${holders[0].id}`);
     page(res, 'search', 'console.search.title', { q: query, holders, applicants });

@@ -6,7 +6,7 @@ import type { DbTx } from '../../db/client.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { recordAudit } from '../staff/audit.js';
+import { keyedText, recordAudit } from '../staff/audit.js';
 import { openBooking } from '../../domain/booking-rules.js';
 import type { Tx } from '../../db/transaction.js';
 import { applicantScopeSql, holderScopeSql } from '../../policies/index.js';
@@ -99,7 +99,7 @@ async function matchingPeople(db: DbTx, condition: Prisma.Sql, user: StaffPrinci
 const isEmpty = (matches: Matches) => matches.holderIds.length + matches.applicantIds.length === 0;
 
 /** Card holders and applicants matching the query (whole matches first, else parts of an ID, phone or name); audited. */
-export async function searchPeople(tx: Tx, raw: string, user: StaffPrincipal): Promise<{ query: string; holders: SearchResult[]; applicants: ApplicantResult[] }> {
+export async function searchPeople(tx: Tx, raw: string, user: StaffPrincipal, pepper: string): Promise<{ query: string; holders: SearchResult[]; applicants: ApplicantResult[] }> {
   const db = tx.db;
   const query = normaliseQuery(raw);
   if (query === '') return { query, holders: [], applicants: [] };
@@ -111,6 +111,10 @@ export async function searchPeople(tx: Tx, raw: string, user: StaffPrincipal): P
     db.applicant.findMany({ where: { id: { in: applicantIds } }, select: APPLICANT_SELECT, orderBy: { id: 'asc' } }),
   ]);
   const found = holders.length + applicants.length;
-  await recordAudit(tx, { action: 'console.search', targetType: 'card_holder', detail: { query, found, applicants: applicants.length, partial: partial && found > 0 } });
+  await recordAudit(tx, {
+    action: 'console.search',
+    targetType: 'card_holder',
+    detail: { query: keyedText(pepper, query), found, applicants: applicants.length, partial: partial && found > 0 },
+  });
   return { query, holders, applicants };
 }

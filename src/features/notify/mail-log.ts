@@ -13,7 +13,7 @@ import { AppError } from '../../lib/app-error.js';
 import { hasControlCharacters } from '../../lib/validation.js';
 import { toHalfWidth } from '../../lib/width.js';
 import { bookingScope, can } from '../../policies/index.js';
-import { recordAudit } from '../staff/audit.js';
+import { keyedText, recordAudit } from '../staff/audit.js';
 import type { StaffPrincipal } from '../staff/access.js';
 
 const PAGE_SIZE = 100;
@@ -47,7 +47,7 @@ function mailScope(viewer: StaffPrincipal): Prisma.OutboxMessageWhereInput {
   return can(viewer, 'alerts.manage') ? { OR: [{ bookingId: null }, ofVisibleBookings] } : ofVisibleBookings;
 }
 
-export async function searchMail(tx: Tx, viewer: StaffPrincipal, q: string) {
+export async function searchMail(tx: Tx, viewer: StaffPrincipal, q: string, pepper: string) {
   const broad = can(viewer, 'mail.browse');
   if (!q && !broad) return { rows: [], needsQuery: true };
   const address = broad ? { contains: q, mode: 'insensitive' as const } : { equals: q, mode: 'insensitive' as const };
@@ -59,7 +59,7 @@ export async function searchMail(tx: Tx, viewer: StaffPrincipal, q: string) {
     take: PAGE_SIZE,
   });
   // Even the unfiltered list shows citizens' addresses: every list is audited.
-  await recordAudit(tx, { action: 'mail.search', targetType: 'outbox_message', detail: { q, results: rows.length } });
+  await recordAudit(tx, { action: 'mail.search', targetType: 'outbox_message', detail: { q: keyedText(pepper, q), results: rows.length } });
   return { rows, needsQuery: false };
 }
 

@@ -41,14 +41,14 @@ export function notifyFeature(context: AppContext): Feature {
   };
 }
 
-function staffRouter({ db, config }: AppContext): Router {
+function staffRouter({ db, config, secrets }: AppContext): Router {
   const router = Router();
   router.use(['/mail', '/alerts'], viewHelpers);
   const layout = 'layouts/staff';
 
   router.get('/mail', mailReaders, async (req, res) => {
     const q = normaliseMailQuery(req.query.q);
-    const result = await transaction(db, staffActor(req, res), (tx) => searchMail(tx, res.locals.staffUser!, q));
+    const result = await transaction(db, staffActor(req, res), (tx) => searchMail(tx, res.locals.staffUser!, q, secrets.birthDatePepper));
     res.render('notify/mail-index', { title: res.locals.t('notify.mail.title'), layout, q, ...result, smtpConfigured: Boolean(config.SMTP_URL) });
   });
 

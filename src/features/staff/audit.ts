@@ -1,4 +1,7 @@
-import type { Database } from '../../db/client.js';
+import { createHmac } from 'node:crypto';
+import type { Database, Reader } from '../../db/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { noticeIdOf } from '../../lib/notice-id.js';
 import { transaction, type SqlTx } from '../../db/transaction.js';
 import type { Actor } from '../../lib/actor.js';
 
@@ -92,6 +95,8 @@ export const AUDIT_ACTIONS = [
   'schedule.procedure.delete',
   'floor.walk_in',
   'floor.ranges.save',
+  'retention.update',
+  'retention.purge',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -147,4 +152,56 @@ export async function recordAudit(tx: SqlTx, entry: AuditEntry, actor: AuditActo
  */
 export async function auditAttempt(database: Database, actor: Actor, entry: AuditEntry): Promise<void> {
   await transaction(database, actor, (tx) => recordAudit(tx, entry), { models: false });
+}
+
+/**
+ * A search text (a notice ID, an email address, part of a name) as the audit log keeps it: an
+ * HMAC keyed with the pepper (as birth dates are kept as birth keys) and a masked hint, never the
+ * text itself. An auditor finds who searched for a text by keying it again (auditTextKey).
+ */
+export interface KeyedText {
+  key: string;
+  masked: string;
+}
+
+/** Spellings of one text that key alike: full-width, case, spaces, and a notice ID's hyphens. */
+const keyForm = (text: string) => {
+  const plain = text.normalize('NFKC').trim().toLowerCase();
+  return plain.includes('@') ? plain : plain.replace(/[\s\-‐-―−]/g, '');
+};
+
+export const auditTextKey = (pepper: string, text: string): string =>
+  createHmac('sha256', pepper)
+    .update(`audit-text\u0000${keyForm(text)}`)
+    .digest('base64url')
+    .slice(0, 22);
+
+/** The first character and stars; an address keeps its @ so the hint says what was searched. */
+function masked(text: string): string {
+  const hide = (part: string) => [...part].slice(0, 1).join('') + '*'.repeat(Math.min(Math.max([...part].length - 1, 1), 8));
+  const at = text.lastIndexOf('@');
+  return at < 0 ? hide(text) : `${hide(text.slice(0, at))}@${hide(text.slice(at + 1))}`;
+}
+
+/** The text keyed and masked for an audit row; an empty text stays empty. */
+export function keyedText(pepper: string, text: string): KeyedText | '' {
+  const trimmed = text.trim();
+  return trimmed === '' ? '' : { key: auditTextKey(pepper, trimmed), masked: masked(trimmed) };
+}
+
+/** How many rows a search by text looks at, newest first (the key is found by scanning the details). */
+const TEXT_SEARCH_ROWS = 1000;
+
+/**
+ * The audit rows about a text an auditor asks about: those whose detail holds its key (a search
+ * for it, keyed as keyedText keys it) and, for a notice ID, those that name its card holder.
+ */
+export async function auditRowsAbout(reader: Reader, pepper: string, text: string): Promise<Prisma.AuditLogWhereInput> {
+  const keyed = await reader.query<{ id: bigint }>(`SELECT id FROM audit_logs WHERE strpos(detail::text, $1) > 0 ORDER BY id DESC LIMIT ${TEXT_SEARCH_ROWS}`, [
+    auditTextKey(pepper, text),
+  ]);
+  const holder = await reader.db.cardHolder.findUnique({ where: { noticeId: noticeIdOf(text) }, select: { id: true } });
+  const about: Prisma.AuditLogWhereInput[] = [{ id: { in: keyed.map((row) => BigInt(row.id)) } }];
+  if (holder) about.push({ targetType: 'card_holder', targetId: String(holder.id) });
+  return { OR: about };
 }

@@ -5,6 +5,7 @@ import { transaction, type Tx } from '../../db/transaction.js';
 import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../lib/validation.js';
 import { requirePermission, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
+import { auditRowsAbout } from './audit.js';
 import { createStaffUser, issueTemporaryPassword, listStaffUsers, resetStaffPassword, setStaffUserDisabled, unlockStaffUser, updateStaffUser } from './users-service.js';
 
 const ROLES = ['admin', 'staff', 'operator'] as const;
@@ -124,6 +125,7 @@ export function usersRoutes(context: AppContext): Router {
         ...(filters.action ? { action: { startsWith: filters.action } } : {}),
         ...(filters.actorId ? { actorId: filters.actorId } : {}),
         ...(filters.targetId ? { targetId: filters.targetId } : {}),
+        ...(filters.text ? await auditRowsAbout(context.db, context.secrets.birthDatePepper, filters.text) : {}),
         at: {
           gte: filters.from ? new Date(`${filters.from}T00:00:00+09:00`) : undefined,
           lt: filters.to ? new Date(Date.parse(`${filters.to}T00:00:00+09:00`) + 86_400_000) : undefined,
@@ -157,6 +159,7 @@ const auditFilters = z.object({
   action: lineSchema(64).optional().catch(undefined),
   actorId: lineSchema(80).optional().catch(undefined),
   targetId: lineSchema(80).optional().catch(undefined),
+  text: lineSchema(254).optional().catch(undefined),
   from: isoDate,
   to: isoDate,
   before: z
