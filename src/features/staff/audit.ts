@@ -92,6 +92,8 @@ export const AUDIT_ACTIONS = [
   'schedule.procedure.delete',
   'floor.walk_in',
   'floor.ranges.save',
+  'handover.export',
+  'handover.import',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
