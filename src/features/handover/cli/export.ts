@@ -2,7 +2,7 @@
 // Writes the handover file (docs/operations.md, "Handover to the next vendor"): every table as CSV,
 // the schedule YAML, README.md, manifest.json and SHA256SUMS in one ZIP, encrypted when asked.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectDatabase } from '../../../db/client.js';
 import { runWithDatabase } from '../../../db/cli/run.js';
@@ -16,21 +16,25 @@ import { commandLine, HANDOVER_TIMEOUT_MS, readPassword, t, tell } from './commo
 
 const options = commandLine('handover.exportUsage');
 const actor = { type: 'system' as const, id: 'data:export' };
+const onTable = (table: string, rows: number) => console.log(t('handover.tableDone', { table, rows }));
 
 await runWithDatabase(async (databaseUrl) => {
   const database = connectDatabase(databaseUrl, 2);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
+  let passwordFile: string | undefined;
   try {
     if (existsSync(options.file)) throw new AppError(400, 'handover_output_exists', 'handover.outputExists', { file: options.file });
     const password = options.encrypt ? newPassword() : await readPassword(options.passwordFile);
-    const passwordFile = options.encrypt ? `${options.file}.password.txt` : undefined;
-    if (passwordFile) await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+    if (options.encrypt) {
+      passwordFile = `${options.file}.password.txt`;
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+    }
     const manifest = await writeHandoverFile(options.file, password, (zip) =>
       transaction(
         database,
         actor,
-        (tx) => exportHandover(tx, zip, { encoding: options.sjis ? 'sjis' : 'utf8', today: todayInJapan(), createdAt: new Date(), signal: stop.signal }),
+        (tx) => exportHandover(tx, zip, { encoding: options.sjis ? 'sjis' : 'utf8', today: todayInJapan(), createdAt: new Date(), signal: stop.signal, onTable }),
         {
           isolation: 'snapshot',
           timeoutMs: HANDOVER_TIMEOUT_MS,
@@ -43,6 +47,7 @@ await runWithDatabase(async (databaseUrl) => {
     console.log(t('handover.exported', { file: options.file, tables: manifest.tables.length, rows }));
     if (passwordFile) console.log(t('handover.passwordWritten', { file: passwordFile }));
   } catch (error) {
+    if (passwordFile) await rm(passwordFile, { force: true }); // no file, so no password for it
     tell(error);
   } finally {
     await database.close();
