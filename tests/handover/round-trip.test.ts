@@ -86,6 +86,25 @@ describe('handover export and re-import', () => {
     expect(counter.id).toBeGreaterThan(highest._max.id!);
   });
 
+  it('When rows are written while the export runs, then the file holds every table as it was when the export began', async () => {
+    const db = await createTestDatabase(2);
+    await fillEveryTable(db, { now, today });
+    const notices = await db.prisma.statusNotice.count();
+    let added = false;
+    // Once the first table is in the file, another connection commits a row in a table the export has not reached.
+    const onTable = async () => {
+      if (added) return;
+      added = true;
+      await db.prisma.statusNotice.create({ data: { kind: 'incident', title: '書き出し中の追加', startsAt: now, createdBy: 'staff:1' } });
+    };
+    const manifest = await writeHandoverFile(file('during.zip'), undefined, (zip) =>
+      transaction(db, actor, (tx) => exportHandover(tx, zip, { encoding: 'utf8', today, createdAt: now, onTable }), { isolation: 'snapshot', timeoutMs: 60_000 }),
+    );
+    expect(await db.prisma.statusNotice.count()).toBe(notices + 1);
+    expect(manifest.tables[0].name).not.toBe('status_notices');
+    expect(manifest.tables.find((table) => table.name === 'status_notices')!.rows).toBe(notices);
+  });
+
   it('When the export is opened without our code, then the ZIP holds README, schedule.yaml, manifest and CSVs that sha256sum -c accepts, with formulas marked', async () => {
     await exportTo(source, file('plain.zip'));
     const unpacked = file('plain');

@@ -58,7 +58,7 @@ export interface ExportOptions {
   /** Stops the export between two batches of rows; the file is then not written (writeHandoverFile). */
   signal?: AbortSignal;
   /** Told after each table, for the operator's progress. */
-  onTable?: (table: string, rows: number) => void;
+  onTable?: (table: string, rows: number) => void | Promise<void>;
 }
 
 const ROWS_PER_FETCH = 1000;
@@ -76,7 +76,7 @@ export async function exportHandover(tx: Tx, zip: HandoverZip, options: ExportOp
   const tables: ManifestTable[] = [];
   for (const table of catalog) {
     tables.push(await exportTable(tx, zip, table, dictionary, options));
-    options.onTable?.(table.name, tables.at(-1)!.rows);
+    await options.onTable?.(table.name, tables.at(-1)!.rows);
   }
   zip.addBuffer(SCHEDULE_FILE, Buffer.from(await exportSetup(tx.db, options.today), 'utf8'));
   const manifest: Manifest = {

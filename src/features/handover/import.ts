@@ -70,10 +70,10 @@ export async function importHandover(tx: SqlTx, handover: OpenedHandover): Promi
     if (!same) throw refuse('schemaDiffers', { table: table.name });
   }
   if (manifest.tables.length !== catalog.length) throw refuse('schemaDiffers', { table: manifest.tables.find((table) => !catalog.some((here) => here.name === table.name))!.name });
-  await makeRoom(
-    tx,
-    catalog.map((table) => table.name),
-  );
+  const tables = catalog.map((table) => table.name);
+  // Nobody else writes to these tables until the import commits: what is found empty stays empty.
+  await tx.query(`LOCK TABLE ${tables.map(quoteName).join(', ')} IN EXCLUSIVE MODE`);
+  await makeRoom(tx, tables);
   let rows = 0;
   for (const table of catalog) {
     const exported = manifest.tables.find((candidate) => candidate.name === table.name)!;
