@@ -200,6 +200,12 @@ describe('handover refusals', () => {
     expect(await snapshot(empty)).toEqual(emptyBefore);
   });
 
+  it('When the file is not a handover file at all, then the import says it is damaged and writes nothing', async () => {
+    await writeFile(file('notes.txt'), 'これは引継ぎファイルではありません\n');
+    expect(await refusal(importFrom(empty, file('notes.txt')))).toContain('壊れています');
+    expect(await snapshot(empty)).toEqual(emptyBefore);
+  });
+
   it('When a CSV inside the file was changed, then its checksum gives it away and nothing is written', async () => {
     const unpacked = file('tamper');
     execFileSync('unzip', ['-q', file('good.zip'), '-d', unpacked]);
@@ -228,22 +234,29 @@ describe('handover refusals', () => {
     expect(await snapshot(source)).toEqual(before);
   });
 
-  it('When the export is stopped half-way, then no file, partial or checksum is left that looks complete', async () => {
-    const stop = new AbortController();
+  it('When the export is stopped half-way, plain or encrypted, then the half-written file is removed and nothing is left that looks complete', async () => {
     const catalog = await readCatalog(source);
-    let tables = 0;
-    const onTable = () => {
-      if ((tables += 1) === Math.floor(catalog.length / 2)) stop.abort();
-    };
-    const exporting = writeHandoverFile(file('stopped.zip'), undefined, (zip) =>
-      transaction(source, actor, (tx) => exportHandover(tx, zip, { encoding: 'utf8', today, createdAt: now, signal: stop.signal, onTable }), {
-        isolation: 'snapshot',
-        timeoutMs: 60_000,
-      }),
-    );
-    expect(await refusal(exporting)).toContain('書き出しを中断しました');
-    expect(existsSync(file('stopped.zip'))).toBe(false);
-    expect(existsSync(file('stopped.zip.partial'))).toBe(false);
-    expect(existsSync(file('stopped.zip.sha256'))).toBe(false);
+    for (const [name, password] of [
+      ['stopped.zip', undefined],
+      ['stopped.zip.gpg', 'pw'],
+    ] as const) {
+      const stop = new AbortController();
+      let tables = 0;
+      let halfWritten = 0;
+      const onTable = () => {
+        if ((tables += 1) !== Math.floor(catalog.length / 2)) return;
+        halfWritten = existsSync(file(`${name}.partial`)) ? 1 : 0;
+        stop.abort();
+      };
+      const exporting = writeHandoverFile(file(name), password, (zip) =>
+        transaction(source, actor, (tx) => exportHandover(tx, zip, { encoding: 'utf8', today, createdAt: now, signal: stop.signal, onTable }), {
+          isolation: 'snapshot',
+          timeoutMs: 60_000,
+        }),
+      );
+      expect(await refusal(exporting)).toContain('書き出しを中断しました');
+      expect(halfWritten).toBe(1);
+      expect((await readdir(dir)).filter((entry) => entry.startsWith(name))).toEqual([]);
+    }
   });
 });

@@ -128,7 +128,9 @@ export interface OpenedHandover {
 export async function openHandoverFile(file: string, password: string | undefined): Promise<OpenedHandover> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'handover-'));
   try {
-    const zipPath = (await isZip(file)) ? file : await decryptTo(file, password, path.join(scratch, 'handover.zip'));
+    const kind = await kindOf(file);
+    if (kind === 'unknown') throw refuse('damaged');
+    const zipPath = kind === 'zip' ? file : await decryptTo(file, password, path.join(scratch, 'handover.zip'));
     const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true }).catch(() => {
       throw refuse('damaged');
     });
@@ -163,11 +165,13 @@ export async function openHandoverFile(file: string, password: string | undefine
   }
 }
 
-async function isZip(file: string): Promise<boolean> {
+/** What the file starts with: a ZIP's local header, a password-encrypted OpenPGP message (a symmetric session key packet, tag 3, in the new or the old packet format), or neither. */
+async function kindOf(file: string): Promise<'zip' | 'openpgp' | 'unknown'> {
   const handle = await open(file, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    return bytesRead === 4 && buffer.readUInt32LE(0) === 0x04034b50;
+    if (bytesRead === 4 && buffer.readUInt32LE(0) === 0x04034b50) return 'zip';
+    return bytesRead > 0 && (buffer[0] === 0xc3 || (buffer[0] & 0xfc) === 0x8c) ? 'openpgp' : 'unknown';
   } finally {
     await handle.close();
   }
