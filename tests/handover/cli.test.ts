@@ -2,7 +2,7 @@
 // real databases, as docs/operations.md tells them.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,5 +55,6 @@ describe('npm run data:export / data:import', () => {
     expect(withoutAudit(await snapshot(target))).toEqual(withoutAudit(await snapshot(source)));
     const imports = await target.query<{ action: string }>(`SELECT action FROM audit_logs WHERE action LIKE 'handover.%' ORDER BY id`);
     expect(imports.map((row) => row.action)).toEqual(['handover.import']);
+    await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });

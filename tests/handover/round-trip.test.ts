@@ -2,11 +2,11 @@
 // file, and re-imported into an empty database completely, or refused with nothing written.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { transaction } from '../../src/db/transaction.js';
 import { openHandoverFile, writeHandoverFile } from '../../src/features/handover/archive.js';
@@ -30,6 +30,7 @@ beforeAll(async () => {
   await fillEveryTable(source, { now, today });
   dir = await mkdtemp(path.join(tmpdir(), 'handover-test-'));
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** What `npm run data:export` does: one snapshot transaction writing into the file. */
 function exportTo(db: Database, file: string, options: { encoding?: 'utf8' | 'sjis'; password?: string; signal?: AbortSignal } = {}): Promise<Manifest> {
@@ -153,6 +154,7 @@ describe('handover export and re-import', () => {
     };
     expect(await text('tables/status_notices.csv', 'sjis')).toContain('〓野家の前～駅前 〓');
     expect(await text('tables/status_notices.sjis-originals.csv', 'utf8')).toContain('3,title,𠮷野家の前〜駅前 🎍');
+    expect(await text('README.md', 'utf8')).toContain('tables/<テーブル>.sjis-originals.csv');
     await handover.close();
 
     const target = await createTestDatabase(2);

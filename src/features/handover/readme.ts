@@ -23,8 +23,11 @@ export function readmeText(manifest: Manifest): string {
     `- 文字コード: ${encoding}。改行: CRLF。1 行目は列名です。`,
     '- 値は PostgreSQL の文字列表現そのままです。日時は日本時間 (+09) の ISO 形式、配列は `{a,b}`、JSON は文字列で表します。',
     '- NULL (値なし) は引用符のない空欄、空文字列は `""` です。',
+    ...(manifest.encoding === 'sjis'
+      ? ['- Shift_JIS で表せない文字は、Shift_JIS の近い文字 (〜 は ～) か 〓 で表しています。元の値は tables/<テーブル>.sjis-originals.csv (UTF-8: 行番号、列、値) にあります。']
+      : []),
     "- Excel で式として実行されないよう、数値以外の列で `=` `+` `-` `@` タブ・CR または `'` で始まる値には、先頭に `'` を一つ足しています。元の値は先頭の `'` を一つ取り除いたものです (manifest.json の各列の formulaMark が true の列だけ)。",
-    '- schedule.yaml は、交付場所・開庁ルール・休業日・手続きの設定を設定ファイル形式 (docs/schedule-format.md) で書き出したものです。同じ内容は各テーブルにも含まれています。',
+    '- schedule.yaml は、交付場所・開庁ルール・休業日・手続きの設定を本システムの設定ファイル形式 (docs/schedule-format.md) で書き出したものです。同じ内容は各テーブルにも含まれています。',
     '',
     '## テーブルと列',
     '',
