@@ -236,6 +236,11 @@ describe('handover refusals', () => {
     expect(await snapshot(source)).toEqual(before);
   });
 
+  it('When the file cannot be written, then the export fails with the error and does not hang', async () => {
+    await expect(exportTo(source, path.join(dir, 'no-such-folder', 'handover.zip'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(exportTo(source, path.join(dir, 'no-such-folder', 'handover.zip.gpg'), { password: 'pw' })).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 20_000);
+
   it('When the export is stopped half-way, plain or encrypted, then the half-written file is removed and nothing is left that looks complete', async () => {
     const catalog = await readCatalog(source);
     for (const [name, password] of [

@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { once } from 'node:events';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as openpgp from 'openpgp';
@@ -29,6 +30,8 @@ const refuse = (code: string, params: Record<string, string | number> = {}) => n
 export class HandoverZip {
   private readonly zip = new yazl.ZipFile();
   readonly sums: FileSum[] = [];
+  private failure: Error | undefined;
+  private readonly failed = new AbortController();
 
   get output(): Readable {
     return this.zip.outputStream as Readable;
@@ -36,6 +39,7 @@ export class HandoverZip {
 
   /** Adds an entry from a stream of bytes and resolves once all of it is in, with its checksum. */
   async addStream(name: string, source: AsyncIterable<Buffer>): Promise<FileSum> {
+    if (this.failure) throw this.failure;
     const hash = createHash('sha256');
     let bytes = 0;
     const tap = new PassThrough();
@@ -43,7 +47,7 @@ export class HandoverZip {
     for await (const chunk of source) {
       hash.update(chunk);
       bytes += chunk.length;
-      if (!tap.write(chunk)) await new Promise((resolve) => tap.once('drain', resolve));
+      if (!tap.write(chunk)) await once(tap, 'drain', { signal: this.failed.signal }).catch((error: unknown) => Promise.reject(this.failure ?? error));
     }
     await new Promise<void>((resolve) => tap.end(resolve));
     const sum = { path: name, bytes, sha256: hash.digest('hex') };
@@ -56,6 +60,12 @@ export class HandoverZip {
     const sum = { path: name, bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') };
     this.sums.push(sum);
     return sum;
+  }
+
+  /** Stops the export when the file cannot be written: the entry being added and any later one fail with `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.failed.abort();
   }
 
   /** Writes SHA256SUMS (in the format `sha256sum -c` reads) and closes the ZIP. */
@@ -83,7 +93,7 @@ export async function writeHandoverFile<T>(file: string, password: string | unde
   });
   const bytes = password ? await encrypted(zip.output, password) : zip.output;
   const written = pipeline(bytes, hashing, createWriteStream(partial, { mode: 0o600 }));
-  written.catch(() => {}); // awaited below; an early failure must not go unhandled meanwhile
+  written.catch((error: Error) => zip.fail(error)); // a disk that fills up stops the export at once
   try {
     const result = await fill(zip);
     zip.finish();
