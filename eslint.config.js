@@ -33,7 +33,7 @@ const ownCommits = {
 };
 
 /** Feature folders, lowest first: a feature imports only the features before it. */
-const features = ['staff', 'schedule', 'notify', 'citizen', 'cards', 'floor', 'booking', 'console'];
+const features = ['staff', 'schedule', 'notify', 'citizen', 'cards', 'floor', 'booking', 'console', 'handover'];
 const featuresAfter = (feature, allowed = undefined) => {
   const later = features.slice(features.indexOf(feature) + 1).filter((name) => name !== allowed);
   if (later.length === 0) return [];

@@ -41,6 +41,8 @@ export interface TransactionOptions {
   alongside?: boolean;
   /** false: plain SQL only (fn takes a SqlTx), without Prisma's transaction around it. */
   models?: boolean;
+  /** 'snapshot': every statement sees the database as it was at the first (REPEATABLE READ), for a consistent export. */
+  isolation?: 'snapshot';
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -111,9 +113,9 @@ const isRetryable = (error: unknown): boolean =>
 /** One attempt: the transaction opened with its settings, the callback run in it, then COMMIT. */
 async function runOnce<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
   const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } };
-  if (options.models !== false) return opening.run(open, () => modelTransaction(database, open, actor, fn));
+  if (options.models !== false) return opening.run(open, () => modelTransaction(database, open, actor, fn, options.isolation));
   const client = await database.pool.connect(); // taken before `open` is current: nothing to catch here
-  return opening.run({ ...open, client }, () => plainTransaction(client, open, actor, fn as (tx: SqlTx) => Promise<T>));
+  return opening.run({ ...open, client }, () => plainTransaction(client, open, actor, fn as (tx: SqlTx) => Promise<T>, options.isolation));
 }
 
 /**
@@ -183,7 +185,7 @@ async function copyAlone(client: pg.PoolClient, text: string, source: Iterable<s
 }
 
 /** Prisma's interactive transaction, with plain SQL on the connection it took. */
-function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn: (tx: Tx) => Promise<T>, isolation?: 'snapshot'): Promise<T> {
   return database.prisma.$transaction(
     async (db) => {
       const client = open.client;
@@ -196,12 +198,12 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
         end();
       }
     },
-    { maxWait: MAX_WAIT_MS, timeout: open.settings.timeoutMs + 5_000 },
+    { maxWait: MAX_WAIT_MS, timeout: open.settings.timeoutMs + 5_000, isolationLevel: isolation === 'snapshot' ? 'RepeatableRead' : undefined },
   );
 }
 
 /** BEGIN (with the settings) and COMMIT on a pool connection, for work that needs plain SQL only. */
-async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: Actor, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: Actor, fn: (tx: SqlTx) => Promise<T>, isolation?: 'snapshot'): Promise<T> {
   const { query, copyFrom, together, end } = queryOn(client);
   let broken: Error | undefined;
   try {
@@ -209,7 +211,7 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
     // BEGIN goes out with the first statement (the connection pipelines, see connectDatabase).
     // It cannot fail alone on a working connection, and a failed setting aborts the transaction
     // block, so every statement after it fails too; its own error is the one reported.
-    const begun = client.query(`BEGIN; ${settingsSql(client, open)}`);
+    const begun = client.query(`BEGIN${isolation === 'snapshot' ? ' ISOLATION LEVEL REPEATABLE READ' : ''}; ${settingsSql(client, open)}`);
     begun.catch(() => {});
     const value = await fn({ query, copyFrom, actor });
     await begun;

@@ -215,6 +215,13 @@ describe('transaction() for plain SQL only ({ models: false })', () => {
     ).rejects.toMatchObject({ code: '22012' });
     expect(attempts).toBe(1);
   });
+
+  it('When a transaction of either kind is opened as a snapshot, then it runs REPEATABLE READ, and others READ COMMITTED', async () => {
+    const isolation = (tx: { query: typeof db.query }) => tx.query<{ level: string }>(`SELECT current_setting('transaction_isolation') AS level`).then(([row]) => row.level);
+    expect(await transaction(db, actor, isolation, { isolation: 'snapshot' })).toBe('repeatable read');
+    expect(await transaction(db, actor, isolation, { isolation: 'snapshot', models: false })).toBe('repeatable read');
+    expect(await transaction(db, actor, isolation, { models: false })).toBe('read committed');
+  });
 });
 
 describe('tx.copyFrom (COPY FROM STDIN on the pipelined connection)', () => {

@@ -97,6 +97,8 @@ export const AUDIT_ACTIONS = [
   'floor.ranges.save',
   'retention.update',
   'retention.purge',
+  'handover.export',
+  'handover.import',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
