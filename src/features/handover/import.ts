@@ -33,7 +33,7 @@ type ImportManifest = z.infer<typeof manifestSchema>;
 
 /**
  * Rows the migrations themselves put in a new database (the default booking policy, the default
- * J-LIS file layout, the pickup procedure): a database holding only these counts as empty, and
+ * J-LIS file layout, the pickup procedure, the audit log's retention period): a database holding only these counts as empty, and
  * they are replaced by the export's. A migration that adds a default must add it here; the
  * round-trip test (tests/handover/round-trip.test.ts) fails until it does.
  */
@@ -41,6 +41,7 @@ const MIGRATION_DEFAULTS: Record<string, string> = {
   booking_policies: 'counter_id IS NULL',
   import_profiles: 'true',
   procedures: "code = 'pickup'",
+  retention_periods: "updated_by = 'system:migration'",
 };
 
 const refuse = (code: string, params: Record<string, string | number> = {}) => new AppError(422, `handover_${code}`, `handover.${code}`, params);
