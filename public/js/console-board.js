@@ -1,5 +1,6 @@
 // Keeps the day board current: every 15 seconds it fetches the board as JSON and redraws the
-// rows (text only, built with DOM methods). Without JavaScript the page offers a refresh link.
+// rows (text only, built with DOM methods), and today's board at once when the counter's floor
+// changes (public/js/floor-stream.js). Without JavaScript the page offers a refresh link.
 (function () {
   const body = document.getElementById('board-body');
   if (!body) return;
@@ -72,14 +73,27 @@
     }
   }
 
-  async function poll() {
+  async function refresh() {
     try {
       const response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
       if (response.ok) draw(await response.json());
     } catch (error) {
-      // a dropped poll is retried on the next tick
+      // a dropped refresh is retried on the next tick
     }
+  }
+
+  async function poll() {
+    await refresh();
     window.setTimeout(poll, INTERVAL);
   }
   window.setTimeout(poll, INTERVAL);
+
+  // Today's board also redraws at once when the counter's floor changes (a check-in, a call).
+  const events = body.getAttribute('data-events');
+  let first = true;
+  if (events && window.followFloor)
+    window.followFloor(events, function () {
+      if (first) first = false;
+      else void refresh();
+    });
 })();

@@ -53,7 +53,7 @@ export interface BoardSlot {
 }
 
 export interface DayBoard {
-  counter: { id: number; name: string };
+  counter: { id: number; code: string; name: string };
   date: IsoDate;
   slots: BoardSlot[];
   totals: { capacity: number; booked: number; webFree: number; heldBackFree: number };
@@ -124,7 +124,7 @@ export async function dayBoard(tx: Tx, counterId: number, date: IsoDate, user: S
   const sum = (pick: (slot: BoardSlot) => number) => board.reduce((total, slot) => total + pick(slot), 0);
   await recordAudit(tx, { action: auditAction, targetType: 'counter', targetId: counterId, detail: { date, bookings: bookings.length } });
   return {
-    counter: { id: counter.id, name: counter.name },
+    counter: { id: counter.id, code: counter.code, name: counter.name },
     date,
     slots: board,
     totals: { capacity: sum((slot) => slot.capacity), booked: sum((slot) => slot.booked), webFree: sum((slot) => slot.webFree), heldBackFree: sum((slot) => slot.heldBackFree) },

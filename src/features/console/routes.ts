@@ -113,7 +113,7 @@ export function consoleRoutes(context: AppContext): Router {
       next: addDays(board.date, 1),
       noShows: typeof req.query.noShows === 'string' ? Number(req.query.noShows) : undefined,
       refreshSeconds: refreshSecondsOf(req.query.refresh),
-      scripts: ['/js/console-board.js'],
+      scripts: ['/js/floor-stream.js', '/js/console-board.js'],
     });
   });
 
