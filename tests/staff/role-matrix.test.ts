@@ -39,6 +39,7 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'status.manage': STAFF_UP,
   'floor.work': STAFF_UP,
   'floor.settings': ADMIN,
+  'logistics.work': STAFF_UP,
   'help.read': ALL,
   'booking.onBehalf': ALL,
   'booking.bypassWindow': ALL,
