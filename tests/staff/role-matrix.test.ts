@@ -14,6 +14,7 @@ import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
+import { logisticsFixture } from '../helpers/logistics.js';
 
 const ALL: StaffRole[] = ['admin', 'staff', 'operator'];
 const ADMIN: StaffRole[] = ['admin'];
@@ -190,6 +191,26 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/floor/tickets/{ticketId}/served', 'floor.work'],
   ['POST', '/staff/floor/tickets/{ticketId}/absent', 'floor.work'],
   ['GET', '/staff/floor/tickets/{ticketId}/print', 'floor.work'],
+  // card logistics (issue 19.1)
+  ['GET', '/staff/logistics', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/shipments', 'logistics.work'],
+  ['GET', '/staff/logistics/shipments/{shipmentId}', 'logistics.work'],
+  ['POST', '/staff/logistics/shipments/{shipmentId}/ship', 'logistics.work'],
+  ['POST', '/staff/logistics/shipments/{shipmentId}/discard', 'logistics.work'],
+  ['POST', '/staff/logistics/shipments/{shipmentId}/finish', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/receive', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/receive', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/returns', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/returns', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/returns.csv', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/counts', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/counts', 'logistics.work'],
+  ['GET', '/staff/logistics/counts/{countId}', 'logistics.work'],
+  ['POST', '/staff/logistics/counts/{countId}/scan', 'logistics.work'],
+  ['POST', '/staff/logistics/counts/{countId}/finish', 'logistics.work'],
+  ['GET', '/staff/logistics/counts/{countId}/findings.csv', 'logistics.work'],
+  ['POST', '/staff/cards/{holderId}/transfers', 'logistics.work'],
+  ['POST', '/staff/logistics/transfers/{transferId}/cancel', 'logistics.work'],
 ];
 
 let t: TestApp;
@@ -212,6 +233,7 @@ beforeAll(async () => {
     bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }),
   );
   const ticket = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }));
+  const logistics = await logisticsFixture(t.db, counter.id);
   ids = {
     ticketId: String(ticket.id),
     staffId: String(target.id),
@@ -220,6 +242,9 @@ beforeAll(async () => {
     noticeId: person.noticeId,
     bookingId: String(booking.bookings[0].id),
     missingId: '999999',
+    shipmentId: String(logistics.shipmentId),
+    countId: String(logistics.countId),
+    transferId: String(logistics.transferId),
   };
 });
 
