@@ -81,6 +81,10 @@ describe('shipping and receiving pages', () => {
     const closed = await agent.get(finished.headers.location);
     expect(closed.text).toContain('届かなかったカード(1枚)');
     expect(closed.text).toContain(cards[1].noticeId);
+    // The ward's pull list: the card still on its way is flagged so, the received one no more.
+    const pull = await agent.get(`/staff/cards/pull-list?counterId=${ward.id}&date=${addDays(today, 7)}`);
+    expect(pull.text).toContain('保管場所: 交付センター — 移送が必要(輸送中)');
+    expect(pull.text.match(/移送が必要/g)).toHaveLength(1);
   });
 
   it('When an operator opens a card that is on its way, then the card page shows the transfer in Japanese, but the logistics pages are refused', async () => {
@@ -91,6 +95,9 @@ describe('shipping and receiving pages', () => {
     expect(card.text).toContain('移送依頼中(未発送)');
     expect(card.text).toContain('予約による移送');
     expect(card.text).not.toContain('requested');
+    const consolePage = await agent.get(`/staff/console/holders/${cards[0].holder.id}`);
+    expect(consolePage.text).toContain('移送依頼中(未発送)');
+    expect(consolePage.text).toContain('(交付センター → 北区役所)');
     expect((await agent.get(`/staff/logistics?counterId=${center.id}`)).status).toBe(403);
     expect((await agent.get(`/staff/logistics/sites/${center.id}/receive`)).status).toBe(403);
   });

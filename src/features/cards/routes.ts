@@ -214,7 +214,12 @@ export function cardRoutes(context: AppContext): Router {
     const t = res.locals.t;
     const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
     const flag = (row: (typeof rows)[number]) =>
-      [row.notArrived ? t('cards.pull.notArrived') : '', row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) : ''].filter(Boolean).join(' ');
+      [
+        row.notArrived ? t('cards.pull.notArrived') : '',
+        row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) + (row.transferStatus ? `(${t(`logistics.transferStatus.${row.transferStatus}`)})` : '') : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
     await sendCsv(res, {
       filename: `pull-list-${date ?? ''}.csv`,
       encoding: parseCsvEncoding(req.query.encoding),

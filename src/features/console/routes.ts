@@ -1,5 +1,6 @@
 // The staff and call-center console, under /staff/console. Handlers parse, call one service,
 // render or redirect.
+import { openTransferOf } from '../cards/logistics/transfers.js';
 import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
@@ -147,7 +148,8 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/holders/:id', viewers, async (req, res) => {
     const holder = await holderPage(req, res, parseQuery(id, req.params.id));
-    page(res, 'holder', 'console.holder.title', { holder, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
+    const transfer = await asStaff(req, res, (tx) => openTransferOf(tx, holder.id));
+    page(res, 'holder', 'console.holder.title', { holder, transfer, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
   });
 
   const pickerPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
