@@ -115,6 +115,10 @@ describe('shipments and receiving', () => {
       kind: 'unexpected',
       why: 'not_shipped',
     });
+    // At the center the card waits to be sent: a scan there says so, or puts it away when a place is given.
+    const atCenter = (storagePlace: string) => asClerk((tx) => receiveScan(tx, { siteId: center.id, noticeId: cards[0].noticeId, storagePlace, by }));
+    expect(await atCenter('')).toMatchObject({ kind: 'unexpected', why: 'to_be_sent', siteName: '北区役所' });
+    expect(await atCenter('発送棚')).toMatchObject({ kind: 'put_away', storagePlace: '発送棚' });
     await asClerk((tx) => discardShipment(tx, { shipmentId: first, by }));
     const second = await asClerk((tx) => createShipment(tx, { fromCounterId: center.id, toCounterId: ward.id, by }));
     expect((await asClerk((tx) => showShipment(tx, second, by))).cards).toHaveLength(1);

@@ -15,7 +15,7 @@ export type ReceiveAnswer =
   | { kind: 'already_received'; storagePlace: string; putAway: boolean }
   | { kind: 'put_away'; storagePlace: string }
   /** Not in any shipment on its way to this site: why, and where the card is recorded. */
-  | { kind: 'unexpected'; why: 'not_shipped' | 'other_destination' | 'stored_here' | 'stored_elsewhere' | 'no_site'; siteName: string }
+  | { kind: 'unexpected'; why: 'not_shipped' | 'to_be_sent' | 'other_destination' | 'stored_here' | 'stored_elsewhere' | 'no_site'; siteName: string }
   | { kind: 'unknown' };
 
 export interface ScannedCard {
@@ -41,6 +41,7 @@ interface OpenTransfer {
   toCounterId: number;
   shipmentId: number | null;
   fromName: string;
+  toName: string;
 }
 
 const RECEIVE = `
@@ -58,8 +59,8 @@ export async function receiveScan(tx: SqlTx, input: { siteId: number; noticeId: 
   const card = await lockCardByNoticeId(tx, input.noticeId);
   if (!card) return { kind: 'unknown' };
   const [open] = await tx.query<OpenTransfer>(
-    `SELECT t.id, t.status::text AS status, t.to_counter_id AS "toCounterId", t.shipment_id AS "shipmentId", f.name AS "fromName"
-     FROM card_transfers t JOIN counters f ON f.id = t.from_counter_id WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
+    `SELECT t.id, t.status::text AS status, t.to_counter_id AS "toCounterId", t.shipment_id AS "shipmentId", f.name AS "fromName", d.name AS "toName"
+     FROM card_transfers t JOIN counters f ON f.id = t.from_counter_id JOIN counters d ON d.id = t.to_counter_id WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
     [card.id],
   );
   if (open?.status === 'shipped' && open.toCounterId === input.siteId) {
@@ -74,15 +75,19 @@ export async function receiveScan(tx: SqlTx, input: { siteId: number; noticeId: 
     await reconcileTransfers(tx, [card.id]);
     return { kind: 'received', shipmentId: open.shipmentId!, fromName: open.fromName, storagePlace: input.storagePlace || card.storagePlace };
   }
-  if (!open && card.siteId === input.siteId) return hereAlready(tx, card, input.storagePlace);
+  if (card.siteId === input.siteId && open?.status !== 'shipped') {
+    // A card here may be put away, even one waiting to be sent; without a place, the clerk is told it is to go.
+    if (open && input.storagePlace === '') return { kind: 'unexpected', why: 'to_be_sent', siteName: open.toName };
+    return hereAlready(tx, card, input.storagePlace);
+  }
   return { kind: 'unexpected', why: unexpectedWhy(card, open, input.siteId), siteName: card.siteName ?? '' };
 }
 
+/** Why a card that is not here (or is on its way elsewhere) was not expected at this site. */
 function unexpectedWhy(card: ScannedCard, open: OpenTransfer | undefined, siteId: number): Extract<ReceiveAnswer, { kind: 'unexpected' }>['why'] {
   if (open?.status === 'requested' && open.toCounterId === siteId) return 'not_shipped';
   if (open) return 'other_destination';
-  if (card.siteId === null) return 'no_site';
-  return card.siteId === siteId ? 'stored_here' : 'stored_elsewhere';
+  return card.siteId === null ? 'no_site' : 'stored_elsewhere';
 }
 
 /** A card already at this site: received before (a second scan), or put away to the place given. */

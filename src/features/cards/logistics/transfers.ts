@@ -102,7 +102,7 @@ export async function lockCard(tx: SqlTx, cardHolderId: number): Promise<{ id: n
     `SELECT id, counter_id AS "siteId", status::text AS status FROM card_holders WHERE id = $1::int FOR UPDATE`,
     [cardHolderId],
   );
-  if (!card) throw new AppError(404, 'card_not_found', 'cards.show.notFound');
+  if (!card) throw new AppError(404, 'card_not_found', 'cards.notFound');
   return card;
 }
 
