@@ -8,6 +8,7 @@ import { transaction, type Tx } from '../../src/db/transaction.js';
 import { bookSlot, cancelBooking, handOver, moveBooking } from '../../src/features/booking/index.js';
 import { receiveScan } from '../../src/features/cards/logistics/receiving.js';
 import { createShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
+import { countScan, finishCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
 import { OPEN_BOOKING_SQL } from '../../src/domain/booking-rules.js';
 import { addDays } from '../../src/lib/jst.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
@@ -104,6 +105,27 @@ describe('receiving races', () => {
     expect(audits).toBe(CARDS);
     expect(await t.db.prisma.cardTransfer.count({ where: { shipmentId, status: 'received' } })).toBe(CARDS);
     expectConsistent(await states(cards.map((card) => card.holder.id)));
+  });
+});
+
+describe('stock count races', () => {
+  it('When every card of a site is scanned at three terminals at once while the count is finished, then each card is one scan row and the finish counts what came before it', async () => {
+    const { center, cards } = await scene('center');
+    const countId = await run((tx) => startCount(tx, { siteId: center.id, by }));
+    const scans = cards.flatMap((card) => [0, 1, 2].map(() => run((tx) => countScan(tx, { countId, noticeId: card.noticeId, by }))));
+    const results = await settled([...scans, run((tx) => finishCount(tx, { countId, by }))]);
+    expect(
+      refusals(results).every((code) => code === 'count_finished'),
+      refusals(results).join(),
+    ).toBe(true);
+    const rows = await t.db.prisma.stockCountScan.findMany({ where: { stockCountId: countId } });
+    expect(new Set(rows.map((row) => row.cardHolderId)).size).toBe(rows.length);
+    const accepted = results.slice(0, scans.length).filter((result) => result.status === 'fulfilled').length;
+    expect(rows.reduce((sum, row) => sum + row.times, 0)).toBe(accepted);
+    const count = await t.db.prisma.stockCount.findUniqueOrThrow({ where: { id: countId } });
+    const missing = await t.db.prisma.stockCountFinding.count({ where: { stockCountId: countId, kind: 'missing' } });
+    expect(count).toMatchObject({ status: 'finished', expected: CARDS, scanned: rows.length });
+    expect(missing).toBe(CARDS - rows.length);
   });
 });
 

@@ -8,7 +8,7 @@ import { transaction, type SqlTx } from '../../../db/transaction.js';
 import { AppError } from '../../../lib/app-error.js';
 import { parseCsvEncoding, sendCsv } from '../../../lib/csv.js';
 import { formatMinutes, jstDateOf, jstMinutesOf } from '../../../lib/jst.js';
-import { parseForm, parseQuery, pathId, type FieldErrors } from '../../../lib/validation.js';
+import { hasControlCharacters, parseForm, parseQuery, pathId, type FieldErrors } from '../../../lib/validation.js';
 import { can, visibleCounterIds } from '../../../policies/index.js';
 import { actorLabeler } from '../../staff/actors.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../../staff/access.js';
@@ -120,7 +120,8 @@ export function logisticsRoutes({ db }: AppContext): Router {
   router.post('/logistics/sites/:id/receive', workers, async (req, res) => {
     const site = await siteOf(req, res);
     const parsed = parseForm(receiveForm, req.body);
-    const storagePlace = typeof req.body?.storagePlace === 'string' ? req.body.storagePlace.slice(0, 100) : '';
+    // Shown again in the field after a refusal, unless it is what was refused.
+    const storagePlace = typeof req.body?.storagePlace === 'string' && !hasControlCharacters(req.body.storagePlace) ? req.body.storagePlace.slice(0, 100) : '';
     if (!parsed.ok) return receivePage(req, res, { errors: parsed.errors, storagePlace }, 400);
     const { code, storagePlace: place } = parsed.data;
     const answer = await asStaff(req, res, (tx) => receiveScan(tx, { siteId: site.id, noticeId: code, storagePlace: place, by: user(res) }));
