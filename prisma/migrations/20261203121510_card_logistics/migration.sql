@@ -178,7 +178,7 @@ ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_shipped" CHECK (("st
 ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_received" CHECK (("status" = 'received') = ("received_at" IS NOT NULL AND "received_by" IS NOT NULL));
 ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_cancelled" CHECK (("status" = 'cancelled') = ("cancelled_at" IS NOT NULL AND "cancelled_by" IS NOT NULL AND "close_reason" IS NOT NULL));
 ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_booking_reason" CHECK ("reason" = 'booking' OR "booking_id" IS NULL);
-ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_close_reason" CHECK ("close_reason" IS NULL OR "close_reason" IN ('booking_moved', 'booking_ended', 'handed_over', 'card_cancelled', 'clerk'));
+ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_close_reason" CHECK ("close_reason" IS NULL OR "close_reason" IN ('booking_moved', 'booking_ended', 'handed_over', 'card_cancelled', 'site_changed', 'clerk'));
 ALTER TABLE "card_transfers" ADD CONSTRAINT "card_transfers_storage_place" CHECK (length("storage_place") <= 100);
 ALTER TABLE "shipments" ADD CONSTRAINT "shipments_other_site" CHECK ("from_counter_id" <> "to_counter_id");
 ALTER TABLE "shipments" ADD CONSTRAINT "shipments_shipped" CHECK (("status" IN ('shipped', 'closed')) = ("shipped_at" IS NOT NULL AND "shipped_by" IS NOT NULL));

@@ -11,7 +11,7 @@ import { authorize, can, type StaffPrincipal } from '../../../policies/index.js'
 import { recordAudit } from '../../staff/audit.js';
 
 /** Why a transfer was closed other than by a scan (close_reason; shown as logistics.closeReason.<key>). */
-export type CloseReason = 'booking_moved' | 'booking_ended' | 'handed_over' | 'card_cancelled' | 'clerk';
+export type CloseReason = 'booking_moved' | 'booking_ended' | 'handed_over' | 'card_cancelled' | 'site_changed' | 'clerk';
 
 export const OPEN_TRANSFER_SQL = `('requested', 'shipped')`;
 
@@ -27,6 +27,7 @@ interface CardNeed {
   bookingId: number | null;
   transferId: number | null;
   transferStatus: 'requested' | 'shipped' | null;
+  transferFrom: number | null;
   transferTo: number | null;
   transferReason: 'booking' | 'clerk' | null;
 }
@@ -34,7 +35,7 @@ interface CardNeed {
 // Each card (locked by the caller) with its open booking that needs the stored card, and its open transfer.
 const CARD_NEEDS = `
   SELECT h.id, h.counter_id AS "siteId", h.status::text AS status, want.counter_id AS "wantedAt", want.id AS "bookingId",
-         t.id AS "transferId", t.status::text AS "transferStatus", t.to_counter_id AS "transferTo", t.reason::text AS "transferReason"
+         t.id AS "transferId", t.status::text AS "transferStatus", t.from_counter_id AS "transferFrom", t.to_counter_id AS "transferTo", t.reason::text AS "transferReason"
   FROM card_holders h
   LEFT JOIN LATERAL (SELECT b.id, s.counter_id FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN procedures p ON p.code = b.procedure_code
                      WHERE b.card_holder_id = h.id AND b.status IN ${OPEN_BOOKING_SQL} AND p.needs_stored_card ORDER BY b.id LIMIT 1) want ON true
@@ -57,7 +58,7 @@ const RAISE = `
 
 type Plan = { cancel: [number, CloseReason][]; handedOver: number[]; raise: [number, number, number, number][] };
 
-/** What a card's open transfer should become, given its status and its open booking. */
+/** What a card's open transfer should become, given its status, its site and its open booking. */
 function plan(card: CardNeed, out: Plan): void {
   const open = card.transferId;
   if (GONE.includes(card.status)) {
@@ -67,15 +68,20 @@ function plan(card: CardNeed, out: Plan): void {
   }
   // A shipped card is on its way: it is received where it goes, and reconciled again there.
   if (card.transferStatus === 'shipped') return;
-  let stillOpen = open !== null;
-  // A booking's transfer whose booking ended is called off; a clerk's stays while no booking wants the card.
-  if (open !== null && card.wantedAt === null && card.transferReason === 'booking') out.cancel.push([open, 'booking_ended']);
-  // A booking that needs the card elsewhere than the request goes replaces it (or calls it off: the card is there).
-  if (open !== null && card.wantedAt !== null && card.transferTo !== card.wantedAt) {
-    out.cancel.push([open, 'booking_moved']);
-    stillOpen = false;
+  if (open !== null) {
+    const reason = closeReasonOf(card);
+    if (reason === null) return;
+    out.cancel.push([open, reason]);
   }
-  if (!stillOpen && card.wantedAt !== null && card.siteId !== null && card.wantedAt !== card.siteId) out.raise.push([card.id, card.siteId, card.wantedAt, card.bookingId!]);
+  if (card.wantedAt !== null && card.siteId !== null && card.wantedAt !== card.siteId) out.raise.push([card.id, card.siteId, card.wantedAt, card.bookingId!]);
+}
+
+/** Why a card's requested transfer no longer stands, or null when it does (a clerk's stays while no booking wants the card). */
+function closeReasonOf(card: CardNeed): CloseReason | null {
+  // The card's recorded site changed (a J-LIS import): it is sent from where it is now, if at all.
+  if (card.transferFrom !== card.siteId) return 'site_changed';
+  if (card.wantedAt === null) return card.transferReason === 'booking' ? 'booking_ended' : null;
+  return card.transferTo === card.wantedAt ? null : 'booking_moved';
 }
 
 /**
