@@ -89,7 +89,9 @@ export function consoleRoutes(context: AppContext): Router {
   const asStaff = <T>(req: Request, res: Response, fn: (tx: Tx) => Promise<T>) => transaction(db, staffActor(req, res), fn);
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const identityCheck = (req: Request, res: Response) => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper });
-  const holderPage = (req: Request, res: Response, holderId: number) => asStaff(req, res, (tx) => holderForConsole(tx, holderId, user(res)));
+  /** A card holder as the console shows them, with their card's open transfer between sites. */
+  const holderPage = (req: Request, res: Response, holderId: number) =>
+    asStaff(req, res, async (tx) => ({ ...(await holderForConsole(tx, holderId, user(res))), transfer: await openTransferOf(tx, holderId) }));
   const myCounters = (res: Response) => countersOf(db, user(res));
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();
@@ -148,8 +150,7 @@ export function consoleRoutes(context: AppContext): Router {
 
   router.get('/console/holders/:id', viewers, async (req, res) => {
     const holder = await holderPage(req, res, parseQuery(id, req.params.id));
-    const transfer = await asStaff(req, res, (tx) => openTransferOf(tx, holder.id));
-    page(res, 'holder', 'console.holder.title', { holder, transfer, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
+    page(res, 'holder', 'console.holder.title', { holder, done: typeof req.query.done === 'string' ? req.query.done : '', errors: {}, problem: '' });
   });
 
   const pickerPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
