@@ -151,6 +151,25 @@ describe('bookings racing with hand-overs, moves back and shipments', () => {
   );
 
   it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))(
+    'When a caller cancels and books again at another site while the card is being handed over (round %i), then a handed-over card has no open transfer and a rebooked one has the one it needs',
+    async () => {
+      const { slots, cards } = await scene('center');
+      const rebook = (card: (typeof cards)[number]) =>
+        run((tx) => cancelBooking(tx, { bookingId: card.bookingId, by, baseUrl })).then(() =>
+          run((tx) => bookSlot(tx, { slotId: slots.ward, cardHolderIds: [card.holder.id], channel: 'phone', by, baseUrl })),
+        );
+      const results = await settled(cards.flatMap((card) => [rebook(card), run((tx) => handOver(tx, { bookingId: card.bookingId, by, otherDayConfirmed: true }))]));
+      expect(
+        refusals(results).every((code) => ['booking_not_found', 'wrong_status'].includes(code)),
+        refusals(results).join(),
+      ).toBe(true);
+      const after = await states(cards.map((card) => card.holder.id));
+      expect(after.every((card) => card.status === 'handed_over' || card.open.length === 1)).toBe(true);
+      expectConsistent(after);
+    },
+  );
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))(
     'When each booking at another site is moved back to the card’s site and moved on again at once (round %i), then each card has the one transfer its booking needs',
     async () => {
       const { center, slots, cards } = await scene('ward');
