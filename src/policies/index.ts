@@ -68,6 +68,8 @@ const GRANTS = {
   'floor.work': CLERKS,
   /** The ticket number ranges of a counter's queues. */
   'floor.settings': ADMINS,
+  /** Card logistics at a site: transfers, shipping lists, receiving and putting away, returned letters, stock counts. */
+  'logistics.work': CLERKS,
   /** The bookings CSV export. */
   'bookings.export': CLERKS,
   'users.manage': ADMINS,

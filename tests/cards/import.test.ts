@@ -11,6 +11,9 @@ import { binaryBody, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { commit, csvText, noticeIdFor, settled, sjis, upload, uploadOk, type Agent } from './helpers.js';
 import { createBooking } from '../helpers/bookings.js';
+import { transaction } from '../../src/db/transaction.js';
+import { bookSlot } from '../../src/features/booking/index.js';
+import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 
 let t: TestApp;
 let agent: Agent;
@@ -314,5 +317,28 @@ describe('J-LIS import', () => {
     expect(xlsx.text).toContain('テキストファイル');
     expect(await small.db.prisma.importBatch.count()).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('When a file moves a card that a booking elsewhere has asked for to that very counter, then the request is called off; moved to a third counter, it is sent from there', async () => {
+    const home = await t.db.prisma.counter.findUniqueOrThrow({ where: { code: counterCode } });
+    const [ward, annex] = [await createCounter(t.db, { name: '北区役所' }), await createCounter(t.db, { name: '分室' })];
+    const slot = await createSlot(t.db, { counterId: ward.id, date: '2027-03-01' });
+    const cards = [
+      await createCardHolder(t.db, { noticeId: noticeIdFor(700), counterId: home.id }),
+      await createCardHolder(t.db, { noticeId: noticeIdFor(701), counterId: home.id }),
+    ];
+    for (const card of cards)
+      await transaction(t.db, STAFF_ACTOR, (tx) =>
+        bookSlot(tx, { slotId: slot.id, cardHolderIds: [card.holder.id], channel: 'phone', by: TEST_CLERK, baseUrl: 'http://127.0.0.1' }),
+      );
+    const batchId = await uploadOk(agent, sjis(csvText([row(700, { 5: ward.code }), row(701, { 5: annex.code })])));
+    expect(await settled(t.db, batchId)).toMatchObject({ status: 'previewed', updatedCount: 2 });
+    expect(await commit(agent, t.db, batchId)).toMatchObject({ status: 'committed' });
+    const transfers = (id: number) => t.db.prisma.cardTransfer.findMany({ where: { cardHolderId: id }, orderBy: { id: 'asc' } });
+    expect((await transfers(cards[0].holder.id)).map((row) => [row.status, row.closeReason])).toEqual([['cancelled', 'site_changed']]);
+    expect((await transfers(cards[1].holder.id)).map((row) => [row.status, row.fromCounterId, row.toCounterId])).toEqual([
+      ['cancelled', home.id, ward.id],
+      ['requested', annex.id, ward.id],
+    ]);
   });
 });

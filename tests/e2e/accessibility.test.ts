@@ -13,6 +13,7 @@ import { accessibilityViolations, appInBrowser, openPage } from '../helpers/brow
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createApplicant, createCardHolder, createCounter, createSlot, createStaff, createWeekdayRule } from '../helpers/factories.js';
 import { routesOf } from '../helpers/routes.js';
+import { logisticsFixture } from '../helpers/logistics.js';
 import { callNext, issueWalkIn } from '../../src/features/floor/tickets.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { inTx } from '../helpers/tx.js';
@@ -306,8 +307,12 @@ describe('staff pages', () => {
     const batch = await t.db.prisma.importBatch.create({
       data: { storageKey: 'a11y', fileName: 'cards.csv', sha256: '0', sizeBytes: 0, profileId: profile.id, uploadedBy: user.loginId },
     });
+    const logistics = await logisticsFixture(t.db, counterId);
     const ids: [RegExp, number | string][] = [
       [/^\/staff\/users\//, target.user.id],
+      [/^\/staff\/logistics\/sites\//, counterId],
+      [/^\/staff\/logistics\/shipments\//, logistics.shipmentId],
+      [/^\/staff\/logistics\/counts\//, logistics.countId],
       [/^\/staff\/cards\/profiles\//, profile.id],
       [/^\/staff\/cards\/imports\//, batch.id],
       [/^\/staff\/(schedule|console|floor)\/counters\//, counterId],

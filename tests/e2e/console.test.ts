@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { bookSlot } from '../../src/features/booking/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve } from '../helpers/browser.js';
+import { DESKTOP, expectAccessible, launchBrowser, openPage, screenshot, serve, staffInBrowser } from '../helpers/browser.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 
@@ -23,13 +23,7 @@ let slotIds: number[];
 let booked: { holderId: number; noticeId: string; code: string };
 
 async function loggedIn(role: 'staff' | 'operator'): Promise<{ page: Page; problems: string[] }> {
-  const { user, password } = await createStaff(t.db, { role });
-  const opened = await openPage(browser, DESKTOP);
-  await opened.page.goto(`${base}/staff/login`);
-  await opened.page.fill('#loginId', user.loginId);
-  await opened.page.fill('#password', password);
-  await Promise.all([opened.page.waitForURL(`${base}/staff`), opened.page.click('button[type=submit]')]);
-  return opened;
+  return staffInBrowser({ t, base, browser }, role);
 }
 
 async function bookFor(slotId: number) {

@@ -6,10 +6,10 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issueWalkIn } from '../../src/features/floor/tickets.js';
 import type { TestApp } from '../helpers/app.js';
-import { appInBrowser, DESKTOP, openPage, PHONE, screenshot } from '../helpers/browser.js';
+import { appInBrowser, DESKTOP, openPage, PHONE, screenshot, staffInBrowser } from '../helpers/browser.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
-import { createCounter, createStaff } from '../helpers/factories.js';
+import { createCounter } from '../helpers/factories.js';
 import { inTx } from '../helpers/tx.js';
 
 pinClock(WORKING_WEDNESDAY);
@@ -25,12 +25,7 @@ beforeAll(async () => {
 const walkIn = (counterId: number) => inTx(t.db, (tx) => issueWalkIn(tx, { counterId, procedureCode: 'pickup', by: TEST_CLERK }), STAFF_ACTOR);
 
 async function clerkAtWindow(counterId: number, window: number): Promise<{ page: Page; problems: string[] }> {
-  const { user, password } = await createStaff(t.db, { role: 'staff' });
-  const opened = await openPage(browser, DESKTOP);
-  await opened.page.goto(`${base}/staff/login`);
-  await opened.page.fill('#loginId', user.loginId);
-  await opened.page.fill('#password', password);
-  await Promise.all([opened.page.waitForURL(`${base}/staff`), opened.page.click('button[type=submit]')]);
+  const opened = await staffInBrowser({ t, base, browser });
   await opened.page.goto(`${base}/staff/floor/counters/${counterId}?window=${window}`);
   return opened;
 }

@@ -6,7 +6,9 @@ import type { AddressInfo, Server } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, expect } from 'vitest';
+import type { StaffRole } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from './app.js';
+import { createStaff } from './factories.js';
 
 export const PHONE = { width: 360, height: 740 };
 export const DESKTOP = { width: 1280, height: 900 };
@@ -55,6 +57,17 @@ export async function openPage(
   });
   page.on('pageerror', (error) => problems.push(error.message));
   return { page, problems };
+}
+
+/** A new staff user of `role`, logged in through the staff log-in form on a desktop page. */
+export async function staffInBrowser(app: { t: TestApp; base: string; browser: Browser }, role: StaffRole = 'staff'): Promise<{ page: Page; problems: string[] }> {
+  const { user, password } = await createStaff(app.t.db, { role });
+  const opened = await openPage(app.browser, DESKTOP);
+  await opened.page.goto(`${app.base}/staff/login`);
+  await opened.page.fill('#loginId', user.loginId);
+  await opened.page.fill('#password', password);
+  await Promise.all([opened.page.waitForURL(`${app.base}/staff`), opened.page.click('button[type=submit]')]);
+  return opened;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -24,6 +24,7 @@ import { routesOf, type Route } from '../helpers/routes.js';
 import { issueWalkIn } from '../../src/features/floor/tickets.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { inTx } from '../helpers/tx.js';
+import { logisticsFixture } from '../helpers/logistics.js';
 
 /** The values the brief names; path parameters also get a few spellings of a number. */
 const HOSTILE = ['\u0000', '99999999999999999999', '-1', '0', '2026-02-31', '2026-13-45', '0000-01', 'x'.repeat(600), '%00', '../'];
@@ -303,11 +304,16 @@ beforeAll(async () => {
   const target = await createStaff(t.db, { role: 'staff' });
   const profile = await t.db.prisma.importProfile.findFirstOrThrow();
   const ticket = await inTx(t.db, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }), STAFF_ACTOR);
+  const logistics = await logisticsFixture(t.db, counter.id);
   const byPrefix: [RegExp, number | string][] = [
     [/^\/staff\/users\//, target.user.id],
     [/^\/staff\/cards\/profiles\//, profile.id],
     [/^\/staff\/(schedule|console|floor)\/counters\//, counter.id],
     [/^\/staff\/floor\/tickets\//, ticket.id],
+    [/^\/staff\/logistics\/sites\//, counter.id],
+    [/^\/staff\/logistics\/shipments\//, logistics.shipmentId],
+    [/^\/staff\/logistics\/counts\//, logistics.countId],
+    [/^\/staff\/logistics\/transfers\//, logistics.transferId],
     [/^\/staff\/(cards|console\/holders)\//, holder.id],
   ];
   validParams = (routePath, name) => {

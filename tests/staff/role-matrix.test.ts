@@ -14,6 +14,7 @@ import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { browserAgent, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
+import { logisticsFixture } from '../helpers/logistics.js';
 
 const ALL: StaffRole[] = ['admin', 'staff', 'operator'];
 const ADMIN: StaffRole[] = ['admin'];
@@ -39,6 +40,7 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'status.manage': STAFF_UP,
   'floor.work': STAFF_UP,
   'floor.settings': ADMIN,
+  'logistics.work': STAFF_UP,
   'help.read': ALL,
   'booking.onBehalf': ALL,
   'booking.bypassWindow': ALL,
@@ -193,6 +195,26 @@ export const STAFF_ROUTES: Route[] = [
   // retention (issue 19)
   ['GET', '/staff/retention', 'retention.manage'],
   ['POST', '/staff/retention', 'retention.manage'],
+  // card logistics (issue 19.1)
+  ['GET', '/staff/logistics', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/shipments', 'logistics.work'],
+  ['GET', '/staff/logistics/shipments/{shipmentId}', 'logistics.work'],
+  ['POST', '/staff/logistics/shipments/{shipmentId}/ship', 'logistics.work'],
+  ['POST', '/staff/logistics/shipments/{shipmentId}/discard', 'logistics.work'],
+  ['POST', '/staff/logistics/shipments/{shipmentId}/finish', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/receive', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/receive', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/returns', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/returns', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/returns.csv', 'logistics.work'],
+  ['GET', '/staff/logistics/sites/{counterId}/counts', 'logistics.work'],
+  ['POST', '/staff/logistics/sites/{counterId}/counts', 'logistics.work'],
+  ['GET', '/staff/logistics/counts/{countId}', 'logistics.work'],
+  ['POST', '/staff/logistics/counts/{countId}/scan', 'logistics.work'],
+  ['POST', '/staff/logistics/counts/{countId}/finish', 'logistics.work'],
+  ['GET', '/staff/logistics/counts/{countId}/findings.csv', 'logistics.work'],
+  ['POST', '/staff/cards/{holderId}/transfers', 'logistics.work'],
+  ['POST', '/staff/logistics/transfers/{transferId}/cancel', 'logistics.work'],
 ];
 
 let t: TestApp;
@@ -215,6 +237,7 @@ beforeAll(async () => {
     bookSlot(tx, { slotId: slot.id, cardHolderIds: [person.holder.id], channel: 'web', baseUrl: 'http://127.0.0.1', by: null }),
   );
   const ticket = await transaction(t.db, { type: 'system', id: 'test' }, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }));
+  const logistics = await logisticsFixture(t.db, counter.id);
   ids = {
     ticketId: String(ticket.id),
     staffId: String(target.id),
@@ -223,6 +246,9 @@ beforeAll(async () => {
     noticeId: person.noticeId,
     bookingId: String(booking.bookings[0].id),
     missingId: '999999',
+    shipmentId: String(logistics.shipmentId),
+    countId: String(logistics.countId),
+    transferId: String(logistics.transferId),
   };
 });
 

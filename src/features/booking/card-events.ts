@@ -3,10 +3,12 @@
 import type { SqlTx } from '../../db/transaction.js';
 import type { CardStatus } from '../../generated/prisma/client.js';
 import { changeCardStatus } from '../cards/status.js';
+import { reconcileTransfers } from '../cards/logistics/transfers.js';
 import { CARD_EFFECTS, type BookingEvent } from './rules.js';
 
 /**
- * Moves the cards of the card holders `people` as `event` says. A card that arrived but whose notice was never
+ * Moves the cards of the card holders `people` as `event` says, and brings their transfers
+ * between sites in line (a card booked at another site is asked for there). A card that arrived but whose notice was never
  * recorded as sent goes through 'notice_sent' when booked (`statuses`: as locked). A refused
  * move throws CardTransitionError, unless `keepRefused` (a job tidying up leaves such a card).
  */
@@ -24,4 +26,5 @@ export async function applyCardEvent(
   const arrived = event === 'booked' ? ids.filter((id) => statuses?.get(id) === 'card_arrived') : [];
   if (arrived.length > 0) await changeCardStatus(tx, arrived, 'notice_sent', reason);
   await changeCardStatus(tx, ids, to, reason, options);
+  await reconcileTransfers(tx, ids);
 }

@@ -8,6 +8,7 @@ import { recordAudit } from '../staff/audit.js';
 import { queueBookingMail } from './mail.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { applyCardEvent } from './card-events.js';
+import { reconcileTransfers } from '../cards/logistics/transfers.js';
 import { checkWindow, counterRules, visitRules, withProcedure } from './counter-rules.js';
 import { BookingError } from './errors.js';
 import { insertBookings } from './book.js';
@@ -104,6 +105,8 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
       run.slotId,
       run.alsoSlotIds,
     ]);
+  // The cards follow the booking: a transfer to the new site, or none when the card is there.
+  await reconcileTransfers(tx, holderIdsOf(group));
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
   return { groupCode };

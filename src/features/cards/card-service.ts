@@ -1,5 +1,6 @@
 // Card holders for the staff console: search, counts, export, follow-up, quick add, detail and
 // status changes. Every read of personal data and every change is audited in its transaction.
+import { reconcileTransfers } from './logistics/transfers.js';
 import { spendUnverifiedCheck } from '../citizen/identity-checks.js';
 import type { Database, Db, DbTx, Reader } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
@@ -191,6 +192,8 @@ export async function changeStatusByStaff(tx: Tx, id: number, to: CardStatus, re
   const holder = await scopedHolder(tx.db, id, user);
   try {
     await changeCardStatus(tx, id, to, reason);
+    // A cancelled card is sent nowhere any more.
+    await reconcileTransfers(tx, [id]);
   } catch (error) {
     if (error instanceof CardTransitionError) throw new AppError(409, 'bad_transition', 'cards.status.notAllowed', { from: statusLabel(error.from), to: statusLabel(error.to) });
     throw error;
@@ -269,6 +272,10 @@ export async function applyBulkStatus(
   if (candidates.length > BULK_MAX) throw new AppError(400, 'too_many', 'cards.bulk.tooMany');
   const moved = await tx.query<{ id: number }>(MOVE_SELECTED, [candidates.map((card) => card.id), from, to, reason || CARD_REASONS.bulkChange, actorKey(tx.actor)]);
   if (moved.length !== expected) throw new AppError(409, 'selection_changed', 'cards.bulk.changed', { expected, now: moved.length });
+  await reconcileTransfers(
+    tx,
+    moved.map((row) => row.id),
+  );
   await recordAudit(tx, {
     action: 'cards.status.bulkChange',
     targetType: 'card_holder',

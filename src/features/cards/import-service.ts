@@ -4,6 +4,7 @@
 // in the background after the response, so they open their own transactions for the staff user
 // who asked: the batch's status and progress commit on their own (the page polls them), the
 // work itself in one transaction.
+import { reconcileTransfers } from './logistics/transfers.js';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Db, DbTx, Reader } from '../../db/client.js';
@@ -340,6 +341,12 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   const { updated, unchanged } = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
   const counts = { created: await insertCreated(tx, batch.id, batch.profile.startStatus), updated, unchanged };
   await updateChanged(tx, batch.id, layout);
+  // A card whose site the file changed is sent from its new site, if it still must be sent at all.
+  const moved = await tx.query<{ id: number }>(`SELECT holder_id AS id FROM import_diff WHERE kind = 'updated' AND 'counterCode' = ANY (changed) ORDER BY holder_id`);
+  await reconcileTransfers(
+    tx,
+    moved.map((card) => card.id),
+  );
   await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batch.id]);
   await tx.db.importBatch.update({
     where: { id: batch.id },

@@ -1,18 +1,23 @@
 import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
+import { Router } from 'express';
+import { logisticsRoutes } from './logistics/routes.js';
 import { cardRoutes } from './routes.js';
 
-/** Card holders, J-LIS import, status workflow, follow-up and pull lists. */
+/** Card holders, J-LIS import, status workflow, follow-up and pull lists, and the cards' logistics between sites. */
 export function cardsFeature(context: AppContext): Feature {
+  const staffRouter = Router();
+  staffRouter.use(logisticsRoutes(context), cardRoutes(context));
   return {
     name: 'cards',
-    staffRouter: cardRoutes(context),
+    staffRouter,
     staffMenu: [
       { href: '/staff/cards', labelKey: 'cards.menu.list', action: 'cards.view' },
       { href: '/staff/cards/imports', labelKey: 'cards.menu.import', action: 'cards.import' },
       { href: '/staff/cards/pull-list', labelKey: 'cards.menu.pull', action: 'cards.export' },
       { href: '/staff/cards/follow-up', labelKey: 'cards.menu.followUp', action: 'cards.export' },
       { href: '/staff/cards/new', labelKey: 'cards.menu.new', action: 'cards.edit' },
+      { href: '/staff/logistics', labelKey: 'logistics.menu', action: 'logistics.work' },
       { href: '/staff/cards/profiles', labelKey: 'cards.menu.profiles', action: 'cards.importProfiles' },
     ],
   };

@@ -25,6 +25,8 @@ export interface PullListRow {
   notArrived: boolean;
   /** The counter where the card is stored when it is not the booked counter (it must be moved), else null. */
   storedAt: string | null;
+  /** The card's open transfer (requested: not yet shipped; shipped: on its way), else null. */
+  transferStatus: 'requested' | 'shipped' | null;
 }
 
 /** The next date after today on which the counter has slots (its next opening day). */
@@ -36,12 +38,13 @@ export async function nextOpeningDay(db: Db, counterId: number, today = todayInJ
 const PULL_LIST = `
   SELECT h.storage_place AS "storagePlace", s.starts_at AS "startsAt", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana",
          h.card_number AS "cardNumber", h.status, b.code AS "bookingCode",
-         CASE WHEN h.counter_id <> s.counter_id THEN stored.name END AS "storedAt"
+         CASE WHEN h.counter_id <> s.counter_id THEN stored.name END AS "storedAt", ot.status::text AS "transferStatus"
     FROM bookings b
     JOIN slots s ON s.id = b.slot_id
     JOIN card_holders h ON h.id = b.card_holder_id
     JOIN procedures p ON p.code = b.procedure_code
     LEFT JOIN counters stored ON stored.id = h.counter_id
+    LEFT JOIN card_transfers ot ON ot.card_holder_id = h.id AND ot.status IN ('requested', 'shipped')
    WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status IN ${OPEN_BOOKING_SQL} AND p.needs_stored_card
    ORDER BY h.storage_place, s.starts_at, h.notice_id`;
 

@@ -46,6 +46,7 @@ import {
 import { findProfile, formOf, listProfiles, profileForm, saveProfile, START_STATUSES } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
 import { CARD_TRANSITIONS, reasonText } from './status.js';
+import { transfersOfCard } from './logistics/transfers.js';
 import { actorLabeler } from '../staff/actors.js';
 import { receiveImportFile } from './upload.js';
 
@@ -213,7 +214,12 @@ export function cardRoutes(context: AppContext): Router {
     const t = res.locals.t;
     const header = ['storagePlace', 'time', 'noticeId', 'name', 'nameKana', 'cardNumber', 'status', 'flag'].map((key) => t(`cards.pull.${key}`));
     const flag = (row: (typeof rows)[number]) =>
-      [row.notArrived ? t('cards.pull.notArrived') : '', row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) : ''].filter(Boolean).join(' ');
+      [
+        row.notArrived ? t('cards.pull.notArrived') : '',
+        row.storedAt ? t('cards.pull.elsewhere', { counter: row.storedAt }) + (row.transferStatus ? `(${t(`logistics.transferStatus.${row.transferStatus}`)})` : '') : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
     await sendCsv(res, {
       filename: `pull-list-${date ?? ''}.csv`,
       encoding: parseCsvEncoding(req.query.encoding),
@@ -406,10 +412,11 @@ export function cardRoutes(context: AppContext): Router {
   });
 
   router.get('/cards/:id', viewers, async (req, res) => {
-    const card = await asStaff(req, res, (tx) => showCard(tx, parseQuery(id, req.params.id), user(res)));
+    const cardId = parseQuery(id, req.params.id);
+    const [card, transfers] = await asStaff(req, res, async (tx) => [await showCard(tx, cardId, user(res)), await transfersOfCard(tx, cardId)] as const);
     const actorLabel = await actorLabeler(
       db.prisma,
-      card.history.map((change) => change.actor),
+      [...card.history.map((change) => change.actor), ...transfers.flatMap((row) => [row.requestedBy, row.shippedBy, row.receivedBy, row.cancelledBy])],
       res.locals.t,
     );
     page(res, 'show', 'cards.show.title', {
@@ -425,6 +432,9 @@ export function cardRoutes(context: AppContext): Router {
       changed: req.query.changed === '1',
       unlocked: req.query.unlocked === '1',
       loginLock: loginLockOf(card.holder),
+      transfers,
+      transferDone: ['requested', 'cancelled'].includes(String(req.query.transfer)) ? String(req.query.transfer) : '',
+      sites: can(user(res), 'logistics.work') ? await counters() : [],
     });
   });
 

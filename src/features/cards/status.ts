@@ -24,6 +24,12 @@ export const CARD_REASONS = {
   no_show: 'cards.reason.no_show',
   quickAdded: 'cards.history.quickAdded',
   bulkChange: 'cards.reason.bulkChange',
+  // A returned notice letter (返戻), by what the post office wrote on it.
+  returnedAddressUnknown: 'cards.reason.returned.address_unknown',
+  returnedMoved: 'cards.reason.returned.moved',
+  returnedRefused: 'cards.reason.returned.refused',
+  returnedUnclaimed: 'cards.reason.returned.unclaimed',
+  returnedOther: 'cards.reason.returned.other',
 } as const;
 
 const REASON_KEYS = new Set<string>(Object.values(CARD_REASONS));

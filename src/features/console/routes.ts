@@ -1,5 +1,6 @@
 // The staff and call-center console, under /staff/console. Handlers parse, call one service,
 // render or redirect.
+import { openTransferOf } from '../cards/logistics/transfers.js';
 import { procedureChoices } from '../schedule/procedures.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
@@ -88,7 +89,9 @@ export function consoleRoutes(context: AppContext): Router {
   const asStaff = <T>(req: Request, res: Response, fn: (tx: Tx) => Promise<T>) => transaction(db, staffActor(req, res), fn);
   const baseUrl = (req: Request) => config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host')}`;
   const identityCheck = (req: Request, res: Response) => ({ user: user(res), actor: staffActor(req, res), pepper: secrets.birthDatePepper });
-  const holderPage = (req: Request, res: Response, holderId: number) => asStaff(req, res, (tx) => holderForConsole(tx, holderId, user(res)));
+  /** A card holder as the console shows them, with their card's open transfer between sites. */
+  const holderPage = (req: Request, res: Response, holderId: number) =>
+    asStaff(req, res, async (tx) => ({ ...(await holderForConsole(tx, holderId, user(res))), transfer: await openTransferOf(tx, holderId) }));
   const myCounters = (res: Response) => countersOf(db, user(res));
   const counterParam = (req: Request) => parseQuery(id, req.params.id);
   const dateOf = (req: Request) => parseQuery(dateQuery, req.query).date ?? todayInJapan();

@@ -17,6 +17,11 @@ export const ERASED_TABLES = [
   'bookings', // tickets keep their row: booking_id is set to null
   'applicants',
   'email_verifications',
+  'stock_count_findings', // notice IDs scanned that matched no card
+  'stock_count_scans',
+  'stock_counts', // who counted
+  'card_transfers', // which card went where, who asked
+  'shipments', // who sent and received
   'card_status_changes',
   'card_holders',
   'import_rows',

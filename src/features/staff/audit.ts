@@ -99,6 +99,20 @@ export const AUDIT_ACTIONS = [
   'retention.purge',
   'handover.export',
   'handover.import',
+  'logistics.transfer.request',
+  'logistics.transfer.cancel',
+  'logistics.shipment.create',
+  'logistics.shipment.view',
+  'logistics.shipment.ship',
+  'logistics.shipment.discard',
+  'logistics.shipment.finish',
+  'logistics.receive',
+  'logistics.putAway',
+  'logistics.returned',
+  'logistics.returns.view',
+  'logistics.stockCount.start',
+  'logistics.stockCount.finish',
+  'logistics.stockCount.view',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -122,6 +136,8 @@ export const AUDIT_TARGETS = [
   'policy',
   'procedure',
   'ticket',
+  'shipment',
+  'stock_count',
 ] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 

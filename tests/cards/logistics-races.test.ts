@@ -1,0 +1,236 @@
+// Card transfers under concurrency (issue 19.1): the same card scanned at two receiving
+// terminals at once, and bookings at another site racing with hand-overs, with moves back and
+// with shipments. Each race is fired at once for many cards; afterwards every card must hold
+// the invariants: at most one open transfer, none after a hand-over, and the open transfer
+// (if any) going where the card's open booking is.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction, type Tx } from '../../src/db/transaction.js';
+import { bookSlot, cancelBooking, handOver, moveBooking } from '../../src/features/booking/index.js';
+import { receiveScan } from '../../src/features/cards/logistics/receiving.js';
+import { createShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
+import { countScan, finishCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
+import { OPEN_BOOKING_SQL } from '../../src/domain/booking-rules.js';
+import { addDays } from '../../src/lib/jst.js';
+import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+
+const { today } = pinClock(WORKING_WEDNESDAY);
+const day = addDays(today, 7);
+const baseUrl = 'http://127.0.0.1';
+const CARDS = 12;
+/** Each race is run this many times over (new cards each time). */
+const ROUNDS = 3;
+const by = TEST_CLERK;
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+
+const run = <T>(work: (tx: Tx) => Promise<T>) => transaction(t.db, STAFF_ACTOR, work);
+const settled = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
+const refusals = (results: PromiseSettledResult<unknown>[]) =>
+  results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code ?? String(r.reason));
+
+/** A center storing CARDS cards, a ward and an annex with a large slot each; each card booked at `bookedAt`. */
+async function scene(bookedAt: 'center' | 'ward') {
+  const center = await createCounter(t.db, { name: '交付センター' });
+  const ward = await createCounter(t.db, { name: '北区役所' });
+  const slots = {
+    center: (await createSlot(t.db, { counterId: center.id, date: day, capacity: CARDS * 2 })).id,
+    ward: (await createSlot(t.db, { counterId: ward.id, date: day, capacity: CARDS * 2 })).id,
+  };
+  const cards = [];
+  for (let i = 0; i < CARDS; i += 1) {
+    const card = await createCardHolder(t.db, { counterId: center.id });
+    const group = await run((tx) => bookSlot(tx, { slotId: slots[bookedAt], cardHolderIds: [card.holder.id], channel: 'phone', by, baseUrl }));
+    cards.push({ ...card, bookingId: group.bookings[0].id });
+  }
+  return { center, ward, slots, cards };
+}
+
+interface CardState {
+  id: number;
+  status: string;
+  site: number;
+  wanted: number | null;
+  open: { status: string; to: number; reason: string }[];
+}
+
+/** Every card's status, site, open booking's site and open transfers, read after the race. */
+async function states(ids: number[]): Promise<CardState[]> {
+  return t.db.pool
+    .query<CardState>(
+      `SELECT h.id, h.status::text AS status, h.counter_id AS site,
+              (SELECT s.counter_id FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.card_holder_id = h.id AND b.status IN ${OPEN_BOOKING_SQL}) AS wanted,
+              (SELECT coalesce(json_agg(json_build_object('status', t.status, 'to', t.to_counter_id, 'reason', t.reason)), '[]') FROM card_transfers t
+                WHERE t.card_holder_id = h.id AND t.status IN ('requested', 'shipped')) AS open
+       FROM card_holders h WHERE h.id = ANY($1::int[]) ORDER BY h.id`,
+      [ids],
+    )
+    .then((result) => result.rows);
+}
+
+/** The invariants every card holds whatever order the racing commands ran in. */
+function expectConsistent(cards: CardState[]): void {
+  for (const card of cards) {
+    const label = `card ${card.id}: ${JSON.stringify(card)}`;
+    expect(card.open.length, label).toBeLessThanOrEqual(1);
+    expect(card.status === 'booked', label).toBe(card.wanted !== null);
+    if (card.status === 'handed_over') expect(card.open, label).toEqual([]);
+    const [open] = card.open;
+    if (open?.status === 'shipped') continue;
+    if (card.wanted !== null && card.wanted !== card.site) expect(open, label).toMatchObject({ status: 'requested', to: card.wanted, reason: 'booking' });
+    else expect(open, label).toBeUndefined();
+  }
+}
+
+describe('receiving races', () => {
+  it('When every card of a shipment is scanned at two receiving terminals at once, then each is received once and the other terminal is told it already was', async () => {
+    const { center, ward, cards } = await scene('ward');
+    const shipmentId = await run((tx) => createShipment(tx, { fromCounterId: center.id, toCounterId: ward.id, by }));
+    await run((tx) => shipShipment(tx, { shipmentId, by }));
+    const scans = cards.flatMap((card) => [0, 1].map((terminal) => run((tx) => receiveScan(tx, { siteId: ward.id, noticeId: card.noticeId, storagePlace: `棚${terminal}`, by }))));
+    const answers = await Promise.all(scans);
+    for (let i = 0; i < cards.length; i += 1)
+      expect(
+        answers
+          .slice(i * 2, i * 2 + 2)
+          .map((answer) => answer.kind)
+          .sort(),
+      ).toEqual(['already_received', 'received']);
+    const audits = await t.db.prisma.auditLog.count({ where: { action: 'logistics.receive', targetId: { in: cards.map((card) => String(card.holder.id)) } } });
+    expect(audits).toBe(CARDS);
+    expect(await t.db.prisma.cardTransfer.count({ where: { shipmentId, status: 'received' } })).toBe(CARDS);
+    expectConsistent(await states(cards.map((card) => card.holder.id)));
+  });
+});
+
+describe('stock count races', () => {
+  it('When every card of a site is scanned at three terminals at once while the count is finished, then each card is one scan row and the finish counts what came before it', async () => {
+    const { center, cards } = await scene('center');
+    const countId = await run((tx) => startCount(tx, { siteId: center.id, by }));
+    const scans = cards.flatMap((card) => [0, 1, 2].map(() => run((tx) => countScan(tx, { countId, noticeId: card.noticeId, by }))));
+    const results = await settled([...scans, run((tx) => finishCount(tx, { countId, by }))]);
+    expect(
+      refusals(results).every((code) => code === 'count_finished'),
+      refusals(results).join(),
+    ).toBe(true);
+    const rows = await t.db.prisma.stockCountScan.findMany({ where: { stockCountId: countId } });
+    expect(new Set(rows.map((row) => row.cardHolderId)).size).toBe(rows.length);
+    const accepted = results.slice(0, scans.length).filter((result) => result.status === 'fulfilled').length;
+    expect(rows.reduce((sum, row) => sum + row.times, 0)).toBe(accepted);
+    const count = await t.db.prisma.stockCount.findUniqueOrThrow({ where: { id: countId } });
+    const missing = await t.db.prisma.stockCountFinding.count({ where: { stockCountId: countId, kind: 'missing' } });
+    expect(count).toMatchObject({ status: 'finished', expected: CARDS, scanned: rows.length });
+    expect(missing).toBe(CARDS - rows.length);
+  });
+});
+
+describe('bookings racing with hand-overs, moves back and shipments', () => {
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))(
+    'When each booking is moved to another site at the moment it is handed over (round %i), then no transfer stays open after a hand-over',
+    async () => {
+      const { slots, cards } = await scene('center');
+      const results = await settled(
+        cards.flatMap((card) => [
+          run((tx) => moveBooking(tx, { bookingId: card.bookingId, toSlotId: slots.ward, by, baseUrl })),
+          run((tx) => handOver(tx, { bookingId: card.bookingId, by, otherDayConfirmed: true })),
+        ]),
+      );
+      expect(
+        refusals(results).every((code) => ['booking_not_found', 'wrong_status'].includes(code)),
+        refusals(results).join(),
+      ).toBe(true);
+      const after = await states(cards.map((card) => card.holder.id));
+      expect(after.every((card) => card.status === 'handed_over')).toBe(true);
+      expectConsistent(after);
+    },
+  );
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))(
+    'When a caller cancels and books again at another site while the card is being handed over (round %i), then a handed-over card has no open transfer and a rebooked one has the one it needs',
+    async () => {
+      const { slots, cards } = await scene('center');
+      const rebook = (card: (typeof cards)[number]) =>
+        run((tx) => cancelBooking(tx, { bookingId: card.bookingId, by, baseUrl })).then(() =>
+          run((tx) => bookSlot(tx, { slotId: slots.ward, cardHolderIds: [card.holder.id], channel: 'phone', by, baseUrl })),
+        );
+      const results = await settled(cards.flatMap((card) => [rebook(card), run((tx) => handOver(tx, { bookingId: card.bookingId, by, otherDayConfirmed: true }))]));
+      expect(
+        refusals(results).every((code) => ['booking_not_found', 'wrong_status'].includes(code)),
+        refusals(results).join(),
+      ).toBe(true);
+      const after = await states(cards.map((card) => card.holder.id));
+      expect(after.every((card) => card.status === 'handed_over' || card.open.length === 1)).toBe(true);
+      expectConsistent(after);
+    },
+  );
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))(
+    'When each booking at another site is moved back to the card’s site and moved on again at once (round %i), then each card has the one transfer its booking needs',
+    async () => {
+      const { center, slots, cards } = await scene('ward');
+      const third = await createCounter(t.db, { name: '分室' });
+      const annex = (await createSlot(t.db, { counterId: third.id, date: day, capacity: CARDS * 2 })).id;
+      const results = await settled(
+        cards.flatMap((card) => [
+          run((tx) => moveBooking(tx, { bookingId: card.bookingId, toSlotId: slots.center, by, baseUrl })),
+          run((tx) => moveBooking(tx, { bookingId: card.bookingId, toSlotId: annex, by, baseUrl })),
+        ]),
+      );
+      expect(
+        refusals(results).every((code) => code === 'same_slot'),
+        refusals(results).join(),
+      ).toBe(true);
+      const after = await states(cards.map((card) => card.holder.id));
+      expect(after.some((card) => card.wanted === center.id || card.wanted === third.id)).toBe(true);
+      expectConsistent(after);
+    },
+  );
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))(
+    'When the center ships while bookings are moved back, cancelled and handed over at once (round %i), then nothing is shipped that was called off first, and every card stays consistent',
+    async () => {
+      const { center, ward, slots, cards } = await scene('ward');
+      const shipmentId = await run((tx) => createShipment(tx, { fromCounterId: center.id, toCounterId: ward.id, by }));
+      const changes = cards.map((card, i) => {
+        if (i % 3 === 0) return run((tx) => moveBooking(tx, { bookingId: card.bookingId, toSlotId: slots.center, by, baseUrl }));
+        if (i % 3 === 1) return run((tx) => cancelBooking(tx, { bookingId: card.bookingId, by, baseUrl }));
+        return run((tx) => handOver(tx, { bookingId: card.bookingId, by, otherDayConfirmed: true }));
+      });
+      const results = await settled([run((tx) => shipShipment(tx, { shipmentId, by })), ...changes]);
+      expect(
+        refusals(results).every((code) => code === 'nothing_to_ship'),
+        refusals(results).join(),
+      ).toBe(true);
+      const after = await states(cards.map((card) => card.holder.id));
+      expectConsistent(after);
+      const transfers = await t.db.prisma.cardTransfer.findMany({ where: { shipmentId } });
+      // Shipped ones were shipped before their booking changed (they stay in transit); the others were called off.
+      expect(transfers.every((row) => ['shipped', 'received', 'cancelled'].includes(row.status))).toBe(true);
+      for (const row of transfers.filter((transfer) => transfer.status === 'cancelled')) expect(row.shippedAt).toBeNull();
+      const shipment = await t.db.prisma.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+      expect(shipment.status).toBe(transfers.some((row) => row.shippedAt !== null) ? 'shipped' : 'preparing');
+    },
+  );
+
+  it('When the same cards are booked at another site by two clerks at once, then one booking wins and one transfer is requested per card', async () => {
+    const center = await createCounter(t.db);
+    const wards = [await createCounter(t.db), await createCounter(t.db)];
+    const slotIds = await Promise.all(wards.map(async (ward) => (await createSlot(t.db, { counterId: ward.id, date: day, capacity: CARDS * 2 })).id));
+    const cards = await Promise.all(Array.from({ length: CARDS }, () => createCardHolder(t.db, { counterId: center.id })));
+    const results = await settled(
+      cards.flatMap((card) => slotIds.map((slotId) => run((tx) => bookSlot(tx, { slotId, cardHolderIds: [card.holder.id], channel: 'phone', by, baseUrl })))),
+    );
+    expect(
+      refusals(results).every((code) => code === 'already_booked'),
+      refusals(results).join(),
+    ).toBe(true);
+    const after = await states(cards.map((card) => card.holder.id));
+    expect(after.every((card) => card.open.length === 1)).toBe(true);
+    expectConsistent(after);
+  });
+});
