@@ -5,6 +5,9 @@ import { bookSlot, checkIn } from '../../src/features/booking/index.js';
 import { saveRange } from '../../src/features/floor/ranges.js';
 import { issueWalkIn } from '../../src/features/floor/tickets.js';
 import { recordAudit } from '../../src/features/staff/audit.js';
+import { createShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
+import { countScan, finishCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
+import { requestTransfer } from '../../src/features/cards/logistics/transfers.js';
 import { readCatalog, readSequences, quoteName } from '../../src/features/handover/catalog.js';
 import type { Database } from '../../src/db/client.js';
 import { dateColumn, type IsoDate } from '../../src/lib/jst.js';
@@ -41,6 +44,20 @@ export async function fillEveryTable(db: Database, { now, today }: { now: Date; 
   const { procedure } = await bookApplicant(db, { slotId: later.id, applicantId: applicant.id, email: 'hanako@example.jp' });
   await inTx(db, (tx) => recordAudit(tx, { action: 'cards.view', targetType: 'card_holder', targetId: holder.id, detail: { note: AWKWARD.lines } }));
   await fillTheRest(db, { counterId: counter.id, slotId: later.id, procedure, today });
+  await fillLogistics(db, counter.id);
+}
+
+/** A card on its way to a ward in a shipment, and a finished stock count there with its findings. */
+async function fillLogistics(db: Database, counterId: number) {
+  const ward = await createCounter(db, { name: '北支所' });
+  const { holder, noticeId } = await createCardHolder(db, { counterId, status: 'card_arrived' });
+  const by = TEST_CLERK;
+  await inTx(db, (tx) => requestTransfer(tx, { cardHolderId: holder.id, toCounterId: ward.id, by }), STAFF_ACTOR);
+  const shipmentId = await inTx(db, (tx) => createShipment(tx, { fromCounterId: counterId, toCounterId: ward.id, by }), STAFF_ACTOR);
+  await inTx(db, (tx) => shipShipment(tx, { shipmentId, by }), STAFF_ACTOR);
+  const countId = await inTx(db, (tx) => startCount(tx, { siteId: ward.id, by }), STAFF_ACTOR);
+  for (const scanned of [noticeId, '=1+1']) await inTx(db, (tx) => countScan(tx, { countId, noticeId: scanned, by }), STAFF_ACTOR);
+  await inTx(db, (tx) => finishCount(tx, { countId, by }), STAFF_ACTOR);
 }
 
 /** Tables no command in the tests' reach writes simply: plain rows, each with an awkward value. */
