@@ -3,10 +3,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bookSlot, checkIn } from '../../src/features/booking/index.js';
 import type { TestApp } from '../helpers/app.js';
-import { appInBrowser, DESKTOP, openPage } from '../helpers/browser.js';
+import { appInBrowser, staffInBrowser } from '../helpers/browser.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createSlot, createStaff } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
 import { inTx } from '../helpers/tx.js';
 
 const { today } = pinClock(WORKING_WEDNESDAY);
@@ -24,12 +24,7 @@ describe("today's day board", () => {
     const slot = await createSlot(t.db, { counterId: counter.id, date: today, capacity: 2 });
     const { holder } = await createCardHolder(t.db, { counterId: counter.id, status: 'card_arrived' });
     const { bookings } = await inTx(t.db, (tx) => bookSlot(tx, { slotId: slot.id, cardHolderIds: [holder.id], channel: 'web', by: TEST_CLERK, baseUrl: base }), STAFF_ACTOR);
-    const { user, password } = await createStaff(t.db, { role: 'staff' });
-    const { page, problems } = await openPage(browser, DESKTOP);
-    await page.goto(`${base}/staff/login`);
-    await page.fill('#loginId', user.loginId);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForURL(`${base}/staff`), page.click('button[type=submit]')]);
+    const { page, problems } = await staffInBrowser({ t, base, browser });
     await page.goto(`${base}/staff/console/counters/${counter.id}/day?date=${today}`);
     expect(await page.textContent('#board-body')).toContain('予約中');
     await page.waitForTimeout(300); // the stream's first picture is the board already shown
