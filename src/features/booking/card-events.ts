@@ -25,6 +25,7 @@ export async function applyCardEvent(
   const { to, reason } = CARD_EFFECTS[event];
   const arrived = event === 'booked' ? ids.filter((id) => statuses?.get(id) === 'card_arrived') : [];
   if (arrived.length > 0) await changeCardStatus(tx, arrived, 'notice_sent', reason);
-  await changeCardStatus(tx, ids, to, reason, options);
-  await reconcileTransfers(tx, ids);
+  // Sent together (the connection pipelines them in order, so the transfers see the new statuses):
+  // the slot's row lock is held until COMMIT, and each round trip waited for here holds it longer.
+  await Promise.all([changeCardStatus(tx, ids, to, reason, options), reconcileTransfers(tx, ids)]);
 }
