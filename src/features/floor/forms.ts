@@ -7,7 +7,7 @@ const window = int(1, 99);
 /** The window a clerk works at (?window=N on the window page; a field of every call). */
 export const windowQuery = z.object({ window: z.preprocess((value) => (value === '' ? undefined : value), window.optional()).catch(undefined) });
 export const callForm = z.object({ window });
-export const walkInForm = z.object({ procedure: codeSchema, window: window.optional().catch(undefined) });
+export const walkInForm = z.object({ procedure: codeSchema });
 export const dateQuery = z.object({ date: isoDate.optional() });
 export const paperQuery = z.object({ paper: z.enum(['receipt', 'a4']).catch('receipt') });
 

@@ -111,17 +111,16 @@ export function floorFeature(context: AppContext): Feature {
       status,
     );
   };
-  /** Runs a window's change, then shows the window page again (a refusal on it, with its status). */
-  const onWindow = async (req: Request, res: Response, counterId: number, change: () => Promise<string>) => {
-    try {
-      const done = await change();
-      const window = parseQuery(windowQuery, req.body).window;
-      res.redirect(303, `/staff/floor/counters/${counterId}?${new URLSearchParams({ ...(window ? { window: String(window) } : {}), done })}`);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.status >= 500 || error.status === 403) throw error;
-      req.params.id = String(counterId);
-      await windowPage(req, res, { errors: { _form: res.locals.t(error.messageKey, error.params) } }, error.status);
-    }
+  /** Back to the window page (keeping the clerk's window) with what was done. */
+  const backToWindow = (req: Request, res: Response, counterId: number, done: string) => {
+    const window = parseQuery(windowQuery, req.body).window;
+    res.redirect(303, `/staff/floor/counters/${counterId}?${new URLSearchParams({ ...(window ? { window: String(window) } : {}), done })}`);
+  };
+  /** A refused change shown on the window page with its status (a field's message, or the reason on top). */
+  const refusedAtWindow = async (req: Request, res: Response, counterId: number, error: unknown, fieldErrors?: FieldErrors) => {
+    if (!(error instanceof AppError) || error.status >= 500 || error.status === 403 || error.status === 404) throw error;
+    req.params.id = String(counterId);
+    await windowPage(req, res, { errors: fieldErrors ?? { _form: res.locals.t(error.messageKey, error.params) } }, error.status);
   };
 
   router.get('/floor/counters/:id', workers, (req, res) => windowPage(req, res, { done: typeof req.query.done === 'string' ? req.query.done : '' }));
@@ -130,10 +129,12 @@ export function floorFeature(context: AppContext): Feature {
     const counterId = counterParam(req, res);
     const parsed = parseForm(callForm, req.body);
     if (!parsed.ok) return windowPage(req, res, { errors: parsed.errors }, 400);
-    await onWindow(req, res, counterId, async () => {
+    try {
       const called = await asStaff(req, res, (tx) => callNext(tx, { counterId, window: parsed.data.window, by: user(res) }));
-      return called ? `called:${called.number}` : 'nobody';
-    });
+      backToWindow(req, res, counterId, called ? `called:${called.number}` : 'nobody');
+    } catch (error) {
+      await refusedAtWindow(req, res, counterId, error);
+    }
   });
 
   router.post('/floor/counters/:id/walk-in', workers, async (req, res) => {
@@ -149,18 +150,18 @@ export function floorFeature(context: AppContext): Feature {
     }
   });
 
+  // The ticket's counter is read only when the move is refused (the page to show it on); the
+  // service finds the ticket and checks the clerk may work at its counter.
   const move = (name: TicketMove) => async (req: Request, res: Response) => {
     const ticketId = pathId(req.params.id);
     const window = name === 'call' ? parseForm(callForm, req.body) : null;
-    const ticket = await ticketForStaff(db, ticketId);
-    if (!ticket) throw new AppError(404, 'ticket_not_found', 'floor.error.ticketNotFound');
-    authorize(user(res), 'floor.work', ticket.counterId, 'console.counterForbidden');
-    req.params.id = String(ticket.counterId);
-    if (window && !window.ok) return windowPage(req, res, { errors: window.errors }, 400);
-    await onWindow(req, res, ticket.counterId, async () => {
-      await asStaff(req, res, (tx) => moveTicket(tx, { ticketId, move: name, window: window?.ok ? window.data.window : undefined, by: user(res) }));
-      return `${name}:${ticket.number}`;
-    });
+    try {
+      const ticket = await asStaff(req, res, (tx) => moveTicket(tx, { ticketId, move: name, window: window?.ok ? window.data.window : undefined, by: user(res) }));
+      backToWindow(req, res, ticket.counterId, `${name}:${ticket.number}`);
+    } catch (error) {
+      const ticket = error instanceof AppError && error.status < 500 ? await ticketForStaff(db, ticketId) : null;
+      await refusedAtWindow(req, res, ticket?.counterId ?? 0, error, window && !window.ok ? window.errors : undefined);
+    }
   };
   for (const name of TICKET_MOVES) router.post(`/floor/tickets/:id/${name}`, workers, move(name));
 
