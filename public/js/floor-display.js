@@ -5,7 +5,7 @@
 (function () {
   const root = document.getElementById('display');
   if (!root || !window.followFloor) return;
-  const fill = (name, values) => (root.getAttribute('data-' + name) || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
+  const fill = (name, values) => window.floorText(root, name, values);
   const body = document.getElementById('display-calls');
   const waiting = document.getElementById('display-waiting');
   const button = document.getElementById('display-sound');

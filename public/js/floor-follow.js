@@ -4,7 +4,7 @@
 (function () {
   const root = document.getElementById('follow');
   if (!root || !window.followFloor) return;
-  const text = (name, values) => (root.getAttribute('data-' + name) || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
+  const text = (name, values) => window.floorText(root, name, values);
   const fill = (list, items) => {
     if (!list) return;
     list.replaceChildren(

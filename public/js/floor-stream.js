@@ -12,3 +12,8 @@ window.followFloor = function (url, onFloor) {
   };
   open();
 };
+
+/** The text template `data-<name>` of `element` (translated by the page) with its {placeholders} filled. */
+window.floorText = function (element, name, values) {
+  return (element.getAttribute('data-' + name) || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
+};
