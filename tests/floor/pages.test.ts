@@ -211,4 +211,23 @@ describe('live across processes', () => {
     expect(refused.status).toBe(503);
     refused.close();
   });
+
+  it('When 50 followers open the stream at once and drop it half-way, then nothing breaks: the process answers, and a new follower still hears the next call', async () => {
+    const counter = await createCounter(t.db);
+    const crashes: unknown[] = [];
+    const record = (error: unknown) => crashes.push(error);
+    process.on('uncaughtException', record);
+    const base = await listen(t.app);
+    const dropped = await Promise.all(Array.from({ length: 50 }, () => followEvents<PublicFloor>(`${base}/floor/${counter.code}/events`)));
+    await Promise.all(dropped.map((stream) => stream.next(() => true)));
+    for (const stream of dropped) stream.close();
+    await inTx(t.db, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }), STAFF_ACTOR);
+    const stream = await followEvents<PublicFloor>(`${base}/floor/${counter.code}/events`);
+    await inTx(t.db, (tx) => callNext(tx, { counterId: counter.id, window: 1, by: TEST_CLERK }), STAFF_ACTOR);
+    await stream.next((floor) => floor.called.length === 1, 2_000);
+    stream.close();
+    expect((await browserAgent(t.app).get('/healthz')).status).toBe(200);
+    process.off('uncaughtException', record);
+    expect(crashes).toEqual([]);
+  });
 });
