@@ -166,7 +166,6 @@ describe('contract-end erasure', () => {
     expect(importers.sort()).toEqual([
       'features/retention/certificate.ts',
       'features/retention/cli/erase.ts',
-      'features/retention/cli/eraser-role.ts',
       'features/retention/erase-command.ts',
       'features/retention/eraser-role.ts',
     ]);

@@ -5,6 +5,7 @@ import { retentionPeriods } from '../../src/features/retention/periods.js';
 import { retentionPurgeJob } from '../../src/jobs/registry.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { csrfTokenFrom } from '../helpers/http.js';
 import { signedInStaff, submitForm } from '../helpers/staff.js';
 
 let t: TestApp;
@@ -35,6 +36,25 @@ describe('retention periods page', () => {
     const page = await agent.get('/staff/retention?saved=1');
     expect(page.text).toContain('保存期間を保存しました');
     expect(page.text).toContain('value="730"');
+  });
+
+  it('When the same change is sent many times at once by two admins, then every request ends well, the period is set once and one audit row tells it', async () => {
+    const admins = await Promise.all([signedInStaff(t, 'admin'), signedInStaff(t, 'admin')]);
+    const current = await retentionPeriods(t.db);
+    const wanted = { ...Object.fromEntries(Object.entries(current).map(([kind, days]) => [kind, String(days)])), alerts: String(current.alerts + 1) };
+    const tokens = await Promise.all(admins.map(async ({ agent }) => csrfTokenFrom((await agent.get('/staff/retention')).text)));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        admins[index % 2].agent
+          .post('/staff/retention')
+          .type('form')
+          .send({ _csrf: tokens[index % 2], ...wanted }),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(8).fill(303));
+    expect((await retentionPeriods(t.db)).alerts).toBe(current.alerts + 1);
+    const audits = await t.db.prisma.auditLog.findMany({ where: { action: 'retention.update', actorId: { in: admins.map(({ user }) => String(user.id)) } } });
+    expect(audits.map((audit) => audit.detail)).toEqual([{ alerts: { from: current.alerts, to: current.alerts + 1 } }]);
   });
 
   const hostile: [string, Record<string, string | string[]>, string][] = [

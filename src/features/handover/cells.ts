@@ -7,8 +7,6 @@
 //   original goes to tables/<table>.sjis-originals.csv, from which the re-import restores it.
 import iconv from 'iconv-lite';
 
-export type HandoverEncoding = 'utf8' | 'sjis';
-
 /** The rules as the manifest states them, for whoever reads the files without our code. */
 export const CELL_RULES = {
   null: 'An empty field without quotes is NULL; "" is an empty string.',

@@ -11,7 +11,8 @@ import type { IsoDate } from '../../lib/jst.js';
 import { exportSetup } from '../schedule/setup-file.js';
 import { MANIFEST_FILE, type FileSum, type HandoverZip } from './archive.js';
 import { quoteName, readCatalog, readMigrations, readSequences, type CatalogTable, type SequenceState } from './catalog.js';
-import { CELL_RULES, markFormula, shiftJisText, type HandoverEncoding } from './cells.js';
+import type { CsvEncoding } from '../../lib/csv.js';
+import { CELL_RULES, markFormula, shiftJisText } from './cells.js';
 import { readDictionary, type Dictionary } from './dictionary.js';
 import { readmeText } from './readme.js';
 
@@ -43,7 +44,7 @@ export interface Manifest {
   format: typeof HANDOVER_FORMAT;
   version: number;
   createdAt: string;
-  encoding: HandoverEncoding;
+  encoding: CsvEncoding;
   rules: typeof CELL_RULES & { encoding: string; lineEnd: string };
   migrations: string[];
   tables: ManifestTable[];
@@ -52,7 +53,7 @@ export interface Manifest {
 }
 
 export interface ExportOptions {
-  encoding: HandoverEncoding;
+  encoding: CsvEncoding;
   today: IsoDate;
   createdAt: Date;
   /** Stops the export between two batches of rows; the file is then not written (writeHandoverFile). */
@@ -189,7 +190,7 @@ async function* tableRows(tx: Tx, table: CatalogTable, signal: AbortSignal | und
 }
 
 /** CSV as Excel opens it: CRLF, quotes where needed, "" for an empty string, UTF-8 with BOM or Shift_JIS. */
-async function* encodeCsv(records: AsyncIterable<(string | null)[]>, encoding: HandoverEncoding): AsyncGenerator<Buffer> {
+async function* encodeCsv(records: AsyncIterable<(string | null)[]>, encoding: CsvEncoding): AsyncGenerator<Buffer> {
   if (encoding === 'utf8') yield Buffer.from('\uFEFF', 'utf8');
   const encode = (text: string) => (encoding === 'sjis' ? iconv.encode(text, 'CP932') : Buffer.from(text, 'utf8'));
   let pending = '';

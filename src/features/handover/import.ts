@@ -8,6 +8,7 @@ import iconv from 'iconv-lite';
 import { z } from 'zod';
 import type { SqlTx } from '../../db/transaction.js';
 import { AppError } from '../../lib/app-error.js';
+import type { CsvEncoding } from '../../lib/csv.js';
 import type { OpenedHandover } from './archive.js';
 import { quoteName, readCatalog, readMigrations, restoreSequences } from './catalog.js';
 import { copyLine, unmarkFormula } from './cells.js';
@@ -123,7 +124,7 @@ async function copyTable(
   tx: SqlTx,
   table: ImportManifest['tables'][number],
   file: Readable,
-  encoding: 'utf8' | 'sjis',
+  encoding: CsvEncoding,
   originals?: AsyncGenerator<{ line: number; column: string; value: string }>,
 ): Promise<number> {
   const records = csvRecords(encoding === 'sjis' ? file.pipe(iconv.decodeStream('CP932')) : file);

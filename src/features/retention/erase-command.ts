@@ -6,10 +6,11 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../db/client.js';
+import { AppError } from '../../lib/app-error.js';
 import { translator } from '../../lib/i18n.js';
 import { hasControlCharacters } from '../../lib/validation.js';
 import { writeCertificate } from './certificate.js';
-import { eraseAllPersonalData, erasurePreview, ErasureRefused } from './erasure.js';
+import { eraseAllPersonalData, erasurePreview } from './erasure.js';
 
 export interface EraseOptions {
   operator: string;
@@ -100,7 +101,7 @@ export async function runErasure(options: EraseOptions, appUrl: string, print: P
     }
     return 0;
   } catch (error) {
-    if (error instanceof ErasureRefused) {
+    if (error instanceof AppError) {
       print.error(t(error.messageKey, error.params));
       return 1;
     }

@@ -4,14 +4,15 @@
 // contract end only; the app never calls it.
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../db/client.js';
-import { ERASER_ROLE, ErasureRefused } from './erasure.js';
+import { AppError } from '../../lib/app-error.js';
+import { ERASER_ROLE } from './erasure.js';
 
 const LOGIN = /^[a-z][a-z0-9_]{2,40}$/;
 
 export async function createEraserLogin(database: Database, login: string): Promise<string> {
-  if (!LOGIN.test(login)) throw new ErasureRefused('erasure.role.name');
+  if (!LOGIN.test(login)) throw new AppError(400, 'eraser_login_name', 'erasure.role.name');
   const [{ taken }] = await database.query<{ taken: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS taken`, [login]);
-  if (taken) throw new ErasureRefused('erasure.role.exists', { login });
+  if (taken) throw new AppError(409, 'eraser_login_taken', 'erasure.role.exists', { login });
   const password = randomBytes(24).toString('base64url');
   // The role and its rights as the migration makes them, again: on a server where the migrating
   // role could not create roles, the role running this command may; tables made by another

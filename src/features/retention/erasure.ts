@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.js';
 import { transaction, type SqlTx } from '../../db/transaction.js';
+import { AppError } from '../../lib/app-error.js';
 
 /**
  * The tables that hold personal data (of citizens or of staff), in an order that respects their
@@ -78,16 +79,6 @@ export interface ErasureCertificate {
   keptTables: string[];
 }
 
-/** Why the erasure was refused, as a key of locales/ja.retention.json. */
-export class ErasureRefused extends Error {
-  constructor(
-    readonly messageKey: string,
-    readonly params: Record<string, string> = {},
-  ) {
-    super(messageKey);
-  }
-}
-
 const quoted = (table: string) => `"${table.replace(/"/g, '""')}"`;
 
 /** Takes on the erasure role for this transaction; a role that is not its member is refused. */
@@ -98,7 +89,7 @@ async function actAsEraser(tx: SqlTx): Promise<void> {
                  ELSE pg_has_role(session_user, $1, 'MEMBER') AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) END AS member`,
     [ERASER_ROLE],
   );
-  if (!member) throw new ErasureRefused('erasure.refused.notEraser', { role: ERASER_ROLE });
+  if (!member) throw new AppError(403, 'erasure_not_eraser', 'erasure.refused.notEraser', { role: ERASER_ROLE });
   await tx.query(`SET LOCAL ROLE ${ERASER_ROLE}`);
 }
 
@@ -143,7 +134,7 @@ export function eraseAllPersonalData(database: Database, operator: string): Prom
         tables.push({ table, rows: n });
       }
       const remainingRows = (await rowCounts(tx)).reduce((sum, table) => sum + table.rows, 0);
-      if (remainingRows !== 0) throw new ErasureRefused('erasure.refused.leftOver', { rows: String(remainingRows) });
+      if (remainingRows !== 0) throw new AppError(500, 'erasure_left_over', 'erasure.refused.leftOver', { rows: remainingRows });
       const [who] = await tx.query<{ database: string; role: string }>(`SELECT current_database() AS database, session_user AS role`);
       return {
         certificateId: randomUUID(),

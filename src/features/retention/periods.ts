@@ -14,6 +14,9 @@ export async function retentionPeriods(reader: Queryable): Promise<Periods> {
 
 /** Writes the periods that changed (the form holds every kind) and audits them, from and to. */
 export async function saveRetentionPeriods(tx: SqlTx, wanted: Periods): Promise<number> {
+  // One save at a time (readers and the purge do not wait): a save sent twice at once finds the
+  // first one's periods in force, so it changes and audits nothing.
+  await tx.query(`LOCK TABLE retention_periods IN SHARE ROW EXCLUSIVE MODE`);
   const before = await retentionPeriods(tx);
   const changed = RETENTION_KINDS.filter((kind) => wanted[kind.key] !== undefined && wanted[kind.key] !== before[kind.key]);
   for (const kind of changed)

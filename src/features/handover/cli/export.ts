@@ -14,7 +14,7 @@ import { newPassword, writeHandoverFile } from '../archive.js';
 import { exportHandover } from '../export.js';
 import { commandLine, HANDOVER_TIMEOUT_MS, readPassword, t, tell } from './common.js';
 
-const options = commandLine('handover.exportUsage');
+const options = commandLine('handover.exportUsage', ['sjis', 'encrypt', 'password-file']);
 const actor = { type: 'system' as const, id: 'data:export' };
 const onTable = (table: string, rows: number) => console.log(t('handover.tableDone', { table, rows }));
 

@@ -13,7 +13,7 @@ import { openHandoverFile } from '../archive.js';
 import { importHandover } from '../import.js';
 import { commandLine, HANDOVER_TIMEOUT_MS, readPassword, t, tell } from './common.js';
 
-const options = commandLine('handover.importUsage');
+const options = commandLine('handover.importUsage', ['password-file']);
 const actor = { type: 'system' as const, id: 'data:import' };
 
 await runWithDatabase(async (databaseUrl) => {

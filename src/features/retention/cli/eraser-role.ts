@@ -3,7 +3,7 @@
 import { connectDatabase } from '../../../db/client.js';
 import { runWithDatabase } from '../../../db/cli/run.js';
 import { translator } from '../../../lib/i18n.js';
-import { ErasureRefused } from '../erasure.js';
+import { AppError } from '../../../lib/app-error.js';
 import { createEraserLogin } from '../eraser-role.js';
 
 const t = translator();
@@ -14,7 +14,7 @@ await runWithDatabase(async (appUrl) => {
     const password = await createEraserLogin(database, login);
     console.log(t('erasure.role.created', { login, password }));
   } catch (error) {
-    if (!(error instanceof ErasureRefused)) throw error;
+    if (!(error instanceof AppError)) throw error;
     console.error(t(error.messageKey, error.params));
     process.exitCode = 1;
   } finally {
