@@ -153,15 +153,30 @@ export interface AuditEntry {
  * transaction's actor, or `actor` when the row is about someone found inside it (a log-in attempt).
  */
 export async function recordAudit(tx: SqlTx, entry: AuditEntry, actor: AuditActor = tx.actor): Promise<void> {
-  await tx.query(`INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`, [
+  const detail = entry.detail ?? {};
+  const insert = `INSERT INTO audit_logs (actor_type, actor_id, ip, action, target_type, target_id, detail, text_keys) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)`;
+  await tx.query(insert, [
     actor.type,
     actor.id,
     actor.ip ?? null,
     entry.action,
     entry.targetType ?? null,
     entry.targetId === undefined ? null : String(entry.targetId),
-    JSON.stringify(entry.detail ?? {}),
+    JSON.stringify(detail),
+    textKeysOf(detail),
   ]);
+}
+
+const isKeyedText = (value: unknown): value is KeyedText => typeof value === 'object' && value !== null && 'key' in value && 'masked' in value;
+
+/** The keys of the keyed texts in a detail (at its top or one level down, as the callers put them); null when none. */
+function textKeysOf(detail: Record<string, unknown>): string[] | null {
+  const keys: string[] = [];
+  for (const value of Object.values(detail)) {
+    if (isKeyedText(value)) keys.push(value.key);
+    else if (typeof value === 'object' && value !== null) for (const inner of Object.values(value)) if (isKeyedText(inner)) keys.push(inner.key);
+  }
+  return keys.length > 0 ? keys : null;
 }
 
 /**
@@ -207,7 +222,7 @@ export function keyedText(pepper: string, text: string): KeyedText | '' {
   return trimmed === '' ? '' : { key: auditTextKey(pepper, trimmed), masked: masked(trimmed) };
 }
 
-/** How many rows a search by text looks at, newest first (the key is found by scanning the details). */
+/** How many rows a search by text returns at most, newest first. */
 const TEXT_SEARCH_ROWS = 1000;
 
 /**
@@ -215,7 +230,7 @@ const TEXT_SEARCH_ROWS = 1000;
  * for it, keyed as keyedText keys it) and, for a notice ID, those that name its card holder.
  */
 export async function auditRowsAbout(reader: Reader, pepper: string, text: string): Promise<Prisma.AuditLogWhereInput> {
-  const keyed = await reader.query<{ id: bigint }>(`SELECT id FROM audit_logs WHERE strpos(detail::text, $1) > 0 ORDER BY id DESC LIMIT ${TEXT_SEARCH_ROWS}`, [
+  const keyed = await reader.query<{ id: bigint }>(`SELECT id FROM audit_logs WHERE text_keys @> ARRAY[$1] ORDER BY id DESC LIMIT ${TEXT_SEARCH_ROWS}`, [
     auditTextKey(pepper, text),
   ]);
   const holder = await reader.db.cardHolder.findUnique({ where: { noticeId: noticeIdOf(text) }, select: { id: true } });
