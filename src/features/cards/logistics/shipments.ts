@@ -7,7 +7,7 @@ import { actorKey } from '../../../lib/actor.js';
 import { AppError } from '../../../lib/app-error.js';
 import type { StaffPrincipal } from '../../../policies/index.js';
 import { recordAudit } from '../../staff/audit.js';
-import { authorizeSite } from './transfers.js';
+import { authorizeEitherEnd, authorizeSite } from './transfers.js';
 
 export interface Shipment {
   id: number;
@@ -64,11 +64,7 @@ export async function showShipment(tx: SqlTx, shipmentId: number, by: StaffPrinc
 function authorizeEnd(by: StaffPrincipal, shipment: Pick<Shipment, 'fromCounterId' | 'toCounterId'>, end?: 'from' | 'to'): void {
   if (end === 'from') return authorizeSite(by, shipment.fromCounterId);
   if (end === 'to') return authorizeSite(by, shipment.toCounterId);
-  try {
-    authorizeSite(by, shipment.toCounterId);
-  } catch {
-    authorizeSite(by, shipment.fromCounterId);
-  }
+  authorizeEitherEnd(by, shipment.fromCounterId, shipment.toCounterId);
 }
 
 // The requested transfers from the site to the destination that are in no list yet join the new list.

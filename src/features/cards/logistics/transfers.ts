@@ -116,7 +116,7 @@ export async function lockCard(tx: SqlTx, cardHolderId: number): Promise<{ id: n
 export const authorizeSite = (by: StaffPrincipal, siteId: number) => authorize(by, 'logistics.work', siteId, 'logistics.siteForbidden');
 
 /** A clerk at either end of a transfer may act on it. */
-function authorizeEitherEnd(by: StaffPrincipal, from: number, to: number): void {
+export function authorizeEitherEnd(by: StaffPrincipal, from: number, to: number): void {
   if (!can(by, 'logistics.work', to)) authorizeSite(by, from);
 }
 
