@@ -3,33 +3,21 @@
 // with shipments. Each race is fired at once for many cards; afterwards every card must hold
 // the invariants: at most one open transfer, none after a hand-over, and the open transfer
 // (if any) going where the card's open booking is.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { transaction, type Tx } from '../../src/db/transaction.js';
+import { describe, expect, it } from 'vitest';
 import { bookSlot, cancelBooking, handOver, moveBooking } from '../../src/features/booking/index.js';
 import { receiveScan } from '../../src/features/cards/logistics/receiving.js';
 import { createShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
 import { countScan, finishCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
 import { OPEN_BOOKING_SQL } from '../../src/domain/booking-rules.js';
-import { addDays } from '../../src/lib/jst.js';
-import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { logisticsScene } from '../helpers/logistics.js';
 
-const { today } = pinClock(WORKING_WEDNESDAY);
-const day = addDays(today, 7);
-const baseUrl = 'http://127.0.0.1';
+const { t, day, baseUrl, asClerk: run } = logisticsScene();
 const CARDS = 12;
 /** Each race is run this many times over (new cards each time). */
 const ROUNDS = 3;
 const by = TEST_CLERK;
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await createTestApp();
-});
-
-const run = <T>(work: (tx: Tx) => Promise<T>) => transaction(t.db, STAFF_ACTOR, work);
 const settled = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
 const refusals = (results: PromiseSettledResult<unknown>[]) =>
   results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code ?? String(r.reason));
