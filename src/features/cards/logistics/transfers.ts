@@ -194,11 +194,21 @@ export async function transfersOfCard(tx: Pick<SqlTx, 'query'>, cardHolderId: nu
   );
 }
 
-/** The card's open transfer (requested or shipped), for the console's page of a card holder; null when none. */
-export async function openTransferOf(tx: Pick<SqlTx, 'query'>, cardHolderId: number): Promise<Pick<TransferRow, 'status' | 'fromName' | 'toName'> | null> {
-  const [open] = await tx.query<Pick<TransferRow, 'status' | 'fromName' | 'toName'>>(
-    `SELECT t.status::text AS status, f.name AS "fromName", d.name AS "toName" FROM card_transfers t
-     JOIN counters f ON f.id = t.from_counter_id JOIN counters d ON d.id = t.to_counter_id WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
+export interface OpenTransfer {
+  id: number;
+  status: 'requested' | 'shipped';
+  toCounterId: number;
+  shipmentId: number | null;
+  fromName: string;
+  toName: string;
+}
+
+/** The card's open transfer (requested or shipped), for the console's page of a card holder and for a scan; null when none. */
+export async function openTransferOf(tx: Pick<SqlTx, 'query'>, cardHolderId: number): Promise<OpenTransfer | null> {
+  const [open] = await tx.query<OpenTransfer>(
+    `SELECT t.id, t.status::text AS status, t.to_counter_id AS "toCounterId", t.shipment_id AS "shipmentId", f.name AS "fromName", d.name AS "toName"
+     FROM card_transfers t JOIN counters f ON f.id = t.from_counter_id JOIN counters d ON d.id = t.to_counter_id
+     WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
     [cardHolderId],
   );
   return open ?? null;
