@@ -181,15 +181,20 @@ describe('hostile input', () => {
     const { agent } = await signedInStaff(t, 'admin');
     const receive = `/staff/logistics/sites/${ward.id}/receive`;
     const countPath = (await post(agent, `/staff/logistics/sites/${center.id}/counts`, `/staff/logistics/sites/${center.id}/counts`)).headers.location;
+    const shelf = () => t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: cards[0].holder.id }, select: { storagePlace: true, counterId: true } });
+    const before = await shelf();
     const cases: [string, string, Record<string, string | string[]>][] = [
       [receive, receive, { code: `${cards[0].noticeId}\u0000`, storagePlace: '' }],
       [receive, receive, { code: [cards[0].noticeId, cards[0].noticeId], storagePlace: '' }],
       [receive, receive, { code: cards[0].noticeId, storagePlace: `棚\u0000` }],
+      [receive, receive, { code: cards[0].noticeId, storagePlace: ['棚1', '棚2'] }],
+      [receive, receive, { code: cards[0].noticeId, storagePlace: '棚'.repeat(101) }],
       [receive, receive, { code: '9'.repeat(500) }],
       [receive, receive, { code: '<script>' }],
       [`/staff/logistics/sites/${ward.id}/returns`, `/staff/logistics/sites/${ward.id}/returns`, { code: cards[0].noticeId, reason: 'fire' }],
       [countPath, `${countPath}/scan`, { code: ['1', '2'] }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: '99999999999999999999' }],
+      [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: '2147483648' }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: [String(ward.id), String(ward.id)] }],
       [`/staff/cards/${cards[0].holder.id}`, `/staff/cards/${cards[0].holder.id}/transfers`, { to: '\u0000' }],
     ];
@@ -200,7 +205,13 @@ describe('hostile input', () => {
     }
     expect(await t.db.prisma.cardTransfer.count({ where: { cardHolderId: cards[0].holder.id, status: { not: 'requested' } } })).toBe(0);
     expect(await t.db.prisma.stockCountScan.count({ where: { stockCountId: Number(countPath.split('/').pop()) } })).toBe(0);
+    expect(await shelf()).toEqual(before);
     expect((await agent.get('/staff/logistics/shipments/99999999999')).status).toBe(404);
+    for (const path of ['/staff/logistics/shipments/2147483648', '/staff/logistics/counts/2147483648', `/staff/logistics/sites/2147483648/receive`]) {
+      const response = await agent.get(path);
+      expect(response.status, path).toBe(404);
+      expect(response.text).toMatch(JAPANESE);
+    }
     expect((await agent.get(`/staff/logistics?counterId=${'9'.repeat(30)}`)).status).toBe(400);
   });
 });
