@@ -24,6 +24,11 @@ beforeAll(async () => {
 type Agent = Awaited<ReturnType<typeof signedInStaff>>['agent'];
 
 /** Posts a form from `pagePath` (its CSRF token) as a browser would. */
+/** What a page shows a reader (tags and attributes left out). */
+const visibleText = (html: string) => html.replace(/<script[\s\S]*?<\/script>|<[^>]*>/g, ' ');
+/** Codes that must never reach a page: actor keys, transfer and shipment statuses, reasons. */
+const INTERNAL_CODE = /staff:\d|\b(requested|shipped|received|cancelled|preparing|closed|booking_moved|booking_ended|handed_over|card_cancelled|site_changed|clerk)\b/;
+
 async function post(agent: Agent, pagePath: string, action: string, fields: Record<string, string | string[]> = {}) {
   const token = csrfTokenFrom((await agent.get(pagePath)).text);
   return agent
@@ -81,6 +86,8 @@ describe('shipping and receiving pages', () => {
     const closed = await agent.get(finished.headers.location);
     expect(closed.text).toContain('届かなかったカード(1枚)');
     expect(closed.text).toContain(cards[1].noticeId);
+    expect(visibleText(closed.text)).not.toMatch(INTERNAL_CODE);
+    expect(visibleText((await agent.get(`/staff/cards/${cards[0].holder.id}`)).text)).not.toMatch(INTERNAL_CODE);
     // The ward's pull list: the card still on its way is flagged so, the received one no more.
     const pull = await agent.get(`/staff/cards/pull-list?counterId=${ward.id}&date=${addDays(today, 7)}`);
     expect(pull.text).toContain('保管場所: 交付センター — 移送が必要(輸送中)');
@@ -128,7 +135,9 @@ describe('shipping and receiving pages', () => {
     const transfer = await t.db.prisma.cardTransfer.findFirstOrThrow({ where: { cardHolderId: holder.id } });
     const cancelled = await post(agent, cardPath, `/staff/logistics/transfers/${transfer.id}/cancel`);
     expect(cancelled.headers.location).toBe(`${cardPath}?transfer=cancelled`);
-    expect((await agent.get(cancelled.headers.location)).text).toContain('職員が取り消したため');
+    const afterCancel = (await agent.get(cancelled.headers.location)).text;
+    expect(afterCancel).toContain('職員が取り消したため');
+    expect(visibleText(afterCancel)).not.toMatch(INTERNAL_CODE);
   });
 });
 
