@@ -62,6 +62,10 @@ describe('shipping and receiving pages', () => {
     const made = await post(agent, `/staff/logistics?counterId=${center.id}`, `/staff/logistics/sites/${center.id}/shipments`, { to: String(ward.id) });
     expect(made.status, made.text).toBe(303);
     const listPath = made.headers.location;
+    const shipmentNumber = `第${listPath.split('/').pop()}号`;
+    // The list is on both sites' overviews until it is finished.
+    expect((await agent.get(`/staff/logistics?counterId=${center.id}`)).text).toContain(shipmentNumber);
+    expect((await agent.get(`/staff/logistics?counterId=${ward.id}`)).text).toContain(shipmentNumber);
     const list = await agent.get(listPath);
     expect(list.text).toContain('発送者');
     expect(list.text).toContain('受領者');
@@ -171,6 +175,9 @@ describe('returned letters and stock count pages', () => {
     expect((await post(agent, countPath, `${countPath}/scan`, { code: stray })).text).toContain('登録されていない通知書番号です');
     expect((await post(agent, countPath, `${countPath}/finish`)).status).toBe(303);
     const result = await agent.get(countPath);
+    const counts = await agent.get(`/staff/logistics/sites/${site.id}/counts`);
+    expect(counts.status).toBe(200);
+    expect(counts.text).toContain(`href="${countPath}"`);
     expect(result.text).toContain('不足: あるはずなのに読み取られなかったカード(1枚)');
     expect(result.text).toContain(lost.noticeId);
     expect(result.text).toContain('予定外: 読み取ったが、ここにあるはずのないカード(1枚)');
