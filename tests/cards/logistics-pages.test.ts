@@ -136,12 +136,15 @@ describe('shipping and receiving pages', () => {
     const shown = await agent.get(asked.headers.location);
     expect(shown.text).toContain('移送を依頼しました');
     expect(shown.text).toContain('職員の依頼');
+    // While the request is open, the page offers no second one.
+    expect(shown.text).not.toContain(`action="${cardPath}/transfers"`);
     const transfer = await t.db.prisma.cardTransfer.findFirstOrThrow({ where: { cardHolderId: holder.id } });
     const cancelled = await post(agent, cardPath, `/staff/logistics/transfers/${transfer.id}/cancel`);
     expect(cancelled.headers.location).toBe(`${cardPath}?transfer=cancelled`);
     const afterCancel = (await agent.get(cancelled.headers.location)).text;
     expect(afterCancel).toContain('職員が取り消したため');
     expect(visibleText(afterCancel)).not.toMatch(INTERNAL_CODE);
+    expect(afterCancel).toContain(`action="${cardPath}/transfers"`);
   });
 });
 

@@ -13,7 +13,9 @@ import { recordAudit } from '../../staff/audit.js';
 /** Why a transfer was closed other than by a scan (close_reason; shown as logistics.closeReason.<key>). */
 export type CloseReason = 'booking_moved' | 'booking_ended' | 'handed_over' | 'card_cancelled' | 'site_changed' | 'clerk';
 
-export const OPEN_TRANSFER_SQL = `('requested', 'shipped')`;
+/** A transfer still open: asked for and not yet shipped, or on its way. */
+export const OPEN_TRANSFER_STATUSES: readonly string[] = ['requested', 'shipped'];
+export const OPEN_TRANSFER_SQL = `(${OPEN_TRANSFER_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /** Card statuses at which a card is gone for good: nothing is sent anywhere any more. */
 const GONE = ['handed_over', 'cancelled'];
