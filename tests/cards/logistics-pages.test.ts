@@ -24,6 +24,11 @@ beforeAll(async () => {
 type Agent = Awaited<ReturnType<typeof signedInStaff>>['agent'];
 
 /** Posts a form from `pagePath` (its CSRF token) as a browser would. */
+/** What a page shows a reader (tags and attributes left out). */
+const visibleText = (html: string) => html.replace(/<script[\s\S]*?<\/script>|<[^>]*>/g, ' ');
+/** Codes that must never reach a page: actor keys, transfer and shipment statuses, reasons. */
+const INTERNAL_CODE = /staff:\d|\b(requested|shipped|received|cancelled|preparing|closed|booking_moved|booking_ended|handed_over|card_cancelled|site_changed|clerk)\b/;
+
 async function post(agent: Agent, pagePath: string, action: string, fields: Record<string, string | string[]> = {}) {
   const token = csrfTokenFrom((await agent.get(pagePath)).text);
   return agent
@@ -57,6 +62,10 @@ describe('shipping and receiving pages', () => {
     const made = await post(agent, `/staff/logistics?counterId=${center.id}`, `/staff/logistics/sites/${center.id}/shipments`, { to: String(ward.id) });
     expect(made.status, made.text).toBe(303);
     const listPath = made.headers.location;
+    const shipmentNumber = `第${listPath.split('/').pop()}号`;
+    // The list is on both sites' overviews until it is finished.
+    expect((await agent.get(`/staff/logistics?counterId=${center.id}`)).text).toContain(shipmentNumber);
+    expect((await agent.get(`/staff/logistics?counterId=${ward.id}`)).text).toContain(shipmentNumber);
     const list = await agent.get(listPath);
     expect(list.text).toContain('発送者');
     expect(list.text).toContain('受領者');
@@ -81,6 +90,8 @@ describe('shipping and receiving pages', () => {
     const closed = await agent.get(finished.headers.location);
     expect(closed.text).toContain('届かなかったカード(1枚)');
     expect(closed.text).toContain(cards[1].noticeId);
+    expect(visibleText(closed.text)).not.toMatch(INTERNAL_CODE);
+    expect(visibleText((await agent.get(`/staff/cards/${cards[0].holder.id}`)).text)).not.toMatch(INTERNAL_CODE);
     // The ward's pull list: the card still on its way is flagged so, the received one no more.
     const pull = await agent.get(`/staff/cards/pull-list?counterId=${ward.id}&date=${addDays(today, 7)}`);
     expect(pull.text).toContain('保管場所: 交付センター — 移送が必要(輸送中)');
@@ -125,10 +136,15 @@ describe('shipping and receiving pages', () => {
     const shown = await agent.get(asked.headers.location);
     expect(shown.text).toContain('移送を依頼しました');
     expect(shown.text).toContain('職員の依頼');
+    // While the request is open, the page offers no second one.
+    expect(shown.text).not.toContain(`action="${cardPath}/transfers"`);
     const transfer = await t.db.prisma.cardTransfer.findFirstOrThrow({ where: { cardHolderId: holder.id } });
     const cancelled = await post(agent, cardPath, `/staff/logistics/transfers/${transfer.id}/cancel`);
     expect(cancelled.headers.location).toBe(`${cardPath}?transfer=cancelled`);
-    expect((await agent.get(cancelled.headers.location)).text).toContain('職員が取り消したため');
+    const afterCancel = (await agent.get(cancelled.headers.location)).text;
+    expect(afterCancel).toContain('職員が取り消したため');
+    expect(visibleText(afterCancel)).not.toMatch(INTERNAL_CODE);
+    expect(afterCancel).toContain(`action="${cardPath}/transfers"`);
   });
 });
 
@@ -162,6 +178,9 @@ describe('returned letters and stock count pages', () => {
     expect((await post(agent, countPath, `${countPath}/scan`, { code: stray })).text).toContain('登録されていない通知書番号です');
     expect((await post(agent, countPath, `${countPath}/finish`)).status).toBe(303);
     const result = await agent.get(countPath);
+    const counts = await agent.get(`/staff/logistics/sites/${site.id}/counts`);
+    expect(counts.status).toBe(200);
+    expect(counts.text).toContain(`href="${countPath}"`);
     expect(result.text).toContain('不足: あるはずなのに読み取られなかったカード(1枚)');
     expect(result.text).toContain(lost.noticeId);
     expect(result.text).toContain('予定外: 読み取ったが、ここにあるはずのないカード(1枚)');
@@ -181,15 +200,20 @@ describe('hostile input', () => {
     const { agent } = await signedInStaff(t, 'admin');
     const receive = `/staff/logistics/sites/${ward.id}/receive`;
     const countPath = (await post(agent, `/staff/logistics/sites/${center.id}/counts`, `/staff/logistics/sites/${center.id}/counts`)).headers.location;
+    const shelf = () => t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: cards[0].holder.id }, select: { storagePlace: true, counterId: true } });
+    const before = await shelf();
     const cases: [string, string, Record<string, string | string[]>][] = [
       [receive, receive, { code: `${cards[0].noticeId}\u0000`, storagePlace: '' }],
       [receive, receive, { code: [cards[0].noticeId, cards[0].noticeId], storagePlace: '' }],
       [receive, receive, { code: cards[0].noticeId, storagePlace: `棚\u0000` }],
+      [receive, receive, { code: cards[0].noticeId, storagePlace: ['棚1', '棚2'] }],
+      [receive, receive, { code: cards[0].noticeId, storagePlace: '棚'.repeat(101) }],
       [receive, receive, { code: '9'.repeat(500) }],
       [receive, receive, { code: '<script>' }],
       [`/staff/logistics/sites/${ward.id}/returns`, `/staff/logistics/sites/${ward.id}/returns`, { code: cards[0].noticeId, reason: 'fire' }],
       [countPath, `${countPath}/scan`, { code: ['1', '2'] }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: '99999999999999999999' }],
+      [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: '2147483648' }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: [String(ward.id), String(ward.id)] }],
       [`/staff/cards/${cards[0].holder.id}`, `/staff/cards/${cards[0].holder.id}/transfers`, { to: '\u0000' }],
     ];
@@ -200,7 +224,13 @@ describe('hostile input', () => {
     }
     expect(await t.db.prisma.cardTransfer.count({ where: { cardHolderId: cards[0].holder.id, status: { not: 'requested' } } })).toBe(0);
     expect(await t.db.prisma.stockCountScan.count({ where: { stockCountId: Number(countPath.split('/').pop()) } })).toBe(0);
+    expect(await shelf()).toEqual(before);
     expect((await agent.get('/staff/logistics/shipments/99999999999')).status).toBe(404);
+    for (const path of ['/staff/logistics/shipments/2147483648', '/staff/logistics/counts/2147483648', `/staff/logistics/sites/2147483648/receive`]) {
+      const response = await agent.get(path);
+      expect(response.status, path).toBe(404);
+      expect(response.text).toMatch(JAPANESE);
+    }
     expect((await agent.get(`/staff/logistics?counterId=${'9'.repeat(30)}`)).status).toBe(400);
   });
 });

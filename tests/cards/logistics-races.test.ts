@@ -3,33 +3,23 @@
 // with shipments. Each race is fired at once for many cards; afterwards every card must hold
 // the invariants: at most one open transfer, none after a hand-over, and the open transfer
 // (if any) going where the card's open booking is.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { transaction, type Tx } from '../../src/db/transaction.js';
+import { describe, expect, it } from 'vitest';
 import { bookSlot, cancelBooking, handOver, moveBooking } from '../../src/features/booking/index.js';
 import { receiveScan } from '../../src/features/cards/logistics/receiving.js';
-import { createShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
+import { createShipment, finishShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
+import { markReturned } from '../../src/features/cards/logistics/returns.js';
+import { requestTransfer } from '../../src/features/cards/logistics/transfers.js';
 import { countScan, finishCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
 import { OPEN_BOOKING_SQL } from '../../src/domain/booking-rules.js';
-import { addDays } from '../../src/lib/jst.js';
-import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { logisticsScene } from '../helpers/logistics.js';
 
-const { today } = pinClock(WORKING_WEDNESDAY);
-const day = addDays(today, 7);
-const baseUrl = 'http://127.0.0.1';
+const { t, day, baseUrl, asClerk: run } = logisticsScene();
 const CARDS = 12;
 /** Each race is run this many times over (new cards each time). */
 const ROUNDS = 3;
 const by = TEST_CLERK;
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await createTestApp();
-});
-
-const run = <T>(work: (tx: Tx) => Promise<T>) => transaction(t.db, STAFF_ACTOR, work);
 const settled = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
 const refusals = (results: PromiseSettledResult<unknown>[]) =>
   results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code ?? String(r.reason));
@@ -232,5 +222,44 @@ describe('bookings racing with hand-overs, moves back and shipments', () => {
     const after = await states(cards.map((card) => card.holder.id));
     expect(after.every((card) => card.open.length === 1)).toBe(true);
     expectConsistent(after);
+  });
+});
+
+describe('the same request fired at once', () => {
+  const TIMES = 8;
+  const fired = <T>(work: () => Promise<T>) => Promise.allSettled(Array.from({ length: TIMES }, work));
+  const kept = <T>(results: PromiseSettledResult<T>[]) => results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+
+  it('When a count is started, a list made, a card asked for, a letter returned and a list finished eight times at once each, then each happens once and the others are told so', async () => {
+    const { center, ward, cards } = await scene('ward');
+    const annex = await createCounter(t.db, { name: '分室' });
+    const loose = await createCardHolder(t.db, { counterId: center.id });
+
+    const starts = kept(await fired(() => run((tx) => startCount(tx, { siteId: center.id, by }))));
+    expect(new Set(starts).size, JSON.stringify(starts)).toBe(1);
+    expect(starts).toHaveLength(TIMES);
+    expect(await t.db.prisma.stockCount.count({ where: { counterId: center.id } })).toBe(1);
+
+    const lists = await fired(() => run((tx) => createShipment(tx, { fromCounterId: center.id, toCounterId: ward.id, by })));
+    expect(kept(lists)).toHaveLength(1);
+    expect(refusals(lists)).toEqual(Array(TIMES - 1).fill('nothing_to_ship'));
+    const [shipmentId] = kept(lists);
+    expect(await t.db.prisma.cardTransfer.count({ where: { shipmentId } })).toBe(CARDS);
+
+    const asks = await fired(() => run((tx) => requestTransfer(tx, { cardHolderId: loose.holder.id, toCounterId: annex.id, by })));
+    expect(kept(asks)).toHaveLength(1);
+    expect(refusals(asks)).toEqual(Array(TIMES - 1).fill('transfer_open'));
+    expect(await t.db.prisma.cardTransfer.count({ where: { cardHolderId: loose.holder.id } })).toBe(1);
+
+    const letters = kept(await fired(() => run((tx) => markReturned(tx, { siteId: center.id, noticeId: loose.noticeId, reason: 'returnedMoved', by }))));
+    expect(letters.filter((answer) => answer.kind === 'marked')).toHaveLength(1);
+    expect(letters.filter((answer) => answer.kind === 'already')).toHaveLength(TIMES - 1);
+    expect(await t.db.prisma.cardStatusChange.count({ where: { cardHolderId: loose.holder.id, toStatus: 'returned_undelivered' } })).toBe(1);
+
+    await run((tx) => shipShipment(tx, { shipmentId, by }));
+    const finishes = await fired(() => run((tx) => finishShipment(tx, { shipmentId, by })));
+    expect(kept(finishes)).toEqual([{ missing: CARDS }]);
+    expect(refusals(finishes)).toEqual(Array(TIMES - 1).fill('shipment_status'));
+    expectConsistent(await states(cards.map((card) => card.holder.id)));
   });
 });

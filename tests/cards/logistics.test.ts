@@ -1,31 +1,19 @@
 // Card logistics services (issue 19.1): shipping lists, receiving by scanning with put-away,
 // returned letters, and stock counts with their missing and unexpected cards.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { transaction } from '../../src/db/transaction.js';
+import { describe, expect, it } from 'vitest';
 import { bookSlot, cancelBooking } from '../../src/features/booking/index.js';
 import { createShipment, discardShipment, finishShipment, shipShipment, showShipment } from '../../src/features/cards/logistics/shipments.js';
 import { receiveScan } from '../../src/features/cards/logistics/receiving.js';
 import { markReturned, returnedCards } from '../../src/features/cards/logistics/returns.js';
 import { countScan, finishCount, showCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
 import { requestTransfer } from '../../src/features/cards/logistics/transfers.js';
-import { addDays } from '../../src/lib/jst.js';
 import type { StaffPrincipal } from '../../src/policies/index.js';
-import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot, randomNoticeId } from '../helpers/factories.js';
+import { logisticsScene } from '../helpers/logistics.js';
 
-const { today } = pinClock(WORKING_WEDNESDAY);
-const day = addDays(today, 7);
-const baseUrl = 'http://127.0.0.1';
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await createTestApp();
-});
-
+const { t, day, baseUrl, asClerk } = logisticsScene();
 const by = TEST_CLERK;
-const asClerk = <T>(work: Parameters<typeof transaction<T>>[2]) => transaction(t.db, STAFF_ACTOR, work);
 
 /** A center and a ward, and `n` cards stored at the center, each booked at the ward. */
 async function bookedAtWard(n: number) {

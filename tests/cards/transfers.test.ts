@@ -1,25 +1,13 @@
 // Card transfers raised and called off by the booking commands (issue 19.1): a card booked at a
 // site other than where it is stored is asked for there, in the booking's own transaction.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { transaction } from '../../src/db/transaction.js';
+import { describe, expect, it } from 'vitest';
 import { bookSlot, cancelBooking, handOver, markNoShow, moveBooking } from '../../src/features/booking/index.js';
 import { requestTransfer, cancelTransfer } from '../../src/features/cards/logistics/transfers.js';
-import { addDays } from '../../src/lib/jst.js';
-import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
+import { TEST_CLERK } from '../helpers/booking.js';
 import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
+import { logisticsScene } from '../helpers/logistics.js';
 
-const { today } = pinClock(WORKING_WEDNESDAY);
-const day = addDays(today, 7);
-const baseUrl = 'http://127.0.0.1';
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await createTestApp();
-});
-
-const asClerk = <T>(work: Parameters<typeof transaction<T>>[2]) => transaction(t.db, STAFF_ACTOR, work);
+const { t, day, baseUrl, asClerk } = logisticsScene();
 
 /** Three sites, a card stored at the first, and a slot at each. */
 async function sites() {

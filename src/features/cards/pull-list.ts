@@ -8,6 +8,7 @@ import { dateColumn, formatMinutes, jstMinutesOf, todayInJapan, type IsoDate } f
 import type { StaffPrincipal } from '../staff/access.js';
 import { ensureCounter } from '../../policies/index.js';
 import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
+import { OPEN_TRANSFER_SQL } from './logistics/transfers.js';
 import { recordAudit } from '../staff/audit.js';
 
 /** Statuses at which the card is not yet in the office: a booked card in one of these is flagged. */
@@ -44,7 +45,7 @@ const PULL_LIST = `
     JOIN card_holders h ON h.id = b.card_holder_id
     JOIN procedures p ON p.code = b.procedure_code
     LEFT JOIN counters stored ON stored.id = h.counter_id
-    LEFT JOIN card_transfers ot ON ot.card_holder_id = h.id AND ot.status IN ('requested', 'shipped')
+    LEFT JOIN card_transfers ot ON ot.card_holder_id = h.id AND ot.status IN ${OPEN_TRANSFER_SQL}
    WHERE s.counter_id = $1::int AND s.date = $2::date AND b.status IN ${OPEN_BOOKING_SQL} AND p.needs_stored_card
    ORDER BY h.storage_place, s.starts_at, h.notice_id`;
 

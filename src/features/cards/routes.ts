@@ -46,7 +46,7 @@ import {
 import { findProfile, formOf, listProfiles, profileForm, saveProfile, START_STATUSES } from './import-profiles.js';
 import { nextOpeningDay, noticeBarcode, pullList } from './pull-list.js';
 import { CARD_TRANSITIONS, reasonText } from './status.js';
-import { transfersOfCard } from './logistics/transfers.js';
+import { OPEN_TRANSFER_STATUSES, transfersOfCard } from './logistics/transfers.js';
 import { actorLabeler } from '../staff/actors.js';
 import { receiveImportFile } from './upload.js';
 
@@ -433,6 +433,7 @@ export function cardRoutes(context: AppContext): Router {
       unlocked: req.query.unlocked === '1',
       loginLock: loginLockOf(card.holder),
       transfers,
+      transferOpen: transfers.some((transfer) => OPEN_TRANSFER_STATUSES.includes(transfer.status)),
       transferDone: ['requested', 'cancelled'].includes(String(req.query.transfer)) ? String(req.query.transfer) : '',
       sites: can(user(res), 'logistics.work') ? await counters() : [],
     });

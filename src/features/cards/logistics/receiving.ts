@@ -7,7 +7,7 @@ import type { SqlTx } from '../../../db/transaction.js';
 import { actorKey } from '../../../lib/actor.js';
 import type { StaffPrincipal } from '../../../policies/index.js';
 import { recordAudit } from '../../staff/audit.js';
-import { authorizeSite, OPEN_TRANSFER_SQL, reconcileTransfers } from './transfers.js';
+import { authorizeSite, openTransferOf, reconcileTransfers, type OpenTransfer } from './transfers.js';
 
 /** What a scan at the receiving page found (shown as logistics.receive.answer.<kind>). */
 export type ReceiveAnswer =
@@ -35,15 +35,6 @@ export async function lockCardByNoticeId(tx: SqlTx, noticeId: string): Promise<(
   return card;
 }
 
-interface OpenTransfer {
-  id: number;
-  status: 'requested' | 'shipped';
-  toCounterId: number;
-  shipmentId: number | null;
-  fromName: string;
-  toName: string;
-}
-
 const RECEIVE = `
   WITH received AS (UPDATE card_transfers SET status = 'received', received_at = now(), received_by = $2, storage_place = $3 WHERE id = $1::int AND status = 'shipped' RETURNING card_holder_id, to_counter_id)
   UPDATE card_holders h SET counter_id = received.to_counter_id, storage_place = CASE WHEN $3 = '' THEN h.storage_place ELSE $3 END, updated_at = now()
@@ -58,11 +49,7 @@ export async function receiveScan(tx: SqlTx, input: { siteId: number; noticeId: 
   authorizeSite(input.by, input.siteId);
   const card = await lockCardByNoticeId(tx, input.noticeId);
   if (!card) return { kind: 'unknown' };
-  const [open] = await tx.query<OpenTransfer>(
-    `SELECT t.id, t.status::text AS status, t.to_counter_id AS "toCounterId", t.shipment_id AS "shipmentId", f.name AS "fromName", d.name AS "toName"
-     FROM card_transfers t JOIN counters f ON f.id = t.from_counter_id JOIN counters d ON d.id = t.to_counter_id WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
-    [card.id],
-  );
+  const open = await openTransferOf(tx, card.id);
   if (open?.status === 'shipped' && open.toCounterId === input.siteId) {
     await tx.query(RECEIVE, [open.id, actorKey(tx.actor), input.storagePlace]);
     await recordAudit(tx, {
@@ -84,7 +71,7 @@ export async function receiveScan(tx: SqlTx, input: { siteId: number; noticeId: 
 }
 
 /** Why a card that is not here (or is on its way elsewhere) was not expected at this site. */
-function unexpectedWhy(card: ScannedCard, open: OpenTransfer | undefined, siteId: number): Extract<ReceiveAnswer, { kind: 'unexpected' }>['why'] {
+function unexpectedWhy(card: ScannedCard, open: OpenTransfer | null, siteId: number): Extract<ReceiveAnswer, { kind: 'unexpected' }>['why'] {
   if (open?.status === 'requested' && open.toCounterId === siteId) return 'not_shipped';
   if (open) return 'other_destination';
   return card.siteId === null ? 'no_site' : 'stored_elsewhere';

@@ -7,7 +7,7 @@ import { actorKey } from '../../../lib/actor.js';
 import { AppError } from '../../../lib/app-error.js';
 import type { StaffPrincipal } from '../../../policies/index.js';
 import { recordAudit } from '../../staff/audit.js';
-import { authorizeSite } from './transfers.js';
+import { authorizeEitherEnd, authorizeSite } from './transfers.js';
 
 export interface Shipment {
   id: number;
@@ -38,10 +38,12 @@ export interface ShipmentCard {
   closeReason: string | null;
 }
 
-const SHIPMENT = `
+/** Shipments with their sites' names, to be followed by a WHERE. */
+const SHIPMENTS = `
   SELECT s.id, s.from_counter_id AS "fromCounterId", s.to_counter_id AS "toCounterId", f.name AS "fromName", d.name AS "toName", s.status::text AS status,
          s.created_by AS "createdBy", s.created_at AS "createdAt", s.shipped_by AS "shippedBy", s.shipped_at AS "shippedAt", s.closed_by AS "closedBy", s.closed_at AS "closedAt"
-  FROM shipments s JOIN counters f ON f.id = s.from_counter_id JOIN counters d ON d.id = s.to_counter_id WHERE s.id = $1::int`;
+  FROM shipments s JOIN counters f ON f.id = s.from_counter_id JOIN counters d ON d.id = s.to_counter_id`;
+const SHIPMENT = `${SHIPMENTS} WHERE s.id = $1::int`;
 
 const CARDS = `
   SELECT t.id AS "transferId", h.id AS "cardHolderId", h.notice_id AS "noticeId", h.name, h.name_kana AS "nameKana", h.storage_place AS "storagePlace",
@@ -64,11 +66,7 @@ export async function showShipment(tx: SqlTx, shipmentId: number, by: StaffPrinc
 function authorizeEnd(by: StaffPrincipal, shipment: Pick<Shipment, 'fromCounterId' | 'toCounterId'>, end?: 'from' | 'to'): void {
   if (end === 'from') return authorizeSite(by, shipment.fromCounterId);
   if (end === 'to') return authorizeSite(by, shipment.toCounterId);
-  try {
-    authorizeSite(by, shipment.toCounterId);
-  } catch {
-    authorizeSite(by, shipment.fromCounterId);
-  }
+  authorizeEitherEnd(by, shipment.fromCounterId, shipment.toCounterId);
 }
 
 // The requested transfers from the site to the destination that are in no list yet join the new list.
@@ -167,7 +165,7 @@ export async function siteOverview(tx: Pick<SqlTx, 'query'>, siteId: number): Pr
     tx.query<SiteOverview['shipments'][number]>(
       `SELECT x.*, (SELECT count(*)::int FROM card_transfers t WHERE t.shipment_id = x.id AND t.status <> 'cancelled') AS cards,
               (SELECT count(*)::int FROM card_transfers t WHERE t.shipment_id = x.id AND t.status = 'received') AS received
-       FROM (${SHIPMENT.replace('WHERE s.id = $1::int', "WHERE (s.from_counter_id = $1::int OR s.to_counter_id = $1::int) AND s.status IN ('preparing', 'shipped')")}) x ORDER BY x.id`,
+       FROM (${SHIPMENTS} WHERE (s.from_counter_id = $1::int OR s.to_counter_id = $1::int) AND s.status IN ('preparing', 'shipped')) x ORDER BY x.id`,
       [siteId],
     ),
     tx.query<{ awaited: number; returned: number }>(

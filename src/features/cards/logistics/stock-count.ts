@@ -37,10 +37,12 @@ export interface StockCount {
   scanned: number | null;
 }
 
-const COUNT = `
+/** Counts with their site's name, to be followed by a WHERE. */
+const COUNTS = `
   SELECT s.id, s.counter_id AS "counterId", c.name AS "siteName", s.status::text AS status, s.started_by AS "startedBy", s.started_at AS "startedAt",
          s.finished_by AS "finishedBy", s.finished_at AS "finishedAt", s.expected, s.scanned
-  FROM stock_counts s JOIN counters c ON c.id = s.counter_id WHERE s.id = $1::int`;
+  FROM stock_counts s JOIN counters c ON c.id = s.counter_id`;
+const COUNT = `${COUNTS} WHERE s.id = $1::int`;
 
 /** Starts a count at the site, or returns the one already counting there. */
 export async function startCount(tx: SqlTx, input: { siteId: number; by: StaffPrincipal }): Promise<number> {
@@ -152,5 +154,5 @@ export async function showCount(tx: SqlTx, countId: number, by: StaffPrincipal):
 
 /** The site's counts, newest first. */
 export async function countsOfSite(tx: Pick<SqlTx, 'query'>, siteId: number): Promise<StockCount[]> {
-  return tx.query<StockCount>(`${COUNT.replace('WHERE s.id = $1::int', 'WHERE s.counter_id = $1::int')} ORDER BY s.id DESC LIMIT 20`, [siteId]);
+  return tx.query<StockCount>(`${COUNTS} WHERE s.counter_id = $1::int ORDER BY s.id DESC LIMIT 20`, [siteId]);
 }

@@ -13,7 +13,9 @@ import { recordAudit } from '../../staff/audit.js';
 /** Why a transfer was closed other than by a scan (close_reason; shown as logistics.closeReason.<key>). */
 export type CloseReason = 'booking_moved' | 'booking_ended' | 'handed_over' | 'card_cancelled' | 'site_changed' | 'clerk';
 
-export const OPEN_TRANSFER_SQL = `('requested', 'shipped')`;
+/** A transfer still open: asked for and not yet shipped, or on its way. */
+export const OPEN_TRANSFER_STATUSES: readonly string[] = ['requested', 'shipped'];
+export const OPEN_TRANSFER_SQL = `(${OPEN_TRANSFER_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /** Card statuses at which a card is gone for good: nothing is sent anywhere any more. */
 const GONE = ['handed_over', 'cancelled'];
@@ -116,7 +118,7 @@ export async function lockCard(tx: SqlTx, cardHolderId: number): Promise<{ id: n
 export const authorizeSite = (by: StaffPrincipal, siteId: number) => authorize(by, 'logistics.work', siteId, 'logistics.siteForbidden');
 
 /** A clerk at either end of a transfer may act on it. */
-function authorizeEitherEnd(by: StaffPrincipal, from: number, to: number): void {
+export function authorizeEitherEnd(by: StaffPrincipal, from: number, to: number): void {
   if (!can(by, 'logistics.work', to)) authorizeSite(by, from);
 }
 
@@ -194,11 +196,21 @@ export async function transfersOfCard(tx: Pick<SqlTx, 'query'>, cardHolderId: nu
   );
 }
 
-/** The card's open transfer (requested or shipped), for the console's page of a card holder; null when none. */
-export async function openTransferOf(tx: Pick<SqlTx, 'query'>, cardHolderId: number): Promise<Pick<TransferRow, 'status' | 'fromName' | 'toName'> | null> {
-  const [open] = await tx.query<Pick<TransferRow, 'status' | 'fromName' | 'toName'>>(
-    `SELECT t.status::text AS status, f.name AS "fromName", d.name AS "toName" FROM card_transfers t
-     JOIN counters f ON f.id = t.from_counter_id JOIN counters d ON d.id = t.to_counter_id WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
+export interface OpenTransfer {
+  id: number;
+  status: 'requested' | 'shipped';
+  toCounterId: number;
+  shipmentId: number | null;
+  fromName: string;
+  toName: string;
+}
+
+/** The card's open transfer (requested or shipped), for the console's page of a card holder and for a scan; null when none. */
+export async function openTransferOf(tx: Pick<SqlTx, 'query'>, cardHolderId: number): Promise<OpenTransfer | null> {
+  const [open] = await tx.query<OpenTransfer>(
+    `SELECT t.id, t.status::text AS status, t.to_counter_id AS "toCounterId", t.shipment_id AS "shipmentId", f.name AS "fromName", d.name AS "toName"
+     FROM card_transfers t JOIN counters f ON f.id = t.from_counter_id JOIN counters d ON d.id = t.to_counter_id
+     WHERE t.card_holder_id = $1::int AND t.status IN ${OPEN_TRANSFER_SQL}`,
     [cardHolderId],
   );
   return open ?? null;
