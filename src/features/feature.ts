@@ -2,8 +2,13 @@ import type { Router } from 'express';
 import type { Action } from '../policies/index.js';
 import type { Booker } from './citizen/session.js';
 
+/** The staff menu's sections, by task (the home page and every console page show them in this order). */
+export const MENU_GROUPS = ['today', 'cards', 'schedule', 'reports', 'admin', 'help'] as const;
+export type MenuGroup = (typeof MENU_GROUPS)[number];
+
 export interface StaffMenuItem {
   href: string;
+  group: MenuGroup;
   labelKey: string;
   /** Shown to users who may take this action. */
   action: Action;

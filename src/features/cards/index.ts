@@ -12,13 +12,13 @@ export function cardsFeature(context: AppContext): Feature {
     name: 'cards',
     staffRouter,
     staffMenu: [
-      { href: '/staff/cards', labelKey: 'cards.menu.list', action: 'cards.view' },
-      { href: '/staff/cards/imports', labelKey: 'cards.menu.import', action: 'cards.import' },
-      { href: '/staff/cards/pull-list', labelKey: 'cards.menu.pull', action: 'cards.export' },
-      { href: '/staff/cards/follow-up', labelKey: 'cards.menu.followUp', action: 'cards.export' },
-      { href: '/staff/cards/new', labelKey: 'cards.menu.new', action: 'cards.edit' },
-      { href: '/staff/logistics', labelKey: 'logistics.menu', action: 'logistics.work' },
-      { href: '/staff/cards/profiles', labelKey: 'cards.menu.profiles', action: 'cards.importProfiles' },
+      { href: '/staff/cards', group: 'cards', labelKey: 'cards.menu.list', action: 'cards.view' },
+      { href: '/staff/cards/imports', group: 'cards', labelKey: 'cards.menu.import', action: 'cards.import' },
+      { href: '/staff/cards/pull-list', group: 'cards', labelKey: 'cards.menu.pull', action: 'cards.export' },
+      { href: '/staff/cards/follow-up', group: 'cards', labelKey: 'cards.menu.followUp', action: 'cards.export' },
+      { href: '/staff/cards/new', group: 'cards', labelKey: 'cards.menu.new', action: 'cards.edit' },
+      { href: '/staff/logistics', group: 'cards', labelKey: 'logistics.menu', action: 'logistics.work' },
+      { href: '/staff/cards/profiles', group: 'cards', labelKey: 'cards.menu.profiles', action: 'cards.importProfiles' },
     ],
   };
 }

@@ -10,8 +10,8 @@ export function consoleFeature(context: AppContext): Feature {
     name: 'console',
     staffRouter: Router().use(consoleRoutes(context), applicantRoutes(context)),
     staffMenu: [
-      { href: '/staff/console', labelKey: 'console.menu.index', action: 'console.view' },
-      { href: '/staff/console/export', labelKey: 'console.menu.export', action: 'bookings.export' },
+      { href: '/staff/console', group: 'today', labelKey: 'console.menu.index', action: 'console.view' },
+      { href: '/staff/console/export', group: 'reports', labelKey: 'console.menu.export', action: 'bookings.export' },
     ],
   };
 }

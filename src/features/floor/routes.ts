@@ -204,7 +204,7 @@ export function floorFeature(context: AppContext): Feature {
     res.redirect(303, `/staff/floor/counters/${counterId}/ranges?done=saved`);
   });
 
-  return { name: 'floor', staffRouter: router, staffMenu: [{ href: '/staff/floor', labelKey: 'floor.menu', action: 'floor.work' }] };
+  return { name: 'floor', staffRouter: router, staffMenu: [{ href: '/staff/floor', group: 'today', labelKey: 'floor.menu', action: 'floor.work' }] };
 }
 
 /** A range as the form's fields (bookedPrefix, bookedFirst, ...). */

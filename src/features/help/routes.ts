@@ -25,5 +25,5 @@ export function helpFeature(_context: AppContext): Feature {
     const manual = await renderManual(req.params.manual, res.locals.t('help.missingImage'));
     res.render('help/manual', { title: manual.title, layout, manual });
   });
-  return { name: 'help', staffRouter: router, staffMenu: [{ href: '/staff/help', labelKey: 'help.menu', action: 'help.read' }] };
+  return { name: 'help', staffRouter: router, staffMenu: [{ href: '/staff/help', group: 'help', labelKey: 'help.menu', action: 'help.read' }] };
 }

@@ -35,8 +35,8 @@ export function notifyFeature(context: AppContext): Feature {
     staffRouter: staffRouter(context),
     citizenRouter: alertLinkRouter(context),
     staffMenu: [
-      { href: '/staff/mail', labelKey: 'notify.menu.mail', action: 'mail.view' },
-      { href: '/staff/alerts', labelKey: 'notify.menu.alerts', action: 'alerts.manage' },
+      { href: '/staff/mail', group: 'admin', labelKey: 'notify.menu.mail', action: 'mail.view' },
+      { href: '/staff/alerts', group: 'admin', labelKey: 'notify.menu.alerts', action: 'alerts.manage' },
     ],
   };
 }

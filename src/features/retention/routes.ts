@@ -50,5 +50,5 @@ export function retentionFeature({ db }: AppContext): Feature {
     await transaction(db, staffActor(req, res), (tx) => saveRetentionPeriods(tx, parsed.data as Record<string, number>), { models: false });
     res.redirect(303, '/staff/retention?saved=1');
   });
-  return { name: 'retention', staffRouter: router, staffMenu: [{ href: '/staff/retention', labelKey: 'retention.menu', action: 'retention.manage' }] };
+  return { name: 'retention', staffRouter: router, staffMenu: [{ href: '/staff/retention', group: 'admin', labelKey: 'retention.menu', action: 'retention.manage' }] };
 }

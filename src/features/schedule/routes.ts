@@ -436,12 +436,12 @@ export function scheduleFeature(context: AppContext): Feature {
     name: 'schedule',
     staffRouter: router,
     staffMenu: [
-      { href: '/staff/schedule', labelKey: 'schedule.menu.counters', action: 'schedule.view' },
-      { href: '/staff/schedule/closures', labelKey: 'schedule.menu.closures', action: 'schedule.view' },
-      { href: '/staff/schedule/procedures', labelKey: 'schedule.menu.procedures', action: 'schedule.view' },
-      { href: '/staff/schedule/report', labelKey: 'schedule.menu.report', action: 'schedule.report' },
-      { href: '/staff/schedule/conflicts', labelKey: 'schedule.menu.conflicts', action: 'schedule.report' },
-      { href: '/staff/schedule/policy', labelKey: 'schedule.menu.policy', action: 'bookingPolicy.edit' },
+      { href: '/staff/schedule', group: 'schedule', labelKey: 'schedule.menu.counters', action: 'schedule.view' },
+      { href: '/staff/schedule/closures', group: 'schedule', labelKey: 'schedule.menu.closures', action: 'schedule.view' },
+      { href: '/staff/schedule/procedures', group: 'schedule', labelKey: 'schedule.menu.procedures', action: 'schedule.view' },
+      { href: '/staff/schedule/report', group: 'reports', labelKey: 'schedule.menu.report', action: 'schedule.report' },
+      { href: '/staff/schedule/conflicts', group: 'schedule', labelKey: 'schedule.menu.conflicts', action: 'schedule.report' },
+      { href: '/staff/schedule/policy', group: 'schedule', labelKey: 'schedule.menu.policy', action: 'bookingPolicy.edit' },
     ],
   };
 }

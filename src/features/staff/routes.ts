@@ -10,8 +10,8 @@ import { loadStaff, signedIn, safeNextPath } from './access.js';
 import { authenticateStaff, changeOwnPassword } from './auth-service.js';
 
 const ADMIN_MENU: StaffMenuItem[] = [
-  { href: '/staff/users', labelKey: 'staff.menu.users', action: 'users.manage' },
-  { href: '/staff/audit', labelKey: 'staff.menu.audit', action: 'audit.view' },
+  { href: '/staff/users', group: 'admin', labelKey: 'staff.menu.users', action: 'users.manage' },
+  { href: '/staff/audit', group: 'admin', labelKey: 'staff.menu.audit', action: 'audit.view' },
 ];
 
 const loginForm = z.object({

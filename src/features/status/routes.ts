@@ -63,5 +63,5 @@ export function statusFeature({ db }: AppContext, board: StatusBoard): Feature {
     form(res, { id: notice.id, values: formValues(notice) });
   });
   router.post('/status/:id/edit', managers, async (req, res) => save(req, res, (await existing(req)).id));
-  return { name: 'status', staffRouter: router, staffMenu: [{ href: '/staff/status', labelKey: 'status.menu', action: 'status.manage' }] };
+  return { name: 'status', staffRouter: router, staffMenu: [{ href: '/staff/status', group: 'admin', labelKey: 'status.menu', action: 'status.manage' }] };
 }
