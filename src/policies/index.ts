@@ -70,6 +70,8 @@ const GRANTS = {
   'floor.settings': ADMINS,
   /** Card logistics at a site: transfers, shipping lists, receiving and putting away, returned letters, stock counts. */
   'logistics.work': CLERKS,
+  /** The counts of issue 15: the monthly report (実績報告書), its CSVs and charts, and the forecast; counter-scoped. */
+  'reports.view': CLERKS,
   /** The bookings CSV export. */
   'bookings.export': CLERKS,
   'users.manage': ADMINS,

@@ -48,6 +48,7 @@ const INTENDED: Record<Action, StaffRole[]> = {
   'booking.overCapacity': STAFF_UP,
   'counter.work': STAFF_UP,
   'bookings.export': STAFF_UP,
+  'reports.view': STAFF_UP,
   'users.manage': ADMIN,
   'audit.view': ADMIN,
   'retention.manage': ADMIN,
