@@ -81,7 +81,8 @@ const formatValue = (value: number, percent: boolean | undefined) => (percent ? 
 export function chartView(input: ChartInput): ChartView {
   const count = input.categories.length;
   const all = input.series.flatMap((series) => series.values);
-  const top = input.percent ? Math.max(1, niceCeiling(Math.max(0, ...all))) : niceCeiling(Math.max(0, ...all));
+  // Counts get whole, round grid steps (0, 10, 20, 30, 40), rates a 0-100% axis.
+  const top = input.percent ? Math.max(1, Math.max(0, ...all)) : Math.max(1, niceCeiling(Math.max(0, ...all) / GRID_LINES)) * GRID_LINES;
   const plotWidth = PLOT.right - PLOT.left;
   const plotHeight = PLOT.bottom - PLOT.top;
   const band = count === 0 ? plotWidth : plotWidth / count;

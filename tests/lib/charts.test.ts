@@ -16,10 +16,10 @@ const input = {
 };
 
 describe('server-side charts', () => {
-  it('When the largest value is 38 of a limit of 40, then the axis tops out at 50 and a bar of 0 has no height', () => {
+  it('When the largest value is 38 of a limit of 40, then the axis steps by 10 up to 40 and a bar of 0 has no height', () => {
     const view = chartView(input);
     expect(niceCeiling(38)).toBe(50);
-    expect(view.grid.at(-1)!.label).toBe('50');
+    expect(view.grid.map((line) => line.label)).toEqual(['0', '10', '20', '30', '40']);
     const [bars, line] = view.series;
     expect(bars!.bars[1]!.height).toBe(0);
     expect(bars!.bars[2]!.height).toBeGreaterThan(bars!.bars[0]!.height * 3.7);
@@ -44,6 +44,12 @@ describe('server-side charts', () => {
     const view = chartView({ ...input, series: [{ name: '来庁なし率', kind: 'line', values: [0.125, 0, 0.5] }], percent: true });
     expect(view.table.rows.map((row) => row.cells[0])).toEqual(['12.5%', '0%', '50%']);
     expect(view.grid.at(-1)!.label).toBe('100%');
+  });
+
+  it('When the largest count is 1 or 7, then the grid steps are whole numbers', () => {
+    const labels = (largest: number) => chartView({ ...input, series: [{ name: '予約数', kind: 'bar', values: [largest] }] }).grid.map((line) => line.label);
+    expect(labels(1)).toEqual(['0', '1', '2', '3', '4']);
+    expect(labels(7)).toEqual(['0', '2', '4', '6', '8']);
   });
 
   it('When a month has 31 days, then at most 16 x labels are written and the table keeps all 31', () => {
