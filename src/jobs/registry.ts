@@ -12,6 +12,7 @@ import { queueTomorrowsReminders } from '../features/booking/reminders.js';
 import { regenerateHorizon } from '../features/schedule/slot-generation.js';
 import { recoverInterruptedImports } from '../features/cards/import-service.js';
 import { purgeExpiredRecords } from '../features/retention/purge.js';
+import { raiseShortfallAlerts } from '../features/reports/forecast/shortfall-alerts.js';
 import { jstMinutesOf, todayInJapan } from '../lib/jst.js';
 
 export type JobCounts = Record<string, number>;
@@ -131,6 +132,24 @@ export const retentionPurgeJob: ScheduledJob = {
   run: (tx, context) => purgeExpiredRecords(tx, context.now),
 };
 
+/** Counters whose next eight weeks have more cards waiting than places get an alert (after the night's slot generation). */
+export const forecastShortfallJob: ScheduledJob = {
+  name: 'forecast-shortfall',
+  schedules: () => ['10 6 * * *'],
+  run: (tx, context) => raiseShortfallAlerts(tx, context.now),
+};
+
 export function scheduledJobs(): ScheduledJob[] {
-  return [reminderJob, slotGenerationJob, sessionExpiryJob, pastBookingsJob, alertDispatchJob, holdReleaseJob, importRecoveryJob, baseBackupJob, retentionPurgeJob];
+  return [
+    reminderJob,
+    slotGenerationJob,
+    sessionExpiryJob,
+    pastBookingsJob,
+    alertDispatchJob,
+    holdReleaseJob,
+    importRecoveryJob,
+    baseBackupJob,
+    retentionPurgeJob,
+    forecastShortfallJob,
+  ];
 }

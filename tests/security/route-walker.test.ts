@@ -101,6 +101,7 @@ function fieldNames(): string[] {
     'cancelled',
     'expired',
     'loggedOut',
+    'counter',
   ];
   for (const name of common) names.add(name);
   names.delete('_csrf');

@@ -196,6 +196,8 @@ export const STAFF_ROUTES: Route[] = [
   // retention (issue 19)
   ['GET', '/staff/retention', 'retention.manage'],
   ['POST', '/staff/retention', 'retention.manage'],
+  // forecast (issue 15.7)
+  ['GET', '/staff/reports/forecast', 'reports.view'],
   // card logistics (issue 19.1)
   ['GET', '/staff/logistics', 'logistics.work'],
   ['POST', '/staff/logistics/sites/{counterId}/shipments', 'logistics.work'],

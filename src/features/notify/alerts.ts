@@ -1,13 +1,13 @@
 // Alerts for the on-call staff: raised when something fails, mailed (through the outbox) and
 // POSTed to an optional webhook, repeated every N minutes until someone acknowledges them.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Tx } from '../../db/transaction.js';
+import type { SqlTx, Tx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
 import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
 import { enqueueMail, headerSafe } from './outbox.js';
 
-export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full' | 'identity_checks';
+export type AlertKind = 'db_unreachable' | 'outbox_backlog' | 'job_failed' | 'disk_full' | 'identity_checks' | 'forecast_shortfall';
 
 export interface AlertInput {
   kind: AlertKind;
@@ -55,6 +55,20 @@ export async function raiseAlert(tx: Tx, alert: AlertInput): Promise<bigint> {
     DO UPDATE SET last_seen_at = now(), occurrences = alerts.occurrences + 1, detail = EXCLUDED.detail
     RETURNING id`;
   return rows[0].id;
+}
+
+/**
+ * Closes the open alerts of a kind whose subject is not in `stillOpen` (the condition they warned
+ * of has passed), as acknowledged by the transaction's actor; returns how many.
+ */
+export async function clearAlerts(tx: SqlTx, kind: AlertKind, stillOpen: string[]): Promise<number> {
+  const cleared = await tx.query(
+    `UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $3, acknowledged_via = 'system'
+      WHERE kind = $1 AND acknowledged_at IS NULL AND NOT (subject_key = ANY ($2::text[]))
+     RETURNING id`,
+    [kind, stillOpen, actorKey(tx.actor)],
+  );
+  return cleared.length;
 }
 
 /** A link token for one alert and one on-call address: an HMAC, so it cannot be forged or moved. */
