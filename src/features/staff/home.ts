@@ -3,6 +3,7 @@
 import type { Reader } from '../../db/client.js';
 import { todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { can, visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
+import { openIncidentCount } from '../incidents/service.js';
 
 export interface CounterToday {
   counterId: number;
@@ -89,6 +90,7 @@ async function countOf(db: Reader, sql: string, values: unknown[] = []): Promise
 async function waitingFor(db: Reader, user: StaffPrincipal): Promise<Waiting[]> {
   const waiting: Waiting[] = [];
   if (can(user, 'alerts.manage')) waiting.push({ labelKey: 'staff.home.openAlerts', count: await countOf(db, OPEN_ALERTS), href: '/staff/alerts' });
+  if (can(user, 'incidents.view')) waiting.push({ labelKey: 'staff.home.openIncidents', count: await openIncidentCount(db, user), href: '/staff/incidents?status=open' });
   if (can(user, 'cards.import')) waiting.push({ labelKey: 'staff.home.importsWaiting', count: await countOf(db, IMPORTS_WAITING), href: '/staff/cards/imports' });
   return waiting;
 }
