@@ -45,7 +45,9 @@ async function walkIn(counterId: number, date: string, seq: number) {
 
 /** Counter A: six bookings today in every status and three yesterday; B: one hand-over and a walk-in today; C: only yesterday. */
 async function threeCounters() {
-  const [a, b, c] = await Promise.all([createCounter(t.db, { name: '窓口A' }), createCounter(t.db, { name: '窓口B' }), createCounter(t.db, { name: '窓口C' })]);
+  const a = await createCounter(t.db, { name: '窓口A' });
+  const b = await createCounter(t.db, { name: '窓口B' });
+  const c = await createCounter(t.db, { name: '窓口C' });
   await bookingsIn(a.id, today, ['active', 'active', 'checked_in', 'handed_over', 'no_show', 'cancelled']);
   await bookingsIn(a.id, yesterday, ['handed_over', 'handed_over', 'no_show']);
   await bookingsIn(b.id, today, ['handed_over']);

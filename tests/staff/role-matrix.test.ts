@@ -201,8 +201,8 @@ export const STAFF_ROUTES: Route[] = [
   ['GET', '/staff/incidents/new', 'incidents.record'],
   ['POST', '/staff/incidents/new', 'incidents.record'],
   ['GET', '/staff/incidents/{missingId}', 'incidents.view'],
-  ['POST', '/staff/incidents/{missingId}/alerts', 'incidents.record'],
-  ['POST', '/staff/incidents/{missingId}/alerts/{missingId}/unlink', 'incidents.record'],
+  ['POST', '/staff/incidents/{missingId}/alerts', 'alerts.manage'],
+  ['POST', '/staff/incidents/{missingId}/alerts/{missingId}/unlink', 'alerts.manage'],
   ['POST', '/staff/incidents/{missingId}/resolve', 'incidents.record'],
   // retention (issue 19)
   ['GET', '/staff/retention', 'retention.manage'],

@@ -27,6 +27,8 @@ import {
 
 const viewers = requirePermission('incidents.view');
 const recorders = requirePermission('incidents.record');
+/** Alerts are seen by alert managers only, so only they link them (the service checks record rights too). */
+const alertLinkers = requirePermission('alerts.manage');
 const layout = 'layouts/staff';
 const alertIdOf = (value: unknown) => (typeof value === 'string' && /^[0-9]{1,18}$/.test(value) ? BigInt(value) : null);
 
@@ -119,7 +121,7 @@ function incidentRoutes({ db }: AppContext): Router {
 
   router.get('/incidents/:id', viewers, (req, res) => showPage(req, res));
 
-  router.post('/incidents/:id/alerts', recorders, async (req, res) => {
+  router.post('/incidents/:id/alerts', alertLinkers, async (req, res) => {
     const id = pathId(req.params.id);
     const parsed = parseForm(linkForm, req.body);
     if (!parsed.ok) return showPage(req, res, parsed.errors, 400);
@@ -128,7 +130,7 @@ function incidentRoutes({ db }: AppContext): Router {
     res.redirect(303, `/staff/incidents/${id}?done=linked`);
   });
 
-  router.post('/incidents/:id/alerts/:alertId/unlink', recorders, async (req, res) => {
+  router.post('/incidents/:id/alerts/:alertId/unlink', alertLinkers, async (req, res) => {
     const id = pathId(req.params.id);
     const alertId = alertIdOf(req.params.alertId);
     if (alertId === null) return showPage(req, res, { alertId: 'incidents.field.badAlert' }, 400);
