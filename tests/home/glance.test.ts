@@ -9,7 +9,8 @@ import { pinClock } from '../helpers/clock.js';
 import { createCounter, createSlot, createStaff } from '../helpers/factories.js';
 import { staffAgent } from '../helpers/staff.js';
 
-const { now, today } = pinClock('2027-02-03T14:00:00+09:00');
+// 23:00 on 2 February in UTC: "today" must be Japan's day.
+const { now, today } = pinClock('2027-02-03T08:00:00+09:00');
 const yesterday = addDays(today, -1);
 let t: TestApp;
 
