@@ -9,6 +9,7 @@ import { cardsFeature } from './features/cards/index.js';
 import { consoleFeature } from './features/console/index.js';
 import { citizenRoutes } from './features/citizen/routes.js';
 import { notifyFeature } from './features/notify/routes.js';
+import { incidentsFeature } from './features/incidents/routes.js';
 import { staffRoutes } from './features/staff/routes.js';
 import type { Feature } from './features/feature.js';
 import { scheduleFeature } from './features/schedule/routes.js';
@@ -44,6 +45,7 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     floorFeature(context),
     retentionFeature(context),
     forecastFeature(context),
+    incidentsFeature(context),
   ];
 }
 

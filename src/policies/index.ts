@@ -72,6 +72,10 @@ const GRANTS = {
   'logistics.work': CLERKS,
   /** The counts of issue 15: the monthly report (実績報告書), its CSVs and charts, and the forecast; counter-scoped. */
   'reports.view': CLERKS,
+  /** The incident log (issue 15.4): read the list and each incident (counter incidents in the counter scope). */
+  'incidents.view': EVERYONE,
+  /** Record an incident, resolve it; link and unlink alerts needs alerts.manage too. */
+  'incidents.record': CLERKS,
   /** The bookings CSV export. */
   'bookings.export': CLERKS,
   'users.manage': ADMINS,

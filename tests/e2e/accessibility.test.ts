@@ -308,7 +308,19 @@ describe('staff pages', () => {
       data: { storageKey: 'a11y', fileName: 'cards.csv', sha256: '0', sizeBytes: 0, profileId: profile.id, uploadedBy: user.loginId },
     });
     const logistics = await logisticsFixture(t.db, counterId);
+    const alert = await t.db.prisma.alert.create({ data: { kind: 'job_failed', subjectKey: 'a11y', summary: '夜間処理の失敗' } });
+    const incident = await t.db.prisma.incident.create({
+      data: {
+        kind: 'counter',
+        counterId,
+        title: '発券機の故障',
+        startedAt: now,
+        recordedBy: `staff:${user.id}`,
+        alerts: { create: { alertId: alert.id, linkedBy: `staff:${user.id}` } },
+      },
+    });
     const ids: [RegExp, number | string][] = [
+      [/^\/staff\/incidents\//, incident.id],
       [/^\/staff\/users\//, target.user.id],
       [/^\/staff\/logistics\/sites\//, counterId],
       [/^\/staff\/logistics\/shipments\//, logistics.shipmentId],

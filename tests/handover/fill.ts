@@ -78,7 +78,18 @@ async function fillTheRest(db: Database, { counterId, slotId, procedure, today }
   const outbox = await p.outboxMessage.findFirstOrThrow();
   await p.mailAttempt.create({ data: { outboxMessageId: outbox.id, outcome: 'transient', smtpCode: 451, error: '@mention のような文字列' } });
   await p.jobRun.create({ data: { job: 'reminders', status: 'ok', counts: { sent: 3, list: [1, -2] }, finishedAt: new Date('2027-01-13T00:00:01Z') } });
-  await p.alert.create({ data: { kind: 'job_failed', subjectKey: 'reminders', summary: '送信に失敗', detail: '' } });
+  const alert = await p.alert.create({ data: { kind: 'job_failed', subjectKey: 'reminders', summary: '送信に失敗', detail: '' } });
+  await p.incident.create({
+    data: {
+      kind: 'counter',
+      counterId,
+      title: AWKWARD.formula,
+      description: AWKWARD.lines,
+      startedAt: new Date('2027-01-13T00:30:00Z'),
+      recordedBy: 'staff:1',
+      alerts: { create: { alertId: alert.id, linkedBy: 'staff:1' } },
+    },
+  });
   const profile = await p.importProfile.findFirstOrThrow();
   const batch = await p.importBatch.create({
     data: {

@@ -306,7 +306,9 @@ beforeAll(async () => {
   const profile = await t.db.prisma.importProfile.findFirstOrThrow();
   const ticket = await inTx(t.db, (tx) => issueWalkIn(tx, { counterId: counter.id, procedureCode: 'pickup', by: TEST_CLERK }), STAFF_ACTOR);
   const logistics = await logisticsFixture(t.db, counter.id);
+  const incident = await t.db.prisma.incident.create({ data: { kind: 'counter', counterId: counter.id, title: '発券機の故障', startedAt: new Date(), recordedBy: 'staff:1' } });
   const byPrefix: [RegExp, number | string][] = [
+    [/^\/staff\/incidents\//, incident.id],
     [/^\/staff\/users\//, target.user.id],
     [/^\/staff\/cards\/profiles\//, profile.id],
     [/^\/staff\/(schedule|console|floor)\/counters\//, counter.id],

@@ -29,6 +29,8 @@ export const ERASED_TABLES = [
   'import_batches', // file names, who uploaded
   'citizen_login_throttles', // keys name client addresses and notice IDs
   'session', // staff sessions
+  'incident_alerts', // who linked an alert to an incident
+  'incidents', // free text about what happened may name people; who recorded and resolved
   'alerts', // who acknowledged, from which address; details may quote addresses
   'job_runs', // errors may quote addresses
   'staff_counters',

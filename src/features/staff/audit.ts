@@ -113,6 +113,10 @@ export const AUDIT_ACTIONS = [
   'logistics.stockCount.start',
   'logistics.stockCount.finish',
   'logistics.stockCount.view',
+  'incidents.record',
+  'incidents.linkAlert',
+  'incidents.unlinkAlert',
+  'incidents.resolve',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -138,6 +142,7 @@ export const AUDIT_TARGETS = [
   'ticket',
   'shipment',
   'stock_count',
+  'incident',
 ] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 

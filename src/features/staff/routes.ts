@@ -8,6 +8,9 @@ import { noStore } from '../../web/security-headers.js';
 import { lineSchema, parseForm } from '../../lib/validation.js';
 import { loadStaff, signedIn, safeNextPath } from './access.js';
 import { authenticateStaff, changeOwnPassword } from './auth-service.js';
+import { todayAtAGlance } from './home.js';
+import { groupedMenu } from './menu.js';
+import { now } from '../../lib/clock.js';
 
 const ADMIN_MENU: StaffMenuItem[] = [
   { href: '/staff/users', group: 'admin', labelKey: 'staff.menu.users', action: 'users.manage' },
@@ -35,8 +38,8 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
   router.use(noStore);
   router.use(loadStaff(db.prisma, config.SESSION_ABSOLUTE_HOURS));
   const menu = [...features.flatMap((feature) => feature.staffMenu ?? []), ...ADMIN_MENU];
-  router.use((_req, res, next) => {
-    res.locals.staffMenu = menu;
+  router.use((req, res, next) => {
+    res.locals.staffMenu = groupedMenu(menu, res.locals.staffUser, req.originalUrl.split('?')[0]);
     next();
   });
 
@@ -66,8 +69,9 @@ export function staffRoutes(context: AppContext, features: Feature[] = []): Rout
     res.redirect(303, '/staff/login');
   });
 
-  router.get('/', signedIn, (req, res) => {
-    res.render('staff/home', { title: res.locals.t('staff.home.title'), layout: 'layouts/staff', query: req.query });
+  router.get('/', signedIn, async (req, res) => {
+    const glance = await todayAtAGlance(db, res.locals.staffUser!, now());
+    res.render('staff/home', { title: res.locals.t('staff.home.title'), layout: 'layouts/staff', query: req.query, glance });
   });
 
   router.get('/password', signedIn, (_req, res) => {

@@ -1,0 +1,89 @@
+// The incident forms and the list's filter; messages are translation keys shown beside the field.
+import { z } from 'zod';
+import { hasStrayControlCharacters, idSchema, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { jstInstant } from '../../lib/jst.js';
+
+const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
+const time = timeOfDaySchema('incidents.field.badTime');
+const date = isoDateSchema('incidents.field.badDate');
+const text = (max: number) =>
+  z
+    .string({ message: 'incidents.field.textInvalid' })
+    .trim()
+    .max(max, 'incidents.field.textInvalid')
+    .refine((value) => !hasStrayControlCharacters(value), 'incidents.field.textInvalid')
+    .default('');
+
+export const INCIDENT_KINDS = ['system', 'counter'] as const;
+export const INCIDENT_STATUSES = ['open', 'resolved'] as const;
+
+export interface IncidentInput {
+  kind: (typeof INCIDENT_KINDS)[number];
+  counterId: number | null;
+  title: string;
+  description: string;
+  impact: string;
+  response: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  alertId: bigint | null;
+}
+
+/** A moment given as a date and a time (Japan time), both or neither when optional. */
+const endOf = (form: { endDate?: string; endTime?: number }) => (form.endDate !== undefined && form.endTime !== undefined ? jstInstant(form.endDate, form.endTime) : null);
+
+export const incidentForm = z
+  .object({
+    kind: z.enum(INCIDENT_KINDS, { message: 'incidents.field.chooseKind' }),
+    counterId: z.preprocess(blankIsMissing, idSchema('incidents.field.chooseCounter').optional()),
+    title: requiredLineSchema(200, 'incidents.field.titleRequired', 'incidents.field.titleInvalid'),
+    description: text(4000),
+    impact: text(4000),
+    response: text(4000),
+    startDate: date,
+    startTime: time,
+    endDate: z.preprocess(blankIsMissing, date.optional()),
+    endTime: z.preprocess(blankIsMissing, time.optional()),
+    alertId: z.preprocess(
+      blankIsMissing,
+      z
+        .string()
+        .regex(/^[0-9]{1,18}$/, 'incidents.field.badAlert')
+        .optional(),
+    ),
+  })
+  .superRefine((form, context) => {
+    if (form.kind === 'counter' && form.counterId === undefined) context.addIssue({ code: 'custom', path: ['counterId'], message: 'incidents.field.chooseCounter' });
+    if (form.kind === 'system' && form.counterId !== undefined) context.addIssue({ code: 'custom', path: ['counterId'], message: 'incidents.field.systemHasNoCounter' });
+    if ((form.endDate === undefined) !== (form.endTime === undefined)) context.addIssue({ code: 'custom', path: ['endDate'], message: 'incidents.field.endBoth' });
+    const end = endOf(form);
+    if (end && end < jstInstant(form.startDate, form.startTime)) context.addIssue({ code: 'custom', path: ['endDate'], message: 'incidents.field.endAfterStart' });
+  })
+  .transform((form): IncidentInput => ({
+    kind: form.kind,
+    counterId: form.kind === 'counter' ? (form.counterId ?? null) : null,
+    title: form.title,
+    description: form.description,
+    impact: form.impact,
+    response: form.response,
+    startedAt: jstInstant(form.startDate, form.startTime),
+    endedAt: endOf(form),
+    alertId: form.alertId === undefined ? null : BigInt(form.alertId),
+  }));
+
+export const resolveForm = z
+  .object({ endDate: date, endTime: time, response: text(4000) })
+  .transform((form) => ({ endedAt: jstInstant(form.endDate, form.endTime), response: form.response }));
+
+export const linkForm = z
+  .object({ alertId: z.string({ message: 'incidents.field.badAlert' }).regex(/^[0-9]{1,18}$/, 'incidents.field.badAlert') })
+  .transform((form) => BigInt(form.alertId));
+
+export const listQuery = z.object({
+  kind: z.preprocess(blankIsMissing, z.enum(INCIDENT_KINDS, { message: 'incidents.filter.invalid' }).optional()),
+  status: z.preprocess(blankIsMissing, z.enum(INCIDENT_STATUSES, { message: 'incidents.filter.invalid' }).optional()),
+  counter: z.preprocess(blankIsMissing, idSchema('incidents.filter.invalid').optional()),
+  from: z.preprocess(blankIsMissing, isoDateSchema('incidents.filter.invalid').optional()),
+  to: z.preprocess(blankIsMissing, isoDateSchema('incidents.filter.invalid').optional()),
+});
+export type IncidentFilter = z.infer<typeof listQuery>;
