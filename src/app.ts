@@ -15,6 +15,8 @@ import { scheduleFeature } from './features/schedule/routes.js';
 import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { helpFeature } from './features/help/routes.js';
+import { inquiriesFeature } from './features/inquiries/routes.js';
+import { faqFeature } from './features/faq/routes.js';
 import { retentionFeature } from './features/retention/routes.js';
 import { FloorLive } from './features/floor/live.js';
 import { floorFeature, publicFloorRoutes } from './features/floor/routes.js';
@@ -42,6 +44,8 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     helpFeature(context),
     floorFeature(context),
     retentionFeature(context),
+    inquiriesFeature(context),
+    faqFeature(context),
   ];
 }
 

@@ -72,6 +72,12 @@ const GRANTS = {
   'logistics.work': CLERKS,
   /** The counts of issue 15: the monthly report (実績報告書), its CSVs and charts, and the forecast; counter-scoped. */
   'reports.view': CLERKS,
+  /** Record a call or counter inquiry, read the log within the counter scope, hand one over to city staff (issue 15.3). */
+  'inquiries.record': EVERYONE,
+  /** Answer and close inquiries handed over (city staff), and export the log as CSV. */
+  'inquiries.respond': CLERKS,
+  /** Write and publish the FAQ entries citizens and the call center read (issue 15.5). */
+  'faq.manage': CLERKS,
   /** The bookings CSV export. */
   'bookings.export': CLERKS,
   'users.manage': ADMINS,

@@ -113,6 +113,14 @@ export const AUDIT_ACTIONS = [
   'logistics.stockCount.start',
   'logistics.stockCount.finish',
   'logistics.stockCount.view',
+  'inquiries.record',
+  'inquiries.view',
+  'inquiries.search',
+  'inquiries.export',
+  'inquiries.escalate',
+  'inquiries.answer',
+  'inquiries.close',
+  'faq.save',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -138,6 +146,8 @@ export const AUDIT_TARGETS = [
   'ticket',
   'shipment',
   'stock_count',
+  'inquiry',
+  'faq_entry',
 ] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 
