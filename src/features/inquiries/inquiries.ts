@@ -169,12 +169,18 @@ async function personCounter(tx: SqlTx, user: StaffPrincipal, input: InquiryInpu
   return found;
 }
 
+/** A counter in use that the user works at. */
+async function counterChoosable(tx: SqlTx, user: StaffPrincipal, counterId: number): Promise<boolean> {
+  const ids = visibleCounterIds(user);
+  if (ids !== null && !ids.includes(counterId)) return false;
+  return (await tx.query(`SELECT 1 FROM counters WHERE id = $1::int AND retired_at IS NULL`, [counterId])).length > 0;
+}
+
 /** Records an inquiry (and hands it over at once when `escalatedTo` is given); audited. */
 export async function recordInquiry(tx: SqlTx, user: StaffPrincipal, input: InquiryInput): Promise<number> {
   const person = await personCounter(tx, user, input);
   const counterId = person ? person.counterId : (input.counterId ?? null);
-  if (!person && counterId !== null && visibleCounterIds(user) !== null && !visibleCounterIds(user)!.includes(counterId))
-    throw new AppError(400, 'inquiry_counter', 'inquiries.field.counterInvalid');
+  if (!person && counterId !== null && !(await counterChoosable(tx, user, counterId))) throw new AppError(400, 'inquiry_counter', 'inquiries.field.counterInvalid');
   const [category] = await tx.query(`SELECT 1 FROM inquiry_categories WHERE code = $1 AND retired_at IS NULL`, [input.categoryCode]);
   if (!category) throw new AppError(400, 'inquiry_category', 'inquiries.field.categoryInvalid');
   const by = actorKey(tx.actor);
