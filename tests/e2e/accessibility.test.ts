@@ -308,6 +308,12 @@ describe('staff pages', () => {
       data: { storageKey: 'a11y', fileName: 'cards.csv', sha256: '0', sizeBytes: 0, profileId: profile.id, uploadedBy: user.loginId },
     });
     const logistics = await logisticsFixture(t.db, counterId);
+    const inquiry = await t.db.prisma.inquiry.create({
+      data: { receivedAt: now, channel: 'phone', categoryCode: 'complaint', body: '待ち時間が長い', cardHolderId: holder.id, counterId, handledBy: `staff:${user.id}` },
+    });
+    const faq = await t.db.prisma.faqEntry.create({
+      data: { category: '予約について', question: '変更できますか', answer: '前日まで変更できます。', published: true, updatedBy: `staff:${user.id}` },
+    });
     const ids: [RegExp, number | string][] = [
       [/^\/staff\/users\//, target.user.id],
       [/^\/staff\/logistics\/sites\//, counterId],
@@ -321,6 +327,8 @@ describe('staff pages', () => {
       [/^\/staff\/console\/applicants\//, applicant.id],
       [/^\/staff\/schedule\/procedures\//, procedure.id],
       [/^\/staff\/status\//, notice.id],
+      [/^\/staff\/inquiries\//, inquiry.id],
+      [/^\/staff\/faq\//, faq.id],
       [/^\/staff\/mail\//, String(mail.id)],
       [/^\/staff\/help\//, 'staff-manual'],
     ];
