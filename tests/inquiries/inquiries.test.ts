@@ -90,6 +90,9 @@ describe('recording, handing over and answering', () => {
   it('When an inquiry is recorded with a note of whom to hand it to, then it is escalated at once and counted for the staff home until answered', async () => {
     const counter = await createCounter(t.db);
     const clerk = await staffOf(t, 'staff', [counter.id]);
+    const elsewhere = await createCounter(t.db);
+    await record((await staffOf(t, 'admin')).agent, { counterId: elsewhere.id, escalatedTo: '他の交付場所の係' });
+    expect(await unansweredEscalations(t.db, principal(1, 'admin', null))).toContainEqual({ counterId: elsewhere.id, count: 1 });
     const before = await unansweredEscalations(t.db, principal(clerk.user.id, 'staff', [counter.id]));
     const recorded = await record(clerk.agent, { counterId: counter.id, escalatedTo: '課長' });
     const id = idOf(recorded.headers.location);

@@ -187,7 +187,7 @@ export async function recordInquiry(tx: SqlTx, user: StaffPrincipal, input: Inqu
   const escalated = Boolean(input.escalatedTo);
   const [row] = await tx.query<{ id: number }>(
     `INSERT INTO inquiries (received_at, channel, category_code, body, booking_id, card_holder_id, applicant_id, counter_id, handled_by, status, escalated_to, escalated_by, escalated_at)
-     VALUES ($1, $2::inquiry_channel, $3, $4, $5::int, $6::int, $7::int, $8::int, $9, $10::inquiry_status, $11, $12, $13) RETURNING id`,
+     VALUES ($1, $2::inquiry_channel, $3, $4, $5::int, $6::int, $7::int, $8::int, $9, $10::inquiry_status, $11, $12, CASE WHEN $13::boolean THEN now() END) RETURNING id`,
     [
       input.receivedAt,
       input.channel,
@@ -201,7 +201,7 @@ export async function recordInquiry(tx: SqlTx, user: StaffPrincipal, input: Inqu
       escalated ? 'escalated' : 'open',
       input.escalatedTo ?? '',
       escalated ? by : null,
-      escalated ? new Date() : null,
+      escalated,
     ],
   );
   await recordAudit(tx, { action: 'inquiries.record', targetType: 'inquiry', targetId: row.id, detail: { category: input.categoryCode, channel: input.channel, escalated } });
