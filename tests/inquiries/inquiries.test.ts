@@ -9,6 +9,10 @@ import { binaryBody } from '../helpers/http.js';
 import { createCounter } from '../helpers/factories.js';
 import { holderAt, postForm, staffOf, type Agent } from '../console/helpers.js';
 import { unansweredEscalations } from '../../src/features/inquiries/inquiries.js';
+import { purgeSettledInquiries } from '../../src/features/retention/records.js';
+import { jstInstant } from '../../src/lib/jst.js';
+import { inTx } from '../helpers/tx.js';
+import { STAFF_ACTOR } from '../helpers/booking.js';
 import type { StaffPrincipal } from '../../src/policies/index.js';
 
 const { today } = pinClock('2027-02-10T10:00:00+09:00');
@@ -267,5 +271,23 @@ describe('bad input', () => {
     expect(page.text).toContain('割引は100%ですか');
     expect(page.text).not.toContain('割引は1000円ですか');
     expect((await clerk.agent.get(`/staff/inquiries?q=${encodeURIComponent('割引は_')}`)).text).toContain('条件に合う問い合わせはありません');
+  });
+});
+
+describe('retention', () => {
+  it('When the purge runs past the inquiries period, then answered and closed inquiries received before it go and open or handed-over ones stay', async () => {
+    const counter = await createCounter(t.db);
+    const clerk = await staffOf(t, 'staff', [counter.id]);
+    const old = { counterId: counter.id, receivedDate: '2020-01-06', body: '古い問い合わせ' };
+    const closed = idOf((await record(clerk.agent, old)).headers.location);
+    await postForm(clerk.agent, `/staff/inquiries/${closed}`, `/staff/inquiries/${closed}/close`, {});
+    const escalated = idOf((await record(clerk.agent, { ...old, escalatedTo: '係長' })).headers.location);
+    const recent = idOf((await record(clerk.agent, { counterId: counter.id })).headers.location);
+    await postForm(clerk.agent, `/staff/inquiries/${recent}`, `/staff/inquiries/${recent}/close`, {});
+    const result = await inTx(t.db, (tx) => purgeSettledInquiries(tx, jstInstant('2021-01-01'), 1000), STAFF_ACTOR);
+    expect(result.deleted).toEqual({ inquiries: 1 });
+    expect(await rowOf(closed)).toBeUndefined();
+    expect(await rowOf(escalated)).toBeDefined();
+    expect(await rowOf(recent)).toBeDefined();
   });
 });
