@@ -152,6 +152,7 @@ describe('counter scope', () => {
     const foreign = await record(clerkA.agent, { cardHolderId: holder.id });
     expect(foreign.status).toBe(400);
     expect(foreign.text).toContain('担当外の交付場所の人です');
+    expect(foreign.text).toContain('予約の変更方法を知りたい'); // what the operator typed is kept
     expect(await count()).toBe(before);
 
     expect((await clerkB.agent.get('/staff/inquiries?q=秘密')).text).toContain('秘密の相談');

@@ -35,6 +35,9 @@ const counters = requirePermission('reports.view');
 const layout = 'layouts/staff';
 const user = (res: Response): StaffPrincipal => res.locals.staffUser!;
 
+/** The form field each refusal of recordInquiry is about. */
+const REFUSED_FIELDS: Record<string, string> = { inquiry_person: 'cardHolderId', inquiry_category: 'categoryCode', inquiry_counter: 'counterId' };
+
 const CSV_COLUMNS = ['receivedAt', 'channel', 'category', 'counter', 'person', 'body', 'handledBy', 'status', 'escalatedTo', 'response', 'respondedAt'] as const;
 
 function csvRow(row: InquiryRow, t: (key: string) => string): (string | null)[] {
@@ -119,8 +122,15 @@ export function inquiriesFeature({ db }: AppContext): Feature {
   router.post('/inquiries/new', recorders, async (req, res) => {
     const parsed = parseForm(inquiryForm, req.body);
     if (!parsed.ok) return form(res, req.body as Record<string, unknown>, parsed.errors, 400);
-    const id = await asStaff(req, res, (tx) => recordInquiry(tx, user(res), parsed.data));
-    res.redirect(303, `/staff/inquiries/${id}?done=recorded`);
+    // What only the database can check (the person, the category, the counter) comes back beside
+    // its field, so an operator on a call keeps what they typed.
+    const recorded = await asStaff(req, res, (tx) => recordInquiry(tx, user(res), parsed.data)).catch((error: unknown) => {
+      const field = error instanceof AppError ? REFUSED_FIELDS[error.code] : undefined;
+      if (!field) throw error;
+      return { field, messageKey: (error as AppError).messageKey };
+    });
+    if (typeof recorded !== 'number') return form(res, req.body as Record<string, unknown>, { [recorded.field]: recorded.messageKey }, 400);
+    res.redirect(303, `/staff/inquiries/${recorded}?done=recorded`);
   });
 
   router.get('/inquiries/counts', counters, async (req, res) => {
