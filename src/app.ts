@@ -16,6 +16,8 @@ import { scheduleFeature } from './features/schedule/routes.js';
 import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { helpFeature } from './features/help/routes.js';
+import { inquiriesFeature } from './features/inquiries/routes.js';
+import { faqFeature } from './features/faq/routes.js';
 import { retentionFeature } from './features/retention/routes.js';
 import { forecastFeature } from './features/reports/forecast/routes.js';
 import { FloorLive } from './features/floor/live.js';
@@ -46,6 +48,8 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     retentionFeature(context),
     forecastFeature(context),
     incidentsFeature(context),
+    inquiriesFeature(context),
+    faqFeature(context),
   ];
 }
 

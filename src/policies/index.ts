@@ -76,6 +76,12 @@ const GRANTS = {
   'incidents.view': EVERYONE,
   /** Record an incident, resolve it; link and unlink alerts needs alerts.manage too. */
   'incidents.record': CLERKS,
+  /** Record a call or counter inquiry, read the log within the counter scope, hand one over to city staff (issue 15.3). */
+  'inquiries.record': EVERYONE,
+  /** Answer and close inquiries handed over (city staff), and export the log as CSV. */
+  'inquiries.respond': CLERKS,
+  /** Write and publish the FAQ entries citizens and the call center read (issue 15.5). */
+  'faq.manage': CLERKS,
   /** The bookings CSV export. */
   'bookings.export': CLERKS,
   'users.manage': ADMINS,

@@ -49,6 +49,7 @@ beforeAll(async () => {
   counterCode = counter.code;
   await t.db.prisma.procedure.create({ data: { code: 'application', name: 'マイナンバーカードの申請', needsNoticeId: false, documents: ['本人確認書類'] } });
   await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: 'application' } });
+  await t.db.prisma.faqEntry.create({ data: { category: '予約について', question: '予約を変更できますか', answer: '前日まで変更できます。', published: true, updatedBy: 'staff:1' } });
   await createSlot(t.db, { counterId, date: day, startMinute: 9 * 60, capacity: 20 });
   fullSlotId = (await createSlot(t.db, { counterId, date: day, startMinute: 10 * 60, capacity: 1 })).id;
   await t.db.prisma.slot.update({ where: { id: fullSlotId }, data: { booked: 1 } });
@@ -182,6 +183,8 @@ async function walkCitizenPages(page: Page, problems: string[], lang: string, vi
   await visit('login with errors');
   await page.goto(`${base}/status`);
   await visit('status');
+  await page.goto(`${base}/faq?q=${encodeURIComponent('変更')}`);
+  await visit('faq');
   await page.goto(`${base}/floor/${counterCode}`);
   await visit('floor waiting');
   await page.goto(`${base}/tickets/${floorTicket.token}`);
@@ -277,7 +280,7 @@ describe('citizen pages', { concurrent: true }, () => {
         if (name === '404' || name.startsWith('error')) problems.length = 0; // the browser logs the 404 and 403 answers, as intended
         await checkCitizenPage(page, name, findings, lang === 'ja'); // focus styles do not depend on the language
       });
-      expect(visited.filter((entry) => entry.endsWith(`: ${htmlLang}`))).toHaveLength(25);
+      expect(visited.filter((entry) => entry.endsWith(`: ${htmlLang}`))).toHaveLength(26);
       expect(problems).toEqual([]);
       expect.soft(findings.axe).toEqual([]);
       expect.soft(findings.reflow).toEqual([]);
@@ -319,6 +322,12 @@ describe('staff pages', () => {
         alerts: { create: { alertId: alert.id, linkedBy: `staff:${user.id}` } },
       },
     });
+    const inquiry = await t.db.prisma.inquiry.create({
+      data: { receivedAt: now, channel: 'phone', categoryCode: 'complaint', body: '待ち時間が長い', cardHolderId: holder.id, counterId, handledBy: `staff:${user.id}` },
+    });
+    const faq = await t.db.prisma.faqEntry.create({
+      data: { category: '予約について', question: '変更できますか', answer: '前日まで変更できます。', published: true, updatedBy: `staff:${user.id}` },
+    });
     const ids: [RegExp, number | string][] = [
       [/^\/staff\/incidents\//, incident.id],
       [/^\/staff\/users\//, target.user.id],
@@ -333,6 +342,8 @@ describe('staff pages', () => {
       [/^\/staff\/console\/applicants\//, applicant.id],
       [/^\/staff\/schedule\/procedures\//, procedure.id],
       [/^\/staff\/status\//, notice.id],
+      [/^\/staff\/inquiries\//, inquiry.id],
+      [/^\/staff\/faq\//, faq.id],
       [/^\/staff\/mail\//, String(mail.id)],
       [/^\/staff\/help\//, 'staff-manual'],
     ];

@@ -109,6 +109,22 @@ async function fillTheRest(db: Database, { counterId, slotId, procedure, today }
   await p.statusNotice.create({
     data: { kind: 'maintenance', title: '計画停止のお知らせ', body: AWKWARD.lines, startsAt: new Date('2027-01-20T12:00:00Z'), createdBy: 'staff:1' },
   });
+  await p.inquiry.create({
+    data: {
+      receivedAt: new Date('2027-01-13T00:30:00.5Z'),
+      channel: 'phone',
+      categoryCode: 'complaint',
+      body: AWKWARD.lines,
+      cardHolderId: holder.id,
+      counterId,
+      handledBy: 'staff:1',
+      status: 'escalated',
+      escalatedTo: AWKWARD.formula,
+      escalatedBy: 'staff:1',
+      escalatedAt: new Date('2027-01-13T00:31:00Z'),
+    },
+  });
+  await p.faqEntry.create({ data: { category: '予約について', question: AWKWARD.marked, answer: AWKWARD.lines, published: true, updatedBy: 'staff:1' } });
   await p.session.create({ data: { sid: 'sid-1', sess: { cookie: { maxAge: 1 } }, expire: new Date('2027-01-14T00:00:00Z') } });
   await p.ticketSequence.upsert({
     where: { counterId_date_kind: { counterId, date: dateColumn(today), kind: 'booked' } },

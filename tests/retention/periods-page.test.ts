@@ -13,7 +13,7 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 
-const DEFAULTS = { bookings: '365', card_holders: '365', mail: '90', login_attempts: '30', alerts: '365', audit: '1825' };
+const DEFAULTS = { bookings: '365', card_holders: '365', mail: '90', login_attempts: '30', alerts: '365', inquiries: '1095', audit: '1825' };
 
 describe('retention periods page', () => {
   it('When an admin opens the page, then every kind shows with its period and default, and the menu leads there', async () => {
@@ -30,7 +30,7 @@ describe('retention periods page', () => {
     const { user, agent } = await signedInStaff(t, 'admin');
     const response = await submitForm(agent, '/staff/retention', '/staff/retention', { ...DEFAULTS, bookings: '730', mail: '60' });
     expect(response.status).toBe(303);
-    expect(await retentionPeriods(t.db)).toEqual({ bookings: 730, card_holders: 365, mail: 60, login_attempts: 30, alerts: 365, audit: 1825 });
+    expect(await retentionPeriods(t.db)).toEqual({ bookings: 730, card_holders: 365, mail: 60, login_attempts: 30, alerts: 365, inquiries: 1095, audit: 1825 });
     const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'retention.update', actorId: String(user.id) } });
     expect(audit.detail).toEqual({ bookings: { from: 365, to: 730 }, mail: { from: 90, to: 60 } });
     const page = await agent.get('/staff/retention?saved=1');

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { Feature } from '../feature.js';
+import { findFaq } from '../faq/faq.js';
 import { generateCsrfToken } from '../../web/csrf.js';
 import { noStore } from '../../web/security-headers.js';
 import { destroySession, regenerateSession } from '../../web/sessions.js';
@@ -37,8 +38,10 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   const applicants = applicantSessions(db);
   router.use(loadCitizen(config, { generations, applicants }, citizenLeft));
 
-  router.get('/', (_req, res) => {
-    res.render('citizen/start'); // the page title is the site name alone
+  router.get('/', async (_req, res) => {
+    // The start page still serves when the database does not answer: the FAQ is then left out.
+    const faq = await findFaq(db, { publishedOnly: true }).catch(() => []);
+    res.render('citizen/start', { faq }); // the page title is the site name alone
   });
 
   // The accessibility policy and test results (試験結果表示); each group is tested by the e2e suite.

@@ -34,7 +34,7 @@ type ImportManifest = z.infer<typeof manifestSchema>;
 
 /**
  * Rows the migrations themselves put in a new database (the default booking policy, the default
- * J-LIS file layout, the pickup procedure, the audit log's retention period): a database holding only these counts as empty, and
+ * J-LIS file layout, the pickup procedure, the audit log's retention period, the inquiry categories): a database holding only these counts as empty, and
  * they are replaced by the export's. A migration that adds a default must add it here; the
  * round-trip test (tests/handover/round-trip.test.ts) fails until it does.
  */
@@ -43,7 +43,10 @@ const MIGRATION_DEFAULTS: Record<string, string> = {
   import_profiles: 'true',
   procedures: "code = 'pickup'",
   retention_periods: "updated_by = 'system:migration'",
+  inquiry_categories: "code IN ('booking_method', 'what_to_bring', 'complaint', 'change_date', 'other')",
 };
+/** Tables whose migration inserts more than one default row: how many. */
+const MIGRATION_DEFAULT_ROWS: Record<string, number> = { inquiry_categories: 5 };
 
 const refuse = (code: string, params: Record<string, string | number> = {}) => new AppError(422, `handover_${code}`, `handover.${code}`, params);
 
@@ -97,7 +100,7 @@ async function makeRoom(tx: SqlTx, tables: string[]): Promise<void> {
   }
   for (const [table, defaults] of Object.entries(MIGRATION_DEFAULTS)) {
     const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${quoteName(table)}`);
-    if (count > 1) throw refuse('notEmpty', { table, rows: count });
+    if (count > (MIGRATION_DEFAULT_ROWS[table] ?? 1)) throw refuse('notEmpty', { table, rows: count });
     await tx.query(`DELETE FROM ${quoteName(table)} WHERE ${defaults}`);
   }
 }

@@ -12,6 +12,7 @@ import { AppError } from '../../lib/app-error.js';
  * foreign keys: each is emptied before the tables it references.
  */
 export const ERASED_TABLES = [
+  'inquiries', // what callers said, the person it concerns
   'mail_attempts', // errors quote addresses
   'outbox_messages',
   'slot_holds',
@@ -56,6 +57,8 @@ export const KEPT_TABLES: Record<string, string> = {
   ticket_sequences: 'tickets counted per day',
   tickets: 'queue numbers and times, no one named (their booking is gone)',
   retention_periods: 'the periods in force',
+  inquiry_categories: 'names of inquiry kinds',
+  faq_entries: 'public questions and answers',
 };
 
 export const ERASER_ROLE = 'personal_data_eraser';

@@ -157,3 +157,14 @@ export async function purgeAcknowledgedAlerts(tx: SqlTx, cutoff: Date, limit: nu
   );
   return { taken: n, deleted: n > 0 ? { alerts: n } : {} };
 }
+
+/** Inquiries answered or closed and received before the cutoff (what callers said); open and handed-over ones stay. */
+export async function purgeSettledInquiries(tx: SqlTx, cutoff: Date, limit: number): Promise<BatchResult> {
+  const n = await deletedCount(
+    tx,
+    `DELETE FROM inquiries WHERE id IN (
+       SELECT id FROM inquiries WHERE received_at < $1::timestamptz AND status IN ('answered', 'closed') ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED)`,
+    [cutoff, limit],
+  );
+  return { taken: n, deleted: n > 0 ? { inquiries: n } : {} };
+}

@@ -117,6 +117,14 @@ export const AUDIT_ACTIONS = [
   'incidents.linkAlert',
   'incidents.unlinkAlert',
   'incidents.resolve',
+  'inquiries.record',
+  'inquiries.view',
+  'inquiries.search',
+  'inquiries.export',
+  'inquiries.escalate',
+  'inquiries.answer',
+  'inquiries.close',
+  'faq.save',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -143,6 +151,8 @@ export const AUDIT_TARGETS = [
   'shipment',
   'stock_count',
   'incident',
+  'inquiry',
+  'faq_entry',
 ] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 

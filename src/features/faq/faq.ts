@@ -1,0 +1,74 @@
+// The FAQ (issue 15.5): city staff write the questions and answers in Japanese; the published
+// ones are on the citizens' start page and their search, and the call center reads every entry.
+import type { Queryable } from '../../db/client.js';
+import type { SqlTx } from '../../db/transaction.js';
+import { actorKey } from '../../lib/actor.js';
+import { AppError } from '../../lib/app-error.js';
+import { containsPattern } from '../inquiries/inquiries.js';
+import { recordAudit } from '../staff/audit.js';
+
+export interface FaqEntry {
+  id: number;
+  category: string;
+  question: string;
+  answer: string;
+  published: boolean;
+  sortOrder: number;
+  updatedAt: Date;
+}
+
+export type FaqInput = Omit<FaqEntry, 'id' | 'updatedAt'>;
+
+export interface FaqGroup {
+  category: string;
+  entries: FaqEntry[];
+}
+
+const COLUMNS = `id, category, question, answer, published, sort_order AS "sortOrder", updated_at AS "updatedAt"`;
+const ORDER = `ORDER BY category, sort_order, id`;
+
+/**
+ * Entries whose question or answer contains `text` (every entry when none); only the published
+ * ones for citizens. Entries come grouped by category, in the categories' and entries' order.
+ */
+export async function findFaq(reader: Queryable, options: { text?: string; publishedOnly: boolean }): Promise<FaqGroup[]> {
+  const conditions = [options.publishedOnly ? 'published' : 'true'];
+  const values: unknown[] = [];
+  if (options.text) {
+    values.push(containsPattern(options.text));
+    conditions.push(`(question LIKE $1 OR answer LIKE $1)`);
+  }
+  const entries = await reader.query<FaqEntry>(`SELECT ${COLUMNS} FROM faq_entries WHERE ${conditions.join(' AND ')} ${ORDER} LIMIT 500`, values);
+  return groupByCategory(entries);
+}
+
+function groupByCategory(entries: FaqEntry[]): FaqGroup[] {
+  const groups = new Map<string, FaqEntry[]>();
+  for (const entry of entries) groups.set(entry.category, [...(groups.get(entry.category) ?? []), entry]);
+  return [...groups].map(([category, grouped]) => ({ category, entries: grouped }));
+}
+
+export async function faqEntry(reader: Queryable, id: number): Promise<FaqEntry> {
+  const [entry] = await reader.query<FaqEntry>(`SELECT ${COLUMNS} FROM faq_entries WHERE id = $1::int`, [id]);
+  if (!entry) throw new AppError(404, 'not_found', 'error.404.body');
+  return entry;
+}
+
+/** Writes a new entry, or changes one (`id`); audited. */
+export async function saveFaq(tx: SqlTx, entry: FaqInput, id?: number): Promise<number> {
+  const values = [entry.category, entry.question, entry.answer, entry.published, entry.sortOrder, actorKey(tx.actor)];
+  const [row] =
+    id === undefined
+      ? await tx.query<{ id: number }>(
+          `INSERT INTO faq_entries (category, question, answer, published, sort_order, updated_by) VALUES ($1, $2, $3, $4, $5::int, $6) RETURNING id`,
+          values,
+        )
+      : await tx.query<{ id: number }>(
+          `UPDATE faq_entries SET category = $1, question = $2, answer = $3, published = $4, sort_order = $5::int, updated_by = $6, updated_at = now()
+            WHERE id = $7::int RETURNING id`,
+          [...values, id],
+        );
+  if (!row) throw new AppError(404, 'not_found', 'error.404.body');
+  await recordAudit(tx, { action: 'faq.save', targetType: 'faq_entry', targetId: row.id, detail: { published: entry.published } });
+  return row.id;
+}

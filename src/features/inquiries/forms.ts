@@ -1,0 +1,71 @@
+// The inquiry forms and the search of the log; messages are translation keys shown beside the field.
+import { z } from 'zod';
+import { jstInstant, addDays } from '../../lib/jst.js';
+import { hasStrayControlCharacters, idSchema, isoDateSchema, lineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { INQUIRY_CHANNELS, INQUIRY_STATUSES, type InquiryFilter, type InquiryInput } from './inquiries.js';
+
+const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
+/** Text over several lines that a person typed: at most `max` characters, no stray control characters (NUL). */
+export const textSchema = (max: number, message: string) =>
+  z
+    .string({ message })
+    .trim()
+    .max(max, message)
+    .refine((value) => !hasStrayControlCharacters(value), message);
+const optionalId = (message: string) => z.preprocess(blankIsMissing, idSchema(message).optional());
+
+export const inquiryForm = z
+  .object({
+    receivedDate: isoDateSchema('inquiries.field.badDate'),
+    receivedTime: timeOfDaySchema('inquiries.field.badTime'),
+    channel: z.enum(INQUIRY_CHANNELS, { message: 'inquiries.field.chooseChannel' }),
+    categoryCode: lineSchema(40, 'inquiries.field.categoryInvalid').pipe(z.string().min(1, 'inquiries.field.categoryInvalid')),
+    body: textSchema(2000, 'inquiries.field.bodyInvalid').pipe(z.string().min(1, 'inquiries.field.bodyRequired')),
+    cardHolderId: optionalId('inquiries.field.personNotFound'),
+    bookingId: optionalId('inquiries.field.personNotFound'),
+    applicantId: optionalId('inquiries.field.personNotFound'),
+    counterId: optionalId('inquiries.field.counterInvalid'),
+    escalatedTo: z.preprocess(blankIsMissing, lineSchema(200, 'inquiries.field.escalatedToInvalid').optional()),
+  })
+  .transform((form): InquiryInput => ({
+    receivedAt: jstInstant(form.receivedDate, form.receivedTime),
+    channel: form.channel,
+    categoryCode: form.categoryCode,
+    body: form.body,
+    cardHolderId: form.cardHolderId,
+    bookingId: form.bookingId,
+    applicantId: form.applicantId,
+    counterId: form.counterId,
+    escalatedTo: form.escalatedTo || undefined,
+  }));
+
+export const escalateForm = z.object({ escalatedTo: lineSchema(200, 'inquiries.field.escalatedToInvalid').pipe(z.string().min(1, 'inquiries.field.escalatedToRequired')) });
+export const answerForm = z.object({ response: textSchema(2000, 'inquiries.field.responseInvalid').pipe(z.string().min(1, 'inquiries.field.responseRequired')) });
+
+/** The search of the log (a query string): every field optional, anything malformed a 400. */
+export const searchQuery = z
+  .object({
+    q: z.preprocess(blankIsMissing, lineSchema(100, 'inquiries.search.invalid').optional()),
+    category: z.preprocess(blankIsMissing, lineSchema(40, 'inquiries.search.invalid').optional()),
+    channel: z.preprocess(blankIsMissing, z.enum(INQUIRY_CHANNELS, { message: 'inquiries.search.invalid' }).optional()),
+    status: z.preprocess(blankIsMissing, z.enum(INQUIRY_STATUSES, { message: 'inquiries.search.invalid' }).optional()),
+    from: z.preprocess(blankIsMissing, isoDateSchema('inquiries.search.badDate').optional()),
+    to: z.preprocess(blankIsMissing, isoDateSchema('inquiries.search.badDate').optional()),
+    holder: optionalId('inquiries.search.invalid'),
+    encoding: z.unknown().optional(),
+  })
+  .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'inquiries.search.badRange', path: ['to'] });
+
+export type SearchQuery = z.infer<typeof searchQuery>;
+
+export function filterOf(query: SearchQuery): InquiryFilter {
+  return {
+    text: query.q,
+    categoryCode: query.category,
+    channel: query.channel,
+    status: query.status,
+    from: query.from ? jstInstant(query.from) : undefined,
+    until: query.to ? jstInstant(addDays(query.to, 1)) : undefined,
+    cardHolderId: query.holder,
+  };
+}
