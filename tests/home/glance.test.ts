@@ -107,4 +107,34 @@ describe('today at a glance', () => {
     expect(operator).not.toContain('取込が終わっていないファイル');
     expect(operator).not.toContain('回答待ちの引き継ぎ問い合わせ');
   });
+
+  it('When inquiries are handed over at two counters and one is answered, then staff of counter A see the unanswered ones of A (and of no counter) linked to the list of handed-over inquiries', async () => {
+    const { a, b } = await threeCounters();
+    const { user: recorder } = await createStaff(t.db, { role: 'operator' });
+    const escalate = (counterId: number | null, status: 'escalated' | 'answered' = 'escalated') =>
+      t.db.prisma.inquiry.create({
+        data: {
+          receivedAt: now,
+          channel: 'phone',
+          categoryCode: 'complaint',
+          body: '待ち時間',
+          counterId,
+          handledBy: `staff:${recorder.id}`,
+          status,
+          escalatedAt: now,
+          ...(status === 'answered' ? { response: '回答済み', respondedAt: now } : {}),
+        },
+      });
+    await escalate(a.id);
+    await escalate(a.id);
+    await escalate(a.id, 'answered');
+    await escalate(b.id);
+    const { user, password } = await createStaff(t.db, { role: 'staff', counterIds: [a.id] });
+    const [{ count }] = await t.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM inquiries WHERE status = 'escalated' AND (counter_id IS NULL OR counter_id = $1)`, [
+      a.id,
+    ]);
+    expect(count).toBeGreaterThanOrEqual(2);
+    const page = await (await staffAgent(t.app, user.loginId, password)).get('/staff');
+    expect(page.text).toMatch(new RegExp(`href="/staff/inquiries\\?status=escalated">回答待ちの引き継ぎ問い合わせ <strong[^>]*>${count} 件`));
+  });
 });

@@ -4,6 +4,7 @@ import type { Reader } from '../../db/client.js';
 import { todayInJapan, type IsoDate } from '../../lib/jst.js';
 import { can, visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
 import { openIncidentCount } from '../incidents/service.js';
+import { unansweredEscalations } from '../inquiries/inquiries.js';
 
 export interface CounterToday {
   counterId: number;
@@ -29,12 +30,6 @@ export interface Glance {
   date: IsoDate;
   counters: CounterToday[];
   waiting: Waiting[];
-  /**
-   * Inquiries handed over to city staff and not answered yet (issue 15.3). The inquiries feature
-   * provides unansweredEscalations(db, user); the lead sets it here after merging. The home page
-   * omits the entry while it is undefined.
-   */
-  unansweredEscalations?: number;
 }
 
 interface CounterRow {
@@ -91,6 +86,11 @@ async function waitingFor(db: Reader, user: StaffPrincipal): Promise<Waiting[]> 
   const waiting: Waiting[] = [];
   if (can(user, 'alerts.manage')) waiting.push({ labelKey: 'staff.home.openAlerts', count: await countOf(db, OPEN_ALERTS), href: '/staff/alerts' });
   if (can(user, 'incidents.view')) waiting.push({ labelKey: 'staff.home.openIncidents', count: await openIncidentCount(db, user), href: '/staff/incidents?status=open' });
+  if (can(user, 'inquiries.respond')) {
+    const escalated = await unansweredEscalations(db, user);
+    const count = escalated.reduce((sum, row) => sum + row.count, 0);
+    waiting.push({ labelKey: 'staff.home.unansweredEscalations', count, href: '/staff/inquiries?status=escalated' });
+  }
   if (can(user, 'cards.import')) waiting.push({ labelKey: 'staff.home.importsWaiting', count: await countOf(db, IMPORTS_WAITING), href: '/staff/cards/imports' });
   return waiting;
 }
