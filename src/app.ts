@@ -16,6 +16,7 @@ import { StatusBoard } from './features/status/board.js';
 import { publicStatusRoutes, statusFeature } from './features/status/routes.js';
 import { helpFeature } from './features/help/routes.js';
 import { retentionFeature } from './features/retention/routes.js';
+import { reportsFeature } from './features/reports/routes.js';
 import { FloorLive } from './features/floor/live.js';
 import { floorFeature, publicFloorRoutes } from './features/floor/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
@@ -42,6 +43,7 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     helpFeature(context),
     floorFeature(context),
     retentionFeature(context),
+    reportsFeature(context),
   ];
 }
 
