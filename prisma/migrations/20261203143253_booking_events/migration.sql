@@ -23,6 +23,9 @@ CREATE INDEX "booking_events_day_counter_id_idx" ON "booking_events"("day", "cou
 -- CreateIndex
 CREATE INDEX "booking_events_slot_date_counter_id_idx" ON "booking_events"("slot_date", "counter_id");
 
+-- CreateIndex
+CREATE INDEX "card_status_changes_at_idx" ON "card_status_changes"("at");
+
 -- Every event names a Japan day: the day it happened and the visit's day.
 ALTER TABLE "booking_events" ADD CONSTRAINT "booking_events_day_is_japan_day"
   CHECK ("day" = ("occurred_at" AT TIME ZONE 'Asia/Tokyo')::date);

@@ -93,7 +93,9 @@ const CARDS = `
     SELECT h.id, h.counter_id, h.created_at,
            (SELECT c.to_status FROM card_status_changes c WHERE c.card_holder_id = h.id AND c.at < $2::timestamptz ORDER BY c.at DESC, c.id DESC LIMIT 1) AS status_then
       FROM card_holders h
-     WHERE h.counter_id = ANY($3::int[]) AND h.created_at < $2::timestamptz),
+     WHERE h.counter_id = ANY($3::int[]) AND h.created_at < $2::timestamptz
+       -- Only a card unbooked now, or changed since, can have been unbooked then.
+       AND (h.status IN ('card_arrived', 'notice_sent') OR h.id IN (SELECT card_holder_id FROM card_status_changes WHERE at >= $2::timestamptz))),
   moves AS (
     SELECT h.counter_id,
            count(*) FILTER (WHERE c.from_status IS NULL AND c.reason <> $4::text)::int AS imported,
