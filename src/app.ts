@@ -20,6 +20,7 @@ import { inquiriesFeature } from './features/inquiries/routes.js';
 import { faqFeature } from './features/faq/routes.js';
 import { retentionFeature } from './features/retention/routes.js';
 import { forecastFeature } from './features/reports/forecast/routes.js';
+import { reportsFeature } from './features/reports/routes.js';
 import { FloorLive } from './features/floor/live.js';
 import { floorFeature, publicFloorRoutes } from './features/floor/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
@@ -50,6 +51,7 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     incidentsFeature(context),
     inquiriesFeature(context),
     faqFeature(context),
+    reportsFeature(context),
   ];
 }
 

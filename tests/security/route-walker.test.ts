@@ -325,6 +325,7 @@ beforeAll(async () => {
     if (name === 'slotId') return String(slot.id);
     if (name === 'code') return counter.code;
     if (name === 'token') return ticket.token;
+    if (name === 'table') return 'summary';
     return String(byPrefix.find(([pattern]) => pattern.test(routePath))?.[1] ?? 1);
   };
 

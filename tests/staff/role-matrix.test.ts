@@ -246,6 +246,9 @@ export const STAFF_ROUTES: Route[] = [
   ['GET', '/staff/logistics/counts/{countId}/findings.csv', 'logistics.work'],
   ['POST', '/staff/cards/{holderId}/transfers', 'logistics.work'],
   ['POST', '/staff/logistics/transfers/{transferId}/cancel', 'logistics.work'],
+  // monthly report (issue 15)
+  ['GET', '/staff/reports', 'reports.view'],
+  ['GET', '/staff/reports/{reportTable}.csv', 'reports.view'],
 ];
 
 let t: TestApp;
@@ -280,6 +283,7 @@ beforeAll(async () => {
     shipmentId: String(logistics.shipmentId),
     countId: String(logistics.countId),
     transferId: String(logistics.transferId),
+    reportTable: 'days',
   };
 });
 

@@ -14,6 +14,7 @@ import { can, type StaffPrincipal } from '../../policies/index.js';
 import { newBookingCode } from './code.js';
 import { checkWindow, counterRulesColumns, rulesOfRow, visitDeadline, withProcedure, type CounterRules } from './counter-rules.js';
 import { applyCardEvent } from './card-events.js';
+import { recordBookingEvents } from './journal.js';
 import { BookingError, refusalOfRow } from './errors.js';
 import {
   applicantIdsOf,
@@ -270,6 +271,12 @@ export async function bookSlot(tx: SqlTx, input: BookSlotInput): Promise<BookedG
   // is held only until COMMIT; without the places, everything rolls back.
   await Promise.all([
     applyCardEvent(tx, 'booked', holderIdsOf(people), statuses),
+    recordBookingEvents(
+      tx,
+      'booked',
+      bookings.map((booking) => booking.id),
+      now,
+    ),
     mail && enqueueMail(tx, mail),
     recordAudit(tx, {
       action: 'booking.create',

@@ -8,6 +8,7 @@ import { recordAudit } from '../staff/audit.js';
 import { queueBookingMail } from './mail.js';
 import { can, type StaffPrincipal } from '../../policies/index.js';
 import { applyCardEvent } from './card-events.js';
+import { recordBookingEvents } from './journal.js';
 import { reconcileTransfers } from '../cards/logistics/transfers.js';
 import { checkWindow, counterRules, visitRules, withProcedure } from './counter-rules.js';
 import { BookingError } from './errors.js';
@@ -107,6 +108,7 @@ export async function moveBooking(tx: SqlTx, input: MoveBookingInput): Promise<{
     ]);
   // The cards follow the booking: a transfer to the new site, or none when the card is there.
   await reconcileTransfers(tx, holderIdsOf(group));
+  await recordBookingEvents(tx, 'moved', bookingsOf(group), now, from.id);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `move:${from.id}:${to.id}:${Date.now()}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.move', targetType: 'booking', targetId: groupCode, detail: { fromSlotId: from.id, toSlotId: to.id } });
   return { groupCode };
@@ -141,6 +143,7 @@ async function checkBookable(tx: SqlTx, slot: TargetSlot, people: { id?: number;
 /** Sets bookings to cancelled and gives back their places in every slot of their runs. */
 async function cancelRows(tx: SqlTx, bookings: (Run & { id: number })[], now: Date) {
   await tx.query(`UPDATE bookings SET status = 'cancelled', cancelled_at = $2::timestamptz, updated_at = now() WHERE id = ANY($1::int[])`, [bookingsOf(bookings), now]);
+  await recordBookingEvents(tx, 'cancelled', bookingsOf(bookings), now);
   await returnPlacesIn(tx, placesOf(bookings));
 }
 
@@ -176,6 +179,7 @@ export async function addFamilyMember(tx: SqlTx, input: FamilyMemberInput): Prom
   await settleHolds(tx, await takeHoldsOf(tx, [person], now));
   const [member] = await insertBookings(tx, { people: [{ ...person, ...run }], groupCode, channel: primary.channel, email: null });
   await applyCardEvent(tx, 'booked', holderIdsOf([person]), statuses);
+  await recordBookingEvents(tx, 'booked', [member.id], now);
   await queueBookingMail(tx, { bookingId: primary.id, kind: 'change', eventKey: `add:${member.code}`, baseUrl: input.baseUrl });
   await recordAudit(tx, { action: 'booking.family.add', targetType: 'booking', targetId: groupCode, detail: { member: member.code } });
   await takePlacesIn(tx, placesOf([run]), { heldBack: can(input.by, 'booking.useHeldBackPlaces'), now });

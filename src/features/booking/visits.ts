@@ -12,15 +12,30 @@ import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
 import { serveTicketOfBooking, ticketForBooking, type IssuedTicket } from '../floor/tickets.js';
 import { applyCardEvent } from './card-events.js';
+import { recordBookingEvents } from './journal.js';
 import { lockPeople, type Person } from './places.js';
 import { VISIT_MOVES, type VisitAction } from './rules.js';
 
+/** The journal's event of each visit action. */
+const VISIT_EVENTS = { check_in: 'checked_in', hand_over: 'handed_over', no_show: 'no_show' } as const;
+
 /** Moves the bookings (their card holders locked) as `action` says; the bookings that moved. */
-async function moveBookings(tx: SqlTx, ids: number[], action: VisitAction, options: { keepRefusedCards?: boolean } = {}): Promise<{ id: number; cardHolderId: number | null }[]> {
+async function moveBookings(
+  tx: SqlTx,
+  ids: number[],
+  action: VisitAction,
+  options: { now?: Date; keepRefusedCards?: boolean } = {},
+): Promise<{ id: number; cardHolderId: number | null }[]> {
   const move = VISIT_MOVES[action];
   const moved = await tx.query<{ id: number; cardHolderId: number | null }>(
     `UPDATE bookings SET status = $2::booking_status, updated_at = now() WHERE id = ANY($1::int[]) AND status::text = ANY($3::text[]) RETURNING id, card_holder_id AS "cardHolderId"`,
     [ids, move.to, move.from],
+  );
+  await recordBookingEvents(
+    tx,
+    VISIT_EVENTS[action],
+    moved.map((row) => row.id),
+    options.now ?? clockNow(),
   );
   const holders = moved.map((row) => row.cardHolderId);
   if (!move.card) return moved;
@@ -63,7 +78,7 @@ async function recordVisit(tx: SqlTx, action: VisitAction, input: VisitInput): P
   const otherDay = bookingDate !== todayInJapan(input.now ?? clockNow());
   if (otherDay && SAME_DAY_ACTIONS.includes(action) && !input.otherDayConfirmed) throw new AppError(409, 'not_booking_day', 'console.visit.notBookingDay');
   await lockPeople(tx, [booking]);
-  const moved = await moveBookings(tx, [booking.id], action);
+  const moved = await moveBookings(tx, [booking.id], action, { now: input.now });
   if (moved.length === 0) throw new AppError(409, 'wrong_status', `console.visit.wrongStatus.${action}`);
   await recordAudit(tx, { action: `booking.${action}`, targetType: 'booking', targetId: booking.code, detail: otherDay ? { bookingDate } : {} });
   if (action === 'hand_over') await serveTicketOfBooking(tx, booking.id, input.now);
@@ -88,13 +103,13 @@ export async function unvisitedOfDay(tx: Pick<SqlTx, 'query'>, counterId: number
 export async function markNoShowsOfDay(tx: SqlTx, input: { counterId: number; date: IsoDate; by: StaffPrincipal; now?: Date }): Promise<number> {
   authorize(input.by, 'counter.work', input.counterId, 'console.counterForbidden');
   if (input.date > todayInJapan(input.now ?? clockNow())) throw new AppError(400, 'future_date', 'console.noShow.future');
-  const moved = await markUnvisited(tx, await unvisitedOfDay(tx, input.counterId, input.date));
+  const moved = await markUnvisited(tx, await unvisitedOfDay(tx, input.counterId, input.date), { now: input.now });
   await recordAudit(tx, { action: 'booking.no_show.bulk', targetType: 'counter', targetId: input.counterId, detail: { date: input.date, count: moved.length } });
   return moved.length;
 }
 
 /** Unvisited bookings become no-shows, their people locked first (in id order). */
-async function markUnvisited(tx: SqlTx, bookings: (Person & { id: number })[], options: { keepRefusedCards?: boolean } = {}) {
+async function markUnvisited(tx: SqlTx, bookings: (Person & { id: number })[], options: { now?: Date; keepRefusedCards?: boolean } = {}) {
   if (bookings.length === 0) return [];
   await lockPeople(tx, bookings);
   const bookingIds = bookings.map((booking) => booking.id);
@@ -111,7 +126,7 @@ const PAST_UNVISITED = `
  */
 export async function markPastBookingsNoShow(tx: SqlTx, now: Date): Promise<{ markedNoShow: number }> {
   const bookings = await tx.query<Person & { id: number }>(PAST_UNVISITED, [jstInstant(todayInJapan(now))]);
-  const moved = await markUnvisited(tx, bookings, { keepRefusedCards: true });
+  const moved = await markUnvisited(tx, bookings, { now, keepRefusedCards: true });
   if (moved.length > 0) await recordAudit(tx, { action: 'booking.mark_no_show', targetType: 'booking', detail: { bookingIds: moved.map((booking) => booking.id) } });
   return { markedNoShow: moved.length };
 }

@@ -56,6 +56,7 @@ export const KEPT_TABLES: Record<string, string> = {
   ticket_ranges: 'ticket numbering',
   ticket_sequences: 'tickets counted per day',
   tickets: 'queue numbers and times, no one named (their booking is gone)',
+  booking_events: 'what happened to bookings per day, counter and procedure, no one named (the monthly counts)',
   retention_periods: 'the periods in force',
   inquiry_categories: 'names of inquiry kinds',
   faq_entries: 'public questions and answers',
