@@ -47,11 +47,11 @@ function features(context: AppContext, statusBoard: StatusBoard): Feature[] {
     helpFeature(context),
     floorFeature(context),
     retentionFeature(context),
-    forecastFeature(context),
     incidentsFeature(context),
     inquiriesFeature(context),
     faqFeature(context),
     reportsFeature(context),
+    forecastFeature(context),
   ];
 }
 

@@ -49,7 +49,9 @@ beforeAll(async () => {
   counterCode = counter.code;
   await t.db.prisma.procedure.create({ data: { code: 'application', name: 'マイナンバーカードの申請', needsNoticeId: false, documents: ['本人確認書類'] } });
   await t.db.prisma.counterProcedure.create({ data: { counterId, procedureCode: 'application' } });
-  await t.db.prisma.faqEntry.create({ data: { category: '予約について', question: '予約を変更できますか', answer: '前日まで変更できます。', published: true, updatedBy: 'staff:1' } });
+  await t.db.prisma.faqEntry.create({
+    data: { category: '予約について', question: '予約を変更できますか', answer: '前日まで変更できます。', published: true, updatedBy: 'staff:1' },
+  });
   await createSlot(t.db, { counterId, date: day, startMinute: 9 * 60, capacity: 20 });
   fullSlotId = (await createSlot(t.db, { counterId, date: day, startMinute: 10 * 60, capacity: 1 })).id;
   await t.db.prisma.slot.update({ where: { id: fullSlotId }, data: { booked: 1 } });
