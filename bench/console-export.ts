@@ -4,13 +4,8 @@
 // JSON for a full day (what each console terminal polls every 15 s).
 //   npx tsx bench/console-export.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... BENCH_DAYS=365 BENCH_CAPACITY=40 npx tsx bench/console-export.ts
-import { benchDatabase, SECRETS } from './support.js';
-import type { AddressInfo } from 'node:net';
+import { benchDatabase, logInAsBenchAdmin, serveInProcess } from './support.js';
 import { performance } from 'node:perf_hooks';
-import bcrypt from 'bcrypt';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { addDays, todayInJapan } from '../src/lib/jst.js';
 
@@ -52,22 +47,6 @@ async function seed(db: Database, first: string): Promise<{ counterId: number; b
   return { counterId, bookings: count.rows[0].n as number };
 }
 
-async function logIn(base: string, db: Database): Promise<string> {
-  await db.prisma.staffUser.create({
-    data: { loginId: 'bench-staff', displayName: 'ベンチ', role: 'admin', passwordHash: await bcrypt.hash('bench-password-0123', 4), mustChangePassword: false },
-  });
-  const page = await fetch(`${base}/staff/login`);
-  const cookie = page.headers.get('set-cookie')!.split(';')[0];
-  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-  const response = await fetch(`${base}/staff/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, loginId: 'bench-staff', password: 'bench-password-0123' }),
-  });
-  return response.headers.get('set-cookie')?.split(';')[0] ?? cookie;
-}
-
 /** Streams a response to nowhere, sampling RSS every 10 ms; returns bytes, seconds and peak RSS. */
 async function download(url: string, cookie: string) {
   let peak = process.memoryUsage.rss();
@@ -91,20 +70,9 @@ async function main() {
   const seeded = performance.now();
   const { counterId, bookings } = await seed(db, first);
   console.log(`seeded ${bookings.toLocaleString()} bookings (${DAYS} days x ${SLOTS_PER_DAY} slots x ${CAPACITY}) in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: url,
-    SESSION_SECRET: SECRETS.sessionSecret,
-    BIRTH_DATE_PEPPER: SECRETS.birthDatePepper,
-    PUBLIC_BASE_URL: 'http://127.0.0.1',
-  });
-  const app = createApp({ config, db, secrets: SECRETS, logger: pino({ level: 'silent' }) });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, base } = await serveInProcess(url, db);
   try {
-    const cookie = await logIn(base, db);
+    const cookie = await logInAsBenchAdmin(base, db);
     const last = addDays(first, DAYS - 1);
     console.log(`RSS before exports: ${(process.memoryUsage.rss() / 1024 / 1024).toFixed(0)} MiB`);
     // A month first: if the year's peak RSS is about the month's, memory does not grow with rows.

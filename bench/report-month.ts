@@ -5,13 +5,8 @@
 // page, and a plain COUNT of the month's journal rows.
 //   npx tsx bench/report-month.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... BENCH_DAYS=365 npx tsx bench/report-month.ts
-import { benchDatabase, SECRETS } from './support.js';
-import type { AddressInfo } from 'node:net';
+import { benchDatabase, logInAsBenchAdmin, serveInProcess } from './support.js';
 import { performance } from 'node:perf_hooks';
-import bcrypt from 'bcrypt';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { addDays, todayInJapan } from '../src/lib/jst.js';
 
@@ -106,22 +101,6 @@ async function seed(db: Database, first: string): Promise<Record<string, number>
   };
 }
 
-async function logIn(base: string, db: Database): Promise<string> {
-  await db.prisma.staffUser.create({
-    data: { loginId: 'bench-staff', displayName: 'ベンチ', role: 'admin', passwordHash: await bcrypt.hash('bench-password-0123', 4), mustChangePassword: false },
-  });
-  const page = await fetch(`${base}/staff/login`);
-  const cookie = page.headers.get('set-cookie')!.split(';')[0];
-  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-  const response = await fetch(`${base}/staff/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, loginId: 'bench-staff', password: 'bench-password-0123' }),
-  });
-  return response.headers.get('set-cookie')?.split(';')[0] ?? cookie;
-}
-
 /** The median of RUNS timings of `work`, in milliseconds (after one warm-up). */
 async function median(work: () => Promise<unknown>): Promise<number> {
   await work();
@@ -154,20 +133,9 @@ async function main() {
       .map(([name, n]) => `${n.toLocaleString()} ${name}`)
       .join(', ')}`,
   );
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: url,
-    SESSION_SECRET: SECRETS.sessionSecret,
-    BIRTH_DATE_PEPPER: SECRETS.birthDatePepper,
-    PUBLIC_BASE_URL: 'http://127.0.0.1',
-  });
-  const app = createApp({ config, db, secrets: SECRETS, logger: pino({ level: 'silent' }) });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, base } = await serveInProcess(url, db);
   try {
-    const cookie = await logIn(base, db);
+    const cookie = await logInAsBenchAdmin(base, db);
     const [{ n: monthEvents }] = (
       await db.pool.query(`SELECT count(*)::int AS n FROM booking_events WHERE day BETWEEN $1::date AND ($1::date + interval '1 month' - interval '1 day')::date`, [`${month}-01`])
     ).rows;

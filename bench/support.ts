@@ -8,6 +8,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { applyMigrations } from '../src/db/migrator.js';
+import bcrypt from 'bcrypt';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { Database } from '../src/db/client.js';
 
 export interface BenchDatabase {
   url: string;
@@ -85,4 +92,38 @@ export async function ready(port: number, pathname = '/readyz', seconds = 30): P
     await sleep(100);
   }
   throw new Error(`GET ${pathname} on port ${port} did not answer 200 within ${seconds} s`);
+}
+
+/** Creates an admin and logs in through the log-in form; the session cookie of the app at `base`. */
+export async function logInAsBenchAdmin(base: string, db: Database): Promise<string> {
+  await db.prisma.staffUser.create({
+    data: { loginId: 'bench-staff', displayName: 'ベンチ', role: 'admin', passwordHash: await bcrypt.hash('bench-password-0123', 4), mustChangePassword: false },
+  });
+  const page = await fetch(`${base}/staff/login`);
+  const cookie = page.headers.get('set-cookie')!.split(';')[0];
+  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
+  const response = await fetch(`${base}/staff/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, loginId: 'bench-staff', password: 'bench-password-0123' }),
+  });
+  return response.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+}
+
+/** The app in this process on a free loopback port (production settings, silent logs). */
+export async function serveInProcess(url: string, db: Database): Promise<{ server: Server; base: string }> {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: url,
+    SESSION_SECRET: SECRETS.sessionSecret,
+    BIRTH_DATE_PEPPER: SECRETS.birthDatePepper,
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+  });
+  const app = createApp({ config, db, secrets: SECRETS, logger: pino({ level: 'silent' }) });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, base };
 }
