@@ -128,3 +128,42 @@ describe('monthly report page', () => {
     expect(response.text).toMatch(/[ぁ-んァ-ン一-龥]/);
   });
 });
+
+describe('inquiries in the monthly report', () => {
+  it('When inquiries were recorded at two counters, at none and in another month, then the report counts the month per category within the counters it covers', async () => {
+    const inMonth = jstInstant(`${MONTH}-03`, 600);
+    const nextMonth = jstInstant(addDays(`${MONTH}-01`, 40), 600);
+    const record = (counterId: number | null, categoryCode: string, receivedAt: Date, escalated = false) =>
+      t.db.prisma.inquiry.create({
+        data: {
+          receivedAt,
+          channel: 'phone',
+          categoryCode,
+          body: '問い合わせ',
+          counterId,
+          handledBy: 'staff:1',
+          ...(escalated ? { status: 'escalated', escalatedAt: receivedAt } : {}),
+        },
+      });
+    await record(mainId, 'complaint', inMonth, true);
+    await record(mainId, 'complaint', inMonth);
+    await record(otherId, 'complaint', inMonth);
+    await record(null, 'complaint', inMonth);
+    await record(mainId, 'complaint', nextMonth);
+    const [expected] = await t.db.query<{ all: number; escalated: number; main: number }>(
+      `SELECT count(*)::int AS all, count(escalated_at)::int AS escalated, count(*) FILTER (WHERE counter_id = $3)::int AS main
+         FROM inquiries WHERE category_code = 'complaint' AND received_at >= $1 AND received_at < $2`,
+      [jstInstant(`${MONTH}-01`), jstInstant(addDays(`${MONTH}-01`, 31).slice(0, 7) + '-01'), mainId],
+    );
+    expect(expected).toEqual({ all: 4, escalated: 1, main: 2 });
+    const { agent } = await staffOf(t, 'admin');
+    const all = rowsOf((await csv(agent, `/staff/reports/inquiries.csv?month=${MONTH}`)).bytes);
+    expect(all[0]).toEqual(['分類', '受付件数', 'うち市へ引き継ぎ']);
+    expect(all.find((row) => row[0] === '苦情')).toEqual(['苦情', String(expected.all), String(expected.escalated)]);
+    expect(all.at(-1)).toEqual(['計', String(expected.all), String(expected.escalated)]);
+    const main = rowsOf((await csv(agent, `/staff/reports/inquiries.csv?month=${MONTH}&counter=${mainId}`)).bytes);
+    expect(main.find((row) => row[0] === '苦情')).toEqual(['苦情', String(expected.main), '1']);
+    const page = await agent.get(`/staff/reports?month=${MONTH}`);
+    expect(page.text).toContain('問い合わせ (分類別)');
+  });
+});

@@ -260,6 +260,29 @@ export function countsByCategory(reader: Queryable, user: StaffPrincipal, unit: 
   );
 }
 
+export interface CategoryTotal {
+  categoryCode: string;
+  received: number;
+  /** Of them, handed over to city staff. */
+  escalated: number;
+}
+
+/**
+ * For the monthly report: inquiries received in [from, until) at these counters (and, with
+ * `unassigned`, those that belong to no counter), per category (the report's counters are
+ * already in the user's scope).
+ */
+export function categoryTotals(reader: Queryable, input: { from: Date; until: Date; counterIds: number[]; unassigned: boolean }): Promise<CategoryTotal[]> {
+  return run<CategoryTotal>(
+    reader,
+    Prisma.sql`SELECT i.category_code AS "categoryCode", count(*)::int AS received, count(i.escalated_at)::int AS escalated
+                 FROM inquiries i
+                WHERE i.received_at >= ${input.from} AND i.received_at < ${input.until}
+                  AND (i.counter_id = ANY(${input.counterIds}::int[]) OR (${input.unassigned} AND i.counter_id IS NULL))
+                GROUP BY 1`,
+  );
+}
+
 /**
  * For the staff home: per counter (null: inquiries that belong to none), how many inquiries are
  * handed over to city staff and not answered yet, within the user's counter scope.

@@ -2,12 +2,13 @@
 // download, built once here from the counts (src/features/reports/counts.ts).
 import type { Reader } from '../../db/client.js';
 import { chartView, type ChartView } from '../../lib/charts.js';
-import { addDays, formatDateJa, type IsoDate } from '../../lib/jst.js';
+import { addDays, formatDateJa, jstInstant, type IsoDate } from '../../lib/jst.js';
+import { categoryTotals, inquiryCategories, type CategoryTotal, type InquiryCategory } from '../inquiries/inquiries.js';
 import { ACTIVITY_MEASURES, AGE_BANDS, NO_ACTIVITY, REPORT_CHANNELS, reportCounts, type Activity, type CapacityCount, type Counts } from './counts.js';
 
 type Translate = (key: string, params?: Record<string, string | number>) => string;
 
-export const REPORT_TABLES = ['summary', 'counters', 'procedures', 'channels', 'days', 'cards'] as const;
+export const REPORT_TABLES = ['summary', 'counters', 'procedures', 'channels', 'days', 'cards', 'inquiries'] as const;
 export type ReportTableName = (typeof REPORT_TABLES)[number];
 
 export interface ReportTable {
@@ -47,7 +48,29 @@ const percentText = (ratio: number | null) => (ratio === null ? '-' : `${Math.ro
 const activityCells = (activity: Activity) => ACTIVITY_MEASURES.map((measure) => activity[measure]);
 const capacityCells = (capacity: CapacityCount | undefined) => [capacity?.offered ?? 0, capacity?.used ?? 0];
 
-function tables(counts: Counts, counters: ReportCounter[], procedures: Map<string, string>, days: IsoDate[], t: Translate): Record<ReportTableName, ReportTable> {
+/** The inquiries of the month per category (the categories in their order, then the total). */
+function inquiryRows(categories: InquiryCategory[], totals: CategoryTotal[], t: Translate): ReportTable['rows'] {
+  const rows = categories.map((category) => {
+    const total = totals.find((row) => row.categoryCode === category.code);
+    return { heading: category.label, cells: [total?.received ?? 0, total?.escalated ?? 0] };
+  });
+  const sum = (index: number) => rows.reduce((all, row) => all + (row.cells[index] as number), 0);
+  return [...rows, { heading: t('reports.inquiries.total'), cells: [sum(0), sum(1)] }];
+}
+
+interface Inquiries {
+  categories: InquiryCategory[];
+  totals: CategoryTotal[];
+}
+
+function tables(
+  counts: Counts,
+  inquiries: Inquiries,
+  counters: ReportCounter[],
+  procedures: Map<string, string>,
+  days: IsoDate[],
+  t: Translate,
+): Record<ReportTableName, ReportTable> {
   const measures = ACTIVITY_MEASURES.map((measure) => t(`reports.measure.${measure}`));
   const capacity = [t('reports.measure.offered'), t('reports.measure.used')];
   const table = (name: ReportTableName, first: string, columns: string[], rows: ReportTable['rows']): ReportTable => ({
@@ -111,6 +134,12 @@ function tables(counts: Counts, counters: ReportCounter[], procedures: Map<strin
         return { heading: counter.name, cells: [count?.imported ?? 0, count?.returned ?? 0, ...AGE_BANDS.map((band) => count?.[band] ?? 0)] };
       }),
     ),
+    inquiries: table(
+      'inquiries',
+      t('reports.inquiries.category'),
+      [t('reports.inquiries.received'), t('reports.inquiries.escalated')],
+      inquiryRows(inquiries.categories, inquiries.totals, t),
+    ),
   };
 }
 
@@ -139,13 +168,20 @@ function charts(counts: Counts, days: IsoDate[], t: Translate): ChartView[] {
   ];
 }
 
-/** The month's report at these counters (the caller has checked the user may see each). */
-export async function monthReport(reader: Reader, month: string, counters: ReportCounter[], t: Translate): Promise<MonthReport> {
+/**
+ * The month's report at these counters (the caller has checked the user may see each). With
+ * `unassigned` (the report covers every counter in scope), the inquiries that belong to no
+ * counter are counted too.
+ */
+export async function monthReport(reader: Reader, month: string, counters: ReportCounter[], t: Translate, options: { unassigned: boolean }): Promise<MonthReport> {
   const days = monthDays(month);
-  const [counts, procedures] = await Promise.all([
-    reportCounts(reader, { from: days[0], to: days[days.length - 1], counterIds: counters.map((counter) => counter.id) }),
+  const counterIds = counters.map((counter) => counter.id);
+  const [counts, procedures, categories, totals] = await Promise.all([
+    reportCounts(reader, { from: days[0], to: days[days.length - 1], counterIds }),
     reader.db.procedure.findMany({ select: { code: true, name: true } }),
+    inquiryCategories(reader),
+    categoryTotals(reader, { from: jstInstant(days[0]), until: jstInstant(addDays(days[days.length - 1], 1)), counterIds, unassigned: options.unassigned }),
   ]);
   const names = new Map(procedures.map((procedure) => [procedure.code, procedure.name]));
-  return { month, counters, tables: tables(counts, counters, names, days, t), charts: charts(counts, days, t) };
+  return { month, counters, tables: tables(counts, { categories, totals }, counters, names, days, t), charts: charts(counts, days, t) };
 }

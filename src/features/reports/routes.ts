@@ -47,7 +47,8 @@ export function reportsFeature(context: AppContext): Feature {
     const user = res.locals.staffUser!;
     const month = parsed.month ?? todayInJapan().slice(0, 7);
     const { scope, chosen } = await reportCounters(db.db, user, parsed.counter);
-    return { parsed, month, scope, report: await monthReport(db, month, chosen, res.locals.t) };
+    const everyCounter = parsed.counter === undefined || parsed.counter === '';
+    return { parsed, month, scope, report: await monthReport(db, month, chosen, res.locals.t, { unassigned: everyCounter }) };
   };
 
   router.get('/reports', viewers, async (req, res) => {
