@@ -107,7 +107,7 @@ function tables(
       'procedures',
       t('reports.column.procedure'),
       measures,
-      [...counts.byProcedure].map(([code, activity]) => ({ heading: procedures.get(code) ?? code, cells: activityCells(activity) })),
+      [...counts.byProcedure].map(([code, activity]) => ({ heading: procedures.get(code) ?? t('reports.procedure.deleted'), cells: activityCells(activity) })),
     ),
     channels: table(
       'channels',
