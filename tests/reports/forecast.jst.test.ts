@@ -110,14 +110,27 @@ describe('forecast page', () => {
     ['counter=99999999999999999999', 400],
     ['counter=1&counter=2', 400],
     ['counter=1.5', 400],
-    ['counter=%EF%BC%91', 400],
     ['counter=-1', 400],
+    ['counter=2147483648', 400],
+    ['counter=%EF%BC%92%EF%BC%91%EF%BC%94%EF%BC%97%EF%BC%94%EF%BC%98%EF%BC%93%EF%BC%96%EF%BC%94%EF%BC%98', 400],
+    ['counter=0', 400],
     ['counter=999999999', 404],
+    ['counter=2147483647', 404],
   ])('When the query is %s, then the answer is %i in Japanese, not a 500', async (query, status) => {
     pinClock(MONDAY_MORNING);
     const { user, password } = await createStaff(t.db, { role: 'admin' });
     const response = await (await staffAgent(t.app, user.loginId, password)).get(`/staff/reports/forecast?${query}`);
     expect(response.status).toBe(status);
     expect(response.text).toMatch(status === 400 ? /交付場所の指定が正しくありません/ : /指定された交付場所は見つかりません/);
+  });
+
+  it('When the counter id is typed in full-width digits, then it is read as the same counter, as every other console query reads ids', async () => {
+    pinClock(MONDAY_MORNING);
+    const { user, password } = await createStaff(t.db, { role: 'admin' });
+    const agent = await staffAgent(t.app, user.loginId, password);
+    const fullWidth = [...String(scene.a.id)].map((digit) => String.fromCharCode(0xff10 + Number(digit))).join('');
+    const html = (await agent.get(`/staff/reports/forecast?counter=${encodeURIComponent(fullWidth)}`).expect(200)).text;
+    expect(summaryRow(html, scene.a.name)).toEqual(['2', '2', '2027年2月1日(月)からの週に不足']);
+    expect(html).not.toContain(scene.b.name);
   });
 });

@@ -1,8 +1,10 @@
 // /staff/reports/forecast: the next eight weeks of demand against places per counter (issue 15.7).
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import { AppError } from '../../../lib/app-error.js';
 import { now } from '../../../lib/clock.js';
+import { optionalIdSchema, parseQuery } from '../../../lib/validation.js';
 import { authorize, visibleCounterIds, type StaffPrincipal } from '../../../policies/index.js';
 import type { Feature } from '../../feature.js';
 import { requirePermission } from '../../staff/access.js';
@@ -11,14 +13,14 @@ import { forecastView } from './view.js';
 
 const viewers = requirePermission('reports.view');
 
+const forecastQuery = z.object({ counter: optionalIdSchema('forecast.badCounter') });
+
 /** The one counter asked for (?counter=id), or null for every counter the user may see. */
 function chosenCounter(query: unknown, user: StaffPrincipal): number | null {
-  const value = (query as Record<string, unknown>).counter;
-  if (value === undefined || value === '') return null;
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new AppError(400, 'bad_counter', 'forecast.badCounter');
-  const counterId = Number(value);
-  authorize(user, 'reports.view', counterId, 'forecast.counterForbidden');
-  return counterId;
+  const { counter } = parseQuery(forecastQuery, query);
+  if (counter === undefined) return null;
+  authorize(user, 'reports.view', counter, 'forecast.counterForbidden');
+  return counter;
 }
 
 export function forecastFeature({ db }: AppContext): Feature {
