@@ -31,7 +31,7 @@ export interface MonthReport {
 }
 
 /** The first and last day of a month (YYYY-MM). */
-export function monthDays(month: string): IsoDate[] {
+function monthDays(month: string): IsoDate[] {
   const days: IsoDate[] = [];
   for (let day = `${month}-01`; day.startsWith(month); day = addDays(day, 1)) days.push(day);
   return days;
