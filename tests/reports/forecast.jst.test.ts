@@ -1,5 +1,7 @@
 // The forecast page against a real database: its inputs equal the rows that made them, whatever
 // the server's TZ (this file also runs in America/Los_Angeles), and it keeps to the counter scope.
+import { parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { counterForecast } from '../../src/features/reports/forecast/forecast.js';
 import { forecastInputs, weekStartOf } from '../../src/features/reports/forecast/inputs.js';
@@ -7,6 +9,7 @@ import { jstInstant } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createStaff } from '../helpers/factories.js';
+import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { forecastScene, MONDAY, type ForecastScene } from './forecast-scene.js';
 
@@ -110,14 +113,76 @@ describe('forecast page', () => {
     ['counter=99999999999999999999', 400],
     ['counter=1&counter=2', 400],
     ['counter=1.5', 400],
-    ['counter=%EF%BC%91', 400],
     ['counter=-1', 400],
+    ['counter=2147483648', 400],
+    ['counter=%EF%BC%92%EF%BC%91%EF%BC%94%EF%BC%97%EF%BC%94%EF%BC%98%EF%BC%93%EF%BC%96%EF%BC%94%EF%BC%98', 400],
+    ['counter=0', 400],
     ['counter=999999999', 404],
+    ['counter=2147483647', 404],
   ])('When the query is %s, then the answer is %i in Japanese, not a 500', async (query, status) => {
     pinClock(MONDAY_MORNING);
     const { user, password } = await createStaff(t.db, { role: 'admin' });
     const response = await (await staffAgent(t.app, user.loginId, password)).get(`/staff/reports/forecast?${query}`);
     expect(response.status).toBe(status);
     expect(response.text).toMatch(status === 400 ? /交付場所の指定が正しくありません/ : /指定された交付場所は見つかりません/);
+  });
+
+  it('When the counter id is typed in full-width digits, then it is read as the same counter, as every other console query reads ids', async () => {
+    pinClock(MONDAY_MORNING);
+    const { user, password } = await createStaff(t.db, { role: 'admin' });
+    const agent = await staffAgent(t.app, user.loginId, password);
+    const fullWidth = [...String(scene.a.id)].map((digit) => String.fromCharCode(0xff10 + Number(digit))).join('');
+    const html = (await agent.get(`/staff/reports/forecast?counter=${encodeURIComponent(fullWidth)}`).expect(200)).text;
+    expect(summaryRow(html, scene.a.name)).toEqual(['2', '2', '2027年2月1日(月)からの週に不足']);
+    expect(html).not.toContain(scene.b.name);
+  });
+});
+
+describe('forecast CSV', () => {
+  const download = async (agent: Awaited<ReturnType<typeof staffAgent>>, path: string) =>
+    (await agent.get(path).buffer(true).parse(binaryBody)) as { status: number; headers: Record<string, string>; body: Buffer; text: string };
+  const rowsOf = (bytes: Buffer) => parse(bytes.subarray(3).toString('utf8')) as string[][];
+
+  it('When an admin downloads the tables, then the summary holds the page’s rows and the weeks every row’s eight weeks, UTF-8 with a BOM or Shift_JIS', async () => {
+    pinClock(MONDAY_MORNING);
+    const { user, password } = await createStaff(t.db, { role: 'admin' });
+    const agent = await staffAgent(t.app, user.loginId, password);
+    const page = (await agent.get('/staff/reports/forecast').expect(200)).text;
+    expect(page).toContain('href="/staff/reports/forecast/summary.csv"');
+    const summary = await download(agent, '/staff/reports/forecast/summary.csv');
+    expect(summary.status).toBe(200);
+    expect(summary.headers['content-disposition']).toContain('attachment');
+    expect([...summary.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = rowsOf(summary.body);
+    expect(rows[0]).toEqual(['交付場所', '1週間あたりの到着見込み(過去8週の平均)', '未予約のカード', '見通し']);
+    expect(rows.find((row) => row[0] === scene.a.name)).toEqual([scene.a.name, '2', '2', '2027年2月1日(月)からの週に不足']);
+    expect(rows.find((row) => row[0] === '未割当(交付場所なし)')?.[3]).toBe('交付場所が未割当');
+    const weeks = rowsOf((await download(agent, '/staff/reports/forecast/weeks.csv')).body);
+    expect(weeks[0]).toEqual(['交付場所', '週(月曜日から)', '需要', '持ち越し', '空き枠']);
+    const a = weeks.filter((row) => row[0] === scene.a.name);
+    expect(a).toHaveLength(8);
+    expect(a.slice(0, 3)).toEqual([
+      [scene.a.name, '2027年1月18日(月)', '3', '0', '6'],
+      [scene.a.name, '2027年1月25日(月)', '2', '0', '3'],
+      [scene.a.name, '2027年2月1日(月)', '2', '2', '0'],
+    ]);
+    const sjis = await download(agent, '/staff/reports/forecast/weeks.csv?encoding=sjis');
+    expect(sjis.headers['content-type']).toContain('Shift_JIS');
+    expect(iconv.decode(sjis.body, 'CP932').startsWith('交付場所,週(月曜日から)')).toBe(true);
+  });
+
+  it('When a clerk of counter A downloads, then only A is in it; B by id is refused; bad tables and ids are Japanese 400s', async () => {
+    pinClock(MONDAY_MORNING);
+    const { user, password } = await createStaff(t.db, { role: 'staff', counterIds: [scene.a.id] });
+    const clerk = await staffAgent(t.app, user.loginId, password);
+    const names = rowsOf((await download(clerk, '/staff/reports/forecast/weeks.csv')).body).map((row) => row[0]);
+    expect(names).toContain(scene.a.name);
+    expect(names).not.toContain(scene.b.name);
+    expect((await clerk.get(`/staff/reports/forecast/summary.csv?counter=${scene.b.id}`)).status).toBe(403);
+    for (const path of ['/staff/reports/forecast/people.csv', '/staff/reports/forecast/summary.csv?counter=2147483648', '/staff/reports/forecast/summary.csv?counter=1%00']) {
+      const response = await clerk.get(path);
+      expect(response.status, path).toBe(400);
+      expect(response.text).toMatch(/その表はありません|交付場所の指定が正しくありません/);
+    }
   });
 });

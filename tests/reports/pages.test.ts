@@ -119,6 +119,11 @@ describe('monthly report page', () => {
     ['a doubled month', `/staff/reports?month=${MONTH}&month=2026-01`, 400],
     ['a doubled counter', '/staff/reports?counter=1&counter=2', 400],
     ['a counter that does not exist', '/staff/reports?counter=2147483647', 400],
+    ['a counter id of 2^31', '/staff/reports?counter=2147483648', 400],
+    ['a counter id of 2^31 in the CSV', `/staff/reports/summary.csv?month=${MONTH}&counter=2147483648`, 400],
+    ['a NUL byte in the counter', '/staff/reports?counter=1%00', 400],
+    ['a day that does not exist as the month', '/staff/reports?month=2026-02-31', 400],
+    ['a doubled month in the CSV', `/staff/reports/days.csv?month=${MONTH}&month=2026-01`, 400],
     ['an unknown table', `/staff/reports/people.csv?month=${MONTH}`, 400],
     ['a month in the CSV that does not exist', '/staff/reports/days.csv?month=2026-02-30', 400],
   ])('When the query holds %s, then a Japanese message comes back, not a 500', async (_name, path, status) => {
@@ -126,6 +131,15 @@ describe('monthly report page', () => {
     const response = await agent.get(path);
     expect(response.status).toBe(status);
     expect(response.text).toMatch(/[ぁ-んァ-ン一-龥]/);
+  });
+});
+
+describe('monthly report counter field', () => {
+  it.each(['2147483648', 'abc', '1%00', '0'])('When the counter is %s, then the message names the counter field', async (counter) => {
+    const { agent } = await staffOf(t, 'admin');
+    const response = await agent.get(`/staff/reports?month=${MONTH}&counter=${counter}`);
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('交付場所の指定が正しくありません');
   });
 });
 
@@ -165,5 +179,23 @@ describe('inquiries in the monthly report', () => {
     expect(main.find((row) => row[0] === '苦情')).toEqual(['苦情', String(expected.main), '1']);
     const page = await agent.get(`/staff/reports?month=${MONTH}`);
     expect(page.text).toContain('問い合わせ (分類別)');
+  });
+});
+
+describe('procedures in the monthly report', () => {
+  it('When the journal names a procedure since deleted, then the page and the CSV say so in Japanese instead of showing its code', async () => {
+    const counter = await createCounter(t.db, { name: '南支所' });
+    const at = jstInstant(`${MONTH}-10`, 600);
+    await t.db.query(
+      `INSERT INTO booking_events (booking_id, kind, occurred_at, day, slot_date, counter_id, procedure_code, channel)
+       VALUES (2147480000, 'booked', $1, $2::date, $2::date, $3, 'gone_procedure', 'web')`,
+      [at, `${MONTH}-10`, counter.id],
+    );
+    const { agent } = await staffOf(t, 'admin');
+    const rows = rowsOf((await csv(agent, `/staff/reports/procedures.csv?month=${MONTH}&counter=${counter.id}`)).bytes);
+    expect(rows.slice(1).map((row) => row[0])).toEqual(['削除された手続き']);
+    const page = await agent.get(`/staff/reports?month=${MONTH}&counter=${counter.id}`);
+    expect(page.text).toContain('削除された手続き');
+    expect(page.text).not.toContain('gone_procedure');
   });
 });

@@ -226,6 +226,7 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/retention', 'retention.manage'],
   // forecast (issue 15.7)
   ['GET', '/staff/reports/forecast', 'reports.view'],
+  ['GET', '/staff/reports/forecast/{forecastTable}.csv', 'reports.view'],
   // card logistics (issue 19.1)
   ['GET', '/staff/logistics', 'logistics.work'],
   ['POST', '/staff/logistics/sites/{counterId}/shipments', 'logistics.work'],
@@ -284,6 +285,7 @@ beforeAll(async () => {
     countId: String(logistics.countId),
     transferId: String(logistics.transferId),
     reportTable: 'days',
+    forecastTable: 'weeks',
   };
 });
 

@@ -2,11 +2,10 @@
 // download, built once here from the counts (src/features/reports/counts.ts).
 import type { Reader } from '../../db/client.js';
 import { chartView, type ChartView } from '../../lib/charts.js';
+import type { Translate } from '../../lib/i18n.js';
 import { addDays, formatDateJa, jstInstant, type IsoDate } from '../../lib/jst.js';
 import { categoryTotals, inquiryCategories, type CategoryTotal, type InquiryCategory } from '../inquiries/inquiries.js';
 import { ACTIVITY_MEASURES, AGE_BANDS, NO_ACTIVITY, REPORT_CHANNELS, reportCounts, type Activity, type CapacityCount, type Counts } from './counts.js';
-
-type Translate = (key: string, params?: Record<string, string | number>) => string;
 
 export const REPORT_TABLES = ['summary', 'counters', 'procedures', 'channels', 'days', 'cards', 'inquiries'] as const;
 export type ReportTableName = (typeof REPORT_TABLES)[number];
@@ -32,7 +31,7 @@ export interface MonthReport {
 }
 
 /** The first and last day of a month (YYYY-MM). */
-export function monthDays(month: string): IsoDate[] {
+function monthDays(month: string): IsoDate[] {
   const days: IsoDate[] = [];
   for (let day = `${month}-01`; day.startsWith(month); day = addDays(day, 1)) days.push(day);
   return days;
@@ -108,7 +107,7 @@ function tables(
       'procedures',
       t('reports.column.procedure'),
       measures,
-      [...counts.byProcedure].map(([code, activity]) => ({ heading: procedures.get(code) ?? code, cells: activityCells(activity) })),
+      [...counts.byProcedure].map(([code, activity]) => ({ heading: procedures.get(code) ?? t('reports.procedure.deleted'), cells: activityCells(activity) })),
     ),
     channels: table(
       'channels',

@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatJstDateTime, todayInJapan } from '../../lib/jst.js';
 import { now } from '../../lib/clock.js';
-import { idSchema, monthSchema, parseQuery } from '../../lib/validation.js';
+import { monthSchema, optionalIdSchema, parseQuery } from '../../lib/validation.js';
 import { AppError } from '../../lib/app-error.js';
 import { authorize, can, type StaffPrincipal } from '../../policies/index.js';
 import type { Feature } from '../feature.js';
@@ -19,7 +19,7 @@ const viewers = requirePermission('reports.view');
 
 const reportQuery = z.object({
   month: monthSchema('reports.error.month').optional(),
-  counter: z.union([z.literal(''), idSchema('reports.error.counter')]).optional(),
+  counter: optionalIdSchema('reports.error.counter'),
   encoding: z.unknown().optional(),
 });
 
@@ -29,9 +29,9 @@ const tableParam = z.object({ table: z.enum(REPORT_TABLES, { message: 'reports.e
  * The counters in the user's scope, and those the report covers: the one asked for (refused
  * when outside the scope), or every one in scope.
  */
-async function reportCounters(db: DbTx, user: StaffPrincipal, counterId: number | '' | undefined): Promise<{ scope: ReportCounter[]; chosen: ReportCounter[] }> {
+async function reportCounters(db: DbTx, user: StaffPrincipal, counterId: number | undefined): Promise<{ scope: ReportCounter[]; chosen: ReportCounter[] }> {
   const scope = (await listCounters(db, { includeRetired: true })).filter((counter) => can(user, 'reports.view', counter.id)).map(({ id, name }) => ({ id, name }));
-  if (counterId === undefined || counterId === '') return { scope, chosen: scope };
+  if (counterId === undefined) return { scope, chosen: scope };
   authorize(user, 'reports.view', counterId, 'reports.error.counterForbidden');
   const counter = scope.find((candidate) => candidate.id === counterId);
   if (!counter) throw new AppError(400, 'bad_query', 'reports.error.counter');
@@ -47,8 +47,7 @@ export function reportsFeature(context: AppContext): Feature {
     const user = res.locals.staffUser!;
     const month = parsed.month ?? todayInJapan().slice(0, 7);
     const { scope, chosen } = await reportCounters(db.db, user, parsed.counter);
-    const everyCounter = parsed.counter === undefined || parsed.counter === '';
-    return { parsed, month, scope, report: await monthReport(db, month, chosen, res.locals.t, { unassigned: everyCounter }) };
+    return { parsed, month, scope, report: await monthReport(db, month, chosen, res.locals.t, { unassigned: parsed.counter === undefined }) };
   };
 
   router.get('/reports', viewers, async (req, res) => {

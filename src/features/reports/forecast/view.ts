@@ -19,6 +19,8 @@ export interface ForecastRowView {
   weeklyArrivals: number;
   backlog: number;
   firstShortWeek: string | null;
+  /** The summary's last column in words: short from which week, enough, or no counter. */
+  outlook: string;
   shortWeeks: ShortWeek[];
   chart: ChartView;
 }
@@ -32,12 +34,15 @@ export function forecastView(forecast: Forecast, t: Translate) {
   });
   const rows = forecast.rows.map((row, index): ForecastRowView => {
     const name = rowName(row, t);
+    const firstShortWeek = row.firstShortfall === null ? null : formatDateJa(forecast.weekStarts[row.firstShortfall]!);
     return {
       kind: row.kind,
       name,
       weeklyArrivals: row.weeklyArrivals,
       backlog: row.backlog,
-      firstShortWeek: row.firstShortfall === null ? null : formatDateJa(forecast.weekStarts[row.firstShortfall]!),
+      firstShortWeek,
+      outlook:
+        row.kind === 'unassigned' ? t('forecast.summary.noPlaces') : firstShortWeek ? t('forecast.summary.shortFrom', { week: firstShortWeek }) : t('forecast.summary.enough'),
       shortWeeks: row.weeks.flatMap((week, at) =>
         week.shortfall ? [{ week: formatDateJa(forecast.weekStarts[at]!), demand: week.demand, places: week.places, missing: week.demand - week.places }] : [],
       ),
@@ -55,4 +60,28 @@ export function forecastView(forecast: Forecast, t: Translate) {
     };
   });
   return { rows, historyWeeks: HISTORY_WEEKS, forecastWeeks: FORECAST_WEEKS, shortCounters: rows.filter((row) => row.kind === 'counter' && row.firstShortWeek !== null) };
+}
+
+export const FORECAST_TABLES = ['summary', 'weeks'] as const;
+export type ForecastTableName = (typeof FORECAST_TABLES)[number];
+
+/**
+ * The page's tables as CSV: the summary, and every row's weekly figures (the tables beside its
+ * charts) in one sheet, a line per row and week.
+ */
+export function forecastCsv(forecast: Forecast, t: Translate, table: ForecastTableName): { caption: string; header: string[]; rows: (string | number)[][] } {
+  const view = forecastView(forecast, t);
+  if (table === 'summary')
+    return {
+      caption: t('forecast.summary.caption'),
+      header: [t('forecast.summary.counter'), t('forecast.summary.weekly', { weeks: HISTORY_WEEKS }), t('forecast.summary.backlog'), t('forecast.summary.firstShort')],
+      rows: view.rows.map((row) => [row.name, row.weeklyArrivals, row.backlog, row.outlook]),
+    };
+  return {
+    caption: t('forecast.csv.weeks'),
+    header: [t('forecast.summary.counter'), t('forecast.chart.week'), t('forecast.series.demand'), t('forecast.series.carried'), t('forecast.series.places')],
+    rows: forecast.rows.flatMap((row, index) =>
+      row.weeks.map((week, at) => [view.rows[index]!.name, formatDateJa(forecast.weekStarts[at]!), week.demand, week.carriedOut, week.places]),
+    ),
+  };
 }
