@@ -22,3 +22,6 @@ export const faqForm = z
 
 /** The search word of /faq and /staff/faq (a citizen may type anything: bounded, no control characters). */
 export const faqSearch = z.object({ q: z.preprocess((value) => (value === '' ? undefined : value), lineSchema(100, 'citizen.faq.badSearch').optional()) });
+
+/** The version of the entry the edit form was opened at (see saveFaq). */
+export const faqVersion = z.object({ version: z.string({ message: 'faq.form.changed' }).regex(/^[0-9]{1,20}$/, 'faq.form.changed') });
