@@ -284,13 +284,10 @@ export function categoryTotals(reader: Queryable, input: { from: Date; until: Da
 }
 
 /**
- * For the staff home: per counter (null: inquiries that belong to none), how many inquiries are
- * handed over to city staff and not answered yet, within the user's counter scope.
+ * For the staff home: how many inquiries are handed over to city staff and not answered yet, within
+ * the user's counter scope (those of no counter included).
  */
-export function unansweredEscalations(reader: Queryable, user: StaffPrincipal): Promise<{ counterId: number | null; count: number }[]> {
-  return run<{ counterId: number | null; count: number }>(
-    reader,
-    Prisma.sql`SELECT i.counter_id AS "counterId", count(*)::int AS count FROM inquiries i
-                WHERE i.status = 'escalated' AND ${scopeSql(user)} GROUP BY i.counter_id ORDER BY i.counter_id NULLS FIRST`,
-  );
+export async function unansweredEscalationCount(reader: Queryable, user: StaffPrincipal): Promise<number> {
+  const [row] = await run<{ count: number }>(reader, Prisma.sql`SELECT count(*)::int AS count FROM inquiries i WHERE i.status = 'escalated' AND ${scopeSql(user)}`);
+  return row.count;
 }
