@@ -4,7 +4,7 @@ import type { Queryable } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
 import { AppError } from '../../lib/app-error.js';
-import { containsPattern } from '../inquiries/inquiries.js';
+import { containsPattern } from '../../lib/validation.js';
 import { recordAudit } from '../staff/audit.js';
 
 export interface FaqEntry {

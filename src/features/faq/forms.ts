@@ -1,7 +1,6 @@
 // The FAQ entry form and the search word; messages are translation keys.
 import { z } from 'zod';
-import { lineSchema } from '../../lib/validation.js';
-import { textSchema } from '../inquiries/forms.js';
+import { lineSchema, textSchema } from '../../lib/validation.js';
 import type { FaqInput } from './faq.js';
 
 export const faqForm = z

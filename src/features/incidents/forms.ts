@@ -1,18 +1,12 @@
 // The incident forms and the list's filter; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { hasStrayControlCharacters, idSchema, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { idSchema, isoDateSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 
 const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
 const time = timeOfDaySchema('incidents.field.badTime');
 const date = isoDateSchema('incidents.field.badDate');
-const text = (max: number) =>
-  z
-    .string({ message: 'incidents.field.textInvalid' })
-    .trim()
-    .max(max, 'incidents.field.textInvalid')
-    .refine((value) => !hasStrayControlCharacters(value), 'incidents.field.textInvalid')
-    .default('');
+const text = (max: number) => textSchema(max, 'incidents.field.textInvalid').default('');
 
 export const INCIDENT_KINDS = ['system', 'counter'] as const;
 export const INCIDENT_STATUSES = ['open', 'resolved'] as const;

@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
 import { AppError } from '../../lib/app-error.js';
+import { containsPattern } from '../../lib/validation.js';
 import { visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
 
@@ -78,11 +79,6 @@ export function inquiryCategories(reader: Queryable): Promise<InquiryCategory[]>
 function scopeSql(user: StaffPrincipal): Prisma.Sql {
   const ids = visibleCounterIds(user);
   return ids === null ? Prisma.sql`true` : Prisma.sql`(i.counter_id IS NULL OR i.counter_id = ANY(${ids}::int[]))`;
-}
-
-/** LIKE pattern for a part of a text: % and _ and \ taken literally. */
-export function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
 function filterSql(filter: InquiryFilter): Prisma.Sql {
