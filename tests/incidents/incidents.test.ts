@@ -110,6 +110,10 @@ describe('recording, linking and resolving', () => {
     expect(text).toContain(`${open},窓口,北支所,発券機の紙詰まり`);
     expect(text).toContain(`${old},システム,,"'=HYPERLINK(""x"")"`);
     expect(text.split('\r\n').filter(Boolean)).toHaveLength(3);
+    for (const line of text.split('\r\n').slice(1).filter(Boolean)) {
+      expect(line).toMatch(/,(対応中|解決済み),/); // the status as its label
+      expect(line).not.toMatch(/,(open|resolved|system|counter|staff:\d+|system:[a-z-]+),/);
+    }
   });
 });
 

@@ -177,6 +177,8 @@ describe('counter scope', () => {
     expect(lines[0]).toBe('受付日時,受付方法,分類,交付場所,関係する人(交付通知書番号・予約番号),内容,対応者,状態,引継ぎ先,回答,回答日時');
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://example.invalid"")"`);
     expect(lines[1]).toContain(',窓口,予約方法,');
+    expect(lines[1]).toContain(',受付済み,'); // the status as its label, not 'open'
+    expect(lines[1]).not.toMatch(/,(open|escalated|answered|closed|counter|phone|staff:\d+),/);
     expect(lines).toHaveLength(3);
     const sjis = await clerk.agent.get('/staff/inquiries/export.csv?from=2027-02-09&to=2027-02-09&encoding=sjis').buffer(true).parse(binaryBody);
     expect(iconv.decode(sjis.body as Buffer, 'CP932').split('\r\n')[0]).toBe(lines[0]);
