@@ -133,6 +133,38 @@ describe('recording, handing over and answering', () => {
     expect(['回答A', '回答B']).toContain(row.response);
     expect((await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'inquiries.answer' AND target_id = $1`, [String(id)])).length).toBe(1);
   });
+
+  it('When one clerk hands an open inquiry over while another closes it, and when two close it, at the same moment, then one step wins and the other is a Japanese 409', async () => {
+    const counter = await createCounter(t.db);
+    const [first, second] = [await staffOf(t, 'staff'), await staffOf(t, 'staff')];
+    const token = async (agent: Agent, id: number) => /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/staff/inquiries/${id}`)).text)![1];
+    const step = async (agent: Agent, id: number, name: string) => {
+      const csrf = await token(agent, id);
+      return () => agent.post(`/staff/inquiries/${id}/${name}`).type('form').send({ _csrf: csrf, escalatedTo: '市民課' });
+    };
+    const audits = async (id: number) =>
+      (
+        await t.db.query<{ action: string }>(
+          `SELECT action FROM audit_logs WHERE target_type = 'inquiry' AND target_id = $1 AND action IN ('inquiries.escalate', 'inquiries.close')`,
+          [String(id)],
+        )
+      ).map((row) => row.action);
+
+    const raced = idOf((await record(first.agent, { counterId: counter.id })).headers.location);
+    const [escalate, close] = [await step(first.agent, raced, 'escalate'), await step(second.agent, raced, 'close')];
+    const results = await Promise.all([escalate(), close()]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 409]);
+    expect(results.find((r) => r.status === 409)!.text).toContain('ほかの職員がすでに対応しました');
+    const status = (await rowOf(raced)).status;
+    expect(await audits(raced)).toEqual([status === 'escalated' ? 'inquiries.escalate' : 'inquiries.close']);
+    expect(['escalated', 'closed']).toContain(status);
+
+    const twice = idOf((await record(first.agent, { counterId: counter.id })).headers.location);
+    const closes = await Promise.all([(await step(first.agent, twice, 'close'))(), (await step(second.agent, twice, 'close'))()]);
+    expect(closes.map((r) => r.status).sort()).toEqual([303, 409]);
+    expect((await rowOf(twice)).status).toBe('closed');
+    expect(await audits(twice)).toEqual(['inquiries.close']);
+  });
 });
 
 describe('counter scope', () => {
