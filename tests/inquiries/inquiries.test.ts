@@ -15,7 +15,7 @@ import { inTx } from '../helpers/tx.js';
 import { STAFF_ACTOR } from '../helpers/booking.js';
 import type { StaffPrincipal } from '../../src/policies/index.js';
 
-const { today } = pinClock('2027-02-10T10:00:00+09:00');
+const { today, now } = pinClock('2027-02-10T10:00:00+09:00');
 let t: TestApp;
 
 beforeAll(async () => {
@@ -67,6 +67,7 @@ describe('recording, handing over and answering', () => {
     const escalated = await postForm(operator.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/escalate`, { escalatedTo: '市民課 交付係' });
     expect(escalated.status).toBe(303);
     expect(await rowOf(id)).toMatchObject({ status: 'escalated', escalated_to: '市民課 交付係' });
+    expect(((await rowOf(id)).escalated_at as Date).toISOString()).toBe(now.toISOString()); // the app's clock
 
     // The operator may not answer: city staff do.
     const refused = await postForm(operator.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/answer`, { response: '回答' });
@@ -76,6 +77,7 @@ describe('recording, handing over and answering', () => {
     const answered = await postForm(clerk.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/answer`, { response: '窓口を増やします。' });
     expect(answered.status).toBe(303);
     expect(await rowOf(id)).toMatchObject({ status: 'answered', response: '窓口を増やします。', responded_by: `staff:${clerk.user.id}` });
+    expect(((await rowOf(id)).responded_at as Date).toISOString()).toBe(now.toISOString());
     const page = await clerk.agent.get(`/staff/inquiries/${id}`);
     expect(page.text).toContain('回答済み');
     expect(page.text).toContain('窓口を増やします。');
