@@ -73,6 +73,19 @@ export function hasStrayControlCharacters(value: string): boolean {
   return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value);
 }
 
+/** Text over several lines that a person typed: trimmed, at most `max` characters, no stray control characters (NUL). */
+export const textSchema = (max: number, message = 'validation.invalid') =>
+  z
+    .string({ message })
+    .trim()
+    .max(max, message)
+    .refine((value) => !hasStrayControlCharacters(value), message);
+
+/** A LIKE pattern matching values that contain `text`, its % _ and \ taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 /** The id in a path segment (/staff/users/:id): anything that is not an id is a page that does not exist. */
 export function pathId(value: unknown, messageKey = 'error.404.body'): number {
   const id = parseId(value);

@@ -15,6 +15,8 @@ beforeAll(async () => {
 });
 
 const entry = (fields: Record<string, string>) => ({ category: '予約について', question: '', answer: '', published: '1', sortOrder: '0', ...fields });
+const versionOf = async (id: number) =>
+  (await t.db.query<{ v: string }>(`SELECT (extract(epoch FROM updated_at) * 1000000)::bigint::text AS v FROM faq_entries WHERE id = $1`, [id]))[0].v;
 const count = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM faq_entries'))[0].n;
 
 describe('the FAQ', () => {
@@ -43,7 +45,9 @@ describe('the FAQ', () => {
     expect((await postForm(operator.agent, '/staff/faq', '/staff/faq/new', entry({ question: 'q', answer: 'a' }))).status).toBe(403);
 
     const [{ id }] = await t.db.query<{ id: number }>(`SELECT id FROM faq_entries WHERE question = '下書きの質問'`);
-    expect((await postForm(clerk.agent, `/staff/faq/${id}/edit`, `/staff/faq/${id}/edit`, entry({ question: '公開した質問', answer: '回答' }))).status).toBe(303);
+    expect(
+      (await postForm(clerk.agent, `/staff/faq/${id}/edit`, `/staff/faq/${id}/edit`, entry({ question: '公開した質問', answer: '回答', version: await versionOf(id) }))).status,
+    ).toBe(303);
     expect((await request(t.app).get('/')).text).toContain('公開した質問');
     const audit = await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'faq.save' AND actor_id = $1`, [String(clerk.user.id)]);
     expect(audit.length).toBe(4);
@@ -101,5 +105,64 @@ describe('the FAQ', () => {
     expect(await count()).toBe(before);
     expect((await clerk.agent.get('/staff/faq/99999999999/edit')).status).toBe(404);
     expect((await clerk.agent.get('/staff/faq/2147483647/edit')).status).toBe(404);
+  });
+
+  it('When two clerks save the same entry from forms opened at the same version, then one save wins and the other gets a Japanese 409 and changes nothing', async () => {
+    const first = await staffOf(t, 'staff');
+    const second = await staffOf(t, 'staff');
+    const [{ id }] = await t.db.query<{ id: number }>(
+      `INSERT INTO faq_entries (category, question, answer, published, updated_by) VALUES ('同時', '同時編集の質問', '元の回答', true, 'staff:1') RETURNING id`,
+    );
+    const path = `/staff/faq/${id}/edit`;
+    const pages = await Promise.all([first.agent.get(path), second.agent.get(path)]);
+    const version = /name="version" value="([0-9]+)"/.exec(pages[0].text)?.[1];
+    expect(version).toBe(await versionOf(id));
+    expect(pages[1].text).toContain(`name="version" value="${version}"`);
+    const tokens = pages.map((page) => /name="_csrf" value="([^"]+)"/.exec(page.text)![1]);
+    const send = (agent: typeof first.agent, token: string, answer: string) =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ _csrf: token, ...entry({ question: '同時編集の質問', answer, version: version! }) });
+    const responses = await Promise.all([send(first.agent, tokens[0], '一人目の回答'), send(second.agent, tokens[1], '二人目の回答')]);
+    expect(responses.map((response) => response.status).sort()).toEqual([303, 409]);
+    const refused = responses.find((response) => response.status === 409)!;
+    expect(refused.text).toContain('ほかの職員が保存したため、保存しませんでした');
+    const [row] = await t.db.query<{ answer: string }>(`SELECT answer FROM faq_entries WHERE id = $1`, [id]);
+    expect(refused.text).toContain(row.answer === '一人目の回答' ? '二人目の回答' : '一人目の回答'); // what the loser typed is kept
+    expect((await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'faq.save' AND target_id = $1`, [String(id)])).length).toBe(1);
+
+    // A form opened before that save stays refused when sent again later.
+    const late = await postForm(first.agent, path, path, entry({ question: '同時編集の質問', answer: '古い画面から', version: version! }));
+    expect(late.status).toBe(409);
+    const [after] = await t.db.query<{ answer: string }>(`SELECT answer FROM faq_entries WHERE id = $1`, [id]);
+    expect(after.answer).toBe(row.answer);
+  });
+
+  it('When an edit carries an odd version, then the answer is a Japanese 400 and nothing changes', async () => {
+    const clerk = await staffOf(t, 'staff');
+    const [{ id }] = await t.db.query<{ id: number }>(
+      `INSERT INTO faq_entries (category, question, answer, published, updated_by) VALUES ('版', '版の質問', '版の回答', true, 'staff:1') RETURNING id`,
+    );
+    const path = `/staff/faq/${id}/edit`;
+    for (const version of ['', '1\u0000', '2147483648x', '9'.repeat(21), '2026-02-31']) {
+      const response = await postForm(clerk.agent, path, path, entry({ question: '変えた質問', answer: 'a', version }));
+      expect(response.status, version).toBe(400);
+      expect(response.text).toContain('ほかの職員が保存したため');
+    }
+    // Doubled, missing, or a well-formed number that is not the entry's version.
+    const page = await clerk.agent.get(path);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const doubled = await clerk.agent
+      .post(path)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(token)}&category=a&question=q&answer=a&version=1&version=2`);
+    expect(doubled.status).toBe(400);
+    const { version: _v, ...missing } = entry({ question: 'q', answer: 'a' }) as Record<string, string>;
+    expect((await postForm(clerk.agent, path, path, missing)).status).toBe(400);
+    expect((await postForm(clerk.agent, path, path, entry({ question: 'q', answer: 'a', version: '99999999999999999999' }))).status).toBe(409);
+    const [row] = await t.db.query<{ question: string }>(`SELECT question FROM faq_entries WHERE id = $1`, [id]);
+    expect(row.question).toBe('版の質問');
+    expect((await postForm(clerk.agent, path, '/staff/faq/2147483648/edit', entry({ question: 'q', answer: 'a', version: await versionOf(id) }))).status).toBe(404);
   });
 });

@@ -11,7 +11,7 @@ import { binaryBody } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { postForm, type Agent } from '../console/helpers.js';
 
-const { today } = pinClock(WORKING_WEDNESDAY);
+const { today, now } = pinClock(WORKING_WEDNESDAY);
 let t: TestApp;
 
 beforeAll(async () => {
@@ -75,6 +75,7 @@ describe('recording, linking and resolving', () => {
     expect(page.text).not.toContain(`/staff/incidents/${id}/resolve`);
     const row = await t.db.prisma.incident.findUniqueOrThrow({ where: { id } });
     expect(row.endedAt?.toISOString()).toBe(new Date(`${today}T09:45:00+09:00`).toISOString());
+    expect(row.resolvedAt?.toISOString()).toBe(now.toISOString()); // the app's clock, not the machine's
     expect((await auditOf(id)).map((entry) => entry.action)).toEqual(['incidents.record', 'incidents.linkAlert', 'incidents.unlinkAlert', 'incidents.resolve']);
   });
 
@@ -110,6 +111,10 @@ describe('recording, linking and resolving', () => {
     expect(text).toContain(`${open},窓口,北支所,発券機の紙詰まり`);
     expect(text).toContain(`${old},システム,,"'=HYPERLINK(""x"")"`);
     expect(text.split('\r\n').filter(Boolean)).toHaveLength(3);
+    for (const line of text.split('\r\n').slice(1).filter(Boolean)) {
+      expect(line).toMatch(/,(対応中|解決済み),/); // the status as its label
+      expect(line).not.toMatch(/,(open|resolved|system|counter|staff:\d+|system:[a-z-]+),/);
+    }
   });
 });
 

@@ -8,14 +8,14 @@ import { pinClock } from '../helpers/clock.js';
 import { binaryBody } from '../helpers/http.js';
 import { createCounter } from '../helpers/factories.js';
 import { holderAt, postForm, staffOf, type Agent } from '../console/helpers.js';
-import { unansweredEscalations } from '../../src/features/inquiries/inquiries.js';
+import { unansweredEscalationCount } from '../../src/features/inquiries/inquiries.js';
 import { purgeSettledInquiries } from '../../src/features/retention/records.js';
 import { jstInstant } from '../../src/lib/jst.js';
 import { inTx } from '../helpers/tx.js';
 import { STAFF_ACTOR } from '../helpers/booking.js';
 import type { StaffPrincipal } from '../../src/policies/index.js';
 
-const { today } = pinClock('2027-02-10T10:00:00+09:00');
+const { today, now } = pinClock('2027-02-10T10:00:00+09:00');
 let t: TestApp;
 
 beforeAll(async () => {
@@ -67,6 +67,7 @@ describe('recording, handing over and answering', () => {
     const escalated = await postForm(operator.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/escalate`, { escalatedTo: '市民課 交付係' });
     expect(escalated.status).toBe(303);
     expect(await rowOf(id)).toMatchObject({ status: 'escalated', escalated_to: '市民課 交付係' });
+    expect(((await rowOf(id)).escalated_at as Date).toISOString()).toBe(now.toISOString()); // the app's clock
 
     // The operator may not answer: city staff do.
     const refused = await postForm(operator.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/answer`, { response: '回答' });
@@ -76,6 +77,7 @@ describe('recording, handing over and answering', () => {
     const answered = await postForm(clerk.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/answer`, { response: '窓口を増やします。' });
     expect(answered.status).toBe(303);
     expect(await rowOf(id)).toMatchObject({ status: 'answered', response: '窓口を増やします。', responded_by: `staff:${clerk.user.id}` });
+    expect(((await rowOf(id)).responded_at as Date).toISOString()).toBe(now.toISOString());
     const page = await clerk.agent.get(`/staff/inquiries/${id}`);
     expect(page.text).toContain('回答済み');
     expect(page.text).toContain('窓口を増やします。');
@@ -96,16 +98,21 @@ describe('recording, handing over and answering', () => {
     const clerk = await staffOf(t, 'staff', [counter.id]);
     const elsewhere = await createCounter(t.db);
     await record((await staffOf(t, 'admin')).agent, { counterId: elsewhere.id, escalatedTo: '他の交付場所の係' });
-    expect(await unansweredEscalations(t.db, principal(1, 'admin', null))).toContainEqual({ counterId: elsewhere.id, count: 1 });
-    const before = await unansweredEscalations(t.db, principal(clerk.user.id, 'staff', [counter.id]));
+    const allEscalated = async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM inquiries WHERE status = 'escalated'`))[0].n;
+    const adminCount = await unansweredEscalationCount(t.db, principal(1, 'admin', null));
+    expect(adminCount).toBe(await allEscalated());
+    expect(adminCount).toBeGreaterThanOrEqual(1);
+    const ofClerk = () => unansweredEscalationCount(t.db, principal(clerk.user.id, 'staff', [counter.id]));
+    const unassigned = async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM inquiries WHERE status = 'escalated' AND counter_id IS NULL`))[0].n;
+    const before = await ofClerk();
     const recorded = await record(clerk.agent, { counterId: counter.id, escalatedTo: '課長' });
     const id = idOf(recorded.headers.location);
     expect((await rowOf(id)).status).toBe('escalated');
-    const after = await unansweredEscalations(t.db, principal(clerk.user.id, 'staff', [counter.id]));
-    expect(after).toEqual([{ counterId: counter.id, count: 1 }]);
-    expect(before).toEqual([]);
+    const after = await ofClerk();
+    expect(after).toBe((await unassigned()) + 1);
+    expect(before).toBe(await unassigned());
     await postForm(clerk.agent, `/staff/inquiries/${id}`, `/staff/inquiries/${id}/answer`, { response: '済み' });
-    expect(await unansweredEscalations(t.db, principal(clerk.user.id, 'staff', [counter.id]))).toEqual([]);
+    expect(await ofClerk()).toBe(await unassigned());
   });
 
   it('When two clerks answer the same escalation at once, then one answer is kept and the other is told in Japanese that it was answered meanwhile', async () => {
@@ -127,6 +134,38 @@ describe('recording, handing over and answering', () => {
     const row = await rowOf(id);
     expect(['回答A', '回答B']).toContain(row.response);
     expect((await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'inquiries.answer' AND target_id = $1`, [String(id)])).length).toBe(1);
+  });
+
+  it('When one clerk hands an open inquiry over while another closes it, and when two close it, at the same moment, then one step wins and the other is a Japanese 409', async () => {
+    const counter = await createCounter(t.db);
+    const [first, second] = [await staffOf(t, 'staff'), await staffOf(t, 'staff')];
+    const token = async (agent: Agent, id: number) => /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/staff/inquiries/${id}`)).text)![1];
+    const step = async (agent: Agent, id: number, name: string) => {
+      const csrf = await token(agent, id);
+      return () => agent.post(`/staff/inquiries/${id}/${name}`).type('form').send({ _csrf: csrf, escalatedTo: '市民課' });
+    };
+    const audits = async (id: number) =>
+      (
+        await t.db.query<{ action: string }>(
+          `SELECT action FROM audit_logs WHERE target_type = 'inquiry' AND target_id = $1 AND action IN ('inquiries.escalate', 'inquiries.close')`,
+          [String(id)],
+        )
+      ).map((row) => row.action);
+
+    const raced = idOf((await record(first.agent, { counterId: counter.id })).headers.location);
+    const [escalate, close] = [await step(first.agent, raced, 'escalate'), await step(second.agent, raced, 'close')];
+    const results = await Promise.all([escalate(), close()]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 409]);
+    expect(results.find((r) => r.status === 409)!.text).toContain('ほかの職員がすでに対応しました');
+    const status = (await rowOf(raced)).status;
+    expect(await audits(raced)).toEqual([status === 'escalated' ? 'inquiries.escalate' : 'inquiries.close']);
+    expect(['escalated', 'closed']).toContain(status);
+
+    const twice = idOf((await record(first.agent, { counterId: counter.id })).headers.location);
+    const closes = await Promise.all([(await step(first.agent, twice, 'close'))(), (await step(second.agent, twice, 'close'))()]);
+    expect(closes.map((r) => r.status).sort()).toEqual([303, 409]);
+    expect((await rowOf(twice)).status).toBe('closed');
+    expect(await audits(twice)).toEqual(['inquiries.close']);
   });
 });
 
@@ -172,6 +211,8 @@ describe('counter scope', () => {
     expect(lines[0]).toBe('受付日時,受付方法,分類,交付場所,関係する人(交付通知書番号・予約番号),内容,対応者,状態,引継ぎ先,回答,回答日時');
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://example.invalid"")"`);
     expect(lines[1]).toContain(',窓口,予約方法,');
+    expect(lines[1]).toContain(',受付済み,'); // the status as its label, not 'open'
+    expect(lines[1]).not.toMatch(/,(open|escalated|answered|closed|counter|phone|staff:\d+),/);
     expect(lines).toHaveLength(3);
     const sjis = await clerk.agent.get('/staff/inquiries/export.csv?from=2027-02-09&to=2027-02-09&encoding=sjis').buffer(true).parse(binaryBody);
     expect(iconv.decode(sjis.body as Buffer, 'CP932').split('\r\n')[0]).toBe(lines[0]);

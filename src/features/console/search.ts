@@ -5,6 +5,7 @@
 import type { DbTx } from '../../db/client.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { noticeIdOf } from '../../lib/notice-id.js';
+import { containsPattern } from '../../lib/validation.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { keyedText, recordAudit } from '../staff/audit.js';
 import { openBooking } from '../../domain/booking-rules.js';
@@ -31,7 +32,6 @@ export function nameSearchKey(raw: string): string {
   return [...foldWidth(raw).replace(/\s/g, '')].map((char) => KATAKANA[HIRAGANA.indexOf(char)] ?? char).join('');
 }
 
-const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 /** The SQL twin of nameSearchKey for a stored name column (stored names are already NFKC from import). */
 const foldedName = (column: Prisma.Sql) => Prisma.sql`translate(${column}, ${HIRAGANA} || ' ' || '\u3000', ${KATAKANA})`;
 
@@ -76,8 +76,8 @@ function exactMatch(query: string): Prisma.Sql {
 
 /** Matches in part: a notice ID or phone number containing the query, or a name or kana name. */
 function partialMatch(query: string, raw: string): Prisma.Sql {
-  const name = likeContains(nameSearchKey(raw));
-  const number = likeContains(query.toUpperCase());
+  const name = containsPattern(nameSearchKey(raw));
+  const number = containsPattern(query.toUpperCase());
   const numberPart = query.length >= MIN_PARTIAL_ID ? Prisma.sql`upper(p.notice_id) LIKE ${number} OR p.phone LIKE ${number}` : Prisma.sql`false`;
   return Prisma.sql`(${numberPart} OR ${foldedName(Prisma.sql`p.name_kana`)} LIKE ${name} OR ${foldedName(Prisma.sql`p.name`)} LIKE ${name})`;
 }

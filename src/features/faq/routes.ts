@@ -3,12 +3,13 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { transaction } from '../../db/transaction.js';
+import { AppError } from '../../lib/app-error.js';
 import { parseForm, parseQuery, pathId, type FieldErrors } from '../../lib/validation.js';
 import { can } from '../../policies/index.js';
 import { requirePermission, staffActor } from '../staff/access.js';
 import type { Feature } from '../feature.js';
 import { faqEntry, findFaq, saveFaq } from './faq.js';
-import { faqForm, faqSearch } from './forms.js';
+import { faqForm, faqSearch, faqVersion } from './forms.js';
 
 const managers = requirePermission('faq.manage');
 const readers = requirePermission('help.read');
@@ -25,9 +26,17 @@ export function faqFeature({ db }: AppContext): Feature {
   const form = (res: Response, entry: { id?: number; values: Record<string, unknown> }, errors: FieldErrors = {}, status = 200) =>
     res.status(status).render('faq/form', { title: res.locals.t(entry.id ? 'faq.form.editTitle' : 'faq.form.newTitle'), layout, ...entry, errors });
   const save = async (req: Request, res: Response, id?: number) => {
+    const values = req.body as Record<string, unknown>;
     const parsed = parseForm(faqForm, req.body);
-    if (!parsed.ok) return form(res, { id, values: req.body as Record<string, unknown> }, parsed.errors, 400);
-    await transaction(db, staffActor(req, res), (tx) => saveFaq(tx, parsed.data, id), { models: false });
+    const version = id === undefined ? undefined : parseForm(faqVersion, req.body);
+    if (!parsed.ok || (version && !version.ok)) return form(res, { id, values }, { ...(parsed.ok ? {} : parsed.errors), ...(version?.ok === false ? version.errors : {}) }, 400);
+    const edit = id === undefined || !version?.ok ? undefined : { id, version: version.data.version };
+    const saved = await transaction(db, staffActor(req, res), (tx) => saveFaq(tx, parsed.data, edit), { models: false }).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'faq_changed') return null;
+      throw error;
+    });
+    // Someone else saved the entry since this form was opened: keep what was typed, say so.
+    if (saved === null) return form(res, { id, values }, { version: 'faq.form.changed' }, 409);
     res.redirect(303, '/staff/faq?done=saved');
   };
   staff.get('/faq/new', managers, (_req, res) => form(res, { values: { published: '1', sortOrder: 0 } }));

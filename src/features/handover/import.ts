@@ -33,20 +33,19 @@ const manifestSchema = z.object({
 type ImportManifest = z.infer<typeof manifestSchema>;
 
 /**
- * Rows the migrations themselves put in a new database (the default booking policy, the default
- * J-LIS file layout, the pickup procedure, the audit log's retention period, the inquiry categories): a database holding only these counts as empty, and
+ * Rows the migrations themselves put in a new database, which (where) and how many (rows): the
+ * default booking policy, the default J-LIS file layout, the pickup procedure, the audit log's
+ * retention period, the inquiry categories. A database holding only these counts as empty, and
  * they are replaced by the export's. A migration that adds a default must add it here; the
  * round-trip test (tests/handover/round-trip.test.ts) fails until it does.
  */
-const MIGRATION_DEFAULTS: Record<string, string> = {
-  booking_policies: 'counter_id IS NULL',
-  import_profiles: 'true',
-  procedures: "code = 'pickup'",
-  retention_periods: "updated_by = 'system:migration'",
-  inquiry_categories: "code IN ('booking_method', 'what_to_bring', 'complaint', 'change_date', 'other')",
+const MIGRATION_DEFAULTS: Record<string, { where: string; rows: number }> = {
+  booking_policies: { where: 'counter_id IS NULL', rows: 1 },
+  import_profiles: { where: 'true', rows: 1 },
+  procedures: { where: "code = 'pickup'", rows: 1 },
+  retention_periods: { where: "updated_by = 'system:migration'", rows: 1 },
+  inquiry_categories: { where: "code IN ('booking_method', 'what_to_bring', 'complaint', 'change_date', 'other')", rows: 5 },
 };
-/** Tables whose migration inserts more than one default row: how many. */
-const MIGRATION_DEFAULT_ROWS: Record<string, number> = { inquiry_categories: 5 };
 
 const refuse = (code: string, params: Record<string, string | number> = {}) => new AppError(422, `handover_${code}`, `handover.${code}`, params);
 
@@ -95,13 +94,13 @@ export async function importHandover(tx: SqlTx, handover: OpenedHandover): Promi
 async function makeRoom(tx: SqlTx, tables: string[]): Promise<void> {
   for (const table of tables) {
     const defaults = MIGRATION_DEFAULTS[table];
-    const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${quoteName(table)}${defaults ? ` WHERE NOT (${defaults})` : ''}`);
+    const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${quoteName(table)}${defaults ? ` WHERE NOT (${defaults.where})` : ''}`);
     if (count > 0) throw refuse('notEmpty', { table, rows: count });
   }
   for (const [table, defaults] of Object.entries(MIGRATION_DEFAULTS)) {
     const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${quoteName(table)}`);
-    if (count > (MIGRATION_DEFAULT_ROWS[table] ?? 1)) throw refuse('notEmpty', { table, rows: count });
-    await tx.query(`DELETE FROM ${quoteName(table)} WHERE ${defaults}`);
+    if (count > defaults.rows) throw refuse('notEmpty', { table, rows: count });
+    await tx.query(`DELETE FROM ${quoteName(table)} WHERE ${defaults.where}`);
   }
 }
 

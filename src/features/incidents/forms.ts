@@ -1,18 +1,16 @@
 // The incident forms and the list's filter; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { hasStrayControlCharacters, idSchema, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { idSchema, isoDateSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 
 const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
 const time = timeOfDaySchema('incidents.field.badTime');
 const date = isoDateSchema('incidents.field.badDate');
-const text = (max: number) =>
-  z
-    .string({ message: 'incidents.field.textInvalid' })
-    .trim()
-    .max(max, 'incidents.field.textInvalid')
-    .refine((value) => !hasStrayControlCharacters(value), 'incidents.field.textInvalid')
-    .default('');
+const text = (max: number) => textSchema(max, 'incidents.field.textInvalid').default('');
+
+/** An alert's id (bigint) in a form, query or path: up to 18 digits, or null. */
+export const alertIdOf = (value: unknown): bigint | null => (typeof value === 'string' && /^[0-9]{1,18}$/.test(value) ? BigInt(value) : null);
+const alertIdSchema = z.unknown().transform((value, context) => alertIdOf(value) ?? (context.addIssue({ code: 'custom', message: 'incidents.field.badAlert' }), z.NEVER));
 
 export const INCIDENT_KINDS = ['system', 'counter'] as const;
 export const INCIDENT_STATUSES = ['open', 'resolved'] as const;
@@ -44,13 +42,7 @@ export const incidentForm = z
     startTime: time,
     endDate: z.preprocess(blankIsMissing, date.optional()),
     endTime: z.preprocess(blankIsMissing, time.optional()),
-    alertId: z.preprocess(
-      blankIsMissing,
-      z
-        .string()
-        .regex(/^[0-9]{1,18}$/, 'incidents.field.badAlert')
-        .optional(),
-    ),
+    alertId: z.preprocess(blankIsMissing, alertIdSchema.optional()),
   })
   .superRefine((form, context) => {
     if (form.kind === 'counter' && form.counterId === undefined) context.addIssue({ code: 'custom', path: ['counterId'], message: 'incidents.field.chooseCounter' });
@@ -68,16 +60,14 @@ export const incidentForm = z
     response: form.response,
     startedAt: jstInstant(form.startDate, form.startTime),
     endedAt: endOf(form),
-    alertId: form.alertId === undefined ? null : BigInt(form.alertId),
+    alertId: form.alertId ?? null,
   }));
 
 export const resolveForm = z
   .object({ endDate: date, endTime: time, response: text(4000) })
   .transform((form) => ({ endedAt: jstInstant(form.endDate, form.endTime), response: form.response }));
 
-export const linkForm = z
-  .object({ alertId: z.string({ message: 'incidents.field.badAlert' }).regex(/^[0-9]{1,18}$/, 'incidents.field.badAlert') })
-  .transform((form) => BigInt(form.alertId));
+export const linkForm = z.object({ alertId: alertIdSchema }).transform((form) => form.alertId);
 
 export const listQuery = z.object({
   kind: z.preprocess(blankIsMissing, z.enum(INCIDENT_KINDS, { message: 'incidents.filter.invalid' }).optional()),

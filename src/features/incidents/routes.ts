@@ -10,7 +10,7 @@ import { parseForm, parseQuery, pathId, type FieldErrors } from '../../lib/valid
 import { requirePermission, staffActor } from '../staff/access.js';
 import { actorLabeler } from '../staff/actors.js';
 import type { Feature } from '../feature.js';
-import { incidentForm, linkForm, listQuery, resolveForm, type IncidentFilter } from './forms.js';
+import { alertIdOf, incidentForm, linkForm, listQuery, resolveForm, type IncidentFilter } from './forms.js';
 import {
   alertSummary,
   countersInScope,
@@ -30,7 +30,6 @@ const recorders = requirePermission('incidents.record');
 /** Alerts are seen by alert managers only, so only they link them (the service checks record rights too). */
 const alertLinkers = requirePermission('alerts.manage');
 const layout = 'layouts/staff';
-const alertIdOf = (value: unknown) => (typeof value === 'string' && /^[0-9]{1,18}$/.test(value) ? BigInt(value) : null);
 
 export function incidentsFeature(context: AppContext): Feature {
   return {

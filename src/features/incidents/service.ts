@@ -5,6 +5,7 @@ import type { Reader } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
 import { AppError } from '../../lib/app-error.js';
+import { now } from '../../lib/clock.js';
 import { addDays, jstInstant } from '../../lib/jst.js';
 import { authorize, visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
@@ -163,7 +164,7 @@ export async function resolveIncident(tx: Tx, user: StaffPrincipal, id: number, 
     `UPDATE incidents SET status = 'resolved', ended_at = $2, response = CASE WHEN $3 = '' THEN response ELSE $3 END,
             resolved_by = $4, resolved_at = $5, updated_at = now()
       WHERE id = $1 AND status = 'open' RETURNING id`,
-    [id, resolution.endedAt, resolution.response, actorKey(tx.actor), new Date()],
+    [id, resolution.endedAt, resolution.response, actorKey(tx.actor), now()],
   );
   if (updated.length === 0) return 'already';
   await recordAudit(tx, { action: 'incidents.resolve', targetType: 'incident', targetId: id, detail: { endedAt: resolution.endedAt.toISOString() } });

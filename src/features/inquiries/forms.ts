@@ -1,17 +1,10 @@
 // The inquiry forms and the search of the log; messages are translation keys shown beside the field.
 import { z } from 'zod';
 import { jstInstant, addDays } from '../../lib/jst.js';
-import { hasStrayControlCharacters, idSchema, isoDateSchema, lineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { idSchema, isoDateSchema, lineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { INQUIRY_CHANNELS, INQUIRY_STATUSES, type InquiryFilter, type InquiryInput } from './inquiries.js';
 
 const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
-/** Text over several lines that a person typed: at most `max` characters, no stray control characters (NUL). */
-export const textSchema = (max: number, message: string) =>
-  z
-    .string({ message })
-    .trim()
-    .max(max, message)
-    .refine((value) => !hasStrayControlCharacters(value), message);
 const optionalId = (message: string) => z.preprocess(blankIsMissing, idSchema(message).optional());
 
 export const inquiryForm = z

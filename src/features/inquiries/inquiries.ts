@@ -7,6 +7,8 @@ import type { Queryable } from '../../db/client.js';
 import type { SqlTx } from '../../db/transaction.js';
 import { actorKey } from '../../lib/actor.js';
 import { AppError } from '../../lib/app-error.js';
+import { now } from '../../lib/clock.js';
+import { containsPattern } from '../../lib/validation.js';
 import { visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
 import { recordAudit } from '../staff/audit.js';
 
@@ -78,11 +80,6 @@ export function inquiryCategories(reader: Queryable): Promise<InquiryCategory[]>
 function scopeSql(user: StaffPrincipal): Prisma.Sql {
   const ids = visibleCounterIds(user);
   return ids === null ? Prisma.sql`true` : Prisma.sql`(i.counter_id IS NULL OR i.counter_id = ANY(${ids}::int[]))`;
-}
-
-/** LIKE pattern for a part of a text: % and _ and \ taken literally. */
-export function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
 function filterSql(filter: InquiryFilter): Prisma.Sql {
@@ -187,7 +184,7 @@ export async function recordInquiry(tx: SqlTx, user: StaffPrincipal, input: Inqu
   const escalated = Boolean(input.escalatedTo);
   const [row] = await tx.query<{ id: number }>(
     `INSERT INTO inquiries (received_at, channel, category_code, body, booking_id, card_holder_id, applicant_id, counter_id, handled_by, status, escalated_to, escalated_by, escalated_at)
-     VALUES ($1, $2::inquiry_channel, $3, $4, $5::int, $6::int, $7::int, $8::int, $9, $10::inquiry_status, $11, $12, CASE WHEN $13::boolean THEN now() END) RETURNING id`,
+     VALUES ($1, $2::inquiry_channel, $3, $4, $5::int, $6::int, $7::int, $8::int, $9, $10::inquiry_status, $11, $12, CASE WHEN $13::boolean THEN $14::timestamptz END) RETURNING id`,
     [
       input.receivedAt,
       input.channel,
@@ -202,6 +199,7 @@ export async function recordInquiry(tx: SqlTx, user: StaffPrincipal, input: Inqu
       input.escalatedTo ?? '',
       escalated ? by : null,
       escalated,
+      now(),
     ],
   );
   await recordAudit(tx, { action: 'inquiries.record', targetType: 'inquiry', targetId: row.id, detail: { category: input.categoryCode, channel: input.channel, escalated } });
@@ -225,14 +223,14 @@ async function moveInquiry(tx: SqlTx, user: StaffPrincipal, id: number, from: In
 /** Hands an open inquiry over to city staff, with a note of whom and why. */
 export async function escalateInquiry(tx: SqlTx, user: StaffPrincipal, id: number, escalatedTo: string): Promise<void> {
   const by = actorKey(tx.actor);
-  await moveInquiry(tx, user, id, ['open'], Prisma.sql`status = 'escalated', escalated_to = ${escalatedTo}, escalated_by = ${by}, escalated_at = now()`);
+  await moveInquiry(tx, user, id, ['open'], Prisma.sql`status = 'escalated', escalated_to = ${escalatedTo}, escalated_by = ${by}, escalated_at = ${now()}`);
   await recordAudit(tx, { action: 'inquiries.escalate', targetType: 'inquiry', targetId: id });
 }
 
 /** City staff answer an inquiry handed over to them; only the first answer counts. */
 export async function answerInquiry(tx: SqlTx, user: StaffPrincipal, id: number, response: string): Promise<void> {
   const by = actorKey(tx.actor);
-  await moveInquiry(tx, user, id, ['escalated'], Prisma.sql`status = 'answered', response = ${response}, responded_by = ${by}, responded_at = now()`);
+  await moveInquiry(tx, user, id, ['escalated'], Prisma.sql`status = 'answered', response = ${response}, responded_by = ${by}, responded_at = ${now()}`);
   await recordAudit(tx, { action: 'inquiries.answer', targetType: 'inquiry', targetId: id });
 }
 
@@ -284,13 +282,10 @@ export function categoryTotals(reader: Queryable, input: { from: Date; until: Da
 }
 
 /**
- * For the staff home: per counter (null: inquiries that belong to none), how many inquiries are
- * handed over to city staff and not answered yet, within the user's counter scope.
+ * For the staff home: how many inquiries are handed over to city staff and not answered yet, within
+ * the user's counter scope (those of no counter included).
  */
-export function unansweredEscalations(reader: Queryable, user: StaffPrincipal): Promise<{ counterId: number | null; count: number }[]> {
-  return run<{ counterId: number | null; count: number }>(
-    reader,
-    Prisma.sql`SELECT i.counter_id AS "counterId", count(*)::int AS count FROM inquiries i
-                WHERE i.status = 'escalated' AND ${scopeSql(user)} GROUP BY i.counter_id ORDER BY i.counter_id NULLS FIRST`,
-  );
+export async function unansweredEscalationCount(reader: Queryable, user: StaffPrincipal): Promise<number> {
+  const [row] = await run<{ count: number }>(reader, Prisma.sql`SELECT count(*)::int AS count FROM inquiries i WHERE i.status = 'escalated' AND ${scopeSql(user)}`);
+  return row.count;
 }

@@ -1,7 +1,8 @@
 // The inquiry log's console pages (issue 15.3): the list and its search, recording one (also from
 // a card holder's page, the holder already chosen), handing one over, the answer, the counts per
 // category and the CSV.
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { transaction, type SqlTx } from '../../db/transaction.js';
 import { chartView } from '../../lib/charts.js';
@@ -163,21 +164,23 @@ export function inquiriesFeature({ db }: AppContext): Feature {
 
   router.get('/inquiries/:id', recorders, async (req, res) => show(req, res, await existing(req, res)));
 
-  router.post('/inquiries/:id/escalate', recorders, async (req, res) => {
-    const id = pathId(req.params.id, 'inquiries.notFound');
-    const parsed = parseForm(escalateForm, req.body);
-    if (!parsed.ok) return show(req, res, await existing(req, res), parsed.errors, 400);
-    await asStaff(req, res, (tx) => escalateInquiry(tx, user(res), id, parsed.data.escalatedTo));
-    res.redirect(303, `/staff/inquiries/${id}?done=escalated`);
-  });
-
-  router.post('/inquiries/:id/answer', responders, async (req, res) => {
-    const id = pathId(req.params.id, 'inquiries.notFound');
-    const parsed = parseForm(answerForm, req.body);
-    if (!parsed.ok) return show(req, res, await existing(req, res), parsed.errors, 400);
-    await asStaff(req, res, (tx) => answerInquiry(tx, user(res), id, parsed.data.response));
-    res.redirect(303, `/staff/inquiries/${id}?done=answered`);
-  });
+  /** A step on one inquiry that takes a form (handing over, answering): a bad form is shown again beside the inquiry. */
+  const step = <S extends z.ZodType>(
+    name: string,
+    guard: RequestHandler,
+    schema: S,
+    apply: (tx: SqlTx, by: StaffPrincipal, id: number, data: z.infer<S>) => Promise<unknown>,
+    done: string,
+  ) =>
+    router.post(`/inquiries/:id/${name}`, guard, async (req, res) => {
+      const id = pathId(req.params.id, 'inquiries.notFound');
+      const parsed = parseForm(schema, req.body);
+      if (!parsed.ok) return show(req, res, await existing(req, res), parsed.errors, 400);
+      await asStaff(req, res, (tx) => apply(tx, user(res), id, parsed.data));
+      res.redirect(303, `/staff/inquiries/${id}?done=${done}`);
+    });
+  step('escalate', recorders, escalateForm, (tx, by, id, form) => escalateInquiry(tx, by, id, form.escalatedTo), 'escalated');
+  step('answer', responders, answerForm, (tx, by, id, form) => answerInquiry(tx, by, id, form.response), 'answered');
 
   router.post('/inquiries/:id/close', responders, async (req, res) => {
     const id = pathId(req.params.id, 'inquiries.notFound');

@@ -2,9 +2,9 @@
 // waits for someone, each figure with the page where it is acted on.
 import type { Reader } from '../../db/client.js';
 import { todayInJapan, type IsoDate } from '../../lib/jst.js';
-import { can, visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
+import { can, visibleCounterIds, type Action, type StaffPrincipal } from '../../policies/index.js';
 import { openIncidentCount } from '../incidents/service.js';
-import { unansweredEscalations } from '../inquiries/inquiries.js';
+import { unansweredEscalationCount } from '../inquiries/inquiries.js';
 
 export interface CounterToday {
   counterId: number;
@@ -81,23 +81,30 @@ async function countOf(db: Reader, sql: string, values: unknown[] = []): Promise
   return row?.count ?? 0;
 }
 
-/** Figures that wait for someone, each shown only to users who may act on it. */
+/**
+ * Figures that wait for someone, each shown only to users who may act on it. Every console hit of
+ * /staff pays for these, so the independent counts run at the same time.
+ */
 async function waitingFor(db: Reader, user: StaffPrincipal): Promise<Waiting[]> {
-  const waiting: Waiting[] = [];
-  if (can(user, 'alerts.manage')) waiting.push({ labelKey: 'staff.home.openAlerts', count: await countOf(db, OPEN_ALERTS), href: '/staff/alerts' });
-  if (can(user, 'incidents.view')) waiting.push({ labelKey: 'staff.home.openIncidents', count: await openIncidentCount(db, user), href: '/staff/incidents?status=open' });
-  if (can(user, 'inquiries.respond')) {
-    const escalated = await unansweredEscalations(db, user);
-    const count = escalated.reduce((sum, row) => sum + row.count, 0);
-    waiting.push({ labelKey: 'staff.home.unansweredEscalations', count, href: '/staff/inquiries?status=escalated' });
-  }
-  if (can(user, 'cards.import')) waiting.push({ labelKey: 'staff.home.importsWaiting', count: await countOf(db, IMPORTS_WAITING), href: '/staff/cards/imports' });
-  return waiting;
+  const figures: { action: Action; labelKey: string; href: string; count: () => Promise<number> }[] = [
+    { action: 'alerts.manage', labelKey: 'staff.home.openAlerts', href: '/staff/alerts', count: () => countOf(db, OPEN_ALERTS) },
+    { action: 'incidents.view', labelKey: 'staff.home.openIncidents', href: '/staff/incidents?status=open', count: () => openIncidentCount(db, user) },
+    {
+      action: 'inquiries.respond',
+      labelKey: 'staff.home.unansweredEscalations',
+      href: '/staff/inquiries?status=escalated',
+      count: () => unansweredEscalationCount(db, user),
+    },
+    { action: 'cards.import', labelKey: 'staff.home.importsWaiting', href: '/staff/cards/imports', count: () => countOf(db, IMPORTS_WAITING) },
+  ];
+  const shown = figures.filter((figure) => can(user, figure.action));
+  const counts = await Promise.all(shown.map((figure) => figure.count()));
+  return shown.map(({ labelKey, href }, index) => ({ labelKey, count: counts[index], href }));
 }
 
 export async function todayAtAGlance(db: Reader, user: StaffPrincipal, now: Date): Promise<Glance> {
   const date = todayInJapan(now);
-  const rows = await db.query<CounterRow>(COUNTERS_TODAY, [date, visibleCounterIds(user)]);
+  const [rows, waiting] = await Promise.all([db.query<CounterRow>(COUNTERS_TODAY, [date, visibleCounterIds(user)]), waitingFor(db, user)]);
   const counters = rows.map((row) => ({
     counterId: row.counter_id,
     name: row.name,
@@ -107,5 +114,5 @@ export async function todayAtAGlance(db: Reader, user: StaffPrincipal, now: Date
     noShows: row.no_shows,
     walkIns: row.walk_ins,
   }));
-  return { date, counters, waiting: await waitingFor(db, user) };
+  return { date, counters, waiting };
 }
