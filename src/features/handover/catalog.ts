@@ -1,6 +1,7 @@
 // What the database holds, read from PostgreSQL's own catalogue at run time: every table of the
 // schema (a table added by a later migration is exported without anyone listing it), its
 // columns, primary key and foreign keys, and the sequences behind the serial ids.
+import pg from 'pg';
 import type { Queryable } from '../../db/client.js';
 
 export interface CatalogColumn {
@@ -114,4 +115,4 @@ export async function readMigrations(db: Queryable): Promise<string[]> {
 }
 
 /** An identifier as SQL text; catalogue names only, never input. */
-export const quoteName = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export const quoteName = (name: string): string => pg.escapeIdentifier(name);
