@@ -56,7 +56,7 @@ ${row(t('erasure.certificate.remaining'), t('erasure.certificate.rows', { rows: 
 ${tables}
 </tbody>
 </table>
-<p>${escapeHtml(t('erasure.certificate.kept', { tables: certificate.keptTables.join(', ') }))}</p>
+<p>${escapeHtml(t('erasure.certificate.kept', { tables: certificate.keptTables.map((table) => `${t(`data.tables.${table}`)} (${table})`).join('、') }))}</p>
 <p>${escapeHtml(t('erasure.certificate.file'))} <code>SHA-256 ${jsonSha256}</code></p>
 <div class="sign"><div>${escapeHtml(t('erasure.certificate.signOperator'))}</div><div>${escapeHtml(t('erasure.certificate.signWitness'))}</div></div>
 </body>
