@@ -7,8 +7,7 @@ import path from 'node:path';
 import { translator } from '../../lib/i18n.js';
 import { formatJstDateTime } from '../../lib/jst.js';
 import type { ErasureCertificate } from './erasure.js';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+import { escapeHtml } from '../../lib/html.js';
 
 export function certificateJson(certificate: ErasureCertificate): string {
   return `${JSON.stringify(certificate, null, 2)}\n`;
