@@ -211,7 +211,12 @@ describe('hostile input', () => {
       [receive, receive, { code: '9'.repeat(500) }],
       [receive, receive, { code: '<script>' }],
       [`/staff/logistics/sites/${ward.id}/returns`, `/staff/logistics/sites/${ward.id}/returns`, { code: cards[0].noticeId, reason: 'fire' }],
+      [`/staff/logistics/sites/${ward.id}/returns`, `/staff/logistics/sites/${ward.id}/returns`, { code: cards[0].noticeId, reason: ['returnedMoved', 'returnedRefused'] }],
+      [`/staff/logistics/sites/${ward.id}/returns`, `/staff/logistics/sites/${ward.id}/returns`, { code: cards[0].noticeId, reason: 'returnedMoved\u0000' }],
+      [`/staff/logistics/sites/${ward.id}/returns`, `/staff/logistics/sites/${ward.id}/returns`, { code: `\u0000${cards[0].noticeId}`, reason: 'returnedMoved' }],
       [countPath, `${countPath}/scan`, { code: ['1', '2'] }],
+      [countPath, `${countPath}/scan`, { code: `${cards[0].noticeId}\u0000` }],
+      [countPath, `${countPath}/scan`, { code: '2147483648' }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: '99999999999999999999' }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: '2147483648' }],
       [`/staff/logistics`, `/staff/logistics/sites/${center.id}/shipments`, { to: [String(ward.id), String(ward.id)] }],
@@ -232,5 +237,7 @@ describe('hostile input', () => {
       expect(response.text).toMatch(JAPANESE);
     }
     expect((await agent.get(`/staff/logistics?counterId=${'9'.repeat(30)}`)).status).toBe(400);
+    expect((await agent.get('/staff/logistics?counterId=2147483648')).status).toBe(400);
+    expect(await t.db.prisma.cardHolder.findUniqueOrThrow({ where: { id: cards[0].holder.id }, select: { status: true } })).not.toEqual({ status: 'returned_undelivered' });
   });
 });

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { bookSlot, cancelBooking, handOver, moveBooking } from '../../src/features/booking/index.js';
 import { receiveScan } from '../../src/features/cards/logistics/receiving.js';
-import { createShipment, finishShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
+import { createShipment, discardShipment, finishShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
 import { markReturned } from '../../src/features/cards/logistics/returns.js';
-import { requestTransfer } from '../../src/features/cards/logistics/transfers.js';
+import { cancelTransfer, requestTransfer } from '../../src/features/cards/logistics/transfers.js';
 import { countScan, finishCount, startCount } from '../../src/features/cards/logistics/stock-count.js';
 import { OPEN_BOOKING_SQL } from '../../src/domain/booking-rules.js';
 import { TEST_CLERK } from '../helpers/booking.js';
@@ -260,6 +260,45 @@ describe('the same request fired at once', () => {
     const finishes = await fired(() => run((tx) => finishShipment(tx, { shipmentId, by })));
     expect(kept(finishes)).toEqual([{ missing: CARDS }]);
     expect(refusals(finishes)).toEqual(Array(TIMES - 1).fill('shipment_status'));
+    expectConsistent(await states(cards.map((card) => card.holder.id)));
+  });
+
+  it('When a list is shipped, a list discarded, a count finished and a request called off eight times at once each, then each happens once and the others are told so', async () => {
+    const { center, ward, cards } = await scene('ward');
+    const audits = (action: string, targetId: number) => t.db.prisma.auditLog.count({ where: { action, targetId: String(targetId) } });
+
+    const shipmentId = await run((tx) => createShipment(tx, { fromCounterId: center.id, toCounterId: ward.id, by }));
+    const ships = await fired(() => run((tx) => shipShipment(tx, { shipmentId, by })));
+    expect(kept(ships)).toEqual([CARDS]);
+    expect(refusals(ships)).toEqual(Array(TIMES - 1).fill('shipment_status'));
+    expect(await t.db.prisma.cardTransfer.count({ where: { shipmentId, status: 'shipped' } })).toBe(CARDS);
+    expect(await audits('logistics.shipment.ship', shipmentId)).toBe(1);
+
+    const annex = await createCounter(t.db, { name: '分室' });
+    const loose = await createCardHolder(t.db, { counterId: center.id });
+    const transferId = await run((tx) => requestTransfer(tx, { cardHolderId: loose.holder.id, toCounterId: annex.id, by }));
+    const listId = await run((tx) => createShipment(tx, { fromCounterId: center.id, toCounterId: annex.id, by }));
+    const discards = await fired(() => run((tx) => discardShipment(tx, { shipmentId: listId, by })));
+    expect(kept(discards)).toHaveLength(1);
+    expect(refusals(discards)).toEqual(Array(TIMES - 1).fill('shipment_status'));
+    expect(await t.db.prisma.cardTransfer.findUniqueOrThrow({ where: { id: transferId } })).toMatchObject({ status: 'requested', shipmentId: null });
+    expect(await audits('logistics.shipment.discard', listId)).toBe(1);
+
+    const calls = await fired(() => run((tx) => cancelTransfer(tx, { transferId, by })));
+    expect(kept(calls)).toEqual([loose.holder.id]);
+    expect(refusals(calls)).toEqual(Array(TIMES - 1).fill('not_cancellable'));
+    expect(await t.db.prisma.cardTransfer.findUniqueOrThrow({ where: { id: transferId } })).toMatchObject({ status: 'cancelled', closeReason: 'clerk' });
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'logistics.transfer.cancel', targetId: String(loose.holder.id) } })).toBe(1);
+
+    const countId = await run((tx) => startCount(tx, { siteId: center.id, by }));
+    await run((tx) => countScan(tx, { countId, noticeId: loose.noticeId, by }));
+    const finishes = await fired(() => run((tx) => finishCount(tx, { countId, by })));
+    expect(kept(finishes)).toHaveLength(1);
+    expect(refusals(finishes)).toEqual(Array(TIMES - 1).fill('count_finished'));
+    const [finished] = kept(finishes);
+    expect(await t.db.prisma.stockCountFinding.count({ where: { stockCountId: countId } })).toBe(finished.missing + finished.unexpected);
+    expect(await t.db.prisma.stockCount.findUniqueOrThrow({ where: { id: countId } })).toMatchObject({ status: 'finished', scanned: 1 });
+    expect(await audits('logistics.stockCount.finish', countId)).toBe(1);
     expectConsistent(await states(cards.map((card) => card.holder.id)));
   });
 });

@@ -15,6 +15,7 @@ import { birthKey } from '../../src/features/citizen/birth-key.js';
 import { checkEraseArgs, runErasure, type EraseOptions } from '../../src/features/retention/erase-command.js';
 import { eraseAllPersonalData, ERASED_TABLES, KEPT_TABLES } from '../../src/features/retention/erasure.js';
 import { createEraserLogin } from '../../src/features/retention/eraser-role.js';
+import { translator } from '../../src/lib/i18n.js';
 import { addDays, todayInJapan } from '../../src/lib/jst.js';
 import { createTestApp, TEST_SECRETS, type TestApp } from '../helpers/app.js';
 import { createCounter, createSlot, createStaff } from '../helpers/factories.js';
@@ -184,6 +185,9 @@ describe('contract-end erasure', () => {
     );
     const classified = new Set<string>([...ERASED_TABLES, ...Object.keys(KEPT_TABLES)]);
     expect(rows.map((row) => row.name).filter((name) => !classified.has(name))).toEqual([]);
+    // The certificate and the command name each table in Japanese: a new table needs its label.
+    const label = translator();
+    expect([...classified].filter((name) => label(`data.tables.${name}`).startsWith('data.tables.'))).toEqual([]);
   });
 
   it("When the app's own kind of role (every right on every table, not the erasure role) tries, then the audit log refuses it and the erasure is refused in Japanese", async () => {
@@ -300,6 +304,11 @@ describe('contract-end erasure', () => {
     );
     for (const text of ['個人情報消去証明書', '@page { size: A4', '運用 太郎(保守ベンダー)', '操作ログ', '交付対象者', ERASER.user, certificate.certificateId])
       expect(html).toContain(text);
+    // Every table erased or kept is named in Japanese, the kept ones with their table name beside.
+    expect(html).toContain('交付場所 (counters)、');
+    expect(html).toContain('棚卸の結果 (不足・対象外のカード)');
+    expect(html).toContain('予約枠 (時刻と定員。個人を含まない) (slots)');
+    expect(html).not.toMatch(/data\.tables\./);
     expect(lines.log.join('\n')).toContain('消去証明書を保存しました');
 
     const again = printer();

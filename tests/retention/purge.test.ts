@@ -137,13 +137,22 @@ describe('the retention purge', () => {
     const gone = await handedOverHolder(400);
     const cancelled = await handedOverHolder(500, 'cancelled');
     const goneBooking = await pastBooking(200, 'handed_over', { cardHolderId: gone.id });
+    // The card had been asked for at another site and counted in a stock count: those rows go too, counted.
+    const ward = await createCounter(t.db);
+    await t.db.pool.query(`INSERT INTO card_transfers (card_holder_id, from_counter_id, to_counter_id, reason, requested_by) VALUES ($1, $2, $3, 'clerk', 'staff:1')`, [
+      gone.id,
+      counterId,
+      ward.id,
+    ]);
+    const [{ id: countId }] = (await t.db.pool.query<{ id: number }>(`INSERT INTO stock_counts (counter_id, started_by) VALUES ($1, 'staff:1') RETURNING id`, [counterId])).rows;
+    await t.db.pool.query(`INSERT INTO stock_count_scans (stock_count_id, card_holder_id, unknown_id, scanned_by) VALUES ($1, $2, '', 'staff:1')`, [countId, gone.id]);
     const recent = await handedOverHolder(30);
     const waiting = await createCardHolder(t.db, { counterId, status: 'notice_sent' });
     await t.db.pool.query(`UPDATE card_holders SET updated_at = $2 WHERE id = $1`, [waiting.holder.id, instantDaysAgo(900)]);
 
     const deleted = await purge();
 
-    expect(deleted).toMatchObject({ card_holders: 2, card_status_changes: 2 });
+    expect(deleted).toMatchObject({ card_holders: 2, card_status_changes: 2, card_transfers: 1, stock_count_scans: 1 });
     expect(await exists.holder(gone.id)).toBe(false);
     expect(await exists.holder(cancelled.id)).toBe(false);
     expect(await exists.booking(goneBooking.booking.id)).toBe(false);

@@ -9,6 +9,7 @@ import { visitCalendar } from '../notify/calendar.js';
 import { enqueueMail, headerSafe, type MailAttachment } from '../notify/outbox.js';
 import { OPEN_BOOKING_SQL } from '../../domain/booking-rules.js';
 import { slotDeadline } from './counter-rules.js';
+import { escapeHtml } from '../../lib/html.js';
 
 export type BookingMailKind = 'confirmation' | 'change' | 'cancellation' | 'reminder';
 
@@ -43,10 +44,6 @@ export interface ComposedMail {
   text: string;
   html: string;
   attachments: MailAttachment[];
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 /** A booking's mail in the language it was booked in (Japanese when not given). */

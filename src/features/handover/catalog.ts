@@ -1,6 +1,7 @@
 // What the database holds, read from PostgreSQL's own catalogue at run time: every table of the
 // schema (a table added by a later migration is exported without anyone listing it), its
 // columns, primary key and foreign keys, and the sequences behind the serial ids.
+import pg from 'pg';
 import type { Queryable } from '../../db/client.js';
 
 export interface CatalogColumn {
@@ -88,16 +89,21 @@ function parentsFirst(tables: CatalogTable[]): CatalogTable[] {
 /** Where each sequence of the schema stands, so ids given after a re-import never repeat one. */
 export async function readSequences(db: Queryable): Promise<SequenceState[]> {
   const names = await db.query<{ name: string }>(`SELECT sequence_name AS name FROM information_schema.sequences WHERE sequence_schema = current_schema() ORDER BY sequence_name`);
-  const states: SequenceState[] = [];
-  for (const { name } of names) {
-    const [state] = await db.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text AS last_value, is_called FROM ${quoteName(name)}`);
-    states.push({ name, lastValue: state.last_value, isCalled: state.is_called });
-  }
-  return states;
+  if (names.length === 0) return [];
+  // One read of every sequence (a sequence is read as a one-row table; its name is not a parameter).
+  const states = await db.query<{ i: number; last_value: string; is_called: boolean }>(
+    names.map(({ name }, i) => `SELECT ${i} AS i, last_value::text AS last_value, is_called FROM ${quoteName(name)}`).join(' UNION ALL ') + ' ORDER BY i',
+  );
+  return states.map((state) => ({ name: names[state.i].name, lastValue: state.last_value, isCalled: state.is_called }));
 }
 
 export async function restoreSequences(db: Queryable, sequences: SequenceState[]): Promise<void> {
-  for (const sequence of sequences) await db.query('SELECT setval($1::regclass, $2::bigint, $3)', [quoteName(sequence.name), sequence.lastValue, sequence.isCalled]);
+  if (sequences.length === 0) return;
+  await db.query('SELECT setval(s.name::regclass, s.last_value, s.is_called) FROM unnest($1::text[], $2::bigint[], $3::boolean[]) AS s(name, last_value, is_called)', [
+    sequences.map((sequence) => quoteName(sequence.name)),
+    sequences.map((sequence) => sequence.lastValue),
+    sequences.map((sequence) => sequence.isCalled),
+  ]);
 }
 
 /** The names of the applied migrations: the receiving database must have exactly these. */
@@ -109,4 +115,4 @@ export async function readMigrations(db: Queryable): Promise<string[]> {
 }
 
 /** An identifier as SQL text; catalogue names only, never input. */
-export const quoteName = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export const quoteName = (name: string): string => pg.escapeIdentifier(name);

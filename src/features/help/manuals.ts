@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Marked } from 'marked';
 import { projectRoot } from '../../db/paths.js';
+import { escapeHtml } from '../../lib/html.js';
 
 export const MANUALS_DIR = path.join(projectRoot, 'docs', 'manuals');
 export const MANUAL_IMAGES_DIR = path.join(MANUALS_DIR, 'images');
@@ -25,8 +26,6 @@ export interface RenderedManual {
   /** The pictures the manual shows that the browser tests have not made yet. */
   missingImages: string[];
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** Renders one manual; its first heading is its title. `imagesDir`: where its pictures are looked for. */
 export async function renderManual(name: ManualName, missingNote: string, imagesDir = MANUAL_IMAGES_DIR): Promise<RenderedManual> {

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { translator } from '../../lib/i18n.js';
 import { formatJstDateTime } from '../../lib/jst.js';
 import type { ErasureCertificate } from './erasure.js';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+import { escapeHtml } from '../../lib/html.js';
 
 export function certificateJson(certificate: ErasureCertificate): string {
   return `${JSON.stringify(certificate, null, 2)}\n`;
@@ -56,7 +55,7 @@ ${row(t('erasure.certificate.remaining'), t('erasure.certificate.rows', { rows: 
 ${tables}
 </tbody>
 </table>
-<p>${escapeHtml(t('erasure.certificate.kept', { tables: certificate.keptTables.join(', ') }))}</p>
+<p>${escapeHtml(t('erasure.certificate.kept', { tables: certificate.keptTables.map((table) => `${t(`data.tables.${table}`)} (${table})`).join('、') }))}</p>
 <p>${escapeHtml(t('erasure.certificate.file'))} <code>SHA-256 ${jsonSha256}</code></p>
 <div class="sign"><div>${escapeHtml(t('erasure.certificate.signOperator'))}</div><div>${escapeHtml(t('erasure.certificate.signWitness'))}</div></div>
 </body>

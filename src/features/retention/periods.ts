@@ -19,13 +19,12 @@ export async function saveRetentionPeriods(tx: SqlTx, wanted: Periods): Promise<
   await tx.query(`LOCK TABLE retention_periods IN SHARE ROW EXCLUSIVE MODE`);
   const before = await retentionPeriods(tx);
   const changed = RETENTION_KINDS.filter((kind) => wanted[kind.key] !== undefined && wanted[kind.key] !== before[kind.key]);
-  for (const kind of changed)
-    await tx.query(
-      `INSERT INTO retention_periods (kind, days, updated_at, updated_by) VALUES ($1, $2, now(), $3)
-       ON CONFLICT (kind) DO UPDATE SET days = EXCLUDED.days, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [kind.key, wanted[kind.key], actorKey(tx.actor)],
-    );
-  if (changed.length > 0)
-    await recordAudit(tx, { action: 'retention.update', detail: Object.fromEntries(changed.map((kind) => [kind.key, { from: before[kind.key], to: wanted[kind.key] }])) });
+  if (changed.length === 0) return 0;
+  await tx.query(
+    `INSERT INTO retention_periods (kind, days, updated_at, updated_by) SELECT kind, days, now(), $3 FROM unnest($1::text[], $2::int[]) AS w(kind, days)
+     ON CONFLICT (kind) DO UPDATE SET days = EXCLUDED.days, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    [changed.map((kind) => kind.key), changed.map((kind) => wanted[kind.key]), actorKey(tx.actor)],
+  );
+  await recordAudit(tx, { action: 'retention.update', detail: Object.fromEntries(changed.map((kind) => [kind.key, { from: before[kind.key], to: wanted[kind.key] }])) });
   return changed.length;
 }

@@ -93,6 +93,16 @@ export async function purgeHandedOverCardHolders(tx: SqlTx, cutoff: Date, limit:
     deleted,
   );
   add(deleted, 'card_status_changes', await deletedCount(tx, `DELETE FROM card_status_changes WHERE card_holder_id = ANY($1::int[])`, [free]));
+  // What the card's logistics recorded (its foreign keys would cascade, uncounted): deleted and counted in one statement.
+  const [logistics] = await tx.query<TableCounts>(
+    `WITH card_transfers AS (DELETE FROM card_transfers WHERE card_holder_id = ANY($1::int[]) RETURNING 1),
+          stock_count_scans AS (DELETE FROM stock_count_scans WHERE card_holder_id = ANY($1::int[]) RETURNING 1),
+          stock_count_findings AS (DELETE FROM stock_count_findings WHERE card_holder_id = ANY($1::int[]) RETURNING 1)
+     SELECT (SELECT count(*)::int FROM card_transfers) AS card_transfers, (SELECT count(*)::int FROM stock_count_scans) AS stock_count_scans,
+            (SELECT count(*)::int FROM stock_count_findings) AS stock_count_findings`,
+    [free],
+  );
+  for (const [table, count] of Object.entries(logistics)) add(deleted, table, count);
   add(deleted, 'card_holders', await deletedCount(tx, `DELETE FROM card_holders WHERE id = ANY($1::int[])`, [free]));
   return { taken: holderIds.length, deleted };
 }

@@ -105,7 +105,7 @@ export async function reconcileTransfers(tx: SqlTx, cardHolderIds: number[]): Pr
 }
 
 /** Locks the card (FOR UPDATE) and reads its site and status; a 404 when there is no such card. */
-export async function lockCard(tx: SqlTx, cardHolderId: number): Promise<{ id: number; siteId: number | null; status: string }> {
+async function lockCard(tx: SqlTx, cardHolderId: number): Promise<{ id: number; siteId: number | null; status: string }> {
   const [card] = await tx.query<{ id: number; siteId: number | null; status: string }>(
     `SELECT id, counter_id AS "siteId", status::text AS status FROM card_holders WHERE id = $1::int FOR UPDATE`,
     [cardHolderId],
