@@ -25,9 +25,13 @@ const instantDaysAgo = (days: number) => new Date(Date.now() - days * 86_400_000
 const purge = (limits?: { batchSize: number; maxBatches: number }) => transaction(t.db, SYSTEM, (tx) => purgeExpiredRecords(tx, new Date(), limits));
 const code = () => randomBytes(5).toString('hex').toUpperCase();
 
+// Each past booking gets a slot of its own start: a counter has one slot per start time, and a
+// random start collided now and then when two bookings fell on the same day.
+let slotsMade = 0;
+
 /** A booking on a slot `visitDaysAgo` days back, with a sent mail and its delivery attempt. */
 async function pastBooking(visitDaysAgo: number, status: BookingStatus, person: { cardHolderId?: number; applicantId?: number } = {}) {
-  const slot = await createSlot(t.db, { counterId, date: daysAgo(visitDaysAgo), startMinute: 540 + Math.floor(Math.random() * 400) });
+  const slot = await createSlot(t.db, { counterId, date: daysAgo(visitDaysAgo), startMinute: 540 + (slotsMade++ % 900) });
   const cardHolderId = person.applicantId ? null : (person.cardHolderId ?? (await createCardHolder(t.db, { counterId })).holder.id);
   const booking = await t.db.prisma.booking.create({
     data: { code: code(), slotId: slot.id, cardHolderId, applicantId: person.applicantId ?? null, status, channel: 'web', email: 'purge-me@example.jp', createdBy: 'test' },
