@@ -95,8 +95,10 @@ export function pathId(value: unknown, messageKey = 'error.404.body'): number {
 
 /** zod schemas of the above; `message` is the translation key shown beside the field. */
 export const idSchema = (message = 'validation.invalid') => z.unknown().transform((value, context) => parseId(value) ?? (context.addIssue({ code: 'custom', message }), z.NEVER));
-/** An id a form or query may leave out (a select's blank choice): '' or missing is undefined. */
-export const optionalIdSchema = (message = 'validation.invalid') => z.preprocess((value) => (value === '' ? undefined : value), idSchema(message).optional());
+/** A field a form or query may leave out (a select's blank choice, an empty box): '' or missing is undefined. */
+export const blankAsMissing = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+/** An id a form or query may leave out: '' or missing is undefined. */
+export const optionalIdSchema = (message = 'validation.invalid') => blankAsMissing(idSchema(message));
 export const isoDateSchema = (message = 'validation.invalid') => z.preprocess(half, z.string({ message }).refine(isCalendarDate, message));
 export const monthSchema = (message = 'validation.invalid') => z.preprocess(half, z.string({ message }).refine(isMonth, message));
 /** One line of text (a name, an ID, a search word): trimmed, at most `max` characters, no control characters. */

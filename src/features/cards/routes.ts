@@ -7,7 +7,7 @@ import { transaction, type Tx, type TransactionOptions } from '../../db/transact
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
-import { idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../lib/validation.js';
+import { blankAsMissing, idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { can } from '../../policies/index.js';
 import { CARD_FIELDS } from './card-row.js';
@@ -56,31 +56,30 @@ const exporters = requirePermission('cards.export');
 const importers = requirePermission('cards.import');
 const profileEditors = requirePermission('cards.importProfiles');
 const isoDate = isoDateSchema('cards.filter.badDate');
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 const id = idSchema();
 
 const filterSchema = z.object({
-  q: optional(lineSchema(40)),
-  status: optional(z.enum(CARD_STATUSES as [string, ...string[]])),
-  counterId: optional(id),
-  booking: optional(z.enum(['booked', 'not_booked'])),
-  sentFrom: optional(isoDate),
-  sentTo: optional(isoDate),
-  page: optional(id),
+  q: blankAsMissing(lineSchema(40)),
+  status: blankAsMissing(z.enum(CARD_STATUSES as [string, ...string[]])),
+  counterId: blankAsMissing(id),
+  booking: blankAsMissing(z.enum(['booked', 'not_booked'])),
+  sentFrom: blankAsMissing(isoDate),
+  sentTo: blankAsMissing(isoDate),
+  page: blankAsMissing(id),
 });
 const statusForm = z.object({
   to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }),
   reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
 });
-const followUpSchema = z.object({ days: optional(z.coerce.number().int().min(0).max(3650)), counterId: optional(id) });
-const pullSchema = z.object({ counterId: optional(id), date: optional(isoDate) });
+const followUpSchema = z.object({ days: blankAsMissing(z.coerce.number().int().min(0).max(3650)), counterId: blankAsMissing(id) });
+const pullSchema = z.object({ counterId: blankAsMissing(id), date: blankAsMissing(isoDate) });
 const uploadFields = z.object({ profileId: idSchema('cards.import.unknownProfile'), encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') });
 const QUICK_ADD_ROWS = 5;
 const idList = z.preprocess(
   (value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : String(value).split(',')),
   z.array(id).max(BULK_MAX, 'cards.bulk.tooMany'),
 );
-const bulkSchema = filterSchema.extend({ id: idList, to: optional(z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' })) });
+const bulkSchema = filterSchema.extend({ id: idList, to: blankAsMissing(z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' })) });
 const bulkForm = bulkSchema.extend({
   to: z.enum(BULK_TARGETS, { message: 'cards.bulk.badTarget' }),
   reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),

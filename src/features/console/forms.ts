@@ -2,27 +2,26 @@
 import { z } from 'zod';
 import { codeSchema } from '../schedule/forms.js';
 import { PICKUP } from '../schedule/procedures.js';
-import { idSchema, isoDateSchema, lineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, idSchema, isoDateSchema, lineSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { normaliseMonthDay } from '../citizen/login-service.js';
 
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 export const id = idSchema();
 export const isoDate = isoDateSchema('console.field.badDate');
 const hhmm = timeOfDaySchema('console.field.badTime');
 const birth = z.preprocess((value) => normaliseMonthDay(String(value ?? '')), z.string().regex(/^\d{4}$/, 'console.field.birthFormat'));
 
-export const dateQuery = z.object({ date: optional(isoDate) });
-export const weekQuery = z.object({ from: optional(isoDate) });
+export const dateQuery = z.object({ date: blankAsMissing(isoDate) });
+export const weekQuery = z.object({ from: blankAsMissing(isoDate) });
 export const searchQuery = z.object({ q: lineSchema(200).default('') });
-export const pickerQuery = z.object({ counterId: optional(id), date: optional(isoDate), procedure: optional(codeSchema).catch(undefined) });
+export const pickerQuery = z.object({ counterId: blankAsMissing(id), date: blankAsMissing(isoDate), procedure: blankAsMissing(codeSchema).catch(undefined) });
 
 export const bookForm = z
   .object({
     slotId: id.optional(),
     procedure: codeSchema.default(PICKUP),
     birth,
-    email: optional(z.string().trim().max(254).email('console.field.badEmail')),
-    override: optional(z.literal('1')),
+    email: blankAsMissing(z.string().trim().max(254).email('console.field.badEmail')),
+    override: blankAsMissing(z.literal('1')),
     reason: z.string().trim().max(200, 'console.override.reasonTooLong').default(''),
   })
   .superRefine((form, ctx) => {
@@ -35,7 +34,7 @@ export const applicantBookForm = z
   .object({
     slotId: id.optional(),
     procedure: codeSchema,
-    email: optional(z.string().trim().max(254).email('console.field.badEmail')),
+    email: blankAsMissing(z.string().trim().max(254).email('console.field.badEmail')),
   })
   .superRefine((form, ctx) => {
     if (form.slotId === undefined) ctx.addIssue({ code: 'custom', path: ['slotId'], message: 'console.field.chooseSlot' });
@@ -52,12 +51,12 @@ export const CHANNELS = ['web', 'phone', 'counter'] as const;
 
 export const exportQuery = z
   .object({
-    counterId: optional(id),
+    counterId: blankAsMissing(id),
     from: isoDate,
     to: isoDate,
-    timeFrom: optional(hhmm),
-    timeTo: optional(hhmm),
-    status: optional(z.enum(STATUSES)),
-    channel: optional(z.enum(CHANNELS)),
+    timeFrom: blankAsMissing(hhmm),
+    timeTo: blankAsMissing(hhmm),
+    status: blankAsMissing(z.enum(STATUSES)),
+    channel: blankAsMissing(z.enum(CHANNELS)),
   })
   .refine((form) => form.from <= form.to, { path: ['to'], message: 'console.export.badRange' });

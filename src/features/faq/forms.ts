@@ -1,6 +1,6 @@
 // The FAQ entry form and the search word; messages are translation keys.
 import { z } from 'zod';
-import { lineSchema, textSchema } from '../../lib/validation.js';
+import { blankAsMissing, lineSchema, textSchema } from '../../lib/validation.js';
 import type { FaqInput } from './faq.js';
 
 export const faqForm = z
@@ -20,7 +20,7 @@ export const faqForm = z
   .transform((form): FaqInput => ({ ...form, published: form.published === '1' }));
 
 /** The search word of /faq and /staff/faq (a citizen may type anything: bounded, no control characters). */
-export const faqSearch = z.object({ q: z.preprocess((value) => (value === '' ? undefined : value), lineSchema(100, 'citizen.faq.badSearch').optional()) });
+export const faqSearch = z.object({ q: blankAsMissing(lineSchema(100, 'citizen.faq.badSearch')) });
 
 /** The version of the entry the edit form was opened at (see saveFaq). */
 export const faqVersion = z.object({ version: z.string({ message: 'faq.form.changed' }).regex(/^[0-9]{1,20}$/, 'faq.form.changed') });

@@ -1,11 +1,12 @@
 // Input schemas of the counter floor; messages are translation keys shown beside the field.
 import { z } from 'zod';
+import { blankAsMissing } from '../../lib/validation.js';
 import { codeSchema, int, isoDate } from '../schedule/forms.js';
 
 const window = int(1, 99);
 
 /** The window a clerk works at (?window=N on the window page; a field of every call). */
-export const windowQuery = z.object({ window: z.preprocess((value) => (value === '' ? undefined : value), window.optional()).catch(undefined) });
+export const windowQuery = z.object({ window: blankAsMissing(window).catch(undefined) });
 export const callForm = z.object({ window });
 export const walkInForm = z.object({ procedure: codeSchema });
 export const dateQuery = z.object({ date: isoDate.optional() });

@@ -1,9 +1,8 @@
 // The incident forms and the list's filter; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { idSchema, isoDateSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, idSchema, isoDateSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 
-const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
 const time = timeOfDaySchema('incidents.field.badTime');
 const date = isoDateSchema('incidents.field.badDate');
 const text = (max: number) => textSchema(max, 'incidents.field.textInvalid').default('');
@@ -33,16 +32,16 @@ const endOf = (form: { endDate?: string; endTime?: number }) => (form.endDate !=
 export const incidentForm = z
   .object({
     kind: z.enum(INCIDENT_KINDS, { message: 'incidents.field.chooseKind' }),
-    counterId: z.preprocess(blankIsMissing, idSchema('incidents.field.chooseCounter').optional()),
+    counterId: blankAsMissing(idSchema('incidents.field.chooseCounter')),
     title: requiredLineSchema(200, 'incidents.field.titleRequired', 'incidents.field.titleInvalid'),
     description: text(4000),
     impact: text(4000),
     response: text(4000),
     startDate: date,
     startTime: time,
-    endDate: z.preprocess(blankIsMissing, date.optional()),
-    endTime: z.preprocess(blankIsMissing, time.optional()),
-    alertId: z.preprocess(blankIsMissing, alertIdSchema.optional()),
+    endDate: blankAsMissing(date),
+    endTime: blankAsMissing(time),
+    alertId: blankAsMissing(alertIdSchema),
   })
   .superRefine((form, context) => {
     if (form.kind === 'counter' && form.counterId === undefined) context.addIssue({ code: 'custom', path: ['counterId'], message: 'incidents.field.chooseCounter' });
@@ -70,10 +69,10 @@ export const resolveForm = z
 export const linkForm = z.object({ alertId: alertIdSchema }).transform((form) => form.alertId);
 
 export const listQuery = z.object({
-  kind: z.preprocess(blankIsMissing, z.enum(INCIDENT_KINDS, { message: 'incidents.filter.invalid' }).optional()),
-  status: z.preprocess(blankIsMissing, z.enum(INCIDENT_STATUSES, { message: 'incidents.filter.invalid' }).optional()),
-  counter: z.preprocess(blankIsMissing, idSchema('incidents.filter.invalid').optional()),
-  from: z.preprocess(blankIsMissing, isoDateSchema('incidents.filter.invalid').optional()),
-  to: z.preprocess(blankIsMissing, isoDateSchema('incidents.filter.invalid').optional()),
+  kind: blankAsMissing(z.enum(INCIDENT_KINDS, { message: 'incidents.filter.invalid' })),
+  status: blankAsMissing(z.enum(INCIDENT_STATUSES, { message: 'incidents.filter.invalid' })),
+  counter: blankAsMissing(idSchema('incidents.filter.invalid')),
+  from: blankAsMissing(isoDateSchema('incidents.filter.invalid')),
+  to: blankAsMissing(isoDateSchema('incidents.filter.invalid')),
 });
 export type IncidentFilter = z.infer<typeof listQuery>;

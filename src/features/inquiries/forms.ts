@@ -1,11 +1,8 @@
 // The inquiry forms and the search of the log; messages are translation keys shown beside the field.
 import { z } from 'zod';
 import { jstInstant, addDays } from '../../lib/jst.js';
-import { idSchema, isoDateSchema, lineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, isoDateSchema, lineSchema, optionalIdSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { INQUIRY_CHANNELS, INQUIRY_STATUSES, type InquiryFilter, type InquiryInput } from './inquiries.js';
-
-const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
-const optionalId = (message: string) => z.preprocess(blankIsMissing, idSchema(message).optional());
 
 export const inquiryForm = z
   .object({
@@ -14,11 +11,11 @@ export const inquiryForm = z
     channel: z.enum(INQUIRY_CHANNELS, { message: 'inquiries.field.chooseChannel' }),
     categoryCode: lineSchema(40, 'inquiries.field.categoryInvalid').pipe(z.string().min(1, 'inquiries.field.categoryInvalid')),
     body: textSchema(2000, 'inquiries.field.bodyInvalid').pipe(z.string().min(1, 'inquiries.field.bodyRequired')),
-    cardHolderId: optionalId('inquiries.field.personNotFound'),
-    bookingId: optionalId('inquiries.field.personNotFound'),
-    applicantId: optionalId('inquiries.field.personNotFound'),
-    counterId: optionalId('inquiries.field.counterInvalid'),
-    escalatedTo: z.preprocess(blankIsMissing, lineSchema(200, 'inquiries.field.escalatedToInvalid').optional()),
+    cardHolderId: optionalIdSchema('inquiries.field.personNotFound'),
+    bookingId: optionalIdSchema('inquiries.field.personNotFound'),
+    applicantId: optionalIdSchema('inquiries.field.personNotFound'),
+    counterId: optionalIdSchema('inquiries.field.counterInvalid'),
+    escalatedTo: blankAsMissing(lineSchema(200, 'inquiries.field.escalatedToInvalid')),
   })
   .transform((form): InquiryInput => ({
     receivedAt: jstInstant(form.receivedDate, form.receivedTime),
@@ -38,13 +35,13 @@ export const answerForm = z.object({ response: textSchema(2000, 'inquiries.field
 /** The search of the log (a query string): every field optional, anything malformed a 400. */
 export const searchQuery = z
   .object({
-    q: z.preprocess(blankIsMissing, lineSchema(100, 'inquiries.search.invalid').optional()),
-    category: z.preprocess(blankIsMissing, lineSchema(40, 'inquiries.search.invalid').optional()),
-    channel: z.preprocess(blankIsMissing, z.enum(INQUIRY_CHANNELS, { message: 'inquiries.search.invalid' }).optional()),
-    status: z.preprocess(blankIsMissing, z.enum(INQUIRY_STATUSES, { message: 'inquiries.search.invalid' }).optional()),
-    from: z.preprocess(blankIsMissing, isoDateSchema('inquiries.search.badDate').optional()),
-    to: z.preprocess(blankIsMissing, isoDateSchema('inquiries.search.badDate').optional()),
-    holder: optionalId('inquiries.search.invalid'),
+    q: blankAsMissing(lineSchema(100, 'inquiries.search.invalid')),
+    category: blankAsMissing(lineSchema(40, 'inquiries.search.invalid')),
+    channel: blankAsMissing(z.enum(INQUIRY_CHANNELS, { message: 'inquiries.search.invalid' })),
+    status: blankAsMissing(z.enum(INQUIRY_STATUSES, { message: 'inquiries.search.invalid' })),
+    from: blankAsMissing(isoDateSchema('inquiries.search.badDate')),
+    to: blankAsMissing(isoDateSchema('inquiries.search.badDate')),
+    holder: optionalIdSchema('inquiries.search.invalid'),
     encoding: z.unknown().optional(),
   })
   .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'inquiries.search.badRange', path: ['to'] });

@@ -1,10 +1,9 @@
 // The notice form of the console; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { hasStrayControlCharacters, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, hasStrayControlCharacters, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 import type { NoticeInput } from './notices.js';
 
-const blankIsMissing = (value: unknown) => (value === '' ? undefined : value);
 const time = timeOfDaySchema('status.field.badTime');
 
 export const noticeForm = z
@@ -19,8 +18,8 @@ export const noticeForm = z
       .default(''),
     startDate: isoDateSchema('status.field.badDate'),
     startTime: time,
-    endDate: z.preprocess(blankIsMissing, isoDateSchema('status.field.badDate').optional()),
-    endTime: z.preprocess(blankIsMissing, time.optional()),
+    endDate: blankAsMissing(isoDateSchema('status.field.badDate')),
+    endTime: blankAsMissing(time),
   })
   .superRefine((form, context) => {
     if ((form.endDate === undefined) !== (form.endTime === undefined)) context.addIssue({ code: 'custom', path: ['endDate'], message: 'status.field.endBoth' });
