@@ -39,8 +39,11 @@ export function citizenRoutes(context: AppContext, features: Feature[] = []): Ro
   router.use(loadCitizen(config, { generations, applicants }, citizenLeft));
 
   router.get('/', async (_req, res) => {
-    // The start page still serves when the database does not answer: the FAQ is then left out.
-    const faq = await findFaq(db, { publishedOnly: true }).catch(() => []);
+    // The start page still serves when the database does not answer: the FAQ is then left out (and the failure logged).
+    const faq = await findFaq(db, { publishedOnly: true }).catch((error: unknown) => {
+      context.logger.warn({ err: error }, 'start page without the FAQ: the database did not answer');
+      return [];
+    });
     res.render('citizen/start', { faq }); // the page title is the site name alone
   });
 
