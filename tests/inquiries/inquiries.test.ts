@@ -253,6 +253,23 @@ describe('counts per category', () => {
     const theirs = await other.agent.get('/staff/inquiries/counts?month=2026-12');
     expect(/<tr><th scope="row">2026-12-01<\/th>(.*?)<\/tr>/.exec(theirs.text)![1]).not.toMatch(/<td>[1-9]/);
     expect((await clerk.agent.get('/staff/inquiries/counts?month=2026-13')).status).toBe(400);
+
+    // The same tables as CSV for Excel: BOM and CRLF (or Shift_JIS), the same counts, the day table's total last.
+    const download = async (path: string) => (await clerk.agent.get(path).buffer(true).parse(binaryBody)).body as Buffer;
+    const dayCsv = await download('/staff/inquiries/counts/days.csv?month=2026-12');
+    expect([...dayCsv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const dayLines = dayCsv.subarray(3).toString('utf8').split('\r\n');
+    expect(dayLines[0]).toBe('期間,予約方法,持ち物,苦情,日時変更,その他,合計');
+    expect(dayLines).toContain('2026-12-01,0,1,2,0,0,3');
+    expect(dayLines.filter((line) => line !== '').at(-1)).toBe('合計,0,1,2,0,1,4');
+    const monthLines = iconv.decode(await download('/staff/inquiries/counts/months.csv?month=2026-12&encoding=sjis'), 'cp932').split('\r\n');
+    expect(monthLines).toContain('2026-11,0,0,1,0,0,1');
+    expect(monthLines).toContain('2026-12,0,1,2,0,1,4');
+    const unknown = await clerk.agent.get('/staff/inquiries/counts/people.csv?month=2026-12');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('その表はありません。');
+    expect((await clerk.agent.get('/staff/inquiries/counts/days.csv?month=2026-02-31')).status).toBe(400);
+    expect((await (await staffOf(t, 'operator')).agent.get('/staff/inquiries/counts/days.csv?month=2026-12')).status).toBe(403);
   });
 });
 

@@ -326,6 +326,7 @@ beforeAll(async () => {
     if (name === 'code') return counter.code;
     if (name === 'token') return ticket.token;
     if (name === 'table') return 'summary';
+    if (name === 'unit') return 'days';
     return String(byPrefix.find(([pattern]) => pattern.test(routePath))?.[1] ?? 1);
   };
 

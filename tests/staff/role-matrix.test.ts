@@ -162,6 +162,7 @@ export const STAFF_ROUTES: Route[] = [
   ['POST', '/staff/inquiries/new', 'inquiries.record'],
   ['GET', '/staff/inquiries/export.csv', 'inquiries.respond'],
   ['GET', '/staff/inquiries/counts', 'reports.view'],
+  ['GET', '/staff/inquiries/counts/days.csv', 'reports.view'],
   ['GET', '/staff/inquiries/{missingId}', 'inquiries.record'],
   ['POST', '/staff/inquiries/{missingId}/escalate', 'inquiries.record'],
   ['POST', '/staff/inquiries/{missingId}/answer', 'inquiries.respond'],

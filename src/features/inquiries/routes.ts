@@ -134,11 +134,31 @@ export function inquiriesFeature({ db }: AppContext): Feature {
     res.redirect(303, `/staff/inquiries/${recorded}?done=recorded`);
   });
 
-  router.get('/inquiries/counts', counters, async (req, res) => {
+  /** The counts of the month asked for (this month when none is), per category, within the user's scope. */
+  const countsOf = async (req: Request, res: Response) => {
     const month = isMonth(req.query.month) ? req.query.month : jstDateOf(now()).slice(0, 7);
     if (req.query.month !== undefined && req.query.month !== month) throw new AppError(400, 'bad_query', 'inquiries.counts.badMonth');
     const categories = await inquiryCategories(db);
-    const table = await monthTable(db, user(res), categories, month);
+    return { month, categories, table: await monthTable(db, user(res), categories, month) };
+  };
+
+  // The per-day or per-month table of the counts page for Excel (counts only: no one named, so not audited).
+  router.get('/inquiries/counts/:unit.csv', counters, async (req, res) => {
+    const unit = req.params.unit;
+    if (unit !== 'days' && unit !== 'months') throw new AppError(404, 'not_found', 'inquiries.counts.noSuchTable');
+    const { month, categories, table } = await countsOf(req, res);
+    const t = res.locals.t;
+    const rows = unit === 'days' ? [...table.days, { ...table.totals, period: t('inquiries.counts.total') }] : table.months;
+    await sendCsv(res, {
+      filename: `inquiries-counts-${unit}-${month}.csv`,
+      encoding: parseCsvEncoding(req.query.encoding),
+      header: [t('inquiries.counts.period'), ...categories.map((category) => category.label), t('inquiries.counts.total')],
+      rows: rows.map((row) => [row.period, ...row.counts, row.total]),
+    });
+  });
+
+  router.get('/inquiries/counts', counters, async (req, res) => {
+    const { month, categories, table } = await countsOf(req, res);
     const t = res.locals.t;
     const chart = chartView({
       id: 'inquiries-per-day',
