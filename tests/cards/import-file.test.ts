@@ -17,7 +17,7 @@ async function read(name: string, bytes: Buffer, encoding: FileEncoding, hasHead
   const file = path.join(dir, name);
   writeFileSync(file, bytes);
   const lines: FileLine[] = [];
-  for await (const line of readImportFile(file, layout(hasHeader), encoding)) lines.push(line);
+  for await (const batch of readImportFile(file, layout(hasHeader), encoding)) lines.push(...batch);
   return lines;
 }
 

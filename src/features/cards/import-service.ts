@@ -156,14 +156,16 @@ async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layou
   async function* copyText(): AsyncGenerator<string> {
     let text = '';
     let rows = 0;
-    for await (const line of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
-      const checked = line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat);
-      text += stagingLine(batch.id, { line: line.line, checked, shortOf: line.shortOf }, counters);
-      rows += 1;
-      if (rows % CHUNK_ROWS === 0) {
-        yield text;
-        text = '';
-        if (rows % PROGRESS_ROWS === 0) report(rows);
+    for await (const lines of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
+      for (const line of lines) {
+        const checked = line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat);
+        text += stagingLine(batch.id, { line: line.line, checked, shortOf: line.shortOf }, counters);
+        rows += 1;
+        if (rows % CHUNK_ROWS === 0) {
+          yield text;
+          text = '';
+          if (rows % PROGRESS_ROWS === 0) report(rows);
+        }
       }
     }
     if (text !== '') yield text;
