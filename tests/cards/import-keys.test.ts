@@ -204,7 +204,7 @@ describe('J-LIS import commit without row triggers', () => {
     expect(orphans).toEqual([]);
   });
 
-  it('When the app’s role may not set session_replication_role, then the commit runs with the checks on and imports the same cards and history', async () => {
+  it('When the app’s role may not set session_replication_role, then the commit runs with the checks on and imports the same cards and history; granted it, the role takes the fast path', async () => {
     await t.db.pool.query(`
       CREATE ROLE ${PLAIN.user} LOGIN NOSUPERUSER PASSWORD '${PLAIN.password}';
       GRANT USAGE ON SCHEMA public TO ${PLAIN.user};
@@ -234,5 +234,11 @@ describe('J-LIS import commit without row triggers', () => {
     await expect((await beginCommit(restricted, ACTOR, refused, SETTINGS)).done).rejects.toMatchObject({ messageKey: 'cards.import.hasErrors' });
     expect(await t.db.prisma.importBatch.findUniqueOrThrow({ where: { id: refused } })).toMatchObject({ status: 'previewed', failure: 'cards.import.hasErrors' });
     expect(await t.db.prisma.cardHolder.count({ where: { noticeId: { in: [noticeIdFor(301), noticeIdFor(302)] } } })).toBe(0);
+
+    // The grant docs/operations.md asks of production puts the same role on the fast path.
+    await t.db.pool.query(`GRANT SET ON PARAMETER session_replication_role TO ${PLAIN.user}`);
+    const granted = await previewDirect(restricted, rows(400));
+    expect(await replicationRoleSeen(async () => (await beginCommit(restricted, ACTOR, granted, SETTINGS)).done)).toEqual(['replica', 'origin']);
+    expect(await cardsOf(ids(400), granted)).toEqual(fast);
   });
 });
