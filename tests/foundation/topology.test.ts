@@ -58,6 +58,7 @@ describe('the production topology (docker-compose.yml)', () => {
     expect(patroni.bootstrap.dcs.slots.backup.type).toBe('physical');
     const postBootstrap = await readFile(`docker/postgres/${patroni.bootstrap.post_bootstrap.split('/').pop()}`, 'utf8');
     expect(postBootstrap).toContain('CREATE DATABASE mynumber_booking OWNER booking');
+    expect(postBootstrap).toContain('GRANT SET ON PARAMETER session_replication_role TO booking;'); // fast J-LIS imports (decision 0030)
     const backup = await readFile('docker/postgres/backup.sh', 'utf8');
     expect(backup).toMatch(/pg_receivewal .*--slot=backup/);
     expect(backup).toContain('pg_basebackup');
