@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issueWalkIn } from '../../src/features/floor/tickets.js';
 import type { TestApp } from '../helpers/app.js';
-import { appInBrowser, DESKTOP, openPage, PHONE, screenshot, staffInBrowser } from '../helpers/browser.js';
+import { appInBrowser, DESKTOP, openPage, PHONE, printedSheets, PT_PER_MM, screenshot, staffInBrowser } from '../helpers/browser.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createCounter } from '../helpers/factories.js';
@@ -91,7 +91,6 @@ describe('the floor in a browser', () => {
     const counter = await createCounter(t.db);
     const ticket = await walkIn(counter.id);
     const clerk = await clerkAtWindow(counter.id, 1);
-    const MM = 72 / 25.4; // PDF points per millimetre
     for (const [paper, width] of [
       ['receipt', 80],
       ['a4', 210],
@@ -100,10 +99,9 @@ describe('the floor in a browser', () => {
       expect(await clerk.page.locator('.ticket-qr svg path').count()).toBe(1);
       await clerk.page.emulateMedia({ media: 'print' });
       expect(await clerk.page.locator('.staff-header').isVisible()).toBe(false);
-      const pdf = (await clerk.page.pdf({ preferCSSPageSize: true })).toString('latin1');
-      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((match) => Number(match[1]));
+      const boxes = (await printedSheets(clerk.page)).map((sheet) => sheet.width);
       expect(boxes, paper).toHaveLength(1);
-      expect(Math.abs(boxes[0] - width * MM), `${paper} width ${boxes[0]} pt`).toBeLessThan(2);
+      expect(Math.abs(boxes[0] - width * PT_PER_MM), `${paper} width ${boxes[0]} pt`).toBeLessThan(2);
       await clerk.page.emulateMedia({ media: 'screen' });
     }
     expect(clerk.problems).toEqual([]);

@@ -6,7 +6,7 @@ import { bookSlot } from '../../src/features/booking/index.js';
 import { createShipment, shipShipment } from '../../src/features/cards/logistics/shipments.js';
 import { addDays } from '../../src/lib/jst.js';
 import type { TestApp } from '../helpers/app.js';
-import { appInBrowser, staffInBrowser } from '../helpers/browser.js';
+import { appInBrowser, printedSheets, PT_PER_MM, staffInBrowser } from '../helpers/browser.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
@@ -14,7 +14,6 @@ import { inTx } from '../helpers/tx.js';
 
 const { today } = pinClock(WORKING_WEDNESDAY);
 const CARDS = 25;
-const MM = 72 / 25.4; // PDF points per millimetre
 
 let t: TestApp;
 let base: string;
@@ -54,10 +53,9 @@ describe('card logistics in a browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await page.locator('.signatures').textContent()).toMatch(/発送者[\s\S]*受領者/);
-    const pdf = (await page.pdf({ preferCSSPageSize: true })).toString('latin1');
-    const widths = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((match) => Number(match[1]));
+    const widths = (await printedSheets(page)).map((sheet) => sheet.width);
     expect(widths.length).toBeGreaterThanOrEqual(2);
-    for (const width of widths) expect(Math.abs(width - 210 * MM)).toBeLessThan(2);
+    for (const width of widths) expect(Math.abs(width - 210 * PT_PER_MM)).toBeLessThan(2);
     expect(problems).toEqual([]);
     await page.context().close();
   }, 90_000);

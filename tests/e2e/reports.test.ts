@@ -2,13 +2,12 @@
 // than the paper, and the console's header and the filter form stay off the paper.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.js';
-import { appInBrowser, staffInBrowser } from '../helpers/browser.js';
+import { appInBrowser, printedSheets, PT_PER_MM, staffInBrowser } from '../helpers/browser.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createCounter, createSlot } from '../helpers/factories.js';
 import { addDays } from '../../src/lib/jst.js';
 
 const { today } = pinClock(WORKING_WEDNESDAY);
-const MM = 72 / 25.4; // PDF points per millimetre
 
 let t: TestApp;
 let base: string;
@@ -33,12 +32,11 @@ describe('the monthly report on paper', () => {
     await page.setViewportSize({ width: printable, height: 1000 });
     const widest = await page.locator('.report-table, .chart').evaluateAll((nodes) => Math.max(...nodes.map((node) => node.getBoundingClientRect().right)));
     expect(widest).toBeLessThanOrEqual(printable);
-    const pdf = (await page.pdf({ preferCSSPageSize: true })).toString('latin1');
-    const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((match) => [Number(match[1]), Number(match[2])]);
+    const boxes = await printedSheets(page);
     expect(boxes.length).toBeGreaterThan(1);
-    for (const [width, height] of boxes) {
-      expect(Math.abs(width - 210 * MM), `width ${width} pt`).toBeLessThan(2);
-      expect(Math.abs(height - 297 * MM), `height ${height} pt`).toBeLessThan(2);
+    for (const { width, height } of boxes) {
+      expect(Math.abs(width - 210 * PT_PER_MM), `width ${width} pt`).toBeLessThan(2);
+      expect(Math.abs(height - 297 * PT_PER_MM), `height ${height} pt`).toBeLessThan(2);
     }
     expect(problems).toEqual([]);
     await page.context().close();

@@ -70,6 +70,15 @@ export async function staffInBrowser(app: { t: TestApp; base: string; browser: B
   return opened;
 }
 
+/** PDF points per millimetre of paper. */
+export const PT_PER_MM = 72 / 25.4;
+
+/** The page, printed as Chromium prints it (the page's own CSS paper size): each sheet's width and height in PDF points. */
+export async function printedSheets(page: Page): Promise<{ width: number; height: number }[]> {
+  const pdf = (await page.pdf({ preferCSSPageSize: true })).toString('latin1');
+  return [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((match) => ({ width: Number(match[1]), height: Number(match[2]) }));
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
