@@ -111,8 +111,8 @@ async function* fixedWidthLines(path: string, layout: ImportLayout, encoding: Fi
     return { line, raw, shortOf };
   };
   for await (const lines of readBytes(path, counter).pipe(new ByteLines()) as AsyncIterable<Buffer[]>) {
-    const found = lines.map(record).filter((found) => found !== null);
-    if (found.length > 0) yield found;
+    const records = lines.map(record).filter((record) => record !== null);
+    if (records.length > 0) yield records;
   }
 }
 
