@@ -126,6 +126,11 @@ describe('monthly report page', () => {
     ['a doubled month in the CSV', `/staff/reports/days.csv?month=${MONTH}&month=2026-01`, 400],
     ['an unknown table', `/staff/reports/people.csv?month=${MONTH}`, 400],
     ['a month in the CSV that does not exist', '/staff/reports/days.csv?month=2026-02-30', 400],
+    ['a month of 2^31', '/staff/reports?month=2147483648', 400],
+    ['a month of twenty digits in the CSV', '/staff/reports/summary.csv?month=99999999999999999999', 400],
+    ['a month outside the years the system serves', '/staff/reports?month=0000-01', 400],
+    ['a NUL byte as the month in the CSV', '/staff/reports/counters.csv?month=%00', 400],
+    ['a doubled counter in the CSV', `/staff/reports/counters.csv?month=${MONTH}&counter=1&counter=1`, 400],
   ])('When the query holds %s, then a Japanese message comes back, not a 500', async (_name, path, status) => {
     const { agent } = await staffOf(t, 'admin');
     const response = await agent.get(path);
