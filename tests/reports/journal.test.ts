@@ -97,6 +97,21 @@ describe('booking journal', () => {
     expect((await eventsOf(visited)).map((event) => event.kind)).toEqual(['booked', visitEvent!.kind]);
   });
 
+  it('When the same booking is moved to three slots at once, then each move that committed is in the journal once and the last names where the booking is', async () => {
+    const counter = await createCounter(t.db);
+    const first = await createSlot(t.db, { counterId: counter.id, date: addDays(today, 3) });
+    const targets = await Promise.all([4, 5, 6].map((days) => createSlot(t.db, { counterId: counter.id, date: addDays(today, days) })));
+    const bookingId = (await book(first.id, (await createCardHolder(t.db, { counterId: counter.id })).holder.id)).bookings[0].id;
+    const moves = await Promise.allSettled(targets.map((target) => inTx(t.db, (tx) => moveBooking(tx, { bookingId, toSlotId: target.id, by: TEST_CLERK, baseUrl }), STAFF_ACTOR)));
+    const moved = (await eventsOf(bookingId)).filter((event) => event.kind === 'moved');
+    expect(moved).toHaveLength(moves.filter((result) => result.status === 'fulfilled').length);
+    const [{ slotDate }] = await t.db.query<{ slotDate: string }>(`SELECT s.date::text AS "slotDate" FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1`, [
+      bookingId,
+    ]);
+    expect(moved.at(-1)?.slotDate).toBe(slotDate);
+    expect(new Set(moved.map((event) => event.fromSlotId)).size).toBe(moved.length);
+  });
+
   it('When the migration’s backfill runs over bookings made through the commands, then it gives the same booked, cancelled and visit events', async () => {
     const counter = await createCounter(t.db);
     const slot = await createSlot(t.db, { counterId: counter.id, date: today, startMinute: 9 * 60, capacity: 5 });
