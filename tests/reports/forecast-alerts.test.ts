@@ -2,12 +2,14 @@
 // however often or concurrently the job runs, and closed once places are added.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alertNotice, composeAlertMail } from '../../src/features/notify/alerts.js';
+import { raiseShortfallAlerts } from '../../src/features/reports/forecast/shortfall-alerts.js';
 import { forecastShortfallJob } from '../../src/jobs/registry.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { addDays } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock } from '../helpers/clock.js';
 import { createSlot } from '../helpers/factories.js';
+import { inTx } from '../helpers/tx.js';
 import { forecastScene, MONDAY, type ForecastScene } from './forecast-scene.js';
 
 let t: TestApp;
@@ -22,6 +24,18 @@ beforeAll(async () => {
 });
 
 describe('forecast shortfall job', () => {
+  it('When the alerts are raised in two transactions at once (past the runner’s lock), then neither fails and each short counter has one open alert, opened at the job’s now', async () => {
+    const results = await Promise.allSettled([0, 1].map(() => inTx(t.db, (tx) => raiseShortfallAlerts(tx, now))));
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+    const alerts = await shortfallAlerts();
+    expect(alerts.map((alert) => [alert.subjectKey, alert.acknowledgedAt, alert.openedAt.toISOString()])).toEqual(
+      [
+        [`counter:${scene.a.id}`, null, now.toISOString()],
+        [`counter:${scene.b.id}`, null, now.toISOString()],
+      ].sort(),
+    );
+  });
+
   it('When the job runs twice at once, then each short counter has exactly one open alert naming it and its first short week', async () => {
     const results = await Promise.all([runJob(t.db, forecastShortfallJob, jobContext()), runJob(t.db, forecastShortfallJob, jobContext())]);
     expect(results.map((result) => result.status)).toContain('ok');

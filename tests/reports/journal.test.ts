@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bookSlot, cancelBooking, checkIn, handOver, markPastBookingsNoShow, moveBooking } from '../../src/features/booking/index.js';
+import { bookSlot, cancelBooking, checkIn, handOver, markNoShow, markPastBookingsNoShow, moveBooking } from '../../src/features/booking/index.js';
 import { addDays, jstInstant } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
@@ -61,6 +61,55 @@ describe('booking journal', () => {
       ['booked', today],
       ['no_show', addDays(today, 2)],
     ]);
+  });
+
+  const kindsAt = async (counterId: number) =>
+    (await t.db.query<{ kind: string }>(`SELECT kind::text FROM booking_events WHERE counter_id = $1 ORDER BY id`, [counterId])).map((row) => row.kind);
+
+  it('When five people book the last place at once, then one booking is made and the journal holds one booked event', async () => {
+    const counter = await createCounter(t.db);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: addDays(today, 3), capacity: 1 });
+    const holders = await Promise.all(Array.from({ length: 5 }, async () => (await createCardHolder(t.db, { counterId: counter.id })).holder.id));
+    const results = await Promise.allSettled(holders.map((holderId) => book(slot.id, holderId)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(await kindsAt(counter.id)).toEqual(['booked']);
+  });
+
+  it('When the same booking is cancelled, checked in or marked a no-show several times at once, then only the change that happened is in the journal, once', async () => {
+    const counter = await createCounter(t.db);
+    const slot = await createSlot(t.db, { counterId: counter.id, date: today, startMinute: 9 * 60, capacity: 3 });
+    const [cancelled, visited] = [
+      (await book(slot.id, (await createCardHolder(t.db, { counterId: counter.id })).holder.id)).bookings[0].id,
+      (await book(slot.id, (await createCardHolder(t.db, { counterId: counter.id })).holder.id)).bookings[0].id,
+    ];
+    const cancels = await Promise.allSettled(
+      Array.from({ length: 4 }, () => inTx(t.db, (tx) => cancelBooking(tx, { bookingId: cancelled, by: TEST_CLERK, baseUrl, now }), STAFF_ACTOR)),
+    );
+    expect(cancels.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const visits = await Promise.allSettled([
+      ...Array.from({ length: 3 }, () => inTx(t.db, (tx) => checkIn(tx, { bookingId: visited, by: TEST_CLERK, now }), STAFF_ACTOR)),
+      ...Array.from({ length: 2 }, () => inTx(t.db, (tx) => markNoShow(tx, { bookingId: visited, by: TEST_CLERK, now }), STAFF_ACTOR)),
+    ]);
+    expect(visits.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const [visitEvent] = (await eventsOf(visited)).slice(1);
+    expect(['checked_in', 'no_show']).toContain(visitEvent?.kind);
+    expect((await eventsOf(cancelled)).map((event) => event.kind)).toEqual(['booked', 'cancelled']);
+    expect((await eventsOf(visited)).map((event) => event.kind)).toEqual(['booked', visitEvent!.kind]);
+  });
+
+  it('When the same booking is moved to three slots at once, then each move that committed is in the journal once and the last names where the booking is', async () => {
+    const counter = await createCounter(t.db);
+    const first = await createSlot(t.db, { counterId: counter.id, date: addDays(today, 3) });
+    const targets = await Promise.all([4, 5, 6].map((days) => createSlot(t.db, { counterId: counter.id, date: addDays(today, days) })));
+    const bookingId = (await book(first.id, (await createCardHolder(t.db, { counterId: counter.id })).holder.id)).bookings[0].id;
+    const moves = await Promise.allSettled(targets.map((target) => inTx(t.db, (tx) => moveBooking(tx, { bookingId, toSlotId: target.id, by: TEST_CLERK, baseUrl }), STAFF_ACTOR)));
+    const moved = (await eventsOf(bookingId)).filter((event) => event.kind === 'moved');
+    expect(moved).toHaveLength(moves.filter((result) => result.status === 'fulfilled').length);
+    const [{ slotDate }] = await t.db.query<{ slotDate: string }>(`SELECT s.date::text AS "slotDate" FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1`, [
+      bookingId,
+    ]);
+    expect(moved.at(-1)?.slotDate).toBe(slotDate);
+    expect(new Set(moved.map((event) => event.fromSlotId)).size).toBe(moved.length);
   });
 
   it('When the migration’s backfill runs over bookings made through the commands, then it gives the same booked, cancelled and visit events', async () => {

@@ -10,7 +10,7 @@ import { addDays, jstInstant } from '../../src/lib/jst.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { STAFF_ACTOR, TEST_CLERK } from '../helpers/booking.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
-import { createCardHolder, createCounter, createSlot } from '../helpers/factories.js';
+import { createCardHolder, createCounter, createSlot, offerProcedure } from '../helpers/factories.js';
 import { binaryBody } from '../helpers/http.js';
 import { inTx } from '../helpers/tx.js';
 import { staffOf, type Agent } from '../console/helpers.js';
@@ -126,6 +126,11 @@ describe('monthly report page', () => {
     ['a doubled month in the CSV', `/staff/reports/days.csv?month=${MONTH}&month=2026-01`, 400],
     ['an unknown table', `/staff/reports/people.csv?month=${MONTH}`, 400],
     ['a month in the CSV that does not exist', '/staff/reports/days.csv?month=2026-02-30', 400],
+    ['a month of 2^31', '/staff/reports?month=2147483648', 400],
+    ['a month of twenty digits in the CSV', '/staff/reports/summary.csv?month=99999999999999999999', 400],
+    ['a month outside the years the system serves', '/staff/reports?month=0000-01', 400],
+    ['a NUL byte as the month in the CSV', '/staff/reports/counters.csv?month=%00', 400],
+    ['a doubled counter in the CSV', `/staff/reports/counters.csv?month=${MONTH}&counter=1&counter=1`, 400],
   ])('When the query holds %s, then a Japanese message comes back, not a 500', async (_name, path, status) => {
     const { agent } = await staffOf(t, 'admin');
     const response = await agent.get(path);
@@ -197,5 +202,26 @@ describe('procedures in the monthly report', () => {
     const page = await agent.get(`/staff/reports?month=${MONTH}&counter=${counter.id}`);
     expect(page.text).toContain('削除された手続き');
     expect(page.text).not.toContain('gone_procedure');
+  });
+
+  it('When events name procedures in any order, then the table lists them in the order they were set up, a deleted one last, the same on every download', async () => {
+    const counter = await createCounter(t.db, { name: '東支所' });
+    const later = await offerProcedure(t.db, counter.id, { name: '後から追加した手続き' });
+    const day = `${MONTH}-11`;
+    for (const [bookingId, code] of [
+      [2147480001, 'gone_too'],
+      [2147480002, later],
+      [2147480003, 'pickup'],
+    ] as const)
+      await t.db.query(
+        `INSERT INTO booking_events (booking_id, kind, occurred_at, day, slot_date, counter_id, procedure_code, channel) VALUES ($1, 'booked', $2, $3::date, $3::date, $4, $5, 'web')`,
+        [bookingId, jstInstant(day, 600), day, counter.id, code],
+      );
+    const { agent } = await staffOf(t, 'admin');
+    const pickup = (await t.db.prisma.procedure.findUniqueOrThrow({ where: { code: 'pickup' } })).name;
+    for (let download = 0; download < 3; download++) {
+      const rows = rowsOf((await csv(agent, `/staff/reports/procedures.csv?month=${MONTH}&counter=${counter.id}`)).bytes);
+      expect(rows.slice(1).map((row) => row[0])).toEqual([pickup, '後から追加した手続き', '削除された手続き']);
+    }
   });
 });

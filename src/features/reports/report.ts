@@ -30,7 +30,7 @@ export interface MonthReport {
   charts: ChartView[];
 }
 
-/** The first and last day of a month (YYYY-MM). */
+/** Every day of a month (YYYY-MM). */
 function monthDays(month: string): IsoDate[] {
   const days: IsoDate[] = [];
   for (let day = `${month}-01`; day.startsWith(month); day = addDays(day, 1)) days.push(day);
@@ -55,6 +55,13 @@ function inquiryRows(categories: InquiryCategory[], totals: CategoryTotal[], t: 
   });
   const sum = (index: number) => rows.reduce((all, row) => all + (row.cells[index] as number), 0);
   return [...rows, { heading: t('reports.inquiries.total'), cells: [sum(0), sum(1)] }];
+}
+
+/** The procedures counted in the order they were set up (the SQL groups come in no order), those since deleted last. */
+function procedureOrder(counted: Map<string, Activity>, procedures: Map<string, string>): [string, Activity][] {
+  const order = [...procedures.keys()];
+  const position = (code: string) => (order.includes(code) ? order.indexOf(code) : order.length);
+  return [...counted].sort(([a], [b]) => position(a) - position(b) || a.localeCompare(b));
 }
 
 interface Inquiries {
@@ -107,7 +114,10 @@ function tables(
       'procedures',
       t('reports.column.procedure'),
       measures,
-      [...counts.byProcedure].map(([code, activity]) => ({ heading: procedures.get(code) ?? t('reports.procedure.deleted'), cells: activityCells(activity) })),
+      procedureOrder(counts.byProcedure, procedures).map(([code, activity]) => ({
+        heading: procedures.get(code) ?? t('reports.procedure.deleted'),
+        cells: activityCells(activity),
+      })),
     ),
     channels: table(
       'channels',
@@ -177,7 +187,7 @@ export async function monthReport(reader: Reader, month: string, counters: Repor
   const counterIds = counters.map((counter) => counter.id);
   const [counts, procedures, categories, totals] = await Promise.all([
     reportCounts(reader, { from: days[0], to: days[days.length - 1], counterIds }),
-    reader.db.procedure.findMany({ select: { code: true, name: true } }),
+    reader.db.procedure.findMany({ select: { code: true, name: true }, orderBy: { id: 'asc' } }),
     inquiryCategories(reader),
     categoryTotals(reader, { from: jstInstant(days[0]), until: jstInstant(addDays(days[days.length - 1], 1)), counterIds, unassigned: options.unassigned }),
   ]);

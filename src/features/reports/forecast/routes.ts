@@ -18,22 +18,22 @@ const viewers = requirePermission('reports.view');
 const forecastQuery = z.object({ counter: optionalIdSchema('forecast.badCounter'), encoding: z.unknown().optional() });
 const tableParam = z.object({ table: z.enum(FORECAST_TABLES, { message: 'forecast.badTable' }) });
 
-/** The one counter asked for (?counter=id), or null for every counter the user may see. */
-function chosenCounter(query: unknown, user: StaffPrincipal): number | null {
-  const { counter } = parseQuery(forecastQuery, query);
-  if (counter === undefined) return null;
-  authorize(user, 'reports.view', counter, 'forecast.counterForbidden');
-  return counter;
+/** The one counter asked for (?counter=id), or null for every counter the user may see, and the CSV's encoding. */
+function forecastQueryOf(query: unknown, user: StaffPrincipal): { counter: number | null; encoding: unknown } {
+  const { counter, encoding } = parseQuery(forecastQuery, query);
+  if (counter !== undefined) authorize(user, 'reports.view', counter, 'forecast.counterForbidden');
+  return { counter: counter ?? null, encoding };
 }
 
 export function forecastFeature({ db }: AppContext): Feature {
   const router = Router();
   const forecastOf = async (query: unknown, res: Response) => {
     const user = res.locals.staffUser!;
-    const chosen = chosenCounter(query, user);
-    const forecast = await counterForecast(db, now(), chosen === null ? visibleCounterIds(user) : [chosen], { unassigned: chosen === null });
+    const { counter: chosen, encoding } = forecastQueryOf(query, user);
+    const at = now();
+    const forecast = await counterForecast(db, at, chosen === null ? visibleCounterIds(user) : [chosen], { unassigned: chosen === null });
     if (chosen !== null && !forecast.rows.some((row) => row.counterId === chosen)) throw new AppError(404, 'no_counter', 'forecast.noCounter');
-    return { forecast, counter: chosen };
+    return { forecast, counter: chosen, encoding, date: todayInJapan(at) };
   };
 
   router.get('/reports/forecast', viewers, async (req, res) => {
@@ -49,11 +49,11 @@ export function forecastFeature({ db }: AppContext): Feature {
   // Counts only (no one named), so a download is not written to the audit log, as the monthly report's.
   router.get('/reports/forecast/:table.csv', viewers, async (req, res) => {
     const { table } = parseQuery(tableParam, req.params);
-    const { forecast } = await forecastOf(req.query, res);
+    const { forecast, encoding, date } = await forecastOf(req.query, res);
     const { caption, header, rows } = forecastCsv(forecast, res.locals.t, table);
     await sendCsv(res, {
-      filename: `${res.locals.t('forecast.csv.filename', { date: todayInJapan() })}_${caption}.csv`,
-      encoding: parseCsvEncoding((req.query as Record<string, unknown>).encoding),
+      filename: `${res.locals.t('forecast.csv.filename', { date })}_${caption}.csv`,
+      encoding: parseCsvEncoding(encoding),
       header,
       rows,
     });

@@ -17,6 +17,7 @@ export async function raiseShortfallAlerts(tx: Tx, now: Date): Promise<{ short: 
     await raiseAlert(tx, {
       kind: 'forecast_shortfall',
       subjectKey: subjectOf(row.counterId!),
+      openedAt: now,
       summary: t('alert.summary.forecast_shortfall', { counter: row.name, week: formatDateJa(forecast.weekStarts[row.firstShortfall!]!) }),
       detail: t('alert.detail.forecast_shortfall', { demand: week.demand, places: week.places }),
     });
