@@ -59,8 +59,8 @@ function inquiryRows(categories: InquiryCategory[], totals: CategoryTotal[], t: 
 
 /** The procedures counted in the order they were set up (the SQL groups come in no order), those since deleted last. */
 function procedureOrder(counted: Map<string, Activity>, procedures: Map<string, string>): [string, Activity][] {
-  const order = [...procedures.keys()];
-  const position = (code: string) => (order.includes(code) ? order.indexOf(code) : order.length);
+  const order = new Map([...procedures.keys()].map((code, index) => [code, index]));
+  const position = (code: string) => order.get(code) ?? order.size;
   return [...counted].sort(([a], [b]) => position(a) - position(b) || a.localeCompare(b));
 }
 
