@@ -167,6 +167,30 @@ describe('recording, handing over and answering', () => {
     expect((await rowOf(twice)).status).toBe('closed');
     expect(await audits(twice)).toEqual(['inquiries.close']);
   });
+
+  it('When the same open inquiry is handed over five times at once, then it is handed over once, the other four are a Japanese 409, and one step is audited', async () => {
+    const counter = await createCounter(t.db);
+    const clerks = [await staffOf(t, 'staff'), await staffOf(t, 'staff'), await staffOf(t, 'staff'), await staffOf(t, 'staff'), await staffOf(t, 'staff')];
+    const id = idOf((await record(clerks[0].agent, { counterId: counter.id })).headers.location);
+    const forms = await Promise.all(
+      clerks.map(async ({ agent }, index) => {
+        const csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/staff/inquiries/${id}`)).text)![1];
+        return () =>
+          agent
+            .post(`/staff/inquiries/${id}/escalate`)
+            .type('form')
+            .send({ _csrf: csrf, escalatedTo: `係${index}` });
+      }),
+    );
+    const results = await Promise.all(forms.map((send) => send()));
+    expect(results.map((r) => r.status).sort()).toEqual([303, 409, 409, 409, 409]);
+    for (const refused of results.filter((r) => r.status === 409)) expect(refused.text).toContain('ほかの職員がすでに対応しました');
+    const row = await rowOf(id);
+    expect(row.status).toBe('escalated');
+    const winner = clerks[results.findIndex((r) => r.status === 303)];
+    expect([row.escalated_to, row.escalated_by]).toEqual([`係${clerks.indexOf(winner)}`, `staff:${winner.user.id}`]);
+    expect((await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'inquiries.escalate' AND target_id = $1`, [String(id)])).length).toBe(1);
+  });
 });
 
 describe('counter scope', () => {
