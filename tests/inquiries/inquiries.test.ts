@@ -223,6 +223,22 @@ describe('counter scope', () => {
     expect(search.length).toBeGreaterThan(0);
   });
 
+  it('When an inquiry was handled by the system and answered by a staff member since removed, then its page and the CSV name them in Japanese, never by their internal key', async () => {
+    const clerk = await staffOf(t, 'staff');
+    const [{ id }] = await t.db.query<{ id: number }>(
+      `INSERT INTO inquiries (received_at, channel, category_code, body, handled_by, status, escalated_to, escalated_by, escalated_at, response, responded_by, responded_at)
+       VALUES ($1, 'mail', 'booking_method', '引き継いだ問い合わせ', 'system:handover', 'answered', '市民課', 'system:handover', $1, '回答済み', 'staff:999999', $1) RETURNING id`,
+      [now],
+    );
+    const page = await clerk.agent.get(`/staff/inquiries/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('システム');
+    expect(page.text).toContain('職員(削除済み)');
+    const csv = await clerk.agent.get(`/staff/inquiries/export.csv?q=${encodeURIComponent('引き継いだ問い合わせ')}`);
+    expect(csv.text).toContain('システム');
+    for (const text of [page.text, csv.text]) expect(text).not.toMatch(/system:handover|staff:999999/);
+  });
+
   it('When a clerk exports the log, then the CSV is Excel-safe (BOM, CRLF, formulas neutralised, or Shift_JIS) and the export is audited', async () => {
     const counter = await createCounter(t.db);
     const clerk = await staffOf(t, 'staff', [counter.id]);
