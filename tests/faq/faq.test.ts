@@ -107,6 +107,44 @@ describe('the FAQ', () => {
     expect((await clerk.agent.get('/staff/faq/2147483647/edit')).status).toBe(404);
   });
 
+  it('When a FAQ field is sent twice, or the order or publication gets 2^31, a 20-digit number, a date or a NUL, then a Japanese 400 and nothing changes', async () => {
+    const clerk = await staffOf(t, 'staff');
+    const [{ id }] = await t.db.query<{ id: number }>(
+      `INSERT INTO faq_entries (category, question, answer, published, updated_by) VALUES ('二重', '二重の質問', '二重の回答', true, 'staff:1') RETURNING id`,
+    );
+    const snapshot = async () => JSON.stringify(await t.db.query(`SELECT id, category, question, answer, published, sort_order, updated_at FROM faq_entries ORDER BY id`));
+    const before = await snapshot();
+    const path = `/staff/faq/${id}/edit`;
+    const fields = { ...entry({ question: '質問', answer: '回答' }), version: await versionOf(id) };
+    for (const action of ['/staff/faq/new', path]) {
+      const token = /name="_csrf" value="([^"]+)"/.exec((await clerk.agent.get(action === path ? path : '/staff/faq/new')).text)![1];
+      const send = (body: string) =>
+        clerk.agent
+          .post(action)
+          .type('form')
+          .send(`_csrf=${encodeURIComponent(token)}&${body}`);
+      const encoded = (values: Record<string, string>) => Object.entries(values).map(([key, value]) => `${key}=${encodeURIComponent(value)}`);
+      for (const field of ['category', 'question', 'answer', 'published', 'sortOrder']) {
+        const response = await send([...encoded(fields), `${field}=${encodeURIComponent(fields[field as keyof typeof fields])}`].join('&'));
+        expect(response.status, `${action} ${field} doubled`).toBe(400);
+        expect(response.text).toContain('入力内容を確認してください');
+      }
+      for (const [field, value] of [
+        ['sortOrder', '2147483648'],
+        ['sortOrder', '99999999999999999999'],
+        ['sortOrder', '2026-02-31'],
+        ['sortOrder', '1\u0000'],
+        ['published', '1\u0000'],
+        ['category', 'a\u0000'],
+      ]) {
+        const response = await send(encoded({ ...fields, [field]: value }).join('&'));
+        expect(response.status, `${action} ${field}=${JSON.stringify(value)}`).toBe(400);
+        expect(response.text).toContain('入力内容を確認してください');
+      }
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
   it('When two clerks save the same entry from forms opened at the same version, then one save wins and the other gets a Japanese 409 and changes nothing', async () => {
     const first = await staffOf(t, 'staff');
     const second = await staffOf(t, 'staff');

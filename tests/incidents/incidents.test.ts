@@ -7,7 +7,7 @@ import type { StaffPrincipal } from '../../src/policies/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { pinClock, WORKING_WEDNESDAY } from '../helpers/clock.js';
 import { createCounter, createStaff } from '../helpers/factories.js';
-import { binaryBody } from '../helpers/http.js';
+import { binaryBody, csrfTokenFrom } from '../helpers/http.js';
 import { staffAgent } from '../helpers/staff.js';
 import { postForm, type Agent } from '../console/helpers.js';
 
@@ -91,6 +91,40 @@ describe('recording, linking and resolving', () => {
     expect([`staff:${user.id}`, `staff:${other.user.id}`]).toContain(row.resolvedBy);
     expect(row.response).toBe(row.resolvedBy === `staff:${user.id}` ? 'A の対応' : 'B の対応');
     expect((await auditOf(id)).filter((entry) => entry.action === 'incidents.resolve')).toHaveLength(1);
+  });
+
+  it('When the same alert is linked five times at once, then unlinked five times at once, then linked and unlinked at once, then each ends with one link or none and one audit entry per change', async () => {
+    const { agent } = await signedIn('admin');
+    const id = await record(agent);
+    const alert = await newAlert('同時に紐づける警報');
+    const page = `/staff/incidents/${id}`;
+    const token = csrfTokenFrom((await agent.get(page)).text);
+    const link = () =>
+      agent
+        .post(`${page}/alerts`)
+        .type('form')
+        .send({ _csrf: token, alertId: String(alert.id) });
+    const unlink = () => agent.post(`${page}/alerts/${alert.id}/unlink`).type('form').send({ _csrf: token });
+    const links = () => t.db.prisma.incidentAlert.count({ where: { incidentId: id, alertId: alert.id } });
+    const changes = async () => (await auditOf(id)).filter((entry) => entry.action !== 'incidents.record').map((entry) => entry.action);
+
+    expect((await Promise.all(Array.from({ length: 5 }, link))).map((response) => response.status)).toEqual([303, 303, 303, 303, 303]);
+    expect(await links()).toBe(1);
+    expect(await changes()).toEqual(['incidents.linkAlert']);
+
+    expect((await Promise.all(Array.from({ length: 5 }, unlink))).map((response) => response.status)).toEqual([303, 303, 303, 303, 303]);
+    expect(await links()).toBe(0);
+    expect(await changes()).toEqual(['incidents.linkAlert', 'incidents.unlinkAlert']);
+
+    const both = await Promise.all([link(), unlink()]);
+    expect(both.map((response) => response.status)).toEqual([303, 303]);
+    const after = await changes();
+    // The unlink either came first (found nothing, audited nothing) or after the link (removed it).
+    expect(await links()).toBe(after.at(-1) === 'incidents.linkAlert' ? 1 : 0);
+    expect([
+      ['incidents.linkAlert', 'incidents.unlinkAlert', 'incidents.linkAlert'],
+      ['incidents.linkAlert', 'incidents.unlinkAlert', 'incidents.linkAlert', 'incidents.unlinkAlert'],
+    ]).toContainEqual(after);
   });
 
   it('When the list is filtered and saved as CSV, then open incidents come first and the CSV holds the filtered rows with Japanese labels, formulas neutralised', async () => {

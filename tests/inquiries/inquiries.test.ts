@@ -167,6 +167,30 @@ describe('recording, handing over and answering', () => {
     expect((await rowOf(twice)).status).toBe('closed');
     expect(await audits(twice)).toEqual(['inquiries.close']);
   });
+
+  it('When the same open inquiry is handed over five times at once, then it is handed over once, the other four are a Japanese 409, and one step is audited', async () => {
+    const counter = await createCounter(t.db);
+    const clerks = [await staffOf(t, 'staff'), await staffOf(t, 'staff'), await staffOf(t, 'staff'), await staffOf(t, 'staff'), await staffOf(t, 'staff')];
+    const id = idOf((await record(clerks[0].agent, { counterId: counter.id })).headers.location);
+    const forms = await Promise.all(
+      clerks.map(async ({ agent }, index) => {
+        const csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/staff/inquiries/${id}`)).text)![1];
+        return () =>
+          agent
+            .post(`/staff/inquiries/${id}/escalate`)
+            .type('form')
+            .send({ _csrf: csrf, escalatedTo: `係${index}` });
+      }),
+    );
+    const results = await Promise.all(forms.map((send) => send()));
+    expect(results.map((r) => r.status).sort()).toEqual([303, 409, 409, 409, 409]);
+    for (const refused of results.filter((r) => r.status === 409)) expect(refused.text).toContain('ほかの職員がすでに対応しました');
+    const row = await rowOf(id);
+    expect(row.status).toBe('escalated');
+    const winner = clerks[results.findIndex((r) => r.status === 303)];
+    expect([row.escalated_to, row.escalated_by]).toEqual([`係${clerks.indexOf(winner)}`, `staff:${winner.user.id}`]);
+    expect((await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'inquiries.escalate' AND target_id = $1`, [String(id)])).length).toBe(1);
+  });
 });
 
 describe('counter scope', () => {
@@ -197,6 +221,22 @@ describe('counter scope', () => {
     expect((await clerkB.agent.get('/staff/inquiries?q=秘密')).text).toContain('秘密の相談');
     const search = await t.db.query(`SELECT 1 FROM audit_logs WHERE action = 'inquiries.search' AND actor_id = $1`, [String(clerkA.user.id)]);
     expect(search.length).toBeGreaterThan(0);
+  });
+
+  it('When an inquiry was handled by the system and answered by a staff member since removed, then its page and the CSV name them in Japanese, never by their internal key', async () => {
+    const clerk = await staffOf(t, 'staff');
+    const [{ id }] = await t.db.query<{ id: number }>(
+      `INSERT INTO inquiries (received_at, channel, category_code, body, handled_by, status, escalated_to, escalated_by, escalated_at, response, responded_by, responded_at)
+       VALUES ($1, 'mail', 'booking_method', '引き継いだ問い合わせ', 'system:handover', 'answered', '市民課', 'system:handover', $1, '回答済み', 'staff:999999', $1) RETURNING id`,
+      [now],
+    );
+    const page = await clerk.agent.get(`/staff/inquiries/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('システム');
+    expect(page.text).toContain('職員(削除済み)');
+    const csv = await clerk.agent.get(`/staff/inquiries/export.csv?q=${encodeURIComponent('引き継いだ問い合わせ')}`);
+    expect(csv.text).toContain('システム');
+    for (const text of [page.text, csv.text]) expect(text).not.toMatch(/system:handover|staff:999999/);
   });
 
   it('When a clerk exports the log, then the CSV is Excel-safe (BOM, CRLF, formulas neutralised, or Shift_JIS) and the export is audited', async () => {

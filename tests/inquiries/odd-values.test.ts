@@ -116,11 +116,16 @@ describe('odd values', () => {
         .type('form')
         .send({ _csrf: csrfTokenFrom((await agent.get(page)).text) });
       expect(response.status, alertId).toBeLessThan(500);
+      // 2^31 is a well-formed alert id (alerts count in bigint) that is not linked: nothing to unlink.
+      expect(response.status, alertId).toBe(alertId === '2147483648' ? 303 : 400);
+      if (response.status === 400) expect(response.text, alertId).toContain('その警報は見つかりません');
     }
     for (const bad of ['2147483648', '99999999999999999999', '1%00', '-1']) {
       expect((await agent.get(`/staff/incidents/${bad}`)).status, bad).toBe(404);
       const response = await agent.post(`/staff/incidents/${bad}/resolve`).type('form').send({ _csrf: token, endDate: today, endTime: '10:00' });
       expect(response.status, bad).toBe(404);
+      expect((await agent.post(`/staff/incidents/${bad}/alerts`).type('form').send({ _csrf: token, alertId: '1' })).status, `link ${bad}`).toBe(404);
+      expect((await agent.post(`/staff/incidents/${bad}/alerts/1/unlink`).type('form').send({ _csrf: token })).status, `unlink ${bad}`).toBe(404);
     }
     for (const query of ['from=2026-02-31', 'counter=2147483648', 'kind=%00', 'status=open&status=resolved']) {
       expect((await agent.get(`/staff/incidents?${query}`)).status, query).toBe(400);

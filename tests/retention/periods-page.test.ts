@@ -67,6 +67,10 @@ describe('retention periods page', () => {
     ['a field sent twice', { ...DEFAULTS, audit: ['400', '500'] }, '日数を半角数字で入力してください'],
     ['a field left out', { bookings: '400', card_holders: '400', mail: '90', login_attempts: '30', alerts: '365' }, '日数を半角数字で入力してください'],
     ['login attempts under a week', { ...DEFAULTS, login_attempts: '6' }, '範囲の外です'],
+    ['inquiries kept under a year', { ...DEFAULTS, inquiries: '364' }, '範囲の外です'],
+    ['2^31 days of inquiries', { ...DEFAULTS, inquiries: '2147483648' }, '日数を半角数字で入力してください'],
+    ['a date for the inquiries period', { ...DEFAULTS, inquiries: '2026-02-31' }, '日数を半角数字で入力してください'],
+    ['the inquiries period sent twice', { ...DEFAULTS, inquiries: ['1095', '1096'] }, '日数を半角数字で入力してください'],
   ];
   it.each(hostile)('When the form carries %s, then it answers 400 in Japanese and changes nothing', async (_name, fields, message) => {
     const before = await retentionPeriods(t.db);

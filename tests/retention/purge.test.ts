@@ -221,6 +221,10 @@ describe('the retention purge', () => {
         },
       });
     const [oldAlert, recentAlert, openAlert] = [await alert(`old-${tag}`, 400), await alert(`recent-${tag}`, 10), await alert(`open-${tag}`, null)];
+    const incident = await t.db.prisma.incident.create({
+      data: { kind: 'system', title: `障害 ${tag}`, startedAt: instantDaysAgo(401), recordedBy: 'system:test', updatedAt: instantDaysAgo(401) },
+    });
+    await t.db.prisma.incidentAlert.createMany({ data: [oldAlert, recentAlert].map((linked) => ({ incidentId: incident.id, alertId: linked.id, linkedBy: 'system:test' })) });
 
     const deleted = await purge();
 
@@ -230,6 +234,9 @@ describe('the retention purge', () => {
     const alerts = (await t.db.prisma.alert.findMany({ where: { subjectKey: { contains: tag } } })).map((row) => row.id);
     expect(alerts.sort()).toEqual([recentAlert.id, openAlert.id].sort());
     expect(alerts).not.toContain(oldAlert.id);
+    // The old alert's link to an incident goes with it and is counted; the incident and its recent alert's link stay.
+    expect(deleted.incident_alerts).toBeGreaterThanOrEqual(1);
+    expect((await t.db.prisma.incidentAlert.findMany({ where: { incidentId: incident.id } })).map((link) => link.alertId)).toEqual([recentAlert.id]);
   });
 
   it('When the purge runs again at once, then it deletes nothing more and still records its run', async () => {

@@ -2,7 +2,7 @@
 // for the web are capacity minus the reserved places minus those booked or held.
 import type { Db, DbTx, Reader } from '../../db/client.js';
 import { now as clockNow } from '../../lib/clock.js';
-import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, todayInJapan, type IsoDate } from '../../lib/jst.js';
+import { addDays, dateColumn, dayOfWeek, isoDateOfColumn, jstDateOf, jstMinutesOf, shiftMonth, todayInJapan, type IsoDate } from '../../lib/jst.js';
 import type { OpeningDays } from '../schedule/opening-days.js';
 import { counterRules, counterRulesColumns, procedureRulesAt, rulesOfProcedureRow } from './counter-rules.js';
 import { offeredProceduresJson, PICKUP } from '../schedule/procedures.js';
@@ -72,12 +72,6 @@ function monthBounds(month: string): { first: IsoDate; last: IsoDate } {
   const [year, mon] = month.split('-').map(Number);
   const nextFirst = mon === 12 ? `${year + 1}-01-01` : `${year}-${String(mon + 1).padStart(2, '0')}-01`;
   return { first, last: addDays(nextFirst, -1) };
-}
-
-function shiftMonth(month: string, delta: number): string {
-  const [year, mon] = month.split('-').map(Number);
-  const index = year * 12 + (mon - 1) + delta;
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
 /** A day open at the counter but beyond the booking window says when booking opens. */

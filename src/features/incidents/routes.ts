@@ -10,7 +10,7 @@ import { parseForm, parseQuery, pathId, type FieldErrors } from '../../lib/valid
 import { requirePermission, staffActor } from '../staff/access.js';
 import { actorLabeler } from '../staff/actors.js';
 import type { Feature } from '../feature.js';
-import { alertIdOf, incidentForm, linkForm, listQuery, resolveForm, type IncidentFilter } from './forms.js';
+import { alertIdOf, INCIDENT_KINDS, INCIDENT_STATUSES, incidentForm, linkForm, listQuery, resolveForm, type IncidentFilter } from './forms.js';
 import {
   alertSummary,
   countersInScope,
@@ -47,7 +47,15 @@ function incidentRoutes({ db }: AppContext): Router {
   const newForm = async (res: Response, values: Record<string, unknown>, errors: FieldErrors = {}, status = 200) => {
     const alertId = alertIdOf(values.alertId);
     const fromAlert = alertId === null ? null : await alertSummary(db, alertId);
-    res.status(status).render('incidents/new', { title: res.locals.t('incidents.new.title'), layout, values, errors, counters: await countersInScope(db, user(res)), fromAlert });
+    res.status(status).render('incidents/new', {
+      title: res.locals.t('incidents.new.title'),
+      layout,
+      values,
+      errors,
+      kinds: INCIDENT_KINDS,
+      counters: await countersInScope(db, user(res)),
+      fromAlert,
+    });
   };
   const showPage = async (req: Request, res: Response, errors: FieldErrors = {}, status = 200) => {
     const id = pathId(req.params.id);
@@ -79,6 +87,8 @@ function incidentRoutes({ db }: AppContext): Router {
       layout,
       incidents,
       filter,
+      kinds: INCIDENT_KINDS,
+      statuses: INCIDENT_STATUSES,
       counters: await countersInScope(db, user(res)),
       query: csvQuery(filter),
     });

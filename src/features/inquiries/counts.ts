@@ -1,7 +1,7 @@
 // Inquiries per category per day of a month and per month of the year up to it (Japan time), as
 // tables whose every cell is a count of rows, for the counts page and its chart.
 import type { Queryable } from '../../db/client.js';
-import { addDays, jstInstant } from '../../lib/jst.js';
+import { addDays, jstInstant, shiftMonth } from '../../lib/jst.js';
 import type { StaffPrincipal } from '../../policies/index.js';
 import { countsByCategory, type CategoryCount, type InquiryCategory } from './inquiries.js';
 
@@ -19,11 +19,6 @@ export interface MonthTable {
 }
 
 const firstOfMonth = (month: string) => `${month}-01`;
-/** The month `offset` months after 'YYYY-MM'. */
-export function shiftMonth(month: string, offset: number): string {
-  const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5)) - 1 + offset;
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
-}
 
 function rowsOf(periods: string[], categories: InquiryCategory[], counts: CategoryCount[]): CountRow[] {
   return periods.map((period) => {

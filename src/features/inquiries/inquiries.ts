@@ -37,14 +37,14 @@ export interface InquiryRow {
   applicantId: number | null;
   counterId: number | null;
   counterName: string | null;
+  /** Actor keys (actorKey): shown through actorLabeler. */
   handledBy: string;
-  handlerName: string | null;
   status: InquiryStatus;
   escalatedTo: string;
   escalatedAt: Date | null;
   response: string;
   respondedAt: Date | null;
-  responderName: string | null;
+  respondedBy: string | null;
 }
 
 export interface InquiryInput {
@@ -97,16 +97,14 @@ function filterSql(filter: InquiryFilter): Prisma.Sql {
 const SELECT = Prisma.sql`
   SELECT i.id, i.received_at AS "receivedAt", i.channel::text AS channel, i.category_code AS "categoryCode", c.label AS "categoryLabel", i.body,
          i.booking_id AS "bookingId", b.code AS "bookingCode", i.card_holder_id AS "cardHolderId", h.notice_id AS "noticeId", h.name AS "holderName",
-         i.applicant_id AS "applicantId", i.counter_id AS "counterId", co.name AS "counterName", i.handled_by AS "handledBy", hu.display_name AS "handlerName",
+         i.applicant_id AS "applicantId", i.counter_id AS "counterId", co.name AS "counterName", i.handled_by AS "handledBy",
          i.status::text AS status, i.escalated_to AS "escalatedTo", i.escalated_at AS "escalatedAt", i.response, i.responded_at AS "respondedAt",
-         ru.display_name AS "responderName"
+         i.responded_by AS "respondedBy"
     FROM inquiries i
     JOIN inquiry_categories c ON c.code = i.category_code
     LEFT JOIN bookings b ON b.id = i.booking_id
     LEFT JOIN card_holders h ON h.id = i.card_holder_id
-    LEFT JOIN counters co ON co.id = i.counter_id
-    LEFT JOIN staff_users hu ON 'staff:' || hu.id = i.handled_by
-    LEFT JOIN staff_users ru ON 'staff:' || ru.id = i.responded_by`;
+    LEFT JOIN counters co ON co.id = i.counter_id`;
 
 const run = <T>(reader: Queryable, sql: Prisma.Sql) => reader.query<T>(sql.text, sql.values);
 

@@ -13,6 +13,7 @@ import { isMonth, parseForm, parseId, parseQuery, pathId, type FieldErrors } fro
 import { AppError } from '../../lib/app-error.js';
 import { can, visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
 import { requirePermission, staffActor } from '../staff/access.js';
+import { actorLabeler, type ActorLabel } from '../staff/actors.js';
 import type { Feature } from '../feature.js';
 import { answerForm, escalateForm, filterOf, inquiryForm, searchQuery } from './forms.js';
 import {
@@ -41,7 +42,7 @@ const REFUSED_FIELDS: Record<string, string> = { inquiry_person: 'cardHolderId',
 
 const CSV_COLUMNS = ['receivedAt', 'channel', 'category', 'counter', 'person', 'body', 'handledBy', 'status', 'escalatedTo', 'response', 'respondedAt'] as const;
 
-function csvRow(row: InquiryRow, t: (key: string) => string): (string | null)[] {
+function csvRow(row: InquiryRow, t: (key: string) => string, actorLabel: ActorLabel): (string | null)[] {
   const at = (instant: Date | null) => (instant ? formatJstDateTime(instant) : '');
   const person = row.noticeId ?? row.bookingCode ?? (row.applicantId ? t('inquiries.applicant') : '');
   return [
@@ -51,7 +52,7 @@ function csvRow(row: InquiryRow, t: (key: string) => string): (string | null)[] 
     row.counterName ?? '',
     person,
     row.body,
-    row.handlerName ?? '',
+    actorLabel(row.handledBy),
     t(`inquiries.status.${row.status}`),
     row.escalatedTo,
     row.response,
@@ -96,11 +97,16 @@ export function inquiriesFeature({ db }: AppContext): Feature {
     const query = parseQuery(searchQuery, req.query);
     const rows = await asStaff(req, res, (tx) => inquiriesForExport(tx, user(res), filterOf(query)));
     const t = res.locals.t;
+    const actorLabel = await actorLabeler(
+      db.prisma,
+      rows.map((row) => row.handledBy),
+      t,
+    );
     await sendCsv(res, {
       filename: `inquiries-${jstDateOf(now())}.csv`,
       encoding: parseCsvEncoding(req.query.encoding),
       header: CSV_COLUMNS.map((key) => t(`inquiries.csv.${key}`)),
-      rows: rows.map((row) => csvRow(row, t)),
+      rows: rows.map((row) => csvRow(row, t, actorLabel)),
     });
   });
 
@@ -176,6 +182,7 @@ export function inquiriesFeature({ db }: AppContext): Feature {
       title: res.locals.t('inquiries.show.title'),
       layout,
       inquiry,
+      actorLabel: await actorLabeler(db.prisma, [inquiry.handledBy, inquiry.respondedBy], res.locals.t),
       errors,
       values: req.method === 'POST' ? req.body : {},
       done: typeof req.query.done === 'string' ? req.query.done : null,

@@ -159,13 +159,17 @@ export async function purgeOldLoginAttempts(tx: SqlTx, cutoff: Date, limit: numb
 
 /** Alerts acknowledged before the cutoff (who acknowledged them, from which address); open ones stay. */
 export async function purgeAcknowledgedAlerts(tx: SqlTx, cutoff: Date, limit: number): Promise<BatchResult> {
-  const n = await deletedCount(
-    tx,
-    `DELETE FROM alerts WHERE id IN (
-       SELECT id FROM alerts WHERE acknowledged_at < $1::timestamptz ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED)`,
+  // An alert's links to incidents would cascade, uncounted: deleted and counted in the same statement.
+  const [counts] = await tx.query<TableCounts>(
+    `WITH chosen AS (SELECT id FROM alerts WHERE acknowledged_at < $1::timestamptz ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED),
+          incident_alerts AS (DELETE FROM incident_alerts WHERE alert_id IN (SELECT id FROM chosen) RETURNING 1),
+          alerts AS (DELETE FROM alerts WHERE id IN (SELECT id FROM chosen) RETURNING 1)
+     SELECT (SELECT count(*)::int FROM alerts) AS alerts, (SELECT count(*)::int FROM incident_alerts) AS incident_alerts`,
     [cutoff, limit],
   );
-  return { taken: n, deleted: n > 0 ? { alerts: n } : {} };
+  const deleted: TableCounts = {};
+  for (const [table, count] of Object.entries(counts)) add(deleted, table, count);
+  return { taken: counts.alerts, deleted };
 }
 
 /** Inquiries answered or closed and received before the cutoff (what callers said); open and handed-over ones stay. */
