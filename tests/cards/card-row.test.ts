@@ -1,7 +1,7 @@
 // Dates in J-LIS lines and the quick-add form: a real calendar date or nothing. Checked against
 // the calendar JavaScript's Date keeps (proleptic Gregorian), day by day around every edge.
 import { describe, expect, it } from 'vitest';
-import { DATE_FORMATS, parseDate } from '../../src/features/cards/card-row.js';
+import { DATE_FORMATS, normaliseKana, parseDate } from '../../src/features/cards/card-row.js';
 
 function calendarDate(year: number, month: number, day: number): string | null {
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -36,5 +36,39 @@ describe('parseDate', () => {
     expect(parseDate('20280229', 'YYYY/MM/DD')).toBe('2028-02-29');
     expect(parseDate('2026/1/5', 'YYYY-MM-DD')).toBeNull();
     expect(parseDate('2026-1-5 ', 'YYYY-MM-DD')).toBeNull();
+  });
+});
+
+describe('normaliseKana', () => {
+  const byNfkc = (value: string) => value.replace(/[\uFF61-\uFF9F]+/g, (run) => run.normalize('NFKC'));
+  const half = Array.from({ length: 0xff9f - 0xff61 + 1 }, (_, index) => String.fromCharCode(0xff61 + index));
+
+  it('When every run of one to three half-width katakana (voiced marks included) is folded, alone and between other characters, then the result is what NFKC makes of the run, and the rest is left as it was', () => {
+    const contexts = ['', 'A', 'カ', '髙', ' ', 'ｶ\u3099'];
+    let compared = 0;
+    for (const first of half) {
+      for (const second of ['', ...half]) {
+        for (const before of contexts) {
+          for (const after of contexts) {
+            const value = `${before}${first}${second}${after}`;
+            expect(normaliseKana(value), value).toBe(byNfkc(value));
+            compared += 1;
+          }
+        }
+        for (const third of half) {
+          const value = `${first}${second}${third}`;
+          if (normaliseKana(value) !== byNfkc(value)) expect(normaliseKana(value), value).toBe(byNfkc(value));
+          compared += 1;
+        }
+      }
+    }
+    expect(compared).toBe(63 * 64 * 36 + 63 * 64 * 63);
+  });
+
+  it('When a name has no half-width katakana, or is long, then it comes back unchanged, or folded whole', () => {
+    expect(normaliseKana('タカサキ タロウ')).toBe('タカサキ タロウ');
+    expect(normaliseKana('髙﨑 太郎')).toBe('髙﨑 太郎');
+    const long = 'ｶﾞｷﾞ'.repeat(50_000);
+    expect(normaliseKana(long)).toBe('ガギ'.repeat(50_000));
   });
 });

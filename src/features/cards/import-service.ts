@@ -179,8 +179,12 @@ async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layou
 
 /** Set-based check across the whole file: IDs that appear twice. */
 async function checkAcrossRows(tx: Tx, batchId: number): Promise<void> {
-  // Fresh bulk rows: give the planner real numbers (for the columns the checks and the diff search and join on).
+  // Fresh bulk rows: give the planner real numbers (for the columns the checks and the diff search
+  // and join on). A sample of 3,000 rows tells the sizes and that IDs are nearly all distinct as
+  // well as the default 30,000 do, in a quarter of the time.
+  await tx.query('SET LOCAL default_statistics_target = 10');
   await tx.query('ANALYZE import_rows (batch_id, line, notice_id, error, counter_id)');
+  await tx.query('RESET default_statistics_target');
   // Only the IDs that repeat go through the window (a hash count finds them), and only the
   // repeats come out of it, so the join back is by primary key.
   await tx.query(

@@ -24,7 +24,7 @@ const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** A value in COPY's text format: \N for NULL; backslash, tab and line breaks escaped. */
-function copyText(value: string | number | null): string {
+function cell(value: string | number | null): string {
   if (value === null) return '\\N';
   if (typeof value === 'number') return String(value);
   return SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => ESCAPES[char]) : value;
@@ -36,21 +36,11 @@ export function stagingLine(batchId: number, staged: StagedLine, counters: Map<s
   const row = checked?.ok ? checked.row : { ...EMPTY, noticeId: checked?.noticeId ?? '' };
   const error = checked === null ? 'cards.row.columns' : checked.ok ? null : checked.problem.key;
   const params = checked === null ? { field: staged.shortOf ?? '' } : checked.ok ? null : { field: checked.problem.field, ...checked.problem.params };
-  const values = [
-    batchId,
-    staged.line,
-    row.noticeId,
-    row.birthKey,
-    row.name,
-    row.nameKana,
-    row.cardNumber,
-    row.counterCode,
-    counters.get(row.counterCode) ?? null,
-    row.storagePlace,
-    row.noticeSentOn,
-    row.noticeValidUntil,
-    error,
-    params === null ? null : JSON.stringify(params),
-  ];
-  return values.map(copyText).join('\t') + '\n';
+  // In STAGING_COPY's column order, written out rather than joined from an array: this runs once
+  // per line of a 100,000-line file, and the array cost a tenth of the reading (bench/README.md).
+  return (
+    `${batchId}\t${staged.line}\t${cell(row.noticeId)}\t${cell(row.birthKey)}\t${cell(row.name)}\t${cell(row.nameKana)}\t` +
+    `${cell(row.cardNumber)}\t${cell(row.counterCode)}\t${cell(counters.get(row.counterCode) ?? null)}\t${cell(row.storagePlace)}\t` +
+    `${cell(row.noticeSentOn)}\t${cell(row.noticeValidUntil)}\t${cell(error)}\t${cell(params === null ? null : JSON.stringify(params))}\n`
+  );
 }
