@@ -47,7 +47,9 @@ describe('staging lines as COPY text', () => {
       { line: 5, checked: { ok: false, noticeId: '12\\34', problem: { field: 'birthDate', key: 'cards.row.badBirthDate', params: { value: 'a"b\\c\td' } } } },
       { line: 6, checked: null, shortOf: 'storagePlace' },
     ];
-    await transaction(db, { type: 'system', id: 'test' }, (tx) => tx.copyFrom(STAGING_COPY, [lines.map((line) => stagingLine(batchId, line, counters)).join('')]));
+    const copied = lines.map((line) => stagingLine(batchId, line, counters));
+    expect(copied.map((line) => line.bad)).toEqual([false, false, true, true, true]);
+    await transaction(db, { type: 'system', id: 'test' }, (tx) => tx.copyFrom(STAGING_COPY, [copied.map((line) => line.text).join('')]));
     const rows = await db.prisma.importRow.findMany({ where: { batchId }, orderBy: { line: 'asc' } });
     expect(
       rows.map(

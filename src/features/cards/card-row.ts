@@ -31,6 +31,13 @@ export interface RowProblem {
 
 export type CheckedRow = { ok: true; row: CardRow } | { ok: false; problem: RowProblem; noticeId: string };
 
+/** How a good row's birth date becomes its key: birthKey under the pepper, at once (keyUnder) or later (an import). */
+export type BirthKeyOf = (noticeId: string, mmdd: string) => string;
+export const keyUnder =
+  (pepper: string): BirthKeyOf =>
+  (noticeId, mmdd) =>
+    birthKey(pepper, noticeId, mmdd);
+
 const MAX_TEXT = 100;
 const DATE_PATTERNS: Record<DateFormat, RegExp> = {
   YYYYMMDD: /^(\d{4})(\d{2})(\d{2})$/,
@@ -137,7 +144,7 @@ function textProblem(raw: RawCardRow): { ok: false; problem: RowProblem } | null
   return tooLong === undefined ? null : problem(tooLong, 'cards.row.tooLong');
 }
 
-function checkFields(raw: RawCardRow, pepper: string, format: DateFormat): { ok: true; row: CardRow } | { ok: false; problem: RowProblem } {
+function checkFields(raw: RawCardRow, keyOf: BirthKeyOf, format: DateFormat): { ok: true; row: CardRow } | { ok: false; problem: RowProblem } {
   const text = textProblem(raw);
   if (text) return text;
   const typedId = clean(raw.noticeId);
@@ -155,7 +162,7 @@ function checkFields(raw: RawCardRow, pepper: string, format: DateFormat): { ok:
     ok: true,
     row: {
       noticeId,
-      birthKey: birthKey(pepper, noticeId, mmdd),
+      birthKey: keyOf(noticeId, mmdd),
       name: clean(raw.name),
       nameKana: normaliseKana(clean(raw.nameKana)),
       cardNumber: cardNumber === '' ? null : cardNumber,
@@ -167,7 +174,7 @@ function checkFields(raw: RawCardRow, pepper: string, format: DateFormat): { ok:
   };
 }
 
-export function checkCardRow(raw: RawCardRow, pepper: string, format: DateFormat = 'YYYYMMDD'): CheckedRow {
-  const result = checkFields(raw, pepper, format);
+export function checkCardRow(raw: RawCardRow, keyOf: BirthKeyOf, format: DateFormat = 'YYYYMMDD'): CheckedRow {
+  const result = checkFields(raw, keyOf, format);
   return result.ok ? result : { ...result, noticeId: toHalfWidth(clean(raw.noticeId)).slice(0, MAX_TEXT) };
 }

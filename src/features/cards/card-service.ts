@@ -14,7 +14,7 @@ import type { StaffPrincipal } from '../staff/access.js';
 import { can, ensureCounter, visibleCounterIds } from '../../policies/index.js';
 import { keyedText, recordAudit, type AuditActor } from '../staff/audit.js';
 import { openBooking } from '../../domain/booking-rules.js';
-import { checkCardRow, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
+import { checkCardRow, keyUnder, type CardRow, type RawCardRow, type RowProblem } from './card-row.js';
 import { CARD_REASONS, CardTransitionError, canMoveCard, changeCardStatus } from './status.js';
 
 const statusLabel = (status: CardStatus) => translator()(`cards.status.${status}`);
@@ -129,7 +129,7 @@ export async function quickAddCards(tx: Tx, raws: RawCardRow[], pepper: string):
   const problems: QuickAddProblem[] = [];
   const rows: CardRow[] = [];
   raws.forEach((raw, index) => {
-    const checked = checkCardRow(raw, pepper, 'YYYY-MM-DD');
+    const checked = checkCardRow(raw, keyUnder(pepper), 'YYYY-MM-DD');
     if (!checked.ok) problems.push({ index, ...checked.problem });
     else if (rows.some((row) => row.noticeId === checked.row.noticeId)) problems.push({ index, field: 'noticeId', key: 'cards.row.duplicateInForm' });
     else rows.push(checked.row);

@@ -173,6 +173,9 @@ async function* plainCsvLines(path: string, layout: ImportLayout, encoding: File
   if (last) yield [last];
 }
 
+/** Lines of a file with quotes, read one record at a time, handed on this many together (as a plain file's are by the piece). */
+const QUOTED_BATCH_LINES = 500;
+
 async function* csvLines(path: string, layout: ImportLayout, encoding: FileEncoding, counter?: ReadCounter): AsyncGenerator<FileLine[]> {
   if (await isPlainCsv(path)) {
     yield* plainCsvLines(path, layout, encoding, counter);
@@ -182,16 +185,24 @@ async function* csvLines(path: string, layout: ImportLayout, encoding: FileEncod
   const firstLine = layout.hasHeader ? 2 : 1;
   // Empty lines come through as records (skipped below), so the line after the last record is
   // where a quote left open began: csv-parse itself only reports the line where the file ended.
+  // The last record is noted as the parser makes it, not as it is read from the stream here:
+  // the parser's error drops the records it had made and not yet handed over.
+  let lastLine = firstLine - 1;
+  const noteLine = (record: string[], context: { lines: number }) => ((lastLine = context.lines), record);
   const parser = readBytes(path, counter)
     .pipe(iconv.decodeStream(encoding === 'utf8' ? 'utf8' : 'CP932'))
-    .pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, from_line: firstLine }));
-  let lastLine = firstLine - 1;
+    .pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, from_line: firstLine, on_record: noteLine }));
+  let batch: FileLine[] = [];
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      lastLine = info.lines;
       if (record.every((cell) => cell.trim() === '')) continue;
-      yield [csvLine(record, info.lines, layout, fields)];
+      batch.push(csvLine(record, info.lines, layout, fields));
+      if (batch.length === QUOTED_BATCH_LINES) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length > 0) yield batch;
   } catch (error) {
     if ((error as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED') throw new AppError(400, 'unclosed_quote', 'cards.import.unclosedQuote', { line: lastLine + 1 });
     throw error;

@@ -15,9 +15,10 @@ import { pagedRows } from '../../lib/csv.js';
 import { AppError } from '../../lib/app-error.js';
 import { translator } from '../../lib/i18n.js';
 import { recordAudit } from '../staff/audit.js';
-import { checkCardRow, DATE_FORMATS, type CardField, type DateFormat } from './card-row.js';
-import { detectEncoding, readImportFile, type FileEncoding, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
-import { stagingLine, STAGING_COPY } from './import-staging.js';
+import { startBirthKeyThread, type BirthKeyThread } from './birth-key-thread.js';
+import { checkCardRow, DATE_FORMATS, type BirthKeyOf, type CardField, type DateFormat } from './card-row.js';
+import { detectEncoding, readImportFile, type FileEncoding, type FileLine, type ImportLayout, type ProfileColumns, type ReadCounter } from './import-file.js';
+import { stagingLine, STAGING_COPY, type StagedLine } from './import-staging.js';
 
 export interface ImportSettings {
   dir: string;
@@ -137,11 +138,33 @@ const CHUNK_ROWS = 500;
 const PROGRESS_ROWS = 10_000;
 
 /**
- * Parses and checks each line, streaming it into import_rows by COPY; only bad lines keep a
- * reason. Parsing overlaps PostgreSQL's work on the lines before (the COPY stream's buffer is
- * the only backlog), and progress is written alongside without holding the reading up.
+ * Checks a batch of lines with their birth keys made on the key thread, which works on them
+ * while the caller reads and checks the next batch.
  */
-async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layout: ImportLayout, encoding: FileEncoding, settings: ImportSettings): Promise<void> {
+async function checkedBatch(lines: FileLine[], keys: BirthKeyThread, format: DateFormat): Promise<StagedLine[]> {
+  const asked: [noticeId: string, mmdd: string][] = [];
+  const keyLater: BirthKeyOf = (noticeId, mmdd) => (asked.push([noticeId, mmdd]), '');
+  const staged = lines.map((line) => ({ line: line.line, shortOf: line.shortOf, checked: line.shortOf ? null : checkCardRow(line.raw, keyLater, format) }));
+  const made = await keys.keys(asked);
+  let next = 0;
+  for (const { checked } of staged) if (checked?.ok) checked.row.birthKey = made[next++]; // asked in this same order
+  return staged;
+}
+
+/**
+ * Parses and checks each line, streaming it into import_rows by COPY; only bad lines keep a
+ * reason. Reading overlaps PostgreSQL's work on the lines before (the COPY stream's buffer is
+ * the only backlog) and the key thread's on the batch before; progress is written alongside
+ * without holding the reading up. Returns the lines staged and how many of them are bad.
+ */
+async function stageFile(
+  tx: Tx,
+  progress: BatchWrite,
+  batch: ImportBatch,
+  layout: ImportLayout,
+  encoding: FileEncoding,
+  settings: ImportSettings,
+): Promise<{ rows: number; bad: number }> {
   const counter: ReadCounter = { bytes: 0 };
   const open = await tx.db.counter.findMany({ where: { retiredAt: null }, select: { id: true, code: true } });
   const counters = new Map(open.map((counter) => [counter.code, counter.id]));
@@ -153,32 +176,45 @@ async function stageFile(tx: Tx, progress: BatchWrite, batch: ImportBatch, layou
     reported = progress(SET_PROGRESS, [batch.id, rowsRead, counter.bytes, 'reading']).finally(() => (writing = false));
     reported.catch(() => undefined); // awaited below
   };
-  async function* copyText(): AsyncGenerator<string> {
-    let text = '';
-    let rows = 0;
-    for await (const lines of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
-      for (const line of lines) {
-        const checked = line.shortOf ? null : checkCardRow(line.raw, settings.pepper, layout.dateFormat);
-        text += stagingLine(batch.id, { line: line.line, checked, shortOf: line.shortOf }, counters);
-        rows += 1;
-        if (rows % CHUNK_ROWS === 0) {
-          yield text;
-          text = '';
-          if (rows % PROGRESS_ROWS === 0) report(rows);
-        }
+  let rows = 0;
+  let bad = 0;
+  let text = '';
+  function* copyPieces(staged: StagedLine[]): Generator<string> {
+    for (const line of staged) {
+      const copied = stagingLine(batch.id, line, counters);
+      text += copied.text;
+      if (copied.bad) bad += 1;
+      rows += 1;
+      if (rows % CHUNK_ROWS === 0) {
+        yield text;
+        text = '';
+        if (rows % PROGRESS_ROWS === 0) report(rows);
       }
     }
+  }
+  const keys = startBirthKeyThread(settings.pepper);
+  async function* copyText(): AsyncGenerator<string> {
+    let ahead: Promise<StagedLine[]> | undefined;
+    for await (const lines of readImportFile(uploadPath(settings.dir, batch.storageKey), layout, encoding, counter)) {
+      const next = checkedBatch(lines, keys, layout.dateFormat);
+      next.catch(() => undefined); // awaited in turn below
+      if (ahead) yield* copyPieces(await ahead);
+      ahead = next;
+    }
+    if (ahead) yield* copyPieces(await ahead);
     if (text !== '') yield text;
   }
   try {
     await tx.copyFrom(STAGING_COPY, copyText());
+    return { rows, bad };
   } finally {
+    await keys.close();
     await reported.catch(() => undefined);
   }
 }
 
-/** Set-based check across the whole file: IDs that appear twice. */
-async function checkAcrossRows(tx: Tx, batchId: number): Promise<void> {
+/** Set-based check across the whole file: IDs that appear twice. Returns how many lines it marked. */
+async function checkAcrossRows(tx: Tx, batchId: number): Promise<number> {
   // Fresh bulk rows: give the planner real numbers (for the columns the checks and the diff search
   // and join on). A sample of 3,000 rows tells the sizes and that IDs are nearly all distinct as
   // well as the default 30,000 do, in a quarter of the time.
@@ -187,16 +223,20 @@ async function checkAcrossRows(tx: Tx, batchId: number): Promise<void> {
   await tx.query('RESET default_statistics_target');
   // Only the IDs that repeat go through the window (a hash count finds them), and only the
   // repeats come out of it, so the join back is by primary key.
-  await tx.query(
-    `UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
+  const [{ marked }] = await tx.query<{ marked: number }>(
+    `WITH marked AS (
+     UPDATE import_rows r SET error = 'cards.row.duplicate', error_params = jsonb_build_object('first', d.first)
        FROM (SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY notice_id) AS first FROM import_rows
                                        WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId'
                                          AND notice_id IN (SELECT notice_id FROM import_rows WHERE batch_id = $1 AND error IS DISTINCT FROM 'cards.row.badNoticeId'
                                                             GROUP BY notice_id HAVING count(*) > 1)) w
               WHERE w.first <> w.line) d
-      WHERE r.batch_id = $1 AND r.line = d.line AND r.error IS NULL`,
+      WHERE r.batch_id = $1 AND r.line = d.line AND r.error IS NULL
+     RETURNING 1)
+     SELECT count(*)::int AS marked FROM marked`,
     [batchId],
   );
+  return marked;
 }
 
 /** Staging column and card_holders column compared for each profile field (a fixed whitelist). */
@@ -277,16 +317,15 @@ async function previewHeld(database: Database, actor: Actor, batchId: number, se
       actor,
       async (tx) => {
         await tx.query('DELETE FROM import_rows WHERE batch_id = $1', [batchId]);
-        await stageFile(tx, write, batch, chosen, encoding, settings);
+        const staged = await stageFile(tx, write, batch, chosen, encoding, settings);
         await write(`UPDATE import_batches SET phase = 'checking', bytes_read = size_bytes WHERE id = $1`, [batchId]);
-        await checkAcrossRows(tx, batchId);
+        const duplicates = await checkAcrossRows(tx, batchId);
         const counts = await countKinds((sql) => tx.query(sql, [batchId]), diffQuery(chosen));
         await tx.query(
           `UPDATE import_batches SET status = 'previewed', phase = '', encoding = $2, created_count = $3, updated_count = $4, unchanged_count = $5,
-                  error_count = (SELECT count(*) FROM import_rows WHERE batch_id = $1 AND error IS NOT NULL),
-                  rows_read = (SELECT count(*) FROM import_rows WHERE batch_id = $1), bytes_read = size_bytes, previewed_at = now()
+                  error_count = $6, rows_read = $7, bytes_read = size_bytes, previewed_at = now()
             WHERE id = $1`,
-          [batchId, encoding, counts.created, counts.updated, counts.unchanged],
+          [batchId, encoding, counts.created, counts.updated, counts.unchanged, staged.bad + duplicates, staged.rows],
         );
       },
       { timeoutMs: IMPORT_TIMEOUT_MS },

@@ -30,17 +30,17 @@ function cell(value: string | number | null): string {
   return SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => ESCAPES[char]) : value;
 }
 
-/** One staged line as a line of COPY text. Counters are resolved here (a small table, read once). */
-export function stagingLine(batchId: number, staged: StagedLine, counters: Map<string, number>): string {
+/** One staged line as a line of COPY text, and whether it is a bad line. Counters are resolved here (a small table, read once). */
+export function stagingLine(batchId: number, staged: StagedLine, counters: Map<string, number>): { text: string; bad: boolean } {
   const checked = withCounter(staged.checked, counters);
   const row = checked?.ok ? checked.row : { ...EMPTY, noticeId: checked?.noticeId ?? '' };
   const error = checked === null ? 'cards.row.columns' : checked.ok ? null : checked.problem.key;
   const params = checked === null ? { field: staged.shortOf ?? '' } : checked.ok ? null : { field: checked.problem.field, ...checked.problem.params };
   // In STAGING_COPY's column order, written out rather than joined from an array: this runs once
   // per line of a 100,000-line file, and the array cost a tenth of the reading (bench/README.md).
-  return (
+  const text =
     `${batchId}\t${staged.line}\t${cell(row.noticeId)}\t${cell(row.birthKey)}\t${cell(row.name)}\t${cell(row.nameKana)}\t` +
     `${cell(row.cardNumber)}\t${cell(row.counterCode)}\t${cell(counters.get(row.counterCode) ?? null)}\t${cell(row.storagePlace)}\t` +
-    `${cell(row.noticeSentOn)}\t${cell(row.noticeValidUntil)}\t${cell(error)}\t${cell(params === null ? null : JSON.stringify(params))}\n`
-  );
+    `${cell(row.noticeSentOn)}\t${cell(row.noticeValidUntil)}\t${cell(error)}\t${cell(params === null ? null : JSON.stringify(params))}\n`;
+  return { text, bad: error !== null };
 }
