@@ -1,5 +1,9 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
+/** What a birth key is: the HMAC of birthKeyMessage under the pepper, written thus (the import's key thread makes the same). */
+export const BIRTH_KEY_HMAC = { algorithm: 'sha256', encoding: 'base64url' } as const;
+export const birthKeyMessage = (noticeId: string, mmdd: string) => `${noticeId}:${mmdd}`;
+
 /**
  * The citizen's password is their birth month and day. Only an HMAC keyed with a pepper from
  * configuration is stored, bound to the notice ID, so a copied database alone reveals nothing.
@@ -7,10 +11,6 @@ import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 export function birthKey(pepper: string, noticeId: string, mmdd: string): string {
   return createHmac(BIRTH_KEY_HMAC.algorithm, pepperKey(pepper)).update(birthKeyMessage(noticeId, mmdd)).digest(BIRTH_KEY_HMAC.encoding);
 }
-
-/** What a birth key is: the HMAC of birthKeyMessage under the pepper, written thus (the import's key thread makes the same). */
-export const BIRTH_KEY_HMAC = { algorithm: 'sha256', encoding: 'base64url' } as const;
-export const birthKeyMessage = (noticeId: string, mmdd: string) => `${noticeId}:${mmdd}`;
 
 // The pepper as a key, made once: an import computes 100,000 keys, and with the pepper given as a
 // string each HMAC converts it again (about 15 % of its time).
