@@ -155,7 +155,7 @@ async function checkedBatch(lines: FileLine[], keys: BirthKeyThread, format: Dat
  * Parses and checks each line, streaming it into import_rows by COPY; only bad lines keep a
  * reason. Reading overlaps PostgreSQL's work on the lines before (the COPY stream's buffer is
  * the only backlog) and the key thread's on the batch before; progress is written alongside
- * without holding the reading up. Returns the lines staged and how many of them are bad.
+ * without holding the reading up. Returns the rows copied and how many of them are bad lines.
  */
 async function stageFile(
   tx: Tx,
@@ -205,8 +205,7 @@ async function stageFile(
     if (text !== '') yield text;
   }
   try {
-    await tx.copyFrom(STAGING_COPY, copyText());
-    return { rows, bad };
+    return { rows: await tx.copyFrom(STAGING_COPY, copyText()), bad };
   } finally {
     await keys.close();
     await reported.catch(() => undefined);
