@@ -6,6 +6,7 @@
 // work itself in one transaction.
 import { reconcileTransfers } from './logistics/transfers.js';
 import { unlink } from 'node:fs/promises';
+import type { PoolClient } from 'pg';
 import path from 'node:path';
 import type { Database, Db, DbTx, Reader } from '../../db/client.js';
 import { transaction, type SqlTx, type Tx } from '../../db/transaction.js';
@@ -35,12 +36,37 @@ const IMPORT_LOCK = 7_310_601;
  */
 const BATCH_WORK = 7_310_602;
 
+/**
+ * Import work runs one batch at a time in each process. A preview holds two pooled connections
+ * for its whole run (this lock's and its transaction's) and writes its status and progress on a
+ * third; six previews started at once took the whole pool of ten and waited for one another
+ * until the pool's time-out, failing every one and starving the citizens' requests meanwhile
+ * (tests/cards/import-key-thread.test.ts). Work waits here before it takes any connection.
+ */
+let lastInLine: Promise<void> = Promise.resolve();
+async function importTurn(): Promise<() => void> {
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  const before = lastInLine;
+  lastInLine = before.then(() => mine);
+  await before;
+  return done;
+}
+
 async function holdBatchWork(database: Database, batchId: number): Promise<() => void> {
-  const holder = await database.pool.connect();
+  const endTurn = await importTurn();
+  let holder: PoolClient;
+  try {
+    holder = await database.pool.connect();
+  } catch (error) {
+    endTurn();
+    throw error;
+  }
   try {
     await holder.query('SELECT pg_advisory_lock($1, $2)', [BATCH_WORK, batchId]);
   } catch (error) {
     holder.release(true);
+    endTurn();
     throw error;
   }
   return () => {
@@ -48,6 +74,7 @@ async function holdBatchWork(database: Database, batchId: number): Promise<() =>
       () => holder.release(),
       (error: Error) => holder.release(error),
     );
+    endTurn();
   };
 }
 
