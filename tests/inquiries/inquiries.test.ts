@@ -308,7 +308,11 @@ describe('counts per category', () => {
     const unknown = await clerk.agent.get('/staff/inquiries/counts/people.csv?month=2026-12');
     expect(unknown.status).toBe(404);
     expect(unknown.text).toContain('その表はありません。');
-    expect((await clerk.agent.get('/staff/inquiries/counts/days.csv?month=2026-02-31')).status).toBe(400);
+    for (const month of ['2026-02-31', '2026-12%00', '2147483648', '99999999999999999999', '2026-12&month=2026-11']) {
+      const refused = await clerk.agent.get(`/staff/inquiries/counts/days.csv?month=${month}`);
+      expect(refused.status, month).toBe(400);
+      expect(refused.text).toContain('月を 2027-02 のように正しく指定してください。');
+    }
     expect((await (await staffOf(t, 'operator')).agent.get('/staff/inquiries/counts/days.csv?month=2026-12')).status).toBe(403);
   });
 });

@@ -7,7 +7,7 @@ import { transaction, type Tx, type TransactionOptions } from '../../db/transact
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
-import { blankAsMissing, idSchema, isoDateSchema, lineSchema, parseForm, parseQuery } from '../../lib/validation.js';
+import { blankAsMissing, idSchema, isoDateSchema, lineSchema, optionalIdSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { can } from '../../policies/index.js';
 import { CARD_FIELDS } from './card-row.js';
@@ -61,18 +61,18 @@ const id = idSchema();
 const filterSchema = z.object({
   q: blankAsMissing(lineSchema(40)),
   status: blankAsMissing(z.enum(CARD_STATUSES as [string, ...string[]])),
-  counterId: blankAsMissing(id),
+  counterId: optionalIdSchema(),
   booking: blankAsMissing(z.enum(['booked', 'not_booked'])),
   sentFrom: blankAsMissing(isoDate),
   sentTo: blankAsMissing(isoDate),
-  page: blankAsMissing(id),
+  page: optionalIdSchema(),
 });
 const statusForm = z.object({
   to: z.enum(CARD_STATUSES as [string, ...string[]], { message: 'cards.status.choose' }),
   reason: z.string().trim().max(200, 'cards.status.reasonTooLong').default(''),
 });
-const followUpSchema = z.object({ days: blankAsMissing(z.coerce.number().int().min(0).max(3650)), counterId: blankAsMissing(id) });
-const pullSchema = z.object({ counterId: blankAsMissing(id), date: blankAsMissing(isoDate) });
+const followUpSchema = z.object({ days: blankAsMissing(z.coerce.number().int().min(0).max(3650)), counterId: optionalIdSchema() });
+const pullSchema = z.object({ counterId: optionalIdSchema(), date: blankAsMissing(isoDate) });
 const uploadFields = z.object({ profileId: idSchema('cards.import.unknownProfile'), encoding: z.enum(['auto', 'utf8', 'sjis']).default('auto') });
 const QUICK_ADD_ROWS = 5;
 const idList = z.preprocess(

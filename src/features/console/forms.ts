@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { codeSchema } from '../schedule/forms.js';
 import { PICKUP } from '../schedule/procedures.js';
-import { blankAsMissing, idSchema, isoDateSchema, lineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, idSchema, isoDateSchema, lineSchema, optionalIdSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { normaliseMonthDay } from '../citizen/login-service.js';
 
 export const id = idSchema();
@@ -13,7 +13,7 @@ const birth = z.preprocess((value) => normaliseMonthDay(String(value ?? '')), z.
 export const dateQuery = z.object({ date: blankAsMissing(isoDate) });
 export const weekQuery = z.object({ from: blankAsMissing(isoDate) });
 export const searchQuery = z.object({ q: lineSchema(200).default('') });
-export const pickerQuery = z.object({ counterId: blankAsMissing(id), date: blankAsMissing(isoDate), procedure: blankAsMissing(codeSchema).catch(undefined) });
+export const pickerQuery = z.object({ counterId: optionalIdSchema(), date: blankAsMissing(isoDate), procedure: blankAsMissing(codeSchema).catch(undefined) });
 
 export const bookForm = z
   .object({
@@ -51,7 +51,7 @@ export const CHANNELS = ['web', 'phone', 'counter'] as const;
 
 export const exportQuery = z
   .object({
-    counterId: blankAsMissing(id),
+    counterId: optionalIdSchema(),
     from: isoDate,
     to: isoDate,
     timeFrom: blankAsMissing(hhmm),

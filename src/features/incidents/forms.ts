@@ -1,6 +1,6 @@
 // The incident forms and the list's filter; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { blankAsMissing, idSchema, isoDateSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, isoDateSchema, optionalIdSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 
 const time = timeOfDaySchema('incidents.field.badTime');
@@ -32,7 +32,7 @@ const endOf = (form: { endDate?: string; endTime?: number }) => (form.endDate !=
 export const incidentForm = z
   .object({
     kind: z.enum(INCIDENT_KINDS, { message: 'incidents.field.chooseKind' }),
-    counterId: blankAsMissing(idSchema('incidents.field.chooseCounter')),
+    counterId: optionalIdSchema('incidents.field.chooseCounter'),
     title: requiredLineSchema(200, 'incidents.field.titleRequired', 'incidents.field.titleInvalid'),
     description: text(4000),
     impact: text(4000),
@@ -71,7 +71,7 @@ export const linkForm = z.object({ alertId: alertIdSchema }).transform((form) =>
 export const listQuery = z.object({
   kind: blankAsMissing(z.enum(INCIDENT_KINDS, { message: 'incidents.filter.invalid' })),
   status: blankAsMissing(z.enum(INCIDENT_STATUSES, { message: 'incidents.filter.invalid' })),
-  counter: blankAsMissing(idSchema('incidents.filter.invalid')),
+  counter: optionalIdSchema('incidents.filter.invalid'),
   from: blankAsMissing(isoDateSchema('incidents.filter.invalid')),
   to: blankAsMissing(isoDateSchema('incidents.filter.invalid')),
 });

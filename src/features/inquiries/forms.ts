@@ -1,7 +1,7 @@
 // The inquiry forms and the search of the log; messages are translation keys shown beside the field.
 import { z } from 'zod';
 import { jstInstant, addDays } from '../../lib/jst.js';
-import { blankAsMissing, isoDateSchema, lineSchema, optionalIdSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, isoDateSchema, lineSchema, monthSchema, optionalIdSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { INQUIRY_CHANNELS, INQUIRY_STATUSES, type InquiryFilter, type InquiryInput } from './inquiries.js';
 
 export const inquiryForm = z
@@ -59,3 +59,6 @@ export function filterOf(query: SearchQuery): InquiryFilter {
     cardHolderId: query.holder,
   };
 }
+
+/** The month of the counts page and its CSV (this month when left out). */
+export const countsQuery = z.object({ month: monthSchema('inquiries.counts.badMonth').optional(), encoding: z.unknown().optional() });

@@ -9,13 +9,13 @@ import { chartView } from '../../lib/charts.js';
 import { now } from '../../lib/clock.js';
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatJstDateTime, jstDateOf, jstMinutesOf, timeText } from '../../lib/jst.js';
-import { isMonth, parseForm, parseId, parseQuery, pathId, type FieldErrors } from '../../lib/validation.js';
+import { parseForm, parseId, parseQuery, pathId, type FieldErrors } from '../../lib/validation.js';
 import { AppError } from '../../lib/app-error.js';
 import { can, visibleCounterIds, type StaffPrincipal } from '../../policies/index.js';
 import { requirePermission, staffActor } from '../staff/access.js';
 import { actorLabeler, type ActorLabel } from '../staff/actors.js';
 import type { Feature } from '../feature.js';
-import { answerForm, escalateForm, filterOf, inquiryForm, searchQuery } from './forms.js';
+import { answerForm, countsQuery, escalateForm, filterOf, inquiryForm, searchQuery } from './forms.js';
 import {
   answerInquiry,
   closeInquiry,
@@ -142,8 +142,7 @@ export function inquiriesFeature({ db }: AppContext): Feature {
 
   /** The counts of the month asked for (this month when none is), per category, within the user's scope. */
   const countsOf = async (req: Request, res: Response) => {
-    const month = isMonth(req.query.month) ? req.query.month : jstDateOf(now()).slice(0, 7);
-    if (req.query.month !== undefined && req.query.month !== month) throw new AppError(400, 'bad_query', 'inquiries.counts.badMonth');
+    const month = parseQuery(countsQuery, req.query).month ?? jstDateOf(now()).slice(0, 7);
     const categories = await inquiryCategories(db);
     return { month, categories, table: await monthTable(db, user(res), categories, month) };
   };

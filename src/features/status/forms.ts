@@ -1,6 +1,6 @@
 // The notice form of the console; messages are translation keys shown beside the field.
 import { z } from 'zod';
-import { blankAsMissing, hasStrayControlCharacters, isoDateSchema, requiredLineSchema, timeOfDaySchema } from '../../lib/validation.js';
+import { blankAsMissing, isoDateSchema, requiredLineSchema, textSchema, timeOfDaySchema } from '../../lib/validation.js';
 import { jstInstant } from '../../lib/jst.js';
 import type { NoticeInput } from './notices.js';
 
@@ -10,12 +10,7 @@ export const noticeForm = z
   .object({
     kind: z.enum(['maintenance', 'incident'], { message: 'status.field.chooseKind' }),
     title: requiredLineSchema(100, 'status.field.titleRequired', 'status.field.titleInvalid'),
-    body: z
-      .string({ message: 'status.field.bodyInvalid' })
-      .trim()
-      .max(2000, 'status.field.bodyInvalid')
-      .refine((value) => !hasStrayControlCharacters(value), 'status.field.bodyInvalid')
-      .default(''),
+    body: textSchema(2000, 'status.field.bodyInvalid').default(''),
     startDate: isoDateSchema('status.field.badDate'),
     startTime: time,
     endDate: blankAsMissing(isoDateSchema('status.field.badDate')),
