@@ -7,6 +7,7 @@ import { transaction, type Tx, type TransactionOptions } from '../../db/transact
 import { parseCsvEncoding, sendCsv } from '../../lib/csv.js';
 import { formatDateJa, isoDateOfColumn, jstDateOf, formatMinutes, jstMinutesOf } from '../../lib/jst.js';
 import { AppError } from '../../lib/app-error.js';
+import { now } from '../../lib/clock.js';
 import { blankAsMissing, idSchema, isoDateSchema, lineSchema, optionalIdSchema, parseForm, parseQuery } from '../../lib/validation.js';
 import { requirePermission, staffActor, type StaffPrincipal } from '../staff/access.js';
 import { can } from '../../policies/index.js';
@@ -95,8 +96,8 @@ function page(res: Response, view: string, titleKey: string, locals: Record<stri
 }
 
 /** The citizen's log-in as they meet it now: the message key and its numbers, or null when nothing to show. */
-function loginLockOf(holder: { failedLogins: number; lockedUntil: Date | null }, now = new Date()) {
-  const locked = lockReason({ failures: holder.failedLogins, lockedUntil: holder.lockedUntil }, now);
+function loginLockOf(holder: { failedLogins: number; lockedUntil: Date | null }) {
+  const locked = lockReason({ failures: holder.failedLogins, lockedUntil: holder.lockedUntil }, now());
   const params = { count: holder.failedLogins, max: CITIZEN_MAX_FAILURES, until: holder.lockedUntil ? formatMinutes(jstMinutesOf(holder.lockedUntil)) : '' };
   if (locked === 'locked_until_unlocked') return { key: 'cards.unlock.lockedForGood', params };
   if (locked === 'locked') return { key: 'cards.unlock.lockedUntil', params };
@@ -169,7 +170,7 @@ export function cardRoutes(context: AppContext): Router {
     const rows = await asStaff(req, res, (tx) => exportCards(tx, db, filter as CardFilter, user(res), settings.pepper));
     const t = res.locals.t;
     await sendCsv(res, {
-      filename: `card-holders-${jstDateOf(new Date())}.csv`,
+      filename: `card-holders-${jstDateOf(now())}.csv`,
       encoding: parseCsvEncoding(req.query.encoding),
       header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)),
       rows: csvRows(rows, t),
@@ -186,7 +187,7 @@ export function cardRoutes(context: AppContext): Router {
     const rows = await asStaff(req, res, (tx) => followUpRows(tx, db, days, user(res), counterId));
     const t = res.locals.t;
     await sendCsv(res, {
-      filename: `follow-up-${days}days-${jstDateOf(new Date())}.csv`,
+      filename: `follow-up-${days}days-${jstDateOf(now())}.csv`,
       encoding: parseCsvEncoding(req.query.encoding),
       header: CSV_HEADER_KEYS.map((key) => t(`cards.csv.${key}`)),
       rows: csvRows(rows, t),

@@ -6,6 +6,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../../context.js';
 import { transaction, type SqlTx } from '../../../db/transaction.js';
 import { AppError } from '../../../lib/app-error.js';
+import { now } from '../../../lib/clock.js';
 import { parseCsvEncoding, sendCsv } from '../../../lib/csv.js';
 import { formatMinutes, jstDateOf, jstMinutesOf } from '../../../lib/jst.js';
 import { hasControlCharacters, parseForm, parseQuery, pathId, type FieldErrors } from '../../../lib/validation.js';
@@ -163,7 +164,7 @@ export function logisticsRoutes({ db }: AppContext): Router {
     const cards = await asStaff(req, res, (tx) => returnedCards(tx, site.id, user(res)));
     const t = res.locals.t;
     await sendCsv(res, {
-      filename: `returned-${site.id}-${jstDateOf(new Date())}.csv`,
+      filename: `returned-${site.id}-${jstDateOf(now())}.csv`,
       encoding: parseCsvEncoding(req.query.encoding),
       header: ['noticeId', 'name', 'nameKana', 'storagePlace', 'returnedAt', 'reason'].map((key) => t(`logistics.returns.column.${key}`)),
       rows: cards.map((card) => [card.noticeId, card.name, card.nameKana, card.storagePlace, when(card.returnedAt), reasonText(card.reason, t)]),
