@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { transaction, type Tx } from '../../db/transaction.js';
+import { now } from '../../lib/clock.js';
 import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../lib/validation.js';
 import { requirePermission, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
@@ -60,7 +61,7 @@ export function usersRoutes(context: AppContext): Router {
       title: res.locals.t('staff.users.title'),
       users: await listStaffUsers(db),
       notice: req.session.flash ?? null,
-      now: new Date(),
+      now: now(),
     });
     delete req.session.flash;
   });
