@@ -15,9 +15,13 @@ let counterCode: string;
 
 beforeAll(async () => {
   t = await createTestApp({ IMPORT_DIR: mkdtempSync(path.join(tmpdir(), 'cards-sample-')) });
-  counterCode = (await createCounter(t.db, { name: '本庁舎' })).code;
+  // Fixed names instead of the factories' random ones: the page must show no "1975" (the birth
+  // year in the file), and a random hex code such as counter-19759315 did once.
+  const counter = await createCounter(t.db, { name: '本庁舎' });
+  counterCode = (await t.db.prisma.counter.update({ where: { id: counter.id }, data: { code: 'SAMPLE-HONCHO' } })).code;
   const { user, password } = await createStaff(t.db, { role: 'staff' });
-  agent = await staffAgent(t.app, user.loginId, password);
+  const loginId = (await t.db.prisma.staffUser.update({ where: { id: user.id }, data: { loginId: 'sample-clerk' } })).loginId;
+  agent = await staffAgent(t.app, loginId, password);
 });
 
 const sampleRows = (html: string) =>
