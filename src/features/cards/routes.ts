@@ -97,7 +97,8 @@ function page(res: Response, view: string, titleKey: string, locals: Record<stri
 
 /** The citizen's log-in as they meet it now: the message key and its numbers, or null when nothing to show. */
 function loginLockOf(holder: { failedLogins: number; lockedUntil: Date | null }) {
-  const locked = lockReason({ failures: holder.failedLogins, lockedUntil: holder.lockedUntil }, now());
+  // The real time, not the app's clock: PostgreSQL sets and checks the lock with its own now() (login-service.ts).
+  const locked = lockReason({ failures: holder.failedLogins, lockedUntil: holder.lockedUntil }, new Date());
   const params = { count: holder.failedLogins, max: CITIZEN_MAX_FAILURES, until: holder.lockedUntil ? formatMinutes(jstMinutesOf(holder.lockedUntil)) : '' };
   if (locked === 'locked_until_unlocked') return { key: 'cards.unlock.lockedForGood', params };
   if (locked === 'locked') return { key: 'cards.unlock.lockedUntil', params };

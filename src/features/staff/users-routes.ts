@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { transaction, type Tx } from '../../db/transaction.js';
-import { now } from '../../lib/clock.js';
 import { isCalendarDate, lineSchema, parseForm, parseId, pathId } from '../../lib/validation.js';
 import { requirePermission, staffActor } from './access.js';
 import { actorLabeler } from './actors.js';
@@ -61,7 +60,7 @@ export function usersRoutes(context: AppContext): Router {
       title: res.locals.t('staff.users.title'),
       users: await listStaffUsers(db),
       notice: req.session.flash ?? null,
-      now: now(),
+      now: new Date(), // the real time, not the app's clock: PostgreSQL sets and checks staff locks with its own now() (auth-service.ts)
     });
     delete req.session.flash;
   });
