@@ -374,7 +374,22 @@ async function startPostmaster(
   settings: string[],
   log: (message: string) => void,
 ): Promise<ChildProcess> {
-  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=300', '-c', 'fsync=on', ...settings];
+  // wal_buffers: a J-LIS commit writes about 60 MB of WAL in one transaction; with the default
+  // 4 MB the backend keeps stopping to write WAL itself, with 64 MB the WAL writer does it on the
+  // other core (bench/README.md, "Issue 17.4, fourth pass").
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${dataDir}`,
+    '-c',
+    'max_connections=300',
+    '-c',
+    'fsync=on',
+    '-c',
+    'wal_buffers=64MB',
+    ...settings,
+  ];
   const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], runAs);
   const output = captureOutput(child, log);
   await new Promise<void>((resolve, reject) => {
