@@ -159,8 +159,9 @@ async function withEngine<T>(databaseUrl: string, work: (engine: SchemaEngineTyp
   }
 }
 
-async function readMigrationList(): Promise<MigrationList> {
-  const names = (await readdir(migrationsDir).catch(() => [] as string[])).sort();
+/** The committed migrations, oldest first; `upTo`: only those up to and including that name. */
+async function readMigrationList(upTo?: string): Promise<MigrationList> {
+  const names = (await readdir(migrationsDir).catch(() => [] as string[])).sort().filter((name) => upTo === undefined || name <= upTo);
   const migrationDirectories = [];
   for (const name of names) {
     if (!(await stat(path.join(migrationsDir, name))).isDirectory()) continue;
@@ -207,9 +208,12 @@ export async function applyPendingMigrations(databaseUrl: string): Promise<strin
   return (await migrationsUpToDate(databaseUrl)) ? [] : applyMigrations(databaseUrl);
 }
 
-/** Applies pending migrations; returns the names of those it applied (empty when up to date). */
-export async function applyMigrations(databaseUrl: string): Promise<string[]> {
-  const migrationsList = await readMigrationList();
+/**
+ * Applies pending migrations; returns the names of those it applied (empty when up to date).
+ * `upTo` stops after that migration (the schema a previous release ran on).
+ */
+export async function applyMigrations(databaseUrl: string, upTo?: string): Promise<string[]> {
+  const migrationsList = await readMigrationList(upTo);
   return withEngine(databaseUrl, async (engine) => {
     const result = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return result.appliedMigrationNames;
