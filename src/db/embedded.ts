@@ -374,9 +374,9 @@ async function startPostmaster(
   settings: string[],
   log: (message: string) => void,
 ): Promise<ChildProcess> {
-  // wal_buffers: a J-LIS commit writes about 60 MB of WAL in one transaction; with the default
-  // 4 MB the backend keeps stopping to write WAL itself, with 64 MB the WAL writer does it on the
-  // other core (bench/README.md, "Issue 17.4, fourth pass").
+  // wal_buffers: committing 100,000 J-LIS rows writes 86 MB of WAL in one transaction; with the
+  // default 4 MB the backend found the WAL buffers full 9,331 times and wrote them out itself,
+  // with 64 MB never (bench/README.md, "Issue 17.4, fourth pass").
   const flags = [
     '-c',
     'listen_addresses=127.0.0.1',
