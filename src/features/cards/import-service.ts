@@ -37,6 +37,13 @@ const IMPORT_LOCK = 7_310_601;
 const BATCH_WORK = 7_310_602;
 
 /**
+ * How often an upload waiting in line says so (import_batches.waiting_seen_at): the recovery
+ * fails an upload whose preview has not started after two minutes only when no process has
+ * said so for that long (its process died), not one queued behind long imports.
+ */
+const WAITING_BEAT_MS = 30_000;
+
+/**
  * Import work runs one batch at a time in each process. A preview holds two pooled connections
  * for its whole run (this lock's and its transaction's) and writes its status and progress on a
  * third; six previews started at once took the whole pool of ten and waited for one another
@@ -44,17 +51,25 @@ const BATCH_WORK = 7_310_602;
  * (tests/cards/import-key-thread.test.ts). Work waits here before it takes any connection.
  */
 let lastInLine: Promise<void> = Promise.resolve();
-async function importTurn(): Promise<() => void> {
+async function importTurn(stillWaiting: () => void): Promise<() => void> {
   let done!: () => void;
   const mine = new Promise<void>((resolve) => (done = resolve));
   const before = lastInLine;
   lastInLine = before.then(() => mine);
-  await before;
+  stillWaiting();
+  const beat = setInterval(stillWaiting, WAITING_BEAT_MS);
+  try {
+    await before;
+  } finally {
+    clearInterval(beat);
+  }
   return done;
 }
 
-async function holdBatchWork(database: Database, batchId: number): Promise<() => void> {
-  const endTurn = await importTurn();
+async function holdBatchWork(database: Database, actor: Actor, batchId: number): Promise<() => void> {
+  const write = batchWriter(database, actor);
+  const stillWaiting = () => void write(`UPDATE import_batches SET waiting_seen_at = now() WHERE id = $1 AND status = 'uploaded'`, [batchId]).catch(() => undefined);
+  const endTurn = await importTurn(stillWaiting);
   let holder: PoolClient;
   try {
     holder = await database.pool.connect();
@@ -82,13 +97,14 @@ async function holdBatchWork(database: Database, batchId: number): Promise<() =>
  * Batches whose work stopped with its process (nobody holds their work lock): a preview that
  * was running fails (upload the file again), a commit that was running goes back to previewed
  * (its transaction rolled back: nothing was written, and it can be committed again), and an
- * upload whose preview never started within two minutes fails. Never stuck in between.
+ * upload whose preview never started fails once no process has said for two minutes that it is
+ * waiting in line (WAITING_BEAT_MS). Never stuck in between.
  */
 export async function recoverInterruptedImports(tx: SqlTx, now: Date): Promise<{ failed: number; reopened: number }> {
   const rows = await tx.query<{ before: string }>(
     `WITH stuck AS (
        SELECT id, status FROM import_batches
-        WHERE (status IN ('previewing', 'committing') OR (status = 'uploaded' AND created_at < $1::timestamptz - interval '2 minutes'))
+        WHERE (status IN ('previewing', 'committing') OR (status = 'uploaded' AND greatest(created_at, waiting_seen_at) < $1::timestamptz - interval '2 minutes'))
           AND pg_try_advisory_xact_lock($2, id)
         FOR UPDATE SKIP LOCKED)
      UPDATE import_batches b
@@ -322,7 +338,7 @@ async function loadBatch(db: DbTx, batchId: number) {
  * progress commit as they change, since the batch page polls them while the preview runs.
  */
 export async function previewImportBatch(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<void> {
-  const release = await holdBatchWork(database, batchId);
+  const release = await holdBatchWork(database, actor, batchId);
   try {
     await previewHeld(database, actor, batchId, settings);
   } finally {
@@ -371,7 +387,7 @@ const t = translator();
  */
 export async function beginCommit(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
   const write = batchWriter(database, actor);
-  const release = await holdBatchWork(database, batchId);
+  const release = await holdBatchWork(database, actor, batchId);
   try {
     const claimed = await write(`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = $1 AND status = 'previewed' RETURNING id`, [batchId]);
     if (claimed.length !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
