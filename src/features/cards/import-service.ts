@@ -432,7 +432,7 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
   await tx.query(`CREATE TEMP TABLE import_diff ON COMMIT DROP AS ${diffQuery(layout, true)}`, [batch.id]);
   await tx.query('ANALYZE import_diff');
   const { updated, unchanged } = await countKinds((sql) => tx.query(sql), 'SELECT kind FROM import_diff');
-  const counts = { created: await insertCreated(tx, batch.id, batch.profile.startStatus), updated, unchanged };
+  const counts = { created: await insertCreated(tx, batch.id, batch.profile.startStatus, updated + unchanged > 0), updated, unchanged };
   await updateChanged(tx, batch.id, layout);
   // A card whose site the file changed is sent from its new site, if it still must be sent at all.
   const moved = await tx.query<{ id: number }>(`SELECT holder_id AS id FROM import_diff WHERE kind = 'updated' AND 'counterCode' = ANY (changed) ORDER BY holder_id`);
@@ -469,7 +469,10 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
  * stay declared and checked for every other write. A test fails if these tables gain a trigger
  * of their own, which this would skip.
  */
-async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): Promise<number> {
+async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus, someHeld: boolean): Promise<number> {
+  // With no card holder found (a first import), every good row is new: looking each one up in the
+  // empty import_diff cost 40 ms for 100,000 rows (a nested loop, as the planner expects one row).
+  const isNew = someHeld ? 'AND NOT EXISTS (SELECT 1 FROM import_diff d WHERE d.line = r.line)' : '';
   const [{ skip }] = await tx.query<{ skip: boolean }>(`SELECT has_parameter_privilege('session_replication_role', 'SET') AS skip`);
   if (skip) await tx.query('SET LOCAL session_replication_role = replica');
   const [{ created }] = await tx.query<{ created: number }>(
@@ -477,7 +480,7 @@ async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus): 
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
        SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
          FROM import_rows r
-        WHERE r.batch_id = $1 AND r.error IS NULL AND NOT EXISTS (SELECT 1 FROM import_diff d WHERE d.line = r.line)
+        WHERE r.batch_id = $1 AND r.error IS NULL ${isNew}
        RETURNING id),
      history AS (
        INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
