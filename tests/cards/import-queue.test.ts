@@ -72,30 +72,33 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 }
 
 describe('an upload waiting in line for its preview', () => {
-  it('When an upload has waited ten minutes behind another import in a live process, then the recovery leaves it waiting and it is previewed in its turn; uploads no live process waits for are failed as before', async () => {
+  it('When uploads have waited ten minutes behind another import in a live process, then the recovery leaves them waiting and each is previewed in its turn; uploads no live process waits for are failed as before', async () => {
     const running = await upload(100);
-    const queued = await upload(200);
+    const waiting = [await upload(200), await upload(300), await upload(400)];
     const first = previewImportBatch(t.db, ACTOR, running, SETTINGS);
     await until(async () => (await batchOf(running)).status === 'previewing');
-    const second = previewImportBatch(t.db, ACTOR, queued, SETTINGS);
-    await until(async () => (await batchOf(queued)).seen !== null);
-    // Ten minutes in line: uploaded long ago, its process said a moment ago that it still waits.
-    await t.db.query(`UPDATE import_batches SET created_at = now() - interval '10 minutes' WHERE id = $1`, [queued]);
+    const rest = waiting.map((id) => previewImportBatch(t.db, ACTOR, id, SETTINGS));
+    await until(async () => (await Promise.all(waiting.map(batchOf))).every((batch) => batch.seen !== null));
+    // Ten minutes in line: uploaded long ago, their process said a moment ago that they still wait.
+    await t.db.query(`UPDATE import_batches SET created_at = now() - interval '10 minutes' WHERE id = ANY($1::int[])`, [waiting]);
     // Uploads whose process died: one that never said it waited, one that stopped saying so three minutes ago.
-    const [silent, lapsed] = [await upload(300), await upload(400)];
+    const [silent, lapsed] = [await upload(500), await upload(600)];
     await t.db.query(`UPDATE import_batches SET created_at = now() - interval '10 minutes' WHERE id = ANY($1::int[])`, [[silent, lapsed]]);
     await t.db.query(`UPDATE import_batches SET waiting_seen_at = now() - interval '3 minutes' WHERE id = $1`, [lapsed]);
 
-    await recover();
-    expect(await batchOf(queued)).toMatchObject({ status: 'uploaded', failure: '' });
-    expect(await batchOf(running)).toMatchObject({ status: 'previewing' });
+    await Promise.all([recover(), recover(), recover()]);
+    for (const id of waiting) expect(await batchOf(id)).toMatchObject({ status: 'uploaded', failure: '' });
+    // Work that had its turn at once never wrote that it waits.
+    expect(await batchOf(running)).toMatchObject({ status: 'previewing', seen: null });
     expect(await batchOf(silent)).toMatchObject({ status: 'failed', failure: 'cards.import.interruptedPreview' });
     expect(await batchOf(lapsed)).toMatchObject({ status: 'failed', failure: 'cards.import.interruptedPreview' });
 
     gate.open();
-    await Promise.all([first, second]);
+    await Promise.all([first, ...rest]);
     expect(await batchOf(running)).toMatchObject({ status: 'previewed' });
-    expect(await batchOf(queued)).toMatchObject({ status: 'previewed', failure: '' });
-    expect((await t.db.prisma.importBatch.findUniqueOrThrow({ where: { id: queued } })).createdCount).toBe(5);
+    for (const id of waiting) {
+      expect(await batchOf(id)).toMatchObject({ status: 'previewed', failure: '' });
+      expect((await t.db.prisma.importBatch.findUniqueOrThrow({ where: { id } })).createdCount).toBe(5);
+    }
   });
 });

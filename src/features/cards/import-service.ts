@@ -51,25 +51,29 @@ const WAITING_BEAT_MS = 30_000;
  * (tests/cards/import-key-thread.test.ts). Work waits here before it takes any connection.
  */
 let lastInLine: Promise<void> = Promise.resolve();
-async function importTurn(stillWaiting: () => void): Promise<() => void> {
+let inLine = 0;
+async function importTurn(whileWaiting?: () => void): Promise<() => void> {
   let done!: () => void;
   const mine = new Promise<void>((resolve) => (done = resolve));
   const before = lastInLine;
   lastInLine = before.then(() => mine);
-  stillWaiting();
-  const beat = setInterval(stillWaiting, WAITING_BEAT_MS);
+  const waits = inLine > 0;
+  inLine += 1;
+  const beat = waits && whileWaiting ? (whileWaiting(), setInterval(whileWaiting, WAITING_BEAT_MS)) : undefined;
   try {
     await before;
   } finally {
     clearInterval(beat);
   }
-  return done;
+  return () => {
+    inLine -= 1;
+    done();
+  };
 }
 
-async function holdBatchWork(database: Database, actor: Actor, batchId: number): Promise<() => void> {
-  const write = batchWriter(database, actor);
-  const stillWaiting = () => void write(`UPDATE import_batches SET waiting_seen_at = now() WHERE id = $1 AND status = 'uploaded'`, [batchId]).catch(() => undefined);
-  const endTurn = await importTurn(stillWaiting);
+/** `whileWaiting` runs when the work has to wait for its turn, and every WAITING_BEAT_MS until it comes. */
+async function holdBatchWork(database: Database, batchId: number, whileWaiting?: () => void): Promise<() => void> {
+  const endTurn = await importTurn(whileWaiting);
   let holder: PoolClient;
   try {
     holder = await database.pool.connect();
@@ -338,7 +342,9 @@ async function loadBatch(db: DbTx, batchId: number) {
  * progress commit as they change, since the batch page polls them while the preview runs.
  */
 export async function previewImportBatch(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<void> {
-  const release = await holdBatchWork(database, actor, batchId);
+  const write = batchWriter(database, actor);
+  const stillWaiting = () => void write(`UPDATE import_batches SET waiting_seen_at = now() WHERE id = $1 AND status = 'uploaded'`, [batchId]).catch(() => undefined);
+  const release = await holdBatchWork(database, batchId, stillWaiting);
   try {
     await previewHeld(database, actor, batchId, settings);
   } finally {
@@ -387,7 +393,7 @@ const t = translator();
  */
 export async function beginCommit(database: Database, actor: Actor, batchId: number, settings: ImportSettings): Promise<{ done: Promise<Counts> }> {
   const write = batchWriter(database, actor);
-  const release = await holdBatchWork(database, actor, batchId);
+  const release = await holdBatchWork(database, batchId);
   try {
     const claimed = await write(`UPDATE import_batches SET status = 'committing', phase = 'writing', failure = '' WHERE id = $1 AND status = 'previewed' RETURNING id`, [batchId]);
     if (claimed.length !== 1) throw new AppError(409, 'batch_not_ready', 'cards.import.notReady');
@@ -472,7 +478,7 @@ async function applyBatch(tx: Tx, batch: Awaited<ReturnType<typeof loadBatch>>):
 async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus, someHeld: boolean): Promise<number> {
   // With no card holder found (a first import), every good row is new: looking each one up in the
   // empty import_diff cost 40 ms for 100,000 rows (a nested loop, as the planner expects one row).
-  const isNew = someHeld ? 'AND NOT EXISTS (SELECT 1 FROM import_diff d WHERE d.line = r.line)' : '';
+  const notHeld = someHeld ? 'AND NOT EXISTS (SELECT 1 FROM import_diff d WHERE d.line = r.line)' : '';
   const [{ skip }] = await tx.query<{ skip: boolean }>(`SELECT has_parameter_privilege('session_replication_role', 'SET') AS skip`);
   if (skip) await tx.query('SET LOCAL session_replication_role = replica');
   const [{ created }] = await tx.query<{ created: number }>(
@@ -480,7 +486,7 @@ async function insertCreated(tx: Tx, batchId: number, startStatus: CardStatus, s
        INSERT INTO card_holders (notice_id, birth_key, name, name_kana, card_number, counter_id, storage_place, notice_sent_on, notice_valid_until, status, updated_at)
        SELECT r.notice_id, r.birth_key, r.name, r.name_kana, r.card_number, r.counter_id, r.storage_place, r.notice_sent_on, r.notice_valid_until, $4::card_status, now()
          FROM import_rows r
-        WHERE r.batch_id = $1 AND r.error IS NULL ${isNew}
+        WHERE r.batch_id = $1 AND r.error IS NULL ${notHeld}
        RETURNING id),
      history AS (
        INSERT INTO card_status_changes (card_holder_id, from_status, to_status, reason, actor)
