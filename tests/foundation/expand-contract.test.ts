@@ -1,13 +1,11 @@
 // The latest migration keeps the previous release working (issue 17.3): it only expands, or
 // each narrowing statement says why the previous release still works (tests/helpers/expand-contract.ts).
 // Read from its SQL, and on real databases: the schema before it against the schema after it.
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/db/migrator.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { createEmptyDatabase, createTestDatabase } from '../helpers/db.js';
 import { contractingStatements, justifiedRules, schemaBreaks } from '../helpers/expand-contract.js';
 
 const MIGRATIONS = 'prisma/migrations';
@@ -21,21 +19,11 @@ async function latestMigration(): Promise<{ name: string; previous: string; sql:
   return { name, previous, sql: await readFile(path.join(MIGRATIONS, name, 'migration.sql'), 'utf8') };
 }
 
-/** A new database on the test server with the migrations up to `upTo` applied (the previous release's schema). */
+/** A new database with the migrations up to `upTo` applied (the previous release's schema). */
 async function databaseUpTo(upTo: string): Promise<string> {
-  const server = inject('databaseServerUrl');
-  const name = `before_latest_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: server });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  afterAll(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  await applyMigrations(url.toString(), upTo);
-  return url.toString();
+  const url = await createEmptyDatabase();
+  await applyMigrations(url, upTo);
+  return url;
 }
 
 describe('expand/contract', () => {

@@ -22,26 +22,39 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   }
 }
 
+/** A new database on the test server (a copy of `template` if given) and how to drop it. */
+async function newDatabase(template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const serverUrl = inject('databaseServerUrl');
+  const name = `booking_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /**
  * A fresh database for this test file, cloned from the migrated template, dropped afterwards.
  * Files never share data, so they can run in parallel.
  */
 export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
-  const serverUrl = inject('databaseServerUrl');
-  const name = `booking_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = connectDatabase(url.toString(), poolSize);
+  const { url, drop } = await newDatabase(inject('templateDatabase'));
+  const database = connectDatabase(url, poolSize);
   let dropped = false;
   const close = async () => {
     if (dropped) return;
     dropped = true;
     await database.close();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await drop();
   };
   afterAll(close);
-  return { ...database, url: url.toString(), serverUrl, close };
+  return { ...database, url, serverUrl: inject('databaseServerUrl'), close };
+}
+
+/** An empty database for this test file (no migration applied), dropped afterwards; its URL. */
+export async function createEmptyDatabase(): Promise<string> {
+  const { url, drop } = await newDatabase();
+  afterAll(drop);
+  return url;
 }
 
 /** Empties every table but the migration history and the pickup procedure the migrations made (for tests that need a clean slate). */
