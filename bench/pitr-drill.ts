@@ -36,7 +36,8 @@ const CLOCK_REREAD_SECONDS = 1;
  * PostgreSQL's simulated clock: libfaketime, preloaded into the server and every process it
  * starts, adds the offset written in `file` to the real time. Monotonic clocks (timeouts) stay real.
  */
-function simulatedClock(file: string) {
+async function simulatedClock(file: string) {
+  await writeFile(file, '+0\n', { mode: 0o644 });
   return {
     env: { LD_PRELOAD: FAKETIME, FAKETIME_TIMESTAMP_FILE: file, FAKETIME_CACHE_DURATION: String(CLOCK_REREAD_SECONDS), FAKETIME_DONT_FAKE_MONOTONIC: '1' },
     /** Sets PostgreSQL's clock to `japanTime` ("2026-12-02 09:00") and waits until every process has read it. */
@@ -68,14 +69,11 @@ async function main(): Promise<void> {
   await chmod(root, 0o755);
   const [dataDir, backupDir, restored] = ['pg', 'backups', 'restored'].map((name) => path.join(root, name));
   const [yesterday, today] = [addDays(todayInJapan(), -1), todayInJapan()];
-  const clock = simulatedClock(path.join(root, 'clock'));
-  await writeFile(path.join(root, 'clock'), '+0\n', { mode: 0o644 });
+  const clock = await simulatedClock(path.join(root, 'clock'));
 
   // The server, with every finished WAL segment copied to the archive (as `npm start` with
-  // BACKUP_DIR), on the simulated clock (its processes inherit the environment).
-  Object.assign(process.env, clock.env);
-  const server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, persistent: true, archiveDir: archiveDirOf(backupDir) });
-  for (const name of Object.keys(clock.env)) delete process.env[name]; // the restored server runs on the real clock
+  // BACKUP_DIR), on the simulated clock; the restored server below runs on the real one.
+  const server: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, persistent: true, archiveDir: archiveDirOf(backupDir), env: clock.env });
   const url = await ensureDatabase(server.url, 'pitr');
   await applyMigrations(url);
 

@@ -60,6 +60,8 @@ export async function startEmbeddedPostgres(options: {
   port?: number;
   /** Every finished WAL segment is copied here (src/db/backup.ts); unset, nothing is archived. */
   archiveDir?: string;
+  /** More environment for the server and the processes it starts (bench/pitr-drill.ts: a simulated clock). */
+  env?: Record<string, string>;
   onLog?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => {});
@@ -73,7 +75,7 @@ export async function startEmbeddedPostgres(options: {
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, password, runAs, log);
   const port = options.port ?? (await freePort());
   const settings = options.archiveDir ? await archiveSettings(options.archiveDir, runAs) : [];
-  const postmaster = await startPostmaster(binaries, dataDir, port, runAs, settings, log);
+  const postmaster = await startPostmaster(binaries, dataDir, port, runAs, settings, log, options.env);
   // The app talks to its own server over a Unix socket in the data directory: cheaper per
   // statement than TCP on loopback (bench/README.md, "Fewer writes"). psql and other tools can
   // still use 127.0.0.1 and the port.
@@ -308,11 +310,11 @@ function signal(pid: number, name: NodeJS.Signals): void {
 // ---------------------------------------------------------------------------------------------
 // initdb, start, stop
 
-function spawnAs(command: string, args: string[], runAs: RunAs | undefined): ChildProcess {
+function spawnAs(command: string, args: string[], runAs: RunAs | undefined, env: Record<string, string> = {}): ChildProcess {
   return spawn(command, args, {
     ...runAs,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' }, // the ready message is matched in English
+    env: { ...process.env, ...env, LC_ALL: 'C', LC_MESSAGES: 'C' }, // the ready message is matched in English
   });
 }
 
@@ -373,6 +375,7 @@ async function startPostmaster(
   runAs: RunAs | undefined,
   settings: string[],
   log: (message: string) => void,
+  env: Record<string, string> = {},
 ): Promise<ChildProcess> {
   // wal_buffers: committing 100,000 J-LIS rows writes 86 MB of WAL in one transaction; with the
   // default 4 MB the backend found the WAL buffers full 9,331 times and wrote them out itself,
@@ -390,7 +393,7 @@ async function startPostmaster(
     'wal_buffers=64MB',
     ...settings,
   ];
-  const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], runAs);
+  const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], runAs, env);
   const output = captureOutput(child, log);
   await new Promise<void>((resolve, reject) => {
     const failed = (reason: string) => reject(new EmbeddedPostgresError(`PostgreSQL (${dataDir}) を起動できませんでした (${reason}):\n${output()}`));
