@@ -43,6 +43,14 @@ export interface TransactionOptions {
   models?: boolean;
   /** 'snapshot': every statement sees the database as it was at the first (REPEATABLE READ), for a consistent export. */
   isolation?: 'snapshot';
+  /**
+   * 'generic': PostgreSQL plans each statement once per connection and runs that plan again
+   * (plan_cache_mode), instead of planning afresh whenever it judges the values might want
+   * another plan. For the booking commands: their statements look rows up by key, so the values
+   * never change the best plan, and planning them at every booking cost 1.9 ms of PostgreSQL's
+   * CPU per booking (bench/README.md, "Planned once").
+   */
+  plans?: 'generic';
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -52,8 +60,8 @@ const MAX_WAIT_MS = 20_000;
 /** The connection a transaction got from the pool, caught as Prisma's adapter takes it. */
 interface Opening {
   client?: pg.PoolClient;
-  /** The transaction's settings: the actor key and the time-out. */
-  settings: { actor: string; timeoutMs: number };
+  /** The transaction's settings: the actor key, the time-out and how statements are planned. */
+  settings: { actor: string; timeoutMs: number; plans?: 'generic' };
 }
 const opening = new AsyncLocalStorage<Opening>();
 
@@ -86,7 +94,7 @@ export function preparedQuery(text: string, values: unknown[]): pg.QueryConfig {
 /**
  * Runs fn in one transaction and commits when it returns (rolls back when it throws). The
  * per-transaction settings reach PostgreSQL here and nowhere else: the acting user as
- * `app.actor` and the statement time-out.
+ * `app.actor`, the statement time-out and, when asked, generic plans.
  */
 export function transaction<T>(database: Database, actor: Actor, fn: (tx: SqlTx) => Promise<T>, options: TransactionOptions & { models: false }): Promise<T>;
 export function transaction<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
@@ -112,7 +120,7 @@ const isRetryable = (error: unknown): boolean =>
 
 /** One attempt: the transaction opened with its settings, the callback run in it, then COMMIT. */
 async function runOnce<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
-  const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } };
+  const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, plans: options.plans } };
   if (options.models !== false) return opening.run(open, () => modelTransaction(database, open, actor, fn, options.isolation));
   const client = await database.pool.connect(); // taken before `open` is current: nothing to catch here
   return opening.run({ ...open, client }, () => plainTransaction(client, open, actor, fn as (tx: SqlTx) => Promise<T>, options.isolation));
@@ -231,4 +239,6 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
 
 /** The per-transaction settings as literals (in a plain transaction they go with BEGIN, a simple query without parameters). */
 const settingsSql = (client: pg.PoolClient, { settings }: Opening) =>
-  `SELECT set_config('app.actor', ${client.escapeLiteral(settings.actor)}, true), set_config('statement_timeout', '${Math.floor(settings.timeoutMs)}ms', true)`;
+  `SELECT set_config('app.actor', ${client.escapeLiteral(settings.actor)}, true), set_config('statement_timeout', '${Math.floor(settings.timeoutMs)}ms', true)${
+    settings.plans === 'generic' ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : ''
+  }`;

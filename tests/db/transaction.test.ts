@@ -3,6 +3,7 @@
 // callback nor open a second one inside it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
+import { BOOKING_TRANSACTION } from '../../src/features/booking/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createCounter } from '../helpers/factories.js';
 
@@ -221,6 +222,30 @@ describe('transaction() for plain SQL only ({ models: false })', () => {
     expect(await transaction(db, actor, isolation, { isolation: 'snapshot' })).toBe('repeatable read');
     expect(await transaction(db, actor, isolation, { isolation: 'snapshot', models: false })).toBe('repeatable read');
     expect(await transaction(db, actor, isolation, { models: false })).toBe('read committed');
+  });
+
+  it('When a transaction asks for generic plans (the booking commands), then a statement run again and again in it is planned once and that plan reused; elsewhere PostgreSQL plans for each set of values as before', async () => {
+    const oneConnection = await createTestDatabase(1); // the counts below are per connection
+    // A lookup by a list of ids: PostgreSQL judges a plan for the actual list cheaper than a generic
+    // one, so by itself it plans such a statement again at every run.
+    const lookup = (tag: string) => `SELECT id FROM counters WHERE id = ANY($1::int[]) AND code <> '${tag}'`;
+    const plansOf = (tag: string) =>
+      oneConnection.query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE statement = $1`,
+        [lookup(tag)],
+      );
+    const runTenTimes = async (tx: { query: typeof db.query }, tag: string) => {
+      for (let run = 0; run < 10; run += 1) await tx.query(lookup(tag), [[run, run + 1]]);
+      return tx.query<{ mode: string }>(`SELECT current_setting('plan_cache_mode') AS mode`).then(([row]) => row.mode);
+    };
+    try {
+      expect(await transaction(oneConnection, actor, (tx) => runTenTimes(tx, 'generic'), BOOKING_TRANSACTION)).toBe('force_generic_plan');
+      expect(await plansOf('generic')).toEqual([{ generic: 10, custom: 0 }]);
+      expect(await transaction(oneConnection, actor, (tx) => runTenTimes(tx, 'auto'), { models: false })).toBe('auto');
+      expect(await plansOf('auto')).toEqual([{ generic: 0, custom: 10 }]);
+    } finally {
+      await oneConnection.close();
+    }
   });
 });
 

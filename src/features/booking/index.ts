@@ -1,5 +1,6 @@
 // The booking module: every caller (citizen pages, console, jobs) books, changes and records
 // visits through these commands, each run in the caller's transaction (src/db/transaction.ts).
+export { BOOKING_TRANSACTION } from './transaction-options.js';
 export { holdSlot, bookSlot, type BookSlotInput, type BookedGroup } from './book.js';
 export { moveBooking, cancelBooking, addFamilyMember, removeFamilyMember } from './change.js';
 export { checkIn, handOver, markNoShow, markNoShowsOfDay, markPastBookingsNoShow, unvisitedOfDay } from './visits.js';

@@ -35,6 +35,7 @@ import {
   removeFamilyMember,
   slotDeadline,
   type BookingErrorCode,
+  BOOKING_TRANSACTION,
 } from './index.js';
 
 declare module 'express-session' {
@@ -112,8 +113,11 @@ const procedureOf = (who: Booker) => ('procedure' in who ? who.procedure : PICKU
 export function bookingFeature(context: AppContext): Feature {
   const { db, config, secrets } = context;
   const prisma = db.prisma;
-  /** Runs booking commands in one transaction for the citizen of this request (plain SQL: the booking module needs no more). */
-  const asCitizen = <T>(req: Request, res: Response, command: (tx: SqlTx) => Promise<T>) => transaction(db, actor(req, res), command, { models: false });
+  /**
+   * Runs booking commands in one transaction for the citizen of this request (plain SQL: the
+   * booking module needs no more), with their statements planned once per connection.
+   */
+  const asCitizen = <T>(req: Request, res: Response, command: (tx: SqlTx) => Promise<T>) => transaction(db, actor(req, res), command, BOOKING_TRANSACTION);
   /** Expired holds give their places back before anyone is shown the places left. */
   const giveBackExpiredHolds = async (req: Request, res: Response) => {
     if (await anyExpiredHold(db)) await asCitizen(req, res, (tx) => releaseExpiredHolds(tx));
@@ -516,6 +520,6 @@ export function bookingFeature(context: AppContext): Feature {
     res.redirect(303, '/booking?done=familyRemoved');
   });
 
-  const citizenLeft = (who: Booker) => transaction(db, { type: 'citizen', id: citizenActorId(who) }, (tx) => releaseHold(tx, personRef(who)), { models: false });
+  const citizenLeft = (who: Booker) => transaction(db, { type: 'citizen', id: citizenActorId(who) }, (tx) => releaseHold(tx, personRef(who)), BOOKING_TRANSACTION);
   return { name: 'booking', citizenRouter: router, citizenLeft };
 }
