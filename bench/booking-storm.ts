@@ -12,11 +12,10 @@
 //        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20),
 //        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32),
 //        BENCH_PROFILE=DIR (a CPU profile of each app process, --cpu-prof, written into DIR)
-import { benchDatabase, SECRETS } from './support.js';
+import { benchDatabase, postgresCpuSeconds, SECRETS } from './support.js';
 import { spawnSync } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
-import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -79,22 +78,6 @@ export async function seed(client: pg.Client, firstDay: string, label: keyof typ
 }
 
 // ---------------------------------------------------------------- where the CPU goes
-const CLOCK_TICKS = 100;
-
-/** CPU seconds of an embedded PostgreSQL: the postmaster, its live children and the children it reaped. */
-async function postgresCpuSeconds(dataDir: string | undefined): Promise<number> {
-  if (!dataDir) return NaN;
-  const stat = async (pid: string) => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /, '').split(' ');
-  const postmaster = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
-  let ticks = 0;
-  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    const fields = await stat(pid);
-    if (pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / CLOCK_TICKS;
-}
-
 const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
 async function workersCpuSeconds(workers: Worker[]): Promise<number> {

@@ -1,7 +1,7 @@
 // What every benchmark needs first: a fresh, migrated database. On BENCH_DATABASE_URL's server
 // when set, otherwise on a throw-away embedded PostgreSQL in a temporary directory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,4 +126,27 @@ export async function serveInProcess(url: string, db: Database): Promise<{ serve
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { server, base };
+}
+
+// ---------------------------------------------------------------- where the CPU goes
+const CLOCK_TICKS = 100;
+
+/** CPU seconds of an embedded PostgreSQL: the postmaster, its live children and the children it reaped. */
+export async function postgresCpuSeconds(dataDir: string | undefined): Promise<number> {
+  if (!dataDir) return NaN;
+  const stat = async (pid: string) => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /, '').split(' ');
+  const postmaster = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
+  let ticks = 0;
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const fields = await stat(pid);
+    if (pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** CPU seconds used so far by the child processes this process has waited for (a pgbench run by spawnSync). */
+export async function reapedChildrenCpuSeconds(): Promise<number> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
 }
