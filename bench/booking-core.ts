@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { transaction } from '../src/db/transaction.js';
-import { bookSlot, BookingError } from '../src/features/booking/index.js';
+import { BOOKING_TRANSACTION, bookSlot, BookingError } from '../src/features/booking/index.js';
 import { birthKey } from '../src/features/citizen/birth-key.js';
 import { newBookingCode } from '../src/features/booking/code.js';
 import { addDays, dateColumn, jstInstant, todayInJapan } from '../src/lib/jst.js';
@@ -76,7 +76,7 @@ export async function runPool<T>(items: T[], concurrency: number, task: (item: T
 
 const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
 
-/** Every citizen books through bookSlot as the citizen pages run it (plain SQL transaction; a full slot: another try); bookings/s and app CPU per booking. */
+/** Every citizen books through bookSlot as the citizen pages run it (BOOKING_TRANSACTION; a full slot: another try); bookings/s and app CPU per booking. */
 export async function bookingCommandRate(db: Database, scenario: CoreScenario) {
   let booked = 0;
   let last = 0;
@@ -97,7 +97,7 @@ export async function bookingCommandRate(db: Database, scenario: CoreScenario) {
               by: null,
               baseUrl: 'http://127.0.0.1',
             }),
-          { models: false },
+          BOOKING_TRANSACTION,
         );
         booked += 1;
         last = performance.now();
