@@ -54,7 +54,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const render = (status: number, view: string, locals: Record<string, unknown>) => {
       res.status(status).render(view, { layout, ...locals }, (renderError: Error | null, html?: string) => {
         if (renderError) {
-          (req.log ?? logger).error({ err: renderError, requestId }, 'error page failed to render');
+          logger.error({ err: renderError, requestId }, 'error page failed to render');
           res.status(status).type('html').send(lastResortPage(requestId));
         } else {
           res.send(html);
@@ -62,7 +62,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       });
     };
     if (res.headersSent) {
-      req.log?.error({ err: error }, 'error after response started');
+      logger.error({ err: error, requestId }, 'error after response started');
       res.end();
       return;
     }
@@ -75,14 +75,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (databaseUnreachable(error)) {
-      (req.log ?? logger).warn({ err: error, requestId }, 'database unreachable');
+      logger.warn({ err: error, requestId }, 'database unreachable');
       res.set('Retry-After', '30');
       render(503, 'errors/message', { title: res.locals.t('error.503.title'), messageKey: 'error.503.body', params: {}, statusLink: true });
       return;
     }
     const refused = inputErrorStatus(error);
     if (refused) {
-      (req.log ?? logger).warn({ err: error, requestId }, 'database refused the input');
+      logger.warn({ err: error, requestId }, 'database refused the input');
       render(refused, 'errors/message', {
         title: res.locals.t(refused === 404 ? 'error.404.title' : 'error.400.title'),
         messageKey: refused === 404 ? 'error.404.body' : refused === 409 ? 'error.409.body' : 'error.400.body',
@@ -99,7 +99,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       render(status, 'errors/message', { title: res.locals.t('error.400.title'), messageKey: 'error.400.body', params: {} });
       return;
     }
-    (req.log ?? logger).error({ err: error, requestId }, 'unhandled error');
+    logger.error({ err: error, requestId }, 'unhandled error');
     render(500, 'errors/500', { requestId, title: res.locals.t('error.500.title') });
   };
 }

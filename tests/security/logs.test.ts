@@ -1,4 +1,7 @@
-// Logs never contain passwords, birth dates or session ids.
+// Logs never contain passwords, birth dates or session ids; each request gets one line, without its query.
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capturingLogger, createTestApp, type TestApp } from '../helpers/app.js';
 import { createStaff } from '../helpers/factories.js';
@@ -29,4 +32,62 @@ describe('what the logs hold', () => {
     expect(all).not.toContain(sid);
     expect(all).not.toContain(decodeURIComponent(sid).slice(2, 20));
   });
+
+  it('When pages are asked for, then each gets one request line (id, method, path without the query, status, time) at a level by its status; health checks get none', async () => {
+    const before = lines.length;
+    const page = await request(t.app).get('/login?noticeId=123456789012&birth=0401');
+    const missing = await request(t.app).get('/no-such-page');
+    await request(t.app).get('/healthz');
+    await request(t.app).get('/readyz');
+    const logged = lines
+      .slice(before)
+      .map((line) => JSON.parse(line) as RequestLine)
+      .filter((line) => line.req);
+    expect(logged).toEqual(
+      [
+        {
+          level: 30,
+          msg: 'request completed',
+          req: { id: page.headers['x-request-id'], method: 'GET', url: '/login' },
+          res: { statusCode: 200 },
+          responseTime: expect.any(Number),
+        },
+        {
+          level: 40,
+          msg: 'request completed',
+          req: { id: missing.headers['x-request-id'], method: 'GET', url: '/no-such-page' },
+          res: { statusCode: 404 },
+          responseTime: expect.any(Number),
+        },
+      ].map((line) => expect.objectContaining(line)),
+    );
+    expect(lines.slice(before).join('\n')).not.toContain('123456789012');
+  });
+
+  it('When the client goes away half-way through sending a form, then its request is logged as aborted and the app goes on', async () => {
+    const server = t.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const before = lines.length;
+    const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\nnoticeId=12');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    const aborted = async () =>
+      lines
+        .slice(before)
+        .map((line) => JSON.parse(line) as RequestLine)
+        .find((line) => line.msg === 'request aborted');
+    await expect.poll(aborted, { timeout: 5000 }).toMatchObject({ req: { method: 'POST', url: '/login' } });
+    expect((await request(server).get('/login')).status).toBe(200);
+    server.close();
+  });
 });
+
+interface RequestLine {
+  level: number;
+  msg: string;
+  req?: { id: string; method: string; url: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+}
