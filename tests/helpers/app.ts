@@ -15,9 +15,12 @@ export interface TestApp {
   db: TestDatabase;
 }
 
-/** The real app on its own fresh database, as a user reaches it through HTTP. */
+/**
+ * The real app on its own fresh database, as a user reaches it through HTTP. DATABASE_POOL_SIZE
+ * sizes its pool (10 by default), as it does for the app itself.
+ */
 export async function createTestApp(overrides: Partial<Record<keyof Config, string>> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase(Number(overrides.DATABASE_POOL_SIZE ?? 10));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url, ...overrides });
   const context: AppContext = { config, db, secrets: TEST_SECRETS, logger };
   return { app: createApp(context), context, db };
