@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { connectDatabase } from '../src/db/client.js';
-import { transaction } from '../src/db/transaction.js';
+import { settingsSqlFor, transaction } from '../src/db/transaction.js';
 import { BOOKING_TRANSACTION, bookSlot } from '../src/features/booking/index.js';
 import { addDays, todayInJapan } from '../src/lib/jst.js';
 
@@ -115,8 +115,8 @@ async function runPgbench(url: string, dataDir: string | undefined, script: stri
   };
   const before = { postgres: await postgresCpuSeconds(dataDir), pgbench: await reapedChildrenCpuSeconds() };
   const run = spawnSync('pgbench', ['-n', '-r', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-t', String(transactions), '-f', file], { env, encoding: 'utf8' });
-  const perBooking = async (seconds: number, was: number) => ((seconds - was) * 1000) / (transactions * CONNECTIONS);
-  const cpu = { postgres: await perBooking(await postgresCpuSeconds(dataDir), before.postgres), pgbench: await perBooking(await reapedChildrenCpuSeconds(), before.pgbench) };
+  const perBooking = (seconds: number, was: number) => ((seconds - was) * 1000) / (transactions * CONNECTIONS);
+  const cpu = { postgres: perBooking(await postgresCpuSeconds(dataDir), before.postgres), pgbench: perBooking(await reapedChildrenCpuSeconds(), before.pgbench) };
   await rm(dir, { recursive: true, force: true });
   const output = `${run.stdout}\n${run.stderr}`;
   const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(output)?.[1]);
@@ -255,9 +255,10 @@ async function main(): Promise<void> {
   };
   const [oneByOneRecordings, pipedRecordings] = [await record(oneByOne), await record(piped)];
   await db.close();
-  // The settings src/db/transaction.ts sends with BEGIN for BOOKING_TRANSACTION.
-  const genericPlans = process.env.BENCH_PLANS === 'auto' ? '' : `, set_config('plan_cache_mode', 'force_generic_plan', true)`;
-  const settings = `SELECT set_config('app.actor', 'citizen:' || :p0_0, true), set_config('statement_timeout', '20000ms', true)${genericPlans}`;
+  // What the transaction helper sends with BEGIN for BOOKING_TRANSACTION, each citizen as the actor.
+  const options = process.env.BENCH_PLANS === 'auto' ? { models: false as const } : BOOKING_TRANSACTION;
+  const settings = settingsSqlFor({ type: 'citizen', id: 'ACTOR' }, options).replace("'citizen:ACTOR'", "'citizen:' || (:p0_0::int[])[1]");
+  if (!settings.includes(':p0_0')) throw new Error('the settings do not name the actor as this bench expects');
   const oneByOneScripts = await prepareReplay(client, 'replay_one_by_one', oneByOneRecordings, settings);
   const pipedScripts = await prepareReplay(client, 'replay_pipelined', pipedRecordings, settings);
 

@@ -120,7 +120,7 @@ const isRetryable = (error: unknown): boolean =>
 
 /** One attempt: the transaction opened with its settings, the callback run in it, then COMMIT. */
 async function runOnce<T>(database: Database, actor: Actor, fn: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
-  const open: Opening = { settings: { actor: actorKey(actor), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, plans: options.plans } };
+  const open: Opening = { settings: settingsOf(actor, options) };
   if (options.models !== false) return opening.run(open, () => modelTransaction(database, open, actor, fn, options.isolation));
   const client = await database.pool.connect(); // taken before `open` is current: nothing to catch here
   return opening.run({ ...open, client }, () => plainTransaction(client, open, actor, fn as (tx: SqlTx) => Promise<T>, options.isolation));
@@ -199,7 +199,7 @@ function modelTransaction<T>(database: Database, open: Opening, actor: Actor, fn
       const client = open.client;
       if (!client) throw new Error('the transaction did not get its connection from AppPool');
       const { query, copyFrom, end } = queryOn(client);
-      await client.query(settingsSql(client, open)); // Prisma sent BEGIN on its own
+      await client.query(settingsSql(open.settings)); // Prisma sent BEGIN on its own
       try {
         return await fn({ db, query, copyFrom, actor });
       } finally {
@@ -219,7 +219,7 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
     // BEGIN goes out with the first statement (the connection pipelines, see connectDatabase).
     // It cannot fail alone on a working connection, and a failed setting aborts the transaction
     // block, so every statement after it fails too; its own error is the one reported.
-    const begun = client.query(`BEGIN${isolation === 'snapshot' ? ' ISOLATION LEVEL REPEATABLE READ' : ''}; ${settingsSql(client, open)}`);
+    const begun = client.query(`BEGIN${isolation === 'snapshot' ? ' ISOLATION LEVEL REPEATABLE READ' : ''}; ${settingsSql(open.settings)}`);
     begun.catch(() => {});
     const value = await fn({ query, copyFrom, actor });
     await begun;
@@ -237,8 +237,17 @@ async function plainTransaction<T>(client: pg.PoolClient, open: Opening, actor: 
   }
 }
 
+const settingsOf = (actor: Actor, options: TransactionOptions): Opening['settings'] => ({
+  actor: actorKey(actor),
+  timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  plans: options.plans,
+});
+
 /** The per-transaction settings as literals (in a plain transaction they go with BEGIN, a simple query without parameters). */
-const settingsSql = (client: pg.PoolClient, { settings }: Opening) =>
-  `SELECT set_config('app.actor', ${client.escapeLiteral(settings.actor)}, true), set_config('statement_timeout', '${Math.floor(settings.timeoutMs)}ms', true)${
+const settingsSql = (settings: Opening['settings']) =>
+  `SELECT set_config('app.actor', ${pg.escapeLiteral(settings.actor)}, true), set_config('statement_timeout', '${Math.floor(settings.timeoutMs)}ms', true)${
     settings.plans === 'generic' ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : ''
   }`;
+
+/** What a transaction opened with these options sends with BEGIN (bench/booking-sql.ts replays it). */
+export const settingsSqlFor = (actor: Actor, options: TransactionOptions = {}): string => settingsSql(settingsOf(actor, options));
