@@ -64,6 +64,17 @@ describe('what the logs hold', () => {
     expect(lines.slice(before).join('\n')).not.toContain('123456789012');
   });
 
+  it('When fifty requests arrive at once, then each gets exactly one line with its own id', async () => {
+    const before = lines.length;
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => request(t.app).get(`/login?n=${i}`)));
+    const logged = lines
+      .slice(before)
+      .map((line) => JSON.parse(line) as RequestLine)
+      .filter((line) => line.req);
+    expect(logged.map((line) => line.req!.id).sort()).toEqual(answers.map((answer) => answer.headers['x-request-id']).sort());
+    expect(new Set(logged.map((line) => line.req!.id)).size).toBe(50);
+  });
+
   it('When the client goes away half-way through sending a form, then its request is logged as aborted and the app goes on', async () => {
     const server = t.app.listen(0, '127.0.0.1');
     await once(server, 'listening');
