@@ -11,7 +11,11 @@
 // Knobs: BENCH_CITIZENS (1500), BENCH_CONCURRENCY (500), BENCH_WORKERS (2), BENCH_DAYS (3),
 //        BENCH_SLOT_CAPACITY (12), BENCH_POOL (per app process, 20),
 //        BENCH_WORKER_NODE_ARGS (extra node flags for the app processes, e.g. --max-semi-space-size=32),
-//        BENCH_PROFILE=DIR (a CPU profile of each app process, --cpu-prof, written into DIR)
+//        BENCH_PROFILE=DIR (a CPU profile of each app process, --cpu-prof, written into DIR),
+//        BENCH_THINK_MS (0: each citizen sends the next request as soon as the page is in; N: a
+//        pause of 0.5N-1.5N ms first, as a person reading the page and filling in the form),
+//        BENCH_SCHEDULING (none: each app process accepts its own connections; rr: the primary
+//        accepts them and hands them over, node:cluster's default)
 import { benchDatabase, postgresCpuSeconds, SECRETS } from './support.js';
 import { spawnSync } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
@@ -19,6 +23,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/db/embedded.js';
 import { birthKey } from '../src/features/citizen/birth-key.js';
@@ -33,6 +38,7 @@ const WORKERS = num('BENCH_WORKERS', 2);
 const DAYS = num('BENCH_DAYS', 3);
 const CAPACITY = num('BENCH_SLOT_CAPACITY', 12);
 const POOL = num('BENCH_POOL', 20);
+const THINK_MS = num('BENCH_THINK_MS', 0);
 const MAX_TRIES = 5;
 
 // ---------------------------------------------------------------- set-up
@@ -80,8 +86,9 @@ export async function seed(client: pg.Client, firstDay: string, label: keyof typ
 // ---------------------------------------------------------------- where the CPU goes
 const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
-async function workersCpuSeconds(workers: Worker[]): Promise<number> {
-  const usages = await Promise.all(
+/** Each app process's CPU seconds so far. */
+function workersCpu(workers: Worker[]): Promise<number[]> {
+  return Promise.all(
     workers.map(
       (worker) =>
         new Promise<number>((resolve) => {
@@ -95,8 +102,10 @@ async function workersCpuSeconds(workers: Worker[]): Promise<number> {
         }),
     ),
   );
-  return usages.reduce((sum, seconds) => sum + seconds, 0);
 }
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const workersCpuSeconds = async (workers: Worker[]) => sum(await workersCpu(workers));
 
 // ---------------------------------------------------------------- HTTP citizens
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
@@ -115,9 +124,11 @@ class Citizen {
   constructor(
     private readonly base: URL,
     private readonly requestTimes: number[],
+    private readonly stepTimes?: Map<string, number[]>,
   ) {}
 
-  request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; text: string }> {
+  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; text: string }> {
+    if (THINK_MS > 0) await sleep(THINK_MS * (0.5 + Math.random()));
     const started = performance.now();
     const body = form ? new URLSearchParams(form).toString() : undefined;
     const headers: http.OutgoingHttpHeaders = { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
@@ -133,7 +144,12 @@ class Citizen {
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
         response.on('end', () => {
-          this.requestTimes.push(performance.now() - started);
+          const took = performance.now() - started;
+          this.requestTimes.push(took);
+          if (this.stepTimes) {
+            const step = `${method} ${path.replace(/\/days\/.*/, '/days/…')}`;
+            this.stepTimes.set(step, [...(this.stepTimes.get(step) ?? []), took]);
+          }
           resolve({ status: response.statusCode ?? 0, location: response.headers.location ?? null, text });
         });
         response.on('error', reject);
@@ -144,8 +160,14 @@ class Citizen {
   }
 }
 
-export async function citizenJourney(base: string, scenario: Scenario, person: Scenario['citizens'][number], requestTimes: number[]): Promise<'booked' | 'full' | 'error'> {
-  const c = new Citizen(new URL(base), requestTimes);
+export async function citizenJourney(
+  base: string,
+  scenario: Scenario,
+  person: Scenario['citizens'][number],
+  requestTimes: number[],
+  stepTimes?: Map<string, number[]>,
+): Promise<'booked' | 'full' | 'error'> {
+  const c = new Citizen(new URL(base), requestTimes, stepTimes);
   const login = await c.request('GET', '/login');
   const loggedIn = await c.request('POST', '/login', { _csrf: tokenOf(login.text), noticeId: person.noticeId, birth: person.mmdd });
   if (loggedIn.status !== 303) return 'error';
@@ -175,13 +197,14 @@ export async function citizenJourney(base: string, scenario: Scenario, person: S
 
 async function httpStorm(base: string, scenario: Scenario) {
   const requestTimes: number[] = [];
+  const stepTimes = new Map<string, number[]>();
   const journeyTimes: number[] = [];
   const outcomes = { booked: 0, full: 0, error: 0 };
   let lastBookedAt = 0;
   const started = performance.now();
   await runPool(scenario.citizens, CONCURRENCY, async (person) => {
     const t0 = performance.now();
-    const outcome = await citizenJourney(base, scenario, person, requestTimes).catch(() => 'error' as const);
+    const outcome = await citizenJourney(base, scenario, person, requestTimes, stepTimes).catch(() => 'error' as const);
     outcomes[outcome] += 1;
     if (outcome === 'booked') {
       journeyTimes.push(performance.now() - t0);
@@ -189,7 +212,8 @@ async function httpStorm(base: string, scenario: Scenario) {
     }
   });
   const seconds = (lastBookedAt - started) / 1000;
-  return { outcomes, seconds, requestTimes: requestTimes.sort((a, b) => a - b), journeyTimes: journeyTimes.sort((a, b) => a - b), requests: requestTimes.length };
+  for (const times of stepTimes.values()) times.sort((a, b) => a - b);
+  return { outcomes, seconds, requestTimes: requestTimes.sort((a, b) => a - b), stepTimes, journeyTimes: journeyTimes.sort((a, b) => a - b), requests: requestTimes.length };
 }
 
 // ---------------------------------------------------------------- primary
@@ -227,6 +251,12 @@ async function startWorkers(url: string, exec = 'storm-worker.mjs') {
     ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
   ];
   // Plain node, no TypeScript loader: the primary's own flags (tsx) are not passed on.
+  // The primary is also the load generator. Left to node:cluster's round robin it accepts every
+  // connection and hands it to an app process over IPC, one at a time, while it is busy driving
+  // the citizens: the first request of citizens arriving together waited seconds for that (GET
+  // /login p99 6 s, bench/README.md "The storm's tail"). An app process accepts its own
+  // connections, as the one process of `npm start` does.
+  cluster.schedulingPolicy = process.env.BENCH_SCHEDULING === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: path.join(import.meta.dirname, exec), execArgv: workerArgs });
   const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS });
   const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_WORKER: settings, NODE_ENV: 'production' }));
@@ -257,9 +287,10 @@ async function runPrimary(): Promise<void> {
   const writeXid = async () => Number((await client.query('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid);
   const commitsBefore = await commits();
   const xidBefore = await writeXid();
-  const cpuBefore = { app: await workersCpuSeconds(workers), load: cpuOf(process.cpuUsage()), pg: await postgresCpuSeconds(dataDir) };
+  const cpuBefore = { app: await workersCpu(workers), load: cpuOf(process.cpuUsage()), pg: await postgresCpuSeconds(dataDir) };
   const http = await httpStorm(base, httpScenario);
-  const cpu = { app: (await workersCpuSeconds(workers)) - cpuBefore.app, load: cpuOf(process.cpuUsage()) - cpuBefore.load, pg: (await postgresCpuSeconds(dataDir)) - cpuBefore.pg };
+  const appCpu = (await workersCpu(workers)).map((seconds, i) => seconds - cpuBefore.app[i]);
+  const cpu = { app: sum(appCpu), load: cpuOf(process.cpuUsage()) - cpuBefore.load, pg: (await postgresCpuSeconds(dataDir)) - cpuBefore.pg };
   const commitsDuring = (await commits()) - commitsBefore;
   const writesDuring = (await writeXid()) - xidBefore - 1;
   await stopWorkers(workers);
@@ -283,19 +314,24 @@ async function runPrimary(): Promise<void> {
   console.log(
     `  bookings/s: ${app.rate.toFixed(1)} (${app.booked} booked; the aim of 1,000/s is for the transaction in SQL: bench/booking-sql.ts), app CPU ${app.appCpuMs.toFixed(2)} ms per booking, overbooked slots: ${app.overbooked}`,
   );
-  console.log(`\n(c) HTTP (log in, pick a day, hold a time, email, confirm: 8 requests per journey, ${http.requests} requests):`);
+  console.log(
+    `\n(c) HTTP (log in, pick a day, hold a time, email, confirm: 8 requests per journey, ${http.requests} requests${THINK_MS ? `, a pause of about ${THINK_MS} ms before each: the rate below is the citizens' pace, not the app's ceiling` : ''}):`,
+  );
   console.log(`  outcomes: ${http.outcomes.booked} booked, ${http.outcomes.full} found no free time, ${http.outcomes.error} errors`);
   console.log(
     `  bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s); ratio to (b): ${(httpRate / app.rate).toFixed(2)} (aim >= 0.4); to (a): ${(httpRate / minimal.rate).toFixed(2)}`,
   );
   console.log(
-    `  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s)`,
+    `  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s); each app process's share: ${appCpu.map((seconds) => `${((100 * seconds) / cpu.app).toFixed(0)} %`).join(' / ')}`,
   );
   console.log(
     `  PostgreSQL commits per citizen: ${(writesDuring / CITIZENS).toFixed(1)} that write (aim <= 3); ${(commitsDuring / CITIZENS).toFixed(1)} in all, read-only statements included`,
   );
   console.log(
     `  request latency ms: p50 ${percentile(http.requestTimes, 50).toFixed(1)}  p95 ${percentile(http.requestTimes, 95).toFixed(1)}  p99 ${percentile(http.requestTimes, 99).toFixed(1)} (aim p99 < 250); journey p99 ${percentile(http.journeyTimes, 99).toFixed(0)}`,
+  );
+  console.log(
+    `  per step, ms (p50 / p99): ${[...http.stepTimes].map(([step, times]) => `${step} ${percentile(times, 50).toFixed(0)} / ${percentile(times, 99).toFixed(0)}`).join('; ')}`,
   );
   console.log(`  overbooked slots: ${check.overbooked} (slots whose counter disagrees with bookings+holds: ${check.mismatched}; bookings in the database: ${check.booked})`);
   console.log(
