@@ -229,8 +229,8 @@ const stopWorkers = (workers: Worker[]) =>
   );
 
 /** (d) the same journeys against the floor (bench/storm-floor.mjs): same requests, same round trips, no app. */
-async function floorStorm(url: string, scenario: Scenario) {
-  const { workers, base } = await startWorkers(url, 'storm-floor.mjs');
+async function floorStorm(url: string, scenario: Scenario, stack: 'node' | 'express') {
+  const { workers, base } = await startWorkers(url, 'storm-floor.mjs', { stack });
   const cpuBefore = await workersCpuSeconds(workers);
   const run = await httpStorm(base, scenario);
   const cpu = (await workersCpuSeconds(workers)) - cpuBefore;
@@ -244,7 +244,12 @@ function buildApp(): void {
   if (build.status !== 0) throw new Error('npm run build failed');
 }
 
-async function startWorkers(url: string, exec = 'storm-worker.mjs') {
+function floorLine(floor: Awaited<ReturnType<typeof floorStorm>>): string {
+  const latency = (p: number) => percentile(floor.requestTimes, p).toFixed(1);
+  return `  server CPU per journey: ${floor.cpuPerJourneyMs.toFixed(1)} ms (${(floor.requests / floor.outcomes.booked).toFixed(1)} requests, 18 round trips); ${(floor.outcomes.booked / floor.seconds).toFixed(1)} journeys/s; request latency ms: p50 ${latency(50)}  p95 ${latency(95)}  p99 ${latency(99)}; errors ${floor.outcomes.error}`;
+}
+
+async function startWorkers(url: string, exec = 'storm-worker.mjs', settingsMore: Record<string, string> = {}) {
   const port = await freePort();
   const workerArgs = [
     ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -258,7 +263,7 @@ async function startWorkers(url: string, exec = 'storm-worker.mjs') {
   // connections, as the one process of `npm start` does.
   cluster.schedulingPolicy = process.env.BENCH_SCHEDULING === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: path.join(import.meta.dirname, exec), execArgv: workerArgs });
-  const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS });
+  const settings = JSON.stringify({ url, port, pool: POOL, secrets: SECRETS, ...settingsMore });
   const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BENCH_WORKER: settings, NODE_ENV: 'production' }));
   await Promise.all(workers.map((worker) => new Promise<void>((resolve) => worker.once('message', () => resolve()))));
   const base = `http://127.0.0.1:${port}`;
@@ -295,7 +300,8 @@ async function runPrimary(): Promise<void> {
   const writesDuring = (await writeXid()) - xidBefore - 1;
   await stopWorkers(workers);
   const check = await overbooked(client, httpScenario.counterId);
-  const floor = await floorStorm(url, httpScenario);
+  const floor = await floorStorm(url, httpScenario, 'node');
+  const stackFloor = await floorStorm(url, httpScenario, 'express');
   const httpRate = http.outcomes.booked / http.seconds;
 
   const database = connectDatabase(url, POOL * WORKERS);
@@ -337,9 +343,9 @@ async function runPrimary(): Promise<void> {
   console.log(
     `\n(d) the floor of (c) on this machine: the same journeys against bare node:http with the same round trips to PostgreSQL per request and no app work (bench/storm-floor.mjs), ${WORKERS} processes:`,
   );
-  console.log(
-    `  server CPU per journey: ${floor.cpuPerJourneyMs.toFixed(1)} ms (${(floor.requests / floor.outcomes.booked).toFixed(1)} requests, 18 round trips); ${(floor.outcomes.booked / floor.seconds).toFixed(1)} journeys/s; request latency ms: p50 ${percentile(floor.requestTimes, 50).toFixed(1)}  p95 ${percentile(floor.requestTimes, 95).toFixed(1)}  p99 ${percentile(floor.requestTimes, 99).toFixed(1)}; errors ${floor.outcomes.error}`,
-  );
+  console.log(floorLine(floor));
+  console.log(`\n(e) the floor of the app's stack: (d) through Express 5 with the app's security headers, form parser and citizen session cookie, no templates, no app logic:`);
+  console.log(floorLine(stackFloor));
   await client.end();
   await stopDatabase();
   if (check.overbooked > 0 || app.overbooked > 0 || minimal.overbooked > 0) process.exitCode = 1;

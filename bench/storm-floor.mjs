@@ -4,10 +4,18 @@
 // (trivial statements, in a transaction where the app runs one). bench/booking-storm.ts forks
 // it with node:cluster like the app processes and drives it with the same journey code, so
 // what the app costs above this floor is its own work.
+//
+// With `stack: 'express'` in its settings it is the floor of the app's stack instead: the same
+// answers through Express 5 with the middleware every citizen request passes in the app (its
+// security headers, form parser and citizen session cookie, from the compiled build), still no
+// templates and no app logic.
 import http from 'node:http';
+import express from 'express';
 import pg from 'pg';
+import { cookieSessions } from '../dist/web/cookie-session.js';
+import { securityHeaders } from '../dist/web/security-headers.js';
 
-const { url, port, pool: size } = JSON.parse(process.env.BENCH_WORKER ?? '{}');
+const { url, port, pool: size, stack, secrets } = JSON.parse(process.env.BENCH_WORKER ?? '{}');
 const pool = new pg.Pool({ connectionString: url, max: size, pipeline: true });
 
 // Round trips per request in the app, as counted there: log-in 5 (one transaction: BEGIN with the
@@ -46,7 +54,7 @@ async function roundTrips(route) {
   }
 }
 
-const server = http.createServer((req, res) => {
+const bare = (req, res) => {
   const route = ROUTES[`${req.method} ${req.url.startsWith('/booking/counters/') ? '/day' : req.url}`];
   req.resume();
   req.on('end', async () => {
@@ -55,7 +63,28 @@ const server = http.createServer((req, res) => {
     if (route.redirect) return res.writeHead(303, { location: route.redirect, 'set-cookie': 'sid=floor; HttpOnly' }).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGES[route.page]);
   });
-});
+};
+
+function expressStack() {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(securityHeaders({ tls: false }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(cookieSessions({ secret: secrets.sessionSecret, secure: false, maxAgeMs: 1_800_000, absoluteMs: 86_400_000 }));
+  for (const [key, route] of Object.entries(ROUTES)) {
+    const [method, path] = key.split(' ');
+    app[method.toLowerCase()](path === '/day' ? '/booking/counters/:counter/days/:day' : path, async (req, res) => {
+      await roundTrips(route);
+      if (!route.redirect) return res.type('html').send(PAGES[route.page]);
+      req.session.step = path; // as the app's forms do, each changes the session: a fresh cookie goes out
+      res.redirect(303, route.redirect);
+    });
+  }
+  return app;
+}
+
+const server = http.createServer(stack === 'express' ? expressStack() : bare);
 server.listen(port, '127.0.0.1', () => process.send?.('listening'));
 process.on('message', async (message) => {
   if (message === 'cpu') return process.send?.({ cpu: process.cpuUsage() });
