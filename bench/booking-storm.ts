@@ -4,7 +4,9 @@
 //   (a) the physical limit: a minimal booking transaction (guarded UPDATE of the slot, INSERT of
 //       the booking and of its outbox row) straight on PostgreSQL;
 //   (b) the app's booking transaction ceiling: the booking transaction without HTTP;
-//   (c) HTTP: the whole citizen journey; its rate is compared with (b).
+//   (c) HTTP: the whole citizen journey; its rate is compared with (b);
+//   (d) the floor of (c): the same journeys against bare node:http (bench/storm-floor.mjs);
+//   (e) the floor of the app's stack: (d) through Express with the app's citizen middleware.
 //
 //   npx tsx bench/booking-storm.ts            (embedded PostgreSQL in a temp dir)
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/booking-storm.ts
@@ -328,7 +330,7 @@ async function runPrimary(): Promise<void> {
     `  bookings/s: ${httpRate.toFixed(1)} (${http.outcomes.booked} in ${http.seconds.toFixed(2)} s); ratio to (b): ${(httpRate / app.rate).toFixed(2)} (aim >= 0.4); to (a): ${(httpRate / minimal.rate).toFixed(2)}`,
   );
   console.log(
-    `  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4); load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s); each app process's share: ${appCpu.map((seconds) => `${((100 * seconds) / cpu.app).toFixed(0)} %`).join(' / ')}`,
+    `  app CPU per booking journey: ${perBooking(cpu.app).toFixed(1)} ms (aim <= 4; the work of the citizens who found no free time included), ${((cpu.app * 1000) / http.requests).toFixed(2)} ms per request; load generator ${perBooking(cpu.load).toFixed(1)} ms, PostgreSQL ${perBooking(cpu.pg).toFixed(1)} ms (wall ${http.seconds.toFixed(1)} s x ${os.cpus().length} CPUs = ${(http.seconds * os.cpus().length).toFixed(0)} CPU-s); each app process's share: ${appCpu.map((seconds) => `${((100 * seconds) / cpu.app).toFixed(0)} %`).join(' / ')}`,
   );
   console.log(
     `  PostgreSQL commits per citizen: ${(writesDuring / CITIZENS).toFixed(1)} that write (aim <= 3); ${(commitsDuring / CITIZENS).toFixed(1)} in all, read-only statements included`,
