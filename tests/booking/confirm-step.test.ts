@@ -74,4 +74,26 @@ describe('the email step', () => {
     expect(again.text).toContain('手続きを選んでください。');
     expect(again.text).toContain('ヤマダハナコ');
   });
+
+  it('When the rows for other procedures carry a doubled procedure or a NUL, then they are refused beside their fields, no applicant is made and the answer is never a 500', async () => {
+    const agent = await citizenWithHold();
+    const page = await agent.get('/booking/confirm');
+    const applicantsBefore = await t.db.prisma.applicant.count();
+    const body = [
+      ...Object.entries(hiddenFields(page.text, '/booking/confirm')).map(([name, value]) => `${name}=${encodeURIComponent(value)}`),
+      'email=c%40example.jp',
+      'emailAgain=c%40example.jp',
+      'other1Procedure=a',
+      'other1Procedure=b',
+      'other1NameKana=%E3%83%A4%E3%83%9E%E3%83%80',
+      'other2NameKana=%E3%83%A4%00%E3%83%9E',
+    ].join('&');
+    const response = await agent.post('/booking/confirm').type('form').send(body);
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe('/booking/confirm');
+    const again = await agent.get('/booking/confirm');
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('手続きを選んでください。');
+    expect(await t.db.prisma.applicant.count()).toBe(applicantsBefore);
+  });
 });
