@@ -150,7 +150,9 @@ class Citizen {
           this.requestTimes.push(took);
           if (this.stepTimes) {
             const step = `${method} ${path.replace(/\/days\/.*/, '/days/…')}`;
-            this.stepTimes.set(step, [...(this.stepTimes.get(step) ?? []), took]);
+            const times = this.stepTimes.get(step) ?? [];
+            if (times.length === 0) this.stepTimes.set(step, times);
+            times.push(took);
           }
           resolve({ status: response.statusCode ?? 0, location: response.headers.location ?? null, text });
         });
