@@ -57,9 +57,10 @@ async function importTurn(whileWaiting?: () => void): Promise<() => void> {
   const mine = new Promise<void>((resolve) => (done = resolve));
   const before = lastInLine;
   lastInLine = before.then(() => mine);
-  const waits = inLine > 0;
+  const waits = inLine > 0 && whileWaiting !== undefined;
   inLine += 1;
-  const beat = waits && whileWaiting ? (whileWaiting(), setInterval(whileWaiting, WAITING_BEAT_MS)) : undefined;
+  if (waits) whileWaiting();
+  const beat = waits ? setInterval(whileWaiting, WAITING_BEAT_MS) : undefined;
   try {
     await before;
   } finally {
