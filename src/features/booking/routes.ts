@@ -325,8 +325,9 @@ export function bookingFeature(context: AppContext): Feature {
    * applicants; or the errors of the rows, by field.
    */
   const othersOf = async (req: Request, res: Response, body: Record<string, unknown>, counterId: number) => {
+    const fieldOf = (i: number) => (name: string) => body[`other${i}${name}`];
     const filled = Array.from({ length: OTHER_ROWS }, (_, i) => i + 1).filter((i) =>
-      ['Procedure', ...IDENTITY_FIELDS].some((name) => body[`other${i}${name}`] !== undefined && body[`other${i}${name}`] !== ''),
+      ['Procedure', ...IDENTITY_FIELDS].map(fieldOf(i)).some((value) => value !== undefined && value !== ''),
     );
     // Most citizens add no one: then nothing is read and no transaction is opened.
     if (filled.length === 0) return { ok: true as const, others: [] };
@@ -334,7 +335,7 @@ export function bookingFeature(context: AppContext): Feature {
     const rows: { procedure: { code: string; name: string }; identity: Identity }[] = [];
     const errors: Record<string, string> = {};
     for (const i of filled) {
-      const field = (name: string) => body[`other${i}${name}`];
+      const field = fieldOf(i);
       const procedure = offered.find((choice) => choice.code === field('Procedure'));
       if (!procedure) errors[`other${i}Procedure`] = 'booking.others.chooseProcedure';
       const identity = parseForm(identityForms[config.APPLICANT_IDENTITY], { nameKana: field('NameKana'), birthDate: field('BirthDate'), phone: field('Phone') });
