@@ -131,14 +131,16 @@ export async function serveInProcess(url: string, db: Database): Promise<{ serve
 // ---------------------------------------------------------------- where the CPU goes
 const CLOCK_TICKS = 100;
 
+/** The fields of /proc/PID/stat after the command's name ([0] the state, [1] the parent's pid); none for a process that has gone. */
+const procStat = async (pid: string): Promise<string[]> => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /, '').split(' ');
+
 /** CPU seconds of an embedded PostgreSQL: the postmaster, its live children and the children it reaped. */
 export async function postgresCpuSeconds(dataDir: string | undefined): Promise<number> {
   if (!dataDir) return NaN;
-  const stat = async (pid: string) => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /, '').split(' ');
   const postmaster = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
   let ticks = 0;
   for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    const fields = await stat(pid);
+    const fields = await procStat(pid);
     if (pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
   }
@@ -147,6 +149,6 @@ export async function postgresCpuSeconds(dataDir: string | undefined): Promise<n
 
 /** CPU seconds used so far by the child processes this process has waited for (a pgbench run by spawnSync). */
 export async function reapedChildrenCpuSeconds(): Promise<number> {
-  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /, '').split(' ');
+  const fields = await procStat('self');
   return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
 }
