@@ -9,9 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import express from 'express';
-import { cookieSessions } from '../dist/web/cookie-session.js';
-import { securityHeaders } from '../dist/web/security-headers.js';
+import { bareExpress, citizenMiddleware } from './citizen-stack.mjs';
 
 const VARIANTS = ['bare node:http', 'express', 'express + helmet', 'express + form parser', 'express + session cookie', 'express + all three'];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8000);
@@ -24,14 +22,12 @@ function handler(variant) {
       req.resume();
       req.on('end', () => (req.method === 'GET' ? res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE) : res.writeHead(303, { location: '/page' }).end()));
     };
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
+  const app = bareExpress();
+  const { helmet, formParser, sessionCookie } = citizenMiddleware('bench-session-secret-0123456789abcdef0123');
   const all = variant === 'express + all three';
-  if (all || variant === 'express + helmet') app.use(securityHeaders({ tls: false }));
-  if (all || variant === 'express + form parser') app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
-  if (all || variant === 'express + session cookie')
-    app.use(cookieSessions({ secret: 'bench-session-secret-0123456789abcdef0123', secure: false, maxAgeMs: 1_800_000, absoluteMs: 86_400_000 }));
+  if (all || variant === 'express + helmet') app.use(helmet);
+  if (all || variant === 'express + form parser') app.use(formParser);
+  if (all || variant === 'express + session cookie') app.use(sessionCookie);
   app.get('/page', (_req, res) => res.type('html').send(PAGE));
   app.post('/form', (req, res) => {
     if (req.session) req.session.step = (req.session.step ?? 0) + 1; // as the app's forms do: a fresh cookie goes out

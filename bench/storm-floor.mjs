@@ -10,10 +10,8 @@
 // security headers, form parser and citizen session cookie, from the compiled build), still no
 // templates and no app logic.
 import http from 'node:http';
-import express from 'express';
 import pg from 'pg';
-import { cookieSessions } from '../dist/web/cookie-session.js';
-import { securityHeaders } from '../dist/web/security-headers.js';
+import { bareExpress, citizenMiddleware } from './citizen-stack.mjs';
 
 const { url, port, pool: size, stack, secrets } = JSON.parse(process.env.BENCH_WORKER ?? '{}');
 const pool = new pg.Pool({ connectionString: url, max: size, pipeline: true });
@@ -66,12 +64,9 @@ const bare = (req, res) => {
 };
 
 function expressStack() {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(securityHeaders({ tls: false }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
-  app.use(cookieSessions({ secret: secrets.sessionSecret, secure: false, maxAgeMs: 1_800_000, absoluteMs: 86_400_000 }));
+  const app = bareExpress();
+  const { helmet, formParser, sessionCookie } = citizenMiddleware(secrets.sessionSecret);
+  app.use(helmet, formParser, sessionCookie);
   for (const [key, route] of Object.entries(ROUTES)) {
     const [method, path] = key.split(' ');
     app[method.toLowerCase()](path === '/day' ? '/booking/counters/:counter/days/:day' : path, async (req, res) => {

@@ -26,6 +26,7 @@ import { floorFeature, publicFloorRoutes } from './features/floor/routes.js';
 import { createMetrics, metricsRoutes } from './features/status/metrics.js';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.js';
 import { errorHandler, notFound } from './web/errors.js';
+import { formBodies } from './web/forms.js';
 import { closeWhileDraining, healthRoutes, type Draining } from './web/health.js';
 import { loadLocales } from './lib/i18n.js';
 import { defaultLocale, localeMiddleware } from './web/locale.js';
@@ -100,7 +101,7 @@ export function createApp(context: AppContext, options: { draining?: Draining } 
   app.use(publicStatusRoutes(statusBoard));
   app.use(publicFloorRoutes(context, new FloorLive(db, draining)));
 
-  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(formBodies());
   app.use(express.json({ limit: '100kb' }));
   app.use(
     sessions({
